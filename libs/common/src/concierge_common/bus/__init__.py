@@ -1,0 +1,1 @@
+"""The bus layer: NATS JetStream connection, topology, publishing, consuming, settling."""

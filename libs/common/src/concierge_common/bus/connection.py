@@ -1,0 +1,57 @@
+"""The NATS connection: unlimited reconnects, state in metrics and logs."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import nats
+from nats.aio.client import Client as NATS
+
+from concierge_common import metrics
+
+log = logging.getLogger(__name__)
+
+
+async def connect(url: str, service: str, *, attempts: int = 0) -> NATS:
+    """Connect to NATS, retrying the first connection ``attempts`` times (0 = forever).
+
+    Once connected, the client reconnects without limit (the library default
+    gives up after about 60 attempts) and buffers publishes while it does.
+    """
+    gauge = metrics.BUS_CONNECTED.labels(service)
+
+    async def on_disconnected() -> None:
+        gauge.set(0)
+        log.warning("nats disconnected")
+
+    async def on_reconnected() -> None:
+        gauge.set(1)
+        log.info("nats reconnected")
+
+    async def on_error(exc: Exception) -> None:
+        log.warning("nats error: %s", type(exc).__name__)
+
+    tries = 0
+    while True:
+        tries += 1
+        try:
+            nc = await nats.connect(
+                servers=[part.strip() for part in url.split(",")],
+                name=service,
+                max_reconnect_attempts=-1,
+                reconnect_time_wait=0.5,
+                connect_timeout=2,
+                allow_reconnect=True,
+                disconnected_cb=on_disconnected,
+                reconnected_cb=on_reconnected,
+                error_cb=on_error,
+            )
+        except (TimeoutError, OSError, nats.errors.NoServersError) as exc:
+            if attempts and tries >= attempts:
+                raise
+            log.warning("nats not reachable yet (%s), retrying", type(exc).__name__)
+            await asyncio.sleep(min(0.2 * tries, 2.0))
+            continue
+        gauge.set(1)
+        return nc

@@ -1,0 +1,214 @@
+"""Every stream, subject, consumer and bucket of the concierge, declared in one place.
+
+Subjects carry the partition explicitly: ``chat.v1.<flow>.<partition>.<conversation>``.
+The publisher computes the partition from the conversation id
+(:func:`concierge_common.ids.partition`), so all stages agree without a server
+side transform and every JetStream version (2.9 included) works. Each
+(service, flow, partition) has one durable pull consumer; ordered flows use
+``max_ack_pending=1`` so one conversation's messages are handled one at a time,
+in order, while different partitions run in parallel. Every replica of a
+service pulls every partition, so adding replicas needs no configuration.
+
+The partition count is recorded in a bucket the first time the topology is
+declared; a process configured with another count refuses to start, because it
+would publish to partitions nobody consumes.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from nats.js import JetStreamContext
+from nats.js.api import (
+    AckPolicy,
+    ConsumerConfig,
+    DeliverPolicy,
+    KeyValueConfig,
+    RetentionPolicy,
+    StorageType,
+    StreamConfig,
+)
+from nats.js.errors import APIError, BucketNotFoundError, KeyWrongLastSequenceError, NotFoundError
+
+from concierge_common.errors import ConfigError
+from concierge_common.ids import partition
+from concierge_common.settings import BusSettings
+
+log = logging.getLogger(__name__)
+
+FLOWS = ("inbound", "ai", "handoff", "outbound", "sent")
+_STREAM_NOT_FOUND = 10059
+
+
+@dataclass(frozen=True)
+class ConsumerSpec:
+    """One service's subscription to one flow."""
+
+    service: str
+    flow: str
+    ordered: bool = True
+    ack_wait_seconds: float | None = None
+
+
+@dataclass(frozen=True)
+class Topology:
+    """Names derived from a namespace (empty in production, unique per test run)."""
+
+    namespace: str
+    partitions: int
+
+    @classmethod
+    def from_settings(cls, settings: BusSettings) -> Topology:
+        return cls(namespace=settings.bus_namespace, partitions=settings.bus_partitions)
+
+    @property
+    def subject_prefix(self) -> str:
+        return f"{self.namespace}." if self.namespace else ""
+
+    @property
+    def name_prefix(self) -> str:
+        return f"{self.namespace.upper()}_" if self.namespace else ""
+
+    @property
+    def stream(self) -> str:
+        return f"{self.name_prefix}CHAT"
+
+    @property
+    def dlq_stream(self) -> str:
+        return f"{self.name_prefix}DLQ"
+
+    @property
+    def sent_bucket(self) -> str:
+        return f"{self.name_prefix}sent_replies"
+
+    @property
+    def meta_bucket(self) -> str:
+        return f"{self.name_prefix}bus_meta"
+
+    def subject(self, flow: str, conversation: str) -> str:
+        """The subject a message of ``conversation`` is published on in ``flow``."""
+        if flow not in FLOWS:
+            raise ValueError(f"unknown flow {flow!r}")
+        part = partition(conversation, self.partitions)
+        return f"{self.subject_prefix}chat.v1.{flow}.{part}.{conversation}"
+
+    def partition_filter(self, flow: str, part: int) -> str:
+        return f"{self.subject_prefix}chat.v1.{flow}.{part}.*"
+
+    def dlq_subject(self, service: str, flow: str) -> str:
+        return f"{self.subject_prefix}dlq.v1.{service}.{flow}"
+
+    def dlq_filter(self) -> str:
+        return f"{self.subject_prefix}dlq.v1.>"
+
+    @staticmethod
+    def consumer_name(spec: ConsumerSpec, part: int) -> str:
+        return f"{spec.service}-{spec.flow}-{part:03d}"
+
+
+async def declare_streams(js: JetStreamContext, topo: Topology, settings: BusSettings) -> None:
+    """Create or update the streams and buckets; safe to run from every replica at once."""
+    await _ensure_stream(
+        js,
+        StreamConfig(
+            name=topo.stream,
+            subjects=[f"{topo.subject_prefix}chat.v1.>"],
+            retention=RetentionPolicy.LIMITS,
+            storage=StorageType.FILE,
+            max_age=settings.bus_stream_max_age_hours * 3600,
+            duplicate_window=settings.bus_duplicate_window_seconds,
+        ),
+    )
+    await _ensure_stream(
+        js,
+        StreamConfig(
+            name=topo.dlq_stream,
+            subjects=[topo.dlq_filter()],
+            retention=RetentionPolicy.LIMITS,
+            storage=StorageType.FILE,
+            max_age=30 * 24 * 3600,
+        ),
+    )
+    await _ensure_bucket(js, KeyValueConfig(bucket=topo.sent_bucket, history=1, ttl=7 * 24 * 3600))
+    await _ensure_bucket(js, KeyValueConfig(bucket=topo.meta_bucket, history=1))
+    await _check_partitions(js, topo)
+
+
+async def declare_consumers(
+    js: JetStreamContext, topo: Topology, settings: BusSettings, specs: tuple[ConsumerSpec, ...]
+) -> None:
+    """Create the durable pull consumers of ``specs`` (one per partition) if missing."""
+    for spec in specs:
+        for part in range(topo.partitions):
+            await _ensure_consumer(js, topo, settings, spec, part)
+
+
+async def _ensure_stream(js: JetStreamContext, config: StreamConfig) -> None:
+    assert config.name is not None
+    try:
+        await js.stream_info(config.name)
+    except NotFoundError:
+        try:
+            await js.add_stream(config)
+            log.info("stream created", extra={"stream": config.name})
+        except APIError as exc:  # another replica won the race
+            log.debug("stream create raced: %s", exc.description)
+        return
+    await js.update_stream(config)
+
+
+async def _ensure_bucket(js: JetStreamContext, config: KeyValueConfig) -> None:
+    try:
+        await js.key_value(config.bucket)
+    except BucketNotFoundError:
+        try:
+            await js.create_key_value(config)
+        except APIError as exc:
+            log.debug("bucket create raced: %s", exc.description)
+
+
+async def _check_partitions(js: JetStreamContext, topo: Topology) -> None:
+    meta = await js.key_value(topo.meta_bucket)
+    wanted = str(topo.partitions).encode()
+    try:
+        await meta.create("partitions", wanted)
+        return
+    except KeyWrongLastSequenceError:
+        pass
+    entry = await meta.get("partitions")
+    if entry.value != wanted:
+        declared = (entry.value or b"?").decode()
+        raise ConfigError(
+            f"BUS_PARTITIONS={topo.partitions} but the bus was declared with {declared} "
+            f"partitions; use the same value everywhere"
+        )
+
+
+async def _ensure_consumer(
+    js: JetStreamContext, topo: Topology, settings: BusSettings, spec: ConsumerSpec, part: int
+) -> None:
+    name = topo.consumer_name(spec, part)
+    config = ConsumerConfig(
+        durable_name=name,
+        filter_subject=topo.partition_filter(spec.flow, part),
+        ack_policy=AckPolicy.EXPLICIT,
+        deliver_policy=DeliverPolicy.ALL,
+        max_ack_pending=1 if spec.ordered else 256,
+        ack_wait=spec.ack_wait_seconds or settings.bus_ack_wait_seconds,
+        max_deliver=-1,
+    )
+    try:
+        info = await js.consumer_info(topo.stream, name)
+    except NotFoundError:
+        info = None
+    if info is not None:
+        if info.config.filter_subject != config.filter_subject:
+            raise ConfigError(f"consumer {name} exists with another filter; delete it to redeclare")
+        return
+    try:
+        await js.add_consumer(topo.stream, config)
+    except APIError as exc:
+        if exc.err_code == _STREAM_NOT_FOUND:
+            raise ConfigError(f"stream {topo.stream} missing; declare streams first") from exc
+        log.debug("consumer create raced: %s", exc.description)

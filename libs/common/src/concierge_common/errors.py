@@ -1,0 +1,77 @@
+"""The one error hierarchy of the concierge.
+
+Every error the services raise on purpose derives from :class:`ConciergeError`.
+The bus settles a delivery from the class of the error a handler raised:
+
+* :class:`RetryableError` - the same input may succeed later (a downstream is
+  down, a timeout). The delivery is redelivered after a delay, then
+  dead-lettered once the attempts are spent.
+* :class:`PermanentError` - retrying cannot help (the input is invalid, a
+  downstream rejected it for good). The delivery is dead-lettered at once.
+
+Any other exception escaping a handler is treated as retryable: a bug is
+retried a few times and then dead-lettered with its traceback summary, never
+dropped.
+
+::
+
+    ConciergeError
+    +-- ConfigError              missing or invalid setting (fail fast at start)
+    +-- RetryableError
+    |   +-- BusUnavailable       NATS cannot take or confirm a publish
+    |   +-- DownstreamUnavailable  an HTTP dependency is down or timed out
+    +-- PermanentError
+        +-- InvalidMessage       a bus message that cannot be decoded
+        +-- InvalidRequest       an HTTP request (webhook, API call) that cannot be accepted
+        +-- DownstreamRejected   an HTTP dependency refused the request for good
+"""
+
+from __future__ import annotations
+
+
+class ConciergeError(Exception):
+    """Base class of every error raised on purpose by the concierge."""
+
+
+class ConfigError(ConciergeError):
+    """A setting is missing or invalid; the process must not start."""
+
+
+class RetryableError(ConciergeError):
+    """The operation may succeed if tried again later."""
+
+
+class PermanentError(ConciergeError):
+    """The operation will fail again whatever the number of attempts."""
+
+
+class BusUnavailable(RetryableError):
+    """NATS JetStream could not take a message or did not confirm it in time."""
+
+
+class DownstreamUnavailable(RetryableError):
+    """An HTTP dependency (WAHA, Claude) is unreachable, overloaded or timed out."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class InvalidMessage(PermanentError):
+    """A bus message could not be decoded into its schema."""
+
+
+class InvalidRequest(PermanentError):
+    """An HTTP request that cannot be accepted; ``status`` is the 4xx to answer."""
+
+    def __init__(self, message: str, *, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class DownstreamRejected(PermanentError):
+    """An HTTP dependency refused the request in a way retries cannot fix."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status

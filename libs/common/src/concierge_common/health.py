@@ -1,0 +1,111 @@
+"""The side HTTP app every service serves: ``/healthz``, ``/readyz`` and ``/metrics``.
+
+``/healthz`` answers 200 while the event loop runs (liveness). ``/readyz``
+runs the service's readiness checks (NATS connected, pull loops ticking,
+database reachable...) and answers 503 with the failing ones named, and
+always 503 once the service is shutting down so that traffic drains.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Iterator
+
+import uvicorn
+from fastapi import FastAPI, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+log = logging.getLogger(__name__)
+
+Check = Callable[[], Awaitable[bool]]
+
+
+class Readiness:
+    """Named readiness checks plus a shutdown flag."""
+
+    def __init__(self) -> None:
+        self._checks: dict[str, Check] = {}
+        self.stopping = False
+
+    def add(self, name: str, check: Check) -> None:
+        self._checks[name] = check
+
+    async def report(self) -> tuple[bool, dict[str, str]]:
+        results: dict[str, str] = {}
+        for name, check in self._checks.items():
+            try:
+                ok = await asyncio.wait_for(check(), timeout=2.0)
+            except Exception as exc:
+                log.debug("readiness check %s failed: %s", name, exc)
+                ok = False
+            results[name] = "ok" if ok else "failing"
+        if self.stopping:
+            results["shutdown"] = "in progress"
+        ready = not self.stopping and all(value == "ok" for value in results.values())
+        return ready, results
+
+
+def side_app(service: str, readiness: Readiness) -> FastAPI:
+    """The FastAPI app serving liveness, readiness and Prometheus metrics."""
+    app = FastAPI(title=f"{service} health", docs_url=None, redoc_url=None, openapi_url=None)
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": service}
+
+    @app.get("/readyz")
+    async def readyz() -> JSONResponse:
+        ready, checks = await readiness.report()
+        body = {"status": "ready" if ready else "not ready", "service": service, "checks": checks}
+        return JSONResponse(body, status_code=200 if ready else 503)
+
+    @app.get("/metrics")
+    async def prometheus() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return app
+
+
+class _EmbeddedServer(uvicorn.Server):
+    """A uvicorn server that leaves signal handling to the service runtime."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+class HttpServer:
+    """Runs an ASGI app on the current event loop until :meth:`stop`."""
+
+    def __init__(self, app: FastAPI, host: str, port: int) -> None:
+        config = uvicorn.Config(
+            app, host=host, port=port, log_config=None, access_log=False, lifespan="off"
+        )
+        self._server = _EmbeddedServer(config)
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._server.serve())
+        while not self._server.started:
+            if self._task.done():
+                self._task.result()  # re-raise why it could not start (port in use...)
+                raise RuntimeError("http server exited before starting")
+            await asyncio.sleep(0.01)
+
+    @property
+    def port(self) -> int:
+        """The bound port (useful when configured with port 0)."""
+        servers = self._server.servers
+        if servers and servers[0].sockets:
+            return int(servers[0].sockets[0].getsockname()[1])
+        return int(self._server.config.port)
+
+    async def stop(self) -> None:
+        if self._task is None:
+            return
+        self._server.should_exit = True
+        await self._task
+        self._task = None

@@ -1,0 +1,202 @@
+"""The lifecycle of one service process.
+
+``start`` serves the side app, connects to NATS and declares the streams;
+``consume`` declares this service's consumers and starts their pull loops;
+``stop`` shuts down in the
+right order: not ready, stop fetching, finish in-flight work within the grace
+period, unsubscribe, drain NATS, run the service's own closers, stop the side
+app.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Protocol, TypeVar
+
+from nats.aio.client import Client as NATS
+
+from concierge_common import logs, settings
+from concierge_common.bus.connection import connect
+from concierge_common.bus.consumer import Handler, PartitionedConsumer
+from concierge_common.bus.publisher import Publisher
+from concierge_common.bus.settle import RetryPolicy
+from concierge_common.bus.topology import (
+    ConsumerSpec,
+    Topology,
+    declare_consumers,
+    declare_streams,
+)
+from concierge_common.errors import ConfigError
+from concierge_common.health import HttpServer, Readiness, side_app
+from concierge_common.messages import BusMessage, Codec
+from concierge_common.settings import BusSettings
+
+log = logging.getLogger(__name__)
+
+S = TypeVar("S", bound=BusSettings)
+
+Closer = Callable[[], Awaitable[object]]
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """A flow this service consumes, the messages it accepts and its handler."""
+
+    spec: ConsumerSpec
+    accepts: tuple[type[BusMessage], ...]
+    handler: Handler
+
+
+class Runtime:
+    """Connects one service to the bus and runs its consumers and side app."""
+
+    def __init__(
+        self,
+        service: str,
+        settings: BusSettings,
+        *,
+        health_port: int | None,
+        health_host: str = "0.0.0.0",
+    ) -> None:
+        self.service = service
+        self.settings = settings
+        self.topology = Topology.from_settings(settings)
+        self.readiness = Readiness()
+        self._health = (
+            HttpServer(side_app(service, self.readiness), health_host, health_port)
+            if health_port is not None
+            else None
+        )
+        self._nc: NATS | None = None
+        self._publisher: Publisher | None = None
+        self._consumers: list[PartitionedConsumer] = []
+        self._closers: list[Closer] = []
+
+    @property
+    def nc(self) -> NATS:
+        if self._nc is None:
+            raise RuntimeError("runtime not started")
+        return self._nc
+
+    @property
+    def publisher(self) -> Publisher:
+        if self._publisher is None:
+            raise RuntimeError("runtime not started")
+        return self._publisher
+
+    @property
+    def health_port(self) -> int | None:
+        return self._health.port if self._health else None
+
+    def on_stop(self, closer: Closer) -> None:
+        """Run ``closer`` (close a pool, a client...) after the bus is drained."""
+        self._closers.append(closer)
+
+    async def start(self) -> None:
+        if self._health is not None:
+            await self._health.start()
+        self._nc = await connect(self.settings.nats_url, self.service)
+        self._publisher = Publisher(self._nc, self.topology)
+        await self.declare()
+        self.readiness.add("nats", self._nats_ready)
+        log.info("service started", extra={"partitions": self.topology.partitions})
+
+    async def declare(self) -> None:
+        """(Re)declare the streams and this service's consumers; idempotent."""
+        js = self.nc.jetstream()
+        await declare_streams(js, self.topology, self.settings)
+        specs = tuple(consumer.spec for consumer in self._consumers)
+        if specs:
+            await declare_consumers(js, self.topology, self.settings, specs)
+
+    async def consume(self, *subscriptions: Subscription) -> None:
+        policy = RetryPolicy(
+            max_deliver=self.settings.bus_max_deliver, delays=self.settings.retry_delays()
+        )
+        js = self.nc.jetstream()
+        await declare_consumers(
+            js, self.topology, self.settings, tuple(sub.spec for sub in subscriptions)
+        )
+        for sub in subscriptions:
+            consumer = PartitionedConsumer(
+                self.nc,
+                self.topology,
+                sub.spec,
+                Codec(*sub.accepts),
+                sub.handler,
+                policy=policy,
+                fetch_timeout=self.settings.bus_fetch_timeout_seconds,
+                ack_wait=sub.spec.ack_wait_seconds or self.settings.bus_ack_wait_seconds,
+                recover=self.declare,
+            )
+            await consumer.start()
+            self._consumers.append(consumer)
+        self.readiness.add("pull_loops", self._loops_ready)
+
+    async def _nats_ready(self) -> bool:
+        return bool(self._nc is not None and self._nc.is_connected)
+
+    async def _loops_ready(self) -> bool:
+        limit = max(3 * self.settings.bus_fetch_timeout_seconds, 10.0)
+        return all(consumer.seconds_since_tick() < limit for consumer in self._consumers)
+
+    async def stop(self) -> None:
+        self.readiness.stopping = True
+        grace = self.settings.shutdown_grace_seconds
+        await asyncio.gather(*(consumer.stop(grace) for consumer in self._consumers))
+        self._consumers.clear()
+        if self._nc is not None and not self._nc.is_closed:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._nc.drain(), timeout=5.0)
+            if not self._nc.is_closed:
+                await self._nc.close()
+        for closer in reversed(self._closers):
+            with contextlib.suppress(Exception):
+                await closer()
+        if self._health is not None:
+            await self._health.stop()
+        log.info("service stopped")
+
+
+class Service(Protocol):
+    """What a service's ``__main__`` runs: something that starts and stops."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+async def wait_for_signal() -> None:
+    """Return when the process receives SIGTERM or SIGINT."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    log.info("stop signal received")
+
+
+async def run_until_signal(service: Service) -> None:
+    """Start ``service``, run it until SIGTERM or SIGINT, then stop it gracefully."""
+    await service.start()
+    try:
+        await wait_for_signal()
+    finally:
+        await service.stop()
+
+
+def run_main(name: str, settings_type: type[S], factory: Callable[[S], Service]) -> None:
+    """A service's ``__main__``: load settings (exit 2 naming what is missing), log, run."""
+    try:
+        config = settings.load(settings_type)
+    except ConfigError as exc:
+        print(f"{name}: configuration error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from exc
+    logs.configure(name, config.log_level)
+    asyncio.run(run_until_signal(factory(config)))

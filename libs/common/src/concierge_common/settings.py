@@ -1,0 +1,68 @@
+"""Settings read once from the environment, failing fast with the missing key named.
+
+A settings class is a frozen msgspec struct whose field names are the
+environment variable names in lower case (``nats_url`` <- ``NATS_URL``).
+Fields without a default are required. Only a service's ``__main__`` calls
+:func:`load`; everything else receives the settings object as an argument.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import TypeVar
+
+import msgspec
+
+from concierge_common.errors import ConfigError
+
+S = TypeVar("S", bound=msgspec.Struct)
+
+
+class BusSettings(msgspec.Struct, kw_only=True, frozen=True):
+    """What every service needs to talk over NATS JetStream."""
+
+    nats_url: str
+    bus_namespace: str = ""
+    bus_partitions: int = 16
+    bus_max_deliver: int = 5
+    bus_ack_wait_seconds: float = 30.0
+    bus_retry_delays: str = "1,3,10,30"
+    bus_stream_max_age_hours: float = 168.0
+    bus_duplicate_window_seconds: float = 3600.0
+    bus_fetch_timeout_seconds: float = 2.0
+    shutdown_grace_seconds: float = 20.0
+    log_level: str = "INFO"
+
+    def retry_delays(self) -> tuple[float, ...]:
+        """Delays, in seconds, before the 1st, 2nd, ... redelivery of a failed message."""
+        return tuple(float(part) for part in self.bus_retry_delays.split(",") if part.strip())
+
+
+def load(cls: type[S], environ: Mapping[str, str] | None = None) -> S:
+    """Build ``cls`` from the environment; raise :class:`ConfigError` naming what is wrong."""
+    env = os.environ if environ is None else environ
+    values: dict[str, str] = {}
+    missing: list[str] = []
+    for field in msgspec.structs.fields(cls):
+        key = field.name.upper()
+        raw = env.get(key)
+        if raw is not None and raw != "":
+            values[field.name] = raw
+        elif field.required:
+            missing.append(key)
+    if missing:
+        raise ConfigError("missing environment variable(s): " + ", ".join(missing))
+    try:
+        return msgspec.convert(values, cls, strict=False)
+    except msgspec.ValidationError as exc:
+        raise ConfigError(f"invalid setting: {_upper_path(str(exc))}") from exc
+
+
+def _upper_path(detail: str) -> str:
+    """Turn msgspec's ``at `$.bus_partitions``` into the env var name for the operator."""
+    if "`$." not in detail:
+        return detail
+    head, _, tail = detail.partition("`$.")
+    name, _, rest = tail.partition("`")
+    return f"{head}{name.upper()}{rest}"

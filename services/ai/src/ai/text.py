@@ -1,0 +1,104 @@
+"""French text normalisation for matching: case, accents, punctuation, simple plurals."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_WORD = re.compile(r"[a-z0-9]+")
+STOPWORDS = frozenset(
+    (
+        "a",
+        "au",
+        "aux",
+        "avec",
+        "ce",
+        "ces",
+        "cette",
+        "de",
+        "des",
+        "du",
+        "elle",
+        "en",
+        "est",
+        "et",
+        "il",
+        "je",
+        "la",
+        "le",
+        "les",
+        "leur",
+        "ma",
+        "mes",
+        "mon",
+        "ne",
+        "nous",
+        "on",
+        "ou",
+        "par",
+        "pas",
+        "pour",
+        "qu",
+        "que",
+        "qui",
+        "sa",
+        "se",
+        "ses",
+        "son",
+        "sur",
+        "ta",
+        "te",
+        "tes",
+        "ton",
+        "tu",
+        "un",
+        "une",
+        "vous",
+        "votre",
+        "vos",
+        "y",
+        "c",
+        "d",
+        "l",
+        "j",
+        "m",
+        "n",
+        "s",
+        "t",
+        "quel",
+        "quelle",
+        "quels",
+        "quelles",
+        "quand",
+        "comment",
+        "est-ce",
+        "ca",
+        "cela",
+        "il-y",
+        "bonjour",
+        "merci",
+        "svp",
+        "stp",
+        "please",
+        "hello",
+    )
+)
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: ``Église`` -> ``eglise``."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def stem(word: str) -> str:
+    """A crude French plural/feminine folding, enough for keyword matching."""
+    for suffix in ("aux", "es", "s", "x"):
+        if len(word) > 4 and word.endswith(suffix):
+            return word[: -len(suffix)] + ("al" if suffix == "aux" else "")
+    return word
+
+
+def terms(text: str) -> set[str]:
+    """The content words of ``text``, folded and stemmed."""
+    return {stem(word) for word in _WORD.findall(fold(text)) if word not in STOPWORDS}

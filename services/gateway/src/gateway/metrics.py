@@ -1,0 +1,36 @@
+"""Gateway metrics."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Histogram
+
+WEBHOOKS = Counter(
+    "concierge_gateway_webhooks_total",
+    "WAHA webhooks received, by event and result (accepted, ignored, rejected, unavailable).",
+    ["event", "result"],
+)
+WEBHOOK_SECONDS = Histogram(
+    "concierge_gateway_webhook_duration_seconds",
+    "Time to answer a WAHA webhook (publish and JetStream ack included).",
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 3),
+)
+IGNORED = Counter(
+    "concierge_gateway_ignored_total",
+    "Well-formed webhooks that are not answered, by reason.",
+    ["reason"],
+)
+WAHA_REQUESTS = Counter(
+    "concierge_waha_requests_total",
+    "Requests to the WAHA API, by endpoint and status (or 'error' when no response).",
+    ["endpoint", "status"],
+)
+WAHA_SECONDS = Histogram(
+    "concierge_waha_request_duration_seconds",
+    "Latency of WAHA API requests.",
+    ["endpoint"],
+)
+REPLIES = Counter(
+    "concierge_gateway_replies_total",
+    "Outbound replies, by result (sent, duplicate_skipped, resent_after_crash).",
+    ["result"],
+)

@@ -1,0 +1,69 @@
+"""The gateway process: webhook edge plus the outbound consumer that talks to WAHA."""
+
+from __future__ import annotations
+
+import httpx
+
+from concierge_common.bus.topology import ConsumerSpec
+from concierge_common.health import HttpServer
+from concierge_common.messages import SendReply
+from concierge_common.runtime import Runtime, Subscription
+from gateway.outbound import OutboundSender
+from gateway.settings import GatewaySettings
+from gateway.waha_client import WahaClient
+from gateway.webhook import create_app
+
+
+class GatewayService:
+    """Owns the runtime, the WAHA client and the public HTTP server."""
+
+    def __init__(
+        self,
+        settings: GatewaySettings,
+        *,
+        waha_transport: httpx.AsyncBaseTransport | None = None,
+        health_port: int | None = None,
+        api_port: int | None = None,
+    ) -> None:
+        self.settings = settings
+        self.runtime = Runtime(
+            "gateway",
+            settings,
+            health_port=settings.gateway_health_port if health_port is None else health_port,
+        )
+        self._waha_transport = waha_transport
+        self._api_port = settings.gateway_port if api_port is None else api_port
+        self._api: HttpServer | None = None
+
+    @property
+    def api_port(self) -> int:
+        return self._api.port if self._api else self._api_port
+
+    async def start(self) -> None:
+        settings = self.settings
+        runtime = self.runtime
+        await runtime.start()
+        waha = WahaClient(
+            settings.waha_url,
+            settings.waha_api_key,
+            timeout=settings.waha_timeout_seconds,
+            transport=self._waha_transport,
+        )
+        runtime.on_stop(waha.aclose)
+        sent = await runtime.nc.jetstream().key_value(runtime.topology.sent_bucket)
+        outbound = ConsumerSpec(
+            "gateway", "outbound", ack_wait_seconds=settings.waha_timeout_seconds + 15
+        )
+        await runtime.consume(
+            Subscription(outbound, (SendReply,), OutboundSender(waha, sent, runtime.publisher))
+        )
+        self._api = HttpServer(
+            create_app(settings, runtime.publisher), settings.gateway_host, self._api_port
+        )
+        await self._api.start()
+
+    async def stop(self) -> None:
+        self.runtime.readiness.stopping = True
+        if self._api is not None:
+            await self._api.stop()  # finishes the webhooks being answered
+        await self.runtime.stop()

@@ -1,0 +1,127 @@
+"""``POST /webhook``: WAHA's events in, normalised messages onto the bus.
+
+The answer is 200 only once JetStream has stored the message. 401 for a bad
+signature, 4xx for a body that cannot be used (nothing is published), 503 with
+``Retry-After`` when NATS cannot take the message, so that WAHA retries. The
+handler does nothing else: the reply is produced asynchronously.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+
+from concierge_common.bus.publisher import Publisher
+from concierge_common.errors import BusUnavailable, InvalidRequest
+from concierge_common.problems import problem
+from gateway import metrics, signature
+from gateway.normalize import Ignored, normalize, parse_envelope
+from gateway.settings import GatewaySettings
+
+log = logging.getLogger(__name__)
+
+
+class WebhookEndpoint:
+    """The webhook handler, with its dependencies passed in explicitly."""
+
+    def __init__(self, settings: GatewaySettings, publisher: Publisher) -> None:
+        self._settings = settings
+        self._publisher = publisher
+
+    async def __call__(self, request: Request) -> Response:
+        started = time.perf_counter()
+        try:
+            return await self._handle(request)
+        finally:
+            metrics.WEBHOOK_SECONDS.observe(time.perf_counter() - started)
+
+    async def _handle(self, request: Request) -> Response:
+        raw = await request.body()
+        if len(raw) > self._settings.gateway_max_body_bytes:
+            metrics.WEBHOOKS.labels("unknown", "rejected").inc()
+            return problem(413, "Payload Too Large", "webhook body exceeds the configured limit")
+        key = self._settings.waha_webhook_hmac_key
+        headers = request.headers
+        if key and not signature.verify(
+            key, raw, headers.get("x-webhook-hmac"), headers.get("x-webhook-hmac-algorithm")
+        ):
+            metrics.WEBHOOKS.labels("unknown", "unauthorized").inc()
+            log.warning("webhook with a missing or wrong HMAC signature")
+            return problem(401, "Unauthorized", "missing or invalid X-Webhook-Hmac signature")
+        try:
+            envelope = parse_envelope(raw)
+            event = envelope.event or "unknown"
+            result = normalize(
+                envelope,
+                conversation_key=self._settings.conversation_id_key,
+                default_session=self._settings.waha_session,
+            )
+        except InvalidRequest as exc:
+            metrics.WEBHOOKS.labels("unknown", "rejected").inc()
+            return problem(exc.status, "Invalid webhook", str(exc))
+        if isinstance(result, Ignored):
+            metrics.WEBHOOKS.labels(_event_label(event), "ignored").inc()
+            metrics.IGNORED.labels(result.reason).inc()
+            return JSONResponse({"status": "ignored", "reason": result.reason})
+        try:
+            ack = await self._publisher.publish("inbound", result)
+        except BusUnavailable:
+            metrics.WEBHOOKS.labels(event, "unavailable").inc()
+            log.warning("bus unavailable, asking WAHA to retry")
+            return problem(
+                503, "Service Unavailable", "message bus unavailable", headers={"Retry-After": "2"}
+            )
+        metrics.WEBHOOKS.labels(event, "accepted").inc()
+        log.info(
+            "webhook accepted",
+            extra={
+                "conversation_id": result.conversation_id,
+                "message_id": result.message_id,
+                "duplicate": ack.duplicate,
+            },
+        )
+        return JSONResponse({"status": "accepted", "duplicate": bool(ack.duplicate)})
+
+
+_KNOWN_EVENTS = frozenset(
+    {
+        "message",
+        "message.any",
+        "message.reaction",
+        "message.ack",
+        "message.ack.group",
+        "message.revoked",
+        "message.edited",
+        "message.waiting",
+        "session.status",
+        "presence.update",
+        "call.received",
+    }
+)
+
+
+def _event_label(event: str) -> str:
+    """Bound the metric's label values to WAHA's known events."""
+    return event if event in _KNOWN_EVENTS else "other"
+
+
+def webhook_router(endpoint: WebhookEndpoint) -> APIRouter:
+    router = APIRouter()
+    router.add_api_route(
+        "/webhook",
+        endpoint,
+        methods=["POST"],
+        summary="Receive a WAHA webhook",
+        response_model=None,
+    )
+    return router
+
+
+def create_app(settings: GatewaySettings, publisher: Publisher) -> FastAPI:
+    """The public HTTP app of the gateway."""
+    app = FastAPI(title="Concierge gateway", version="0.1.0")
+    app.include_router(webhook_router(WebhookEndpoint(settings, publisher)))
+    return app
