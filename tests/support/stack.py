@@ -1,0 +1,141 @@
+"""The whole concierge, in process, against real NATS, Postgres and Redis.
+
+Each test gets its own bus namespace (streams, subjects, buckets, Redis keys)
+so tests never see each other's messages on the shared servers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import nats
+from nats.js.api import StreamInfo
+
+from ai.service import AiService
+from ai.settings import AiSettings
+from concierge_common import settings as settings_module
+from concierge_common.bus.topology import Topology
+from concierge_devkit.waha_fake import WahaFake, serve_fake
+from gateway.service import GatewayService
+from gateway.settings import GatewaySettings
+from gateway.signature import sign
+from handoff.service import HandoffService
+from handoff.settings import HandoffSettings
+from router.service import RouterService
+from router.settings import RouterSettings
+from store.service import StoreService
+from store.settings import StoreSettings
+
+HMAC_KEY = "test-hmac-key"
+WAHA_KEY = "test-waha-key"
+
+
+def base_env(*, nats_url: str, namespace: str, database_url: str, redis_url: str) -> dict[str, str]:
+    return {
+        "NATS_URL": nats_url,
+        "BUS_NAMESPACE": namespace,
+        "BUS_PARTITIONS": "8",
+        "BUS_RETRY_DELAYS": "0.2,0.5,1",
+        "BUS_FETCH_TIMEOUT_SECONDS": "1",
+        "SHUTDOWN_GRACE_SECONDS": "5",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "CONVERSATION_ID_KEY": "test-conversation-key",
+        "WAHA_URL": "http://127.0.0.1:1",
+        "WAHA_API_KEY": WAHA_KEY,
+        "WAHA_WEBHOOK_HMAC_KEY": HMAC_KEY,
+        "WAHA_TIMEOUT_SECONDS": "5",
+    }
+
+
+@dataclass
+class Stack:
+    env: dict[str, str]
+    waha: WahaFake
+    gateway: GatewayService
+    services: list[Any] = field(default_factory=list)
+    http: httpx.AsyncClient | None = None
+
+    @property
+    def topology(self) -> Topology:
+        return self.gateway.runtime.topology
+
+    async def post(
+        self,
+        body: Mapping[str, Any] | bytes,
+        *,
+        signed: bool = True,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+        sent_headers = {"content-type": "application/json", **(headers or {})}
+        if signed:
+            sent_headers["x-webhook-hmac"] = sign(HMAC_KEY, raw)
+            sent_headers["x-webhook-hmac-algorithm"] = "sha512"
+        assert self.http is not None
+        return await self.http.post("/webhook", content=raw, headers=sent_headers)
+
+    async def stream_info(self) -> StreamInfo:
+        nc = await nats.connect(self.env["NATS_URL"])
+        try:
+            return await nc.jetstream().stream_info(self.topology.stream)
+        finally:
+            await nc.close()
+
+
+def _settings(kind: type[Any], env: Mapping[str, str]) -> Any:
+    return settings_module.load(kind, env)
+
+
+@contextlib.asynccontextmanager
+async def running_stack(
+    env: dict[str, str], *, only: tuple[str, ...] = ("router", "ai", "handoff", "store")
+) -> AsyncIterator[Stack]:
+    """Start the WAHA fake, the gateway and the ``only`` services; stop them all after."""
+    waha = WahaFake(api_key=env["WAHA_API_KEY"])
+    waha_server = await serve_fake(waha)
+    env = {**env, "WAHA_URL": f"http://127.0.0.1:{waha_server.port}"}
+    gateway = GatewayService(_settings(GatewaySettings, env), health_port=0, api_port=0)
+    builders = {
+        "router": lambda: RouterService(_settings(RouterSettings, env), health_port=0),
+        "ai": lambda: AiService(_settings(AiSettings, env), health_port=0),
+        "handoff": lambda: HandoffService(_settings(HandoffSettings, env), health_port=0),
+        "store": lambda: StoreService(_settings(StoreSettings, env), health_port=0),
+    }
+    stack = Stack(env=env, waha=waha, gateway=gateway)
+    try:
+        await gateway.start()
+        for name in only:
+            service = builders[name]()
+            await service.start()
+            stack.services.append(service)
+        stack.http = httpx.AsyncClient(base_url=f"http://127.0.0.1:{gateway.api_port}")
+        yield stack
+    finally:
+        if stack.http is not None:
+            await stack.http.aclose()
+        for service in reversed(stack.services):
+            await service.stop()
+        await gateway.stop()
+        await waha_server.stop()
+        await delete_namespace(env["NATS_URL"], Topology(env["BUS_NAMESPACE"], 1))
+
+
+async def delete_namespace(nats_url: str, topology: Topology) -> None:
+    """Remove a test namespace's streams and buckets from the shared server."""
+    with contextlib.suppress(Exception):
+        nc = await asyncio.wait_for(nats.connect(nats_url, max_reconnect_attempts=1), 5)
+        js = nc.jetstream()
+        for stream in (topology.stream, topology.dlq_stream):
+            with contextlib.suppress(Exception):
+                await js.delete_stream(stream)
+        for bucket in (topology.sent_bucket, topology.meta_bucket):
+            with contextlib.suppress(Exception):
+                await js.delete_key_value(bucket)
+        await nc.close()
