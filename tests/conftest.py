@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
@@ -41,7 +41,7 @@ async def database_url() -> AsyncIterator[str]:
 
 
 @pytest.fixture
-def env(namespace: str, database_url: str) -> Iterator[dict[str, str]]:
-    yield base_env(
+def env(namespace: str, database_url: str) -> dict[str, str]:
+    return base_env(
         nats_url=NATS_URL, namespace=namespace, database_url=database_url, redis_url=REDIS_URL
     )

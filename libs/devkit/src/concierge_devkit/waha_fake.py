@@ -42,6 +42,9 @@ class WahaFake:
     api_key: str
     requests: list[Recorded] = field(default_factory=list)
     on_send: Callable[[Recorded], None] | None = None
+    delay: float = 0.0
+    in_flight: int = 0
+    max_in_flight: int = 0
     _failures: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     _changed: asyncio.Condition | None = None
 
@@ -94,6 +97,12 @@ class WahaFake:
         if self._failures:
             status, failure = self._failures.pop(0)
             return JSONResponse(failure, status_code=status)
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            await asyncio.sleep(self.delay)
+        finally:
+            self.in_flight -= 1
         recorded = Recorded(name, dict(request.headers), body)
         condition = self._condition()
         async with condition:
