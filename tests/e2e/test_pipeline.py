@@ -1,22 +1,103 @@
-"""A WAHA webhook goes through gateway -> router -> ai -> gateway -> WAHA, once."""
+"""A WAHA webhook goes through gateway -> router -> ai -> gateway -> WAHA, once, in order."""
 
 from __future__ import annotations
 
 import asyncio
 
+import asyncpg
+
 from support import fixtures
 from support.stack import running_stack
 
+QUESTIONS = (
+    ("Bonjour", "bienvenue"),
+    ("Quels sont les horaires des messes ?", "messes dominicales"),
+    ("Quand est ouvert l'accueil ?", "accueil paroissial"),
+    ("baptême de mon bébé", "baptême"),
+    ("je voudrais me marier", "mariage"),
+    ("inscription au catéchisme", "catéchisme"),
+    ("confessions", "confessions"),
+)
 
-async def test_waha_message_webhook_produces_exactly_one_send_text(env: dict[str, str]) -> None:
+
+async def _outbound_rows(database_url: str) -> int:
+    conn = await asyncpg.connect(database_url)
+    try:
+        return int(await conn.fetchval("SELECT count(*) FROM message_log WHERE direction = 'out'"))
+    finally:
+        await conn.close()
+
+
+async def _wait_for_rows(database_url: str, count: int, timeout: float = 10.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while await _outbound_rows(database_url) < count:
+        assert asyncio.get_running_loop().time() < deadline, "store did not record the replies"
+        await asyncio.sleep(0.1)
+
+
+async def test_waha_message_webhook_produces_exactly_one_send_text(
+    env: dict[str, str], database_url: str
+) -> None:
     body = fixtures.load("message-image-noweb.json")
     async with running_stack(env) as stack:
         response = await stack.post(body)
         assert response.status_code == 200, response.text
         assert response.json()["status"] == "accepted"
         sent = await stack.waha.wait_for_texts(1)
-        await asyncio.sleep(1.0)  # leave time for a wrong second reply to show up
+        await _wait_for_rows(database_url, 1)
+        await asyncio.sleep(0.5)  # leave time for a wrong second reply to show up
         assert len(stack.waha.sent_texts) == 1
         assert sent[0].body["chatId"] == "79069571990@c.us"
         assert sent[0].body["session"] == "chatwoot"
         assert sent[0].headers["x-api-key"] == env["WAHA_API_KEY"]
+
+
+async def test_bonjour_gets_a_french_welcome(env: dict[str, str]) -> None:
+    async with running_stack(env) as stack:
+        await stack.post(fixtures.load("message-text-webjs-inbound.json"))
+        sent = await stack.waha.wait_for_texts(1)
+        assert "bienvenue" in sent[0].body["text"].lower()
+        assert sent[0].body["chatId"] == "11111111111@c.us"
+
+
+async def test_same_webhook_delivered_three_times_yields_one_reply(
+    env: dict[str, str], database_url: str
+) -> None:
+    body = fixtures.text_message("33600000001@c.us", "horaires des messes ?")
+    async with running_stack(env) as stack:
+        answers = [await stack.post(body) for _ in range(3)]
+        assert [answer.status_code for answer in answers] == [200, 200, 200]
+        assert [answer.json()["duplicate"] for answer in answers] == [False, True, True]
+        await stack.waha.wait_for_texts(1)
+        await _wait_for_rows(database_url, 1)
+        await asyncio.sleep(1.0)
+        assert len(stack.waha.sent_texts) == 1
+
+
+async def test_twenty_messages_from_one_chat_are_answered_in_order(env: dict[str, str]) -> None:
+    chat = "33600000002@c.us"
+    script = [QUESTIONS[index % len(QUESTIONS)] for index in range(20)]
+    async with running_stack(env) as stack:
+        stack.waha.delay = 0.02  # a slow WAHA must not let later replies overtake
+        for question, _ in script:
+            response = await stack.post(fixtures.text_message(chat, question))
+            assert response.status_code == 200
+        sent = await stack.waha.wait_for_texts(20, timeout=30)
+        texts = [item.body["text"].lower() for item in sent]
+        assert len(texts) == 20
+        for (question, expected), text in zip(script, texts, strict=True):
+            assert expected in text, f"reply to {question!r} out of order: {text[:40]!r}"
+
+
+async def test_fifty_chats_are_processed_concurrently(env: dict[str, str]) -> None:
+    async with running_stack(env) as stack:
+        stack.waha.delay = 0.3
+        bodies = [
+            fixtures.text_message(f"336100000{index:02d}@c.us", "horaires des messes")
+            for index in range(50)
+        ]
+        responses = await asyncio.gather(*(stack.post(body) for body in bodies))
+        assert all(response.status_code == 200 for response in responses)
+        sent = await stack.waha.wait_for_texts(50, timeout=30)
+        assert len({item.body["chatId"] for item in sent}) == 50
+        assert stack.waha.max_in_flight > 1

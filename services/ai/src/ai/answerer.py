@@ -20,6 +20,10 @@ WELCOME = (
     "sur les horaires des messes, l'accueil, les baptêmes, les mariages, le catéchisme "
     "et les confessions. Quelle est votre question ?"
 )
+HANDING_OFF = (
+    "Je n'ai pas d'information fiable pour vous répondre. Je transmets votre message à "
+    "l'équipe paroissiale, qui vous répondra ici dès que possible."
+)
 NOT_TEXT = (
     "Je ne sais lire que les messages écrits pour le moment. Pouvez-vous écrire votre question ?"
 )

@@ -1,10 +1,10 @@
-"""Handler of the ``ai`` flow: answer the turn, or ask for a human."""
+"""Handler of the ``ai`` flow: answer the turn, or tell the person and ask for a human."""
 
 from __future__ import annotations
 
 import logging
 
-from ai.answerer import NOT_TEXT, Answer, KeywordAnswerer
+from ai.answerer import HANDING_OFF, NOT_TEXT, Answer, KeywordAnswerer
 from concierge_common import ids
 from concierge_common.bus.consumer import Delivery
 from concierge_common.bus.publisher import Publisher
@@ -55,6 +55,9 @@ class Responder:
         log.info("reply produced", extra={"fact_id": answer.fact_id})
 
     async def _hand_off(self, command: GenerateReply, inbound: MessageReceived) -> None:
+        # The person is told on the same path as every other reply (ai -> outbound),
+        # so this notice can never overtake or be overtaken by another reply.
+        await self._reply(command, Answer(HANDING_OFF, None))
         request = HandoffRequested(
             message_id=ids.derived_id("ai-handoff", command.message_id),
             conversation_id=command.conversation_id,

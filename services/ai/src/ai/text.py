@@ -92,10 +92,11 @@ def fold(text: str) -> str:
 
 
 def stem(word: str) -> str:
-    """A crude French plural/feminine folding, enough for keyword matching."""
-    for suffix in ("aux", "es", "s", "x"):
-        if len(word) > 4 and word.endswith(suffix):
-            return word[: -len(suffix)] + ("al" if suffix == "aux" else "")
+    """A crude French plural folding (``messes`` -> ``messe``, ``journaux`` -> ``journal``)."""
+    if len(word) > 4 and word.endswith("aux"):
+        return word[:-3] + "al"
+    if len(word) > 3 and word[-1] in "sx":
+        return word[:-1]
     return word
 
 

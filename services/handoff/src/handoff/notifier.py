@@ -1,8 +1,10 @@
-"""Foundation handoff: tell the person, alert the staff chat.
+"""Foundation handoff: alert the staff chat.
 
-What this stage does for real: the person is told that their question goes
-to the parish team, and the configured staff chat (``STAFF_CHAT_ID``) gets a
-short summary with a reference. What it does not do yet (issue #4): keep the
+What this stage does for real: the configured staff chat (``STAFF_CHAT_ID``)
+gets a short summary with a reference (the person was already told by ai, on
+the same path as every other reply, so the order of what the person reads is
+kept). Without ``STAFF_CHAT_ID`` the request is only logged and counted by
+the bus metrics. What it does not do yet (issue #4): keep the
 conversation owned by a human, silence the bot meanwhile, relay staff
 answers, return control, business hours. Until then the bot keeps answering
 the person's next messages.
@@ -20,10 +22,6 @@ from concierge_common.messages import BusMessage, HandoffRequested, SendReply
 
 log = logging.getLogger(__name__)
 
-TO_PERSON = (
-    "Je n'ai pas d'information fiable pour vous répondre. Je transmets votre message à "
-    "l'équipe paroissiale, qui vous répondra ici dès que possible."
-)
 _SUMMARY_CHARS = 300
 
 
@@ -38,23 +36,13 @@ class HandoffNotifier:
     async def __call__(self, message: BusMessage, delivery: Delivery) -> None:
         if not isinstance(message, HandoffRequested):
             raise InvalidMessage(f"handoff flow cannot carry {type(message).__name__}")
-        inbound = message.inbound
-        await self._publisher.publish(
-            "outbound",
-            SendReply(
-                message_id=ids.derived_id("handoff-person", message.message_id),
-                conversation_id=message.conversation_id,
-                correlation_id=message.correlation_id,
-                session=inbound.session,
-                chat_id=inbound.chat_id,
-                text=TO_PERSON,
-                in_reply_to=inbound.provider_message_id,
-                origin="handoff",
-            ),
-        )
         if self._staff_chat_id:
             await self._alert_staff(message)
-        log.info("handoff notified", extra={"reason": message.reason})
+            log.info("staff alerted", extra={"reason": message.reason})
+        else:
+            log.warning(
+                "handoff requested but STAFF_CHAT_ID is not set", extra={"reason": message.reason}
+            )
 
     async def _alert_staff(self, request: HandoffRequested) -> None:
         inbound = request.inbound
