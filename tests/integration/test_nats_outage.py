@@ -1,0 +1,44 @@
+"""With NATS down the webhook answers 503 (WAHA retries); once NATS is back the retry works."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from support import fixtures
+from support.infra import PrivateNats, free_port
+from support.stack import running_stack
+
+
+@pytest.fixture
+def private_nats(tmp_path: Path) -> Iterator[PrivateNats]:
+    server = PrivateNats(port=free_port(), store_dir=tmp_path / "jetstream")
+    server.start()
+    yield server
+    server.stop()
+
+
+async def test_webhook_is_503_while_nats_is_down_and_the_retry_succeeds_after(
+    env: dict[str, str], private_nats: PrivateNats
+) -> None:
+    env = {**env, "NATS_URL": private_nats.url}
+    body = fixtures.text_message("33600000020@c.us", "Bonjour")
+    async with running_stack(env, only=()) as stack:
+        private_nats.stop()
+        down = await stack.post(body)
+        assert down.status_code == 503
+        assert down.headers["retry-after"] == "2"
+        private_nats.start()
+        retried = None
+        for _ in range(100):  # WAHA retries until it gets a 2xx
+            retried = await stack.post(body)
+            if retried.status_code == 200:
+                break
+            await asyncio.sleep(0.1)
+        assert retried is not None
+        assert retried.status_code == 200, retried.text
+        info = await stack.stream_info()
+        assert info.state.messages == 1

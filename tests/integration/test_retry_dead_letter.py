@@ -1,0 +1,97 @@
+"""A failing handler is retried with growing delays, then dead-lettered with its error."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import nats
+
+from concierge_common import settings as settings_module
+from concierge_common.bus.consumer import Delivery
+from concierge_common.bus.topology import ConsumerSpec
+from concierge_common.errors import PermanentError
+from concierge_common.messages import BusMessage, MessageReceived
+from concierge_common.runtime import Runtime, Subscription
+from concierge_common.settings import BusSettings
+from support.stack import delete_namespace
+
+
+def _message(number: int) -> MessageReceived:
+    return MessageReceived(
+        message_id=f"{number:032x}",
+        conversation_id="ab" * 16,
+        correlation_id=f"corr-{number}",
+        session="default",
+        chat_id="33600000030@c.us",
+        sender_id="33600000030@c.us",
+        provider_message_id=f"false_33600000030@c.us_{number}",
+        text="Bonjour",
+    )
+
+
+class Failing:
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+        self.attempts: list[tuple[int, float]] = []
+
+    async def __call__(self, message: BusMessage, delivery: Delivery) -> None:
+        self.attempts.append((delivery.attempt, time.monotonic()))
+        raise self.error
+
+
+async def _dead_letters(runtime: Runtime) -> list[nats.aio.msg.Msg]:
+    js = runtime.nc.jetstream()
+    sub = await js.pull_subscribe(runtime.topology.dlq_filter(), stream=runtime.topology.dlq_stream)
+    try:
+        return await sub.fetch(10, timeout=1)
+    except nats.errors.TimeoutError:
+        return []
+    finally:
+        await sub.unsubscribe()
+
+
+async def _run(env: dict[str, str], handler: Failing, wait_for: int) -> list[nats.aio.msg.Msg]:
+    config = settings_module.load(BusSettings, {**env, "BUS_MAX_DELIVER": "3"})
+    runtime = Runtime("probe", config, health_port=None)
+    await runtime.start()
+    try:
+        await runtime.consume(
+            Subscription(ConsumerSpec("probe", "inbound"), (MessageReceived,), handler)
+        )
+        await runtime.publisher.publish("inbound", _message(1))
+        for _ in range(100):
+            letters = await _dead_letters(runtime)
+            if letters and len(handler.attempts) >= wait_for:
+                break
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(1.5)  # nothing more may happen after the dead letter
+        return letters
+    finally:
+        await runtime.stop()
+        await delete_namespace(env["NATS_URL"], runtime.topology)
+
+
+async def test_unexpected_error_is_retried_with_delay_then_dead_lettered(
+    env: dict[str, str],
+) -> None:
+    handler = Failing(RuntimeError("database exploded"))
+    letters = await _run(env, handler, wait_for=3)
+    assert [attempt for attempt, _ in handler.attempts] == [1, 2, 3]
+    gaps = [b - a for (_, a), (_, b) in zip(handler.attempts, handler.attempts[1:], strict=False)]
+    assert gaps[0] >= 0.15  # BUS_RETRY_DELAYS=0.2,0.5,1
+    assert gaps[1] >= 0.4
+    assert len(letters) == 1
+    headers = letters[0].headers or {}
+    assert headers["Concierge-Error-Type"] == "RuntimeError"
+    assert headers["Concierge-Error"] == "database exploded"
+    assert headers["Concierge-Deliveries"] == "3"
+    assert MessageReceived.__struct_config__.tag in letters[0].data.decode()
+
+
+async def test_permanent_error_is_dead_lettered_at_once(env: dict[str, str]) -> None:
+    handler = Failing(PermanentError("cannot ever work"))
+    letters = await _run(env, handler, wait_for=1)
+    assert [attempt for attempt, _ in handler.attempts] == [1]
+    assert len(letters) == 1
+    assert (letters[0].headers or {})["Concierge-Error-Type"] == "PermanentError"
