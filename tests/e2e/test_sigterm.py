@@ -1,4 +1,4 @@
-"""SIGTERM during traffic: in-flight messages are finished or redelivered, none lost, none doubled."""
+"""SIGTERM during traffic: in-flight messages finish or are redelivered; none lost or doubled."""
 
 from __future__ import annotations
 

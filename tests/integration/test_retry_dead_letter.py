@@ -6,6 +6,7 @@ import asyncio
 import time
 
 import nats
+from nats.aio.msg import Msg
 
 from concierge_common import settings as settings_module
 from concierge_common.bus.consumer import Delivery
@@ -40,7 +41,7 @@ class Failing:
         raise self.error
 
 
-async def _dead_letters(runtime: Runtime) -> list[nats.aio.msg.Msg]:
+async def _dead_letters(runtime: Runtime) -> list[Msg]:
     js = runtime.nc.jetstream()
     sub = await js.pull_subscribe(runtime.topology.dlq_filter(), stream=runtime.topology.dlq_stream)
     try:
@@ -51,7 +52,7 @@ async def _dead_letters(runtime: Runtime) -> list[nats.aio.msg.Msg]:
         await sub.unsubscribe()
 
 
-async def _run(env: dict[str, str], handler: Failing, wait_for: int) -> list[nats.aio.msg.Msg]:
+async def _run(env: dict[str, str], handler: Failing, wait_for: int) -> list[Msg]:
     config = settings_module.load(BusSettings, {**env, "BUS_MAX_DELIVER": "3"})
     runtime = Runtime("probe", config, health_port=None)
     await runtime.start()
@@ -86,7 +87,7 @@ async def test_unexpected_error_is_retried_with_delay_then_dead_lettered(
     assert headers["Concierge-Error-Type"] == "RuntimeError"
     assert headers["Concierge-Error"] == "database exploded"
     assert headers["Concierge-Deliveries"] == "3"
-    assert MessageReceived.__struct_config__.tag in letters[0].data.decode()
+    assert str(MessageReceived.__struct_config__.tag) in letters[0].data.decode()
 
 
 async def test_permanent_error_is_dead_lettered_at_once(env: dict[str, str]) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -102,7 +102,7 @@ async def running_stack(
     waha_server = await serve_fake(waha)
     env = {**env, "WAHA_URL": f"http://127.0.0.1:{waha_server.port}"}
     gateway = GatewayService(_settings(GatewaySettings, env), health_port=0, api_port=0)
-    builders = {
+    builders: dict[str, Callable[[], Any]] = {
         "router": lambda: RouterService(_settings(RouterSettings, env), health_port=0),
         "ai": lambda: AiService(_settings(AiSettings, env), health_port=0),
         "handoff": lambda: HandoffService(_settings(HandoffSettings, env), health_port=0),
