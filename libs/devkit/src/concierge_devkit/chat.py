@@ -1,0 +1,91 @@
+"""The terminal chat: interactive (a prompt) or scripted (send lines, wait for answers)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from concierge_devkit.console import PROMPT, LineReader, show
+from concierge_devkit.conversation import Conversation, Reply
+from concierge_devkit.errors import DevkitError
+
+QUIT_COMMANDS = frozenset({"/quit", "/exit", "/q"})
+SETTLE_SECONDS = 15.0  # at end of input, how long to wait for answers still due
+
+
+def format_reply(reply: Reply, person: str) -> str:
+    if reply.chat_id == person:
+        return f"concierge> {reply.text}"
+    return f"concierge (to {reply.chat_id})> {reply.text}"
+
+
+async def _print_replies(
+    conversation: Conversation, reader: LineReader, out: TextIO, tty: bool
+) -> None:
+    while True:
+        reply = await conversation.replies.get()
+        redraw = reader.prompt if tty and reader.prompting else ""
+        show(format_reply(reply, conversation.chat_id), out=out, redraw_prompt=redraw)
+
+
+async def _read_and_send(conversation: Conversation, reader: LineReader, out: TextIO) -> bool:
+    """Send each line typed; True when input ended (Ctrl-D), False on ``/quit``."""
+    while (line := await reader.read()) is not None:
+        text = line.strip()
+        if text in QUIT_COMMANDS:
+            return False
+        if text:
+            try:
+                await conversation.say(text)
+            except DevkitError as exc:
+                show(f"(not sent: {exc})", out=out)
+    return True
+
+
+async def interactive(conversation: Conversation, out: TextIO = sys.stdout) -> int:
+    """Prompt for lines until ``/quit`` or end of input; print replies as they come."""
+    tty = sys.stdin.isatty() and out.isatty()
+    show(f"Chatting as {conversation.chat_id}. Type a message; /quit or Ctrl-D to leave.", out=out)
+    reader = LineReader()
+    reader.start()
+    printer = asyncio.create_task(_print_replies(conversation, reader, out, tty))
+    try:
+        if await _read_and_send(conversation, reader, out):
+            if tty:
+                show("", out=out)  # end the prompt line left by Ctrl-D
+            await conversation.settle(SETTLE_SECONDS)
+            await asyncio.sleep(0.2)  # let the printer show the last replies
+    finally:
+        printer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await printer
+    return 0
+
+
+async def _await_answer(conversation: Conversation, timeout: float, out: TextIO) -> bool:
+    """Print replies until one reaches the person; False when none does in ``timeout``."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while (left := deadline - asyncio.get_running_loop().time()) > 0:
+        reply = await conversation.next_reply(left)
+        if reply is None:
+            break
+        show(format_reply(reply, conversation.chat_id), out=out)
+        if reply.chat_id == conversation.chat_id:
+            return True
+    return False
+
+
+async def scripted(
+    conversation: Conversation, lines: Sequence[str], timeout: float, out: TextIO = sys.stdout
+) -> int:
+    """Send each line and wait for its answer; 0 when every line got one, else 1."""
+    for line in lines:
+        show(PROMPT + line, out=out)
+        await conversation.say(line)
+        if not await _await_answer(conversation, timeout, out):
+            show(f"(no answer within {timeout:g} s)", out=out)
+            return 1
+    return 0

@@ -1,0 +1,170 @@
+"""The ``concierge`` command: ``run`` (everything and a chat), ``chat``, ``infra up``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Coroutine, Sequence
+from pathlib import Path
+from typing import Any
+
+from concierge_devkit.chat_only import ChatOptions, chat_only
+from concierge_devkit.errors import DevkitError
+from concierge_devkit.infra_only import infra_up
+from concierge_devkit.runner import RunOptions, run
+from concierge_devkit.stack_config import resolve_ports
+from concierge_devkit.webhook import chat_id_for
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CHAT = "33612345678"
+
+
+def _add_chat_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--script",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="send TEXT instead of opening a prompt (repeatable); exit 0 when each got an answer",
+    )
+    parser.add_argument(
+        "--answer-timeout", type=float, default=30.0, help="seconds to wait for each answer"
+    )
+    parser.add_argument(
+        "--chat-id", default=DEFAULT_CHAT, help="the person's phone number or WhatsApp chat id"
+    )
+
+
+def _add_run(commands: Any) -> None:
+    parser = commands.add_parser("run", help="start everything and chat with the concierge")
+    _add_chat_options(parser)
+    parser.add_argument("--gateway-port", type=int, help="gateway API port (GATEWAY_PORT, 8000)")
+    parser.add_argument(
+        "--health-port-base",
+        type=int,
+        help="health ports: gateway, router, ai, handoff, store from this one (9101..9105)",
+    )
+    parser.add_argument(
+        "--waha-port", type=int, default=0, help="WAHA stand-in port (default: a free one)"
+    )
+    parser.add_argument(
+        "--free-ports", action="store_true", help="pick free ports for the gateway and health"
+    )
+    parser.add_argument("--staff-chat-id", default=os.environ.get("STAFF_CHAT_ID", ""))
+    parser.add_argument(
+        "--ready-timeout", type=float, default=60.0, help="seconds for the services to be ready"
+    )
+
+
+def _add_chat(commands: Any) -> None:
+    parser = commands.add_parser("chat", help="chat through a gateway that already runs")
+    _add_chat_options(parser)
+    parser.add_argument("--gateway-url", default="http://127.0.0.1:8000")
+    parser.add_argument(
+        "--hmac-key",
+        default=os.environ.get("WAHA_WEBHOOK_HMAC_KEY", ""),
+        help="the gateway's WAHA_WEBHOOK_HMAC_KEY (default: from the environment)",
+    )
+    parser.add_argument(
+        "--waha-api-key",
+        default=os.environ.get("WAHA_API_KEY", ""),
+        help="the gateway's WAHA_API_KEY (default: from the environment)",
+    )
+    parser.add_argument("--waha-host", default="127.0.0.1", help="where the stand-in listens")
+    parser.add_argument(
+        "--waha-port", type=int, default=3000, help="the stand-in's port (the gateway's WAHA_URL)"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="concierge", description="Developer runner for the parish concierge."
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path(os.environ.get("CONCIERGE_DATA_DIR") or ".concierge"),
+        help="folder for embedded servers' data and the logs (default: ./.concierge)",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    commands = parser.add_subparsers(dest="command", required=True)
+    _add_run(commands)
+    _add_chat(commands)
+    infra = commands.add_parser("infra", help="infrastructure only")
+    infra_commands = infra.add_subparsers(dest="infra_command", required=True)
+    infra_commands.add_parser("up", help="ensure NATS, PostgreSQL, Redis; print the URLs")
+    return parser
+
+
+def _run_options(args: argparse.Namespace) -> RunOptions:
+    ports = resolve_ports(
+        gateway=args.gateway_port,
+        health_base=args.health_port_base,
+        waha=args.waha_port,
+        free=args.free_ports,
+    )
+    return RunOptions(
+        data_dir=args.data_dir.resolve(),
+        ports=ports,
+        chat_id=chat_id_for(args.chat_id),
+        staff_chat_id=args.staff_chat_id,
+        scripts=tuple(args.script),
+        answer_timeout=args.answer_timeout,
+        ready_timeout=args.ready_timeout,
+    )
+
+
+def _chat_options(args: argparse.Namespace) -> ChatOptions:
+    if not args.waha_api_key:
+        raise DevkitError("--waha-api-key (or WAHA_API_KEY) is needed: the gateway's WAHA key")
+    return ChatOptions(
+        gateway_url=args.gateway_url,
+        hmac_key=args.hmac_key,
+        waha_api_key=args.waha_api_key,
+        waha_host=args.waha_host,
+        waha_port=args.waha_port,
+        chat_id=chat_id_for(args.chat_id),
+        scripts=tuple(args.script),
+        answer_timeout=args.answer_timeout,
+    )
+
+
+def _command(args: argparse.Namespace) -> Coroutine[Any, Any, int]:
+    if args.command == "run":
+        return run(_run_options(args))
+    if args.command == "chat":
+        return chat_only(_chat_options(args))
+    return infra_up(args.data_dir.resolve())
+
+
+def configure_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="concierge: %(message)s",
+        stream=sys.stderr,
+    )
+    for noisy in ("uvicorn", "uvicorn.error", "httpx", "httpcore", "asyncio", "pgserver"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``concierge`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    configure_logging(args.verbose)
+    try:
+        command = _command(args)
+    except (ValueError, DevkitError) as exc:
+        parser.error(str(exc))
+    try:
+        return asyncio.run(command)
+    except DevkitError as exc:
+        log.error("error: %s", exc)
+        return 1
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        log.info("stopped")
+        return 130

@@ -1,0 +1,21 @@
+"""Secrets for one developer run, generated fresh each time (they have no working defaults)."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class DevSecrets:
+    conversation_id_key: str
+    waha_api_key: str
+    webhook_hmac_key: str
+
+    @classmethod
+    def generate(cls) -> DevSecrets:
+        return cls(
+            conversation_id_key=secrets.token_urlsafe(32),
+            waha_api_key=secrets.token_urlsafe(24),
+            webhook_hmac_key=secrets.token_urlsafe(32),
+        )

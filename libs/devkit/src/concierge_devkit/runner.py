@@ -1,0 +1,93 @@
+"""``concierge run``: infrastructure, WAHA stand-in, five services, then the chat.
+
+Everything started here is registered on one exit stack, so it stops in the
+reverse order on any exit (``/quit``, end of input, Ctrl-C, SIGTERM, an
+error): services first, then the stand-in, then the embedded servers.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from concierge_devkit.chat import interactive, scripted
+from concierge_devkit.conversation import Conversation
+from concierge_devkit.dev_secrets import DevSecrets
+from concierge_devkit.infra import InfraConfig, ensure_infrastructure
+from concierge_devkit.ports import check_ports_free
+from concierge_devkit.service_env import RunEnvironment, service_environment
+from concierge_devkit.services import migrate, start_services, stop_services, wait_ready
+from concierge_devkit.signals import cancel_on_sigterm
+from concierge_devkit.stack_config import StackPorts
+from concierge_devkit.waha_fake import WahaFake, serve_fake
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    data_dir: Path
+    ports: StackPorts
+    chat_id: str
+    staff_chat_id: str = ""
+    scripts: tuple[str, ...] = ()
+    answer_timeout: float = 30.0
+    ready_timeout: float = 60.0
+
+    @property
+    def log_dir(self) -> Path:
+        return self.data_dir / "logs"
+
+
+def _check_ports(ports: StackPorts) -> None:
+    named = ports.bound_by_services()
+    if ports.waha:
+        named["WAHA stand-in"] = ports.waha
+    check_ports_free(named)
+
+
+async def _start_stack(
+    options: RunOptions, secrets: DevSecrets, fake: WahaFake, stack: AsyncExitStack
+) -> None:
+    """Everything up to ready services; each stop is registered on ``stack``."""
+    _check_ports(options.ports)
+    infra = await ensure_infrastructure(InfraConfig.from_env(options.data_dir), stack)
+    waha = await serve_fake(fake, port=options.ports.waha)
+    stack.push_async_callback(waha.stop)
+    waha_url = f"http://127.0.0.1:{waha.port}"
+    run = RunEnvironment(infra, secrets, options.ports, waha_url, options.staff_chat_id)
+    env = service_environment(run)
+    await migrate(env, options.log_dir)
+    processes = await start_services(env, options.log_dir)
+    stack.push_async_callback(stop_services, processes)
+    log.info("services starting; their logs go to %s/<service>.log", options.log_dir)
+    await wait_ready(processes, options.ports.health, options.ready_timeout)
+    log.info(
+        "ready: gateway on http://127.0.0.1:%d/webhook, WAHA stand-in on %s",
+        options.ports.gateway,
+        waha_url,
+    )
+
+
+async def run(options: RunOptions) -> int:
+    """Start everything, chat, stop everything; the exit code of the chat."""
+    cancel_on_sigterm()
+    secrets = DevSecrets.generate()
+    fake = WahaFake(api_key=secrets.waha_api_key)
+    async with AsyncExitStack() as stack:
+        await _start_stack(options, secrets, fake, stack)
+        http = await stack.enter_async_context(httpx.AsyncClient(timeout=10.0))
+        conversation = Conversation(
+            http,
+            webhook_url=f"http://127.0.0.1:{options.ports.gateway}/webhook",
+            hmac_key=secrets.webhook_hmac_key,
+            chat_id=options.chat_id,
+        )
+        fake.on_send = conversation.on_send
+        if options.scripts:
+            return await scripted(conversation, options.scripts, options.answer_timeout)
+        return await interactive(conversation)

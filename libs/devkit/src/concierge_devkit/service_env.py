@@ -1,0 +1,50 @@
+"""The environment each service process starts with in a developer run."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from concierge_devkit.dev_secrets import DevSecrets
+from concierge_devkit.infra import Infrastructure
+from concierge_devkit.stack_config import StackPorts, health_port_variable
+
+
+@dataclass(frozen=True)
+class RunEnvironment:
+    """What the runner decided: infrastructure URLs, secrets, ports, the WAHA stand-in."""
+
+    infra: Infrastructure
+    secrets: DevSecrets
+    ports: StackPorts
+    waha_url: str
+    staff_chat_id: str = ""
+
+
+def service_environment(
+    run: RunEnvironment, environ: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The caller's environment plus everything the services need for this run.
+
+    Infrastructure URLs, ports and WAHA settings are the runner's; other
+    settings (LOG_LEVEL, BUS_*...) pass through from the caller's environment.
+    """
+    env = dict(os.environ if environ is None else environ)
+    env.update(run.infra.exports())
+    env.update(
+        {
+            "CONVERSATION_ID_KEY": run.secrets.conversation_id_key,
+            "WAHA_URL": run.waha_url,
+            "WAHA_API_KEY": run.secrets.waha_api_key,
+            "WAHA_WEBHOOK_HMAC_KEY": run.secrets.webhook_hmac_key,
+            "GATEWAY_PORT": str(run.ports.gateway),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    env.setdefault("GATEWAY_HOST", "127.0.0.1")
+    for name, port in run.ports.health.items():
+        env[health_port_variable(name)] = str(port)
+    if run.staff_chat_id:
+        env["STAFF_CHAT_ID"] = run.staff_chat_id
+    return env

@@ -1,0 +1,79 @@
+"""The scripted chat and the line reader, with the gateway replaced by an httpx transport."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+
+import httpx
+
+from concierge_devkit.chat import scripted
+from concierge_devkit.console import _read_raw_line
+from concierge_devkit.conversation import Conversation
+from concierge_devkit.waha_fake import Recorded
+
+PERSON = "33612345678@c.us"
+
+
+def conversation_answering(answer: bool) -> tuple[Conversation, list[dict[str, object]]]:
+    """A conversation whose 'gateway' accepts each webhook and, if asked, answers at once."""
+    received: list[dict[str, object]] = []
+    holder: list[Conversation] = []
+
+    def gateway(request: httpx.Request) -> httpx.Response:
+        event = json.loads(request.content)
+        received.append(event)
+        if answer:
+            body = {"session": "default", "chatId": PERSON, "text": "réponse"}
+            holder[0].on_send(Recorded("sendText", {}, body))
+        return httpx.Response(200, json={"status": "accepted", "duplicate": False})
+
+    http = httpx.AsyncClient(transport=httpx.MockTransport(gateway))
+    conversation = Conversation(
+        http, webhook_url="http://gateway/webhook", hmac_key="k", chat_id=PERSON
+    )
+    holder.append(conversation)
+    return conversation, received
+
+
+async def test_scripted_prints_each_line_and_its_answer() -> None:
+    conversation, received = conversation_answering(True)
+    out = io.StringIO()
+    assert await scripted(conversation, ["Bonjour", "horaires ?"], timeout=2.0, out=out) == 0
+    assert out.getvalue().splitlines() == [
+        "you> Bonjour",
+        "concierge> réponse",
+        "you> horaires ?",
+        "concierge> réponse",
+    ]
+    assert [event["payload"]["body"] for event in received] == ["Bonjour", "horaires ?"]  # type: ignore[index]
+    assert conversation.sent == conversation.answered == 2
+
+
+async def test_scripted_fails_when_no_answer_comes() -> None:
+    conversation, _ = conversation_answering(False)
+    out = io.StringIO()
+    assert await scripted(conversation, ["Bonjour"], timeout=0.3, out=out) == 1
+    assert "(no answer within 0.3 s)" in out.getvalue()
+
+
+async def test_replies_to_another_chat_do_not_count_as_the_answer() -> None:
+    conversation, _ = conversation_answering(False)
+    conversation.on_send(Recorded("sendText", {}, {"chatId": "staff@c.us", "text": "alerte"}))
+    out = io.StringIO()
+    assert await scripted(conversation, ["Bonjour"], timeout=0.3, out=out) == 1
+    assert "concierge (to staff@c.us)> alerte" in out.getvalue()
+
+
+def test_raw_line_reader_reads_lines_then_end_of_input() -> None:
+    read_fd, write_fd = os.pipe()
+    os.write(write_fd, "Bonjour\r\nà bientôt\nlast".encode())
+    os.close(write_fd)
+    try:
+        assert _read_raw_line(read_fd) == "Bonjour"
+        assert _read_raw_line(read_fd) == "à bientôt"
+        assert _read_raw_line(read_fd) == "last"
+        assert _read_raw_line(read_fd) is None
+    finally:
+        os.close(read_fd)
