@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 
+from concierge_common.bus.publisher import Publisher
 from concierge_common.bus.topology import ConsumerSpec
 from concierge_common.health import HttpServer
 from concierge_common.messages import SendReply
@@ -57,8 +58,12 @@ class GatewayService:
         await runtime.consume(
             Subscription(outbound, (SendReply,), OutboundSender(waha, sent, runtime.publisher))
         )
+        # Webhooks wait for the JetStream ack no longer than WAHA should wait for us.
+        webhook_publisher = Publisher(
+            runtime.nc, runtime.topology, timeout=settings.gateway_publish_timeout_seconds
+        )
         self._api = HttpServer(
-            create_app(settings, runtime.publisher), settings.gateway_host, self._api_port
+            create_app(settings, webhook_publisher), settings.gateway_host, self._api_port
         )
         await self._api.start()
 
