@@ -83,6 +83,9 @@ def gateway_env(nats_url: str, namespace: str, port: int, log_level: str) -> dic
         "GATEWAY_PORT": str(port),
         "SHUTDOWN_GRACE_SECONDS": "3",
         "LOG_LEVEL": log_level,
+        # The public edge as production deploys it (docker-compose.yml): the outbound
+        # sender is a deployable of its own.
+        "GATEWAY_ROLES": "api",
     }
 
 

@@ -34,3 +34,31 @@ def test_invalid_value_names_the_variable() -> None:
 def test_empty_value_counts_as_missing() -> None:
     with pytest.raises(ConfigError, match="NATS_URL"):
         load(BusSettings, {"NATS_URL": ""})
+
+
+_GATEWAY_ENV = {
+    "NATS_URL": "nats://x:4222",
+    "CONVERSATION_ID_KEY": "k",
+    "WAHA_URL": "http://waha",
+    "WAHA_API_KEY": "a",
+}
+
+
+def test_gateway_api_refuses_to_start_without_a_webhook_hmac_key() -> None:
+    with pytest.raises(ConfigError, match="WAHA_WEBHOOK_HMAC_KEY"):
+        load(GatewaySettings, _GATEWAY_ENV)
+
+
+def test_unsigned_webhooks_are_an_explicit_opt_in() -> None:
+    config = load(GatewaySettings, {**_GATEWAY_ENV, "GATEWAY_ALLOW_UNSIGNED_WEBHOOKS": "true"})
+    assert config.gateway_allow_unsigned_webhooks is True
+
+
+def test_outbound_only_gateway_needs_no_webhook_key() -> None:
+    config = load(GatewaySettings, {**_GATEWAY_ENV, "GATEWAY_ROLES": "outbound"})
+    assert config.roles == frozenset({"outbound"})
+
+
+def test_unknown_gateway_role_is_rejected() -> None:
+    with pytest.raises(ConfigError, match="GATEWAY_ROLES"):
+        load(GatewaySettings, {**_GATEWAY_ENV, "GATEWAY_ROLES": "api,webhooks"})

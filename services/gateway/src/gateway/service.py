@@ -1,4 +1,8 @@
-"""The gateway process: webhook edge plus the outbound consumer that talks to WAHA."""
+"""The gateway process: the public HTTP edge and/or the outbound consumer that talks to WAHA.
+
+``GATEWAY_ROLES`` chooses: both in one process for development, one role per
+deployable in production (see ``docker-compose.yml``).
+"""
 
 from __future__ import annotations
 
@@ -41,9 +45,15 @@ class GatewayService:
         return self._api.port if self._api else self._api_port
 
     async def start(self) -> None:
+        await self.runtime.start()
+        if "outbound" in self.settings.roles:
+            await self._start_outbound()
+        if "api" in self.settings.roles:
+            await self._start_api()
+
+    async def _start_outbound(self) -> None:
         settings = self.settings
         runtime = self.runtime
-        await runtime.start()
         waha = WahaClient(
             settings.waha_url,
             settings.waha_api_key,
@@ -58,6 +68,10 @@ class GatewayService:
         await runtime.consume(
             Subscription(outbound, (SendReply,), OutboundSender(waha, sent, runtime.publisher))
         )
+
+    async def _start_api(self) -> None:
+        settings = self.settings
+        runtime = self.runtime
         # Webhooks wait for the JetStream ack no longer than WAHA should wait for us.
         webhook_publisher = Publisher(
             runtime.nc, runtime.topology, timeout=settings.gateway_publish_timeout_seconds

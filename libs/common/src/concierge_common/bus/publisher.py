@@ -43,7 +43,7 @@ class Publisher:
     async def publish(self, flow: str, message: BusMessage) -> PubAck:
         """Store ``message`` in ``flow``; raise :class:`BusUnavailable` if NATS cannot."""
         if not self._nc.is_connected:
-            metrics.PUBLISHED.labels(flow, "failed").inc()
+            metrics.child(metrics.PUBLISHED, flow, "failed").inc()
             raise BusUnavailable("not connected to NATS")
         subject = self._topology.subject(flow, message.conversation_id)
         headers = {"Nats-Msg-Id": message.message_id, "Correlation-Id": message.correlation_id}
@@ -53,9 +53,9 @@ class Publisher:
                 subject, encode(message), timeout=self._timeout, headers=headers
             )
         except (nats.errors.Error, APIError, OSError) as exc:
-            metrics.PUBLISHED.labels(flow, "failed").inc()
+            metrics.child(metrics.PUBLISHED, flow, "failed").inc()
             reason = type(exc).__name__
             raise BusUnavailable(f"JetStream did not store the message: {reason}") from exc
-        metrics.PUBLISH_SECONDS.labels(flow).observe(time.perf_counter() - started)
-        metrics.PUBLISHED.labels(flow, "duplicate" if ack.duplicate else "stored").inc()
+        metrics.child(metrics.PUBLISH_SECONDS, flow).observe(time.perf_counter() - started)
+        metrics.child(metrics.PUBLISHED, flow, "duplicate" if ack.duplicate else "stored").inc()
         return ack
