@@ -22,8 +22,14 @@ dropped.
     |   +-- DownstreamUnavailable  an HTTP dependency is down or timed out
     +-- PermanentError
         +-- InvalidMessage       a bus message that cannot be decoded
-        +-- InvalidRequest       an HTTP request (webhook, API call) that cannot be accepted
+        +-- InvalidRequest       a request (webhook, API call, RPC) that cannot be accepted
+        |   +-- NotFound         what the request names does not exist (404)
+        |   +-- Conflict         the request contradicts the current state (409)
         +-- DownstreamRejected   an HTTP dependency refused the request for good
+
+Errors that cross a request/reply boundary (:mod:`concierge_common.rpc`) keep
+their class through their HTTP-like ``status``: a ``NotFound`` raised in store
+is a ``NotFound`` again in the gateway, which answers 404.
 """
 
 from __future__ import annotations
@@ -75,3 +81,17 @@ class DownstreamRejected(PermanentError):
     def __init__(self, message: str, *, status: int | None = None) -> None:
         super().__init__(message)
         self.status = status
+
+
+class NotFound(InvalidRequest):
+    """The entity a request names does not exist."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, status=404)
+
+
+class Conflict(InvalidRequest):
+    """The request contradicts the current state (an illegal transition, a duplicate)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, status=409)

@@ -99,6 +99,15 @@ class Topology:
     def dlq_subject(self, service: str, flow: str) -> str:
         return f"{self.subject_prefix}dlq.v1.{service}.{flow}"
 
+    def rpc_subject(self, service: str, operation: str) -> str:
+        """Core NATS request/reply subject of one operation a service answers."""
+        return f"{self.subject_prefix}rpc.v1.{service}.{operation}"
+
+    @property
+    def health_bucket(self) -> str:
+        """Key-value bucket where every replica reports its readiness (with a TTL)."""
+        return f"{self.name_prefix}service_health"
+
     def dlq_filter(self) -> str:
         return f"{self.subject_prefix}dlq.v1.>"
 
