@@ -1,0 +1,61 @@
+"""PostgreSQL access helpers shared by the store's repositories.
+
+:func:`translated` turns asyncpg's exceptions into the concierge's error
+hierarchy, so that callers (bus handlers, request/reply operations) settle or
+answer correctly: a lost connection or an overloaded server is retryable, a
+unique or foreign key violation is a conflict, any other refusal is permanent.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator
+
+import asyncpg
+
+from concierge_common.errors import Conflict, DownstreamUnavailable, InvalidRequest, PermanentError
+
+_UNAVAILABLE = (
+    OSError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.exceptions.InsufficientResourcesError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.CannotConnectNowError,
+)
+
+
+@contextlib.contextmanager
+def translated(what: str) -> Iterator[None]:
+    """Run a database call, re-raising its failure as a concierge error about ``what``."""
+    try:
+        yield
+    except _UNAVAILABLE as exc:
+        raise DownstreamUnavailable(
+            f"postgres unavailable during {what}: {type(exc).__name__}"
+        ) from exc
+    except asyncpg.UniqueViolationError as exc:
+        raise Conflict(f"{what}: already exists") from exc
+    except asyncpg.ForeignKeyViolationError as exc:
+        raise Conflict(f"{what}: refers to something that does not exist") from exc
+    except (asyncpg.CheckViolationError, asyncpg.NotNullViolationError) as exc:
+        raise InvalidRequest(
+            f"{what}: value not allowed ({exc.constraint_name})", status=422
+        ) from exc
+    except asyncpg.DataError as exc:
+        raise InvalidRequest(f"{what}: invalid value", status=422) from exc
+    except asyncpg.PostgresError as exc:
+        raise PermanentError(f"{what}: refused by postgres ({type(exc).__name__})") from exc
+
+
+async def init_connection(conn: asyncpg.Connection) -> None:
+    """Decode json/jsonb columns to Python objects (pass to ``create_pool(init=...)``)."""
+    for kind in ("json", "jsonb"):
+        await conn.set_type_codec(kind, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+
+async def create_pool(dsn: str, *, max_size: int) -> asyncpg.Pool:
+    """The store's connection pool, with the codecs every repository relies on."""
+    with translated("connect"):
+        return await asyncpg.create_pool(dsn, min_size=1, max_size=max_size, init=init_connection)
