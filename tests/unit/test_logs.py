@@ -39,3 +39,8 @@ def test_ids_bound_in_context_are_added_and_removed_after() -> None:
 def test_extra_fields_are_kept() -> None:
     line = json.loads(JsonFormatter("gw").format(_record("x", attempt=2)))
     assert line["attempt"] == 2
+
+
+def test_uvicorn_colour_duplicate_of_the_message_is_dropped() -> None:
+    line = json.loads(JsonFormatter("gw").format(_record("x", color_message="\x1b[1mx\x1b[0m")))
+    assert "color_message" not in line

@@ -14,7 +14,8 @@ from typing import Any
 
 from concierge_common import context
 
-_RESERVED = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
+# Record attributes that are not extras; uvicorn adds "color_message" (ANSI codes).
+_RESERVED = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime", "color_message"}
 
 
 class JsonFormatter(logging.Formatter):

@@ -52,10 +52,13 @@ class RpcError(msgspec.Struct, frozen=True):
     detail: str
 
 
-class Reply(msgspec.Struct, frozen=True, omit_defaults=True):
-    """The envelope of every answer."""
+_NULL = msgspec.Raw(b"null")
 
-    result: msgspec.Raw | None = None
+
+class Reply(msgspec.Struct, frozen=True):
+    """The envelope of every answer: the result's JSON, or an error."""
+
+    result: msgspec.Raw = _NULL
     error: RpcError | None = None
 
 
@@ -107,8 +110,10 @@ class RpcClient:
         reply = _reply_decoder.decode(msg.data)
         if reply.error is not None:
             raise error_from(reply.error.status, reply.error.detail)
-        raw = reply.result if reply.result is not None else b"null"
-        return msgspec.json.decode(raw, type=result_type)
+        try:
+            return msgspec.json.decode(reply.result, type=result_type)
+        except msgspec.ValidationError as exc:
+            raise DownstreamRejected(f"{service} answered {operation} unexpectedly: {exc}") from exc
 
 
 Handler = Callable[[Any], Awaitable[Any]]

@@ -20,10 +20,14 @@ async def connect(url: str, service: str, *, attempts: int = 0) -> NATS:
     gives up after about 60 attempts) and buffers publishes while it does.
     """
     gauge = metrics.BUS_CONNECTED.labels(service)
+    client: list[NATS] = []
 
     async def on_disconnected() -> None:
         gauge.set(0)
-        log.warning("nats disconnected")
+        if client and (client[0].is_closed or client[0].is_draining):
+            log.info("nats connection closed")  # our own shutdown, not an incident
+        else:
+            log.warning("nats disconnected")
 
     async def on_reconnected() -> None:
         gauge.set(1)
@@ -53,5 +57,6 @@ async def connect(url: str, service: str, *, attempts: int = 0) -> NATS:
             log.warning("nats not reachable yet (%s), retrying", type(exc).__name__)
             await asyncio.sleep(min(0.2 * tries, 2.0))
             continue
+        client.append(nc)
         gauge.set(1)
         return nc

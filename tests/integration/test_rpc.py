@@ -1,0 +1,119 @@
+"""Request/reply over the real NATS: results, remote errors, no responders."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import msgspec
+import nats
+import pytest
+from nats.aio.client import Client as NATS
+
+from concierge_common.bus.topology import Topology
+from concierge_common.errors import (
+    Conflict,
+    DownstreamRejected,
+    DownstreamUnavailable,
+    InvalidRequest,
+    NotFound,
+)
+from concierge_common.rpc import Operation, RpcClient, RpcServer
+from support.infra import NATS_URL
+
+
+class Ask(msgspec.Struct, frozen=True):
+    key: str
+
+
+class NotAnAsk(msgspec.Struct, frozen=True):
+    key: int
+
+
+class Answer(msgspec.Struct, frozen=True):
+    key: str
+    served_by: str
+
+
+def _operations(name: str, seen: list[str]) -> list[Operation]:
+    async def lookup(request: Ask) -> Answer:
+        seen.append(name)
+        if request.key == "missing":
+            raise NotFound("no such key")
+        if request.key == "taken":
+            raise Conflict("key taken")
+        if request.key == "boom":
+            raise RuntimeError("a bug with a secret value 0612345678")
+        return Answer(key=request.key, served_by=name)
+
+    return [Operation("lookup", Ask, lookup)]
+
+
+@pytest.fixture
+async def nc() -> AsyncIterator[NATS]:
+    conn = await nats.connect(NATS_URL)
+    yield conn
+    await conn.close()
+
+
+async def _server(nc: NATS, topology: Topology, name: str, seen: list[str]) -> RpcServer:
+    server = RpcServer("demo", _operations(name, seen))
+    await server.start(nc, topology)
+    await nc.flush()
+    return server
+
+
+async def test_call_returns_the_decoded_result(nc: NATS, namespace: str) -> None:
+    topology = Topology(namespace, 4)
+    server = await _server(nc, topology, "a", [])
+    try:
+        answer = await RpcClient(nc, topology).call("demo", "lookup", Ask("k1"), Answer)
+    finally:
+        await server.stop()
+    assert answer == Answer(key="k1", served_by="a")
+
+
+async def test_remote_errors_come_back_as_the_same_classes(nc: NATS, namespace: str) -> None:
+    topology = Topology(namespace, 4)
+    server = await _server(nc, topology, "a", [])
+    client = RpcClient(nc, topology)
+    try:
+        with pytest.raises(NotFound, match="no such key"):
+            await client.call("demo", "lookup", Ask("missing"), Answer)
+        with pytest.raises(Conflict):
+            await client.call("demo", "lookup", Ask("taken"), Answer)
+        with pytest.raises(InvalidRequest) as unknown:
+            await client.call("demo", "nope", Ask("k"), Answer)
+        with pytest.raises(InvalidRequest) as invalid:
+            await client.call("demo", "lookup", NotAnAsk(3), Answer)
+        with pytest.raises(DownstreamRejected) as bug:
+            await client.call("demo", "lookup", Ask("boom"), Answer)
+    finally:
+        await server.stop()
+    assert unknown.value.status == 404
+    assert invalid.value.status == 422
+    assert bug.value.status == 500
+    assert "0612345678" not in str(bug.value)  # internal details stay inside the server
+
+
+async def test_no_replica_running_is_unavailable_not_a_hang(nc: NATS, namespace: str) -> None:
+    client = RpcClient(nc, Topology(namespace, 4), timeout=1.0)
+    with pytest.raises(DownstreamUnavailable):
+        await client.call("demo", "lookup", Ask("k"), Answer)
+
+
+async def test_replicas_share_requests_and_each_is_answered_once(nc: NATS, namespace: str) -> None:
+    topology = Topology(namespace, 4)
+    seen: list[str] = []
+    servers = [await _server(nc, topology, name, seen) for name in ("a", "b")]
+    client = RpcClient(nc, topology)
+    try:
+        answers = await asyncio.gather(
+            *(client.call("demo", "lookup", Ask(f"k{i}"), Answer) for i in range(40))
+        )
+    finally:
+        for server in servers:
+            await server.stop()
+    assert [a.key for a in answers] == [f"k{i}" for i in range(40)]
+    assert len(seen) == 40  # one handler run per request, not one per replica
+    assert {a.served_by for a in answers} == {"a", "b"}
