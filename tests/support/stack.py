@@ -47,6 +47,7 @@ def base_env(*, nats_url: str, namespace: str, database_url: str, redis_url: str
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
         "CONVERSATION_ID_KEY": "test-conversation-key",
+        "INTRINSIC_ID_KEY": "test-intrinsic-id-key",
         "WAHA_URL": "http://127.0.0.1:1",
         "WAHA_API_KEY": WAHA_KEY,
         "WAHA_WEBHOOK_HMAC_KEY": HMAC_KEY,

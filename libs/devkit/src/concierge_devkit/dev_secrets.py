@@ -11,6 +11,7 @@ class DevSecrets:
     conversation_id_key: str
     waha_api_key: str
     webhook_hmac_key: str
+    intrinsic_id_key: str
 
     @classmethod
     def generate(cls) -> DevSecrets:
@@ -18,4 +19,5 @@ class DevSecrets:
             conversation_id_key=secrets.token_urlsafe(32),
             waha_api_key=secrets.token_urlsafe(24),
             webhook_hmac_key=secrets.token_urlsafe(32),
+            intrinsic_id_key=secrets.token_urlsafe(32),
         )

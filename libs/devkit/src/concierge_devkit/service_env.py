@@ -35,6 +35,7 @@ def service_environment(
     env.update(
         {
             "CONVERSATION_ID_KEY": run.secrets.conversation_id_key,
+            "INTRINSIC_ID_KEY": run.secrets.intrinsic_id_key,
             "WAHA_URL": run.waha_url,
             "WAHA_API_KEY": run.secrets.waha_api_key,
             "WAHA_WEBHOOK_HMAC_KEY": run.secrets.webhook_hmac_key,

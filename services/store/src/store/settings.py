@@ -1,12 +1,41 @@
-"""store settings (environment variables)."""
+"""store settings (environment variables).
+
+The long-running store needs the bus; its one-shot commands (``migrate``,
+``seed``) need only the database, so they read narrower settings and can run
+from a deployment job that has no access to NATS.
+"""
 
 from __future__ import annotations
+
+import msgspec
 
 from concierge_common.settings import BusSettings
 
 
 class StoreSettings(BusSettings, kw_only=True, frozen=True):
+    # --- PostgreSQL, the system of record
     database_url: str
-    store_health_port: int = 9105
     store_migrations_dir: str = ""
     store_pool_max: int = 10
+    store_health_port: int = 9105
+
+    # --- administration and privacy
+    # Key of the HMAC-SHA256 under which identifiers people prove (parent codes) are
+    # stored; changing it invalidates every provisioned code.
+    intrinsic_id_key: str
+    # Root of the media files; media.file_path is relative to it (erasure deletes there).
+    store_media_dir: str = ".concierge/media"
+
+
+class MigrateSettings(msgspec.Struct, kw_only=True, frozen=True):
+    """``python -m store migrate``: the database only."""
+
+    database_url: str
+    store_migrations_dir: str = ""
+    log_level: str = "INFO"
+
+
+class SeedSettings(MigrateSettings, kw_only=True, frozen=True):
+    """``python -m store seed``: the database and the key the demo codes are hashed with."""
+
+    intrinsic_id_key: str

@@ -1,0 +1,22 @@
+"""A migrated store database for the store's integration tests."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+import asyncpg
+
+from store import migrations
+from store.db import create_pool
+
+
+@contextlib.asynccontextmanager
+async def migrated_pool(database_url: str, *, max_size: int = 4) -> AsyncIterator[asyncpg.Pool]:
+    """The store's pool (jsonb codecs included) on a database with every migration applied."""
+    await migrations.migrate(database_url, migrations.default_dir())
+    pool = await create_pool(database_url, max_size=max_size)
+    try:
+        yield pool
+    finally:
+        await pool.close()
