@@ -96,6 +96,24 @@ async def test_remote_errors_come_back_as_the_same_classes(nc: NATS, namespace: 
     assert "0612345678" not in str(bug.value)  # internal details stay inside the server
 
 
+async def test_an_operation_name_with_dots_is_routed_to_its_handler(
+    nc: NATS, namespace: str
+) -> None:
+    topology = Topology(namespace, 4)
+
+    async def fetch(request: Ask) -> Answer:
+        return Answer(key=request.key, served_by="session.get")
+
+    server = RpcServer("demo", [Operation("session.get", Ask, fetch)])
+    await server.start(nc, topology)
+    await nc.flush()
+    try:
+        answer = await RpcClient(nc, topology).call("demo", "session.get", Ask("k"), Answer)
+    finally:
+        await server.stop()
+    assert answer == Answer(key="k", served_by="session.get")
+
+
 async def test_no_replica_running_is_unavailable_not_a_hang(nc: NATS, namespace: str) -> None:
     client = RpcClient(nc, Topology(namespace, 4), timeout=1.0)
     with pytest.raises(DownstreamUnavailable):

@@ -136,9 +136,12 @@ class RpcServer:
         self._operations = {op.name: op for op in operations}
         self._decoders = {op.name: msgspec.json.Decoder(op.request_type) for op in operations}
         self._subscription: Subscription | None = None
+        self._prefix = ""
 
     async def start(self, nc: NATS, topology: Topology) -> None:
-        subject = topology.rpc_subject(self._service, "*")
+        # ``>``: operation names may have several tokens (``session.open``).
+        self._prefix = topology.rpc_subject(self._service, "")
+        subject = topology.rpc_subject(self._service, ">")
         self._subscription = await nc.subscribe(
             subject, queue=f"rpc-{self._service}", cb=self._on_request
         )
@@ -149,7 +152,7 @@ class RpcServer:
             self._subscription = None
 
     async def _on_request(self, msg: Msg) -> None:
-        name = msg.subject.rsplit(".", 1)[-1]
+        name = msg.subject.removeprefix(self._prefix)
         correlation = (msg.headers or {}).get(CORRELATION_HEADER, "")
         with context.bound(correlation_id=correlation):
             reply = await self._answer(name, msg.data)
