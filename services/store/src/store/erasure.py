@@ -1,0 +1,114 @@
+"""Privacy erasure: everything the concierge holds about one person, removed.
+
+The rows go in one transaction (the person, their WhatsApp ids, sessions,
+interactions, artifacts, roles bound to them, and the media rows only they
+refer to), so an erasure is never half done in the database. The media files
+are deleted after the commit: deleting them first could lose files of a
+person whose erasure then rolled back. Finally ``after_erase`` lets the owner
+of a cache (the session cache) forget what it still holds about them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+import asyncpg
+
+from concierge_common.store_api import ErasureReport
+from store.db import translated
+from store.lookup import found
+from store.media_files import MediaFiles
+
+log = logging.getLogger(__name__)
+
+AfterErase = Callable[[str, list[str]], Awaitable[None]]
+"""``after_erase(user_id, session_ids)``, awaited once the rows are gone."""
+
+_LOCK_SESSIONS = "SELECT id FROM sessions WHERE user_id = $1 FOR UPDATE"
+_MEDIA_OF_SESSIONS = """
+SELECT media_id FROM interactions WHERE session_id = ANY($1) AND media_id IS NOT NULL
+UNION
+SELECT media_id FROM artifacts WHERE session_id = ANY($1) AND media_id IS NOT NULL
+"""
+# Once the person's interactions and artifacts are gone, a media row nobody else
+# refers to is theirs alone.
+_DELETE_ORPHAN_MEDIA = """
+DELETE FROM media m WHERE m.id = ANY($1)
+  AND NOT EXISTS (SELECT 1 FROM interactions i WHERE i.media_id = m.id)
+  AND NOT EXISTS (SELECT 1 FROM artifacts a WHERE a.media_id = m.id)
+RETURNING m.file_path
+"""
+
+
+class Erasure:
+    """Erases a person and their data."""
+
+    def __init__(
+        self, pool: asyncpg.Pool, media: MediaFiles, *, after_erase: AfterErase | None = None
+    ) -> None:
+        self._pool = pool
+        self._media = media
+        self._after_erase = after_erase
+
+    async def erase_user(self, user_id: str) -> ErasureReport:
+        """Remove the person and what is theirs; NotFound when there is no such person."""
+        with translated("user.erase"):
+            async with self._pool.acquire() as conn, conn.transaction():
+                rows, session_ids, file_paths = await _delete_rows(conn, user_id)
+        media_files = self._media.remove(file_paths)
+        log.info(
+            "user erased",
+            extra={"user_id": user_id, "rows": rows, "media_files": media_files},
+        )
+        await self._notify(user_id, session_ids)
+        return ErasureReport(user_id=user_id, rows=rows, media_files=media_files)
+
+    async def _notify(self, user_id: str, session_ids: list[str]) -> None:
+        """Tell the cache owner; the erasure stands even if that fails (caches expire)."""
+        if self._after_erase is None:
+            return
+        try:
+            await self._after_erase(user_id, session_ids)
+        except Exception:
+            log.exception("after_erase failed; cached sessions expire on their own")
+
+
+async def _delete_rows(
+    conn: asyncpg.Connection, user_id: str
+) -> tuple[dict[str, int], list[str], list[str]]:
+    """Delete the rows, children first so that each count is exact.
+
+    Locking the person and their sessions first makes concurrent writers that
+    refer to them (a new session, a new interaction) wait, then fail on the
+    foreign key, instead of slipping a row in between the deletes.
+    """
+    uid = found(
+        await conn.fetchval("SELECT id FROM users WHERE id = $1 FOR UPDATE", user_id),
+        f"user {user_id}",
+    )
+    sessions = [row["id"] for row in await conn.fetch(_LOCK_SESSIONS, uid)]
+    media_ids = [row["media_id"] for row in await conn.fetch(_MEDIA_OF_SESSIONS, sessions)]
+    rows = {
+        "artifacts": await _count(
+            conn, "DELETE FROM artifacts WHERE session_id = ANY($1)", sessions
+        ),
+        "interactions": await _count(
+            conn, "DELETE FROM interactions WHERE session_id = ANY($1)", sessions
+        ),
+    }
+    file_paths = [row["file_path"] for row in await conn.fetch(_DELETE_ORPHAN_MEDIA, media_ids)]
+    rows["media"] = len(file_paths)
+    rows["sessions"] = await _count(conn, "DELETE FROM sessions WHERE user_id = $1", uid)
+    rows["user_services"] = await _count(conn, "DELETE FROM user_services WHERE user_id = $1", uid)
+    rows["user_whatsapp_ids"] = await _count(
+        conn, "DELETE FROM user_whatsapp_ids WHERE user_id = $1", uid
+    )
+    rows["users"] = await _count(conn, "DELETE FROM users WHERE id = $1", uid)
+    return rows, [str(session) for session in sessions], file_paths
+
+
+async def _count(conn: asyncpg.Connection, statement: str, argument: object) -> int:
+    """Run a DELETE and return how many rows it removed (from its "DELETE n" status)."""
+    status = await conn.execute(statement, argument)
+    return int(status.rsplit(" ", 1)[-1])
