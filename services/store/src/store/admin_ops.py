@@ -1,0 +1,130 @@
+"""The store's administration operations over request/reply (users, services, prompts...).
+
+Each operation of :mod:`concierge_common.store_api` maps to one repository
+call; the repositories raise NotFound, Conflict or a 422 InvalidRequest, which
+:class:`~concierge_common.rpc.RpcServer` sends back with their status so the
+caller (the gateway's HTTP API) raises the same class again.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import asyncpg
+
+from concierge_common import store_api as api
+from concierge_common.errors import InvalidRequest
+from concierge_common.rpc import Operation
+from store.catalog import Catalog
+from store.contexts import Contexts
+from store.erasure import AfterErase, Erasure
+from store.infos import Infos
+from store.media_files import MediaFiles
+from store.roles import Roles
+from store.settings import StoreSettings
+from store.users import Users
+
+
+def admin_operations(
+    pool: asyncpg.Pool, settings: StoreSettings, *, after_erase: AfterErase | None = None
+) -> list[Operation]:
+    """The operations USER_*, SERVICE_*, CONTEXT_*, INFO_* and ROLE_* on ``pool``.
+
+    ``pool`` must come from :func:`store.db.create_pool` (jsonb as dicts);
+    ``after_erase(user_id, session_ids)`` runs after a person was erased.
+    """
+    erasure = Erasure(pool, MediaFiles(Path(settings.store_media_dir)), after_erase=after_erase)
+    return [
+        *_user_operations(Users(pool), erasure),
+        *_service_operations(Catalog(pool)),
+        *_context_operations(Contexts(pool)),
+        *_info_operations(Infos(pool)),
+        *_role_operations(Roles(pool, settings.intrinsic_id_key)),
+    ]
+
+
+def _user_operations(users: Users, erasure: Erasure) -> list[Operation]:
+    async def get(request: api.ById) -> api.UserView:
+        return await users.get(request.id)
+
+    async def erase(request: api.ById) -> api.ErasureReport:
+        return await erasure.erase_user(request.id)
+
+    return [Operation(api.USER_GET, api.ById, get), Operation(api.USER_ERASE, api.ById, erase)]
+
+
+def _service_operations(catalog: Catalog) -> list[Operation]:
+    async def listing(query: api.ListQuery) -> list[api.ServiceView]:
+        return await catalog.all(include_inactive=query.include_inactive)
+
+    async def get(request: api.ById) -> api.ServiceView:
+        return await catalog.get(request.id)
+
+    async def delete(request: api.ById) -> api.Deleted:
+        return await catalog.delete(request.id)
+
+    return [
+        Operation(api.SERVICE_LIST, api.ListQuery, listing),
+        Operation(api.SERVICE_GET, api.ById, get),
+        Operation(api.SERVICE_CREATE, api.ServiceWrite, catalog.create),
+        Operation(api.SERVICE_UPDATE, api.ServiceUpdate, catalog.update),
+        Operation(api.SERVICE_DELETE, api.ById, delete),
+    ]
+
+
+def _context_operations(contexts: Contexts) -> list[Operation]:
+    async def listing(query: api.ListQuery) -> list[api.ContextView]:
+        return await contexts.for_service(_service_id(query))
+
+    async def get(request: api.ById) -> api.ContextView:
+        return await contexts.get(request.id)
+
+    async def delete(request: api.ById) -> api.Deleted:
+        return await contexts.delete(request.id)
+
+    return [
+        Operation(api.CONTEXT_LIST, api.ListQuery, listing),
+        Operation(api.CONTEXT_GET, api.ById, get),
+        Operation(api.CONTEXT_CREATE, api.ContextWrite, contexts.create),
+        Operation(api.CONTEXT_DELETE, api.ById, delete),
+    ]
+
+
+def _info_operations(infos: Infos) -> list[Operation]:
+    async def listing(query: api.ListQuery) -> list[api.InfoView]:
+        return await infos.for_service(_service_id(query), valid_at=query.valid_at)
+
+    async def get(request: api.ById) -> api.InfoView:
+        return await infos.get(request.id)
+
+    async def delete(request: api.ById) -> api.Deleted:
+        return await infos.delete(request.id)
+
+    return [
+        Operation(api.INFO_LIST, api.ListQuery, listing),
+        Operation(api.INFO_GET, api.ById, get),
+        Operation(api.INFO_CREATE, api.InfoWrite, infos.create),
+        Operation(api.INFO_UPDATE, api.InfoUpdate, infos.update),
+        Operation(api.INFO_DELETE, api.ById, delete),
+    ]
+
+
+def _role_operations(roles: Roles) -> list[Operation]:
+    async def listing(query: api.ListQuery) -> list[api.RoleView]:
+        return await roles.matching(user_id=query.user_id, service_id=query.service_id)
+
+    async def revoke(request: api.ById) -> api.Deleted:
+        return await roles.revoke(request.id)
+
+    return [
+        Operation(api.ROLE_LIST, api.ListQuery, listing),
+        Operation(api.ROLE_GRANT, api.RoleWrite, roles.grant),
+        Operation(api.ROLE_REVOKE, api.ById, revoke),
+    ]
+
+
+def _service_id(query: api.ListQuery) -> str:
+    """Contexts and infos are listed per service: the query must name one."""
+    if query.service_id is None:
+        raise InvalidRequest("service_id is required", status=422)
+    return query.service_id
