@@ -23,7 +23,7 @@ QUESTIONS = (
 async def _outbound_rows(database_url: str) -> int:
     conn = await asyncpg.connect(database_url)
     try:
-        return int(await conn.fetchval("SELECT count(*) FROM message_log WHERE direction = 'out'"))
+        return int(await conn.fetchval("SELECT count(*) FROM interactions WHERE direction = 'out'"))
     finally:
         await conn.close()
 

@@ -19,7 +19,7 @@ async def test_migrations_apply_on_empty_database_then_reapply_as_noop(database_
     assert await migrations.migrate(database_url, folder) == []
     conn = await asyncpg.connect(database_url)
     try:
-        assert await conn.fetchval("SELECT to_regclass('message_log') IS NOT NULL")
+        assert await conn.fetchval("SELECT to_regclass('interactions') IS NOT NULL")
     finally:
         await conn.close()
 

@@ -1,4 +1,8 @@
-"""Handler of the ``inbound`` and ``sent`` flows for the store."""
+"""Handler of the ``inbound`` and ``sent`` flows: every message becomes an interaction.
+
+Errors are concierge errors (:func:`store.db.translated`): the bus retries a
+Postgres outage and dead-letters what can never be stored.
+"""
 
 from __future__ import annotations
 
@@ -7,22 +11,31 @@ import logging
 from concierge_common.bus.consumer import Delivery
 from concierge_common.errors import InvalidMessage
 from concierge_common.messages import BusMessage, MessageReceived, ReplySent
-from store.repository import MessageLog
+from store import interactions
+from store.interactions import Interactions
 
 log = logging.getLogger(__name__)
 
 
 class Recorder:
-    """Persists every inbound message and every sent reply, once."""
+    """Stores every inbound message and every sent reply, once."""
 
-    def __init__(self, messages: MessageLog) -> None:
-        self._messages = messages
+    def __init__(self, store: Interactions) -> None:
+        self._store = store
 
     async def __call__(self, message: BusMessage, delivery: Delivery) -> None:
         if isinstance(message, MessageReceived):
-            stored = await self._messages.record_inbound(message)
+            item = interactions.inbound(message)
         elif isinstance(message, ReplySent):
-            stored = await self._messages.record_outbound(message)
+            item = interactions.outbound(message)
         else:
             raise InvalidMessage(f"store cannot record {type(message).__name__}")
-        log.info("message recorded", extra={"new": stored, "kind": message.__struct_config__.tag})
+        if not interactions.is_person(item.whatsapp_id):
+            # A staff alert to a group, say: no person owns that chat, so no session.
+            log.info("message to or from a non-person chat not recorded")
+            return
+        stored = await self._store.record(item)
+        log.info(
+            "interaction recorded",
+            extra={"new": stored, "direction": item.direction, "attempt": delivery.attempt},
+        )

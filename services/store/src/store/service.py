@@ -1,22 +1,33 @@
-"""The store process: migrations at start, then persistence consumers."""
+"""The store process: migrations at start, then the recorder, the expiry job and the RPCs.
+
+store is the only service that talks to Postgres. It consumes the ``inbound``
+and ``sent`` flows (every message becomes an interaction), sweeps inactive
+sessions, and answers the other services' requests over request/reply.
+Redis only caches sessions: when it is down the store answers from Postgres.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import asyncpg
-
 from concierge_common.bus.topology import ConsumerSpec
 from concierge_common.messages import MessageReceived, ReplySent
+from concierge_common.rpc import RpcServer
 from concierge_common.runtime import Runtime, Subscription
-from store import migrations
+from concierge_common.store_api import SERVICE
+from store import db, migrations, session_cache
+from store.expiry import ExpiryJob
+from store.interactions import Interactions
 from store.recorder import Recorder
-from store.repository import MessageLog
+from store.session_cache import SessionCache
+from store.session_ops import session_operations
+from store.sessions import Sessions
 from store.settings import StoreSettings
+from store.users import Users
 
 
 class StoreService:
-    """Owns the Postgres pool; consumes ``inbound`` and ``sent``."""
+    """Owns the Postgres pool and the Redis client; consumes ``inbound`` and ``sent``."""
 
     def __init__(self, settings: StoreSettings, *, health_port: int | None = None) -> None:
         self.settings = settings
@@ -28,19 +39,42 @@ class StoreService:
         return Path(configured) if configured else migrations.default_dir()
 
     async def start(self) -> None:
-        await migrations.migrate(self.settings.database_url, self.migrations_dir())
-        pool = await asyncpg.create_pool(
-            self.settings.database_url, min_size=1, max_size=self.settings.store_pool_max
-        )
+        settings = self.settings
         runtime = self.runtime
+        await migrations.migrate(settings.database_url, self.migrations_dir())
+        pool = await db.create_pool(settings.database_url, max_size=settings.store_pool_max)
         runtime.on_stop(pool.close)
+        redis = session_cache.connect(settings.redis_url)
+        runtime.on_stop(redis.aclose)
         await runtime.start()
 
-        async def database_ready() -> bool:
+        async def postgres_ready() -> bool:
             return bool(await pool.fetchval("SELECT 1") == 1)
 
-        runtime.readiness.add("postgres", database_ready)
-        recorder = Recorder(MessageLog(pool))
+        async def redis_ready() -> bool:
+            return bool(await redis.ping())
+
+        runtime.readiness.add("postgres", postgres_ready)
+        runtime.readiness.add("redis", redis_ready)
+
+        cache = SessionCache(
+            redis,
+            namespace=settings.bus_namespace,
+            ttl_seconds=settings.store_session_cache_ttl_seconds,
+        )
+        users = Users(pool)
+        sessions = Sessions(pool, users, cache, ttl_seconds=settings.store_session_ttl_seconds)
+
+        expiry = ExpiryJob(pool, cache, interval_seconds=settings.store_expiry_interval_seconds)
+        expiry.start()
+        runtime.on_stop(expiry.stop)
+
+        rpc = RpcServer(SERVICE, session_operations(sessions))
+        await rpc.start(runtime.nc, runtime.topology)
+        await runtime.nc.flush()  # subscribed on the server: callers find a responder now
+        runtime.on_stop(rpc.stop)
+
+        recorder = Recorder(Interactions(pool, users, sessions))
         await runtime.consume(
             Subscription(ConsumerSpec("store", "inbound"), (MessageReceived,), recorder),
             Subscription(ConsumerSpec("store", "sent"), (ReplySent,), recorder),

@@ -26,6 +26,16 @@ class StoreSettings(BusSettings, kw_only=True, frozen=True):
     # Root of the media files; media.file_path is relative to it (erasure deletes there).
     store_media_dir: str = ".concierge/media"
 
+    # --- sessions
+    # Redis: a rebuildable read-through cache of sessions (Postgres stays the truth).
+    redis_url: str
+    # Seconds of inactivity after which an active or awaiting_input session expires.
+    store_session_ttl_seconds: float = 1800.0
+    # Seconds between two runs of the expiry job.
+    store_expiry_interval_seconds: float = 60.0
+    # Seconds a session stays in the cache; bounds how stale a missed invalidation leaves it.
+    store_session_cache_ttl_seconds: int = 30
+
 
 class MigrateSettings(msgspec.Struct, kw_only=True, frozen=True):
     """``python -m store migrate``: the database only."""

@@ -1,0 +1,119 @@
+"""Interactions: every message in or out, stored once, in the session of its person.
+
+The bus delivers at least once, so the same message may be handled several
+times: the provider message id is the idempotency key (``UNIQUE`` in the
+schema). A redelivered message is recognised before anything else happens, so
+it neither duplicates the row nor touches the person's session.
+
+Resolving the person, opening (or continuing) their session and inserting the
+row happen in one transaction: a failure leaves nothing half-written, and the
+bus retries the whole message.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
+
+import asyncpg
+
+from concierge_common.messages import MessageReceived, ReplySent
+from store.db import translated
+from store.sessions import Sessions
+from store.users import Users
+
+# The WhatsApp ids a person writes from (the schema's CHECK on user_whatsapp_ids).
+_PERSON_ID = re.compile(r"^[^@\s]+@(c\.us|lid|s\.whatsapp\.net)$")
+_MESSAGE_TYPES = frozenset({"text", "image", "audio", "video", "document", "location", "contact"})
+
+_ALREADY_STORED = "SELECT 1 FROM interactions WHERE provider_message_id = $1"
+_INSERT = """
+INSERT INTO interactions (session_id, direction, message_type, content, provider_message_id,
+                          correlation_id, origin, occurred_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+ON CONFLICT (provider_message_id) DO NOTHING
+"""
+
+
+@dataclass(frozen=True)
+class Interaction:
+    """One message to store, whoever it came from or went to."""
+
+    whatsapp_id: str  # the person's id: who wrote, or whose chat a reply went to
+    push_name: str
+    direction: Literal["in", "out"]
+    message_type: str
+    content: str
+    provider_message_id: str  # the idempotency key
+    correlation_id: str
+    origin: str
+    occurred_at: datetime
+
+
+def is_person(whatsapp_id: str) -> bool:
+    """True for a person's chat; False for a group or anything else no user can own."""
+    return _PERSON_ID.match(whatsapp_id) is not None
+
+
+def inbound(message: MessageReceived) -> Interaction:
+    """What a person wrote, keyed by WAHA session and WhatsApp message id."""
+    seconds = message.sent_at or message.created_at
+    return Interaction(
+        whatsapp_id=message.sender_id or message.chat_id,
+        push_name=message.push_name,
+        direction="in",
+        message_type=message.kind if message.kind in _MESSAGE_TYPES else "text",
+        content=message.text,
+        provider_message_id=f"{message.session}:{message.provider_message_id}",
+        correlation_id=message.correlation_id,
+        origin="",
+        occurred_at=datetime.fromtimestamp(seconds, tz=UTC),
+    )
+
+
+def outbound(event: ReplySent) -> Interaction:
+    """A reply WAHA accepted; keyed by its WhatsApp id, else by our reply id."""
+    return Interaction(
+        whatsapp_id=event.chat_id,
+        push_name="",
+        direction="out",
+        message_type="text",
+        content=event.text,
+        provider_message_id=event.provider_message_id or f"reply:{event.reply_id}",
+        correlation_id=event.correlation_id,
+        origin=event.origin,
+        occurred_at=datetime.fromtimestamp(event.sent_at, tz=UTC),
+    )
+
+
+class Interactions:
+    """Stores interactions in the open session of their person."""
+
+    def __init__(self, pool: asyncpg.Pool, users: Users, sessions: Sessions) -> None:
+        self._pool = pool
+        self._users = users
+        self._sessions = sessions
+
+    async def record(self, item: Interaction) -> bool:
+        """Store ``item``; False when it was stored before (a redelivery)."""
+        with translated(f"interaction.record ({item.direction})"):
+            async with self._pool.acquire() as conn, conn.transaction():
+                if await conn.fetchval(_ALREADY_STORED, item.provider_message_id):
+                    return False
+                user_id = await self._users.resolve(conn, item.whatsapp_id, item.push_name)
+                opened = await self._sessions.open_in(conn, user_id)
+                status = await conn.execute(
+                    _INSERT,
+                    opened.view.id,
+                    item.direction,
+                    item.message_type,
+                    item.content,
+                    item.provider_message_id,
+                    item.correlation_id,
+                    item.origin,
+                    item.occurred_at,
+                )
+        await self._sessions.remember(opened)
+        return bool(status.endswith(" 1"))

@@ -1,0 +1,208 @@
+"""Sessions: one person's conversation with the concierge, its status and its expiry.
+
+A person has at most one open session (active, awaiting_input or handoff); the
+partial unique index ``sessions_one_open_per_user`` enforces it, so two
+replicas opening a session for the same new person cannot both create one: the
+loser's insert does nothing and it continues the winner's session instead.
+
+Every write to a session pushes ``last_activity_at`` and ``expires_at``
+forward. ``expires_at`` is the truth about inactivity: a session past it is
+over even before the expiry job (:mod:`store.expiry`) sweeps it, so open and
+update expire it themselves when they find it. Sessions in handoff never expire
+this way (a human owns the conversation; the handoff service owns that timeout).
+
+Writes lock the row (``SELECT ... FOR UPDATE``) inside a transaction, then
+refresh the cache (:mod:`store.session_cache`) once the transaction committed.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+
+import asyncpg
+
+from concierge_common.errors import Conflict, NotFound
+from concierge_common.metrics import child
+from concierge_common.store_api import SESSION_TRANSITIONS, SessionUpdate, SessionView
+from store.db import translated
+from store.metrics import SESSIONS_EXPIRED
+from store.session_cache import SessionCache
+from store.users import Users
+
+log = logging.getLogger(__name__)
+
+# Queries return whole rows (``*``): :func:`session_view` picks the columns it shows.
+# ``stale``: past its expiry and of a kind that expires by inactivity.
+_LOCK_OPEN_OF_USER = """
+SELECT *, (status IN ('active', 'awaiting_input') AND expires_at < now()) AS stale
+FROM sessions
+WHERE user_id = $1 AND status IN ('active', 'awaiting_input', 'handoff')
+FOR UPDATE
+"""
+_LOCK_BY_ID = """
+SELECT *, (status IN ('active', 'awaiting_input') AND expires_at < now()) AS stale
+FROM sessions WHERE id = $1
+FOR UPDATE
+"""
+_SELECT_BY_ID = "SELECT * FROM sessions WHERE id = $1"
+_EXPIRE = "UPDATE sessions SET status = 'expired', ended_at = now() WHERE id = $1 RETURNING *"
+_TOUCH = """
+UPDATE sessions SET last_activity_at = now(), expires_at = now() + make_interval(secs => $2)
+WHERE id = $1 RETURNING *
+"""
+_CREATE = """
+INSERT INTO sessions (user_id, expires_at) VALUES ($1, now() + make_interval(secs => $2))
+ON CONFLICT (user_id) WHERE status IN ('active', 'awaiting_input', 'handoff') DO NOTHING
+RETURNING *
+"""
+_UPDATE = """
+UPDATE sessions SET
+    status = $2,
+    service_id = coalesce($3::uuid, service_id),
+    state = coalesce($4::jsonb, state),
+    metadata = coalesce($5::jsonb, metadata),
+    last_activity_at = now(),
+    expires_at = now() + make_interval(secs => $6),
+    ended_at = CASE WHEN $2 IN ('closed', 'expired') THEN now() END
+WHERE id = $1 RETURNING *
+"""
+
+# A concurrent open wins the insert at most once per attempt: three attempts are plenty.
+_OPEN_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class Opened:
+    """The outcome of opening a session: the open one, and a stale one ended on the way."""
+
+    view: SessionView
+    expired: SessionView | None = None
+
+
+class Sessions:
+    """Opens, reads and changes sessions; keeps the cache in step with Postgres."""
+
+    def __init__(
+        self, pool: asyncpg.Pool, users: Users, cache: SessionCache, *, ttl_seconds: float
+    ) -> None:
+        self._pool = pool
+        self._users = users
+        self._cache = cache
+        self._ttl = float(ttl_seconds)
+
+    async def open(self, whatsapp_id: str, push_name: str = "") -> SessionView:
+        """Continue the person's open session, or create one (``created`` says which)."""
+        with translated("session.open"):
+            async with self._pool.acquire() as conn, conn.transaction():
+                user_id = await self._users.resolve(conn, whatsapp_id, push_name)
+                opened = await self.open_in(conn, user_id)
+        await self.remember(opened)
+        return opened.view
+
+    async def open_in(self, conn: asyncpg.Connection, user_id: str) -> Opened:
+        """Open or continue ``user_id``'s session inside the caller's transaction.
+
+        The caller commits, then passes the result to :meth:`remember`.
+        """
+        for _ in range(_OPEN_ATTEMPTS):
+            row = await conn.fetchrow(_LOCK_OPEN_OF_USER, user_id)
+            expired = None
+            if row is not None and row["stale"]:
+                expired = session_view(await conn.fetchrow(_EXPIRE, row["id"]))
+                row = None
+            if row is not None:
+                touched = await conn.fetchrow(_TOUCH, row["id"], self._ttl)
+                return Opened(session_view(touched))
+            created = await conn.fetchrow(_CREATE, user_id, self._ttl)
+            if created is not None:
+                return Opened(session_view(created, created=True), expired)
+            # Another transaction created the person's session since our lookup: continue it.
+        raise Conflict("session.open: the person's session kept changing, try again")
+
+    async def remember(self, opened: Opened) -> None:
+        """After the commit: cache what an open wrote, and count a stale session it ended."""
+        if opened.expired is not None:
+            child(SESSIONS_EXPIRED, "access").inc()
+            await self._cache.put(opened.expired)
+        await self._cache.put(opened.view)
+
+    async def get(self, session_id: str) -> SessionView:
+        """The session, from the cache when it holds a copy; NotFound when there is none."""
+        key = _session_id(session_id)
+        cached = await self._cache.get(key)
+        if cached is not None:
+            return cached
+        with translated("session.get"):
+            row = await self._pool.fetchrow(_SELECT_BY_ID, key)
+        if row is None:
+            raise NotFound(f"session {key} not found")
+        view = session_view(row)
+        await self._cache.fill(view)
+        return view
+
+    async def update(self, change: SessionUpdate) -> SessionView:
+        """Apply ``change``: Conflict for an illegal transition or a session that is over."""
+        key = _session_id(change.id)
+        with translated("session.update"):
+            async with self._pool.acquire() as conn, conn.transaction():
+                view, expired_now = await self._apply(conn, key, change)
+        await self._cache.put(view)
+        if expired_now:
+            child(SESSIONS_EXPIRED, "access").inc()
+            raise Conflict(f"session {key} expired")
+        return view
+
+    async def _apply(
+        self, conn: asyncpg.Connection, key: str, change: SessionUpdate
+    ) -> tuple[SessionView, bool]:
+        """The updated session; or, with True, the session expired because it was past due.
+
+        The expiry is committed on purpose (the session was over before this update
+        arrived); the caller then refuses the update.
+        """
+        row = await conn.fetchrow(_LOCK_BY_ID, key)
+        if row is None:
+            raise NotFound(f"session {key} not found")
+        if row["stale"]:
+            return session_view(await conn.fetchrow(_EXPIRE, key)), True
+        status = _next_status(row["status"], change.status)
+        updated = await conn.fetchrow(
+            _UPDATE, key, status, change.service_id, change.state, change.metadata, self._ttl
+        )
+        return session_view(updated), False
+
+
+def _next_status(current: str, requested: str | None) -> str:
+    """The status after an update, or Conflict when the session cannot go there."""
+    if not SESSION_TRANSITIONS[current]:
+        raise Conflict(f"session is {current}: it can no longer change")
+    if requested is None or requested == current:
+        return current
+    if requested not in SESSION_TRANSITIONS[current]:
+        raise Conflict(f"a session cannot go from {current} to {requested}")
+    return requested
+
+
+def _session_id(value: str) -> str:
+    """``value`` as a canonical UUID string; a malformed id names no session (NotFound)."""
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise NotFound("session not found: malformed id") from None
+
+
+def session_view(row: asyncpg.Record, *, created: bool = False) -> SessionView:
+    return SessionView(
+        id=str(row["id"]),
+        user_id=str(row["user_id"]),
+        service_id=str(row["service_id"]) if row["service_id"] is not None else None,
+        status=row["status"],
+        state=row["state"],
+        metadata=row["metadata"],
+        created_at=row["created_at"],
+        last_activity_at=row["last_activity_at"],
+        expires_at=row["expires_at"],
+        created=created,
+    )
