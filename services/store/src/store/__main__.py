@@ -1,25 +1,75 @@
-"""``python -m store``: run the store; ``python -m store migrate``: apply migrations and exit."""
+"""``python -m store``: run the store.
+
+One-shot commands, which need the database only (not NATS):
+
+* ``python -m store migrate``: apply the pending migrations and exit
+  (``DATABASE_URL``, optional ``STORE_MIGRATIONS_DIR``);
+* ``python -m store seed``: apply the migrations, then load the starting content
+  of :mod:`store.seed` (``DATABASE_URL``, ``INTRINSIC_ID_KEY``). Idempotent.
+"""
 
 import asyncio
 import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+import msgspec
 
 from concierge_common import logs, settings
+from concierge_common.errors import ConfigError
 from concierge_common.runtime import run_main
-from store import migrations
+from store import migrations, seed
 from store.service import StoreService
-from store.settings import StoreSettings
+from store.settings import MigrateSettings, SeedSettings, StoreSettings
+
+S = TypeVar("S", bound=msgspec.Struct)
 
 
-def _migrate() -> None:
-    config = settings.load(StoreSettings)
-    logs.configure("store", config.log_level)
-    folder = StoreService(config, health_port=None).migrations_dir()
+def _configured(settings_type: type[S]) -> S:
+    """The command's settings, or exit 2 naming what is missing."""
+    try:
+        return settings.load(settings_type)
+    except ConfigError as exc:
+        print(f"store: configuration error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from exc
+
+
+def _migrate_now(config: MigrateSettings) -> None:
+    folder = (
+        Path(config.store_migrations_dir)
+        if config.store_migrations_dir
+        else migrations.default_dir()
+    )
     applied = asyncio.run(migrations.migrate(config.database_url, folder))
     print(f"applied {len(applied)} migration(s): {', '.join(applied) or 'none pending'}")
 
 
+def _migrate() -> None:
+    config = _configured(MigrateSettings)
+    logs.configure("store", config.log_level)
+    _migrate_now(config)
+
+
+def _seed() -> None:
+    config = _configured(SeedSettings)
+    logs.configure("store", config.log_level)
+    _migrate_now(config)
+    report = asyncio.run(
+        seed.seed_database(config.database_url, config.intrinsic_id_key, seed.load())
+    )
+    print(f"seed {'applied' if report.changed else 'already up to date'}: {report}")
+
+
+COMMANDS: dict[str, Callable[[], None]] = {"migrate": _migrate, "seed": _seed}
+
+
 if __name__ == "__main__":
-    if sys.argv[1:] == ["migrate"]:
-        _migrate()
-    else:
+    arguments = sys.argv[1:]
+    if not arguments:
         run_main("store", StoreSettings, StoreService)
+    elif len(arguments) == 1 and arguments[0] in COMMANDS:
+        COMMANDS[arguments[0]]()
+    else:
+        print(f"usage: python -m store [{' | '.join(COMMANDS)}]", file=sys.stderr)
+        raise SystemExit(2)

@@ -73,16 +73,14 @@ class Contexts:
             raise InvalidRequest("context.create: the system prompt is empty", status=422)
         with translated("context.create"):
             async with self._pool.acquire() as conn, conn.transaction():
-                locked = await conn.fetchval(_LOCK_SERVICE, write.service_id)
-                found(locked, f"service {write.service_id}")
-                row = await conn.fetchrow(
-                    _INSERT_NEXT, write.service_id, write.system_prompt, write.prompts
+                created = await insert_next_version(
+                    conn, write.service_id, write.system_prompt, write.prompts
                 )
         log.info(
             "context created",
-            extra={"service_id": write.service_id, "version": row["version"]},
+            extra={"service_id": write.service_id, "version": created.version},
         )
-        return context_view(row)
+        return created
 
     async def delete(self, context_id: str) -> Deleted:
         """Remove one version; the highest remaining one becomes current."""
@@ -91,6 +89,14 @@ class Contexts:
                 "DELETE FROM service_contexts WHERE id = $1 RETURNING id", context_id
             )
         return Deleted(id=str(found(deleted, f"context {context_id}")))
+
+
+async def insert_next_version(
+    conn: asyncpg.Connection, service_id: str, system_prompt: str, prompts: dict[str, str]
+) -> ContextView:
+    """Insert the service's next version; run it inside the caller's transaction."""
+    found(await conn.fetchval(_LOCK_SERVICE, service_id), f"service {service_id}")
+    return context_view(await conn.fetchrow(_INSERT_NEXT, service_id, system_prompt, prompts))
 
 
 def context_view(row: asyncpg.Record) -> ContextView:

@@ -49,6 +49,11 @@ def translated(what: str) -> Iterator[None]:
         raise PermanentError(f"{what}: refused by postgres ({type(exc).__name__})") from exc
 
 
+def rows_affected(status: str) -> int:
+    """The row count of a command status: ``"DELETE 3"`` -> 3, ``"INSERT 0 1"`` -> 1."""
+    return int(status.rsplit(" ", 1)[-1])
+
+
 async def init_connection(conn: asyncpg.Connection) -> None:
     """Decode json/jsonb columns to Python objects (pass to ``create_pool(init=...)``)."""
     for kind in ("json", "jsonb"):

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 import asyncpg
 
 from concierge_common.store_api import ErasureReport
-from store.db import translated
+from store.db import rows_affected, translated
 from store.lookup import found
 from store.media_files import MediaFiles
 
@@ -109,6 +109,5 @@ async def _delete_rows(
 
 
 async def _count(conn: asyncpg.Connection, statement: str, argument: object) -> int:
-    """Run a DELETE and return how many rows it removed (from its "DELETE n" status)."""
-    status = await conn.execute(statement, argument)
-    return int(status.rsplit(" ", 1)[-1])
+    """Run a DELETE and return how many rows it removed."""
+    return rows_affected(await conn.execute(statement, argument))
