@@ -293,9 +293,9 @@ async def test_roles_of_an_unknown_user_are_not_found(pool: asyncpg.Pool) -> Non
         await Roles(pool, KEY).matching()
 
 
-async def test_granting_to_an_unknown_user_is_a_conflict(pool: asyncpg.Pool) -> None:
+async def test_granting_to_an_unknown_user_is_not_found(pool: asyncpg.Pool) -> None:
     service_id = await _service(pool)
-    with pytest.raises(Conflict):
+    with pytest.raises(NotFound):
         await Roles(pool, KEY).grant(
             RoleWrite(user_id=str(uuid.uuid4()), service_id=service_id, role="member")
         )

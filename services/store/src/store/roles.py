@@ -41,16 +41,21 @@ class Roles:
         self._key = intrinsic_id_key
 
     async def grant(self, write: RoleWrite) -> RoleView:
-        """Give a person a role; Conflict when they have it or the code is taken."""
+        """Give a person a role; Conflict when they have it or the code is taken.
+
+        NotFound when the person or the service does not exist.
+        """
         intrinsic_id = None
         if write.intrinsic_id is not None:
             if not normalise_code(write.intrinsic_id):
                 raise InvalidRequest("role.grant: the intrinsic id is empty", status=422)
             intrinsic_id = hash_code(self._key, write.service_id, write.intrinsic_id)
         with translated("role.grant"):
-            row = await self._pool.fetchrow(
-                _INSERT, write.user_id, write.service_id, write.role, intrinsic_id
-            )
+            async with self._pool.acquire() as conn:
+                await _require_named(conn, write.user_id, write.service_id)
+                row = await conn.fetchrow(
+                    _INSERT, write.user_id, write.service_id, write.role, intrinsic_id
+                )
         log.info("role granted", extra={"role_id": str(row["id"]), "role": write.role})
         return role_view(row)
 
