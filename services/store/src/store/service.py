@@ -16,6 +16,7 @@ from concierge_common.rpc import RpcServer
 from concierge_common.runtime import Runtime, Subscription
 from concierge_common.store_api import SERVICE
 from store import db, migrations, session_cache
+from store.admin_ops import admin_operations
 from store.expiry import ExpiryJob
 from store.interactions import Interactions
 from store.recorder import Recorder
@@ -69,7 +70,8 @@ class StoreService:
         expiry.start()
         runtime.on_stop(expiry.stop)
 
-        rpc = RpcServer(SERVICE, session_operations(sessions))
+        admin = admin_operations(pool, settings, after_erase=cache.invalidate_for_erasure)
+        rpc = RpcServer(SERVICE, [*session_operations(sessions), *admin])
         await rpc.start(runtime.nc, runtime.topology)
         await runtime.nc.flush()  # subscribed on the server: callers find a responder now
         runtime.on_stop(rpc.stop)
