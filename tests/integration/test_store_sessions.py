@@ -20,6 +20,7 @@ from concierge_common.store_api import (
     SESSION_UPDATE,
     ById,
     SessionOpen,
+    SessionStatus,
     SessionUpdate,
     SessionView,
 )
@@ -127,7 +128,9 @@ async def test_an_illegal_transition_is_refused_with_conflict(store: SessionStor
 
 
 @pytest.mark.parametrize("terminal", ["closed", "expired"])
-async def test_a_terminal_session_can_no_longer_change(store: SessionStore, terminal: str) -> None:
+async def test_a_terminal_session_can_no_longer_change(
+    store: SessionStore, terminal: SessionStatus
+) -> None:
     session = await store.sessions.open(PERSON)
     await store.sessions.update(SessionUpdate(id=session.id, status=terminal))
     with pytest.raises(Conflict):

@@ -52,6 +52,10 @@ class ExpiryJob:
             log.info("sessions expired", extra={"count": len(expired)})
         return expired
 
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
     def start(self) -> None:
         self._stopping.clear()
         self._task = asyncio.create_task(self._loop(), name="store-session-expiry")
@@ -64,7 +68,6 @@ class ExpiryJob:
                 await asyncio.wait_for(self._task, timeout=10.0)
             except TimeoutError:  # wait_for cancelled the run
                 log.warning("session expiry run cancelled at shutdown")
-            self._task = None
 
     async def _loop(self) -> None:
         while not self._stopping.is_set():
