@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from concierge_common.errors import Conflict, NotFound
+from concierge_common.errors import Conflict, NotFound, RetryableError
 from concierge_common.metrics import child
 from concierge_common.store_api import SESSION_TRANSITIONS, SessionUpdate, SessionView
 from store.db import translated
@@ -106,20 +106,21 @@ class Sessions:
 
         The caller commits, then passes the result to :meth:`remember`.
         """
+        expired = None
         for _ in range(_OPEN_ATTEMPTS):
             row = await conn.fetchrow(_LOCK_OPEN_OF_USER, user_id)
-            expired = None
             if row is not None and row["stale"]:
                 expired = session_view(await conn.fetchrow(_EXPIRE, row["id"]))
                 row = None
             if row is not None:
                 touched = await conn.fetchrow(_TOUCH, row["id"], self._ttl)
-                return Opened(session_view(touched))
+                return Opened(session_view(touched), expired)
             created = await conn.fetchrow(_CREATE, user_id, self._ttl)
             if created is not None:
+                log.info("session created", extra={"session_id": str(created["id"])})
                 return Opened(session_view(created, created=True), expired)
             # Another transaction created the person's session since our lookup: continue it.
-        raise Conflict("session.open: the person's session kept changing, try again")
+        raise RetryableError("session.open: the person's session kept changing, try again")
 
     async def remember(self, opened: Opened) -> None:
         """After the commit: cache what an open wrote, and count a stale session it ended."""
