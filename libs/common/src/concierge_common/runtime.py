@@ -1,11 +1,11 @@
 """The lifecycle of one service process.
 
-``start`` serves the side app, connects to NATS and declares the streams;
+``start`` serves the side app, connects to NATS, declares the streams and starts
+the readiness heartbeat (:mod:`concierge_common.heartbeat`);
 ``consume`` declares this service's consumers and starts their pull loops;
-``stop`` shuts down in the
-right order: not ready, stop fetching, finish in-flight work within the grace
-period, unsubscribe, drain NATS, run the service's own closers, stop the side
-app.
+``stop`` shuts down in the right order: not ready (a last heartbeat says so), stop
+fetching, finish in-flight work within the grace period, unsubscribe, drain NATS,
+run the service's own closers, stop the side app.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from concierge_common.bus.topology import (
 )
 from concierge_common.errors import ConfigError
 from concierge_common.health import HttpServer, Readiness, side_app
+from concierge_common.heartbeat import HeartbeatPublisher
 from concierge_common.messages import BusMessage, Codec
 from concierge_common.settings import BusSettings
 
@@ -78,6 +79,7 @@ class Runtime:
         self._publisher: Publisher | None = None
         self._consumers: list[PartitionedConsumer] = []
         self._closers: list[Closer] = []
+        self._heartbeat: HeartbeatPublisher | None = None
 
     @property
     def nc(self) -> NATS:
@@ -106,7 +108,15 @@ class Runtime:
         self._publisher = Publisher(self._nc, self.topology)
         await self.declare()
         self.readiness.add("nats", self._nats_ready)
+        await self._start_heartbeat()
         log.info("service started", extra={"partitions": self.topology.partitions})
+
+    async def _start_heartbeat(self) -> None:
+        kv = await self.nc.jetstream().key_value(self.topology.health_bucket)
+        self._heartbeat = HeartbeatPublisher(
+            kv, self.service, self.readiness, period=self.settings.bus_heartbeat_seconds
+        )
+        self._heartbeat.start()
 
     async def declare(self) -> None:
         """(Re)declare the streams and this service's consumers; idempotent."""
@@ -149,6 +159,9 @@ class Runtime:
 
     async def stop(self) -> None:
         self.readiness.stopping = True
+        if self._heartbeat is not None:
+            await self._heartbeat.stop()  # a last, not-ready heartbeat: /health sees it at once
+            self._heartbeat = None
         grace = self.settings.shutdown_grace_seconds
         await asyncio.gather(*(consumer.stop(grace) for consumer in self._consumers))
         self._consumers.clear()

@@ -31,6 +31,8 @@ class BusSettings(msgspec.Struct, kw_only=True, frozen=True):
     bus_stream_max_age_hours: float = 168.0
     bus_duplicate_window_seconds: float = 3600.0
     bus_fetch_timeout_seconds: float = 2.0
+    # Every replica reports its readiness this often (concierge_common.heartbeat).
+    bus_heartbeat_seconds: float = 5.0
     shutdown_grace_seconds: float = 20.0
     log_level: str = "INFO"
 

@@ -37,6 +37,9 @@ from concierge_common.settings import BusSettings
 
 log = logging.getLogger(__name__)
 
+# The health bucket keeps a heartbeat this many periods (concierge_common.heartbeat):
+# one lost heartbeat is not an outage.
+PERIODS_KEPT = 3
 FLOWS = ("inbound", "ai", "handoff", "outbound", "sent")
 _STREAM_NOT_FOUND = 10059
 
@@ -141,6 +144,11 @@ async def declare_streams(js: JetStreamContext, topo: Topology, settings: BusSet
     )
     await _ensure_bucket(js, KeyValueConfig(bucket=topo.sent_bucket, history=1, ttl=7 * 24 * 3600))
     await _ensure_bucket(js, KeyValueConfig(bucket=topo.meta_bucket, history=1))
+    # A replica that dies silently leaves the bucket after a few missed heartbeats.
+    heartbeat_ttl = PERIODS_KEPT * settings.bus_heartbeat_seconds
+    await _ensure_bucket(
+        js, KeyValueConfig(bucket=topo.health_bucket, history=1, ttl=heartbeat_ttl)
+    )
     await _check_partitions(js, topo)
 
 
