@@ -31,6 +31,7 @@ from concierge_common.health import HttpServer
 from concierge_common.runtime import run_until_signal, wait_for_signal
 
 HMAC_KEY = "bench-hmac-key"
+JWT_SECRET = "bench-jwt-secret-never-used-for-real"
 
 
 class _Payload(msgspec.Struct):
@@ -79,6 +80,7 @@ def gateway_env(nats_url: str, namespace: str, port: int, log_level: str) -> dic
         "WAHA_URL": "http://127.0.0.1:1",  # never called: nothing is sent outbound
         "WAHA_API_KEY": "bench-waha-key",
         "WAHA_WEBHOOK_HMAC_KEY": HMAC_KEY,
+        "JWT_SECRET": JWT_SECRET,  # the api role serves the HTTP API too (not measured)
         "GATEWAY_HOST": "127.0.0.1",
         "GATEWAY_PORT": str(port),
         "SHUTDOWN_GRACE_SECONDS": "3",

@@ -34,6 +34,7 @@ from store.settings import StoreSettings
 
 HMAC_KEY = "test-hmac-key"
 WAHA_KEY = "test-waha-key"
+JWT_SECRET = "test-jwt-secret-of-at-least-32-bytes"
 
 
 def base_env(*, nats_url: str, namespace: str, database_url: str, redis_url: str) -> dict[str, str]:
@@ -52,6 +53,7 @@ def base_env(*, nats_url: str, namespace: str, database_url: str, redis_url: str
         "WAHA_API_KEY": WAHA_KEY,
         "WAHA_WEBHOOK_HMAC_KEY": HMAC_KEY,
         "WAHA_TIMEOUT_SECONDS": "5",
+        "JWT_SECRET": JWT_SECRET,
     }
 
 
@@ -136,7 +138,7 @@ async def delete_namespace(nats_url: str, topology: Topology) -> None:
         for stream in (topology.stream, topology.dlq_stream):
             with contextlib.suppress(Exception):
                 await js.delete_stream(stream)
-        for bucket in (topology.sent_bucket, topology.meta_bucket):
+        for bucket in (topology.sent_bucket, topology.meta_bucket, topology.health_bucket):
             with contextlib.suppress(Exception):
                 await js.delete_key_value(bucket)
         await nc.close()

@@ -42,6 +42,7 @@ _GATEWAY_ENV = {
     "WAHA_URL": "http://waha",
     "WAHA_API_KEY": "a",
 }
+_JWT_SECRET = "j" * 32
 
 
 def test_gateway_api_refuses_to_start_without_a_webhook_hmac_key() -> None:
@@ -50,11 +51,32 @@ def test_gateway_api_refuses_to_start_without_a_webhook_hmac_key() -> None:
 
 
 def test_unsigned_webhooks_are_an_explicit_opt_in() -> None:
-    config = load(GatewaySettings, {**_GATEWAY_ENV, "GATEWAY_ALLOW_UNSIGNED_WEBHOOKS": "true"})
+    env = {**_GATEWAY_ENV, "GATEWAY_ALLOW_UNSIGNED_WEBHOOKS": "true", "JWT_SECRET": _JWT_SECRET}
+    config = load(GatewaySettings, env)
     assert config.gateway_allow_unsigned_webhooks is True
 
 
-def test_outbound_only_gateway_needs_no_webhook_key() -> None:
+def test_gateway_api_names_every_missing_secret_at_once() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load(GatewaySettings, _GATEWAY_ENV)
+    assert "WAHA_WEBHOOK_HMAC_KEY" in str(caught.value)
+    assert "JWT_SECRET" in str(caught.value)
+
+
+def test_gateway_api_refuses_a_short_jwt_secret() -> None:
+    env = {**_GATEWAY_ENV, "WAHA_WEBHOOK_HMAC_KEY": "h", "JWT_SECRET": "too-short"}
+    with pytest.raises(ConfigError, match="JWT_SECRET must be at least 32 bytes"):
+        load(GatewaySettings, env)
+
+
+def test_api_token_settings_have_defaults_but_the_secret() -> None:
+    env = {**_GATEWAY_ENV, "WAHA_WEBHOOK_HMAC_KEY": "h", "JWT_SECRET": _JWT_SECRET}
+    config = load(GatewaySettings, {**env, "GATEWAY_CORS_ORIGINS": "https://a.example, ,https://b"})
+    assert (config.jwt_audience, config.jwt_issuer) == ("concierge-api", "")
+    assert config.cors_origins == ("https://a.example", "https://b")
+
+
+def test_outbound_only_gateway_needs_no_webhook_key_nor_jwt_secret() -> None:
     config = load(GatewaySettings, {**_GATEWAY_ENV, "GATEWAY_ROLES": "outbound"})
     assert config.roles == frozenset({"outbound"})
 

@@ -1,8 +1,6 @@
-"""``python -m gateway``: run the gateway service until SIGTERM."""
+"""``python -m gateway``: run the gateway service until SIGTERM (see :mod:`gateway.cli`)."""
 
-from concierge_common.runtime import run_main
-from gateway.service import GatewayService
-from gateway.settings import GatewaySettings
+from gateway.cli import main
 
 if __name__ == "__main__":
-    run_main("gateway", GatewaySettings, GatewayService)
+    main()

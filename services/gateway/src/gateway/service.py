@@ -1,4 +1,5 @@
-"""The gateway process: the public HTTP edge and/or the outbound consumer that talks to WAHA.
+"""The gateway process: the public HTTP edge (webhook and HTTP API) and/or the outbound
+consumer that talks to WAHA.
 
 ``GATEWAY_ROLES`` chooses: both in one process for development, one role per
 deployable in production (see ``docker-compose.yml``).
@@ -9,14 +10,16 @@ from __future__ import annotations
 import httpx
 
 from concierge_common.bus.publisher import Publisher
-from concierge_common.bus.topology import ConsumerSpec
+from concierge_common.bus.topology import PERIODS_KEPT, ConsumerSpec
 from concierge_common.health import HttpServer
+from concierge_common.heartbeat import HeartbeatReader
 from concierge_common.messages import SendReply
+from concierge_common.rpc import RpcClient
 from concierge_common.runtime import Runtime, Subscription
+from gateway.app import create_app
 from gateway.outbound import OutboundSender
 from gateway.settings import GatewaySettings
 from gateway.waha_client import WahaClient
-from gateway.webhook import create_app
 
 
 class GatewayService:
@@ -45,6 +48,9 @@ class GatewayService:
         return self._api.port if self._api else self._api_port
 
     async def start(self) -> None:
+        if "api" in self.settings.roles:
+            # Not ready until the public port answers (the side app starts first).
+            self.runtime.readiness.add("http_api", self._api_serving)
         await self.runtime.start()
         if "outbound" in self.settings.roles:
             await self._start_outbound()
@@ -76,10 +82,21 @@ class GatewayService:
         webhook_publisher = Publisher(
             runtime.nc, runtime.topology, timeout=settings.gateway_publish_timeout_seconds
         )
-        self._api = HttpServer(
-            create_app(settings, webhook_publisher), settings.gateway_host, self._api_port
+        store = RpcClient(
+            runtime.nc, runtime.topology, timeout=settings.gateway_store_timeout_seconds
         )
-        await self._api.start()
+        heartbeats = HeartbeatReader(
+            runtime.nc,
+            runtime.topology.health_bucket,
+            max_age=PERIODS_KEPT * settings.bus_heartbeat_seconds,
+        )
+        app = create_app(settings, webhook_publisher, store, heartbeats)
+        server = HttpServer(app, settings.gateway_host, self._api_port)
+        await server.start()
+        self._api = server
+
+    async def _api_serving(self) -> bool:
+        return self._api is not None
 
     async def stop(self) -> None:
         self.runtime.readiness.stopping = True

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import msgspec
+
 from concierge_common.errors import ConfigError
 from concierge_common.settings import BusSettings
 
 ROLES = frozenset({"api", "outbound"})
+DEFAULT_JWT_AUDIENCE = "concierge-api"
+# HS256 keys shorter than the hash are guessable offline from one token (RFC 7518 3.2).
+MIN_JWT_SECRET_BYTES = 32
 
 
 class GatewaySettings(BusSettings, kw_only=True, frozen=True):
@@ -26,6 +31,15 @@ class GatewaySettings(BusSettings, kw_only=True, frozen=True):
     # (the consumer that sends replies through WAHA), or both. Production runs them as
     # two deployables so that sending never competes with webhook latency.
     gateway_roles: str = "api,outbound"
+    # The HTTP API (api role): HS256 bearer tokens, checked against this secret,
+    # audience and (when set) issuer.
+    jwt_secret: str = ""
+    jwt_audience: str = DEFAULT_JWT_AUDIENCE
+    jwt_issuer: str = ""
+    # Browser origins allowed to call the HTTP API, comma separated; empty: no CORS.
+    gateway_cors_origins: str = ""
+    # How long an API request waits for the store's answer before a 503.
+    gateway_store_timeout_seconds: float = 5.0
 
     def __post_init__(self) -> None:
         unknown = self.roles - ROLES
@@ -34,14 +48,42 @@ class GatewaySettings(BusSettings, kw_only=True, frozen=True):
                 f"GATEWAY_ROLES must name one or more of {sorted(ROLES)},"
                 f" got {self.gateway_roles!r}"
             )
-        if "api" in self.roles and not (
-            self.waha_webhook_hmac_key or self.gateway_allow_unsigned_webhooks
-        ):
-            raise ConfigError(
-                "missing environment variable(s): WAHA_WEBHOOK_HMAC_KEY"
+        if "api" in self.roles:
+            self._check_api_secrets()
+
+    def _check_api_secrets(self) -> None:
+        missing = []
+        if not (self.waha_webhook_hmac_key or self.gateway_allow_unsigned_webhooks):
+            missing.append(
+                "WAHA_WEBHOOK_HMAC_KEY"
                 " (or set GATEWAY_ALLOW_UNSIGNED_WEBHOOKS=true to accept unsigned webhooks)"
             )
+        if not self.jwt_secret:
+            missing.append("JWT_SECRET")
+        if missing:
+            raise ConfigError("missing environment variable(s): " + ", ".join(missing))
+        check_jwt_secret(self.jwt_secret)
 
     @property
     def roles(self) -> frozenset[str]:
         return frozenset(r.strip() for r in self.gateway_roles.split(",") if r.strip())
+
+    @property
+    def cors_origins(self) -> tuple[str, ...]:
+        return tuple(o.strip() for o in self.gateway_cors_origins.split(",") if o.strip())
+
+
+class JwtSettings(msgspec.Struct, kw_only=True, frozen=True):
+    """What ``python -m gateway token`` needs: the API's token settings, nothing else."""
+
+    jwt_secret: str
+    jwt_audience: str = DEFAULT_JWT_AUDIENCE
+    jwt_issuer: str = ""
+
+    def __post_init__(self) -> None:
+        check_jwt_secret(self.jwt_secret)
+
+
+def check_jwt_secret(secret: str) -> None:
+    if len(secret.encode()) < MIN_JWT_SECRET_BYTES:
+        raise ConfigError(f"JWT_SECRET must be at least {MIN_JWT_SECRET_BYTES} bytes long")

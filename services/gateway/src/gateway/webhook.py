@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 
-from fastapi import FastAPI, Request
+from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
 from concierge_common.bus.publisher import Publisher
@@ -115,16 +115,3 @@ _KNOWN_EVENTS = frozenset(
 def _event_label(event: str) -> str:
     """Bound the metric's label values to WAHA's known events."""
     return event if event in _KNOWN_EVENTS else "other"
-
-
-def create_app(settings: GatewaySettings, publisher: Publisher) -> FastAPI:
-    """The public HTTP app of the gateway."""
-    app = FastAPI(title="Concierge gateway", version="0.1.0")
-    app.add_api_route(
-        "/webhook",
-        WebhookEndpoint(settings, publisher),
-        methods=["POST"],
-        summary="Receive a WAHA webhook",
-        response_model=None,
-    )
-    return app

@@ -1,0 +1,269 @@
+"""The HTTP API's bodies (pydantic, for FastAPI's validation and OpenAPI) and their
+conversion to and from the store's msgspec contract (:mod:`concierge_common.store_api`).
+
+This is the only place where the two meet. Request bodies forbid unknown fields.
+``PATCH`` bodies change only the fields they carry; ``null`` clears the fields
+that may be empty (a service's ``required_role``, an info's validity bounds) and
+is refused for the others.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal, TypeVar
+from uuid import UUID
+
+import msgspec
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+from concierge_common import store_api
+from concierge_common.store_api import ProcessingType, Role, SessionStatus
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _not_null(value: object) -> object:
+    if value is None:
+        raise ValueError("may be omitted but not null")
+    return value
+
+
+# --- responses ----------------------------------------------------------------------------
+
+
+class Problem(BaseModel):
+    """An error (RFC 9457); ``errors`` lists the invalid fields of a 422."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    errors: list[dict[str, str]] | None = None
+
+
+class SessionOut(BaseModel):
+    id: UUID
+    user_id: UUID
+    service_id: UUID | None
+    status: SessionStatus
+    state: dict[str, Any]
+    metadata: dict[str, Any]
+    created_at: datetime
+    last_activity_at: datetime
+    expires_at: datetime
+
+
+class UserOut(BaseModel):
+    id: UUID
+    name: str
+    is_active: bool
+    whatsapp_ids: list[str]
+    created_at: datetime
+    updated_at: datetime
+
+
+class ErasureReportOut(BaseModel):
+    """What a privacy erasure removed, as counts."""
+
+    user_id: UUID
+    rows: dict[str, int]
+    media_files: int
+
+
+class ServiceOut(BaseModel):
+    id: UUID
+    name: str
+    description: str
+    trigger_keywords: list[str]
+    processing_type: ProcessingType
+    required_role: Role | None
+    is_active: bool
+    display_order: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class ContextOut(BaseModel):
+    id: UUID
+    service_id: UUID
+    system_prompt: str
+    prompts: dict[str, str]
+    version: int
+    created_at: datetime
+
+
+class InfoOut(BaseModel):
+    id: UUID
+    service_id: UUID
+    title: str
+    content: str
+    valid_from: datetime | None
+    valid_to: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class RoleOut(BaseModel):
+    id: UUID
+    user_id: UUID | None
+    service_id: UUID
+    role: Role
+    has_intrinsic_id: bool
+    created_at: datetime
+
+
+class ReplicasOut(BaseModel):
+    """Replicas of a service with a fresh heartbeat, and how many of them are ready."""
+
+    reporting: int
+    ready: int
+
+
+class HealthOut(BaseModel):
+    """``ok`` when every component is up; ``down`` names the others."""
+
+    status: Literal["ok", "unavailable"]
+    components: dict[str, Literal["up", "down"]]
+    down: list[str]
+    replicas: dict[str, ReplicasOut]
+
+
+def to_api(model: type[M], view: msgspec.Struct) -> M:
+    """A store result as the API's model (the store's extra fields are dropped)."""
+    fields = set(model.model_fields)
+    values = {k: v for k, v in msgspec.structs.asdict(view).items() if k in fields}
+    return model.model_validate(values)
+
+
+def all_to_api(model: type[M], views: list[Any]) -> list[M]:
+    return [to_api(model, view) for view in views]
+
+
+# --- requests -----------------------------------------------------------------------------
+
+
+class SessionUpdateIn(_Body):
+    """Fields left out are kept; ``state`` and ``metadata`` replace the whole object."""
+
+    status: SessionStatus | None = None
+    service_id: UUID | None = None
+    state: dict[str, Any] | None = None
+    metadata: dict[str, Any] | None = None
+
+    _present = field_validator("status", "service_id", "state", "metadata")(_not_null)
+
+    def to_store(self, session_id: UUID) -> store_api.SessionUpdate:
+        return store_api.SessionUpdate(
+            id=str(session_id),
+            status=self.status,
+            service_id=_str_or_none(self.service_id),
+            state=self.state,
+            metadata=self.metadata,
+        )
+
+
+_Name = Field(min_length=1, max_length=64, description="Upper case, e.g. RENSEIGNEMENT")
+
+
+class ServiceIn(_Body):
+    name: str = _Name
+    description: str = Field("", max_length=2000)
+    trigger_keywords: list[str] = Field(default_factory=list, max_length=100)
+    processing_type: ProcessingType = "ai"
+    required_role: Role | None = None
+    is_active: bool = True
+    display_order: int = 0
+
+    def to_store(self) -> store_api.ServiceWrite:
+        return store_api.ServiceWrite(**self.model_dump())
+
+
+class ServicePatch(_Body):
+    """``required_role: null`` clears it."""
+
+    name: str | None = Field(None, min_length=1, max_length=64)
+    description: str | None = Field(None, max_length=2000)
+    trigger_keywords: list[str] | None = Field(None, max_length=100)
+    processing_type: ProcessingType | None = None
+    required_role: Role | None = None
+    is_active: bool | None = None
+    display_order: int | None = None
+
+    _present = field_validator(
+        "name", "description", "trigger_keywords", "processing_type", "is_active", "display_order"
+    )(_not_null)
+
+    def to_store(self, service_id: UUID) -> store_api.ServiceUpdate:
+        values = self.model_dump(exclude_unset=True)
+        clear_role = "required_role" in values and values["required_role"] is None
+        return store_api.ServiceUpdate(id=str(service_id), clear_required_role=clear_role, **values)
+
+
+class ContextIn(_Body):
+    """A new version of a service's prompts."""
+
+    system_prompt: str = Field(min_length=1, max_length=50_000)
+    prompts: dict[str, str] = Field(default_factory=dict)
+
+    def to_store(self, service_id: UUID) -> store_api.ContextWrite:
+        return store_api.ContextWrite(service_id=str(service_id), **self.model_dump())
+
+
+class InfoIn(_Body):
+    """A fact, valid in ``[valid_from, valid_to)``; a missing bound is unbounded."""
+
+    title: str = Field(min_length=1, max_length=200)
+    content: str = Field(min_length=1, max_length=20_000)
+    valid_from: AwareDatetime | None = None
+    valid_to: AwareDatetime | None = None
+
+    def to_store(self, service_id: UUID) -> store_api.InfoWrite:
+        return store_api.InfoWrite(service_id=str(service_id), **self.model_dump())
+
+
+class InfoPatch(_Body):
+    """``valid_from: null`` / ``valid_to: null`` make that bound unbounded."""
+
+    title: str | None = Field(None, min_length=1, max_length=200)
+    content: str | None = Field(None, min_length=1, max_length=20_000)
+    valid_from: AwareDatetime | None = None
+    valid_to: AwareDatetime | None = None
+
+    _present = field_validator("title", "content")(_not_null)
+
+    def to_store(self, info_id: UUID) -> store_api.InfoUpdate:
+        values = self.model_dump(exclude_unset=True)
+        return store_api.InfoUpdate(
+            id=str(info_id),
+            clear_valid_from="valid_from" in values and values["valid_from"] is None,
+            clear_valid_to="valid_to" in values and values["valid_to"] is None,
+            **values,
+        )
+
+
+class RoleIn(_Body):
+    """A role of the user in a service; ``intrinsic_id`` (a parent code) is stored hashed."""
+
+    service_id: UUID
+    role: Role
+    intrinsic_id: str | None = Field(None, min_length=1, max_length=200)
+
+    def to_store(self, user_id: UUID) -> store_api.RoleWrite:
+        return store_api.RoleWrite(
+            user_id=str(user_id),
+            service_id=str(self.service_id),
+            role=self.role,
+            intrinsic_id=self.intrinsic_id,
+        )
+
+
+def by_id(entity_id: UUID) -> store_api.ById:
+    return store_api.ById(id=str(entity_id))
+
+
+def _str_or_none(value: UUID | None) -> str | None:
+    return None if value is None else str(value)

@@ -1,0 +1,76 @@
+"""The gateway's public HTTP app: WAHA's webhook and the HTTP API.
+
+``POST /webhook`` is registered directly on the app (an included router costs
+the hot path a few microseconds) and bypasses the API's middleware. Everything
+else is the bearer-guarded API (:mod:`gateway.api`), ``/health``, and its
+documentation at ``/docs`` and ``/openapi.json``.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from concierge_common.bus.publisher import Publisher
+from concierge_common.heartbeat import HeartbeatReader
+from concierge_common.rpc import RpcClient
+from gateway.api.admin import admin_router
+from gateway.api.auth import Authorizer, TokenVerifier
+from gateway.api.docs import OPENAPI_URL, install_docs
+from gateway.api.errors import install_problem_handlers, problem_responses
+from gateway.api.health import health_router
+from gateway.api.security import ApiEdge
+from gateway.api.sessions import sessions_router
+from gateway.settings import GatewaySettings
+from gateway.webhook import WebhookEndpoint
+
+VERSION = "0.2.0"
+DESCRIPTION = """The concierge's public edge.
+
+`POST /webhook` receives WAHA's events (signed with `X-Webhook-Hmac`).
+Every other route but `/health` needs a bearer token (HS256 JWT) whose `roles`
+claim holds `admin` (everything) or `agent` (sessions). Errors are
+`application/problem+json` (RFC 9457)."""
+
+
+def create_app(
+    settings: GatewaySettings,
+    publisher: Publisher,
+    store: RpcClient,
+    heartbeats: HeartbeatReader,
+) -> FastAPI:
+    """The app; ``store`` answers the API's operations, ``heartbeats`` feed ``/health``."""
+    app = FastAPI(
+        title="Concierge gateway",
+        version=VERSION,
+        description=DESCRIPTION,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=OPENAPI_URL,
+        # operationId = the handler's name (get_session, create_service...): stable and short.
+        generate_unique_id_function=lambda route: route.name,
+    )
+    app.add_api_route(
+        "/webhook",
+        WebhookEndpoint(settings, publisher),
+        methods=["POST"],
+        name="receive_webhook",
+        summary="Receive a WAHA webhook",
+        description="200 once JetStream has stored the message (or the event is ignored);"
+        " 401 for a missing or wrong `X-Webhook-Hmac`; 503 with `Retry-After` when the bus"
+        " cannot take it, so that WAHA retries.",
+        tags=["webhook"],
+        response_model=None,
+        responses=problem_responses(400, 401, 413, 422, 503),
+    )
+    auth = Authorizer(
+        TokenVerifier(
+            settings.jwt_secret, audience=settings.jwt_audience, issuer=settings.jwt_issuer
+        )
+    )
+    app.include_router(health_router(heartbeats))
+    app.include_router(sessions_router(store, auth))
+    app.include_router(admin_router(store, auth))
+    install_docs(app)
+    install_problem_handlers(app)
+    app.add_middleware(ApiEdge, cors_origins=settings.cors_origins)
+    return app

@@ -1,0 +1,155 @@
+"""``GET /health`` from real heartbeats: five services' runtimes on the real NATS, the
+store's check on the real PostgreSQL, the router's on the real Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from redis.asyncio import Redis
+
+from concierge_common import settings as settings_module
+from concierge_common.bus.topology import Topology
+from concierge_common.runtime import Runtime
+from concierge_common.settings import BusSettings
+from gateway.service import GatewayService
+from gateway.settings import GatewaySettings
+from support.api import api_env
+from support.infra import NATS_URL, POSTGRES_ADMIN_URL, REDIS_URL
+from support.stack import delete_namespace
+
+Check = Callable[[], Awaitable[bool]]
+
+
+async def _postgres_answers() -> bool:
+    conn = await asyncpg.connect(POSTGRES_ADMIN_URL)
+    try:
+        return bool(await conn.fetchval("SELECT 1") == 1)
+    finally:
+        await conn.close()
+
+
+async def _redis_answers() -> bool:
+    redis = Redis.from_url(REDIS_URL, socket_timeout=2)
+    try:
+        return bool(await redis.ping())
+    finally:
+        await redis.aclose()
+
+
+CHECKS: dict[str, dict[str, Check]] = {
+    "store": {"postgres": _postgres_answers},
+    "router": {"redis": _redis_answers},
+}
+
+
+class Concierge:
+    """The gateway service and bare runtimes of the four other services."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.bus = settings_module.load(BusSettings, env)
+        self.gateway = GatewayService(
+            settings_module.load(GatewaySettings, env), health_port=None, api_port=0
+        )
+        self.runtimes: dict[str, Runtime] = {}
+
+    async def start(self, service: str, name: str | None = None) -> Runtime:
+        runtime = Runtime(service, self.bus, health_port=None)
+        await runtime.start()
+        for check, probe in CHECKS.get(service, {}).items():
+            runtime.readiness.add(check, probe)
+        self.runtimes[name or service] = runtime
+        return runtime
+
+    async def health(self) -> httpx.Response:
+        url = f"http://127.0.0.1:{self.gateway.api_port}/health"
+        async with httpx.AsyncClient() as http:
+            return await http.get(url)
+
+    async def health_until(
+        self, status: int, seen: Callable[[dict[str, Any]], bool] = lambda body: True
+    ) -> httpx.Response:
+        """Poll ``/health`` until it answers ``status`` with a body ``seen`` accepts."""
+        deadline = time.monotonic() + 15.0
+        while True:
+            response = await self.health()
+            done = response.status_code == status and seen(response.json())
+            if done or time.monotonic() > deadline:
+                return response
+            await asyncio.sleep(0.1)
+
+
+@pytest.fixture
+async def concierge(namespace: str) -> AsyncIterator[Concierge]:
+    env = api_env(namespace, BUS_HEARTBEAT_SECONDS="0.3", GATEWAY_ROLES="api")
+    running = Concierge(env)
+    await running.gateway.start()
+    try:
+        for service in ("router", "ai", "handoff", "store"):
+            await running.start(service)
+        yield running
+    finally:
+        for runtime in running.runtimes.values():
+            with contextlib.suppress(Exception):
+                await runtime.stop()
+        await running.gateway.stop()
+        await delete_namespace(NATS_URL, Topology(namespace, 1))
+
+
+async def test_health_is_ok_when_all_five_services_report_ready(concierge: Concierge) -> None:
+    response = await concierge.health_until(200)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["down"] == []
+    assert body["components"] == {
+        name: "up"
+        for name in ("gateway", "router", "ai", "handoff", "store", "nats", "postgres", "redis")
+    }
+    assert body["replicas"]["router"] == {"reporting": 1, "ready": 1}
+
+
+async def test_a_stopped_service_makes_health_503_naming_it(concierge: Concierge) -> None:
+    assert (await concierge.health_until(200)).status_code == 200
+    await concierge.runtimes.pop("handoff").stop()
+    response = await concierge.health_until(503)
+    assert response.status_code == 503
+    assert response.json()["status"] == "unavailable"
+    assert response.json()["down"] == ["handoff"]
+    assert response.json()["components"]["handoff"] == "down"
+
+
+async def test_stopping_the_store_takes_postgres_out_of_sight(concierge: Concierge) -> None:
+    assert (await concierge.health_until(200)).status_code == 200
+    await concierge.runtimes.pop("store").stop()
+    # The store is down at once; its last check of PostgreSQL counts until its key expires.
+    response = await concierge.health_until(503, lambda body: "postgres" in body["down"])
+    # The router still reaches Redis; nobody else checks PostgreSQL.
+    assert response.json()["down"] == ["postgres", "store"]
+
+
+async def test_a_replica_that_vanishes_silently_ages_out(concierge: Concierge) -> None:
+    assert (await concierge.health_until(200)).status_code == 200
+    await concierge.runtimes["ai"].nc.close()  # no last heartbeat: as if the process died
+    response = await concierge.health_until(503)
+    assert response.json()["down"] == ["ai"]
+
+
+async def test_another_ready_replica_keeps_the_service_up(concierge: Concierge) -> None:
+    await concierge.start("ai", name="ai-2")
+    both = await concierge.health_until(
+        200, lambda body: body["replicas"]["ai"] == {"reporting": 2, "ready": 2}
+    )
+    assert both.json()["replicas"]["ai"] == {"reporting": 2, "ready": 2}
+    await concierge.runtimes.pop("ai").stop()
+    # The stopped replica says it is not ready (then its key expires); the other one is.
+    response = await concierge.health_until(200, lambda body: body["replicas"]["ai"]["ready"] == 1)
+    assert response.status_code == 200
+    assert response.json()["replicas"]["ai"]["ready"] == 1
+    assert response.json()["components"]["ai"] == "up"
