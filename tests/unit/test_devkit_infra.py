@@ -143,6 +143,7 @@ def test_service_environment_has_what_every_settings_class_requires() -> None:
     assert env["WAHA_API_KEY"] == secrets.waha_api_key
     assert env["WAHA_WEBHOOK_HMAC_KEY"] == secrets.webhook_hmac_key
     assert env["CONVERSATION_ID_KEY"] == secrets.conversation_id_key
+    assert env["JWT_SECRET"] == secrets.jwt_secret
     assert env["GATEWAY_PORT"] == "8001"
     assert env["STORE_HEALTH_PORT"] == "9605"
     assert env["STAFF_CHAT_ID"] == "33699999999@c.us"
@@ -150,7 +151,17 @@ def test_service_environment_has_what_every_settings_class_requires() -> None:
     assert env["LOG_LEVEL"] == "DEBUG"
 
 
+def test_callers_jwt_secret_is_kept_so_that_tokens_can_be_minted() -> None:
+    ports = resolve_ports(gateway=8001, health_base=9601, waha=0, free=False, environ={})
+    infra = Infrastructure("nats://n:4222", "postgresql://p/db", "redis://r:6379/0")
+    run = RunEnvironment(infra, DevSecrets.generate(), ports, "http://127.0.0.1:3999")
+    assert service_environment(run, {"JWT_SECRET": "mine" * 8})["JWT_SECRET"] == "mine" * 8
+    assert service_environment(run, {"JWT_SECRET": ""})["JWT_SECRET"] == run.secrets.jwt_secret
+
+
 def test_dev_secrets_are_fresh_each_run() -> None:
     one, two = DevSecrets.generate(), DevSecrets.generate()
     assert one.webhook_hmac_key != two.webhook_hmac_key
+    assert one.jwt_secret != two.jwt_secret
+    assert len(one.jwt_secret) >= 32
     assert len(one.conversation_id_key) >= 32

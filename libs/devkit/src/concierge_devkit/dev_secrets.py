@@ -11,6 +11,7 @@ class DevSecrets:
     conversation_id_key: str
     waha_api_key: str
     webhook_hmac_key: str
+    jwt_secret: str  # signs the HTTP API's bearer tokens (python -m gateway token)
     intrinsic_id_key: str
 
     @classmethod
@@ -19,5 +20,6 @@ class DevSecrets:
             conversation_id_key=secrets.token_urlsafe(32),
             waha_api_key=secrets.token_urlsafe(24),
             webhook_hmac_key=secrets.token_urlsafe(32),
+            jwt_secret=secrets.token_urlsafe(32),
             intrinsic_id_key=secrets.token_urlsafe(32),
         )

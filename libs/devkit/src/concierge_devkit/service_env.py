@@ -29,8 +29,11 @@ def service_environment(
 
     Infrastructure URLs, ports and WAHA settings are the runner's; other
     settings (LOG_LEVEL, BUS_*...) pass through from the caller's environment.
+    ``JWT_SECRET`` is the caller's when set, so that a developer can mint API
+    tokens for the run (``python -m gateway token``), else a generated one.
     """
     env = dict(os.environ if environ is None else environ)
+    jwt_secret = env.get("JWT_SECRET") or run.secrets.jwt_secret
     env.update(run.infra.exports())
     env.update(
         {
@@ -39,6 +42,7 @@ def service_environment(
             "WAHA_URL": run.waha_url,
             "WAHA_API_KEY": run.secrets.waha_api_key,
             "WAHA_WEBHOOK_HMAC_KEY": run.secrets.webhook_hmac_key,
+            "JWT_SECRET": jwt_secret,
             "GATEWAY_PORT": str(run.ports.gateway),
             "PYTHONUNBUFFERED": "1",
         }
