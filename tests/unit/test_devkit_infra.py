@@ -165,3 +165,16 @@ def test_dev_secrets_are_fresh_each_run() -> None:
     assert one.jwt_secret != two.jwt_secret
     assert len(one.jwt_secret) >= 32
     assert len(one.conversation_id_key) >= 32
+
+
+def test_dev_secrets_are_kept_between_runs_and_private(tmp_path: Path) -> None:
+    first = DevSecrets.load_or_create(tmp_path)
+    second = DevSecrets.load_or_create(tmp_path)
+    assert first == second
+    assert (tmp_path / "dev-secrets.json").stat().st_mode & 0o777 == 0o600
+
+
+def test_unreadable_dev_secrets_are_replaced(tmp_path: Path) -> None:
+    (tmp_path / "dev-secrets.json").write_text("{not json")
+    created = DevSecrets.load_or_create(tmp_path)
+    assert DevSecrets.load_or_create(tmp_path) == created

@@ -20,7 +20,7 @@ from concierge_devkit.dev_secrets import DevSecrets
 from concierge_devkit.infra import InfraConfig, ensure_infrastructure
 from concierge_devkit.ports import check_ports_free
 from concierge_devkit.service_env import RunEnvironment, service_environment
-from concierge_devkit.services import migrate, start_services, stop_services, wait_ready
+from concierge_devkit.services import prepare_database, start_services, stop_services, wait_ready
 from concierge_devkit.signals import cancel_on_sigterm
 from concierge_devkit.stack_config import StackPorts
 from concierge_devkit.waha_fake import WahaFake, serve_fake
@@ -61,7 +61,7 @@ async def _start_stack(
     waha_url = f"http://127.0.0.1:{waha.port}"
     run = RunEnvironment(infra, secrets, options.ports, waha_url, options.staff_chat_id)
     env = service_environment(run)
-    await migrate(env, options.log_dir)
+    await prepare_database(env, options.log_dir)
     processes = await start_services(env, options.log_dir)
     stack.push_async_callback(stop_services, processes)
     log.info("services starting; their logs go to %s/<service>.log", options.log_dir)
@@ -76,7 +76,7 @@ async def _start_stack(
 async def run(options: RunOptions) -> int:
     """Start everything, chat, stop everything; the exit code of the chat."""
     cancel_on_sigterm()
-    secrets = DevSecrets.generate()
+    secrets = DevSecrets.load_or_create(options.data_dir)
     fake = WahaFake(api_key=secrets.waha_api_key)
     async with AsyncExitStack() as stack:
         await _start_stack(options, secrets, fake, stack)

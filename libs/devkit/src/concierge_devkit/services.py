@@ -1,4 +1,4 @@
-"""The five services as child processes: migrate, start, wait until ready, stop."""
+"""The five services as child processes: prepare the database, start, wait until ready, stop."""
 
 from __future__ import annotations
 
@@ -20,22 +20,22 @@ from concierge_devkit.waiting import wait_until
 log = logging.getLogger(__name__)
 
 
-async def migrate(env: Mapping[str, str], log_dir: Path, timeout: float = 120.0) -> None:
-    """``python -m store migrate``; raise with its output when it fails."""
+async def prepare_database(env: Mapping[str, str], log_dir: Path, timeout: float = 120.0) -> None:
+    """``python -m store seed``: migrations, then the demo parish (idempotent)."""
     process = await spawn(
-        "store migrate",
-        [sys.executable, "-m", "store", "migrate"],
+        "store seed",
+        [sys.executable, "-m", "store", "seed"],
         env=env,
-        log_path=log_dir / "migrate.log",
+        log_path=log_dir / "seed.log",
     )
     try:
         code = await asyncio.wait_for(process.process.wait(), timeout)
     except TimeoutError:
         await process.stop(5.0)
-        raise DevkitError(f"migrations did not finish within {timeout:.0f} s") from None
+        raise DevkitError(f"database preparation did not finish within {timeout:.0f} s") from None
     if code != 0:
-        raise DevkitError(f"migrations failed (exit {code}):\n{process.log_tail()}")
-    log.info("migrations: %s", process.log_tail(1) or "done")
+        raise DevkitError(f"database preparation failed (exit {code}):\n{process.log_tail()}")
+    log.info("database: %s", process.log_tail(1) or "ready")
 
 
 async def start_services(env: Mapping[str, str], log_dir: Path) -> list[ManagedProcess]:
