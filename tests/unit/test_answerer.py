@@ -4,7 +4,7 @@ import pytest
 
 from ai.answerer import WELCOME, KeywordAnswerer
 from ai.facts import DEMO_FACTS
-from ai.text import fold, stem, terms
+from concierge_common.text import fold, stem, terms
 
 ANSWERER = KeywordAnswerer(DEMO_FACTS)
 

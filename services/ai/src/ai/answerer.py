@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ai.facts import Fact
-from ai.text import fold, stem, terms
+from concierge_common.text import fold, stem, terms
 
 GREETINGS = frozenset({"bonjour", "bonsoir", "salut", "hello", "coucou", "bjr", "slt", "hi"})
 WELCOME = (

@@ -100,6 +100,11 @@ def stem(word: str) -> str:
     return word
 
 
+def words(text: str) -> list[str]:
+    """Every word of ``text``, folded, in order (stopwords included)."""
+    return _WORD.findall(fold(text))
+
+
 def terms(text: str) -> set[str]:
     """The content words of ``text``, folded and stemmed."""
     return {stem(word) for word in _WORD.findall(fold(text)) if word not in STOPWORDS}

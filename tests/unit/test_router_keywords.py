@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import pytest
+
+from router.keywords import KeywordMatcher, distance, same_word
+
+SERVICES = [
+    ("RENSEIGNEMENT", ["messe", "horaire", "baptême", "mariage"]),
+    ("CATECHESE", ["catéchisme", "caté", "code parent", "première communion"]),
+    ("CONTACT_HUMAIN", ["humain", "parler à quelqu'un", "secrétariat"]),
+]
+
+
+@pytest.fixture
+def matcher() -> KeywordMatcher:
+    return KeywordMatcher(SERVICES)
+
+
+@pytest.mark.parametrize(
+    ("text", "service"),
+    [
+        ("Quels sont les horaires des MESSES ?", "RENSEIGNEMENT"),
+        ("bapteme de ma fille", "RENSEIGNEMENT"),
+        ("inscription au catechsime svp", "CATECHESE"),  # swapped letters
+        ("CATECHISMES", "CATECHESE"),
+        ("voici mon code parent", "CATECHESE"),
+        ("je voudrais parler a quelqu un", "CONTACT_HUMAIN"),
+        ("Le secretaria est ouvert ?", "CONTACT_HUMAIN"),  # missing letter
+    ],
+)
+def test_keywords_match_despite_accents_case_plurals_and_typos(
+    matcher: KeywordMatcher, text: str, service: str
+) -> None:
+    assert matcher.match(text)[:1] == [service]
+
+
+def test_short_keywords_need_the_exact_word(matcher: KeywordMatcher) -> None:
+    assert matcher.match("la cote de la Saône") == []
+
+
+def test_multi_word_keywords_need_their_words_in_a_row(matcher: KeywordMatcher) -> None:
+    assert matcher.match("le parent a perdu son code") == []
+
+
+def test_more_keywords_rank_first(matcher: KeywordMatcher) -> None:
+    ranked = matcher.match("horaire de la messe pour la première communion")
+    assert ranked == ["RENSEIGNEMENT", "CATECHESE"]
+
+
+def test_no_keyword_no_service(matcher: KeywordMatcher) -> None:
+    assert matcher.match("Bonjour !") == []
+
+
+def test_distance_counts_a_swap_as_one_edit() -> None:
+    assert distance("catechisme", "catechsime", 2) == 1
+    assert distance("messe", "mesne", 1) == 1
+    assert distance("abc", "abcdef", 1) == 2  # capped: beyond the limit
+
+
+def test_typo_tolerance_grows_with_length() -> None:
+    assert same_word("horaire", "horaie")
+    assert not same_word("horaire", "hiver")
+    assert same_word("secretariat", "secretaira")
+    assert not same_word("cate", "cote")
