@@ -13,7 +13,7 @@ import asyncpg
 
 from concierge_common.errors import InvalidRequest
 from concierge_common.store_api import Deleted, ServiceUpdate, ServiceView, ServiceWrite
-from store.db import translated
+from store.db import translated, view
 from store.lookup import found
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ class Catalog:
                 " ORDER BY display_order, name",
                 include_inactive,
             )
-        return [service_view(row) for row in rows]
+        return [view(ServiceView, row) for row in rows]
 
     async def get(self, service_id: str) -> ServiceView:
         with translated("service.get"):
@@ -66,7 +66,7 @@ class Catalog:
                 f"SELECT {_COLUMNS} FROM services WHERE id = $1",  # noqa: S608
                 service_id,
             )
-        return service_view(found(row, f"service {service_id}"))
+        return view(ServiceView, found(row, f"service {service_id}"))
 
     async def get_by_name(self, name: str) -> ServiceView:
         with translated("service.get"):
@@ -74,7 +74,7 @@ class Catalog:
                 f"SELECT {_COLUMNS} FROM services WHERE name = $1",  # noqa: S608
                 normalise_name(name),
             )
-        return service_view(found(row, f"service {name!r}"))
+        return view(ServiceView, found(row, f"service {name!r}"))
 
     async def create(self, write: ServiceWrite) -> ServiceView:
         """A new service; Conflict when the name is taken."""
@@ -90,7 +90,7 @@ class Catalog:
                 write.display_order,
             )
         log.info("service created", extra={"service_id": str(row["id"])})
-        return service_view(row)
+        return view(ServiceView, row)
 
     async def update(self, update: ServiceUpdate) -> ServiceView:
         """Change the given fields only; Conflict when renamed onto a taken name."""
@@ -110,7 +110,7 @@ class Catalog:
                 update.is_active,
                 update.display_order,
             )
-        return service_view(found(row, f"service {update.id}"))
+        return view(ServiceView, found(row, f"service {update.id}"))
 
     async def delete(self, service_id: str) -> Deleted:
         """Remove a service with its contexts, infos and roles; its sessions keep no service."""
@@ -140,18 +140,3 @@ def clean_keywords(keywords: list[str]) -> list[str]:
     """Keywords without surrounding spaces, empties or repeats, in their given order."""
     cleaned = (keyword.strip() for keyword in keywords)
     return list(dict.fromkeys(keyword for keyword in cleaned if keyword))
-
-
-def service_view(row: asyncpg.Record) -> ServiceView:
-    return ServiceView(
-        id=str(row["id"]),
-        name=row["name"],
-        description=row["description"],
-        trigger_keywords=list(row["trigger_keywords"]),
-        processing_type=row["processing_type"],
-        required_role=row["required_role"],
-        is_active=row["is_active"],
-        display_order=row["display_order"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-    )

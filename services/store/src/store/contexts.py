@@ -13,7 +13,7 @@ import asyncpg
 from concierge_common.errors import InvalidRequest
 from concierge_common.store_api import ContextView, ContextWrite, Deleted
 from store.catalog import require_service
-from store.db import translated
+from store.db import translated, view
 from store.lookup import found
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ class Contexts:
                 )
                 if not rows:
                     await require_service(conn, service_id)
-        return [context_view(row) for row in rows]
+        return [view(ContextView, row) for row in rows]
 
     async def current(self, service_id: str) -> ContextView | None:
         """The highest version of a service's prompts, None when it has none."""
@@ -57,7 +57,7 @@ class Contexts:
                 " WHERE service_id = $1 ORDER BY version DESC LIMIT 1",
                 service_id,
             )
-        return None if row is None else context_view(row)
+        return None if row is None else view(ContextView, row)
 
     async def get(self, context_id: str) -> ContextView:
         with translated("context.get"):
@@ -65,7 +65,7 @@ class Contexts:
                 f"SELECT {_COLUMNS} FROM service_contexts WHERE id = $1",  # noqa: S608
                 context_id,
             )
-        return context_view(found(row, f"context {context_id}"))
+        return view(ContextView, found(row, f"context {context_id}"))
 
     async def create(self, write: ContextWrite) -> ContextView:
         """The service's next version; concurrent creations get distinct versions."""
@@ -96,15 +96,4 @@ async def insert_next_version(
 ) -> ContextView:
     """Insert the service's next version; run it inside the caller's transaction."""
     found(await conn.fetchval(_LOCK_SERVICE, service_id), f"service {service_id}")
-    return context_view(await conn.fetchrow(_INSERT_NEXT, service_id, system_prompt, prompts))
-
-
-def context_view(row: asyncpg.Record) -> ContextView:
-    return ContextView(
-        id=str(row["id"]),
-        service_id=str(row["service_id"]),
-        system_prompt=row["system_prompt"],
-        prompts=dict(row["prompts"]),
-        version=row["version"],
-        created_at=row["created_at"],
-    )
+    return view(ContextView, await conn.fetchrow(_INSERT_NEXT, service_id, system_prompt, prompts))

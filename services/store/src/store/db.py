@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import contextlib
 import json
+import uuid
 from collections.abc import Iterator
+from typing import Any, TypeVar
 
 import asyncpg
+import msgspec
 
 from concierge_common.errors import Conflict, DownstreamUnavailable, InvalidRequest, PermanentError
 
@@ -24,6 +27,19 @@ _UNAVAILABLE = (
     asyncpg.exceptions.OperatorInterventionError,
     asyncpg.exceptions.CannotConnectNowError,
 )
+
+
+V = TypeVar("V", bound=msgspec.Struct)
+
+
+def view(kind: type[V], row: asyncpg.Record, **extra: Any) -> V:
+    """The ``store_api`` view of a row: columns by name, UUIDs as strings, plus ``extra``.
+
+    Columns the view does not have are ignored; a missing or mistyped one fails
+    loudly (msgspec.ValidationError), which a test catches.
+    """
+    values = {k: str(v) if isinstance(v, uuid.UUID) else v for k, v in row.items()}
+    return msgspec.convert({**values, **extra}, kind)
 
 
 @contextlib.contextmanager

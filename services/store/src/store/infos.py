@@ -16,7 +16,7 @@ import asyncpg
 from concierge_common.errors import InvalidRequest
 from concierge_common.store_api import Deleted, InfoUpdate, InfoView, InfoWrite
 from store.catalog import require_service
-from store.db import translated
+from store.db import translated, view
 from store.lookup import found
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ class Infos:
                 rows = await conn.fetch(_LIST, service_id, as_utc(valid_at))
                 if not rows:
                     await require_service(conn, service_id)
-        return [info_view(row) for row in rows]
+        return [view(InfoView, row) for row in rows]
 
     async def get(self, info_id: str) -> InfoView:
         with translated("info.get"):
@@ -70,7 +70,7 @@ class Infos:
                 f"SELECT {_COLUMNS} FROM service_infos WHERE id = $1",  # noqa: S608
                 info_id,
             )
-        return info_view(found(row, f"info {info_id}"))
+        return view(InfoView, found(row, f"info {info_id}"))
 
     async def create(self, write: InfoWrite) -> InfoView:
         """A new fact; 422 when its window is empty, NotFound for an unknown service."""
@@ -87,7 +87,7 @@ class Infos:
                     valid_from,
                     valid_to,
                 )
-        return info_view(row)
+        return view(InfoView, row)
 
     async def update(self, update: InfoUpdate) -> InfoView:
         """Change the given fields; 422 when the resulting window would be empty."""
@@ -108,7 +108,7 @@ class Infos:
                 update.clear_valid_from,
                 update.clear_valid_to,
             )
-        return info_view(found(row, f"info {update.id}"))
+        return view(InfoView, found(row, f"info {update.id}"))
 
     async def delete(self, info_id: str) -> Deleted:
         with translated("info.delete"):
@@ -133,16 +133,3 @@ def as_utc(moment: datetime | None) -> datetime | None:
     if moment is None or moment.tzinfo is not None:
         return moment
     return moment.replace(tzinfo=UTC)
-
-
-def info_view(row: asyncpg.Record) -> InfoView:
-    return InfoView(
-        id=str(row["id"]),
-        service_id=str(row["service_id"]),
-        title=row["title"],
-        content=row["content"],
-        valid_from=row["valid_from"],
-        valid_to=row["valid_to"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-    )

@@ -15,7 +15,7 @@ from concierge_common.errors import InvalidRequest
 from concierge_common.store_api import Deleted, RoleView, RoleWrite
 from store.catalog import require_service
 from store.codes import hash_code, normalise_code
-from store.db import translated
+from store.db import translated, view
 from store.lookup import found
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ class Roles:
                     _INSERT, write.user_id, write.service_id, write.role, intrinsic_id
                 )
         log.info("role granted", extra={"role_id": str(row["id"]), "role": write.role})
-        return role_view(row)
+        return view(RoleView, row)
 
     async def revoke(self, role_id: str) -> Deleted:
         with translated("role.revoke"):
@@ -82,7 +82,7 @@ class Roles:
                 rows = await conn.fetch(_LIST, user_id, service_id)
                 if not rows:
                     await _require_named(conn, user_id, service_id)
-        return [role_view(row) for row in rows]
+        return [view(RoleView, row) for row in rows]
 
 
 async def _require_named(
@@ -93,14 +93,3 @@ async def _require_named(
         found(exists, f"user {user_id}")
     if service_id is not None:
         await require_service(conn, service_id)
-
-
-def role_view(row: asyncpg.Record) -> RoleView:
-    return RoleView(
-        id=str(row["id"]),
-        user_id=None if row["user_id"] is None else str(row["user_id"]),
-        service_id=str(row["service_id"]),
-        role=row["role"],
-        has_intrinsic_id=row["has_intrinsic_id"],
-        created_at=row["created_at"],
-    )

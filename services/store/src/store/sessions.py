@@ -26,7 +26,7 @@ import asyncpg
 from concierge_common.errors import Conflict, NotFound, RetryableError
 from concierge_common.metrics import child
 from concierge_common.store_api import SESSION_TRANSITIONS, SessionUpdate, SessionView
-from store.db import translated
+from store.db import translated, view
 from store.metrics import SESSIONS_EXPIRED
 from store.session_cache import SessionCache
 from store.users import Users
@@ -110,15 +110,15 @@ class Sessions:
         for _ in range(_OPEN_ATTEMPTS):
             row = await conn.fetchrow(_LOCK_OPEN_OF_USER, user_id)
             if row is not None and row["stale"]:
-                expired = session_view(await conn.fetchrow(_EXPIRE, row["id"]))
+                expired = view(SessionView, await conn.fetchrow(_EXPIRE, row["id"]))
                 row = None
             if row is not None:
                 touched = await conn.fetchrow(_TOUCH, row["id"], self._ttl)
-                return Opened(session_view(touched), expired)
+                return Opened(view(SessionView, touched), expired)
             created = await conn.fetchrow(_CREATE, user_id, self._ttl)
             if created is not None:
                 log.info("session created", extra={"session_id": str(created["id"])})
-                return Opened(session_view(created, created=True), expired)
+                return Opened(view(SessionView, created, created=True), expired)
             # Another transaction created the person's session since our lookup: continue it.
         raise RetryableError("session.open: the person's session kept changing, try again")
 
@@ -139,9 +139,9 @@ class Sessions:
             row = await self._pool.fetchrow(_SELECT_BY_ID, key)
         if row is None:
             raise NotFound(f"session {key} not found")
-        view = session_view(row)
-        await self._cache.fill(view)
-        return view
+        session = view(SessionView, row)
+        await self._cache.fill(session)
+        return session
 
     async def update(self, change: SessionUpdate) -> SessionView:
         """Apply ``change``: Conflict for an illegal transition or a session that is over."""
@@ -167,12 +167,12 @@ class Sessions:
         if row is None:
             raise NotFound(f"session {key} not found")
         if row["stale"]:
-            return session_view(await conn.fetchrow(_EXPIRE, key)), True
+            return view(SessionView, await conn.fetchrow(_EXPIRE, key)), True
         status = _next_status(row["status"], change.status)
         updated = await conn.fetchrow(
             _UPDATE, key, status, change.service_id, change.state, change.metadata, self._ttl
         )
-        return session_view(updated), False
+        return view(SessionView, updated), False
 
 
 def _next_status(current: str, requested: str | None) -> str:
@@ -192,18 +192,3 @@ def _session_id(value: str) -> str:
         return str(uuid.UUID(value))
     except ValueError:
         raise NotFound("session not found: malformed id") from None
-
-
-def session_view(row: asyncpg.Record, *, created: bool = False) -> SessionView:
-    return SessionView(
-        id=str(row["id"]),
-        user_id=str(row["user_id"]),
-        service_id=str(row["service_id"]) if row["service_id"] is not None else None,
-        status=row["status"],
-        state=row["state"],
-        metadata=row["metadata"],
-        created_at=row["created_at"],
-        last_activity_at=row["last_activity_at"],
-        expires_at=row["expires_at"],
-        created=created,
-    )

@@ -14,7 +14,7 @@ import asyncpg
 
 from concierge_common.errors import Conflict, NotFound
 from concierge_common.store_api import UserView
-from store.db import translated
+from store.db import translated, view
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ class Users:
             row = await self._pool.fetchrow(_SELECT_USER, user_id)
         if row is None:
             raise NotFound(f"user {user_id} not found")
-        return user_view(row)
+        return view(UserView, row)
 
     async def resolve(
         self, conn_or_pool: asyncpg.Connection | asyncpg.Pool, whatsapp_id: str, push_name: str = ""
@@ -81,7 +81,7 @@ class Users:
                 elif await conn.fetchval(_OWNER, whatsapp_id) != uid:
                     raise Conflict("this WhatsApp id belongs to another user")
                 row = await conn.fetchrow(_SELECT_USER, uid)
-        return user_view(row)
+        return view(UserView, row)
 
 
 async def _find_or_create(conn: asyncpg.Connection, whatsapp_id: str, name: str) -> str:
@@ -111,14 +111,3 @@ async def _find_or_create(conn: asyncpg.Connection, whatsapp_id: str, name: str)
         return str(claimed)
     await conn.execute("DELETE FROM users WHERE id = $1", new_id)
     return str(await conn.fetchval(_OWNER, whatsapp_id))
-
-
-def user_view(row: asyncpg.Record) -> UserView:
-    return UserView(
-        id=str(row["id"]),
-        name=row["name"],
-        is_active=row["is_active"],
-        whatsapp_ids=list(row["whatsapp_ids"]),
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-    )
