@@ -8,7 +8,9 @@ caller (the gateway's HTTP API) raises the same class again.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TypeVar
 
 import asyncpg
 
@@ -23,6 +25,8 @@ from store.media_files import MediaFiles
 from store.roles import Roles
 from store.settings import StoreSettings
 from store.users import Users
+
+T = TypeVar("T")
 
 
 def admin_operations(
@@ -44,31 +48,22 @@ def admin_operations(
 
 
 def _user_operations(users: Users, erasure: Erasure) -> list[Operation]:
-    async def get(request: api.ById) -> api.UserView:
-        return await users.get(request.id)
-
-    async def erase(request: api.ById) -> api.ErasureReport:
-        return await erasure.erase_user(request.id)
-
-    return [Operation(api.USER_GET, api.ById, get), Operation(api.USER_ERASE, api.ById, erase)]
+    return [
+        Operation(api.USER_GET, api.ById, _by_id(users.get)),
+        Operation(api.USER_ERASE, api.ById, _by_id(erasure.erase_user)),
+    ]
 
 
 def _service_operations(catalog: Catalog) -> list[Operation]:
     async def listing(query: api.ListQuery) -> list[api.ServiceView]:
         return await catalog.all(include_inactive=query.include_inactive)
 
-    async def get(request: api.ById) -> api.ServiceView:
-        return await catalog.get(request.id)
-
-    async def delete(request: api.ById) -> api.Deleted:
-        return await catalog.delete(request.id)
-
     return [
         Operation(api.SERVICE_LIST, api.ListQuery, listing),
-        Operation(api.SERVICE_GET, api.ById, get),
+        Operation(api.SERVICE_GET, api.ById, _by_id(catalog.get)),
         Operation(api.SERVICE_CREATE, api.ServiceWrite, catalog.create),
         Operation(api.SERVICE_UPDATE, api.ServiceUpdate, catalog.update),
-        Operation(api.SERVICE_DELETE, api.ById, delete),
+        Operation(api.SERVICE_DELETE, api.ById, _by_id(catalog.delete)),
     ]
 
 
@@ -76,17 +71,11 @@ def _context_operations(contexts: Contexts) -> list[Operation]:
     async def listing(query: api.ListQuery) -> list[api.ContextView]:
         return await contexts.for_service(_service_id(query))
 
-    async def get(request: api.ById) -> api.ContextView:
-        return await contexts.get(request.id)
-
-    async def delete(request: api.ById) -> api.Deleted:
-        return await contexts.delete(request.id)
-
     return [
         Operation(api.CONTEXT_LIST, api.ListQuery, listing),
-        Operation(api.CONTEXT_GET, api.ById, get),
+        Operation(api.CONTEXT_GET, api.ById, _by_id(contexts.get)),
         Operation(api.CONTEXT_CREATE, api.ContextWrite, contexts.create),
-        Operation(api.CONTEXT_DELETE, api.ById, delete),
+        Operation(api.CONTEXT_DELETE, api.ById, _by_id(contexts.delete)),
     ]
 
 
@@ -94,18 +83,12 @@ def _info_operations(infos: Infos) -> list[Operation]:
     async def listing(query: api.ListQuery) -> list[api.InfoView]:
         return await infos.for_service(_service_id(query), valid_at=query.valid_at)
 
-    async def get(request: api.ById) -> api.InfoView:
-        return await infos.get(request.id)
-
-    async def delete(request: api.ById) -> api.Deleted:
-        return await infos.delete(request.id)
-
     return [
         Operation(api.INFO_LIST, api.ListQuery, listing),
-        Operation(api.INFO_GET, api.ById, get),
+        Operation(api.INFO_GET, api.ById, _by_id(infos.get)),
         Operation(api.INFO_CREATE, api.InfoWrite, infos.create),
         Operation(api.INFO_UPDATE, api.InfoUpdate, infos.update),
-        Operation(api.INFO_DELETE, api.ById, delete),
+        Operation(api.INFO_DELETE, api.ById, _by_id(infos.delete)),
     ]
 
 
@@ -113,14 +96,20 @@ def _role_operations(roles: Roles) -> list[Operation]:
     async def listing(query: api.ListQuery) -> list[api.RoleView]:
         return await roles.matching(user_id=query.user_id, service_id=query.service_id)
 
-    async def revoke(request: api.ById) -> api.Deleted:
-        return await roles.revoke(request.id)
-
     return [
         Operation(api.ROLE_LIST, api.ListQuery, listing),
         Operation(api.ROLE_GRANT, api.RoleWrite, roles.grant),
-        Operation(api.ROLE_REVOKE, api.ById, revoke),
+        Operation(api.ROLE_REVOKE, api.ById, _by_id(roles.revoke)),
     ]
+
+
+def _by_id(method: Callable[[str], Awaitable[T]]) -> Callable[[api.ById], Awaitable[T]]:
+    """An operation taking ``ById`` from a repository method taking the id itself."""
+
+    async def call(request: api.ById) -> T:
+        return await method(request.id)
+
+    return call
 
 
 def _service_id(query: api.ListQuery) -> str:
