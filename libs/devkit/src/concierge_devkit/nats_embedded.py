@@ -9,8 +9,8 @@ from pathlib import Path
 from concierge_devkit.endpoints import Endpoint
 from concierge_devkit.errors import DevkitError
 from concierge_devkit.probe import nats_answers
-from concierge_devkit.processes import ManagedProcess, spawn
-from concierge_devkit.waiting import wait_until
+from concierge_devkit.processes import ManagedProcess
+from concierge_devkit.waiting import start_server
 
 
 def nats_server_binary() -> str:
@@ -42,15 +42,10 @@ def nats_command(where: Endpoint, data_dir: Path) -> list[str]:
 async def start_nats(where: Endpoint, data_dir: Path, log_dir: Path) -> ManagedProcess:
     """Start JetStream on ``where.port`` with its store in ``data_dir``; wait until it answers."""
     argv = nats_command(where, data_dir)
-    process = await spawn("nats-server", argv, env={}, log_path=log_dir / "nats.log")
-    try:
-        await wait_until(
-            lambda: nats_answers(where, timeout=0.5),
-            what="embedded NATS",
-            timeout=20.0,
-            process=process,
-        )
-    except BaseException:
-        await process.stop(5.0)
-        raise
-    return process
+    return await start_server(
+        "nats-server",
+        argv,
+        log_path=log_dir / "nats.log",
+        answers=lambda: nats_answers(where, timeout=0.5),
+        what="embedded NATS",
+    )

@@ -10,8 +10,8 @@ from pathlib import Path
 from concierge_devkit.endpoints import Endpoint
 from concierge_devkit.errors import DevkitError
 from concierge_devkit.probe import redis_answers
-from concierge_devkit.processes import ManagedProcess, spawn
-from concierge_devkit.waiting import wait_until
+from concierge_devkit.processes import ManagedProcess
+from concierge_devkit.waiting import start_server
 
 
 def redis_server_binary() -> str:
@@ -58,15 +58,10 @@ def redis_command(where: Endpoint, data_dir: Path) -> list[str]:
 async def start_redis(where: Endpoint, data_dir: Path, log_dir: Path) -> ManagedProcess:
     """Start Redis on ``where.port`` with its dump in ``data_dir``; wait until it answers."""
     argv = redis_command(where, data_dir)
-    process = await spawn("redis-server", argv, env={}, log_path=log_dir / "redis.log")
-    try:
-        await wait_until(
-            lambda: redis_answers(where, timeout=0.5),
-            what="embedded Redis",
-            timeout=20.0,
-            process=process,
-        )
-    except BaseException:
-        await process.stop(5.0)
-        raise
-    return process
+    return await start_server(
+        "redis-server",
+        argv,
+        log_path=log_dir / "redis.log",
+        answers=lambda: redis_answers(where, timeout=0.5),
+        what="embedded Redis",
+    )

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 from concierge_devkit.errors import DevkitError
-from concierge_devkit.processes import ManagedProcess
+from concierge_devkit.processes import ManagedProcess, spawn
 
 
 async def wait_until(
@@ -32,3 +33,22 @@ async def wait_until(
             hint = f" (see {process.log_path})" if process is not None else ""
             raise DevkitError(f"{what}: not ready after {timeout:.0f} s{hint}")
         await asyncio.sleep(interval)
+
+
+async def start_server(
+    name: str,
+    argv: list[str],
+    *,
+    log_path: Path,
+    answers: Callable[[], Awaitable[bool]],
+    what: str,
+    timeout: float = 20.0,
+) -> ManagedProcess:
+    """Spawn a server and return once ``answers()``; stop it again if it never does."""
+    process = await spawn(name, argv, env={}, log_path=log_path)
+    try:
+        await wait_until(answers, what=what, timeout=timeout, process=process)
+    except BaseException:
+        await process.stop(5.0)
+        raise
+    return process
