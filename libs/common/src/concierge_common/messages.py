@@ -10,7 +10,7 @@ consumer keeps working while a newer producer adds fields.
 from __future__ import annotations
 
 import time
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import msgspec
 
@@ -50,23 +50,88 @@ class MessageReceived(BusMessage, tag="message.received.v1", frozen=True):
     event_id: str = ""
 
 
+class OperatorMessageSeen(BusMessage, tag="message.operator.v1", frozen=True):
+    """Someone wrote to a person straight from the organisation's phone, not through the API.
+
+    WAHA's ``message.any`` with ``fromMe: true`` and ``source: "app"``: a human
+    operator answering from the phone. It travels on the person's ``inbound``
+    flow (``chat_id`` is the person's chat) so it is ordered with their messages;
+    the router hands the conversation to that human (the bot falls silent).
+    """
+
+    session: str
+    chat_id: str
+    provider_message_id: str
+    text: str = ""
+    sent_at: float = 0.0
+    event_id: str = ""
+
+
 class GenerateReply(BusMessage, tag="reply.generate.v1", frozen=True):
-    """Router asks ai to answer one turn of a conversation."""
+    """Router asks ai to answer one turn of a conversation.
+
+    A turn is one or several messages the person sent in a quick burst
+    (coalesced by the router): ``inbound`` is the last of them, ``texts`` all
+    of their texts, oldest first. ``family`` is set only for a verified parent
+    in CATECHESE and holds that family's record alone (never another's).
+    """
 
     inbound: MessageReceived
     service: str = "RENSEIGNEMENT"
+    texts: list[str] = msgspec.field(default_factory=list)
+    session_id: str = ""
+    user_ref: str = ""  # an opaque keyed hash of the person, never a phone number
+    family: dict[str, Any] | None = None
+
+    def turn_texts(self) -> list[str]:
+        """Every text of the turn, oldest first (the inbound text when not coalesced)."""
+        if self.texts:
+            return list(self.texts)
+        return [self.inbound.text] if self.inbound.text else []
 
 
 class HandoffRequested(BusMessage, tag="handoff.requested.v1", frozen=True):
-    """Someone (the person, ai, an error) asks a human to take the conversation."""
+    """A handoff was opened (store ``handoff.open``); the handoff service alerts staff.
+
+    Whoever decides (router: the person asked, a lockout, an error; ai: it cannot
+    answer) opens the handoff in the store first, so the very next message of the
+    person is already relayed to a human, then publishes this on ``handoff``.
+    """
 
     inbound: MessageReceived
     reason: str
     requested_by: str = "ai"
+    handoff_id: str = ""
+    reference: str = ""
+    summary: str = ""  # the turn's texts, for the staff alert
+
+
+class RelayToStaff(BusMessage, tag="handoff.relay.v1", frozen=True):
+    """The person wrote while a human owns the conversation: forward it to staff.
+
+    ``cancel`` is set when the person asked to get back to the assistant
+    ("menu", "annuler", "stop"...): the handoff service returns the conversation.
+    """
+
+    inbound: MessageReceived
+    cancel: bool = False
+
+
+class StaffMessageReceived(BusMessage, tag="handoff.staff_message.v1", frozen=True):
+    """A message from the staff chat (``STAFF_CHAT_ID``): a reply or a command for the desk."""
+
+    inbound: MessageReceived
 
 
 class SendReply(BusMessage, tag="reply.send.v1", frozen=True):
-    """A text to deliver to a WhatsApp chat through WAHA."""
+    """A text to deliver to a WhatsApp chat through WAHA.
+
+    Everything a person reads from the concierge travels on their conversation's
+    ``ai`` flow (ai forwards a ready ``SendReply`` untouched to ``outbound``), so
+    router notices, handoff notices, staff relays and answers keep their order.
+    Only staff-chat alerts are published straight to ``outbound``.
+    ``origin``: ai, router, handoff, staff.
+    """
 
     session: str
     chat_id: str
@@ -88,7 +153,16 @@ class ReplySent(BusMessage, tag="reply.sent.v1", frozen=True):
     sent_at: float = msgspec.field(default_factory=time.time)
 
 
-AnyMessage = MessageReceived | GenerateReply | HandoffRequested | SendReply | ReplySent
+AnyMessage = (
+    MessageReceived
+    | OperatorMessageSeen
+    | GenerateReply
+    | HandoffRequested
+    | RelayToStaff
+    | StaffMessageReceived
+    | SendReply
+    | ReplySent
+)
 
 M = TypeVar("M", bound=BusMessage)
 

@@ -21,6 +21,9 @@ SERVICE = "store"
 SessionStatus = Literal["active", "awaiting_input", "handoff", "closed", "expired"]
 ProcessingType = Literal["ai", "form", "human"]
 Role = Literal["member", "parent", "catechist", "agent", "admin"]
+HandoffState = Literal["requested", "assigned", "active", "returned", "closed"]
+HandoffTrigger = Literal["person", "ai", "error", "lockout", "operator"]
+ClaimStatus = Literal["accepted", "rejected", "locked"]
 
 # Legal session transitions (closed and expired are terminal).
 SESSION_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -35,6 +38,17 @@ SESSION_TRANSITIONS: dict[str, frozenset[str]] = {
 class _Struct(msgspec.Struct, kw_only=True, frozen=True, omit_defaults=True):
     pass
 
+
+# Legal handoff transitions (returned: control is back with the bot; both ends are terminal).
+# A human "owns" the conversation in every open state: the bot stays silent.
+HANDOFF_OPEN_STATES: tuple[str, ...] = ("requested", "assigned", "active")
+HANDOFF_TRANSITIONS: dict[str, frozenset[str]] = {
+    "requested": frozenset({"assigned", "active", "returned", "closed"}),
+    "assigned": frozenset({"active", "returned", "closed"}),
+    "active": frozenset({"returned", "closed"}),
+    "returned": frozenset(),
+    "closed": frozenset(),
+}
 
 # --- operations (the last part of the subject) ---------------------------------------
 
@@ -60,6 +74,16 @@ INFO_DELETE = "info.delete"  # ById -> Deleted
 ROLE_LIST = "role.list"  # ListQuery(user_id or service_id) -> list[RoleView]
 ROLE_GRANT = "role.grant"  # RoleWrite -> RoleView
 ROLE_REVOKE = "role.revoke"  # ById -> Deleted
+CODE_CLAIM = "code.claim"  # CodeClaim -> ClaimResult (a parent proves who they are)
+FAMILY_GET = "family.get"  # FamilyQuery -> list[FamilyView] (only the asking user's own rows)
+HANDOFF_OPEN = "handoff.open"  # HandoffOpen -> HandoffView (the open one if there is one)
+HANDOFF_GET = "handoff.get"  # ById -> HandoffView
+HANDOFF_FIND = "handoff.find"  # HandoffQuery -> HandoffView (404 when none)
+HANDOFF_LIST = "handoff.list"  # HandoffListQuery -> list[HandoffView], oldest first
+HANDOFF_MOVE = "handoff.move"  # HandoffMove -> HandoffView (409: illegal or unexpected state)
+HANDOFF_TOUCH = "handoff.touch"  # HandoffTouch -> HandoffView (activity of the person or staff)
+HANDOFF_NOTICE = "handoff.notice"  # ById -> HandoffView (409 when the notice was already sent)
+HANDOFF_EVENTS = "handoff.events"  # ById -> list[HandoffEventView], oldest first
 
 
 # --- requests ---------------------------------------------------------------------------
@@ -144,6 +168,73 @@ class RoleWrite(_Struct, frozen=True):
     intrinsic_id: str | None = None  # e.g. a parent code; stored hashed, never returned
 
 
+class CodeClaim(_Struct, frozen=True):
+    """A person sends a code (e.g. a parent code) to get the role it stands for."""
+
+    user_id: str
+    service_name: str  # e.g. CATECHESE
+    code: str  # as typed: case, spaces and dashes are normalised by the store
+
+
+class FamilyQuery(_Struct, frozen=True):
+    user_id: str
+    service_name: str
+
+
+class HandoffOpen(_Struct, frozen=True):
+    """Open a handoff for a conversation (or get the one already open: idempotent).
+
+    The person's open session moves to ``handoff`` in the same transaction, so
+    the next message is relayed to a human. ``assigned_to`` set (a human already
+    answered, e.g. from the phone): the handoff starts ``active``, owned by them;
+    if one is already open it becomes ``active`` and its staff activity is touched.
+    """
+
+    conversation_id: str
+    user_id: str
+    wa_session: str  # WAHA session name
+    chat_id: str  # the person's WhatsApp chat, where staff answers are relayed
+    reason: str
+    requested_by: HandoffTrigger
+    summary: str = ""
+    assigned_to: str | None = None
+
+
+class HandoffQuery(_Struct, frozen=True):
+    """The open handoff of a conversation, or any handoff by its reference."""
+
+    conversation_id: str | None = None
+    reference: str | None = None
+
+
+class HandoffListQuery(_Struct, frozen=True):
+    states: list[HandoffState] | None = None  # None: the open states
+    limit: int = 100
+
+
+class HandoffMove(_Struct, frozen=True):
+    """Move a handoff to ``to``; ``expected``: the states it may be in (409 otherwise).
+
+    ``returned`` ends the person's handoff session and opens a fresh active one
+    (no context of the handoff is carried into later turns); ``closed`` closes
+    the session.
+    """
+
+    id: str
+    to: HandoffState
+    actor: str  # "person", "staff:<name>", "timeout", "api:<subject>"...
+    expected: list[HandoffState] | None = None
+    note: str = ""
+
+
+class HandoffTouch(_Struct, frozen=True):
+    """Record activity: ``person`` wrote, or ``staff`` answered (first answer: active)."""
+
+    id: str
+    by: Literal["person", "staff"]
+    staff: str = ""  # who answered (display name or "phone"); sets assigned_to if unset
+
+
 # --- results ----------------------------------------------------------------------------
 
 
@@ -221,3 +312,54 @@ class ErasureReport(_Struct, frozen=True):
     user_id: str
     rows: dict[str, int]
     media_files: int
+
+
+class ClaimResult(_Struct, frozen=True):
+    """``accepted``: the role is bound to the user; ``rejected``: wrong code, attempts
+    remain; ``locked``: too many wrong codes, no attempt counts until ``locked_until``."""
+
+    status: ClaimStatus
+    attempts_left: int
+    locked_until: datetime | None = None
+    role_id: str | None = None
+
+
+class FamilyView(_Struct, frozen=True):
+    """One verified role of the user and the record it opens (e.g. a family's children)."""
+
+    role_id: str
+    role: Role
+    attributes: dict[str, Any]
+
+
+class HandoffView(_Struct, frozen=True):
+    id: str
+    reference: str  # short, for staff: "H7K2P"
+    conversation_id: str
+    user_id: str
+    session_id: str | None
+    wa_session: str
+    chat_id: str
+    state: HandoffState
+    reason: str
+    requested_by: HandoffTrigger
+    summary: str
+    assigned_to: str | None
+    created_at: datetime
+    updated_at: datetime
+    first_staff_reply_at: datetime | None
+    last_person_at: datetime | None
+    last_staff_at: datetime | None
+    notice_sent_at: datetime | None
+    ended_at: datetime | None
+    created: bool = False  # handoff.open: True when this call opened it
+
+
+class HandoffEventView(_Struct, frozen=True):
+    """One line of a handoff's audit trail."""
+
+    at: datetime
+    from_state: HandoffState | None
+    to_state: HandoffState
+    actor: str
+    note: str
