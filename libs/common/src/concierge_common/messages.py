@@ -80,6 +80,7 @@ class GenerateReply(BusMessage, tag="reply.generate.v1", frozen=True):
     service: str = "RENSEIGNEMENT"
     texts: list[str] = msgspec.field(default_factory=list)
     session_id: str = ""
+    user_id: str = ""  # the store's id of the person (to open a handoff)
     user_ref: str = ""  # an opaque keyed hash of the person, never a phone number
     family: dict[str, Any] | None = None
 
