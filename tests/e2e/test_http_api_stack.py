@@ -98,7 +98,7 @@ async def test_admin_manages_time_bounded_facts_through_the_real_store(
     env: dict[str, str],
 ) -> None:
     admin = _auth("admin")
-    async with running_stack(env, only=("store",)) as stack:
+    async with running_stack(env, only=("store",), seeded=False) as stack:
         http = stack.http
         assert http is not None
         created = await http.post(

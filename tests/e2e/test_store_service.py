@@ -41,7 +41,7 @@ async def _stored_session(database_url: str, timeout: float = 10.0) -> str:
 async def test_a_webhook_message_opens_the_session_the_store_then_serves(
     env: dict[str, str], database_url: str
 ) -> None:
-    async with running_stack(env, only=("store",)) as stack:
+    async with running_stack(env, only=("store",), seeded=False) as stack:
         response = await stack.post(fixtures.text_message(CHAT, "Bonjour"))
         assert response.status_code == 200
         recorded_in = await _stored_session(database_url)

@@ -29,6 +29,7 @@ from handoff.service import HandoffService
 from handoff.settings import HandoffSettings
 from router.service import RouterService
 from router.settings import RouterSettings
+from store import seed
 from store.service import StoreService
 from store.settings import StoreSettings
 
@@ -98,9 +99,16 @@ def _settings(kind: type[Any], env: Mapping[str, str]) -> Any:
 
 @contextlib.asynccontextmanager
 async def running_stack(
-    env: dict[str, str], *, only: tuple[str, ...] = ("router", "ai", "handoff", "store")
+    env: dict[str, str],
+    *,
+    only: tuple[str, ...] = ("store", "router", "ai", "handoff"),
+    seeded: bool = True,
 ) -> AsyncIterator[Stack]:
-    """Start the WAHA fake, the gateway and the ``only`` services; stop them all after."""
+    """Start the WAHA fake, the gateway and the ``only`` services; stop them all after.
+
+    store starts first (it applies the migrations); with ``seeded`` the demo
+    parish (:mod:`store.seed`) is loaded before the other services start.
+    """
     waha = WahaFake(api_key=env["WAHA_API_KEY"])
     waha_server = await serve_fake(waha)
     env = {**env, "WAHA_URL": f"http://127.0.0.1:{waha_server.port}"}
@@ -114,10 +122,13 @@ async def running_stack(
     stack = Stack(env=env, waha=waha, gateway=gateway)
     try:
         await gateway.start()
-        for name in only:
+        ordered = sorted(only, key=lambda name: name != "store")
+        for name in ordered:
             service = builders[name]()
             await service.start()
             stack.services.append(service)
+            if name == "store" and seeded:
+                await seed.seed_database(env["DATABASE_URL"], env["INTRINSIC_ID_KEY"], seed.load())
         stack.http = httpx.AsyncClient(base_url=f"http://127.0.0.1:{gateway.api_port}")
         yield stack
     finally:
