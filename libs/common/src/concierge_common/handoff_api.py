@@ -41,6 +41,7 @@ class DeskReply(_Struct, frozen=True):
     id: str
     text: str
     staff: str = ""
+    request_id: str = ""
 
 
 class DeskHandoff(_Struct, frozen=True):
