@@ -55,6 +55,8 @@ def base_env(*, nats_url: str, namespace: str, database_url: str, redis_url: str
         "WAHA_WEBHOOK_HMAC_KEY": HMAC_KEY,
         "WAHA_TIMEOUT_SECONDS": "5",
         "JWT_SECRET": JWT_SECRET,
+        # Off unless a test is about coalescing: most tests send several messages quickly.
+        "ROUTER_BURST_WINDOW_SECONDS": "0",
     }
 
 

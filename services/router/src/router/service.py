@@ -1,27 +1,37 @@
-"""The router process."""
+"""The router process: consumes ``inbound``, publishes to ``ai`` and ``handoff``."""
 
 from __future__ import annotations
+
+from zoneinfo import ZoneInfo
 
 from redis.asyncio import Redis
 
 from concierge_common.bus.topology import ConsumerSpec
-from concierge_common.messages import MessageReceived
+from concierge_common.messages import MessageReceived, OperatorMessageSeen
+from concierge_common.rpc import RpcClient
 from concierge_common.runtime import Runtime, Subscription
-from router.forwarder import Forwarder
+from router.catalog import CatalogCache
+from router.classifier import AiClassifier
+from router.coalescer import Coalescer, jetstream_last_sequence
+from router.conversation import Conversation
+from router.dedup import HandledMessages
+from router.inbound import InboundHandler
+from router.outbox import Outbox
 from router.settings import RouterSettings
+from router.store_client import StoreClient
+from router.verification import Verification
 
 
 class RouterService:
-    """Consumes ``inbound``, publishes to ``ai``."""
-
     def __init__(self, settings: RouterSettings, *, health_port: int | None = None) -> None:
         self.settings = settings
         port = settings.router_health_port if health_port is None else health_port
         self.runtime = Runtime("router", settings, health_port=port)
 
     async def start(self) -> None:
+        settings = self.settings
         runtime = self.runtime
-        redis = Redis.from_url(self.settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
+        redis = Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
         runtime.on_stop(redis.aclose)
         await runtime.start()
 
@@ -29,15 +39,40 @@ class RouterService:
             return bool(await redis.ping())
 
         runtime.readiness.add("redis", redis_ready)
-        prefix = f"{self.settings.bus_namespace}:" if self.settings.bus_namespace else ""
-        forwarder = Forwarder(
-            runtime.publisher,
-            redis,
-            key_prefix=prefix,
-            ttl_seconds=self.settings.router_dedup_ttl_seconds,
-        )
         await runtime.consume(
-            Subscription(ConsumerSpec("router", "inbound"), (MessageReceived,), forwarder)
+            Subscription(
+                ConsumerSpec("router", "inbound"),
+                (MessageReceived, OperatorMessageSeen),
+                self._handler(redis),
+            )
+        )
+
+    def _handler(self, redis: Redis) -> InboundHandler:
+        settings = self.settings
+        runtime = self.runtime
+        timeout = settings.router_store_timeout_seconds
+        rpc = RpcClient(runtime.nc, runtime.topology, timeout=timeout)
+        store = StoreClient(rpc)
+        outbox = Outbox(runtime.publisher)
+        conversation = Conversation(
+            store,
+            outbox,
+            CatalogCache(store, ttl=settings.router_catalog_cache_seconds),
+            AiClassifier(rpc, timeout=timeout),
+            Verification(store, outbox, zone=ZoneInfo(settings.router_timezone)),
+            default_service=settings.router_default_service,
+        )
+        last_sequence = jetstream_last_sequence(runtime.nc.jetstream(), runtime.topology.stream)
+        prefix = f"{settings.bus_namespace}:" if settings.bus_namespace else ""
+        return InboundHandler(
+            store,
+            outbox,
+            conversation,
+            Coalescer(last_sequence, window=settings.router_burst_window_seconds),
+            HandledMessages(
+                redis, key_prefix=prefix, ttl_seconds=settings.router_dedup_ttl_seconds
+            ),
+            staff_chat_id=settings.staff_chat_id,
         )
 
     async def stop(self) -> None:

@@ -9,3 +9,15 @@ class RouterSettings(BusSettings, kw_only=True, frozen=True):
     redis_url: str
     router_health_port: int = 9102
     router_dedup_ttl_seconds: int = 172_800
+    # Messages of one person closer than this (seconds) make one turn, answered once.
+    # 0 turns coalescing off (every message is its own turn).
+    router_burst_window_seconds: float = 3.0
+    # Services, prompts and keywords are re-read from the store this often.
+    router_catalog_cache_seconds: float = 30.0
+    # The service used when nothing in a message names one and ai cannot tell either.
+    router_default_service: str = "RENSEIGNEMENT"
+    router_store_timeout_seconds: float = 5.0
+    # Times told to people (e.g. the end of a code lockout) are given in this zone.
+    router_timezone: str = "Europe/Paris"
+    # The staff chat (a number or a group): its messages are replies and commands for the desk.
+    staff_chat_id: str = ""

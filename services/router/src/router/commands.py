@@ -1,0 +1,82 @@
+"""Commands a person may type at any time, whatever the conversation's state.
+
+They are recognised on the folded text (case, accents and punctuation do not
+matter) when the whole message is the command ("Menu !", "STOP"), and, for the
+request of a human, also inside a short sentence ("je voudrais parler à
+quelqu'un svp").
+"""
+
+from __future__ import annotations
+
+import enum
+
+from concierge_common.text import words
+
+
+class Command(enum.Enum):
+    MENU = "menu"
+    STOP = "stop"
+    HUMAN = "human"
+
+
+_WHOLE: dict[str, Command] = {
+    "menu": Command.MENU,
+    "le menu": Command.MENU,
+    "retour": Command.MENU,
+    "retour au menu": Command.MENU,
+    "recommencer": Command.MENU,
+    "0": Command.MENU,
+    "stop": Command.STOP,
+    "arret": Command.STOP,
+    "arreter": Command.STOP,
+    "fin": Command.STOP,
+    "terminer": Command.STOP,
+    "au revoir": Command.STOP,
+    "humain": Command.HUMAN,
+    "un humain": Command.HUMAN,
+    "agent": Command.HUMAN,
+    "operateur": Command.HUMAN,
+    "conseiller": Command.HUMAN,
+}
+# Phrases that ask for a human inside a longer message, as folded word sequences.
+_HUMAN_PHRASES: tuple[tuple[str, ...], ...] = tuple(
+    tuple(phrase.split())
+    for phrase in (
+        "parler a quelqu un",
+        "parler a une personne",
+        "parler a un humain",
+        "parler a une vraie personne",
+        "parler au secretariat",
+        "parler a l accueil",
+        "une vraie personne",
+        "un etre humain",
+        "un humain",
+        "talk to someone",
+        "talk to a human",
+        "falar com alguem",
+    )
+)
+_SHORT = 12  # words: longer messages are questions, not commands
+# During a handoff, these give the conversation back to the assistant.
+_CANCEL = frozenset({"menu", "annuler", "annule", "stop", "bot", "assistant", "robot"})
+
+
+def detect(text: str) -> Command | None:
+    """The command ``text`` is, or ``None``."""
+    folded = words(text)
+    whole = _WHOLE.get(" ".join(folded))
+    if whole is not None:
+        return whole
+    if len(folded) <= _SHORT and any(_contains(folded, phrase) for phrase in _HUMAN_PHRASES):
+        return Command.HUMAN
+    return None
+
+
+def is_cancel(text: str) -> bool:
+    """True when a person in a handoff asks to get back to the assistant."""
+    return " ".join(words(text)) in _CANCEL
+
+
+def _contains(message: list[str], phrase: tuple[str, ...]) -> bool:
+    size = len(phrase)
+    return any(tuple(message[i : i + size]) == phrase for i in range(len(message) - size + 1))

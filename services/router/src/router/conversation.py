@@ -1,0 +1,231 @@
+"""One turn of a conversation: commands, greeting, service choice, verification, then act.
+
+The order of decisions, for a person whose conversation no human owns:
+1. commands ("humain", "stop", "menu") work in every state;
+2. while a code is awaited, the turn is a code attempt (:mod:`router.verification`);
+3. greetings get a welcome and the menu, thanks a kind word;
+4. the service is the one picked from the menu by number, else the one the
+   trigger keywords name, else the current one, else the one ai classifies;
+   if none, the menu;
+5. a human service hands off; a service that needs a role the person lacks
+   asks for the code; otherwise ai answers the turn (with the verified
+   family's record for a parent, and only theirs).
+The session is written last, after what the person will read was published,
+so a crash in between replays the same decisions (same derived message ids).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from concierge_common import store_api as api
+from concierge_common.metrics import child
+from router import phrases, smalltalk
+from router.catalog import Catalog, CatalogCache, Service
+from router.classifier import Classifier
+from router.coalescer import Turn, without_burst
+from router.commands import Command, detect
+from router.metrics import DECISIONS
+from router.outbox import Outbox
+from router.store_client import StorePort
+from router.verification import AWAITING_CODE, STEP, Verification
+
+log = logging.getLogger(__name__)
+
+MENU_KEY = "menu"
+THANKS_REPLY = "Je vous en prie ! N'hésitez pas si vous avez une autre question."
+# Roles a person can prove with a code sent in the chat; other roles are granted by staff.
+VERIFIABLE_ROLES = frozenset({"parent"})
+
+
+@dataclass
+class TurnContext:
+    """What one turn works with; ``state`` is the session state being rewritten."""
+
+    turn: Turn
+    session: api.SessionView
+    catalog: Catalog
+    state: dict[str, Any]
+
+
+class Conversation:
+    def __init__(
+        self,
+        store: StorePort,
+        outbox: Outbox,
+        catalogs: CatalogCache,
+        classifier: Classifier,
+        verification: Verification,
+        *,
+        default_service: str,
+    ) -> None:
+        self._store = store
+        self._outbox = outbox
+        self._catalogs = catalogs
+        self._classifier = classifier
+        self._verification = verification
+        self._default = default_service
+
+    async def handle(self, turn: Turn, session: api.SessionView) -> None:
+        catalog = await self._catalogs.get()
+        ctx = TurnContext(turn, session, catalog, without_burst(session.state))
+        command = detect(turn.text) if turn.texts else None
+        if command is not None:
+            await self._command(ctx, command)
+        elif ctx.state.get(STEP) == AWAITING_CODE:
+            await self._verification.attempt(ctx, self)
+        elif smalltalk.is_greeting(turn.text):
+            await self.show_menu(ctx, intro=phrases.text(catalog, "welcome", self._default))
+        elif smalltalk.is_thanks(turn.text):
+            _decided("thanks")
+            await self._outbox.say(turn.last, THANKS_REPLY, "thanks")
+            await self.save(ctx)
+        else:
+            await self._route(ctx)
+
+    async def _command(self, ctx: TurnContext, command: Command) -> None:
+        _decided(f"command_{command.value}")
+        if command is Command.HUMAN:
+            await self.hand_off(ctx, reason="person_asked", requested_by="person")
+        elif command is Command.STOP:
+            goodbye = phrases.text(ctx.catalog, "goodbye", self._default)
+            await self._outbox.say(ctx.turn.last, goodbye, "goodbye")
+            await self.save(ctx, status="closed", state={})
+        else:
+            await self.show_menu(ctx, intro=None)
+
+    async def _route(self, ctx: TurnContext) -> None:
+        offered = await self._offered(ctx)
+        service = self._picked(ctx, offered) or self._named(ctx, offered)
+        if service is None:
+            service = ctx.catalog.by_id(ctx.session.service_id)
+        if service is None:
+            name = await self._classifier.classify(ctx.turn.text, offered)
+            service = next((s for s in offered if s.name == name), None)
+        if service is None:
+            await self.show_menu(ctx, intro=phrases.NOT_UNDERSTOOD)
+            return
+        await self.serve(ctx, service)
+
+    async def serve(self, ctx: TurnContext, service: Service) -> None:
+        """Answer the turn within ``service`` (or hand off / ask for a code)."""
+        if service.is_human:
+            await self.hand_off(ctx, reason="person_asked", requested_by="person")
+            return
+        role = service.view.required_role
+        if role is not None and not await self._has_role(ctx, service):
+            if role in VERIFIABLE_ROLES:
+                await self._verification.ask(ctx, self, service)
+            else:
+                await self.show_menu(ctx, intro=phrases.RESERVED)
+            return
+        family = await self._family(ctx, service) if role in VERIFIABLE_ROLES else None
+        _decided("answer")
+        await self._outbox.generate(ctx.turn, service.name, ctx.session, family)
+        ctx.state.pop(MENU_KEY, None)
+        await self.save(ctx, status="active", service_id=service.view.id)
+
+    async def show_menu(self, ctx: TurnContext, *, intro: str | None) -> None:
+        offered = await self._offered(ctx)
+        text = phrases.menu(offered)
+        if intro:
+            text = f"{intro}\n\n{text}"
+        _decided("menu")
+        await self._outbox.say(ctx.turn.last, text, "menu")
+        ctx.state.pop(STEP, None)
+        ctx.state[MENU_KEY] = [s.name for s in offered]
+        await self.save(ctx, status="active")
+
+    async def hand_off(
+        self, ctx: TurnContext, *, reason: str, requested_by: api.HandoffTrigger
+    ) -> None:
+        """Open a handoff in the store (the session moves to ``handoff``), then alert."""
+        last = ctx.turn.last
+        handoff = await self._store.open_handoff(
+            api.HandoffOpen(
+                conversation_id=last.conversation_id,
+                user_id=ctx.session.user_id,
+                wa_session=last.session,
+                chat_id=last.chat_id,
+                reason=reason,
+                requested_by=requested_by,
+                summary=ctx.turn.text[:500],
+            )
+        )
+        _decided("handoff")
+        await self._outbox.handoff_requested(
+            ctx.turn, handoff, reason=reason, requested_by=requested_by
+        )
+        ctx.state.pop(STEP, None)
+        ctx.state.pop(MENU_KEY, None)
+        await self.save(ctx)  # the status is the store's: handoff
+
+    async def save(
+        self,
+        ctx: TurnContext,
+        *,
+        status: api.SessionStatus | None = None,
+        service_id: str | None = None,
+        state: dict[str, Any] | None = None,
+    ) -> None:
+        """Write what changed in the session (``service_id=None``: unchanged)."""
+        new_state = ctx.state if state is None else state
+        changes: dict[str, Any] = {}
+        if status is not None and status != ctx.session.status:
+            changes["status"] = status
+        if service_id is not None and service_id != ctx.session.service_id:
+            changes["service_id"] = service_id
+        if new_state != ctx.session.state:
+            changes["state"] = new_state
+        if changes:
+            await self._store.update_session(api.SessionUpdate(id=ctx.session.id, **changes))
+
+    async def _offered(self, ctx: TurnContext) -> list[Service]:
+        """Services this person may use now, or may unlock with a code."""
+        held = await self._held_roles(ctx)
+        return [
+            s
+            for s in ctx.catalog.services
+            if s.view.required_role is None
+            or (s.view.id, s.view.required_role) in held
+            or s.view.required_role in VERIFIABLE_ROLES
+        ]
+
+    def _picked(self, ctx: TurnContext, offered: list[Service]) -> Service | None:
+        shown = ctx.state.get(MENU_KEY)
+        choice = ctx.turn.text.strip().rstrip(".)")
+        if not isinstance(shown, list) or not choice.isdigit():
+            return None
+        index = int(choice) - 1
+        name = shown[index] if 0 <= index < len(shown) else None
+        return next((s for s in offered if s.name == name), None)
+
+    def _named(self, ctx: TurnContext, offered: list[Service]) -> Service | None:
+        allowed = {s.name for s in offered}
+        return next((s for s in ctx.catalog.named_in(ctx.turn.text) if s.name in allowed), None)
+
+    async def _held_roles(self, ctx: TurnContext) -> set[tuple[str, str]]:
+        if all(s.view.required_role is None for s in ctx.catalog.services):
+            return set()
+        roles = await self._store.roles(ctx.session.user_id)
+        return {(r.service_id, r.role) for r in roles}
+
+    async def _has_role(self, ctx: TurnContext, service: Service) -> bool:
+        return (service.view.id, service.view.required_role) in await self._held_roles(ctx)
+
+    async def _family(self, ctx: TurnContext, service: Service) -> dict[str, Any] | None:
+        """The verified record(s) of this person only; several are merged into one."""
+        records = await self._store.families(ctx.session.user_id, service.name)
+        if not records:
+            return None
+        if len(records) == 1:
+            return dict(records[0].attributes)
+        names = [str(r.attributes.get("family", "")) for r in records]
+        children = [c for r in records for c in r.attributes.get("children", [])]
+        return {"family": " / ".join(n for n in names if n), "children": children}
+
+
+def _decided(decision: str) -> None:
+    child(DECISIONS, decision).inc()

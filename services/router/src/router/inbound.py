@@ -1,0 +1,105 @@
+"""Handler of the ``inbound`` flow: who wrote, who owns the conversation, which turn.
+
+For each message, in the conversation's order:
+- the staff chat's messages go to the handoff desk;
+- a message from the organisation's phone (``OperatorMessageSeen``) hands the
+  conversation to that human at once (store ``handoff.open``, active);
+- while a human owns the conversation, the person's messages are relayed to
+  staff and the bot says nothing ("menu", "annuler"... ask to come back);
+- otherwise quick successive messages are coalesced into one turn
+  (:mod:`router.coalescer`) and the turn goes to :class:`Conversation`.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from concierge_common import store_api as api
+from concierge_common.bus.consumer import Delivery
+from concierge_common.errors import InvalidMessage
+from concierge_common.messages import BusMessage, MessageReceived, OperatorMessageSeen
+from concierge_common.metrics import child
+from router.coalescer import Coalescer, keep, turn_of
+from router.commands import is_cancel
+from router.conversation import Conversation
+from router.dedup import Handled
+from router.metrics import MESSAGES
+from router.outbox import Outbox
+from router.store_client import StorePort
+
+log = logging.getLogger(__name__)
+
+
+class InboundHandler:
+    def __init__(
+        self,
+        store: StorePort,
+        outbox: Outbox,
+        conversation: Conversation,
+        coalescer: Coalescer,
+        handled: Handled,
+        *,
+        staff_chat_id: str,
+    ) -> None:
+        self._store = store
+        self._outbox = outbox
+        self._conversation = conversation
+        self._coalescer = coalescer
+        self._handled = handled
+        self._staff_chat_id = staff_chat_id
+
+    async def __call__(self, message: BusMessage, delivery: Delivery) -> None:
+        if isinstance(message, OperatorMessageSeen):
+            await self._operator(message)
+            return
+        if not isinstance(message, MessageReceived):
+            raise InvalidMessage(f"inbound flow cannot carry {type(message).__name__}")
+        if await self._handled.seen(message.message_id):
+            _count("duplicate")
+            return
+        outcome = await self._route(message, delivery)
+        await self._handled.remember(message.message_id)
+        _count(outcome)
+        log.info("message routed", extra={"outcome": outcome, "attempt": delivery.attempt})
+
+    async def _route(self, message: MessageReceived, delivery: Delivery) -> str:
+        if self._staff_chat_id and message.chat_id == self._staff_chat_id:
+            await self._outbox.to_desk(message)
+            return "staff"
+        session = await self._store.open_session(message.chat_id, message.push_name)
+        if session.status == "handoff":
+            await self._outbox.relay(message, cancel=is_cancel(message.text))
+            return "relayed"
+        if self._coalescer.enabled:
+            more = await self._coalescer.more_coming(message, delivery)
+            session = await self._store.open_session(message.chat_id, message.push_name)
+            if session.status == "handoff":  # a human took over while we waited
+                await self._outbox.relay(message, cancel=False)
+                return "relayed"
+            if more:
+                state = keep(session.state, message)
+                await self._store.update_session(api.SessionUpdate(id=session.id, state=state))
+                return "coalesced"
+        await self._conversation.handle(turn_of(session.state, message), session)
+        return "turn"
+
+    async def _operator(self, message: OperatorMessageSeen) -> None:
+        """A human answered from the phone: they own the conversation from now on."""
+        session = await self._store.open_session(message.chat_id, "")
+        await self._store.open_handoff(
+            api.HandoffOpen(
+                conversation_id=message.conversation_id,
+                user_id=session.user_id,
+                wa_session=message.session,
+                chat_id=message.chat_id,
+                reason="operator_replied",
+                requested_by="operator",
+                assigned_to="phone",
+            )
+        )
+        _count("operator")
+        log.info("conversation taken over from the phone")
+
+
+def _count(outcome: str) -> None:
+    child(MESSAGES, outcome).inc()

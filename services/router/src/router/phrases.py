@@ -1,0 +1,62 @@
+"""What the router says, in French.
+
+Staff can change most texts through the services' context prompts (admin API):
+the keys below are looked up in the catalog first (:meth:`Catalog.prompt`),
+and these defaults are used only when no service defines them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from router.catalog import Catalog, Service
+
+DEFAULTS: dict[str, str] = {
+    "welcome": (
+        "Bonjour et bienvenue ! Je suis l'assistant de l'accueil. Comment puis-je vous aider ?"
+    ),
+    "ask_code": (
+        "Ce service est réservé aux personnes qui ont un code. Merci de m'envoyer le vôtre "
+        "(il vous a été remis lors de l'inscription)."
+    ),
+    "code_accepted": "Merci, votre code est bien reconnu. Que souhaitez-vous savoir ?",
+    "code_rejected": "Je ne reconnais pas ce code. Vérifiez-le et renvoyez-le.",
+    "goodbye": "Merci de votre message et belle journée ! N'hésitez pas à nous réécrire.",
+}
+MENU_INTRO = "Je peux vous aider pour :"
+MENU_OUTRO = "Répondez par le numéro de votre choix, ou posez directement votre question."
+RESERVED = "Ce service est réservé à certaines personnes de la paroisse."
+NOT_UNDERSTOOD = "Je n'ai pas bien compris votre demande."
+ATTEMPTS_LEFT = "Il vous reste {n} essai{s}."
+LOCKED = (
+    "Trop de codes erronés : par sécurité, je ne peux plus vérifier de code avant {until}. "
+    "Je transmets votre demande à l'accueil, qui pourra vous aider."
+)
+STILL_LOCKED = "Par sécurité, je ne peux pas vérifier de code avant {until}."
+NO_CODE_SEEN = "Je n'ai pas trouvé de code dans votre message. Il ressemble à « SM-1234 »."
+
+
+def text(catalog: Catalog, key: str, *services: str) -> str:
+    """The prompt ``key`` of the first of ``services`` that has one, else the default."""
+    return catalog.prompt(key, *services) or DEFAULTS[key]
+
+
+def menu(offered: list[Service]) -> str:
+    """A numbered menu of ``offered`` services."""
+    lines = [MENU_INTRO]
+    lines += [f"{number}. {service.label}" for number, service in enumerate(offered, 1)]
+    lines.append(MENU_OUTRO)
+    return "\n".join(lines)
+
+
+def attempts_left(count: int) -> str:
+    return ATTEMPTS_LEFT.format(n=count, s="s" if count > 1 else "")
+
+
+def clock_time(at: datetime | None, zone: ZoneInfo) -> str:
+    """``14h05`` in the organisation's time zone (French style)."""
+    if at is None:
+        return "un moment"
+    local = at.astimezone(zone)
+    return f"{local.hour}h{local.minute:02d}"

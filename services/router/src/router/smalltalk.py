@@ -1,0 +1,42 @@
+"""Greetings and thanks: answered by the router itself, never sent to ai.
+
+A bare "bonjour" deserves a welcome and the menu; a "merci !" after an answer
+deserves a kind word, not an attempt to find a fact about "merci" (which would
+end in a handoff).
+"""
+
+from __future__ import annotations
+
+from concierge_common.text import words
+
+_GREETINGS = frozenset(
+    {"bonjour", "bonsoir", "salut", "coucou", "hello", "bjr", "slt", "hi", "hey", "ola", "oi"}
+)
+_THANKS = frozenset({"merci", "mrc", "thanks", "thank", "obrigado", "obrigada"})
+_ACKS = frozenset({"ok", "okay", "oki", "dac", "accord", "super", "parfait", "top", "genial"})
+# Words that may surround a greeting or thanks without adding a request.
+_FILLER = frozenset(
+    {
+        "a", "vous", "tous", "toi", "madame", "monsieur", "mon", "pere", "soeur", "beaucoup",
+        "bien", "tres", "d", "et", "encore", "bonne", "journee", "soiree", "you", "much",
+        "la", "le", "l", "equipe", "paroisse", "c", "est", "note", "re",
+    }
+)  # fmt: skip
+
+
+def is_greeting(text: str) -> bool:
+    """True for a message that only greets ("Bonjour !", "bonsoir à tous")."""
+    folded = words(text)
+    return bool(folded) and folded[0] in _GREETINGS and _only(folded, _GREETINGS)
+
+
+def is_thanks(text: str) -> bool:
+    """True for a message that only thanks or acknowledges ("merci beaucoup", "ok super")."""
+    folded = words(text)
+    return bool(folded) and _only(folded, _THANKS | _ACKS) and not is_greeting(text)
+
+
+def _only(folded: list[str], kind: frozenset[str]) -> bool:
+    return all(word in kind or word in _FILLER for word in folded) and any(
+        word in kind for word in folded
+    )

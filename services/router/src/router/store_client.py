@@ -1,0 +1,67 @@
+"""The store operations the router uses, as typed methods over request/reply.
+
+The router's logic talks to this narrow surface (:class:`StorePort`), so unit
+tests can give it an in-memory stand-in while the service wires the real RPC.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from concierge_common import store_api as api
+from concierge_common.rpc import RpcClient
+
+
+class StorePort(Protocol):
+    async def open_session(self, whatsapp_id: str, push_name: str) -> api.SessionView: ...
+
+    async def update_session(self, update: api.SessionUpdate) -> api.SessionView: ...
+
+    async def services(self) -> list[api.ServiceView]: ...
+
+    async def contexts(self, service_id: str) -> list[api.ContextView]: ...
+
+    async def roles(self, user_id: str) -> list[api.RoleView]: ...
+
+    async def claim(self, claim: api.CodeClaim) -> api.ClaimResult: ...
+
+    async def families(self, user_id: str, service_name: str) -> list[api.FamilyView]: ...
+
+    async def open_handoff(self, request: api.HandoffOpen) -> api.HandoffView: ...
+
+
+class StoreClient:
+    """:class:`StorePort` over the store's RPC operations."""
+
+    def __init__(self, rpc: RpcClient) -> None:
+        self._rpc = rpc
+
+    async def open_session(self, whatsapp_id: str, push_name: str) -> api.SessionView:
+        request = api.SessionOpen(whatsapp_id=whatsapp_id, push_name=push_name)
+        return await self._rpc.call(api.SERVICE, api.SESSION_OPEN, request, api.SessionView)
+
+    async def update_session(self, update: api.SessionUpdate) -> api.SessionView:
+        return await self._rpc.call(api.SERVICE, api.SESSION_UPDATE, update, api.SessionView)
+
+    async def services(self) -> list[api.ServiceView]:
+        return await self._rpc.call(
+            api.SERVICE, api.SERVICE_LIST, api.ListQuery(), list[api.ServiceView]
+        )
+
+    async def contexts(self, service_id: str) -> list[api.ContextView]:
+        query = api.ListQuery(service_id=service_id)
+        return await self._rpc.call(api.SERVICE, api.CONTEXT_LIST, query, list[api.ContextView])
+
+    async def roles(self, user_id: str) -> list[api.RoleView]:
+        query = api.ListQuery(user_id=user_id)
+        return await self._rpc.call(api.SERVICE, api.ROLE_LIST, query, list[api.RoleView])
+
+    async def claim(self, claim: api.CodeClaim) -> api.ClaimResult:
+        return await self._rpc.call(api.SERVICE, api.CODE_CLAIM, claim, api.ClaimResult)
+
+    async def families(self, user_id: str, service_name: str) -> list[api.FamilyView]:
+        query = api.FamilyQuery(user_id=user_id, service_name=service_name)
+        return await self._rpc.call(api.SERVICE, api.FAMILY_GET, query, list[api.FamilyView])
+
+    async def open_handoff(self, request: api.HandoffOpen) -> api.HandoffView:
+        return await self._rpc.call(api.SERVICE, api.HANDOFF_OPEN, request, api.HandoffView)

@@ -1,0 +1,126 @@
+"""Proving a role with a code sent in the chat (a parent's ``code_parent``).
+
+When a person asks for a service that needs a role they do not hold, the
+router asks for their code and keeps what they asked (the session waits in
+``awaiting_input``). Their next turn is a code attempt, checked by the store
+(hashed codes, limited attempts, lockout): accepted binds the role to the
+person's stable identity, and the question they asked first is answered;
+rejected says how many attempts remain; locked says until when and hands the
+conversation to a human. A turn without anything like a code either names
+another service (the person moved on) or gets the request again.
+The code itself never reaches ai, a log or a metric.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+import msgspec
+
+from concierge_common import store_api as api
+from concierge_common.metrics import child
+from concierge_common.text import terms
+from router import phrases
+from router.catalog import Service
+from router.coalescer import Turn
+from router.codes import find_code
+from router.metrics import CODE_ATTEMPTS
+from router.outbox import Outbox
+from router.store_client import StorePort
+
+if TYPE_CHECKING:
+    from router.conversation import Conversation, TurnContext
+
+STEP = "step"
+AWAITING_CODE = "await_code"
+PENDING = "pending"
+# A first question with at least this many content words is answered after the code.
+_QUESTION_TERMS = 2
+
+
+class Verification:
+    def __init__(self, store: StorePort, outbox: Outbox, *, zone: ZoneInfo) -> None:
+        self._store = store
+        self._outbox = outbox
+        self._zone = zone
+
+    async def ask(self, ctx: TurnContext, conversation: Conversation, service: Service) -> None:
+        """Ask for the code of ``service`` and remember the question."""
+        text = phrases.text(ctx.catalog, "ask_code", service.name)
+        await self._outbox.say(ctx.turn.last, text, "ask-code")
+        ctx.state[STEP] = AWAITING_CODE
+        ctx.state[PENDING] = ctx.turn.texts
+        await conversation.save(ctx, status="awaiting_input", service_id=service.view.id)
+
+    async def attempt(self, ctx: TurnContext, conversation: Conversation) -> None:
+        service = ctx.catalog.by_id(ctx.session.service_id)
+        code = find_code(ctx.turn.text)
+        if service is None:
+            _leave(ctx)
+            await conversation.show_menu(ctx, intro=None)
+        elif code is None:
+            await self._no_code(ctx, conversation, service)
+        else:
+            claim = api.CodeClaim(user_id=ctx.session.user_id, service_name=service.name, code=code)
+            result = await self._store.claim(claim)
+            child(CODE_ATTEMPTS, result.status).inc()
+            await self._settle(ctx, conversation, service, result)
+
+    async def _no_code(
+        self, ctx: TurnContext, conversation: Conversation, service: Service
+    ) -> None:
+        named = [s for s in ctx.catalog.named_in(ctx.turn.text) if s.name != service.name]
+        if named:  # the person moved on to something else
+            _leave(ctx)
+            await conversation.serve(ctx, named[0])
+            return
+        again = f"{phrases.NO_CODE_SEEN}\n{phrases.text(ctx.catalog, 'ask_code', service.name)}"
+        await self._outbox.say(ctx.turn.last, again, "ask-code-again")
+        await conversation.save(ctx)
+
+    async def _settle(
+        self,
+        ctx: TurnContext,
+        conversation: Conversation,
+        service: Service,
+        result: api.ClaimResult,
+    ) -> None:
+        if result.status == "accepted":
+            await self._accepted(ctx, conversation, service)
+        elif result.status == "rejected":
+            text = phrases.text(ctx.catalog, "code_rejected", service.name)
+            text = f"{text} {phrases.attempts_left(result.attempts_left)}"
+            await self._outbox.say(ctx.turn.last, text, "code-rejected")
+            await conversation.save(ctx)
+        else:
+            until = phrases.clock_time(result.locked_until, self._zone)
+            await self._outbox.say(ctx.turn.last, phrases.LOCKED.format(until=until), "locked")
+            _leave(ctx)
+            await conversation.hand_off(ctx, reason="code_lockout", requested_by="lockout")
+
+    async def _accepted(
+        self, ctx: TurnContext, conversation: Conversation, service: Service
+    ) -> None:
+        first = [str(text) for text in ctx.state.get(PENDING) or []]
+        _leave(ctx)
+        accepted = phrases.text(ctx.catalog, "code_accepted", service.name)
+        if not _is_question(first, service):
+            await self._outbox.say(ctx.turn.last, accepted, "code-accepted")
+            await conversation.save(ctx, status="active", service_id=service.view.id)
+            return
+        # Thank briefly, then answer what they asked before the code. The message that
+        # carried the code stands for the turn, without its text: the code never reaches ai.
+        await self._outbox.say(ctx.turn.last, accepted.split(". ")[0] + ".", "code-accepted")
+        ctx.turn = Turn(msgspec.structs.replace(ctx.turn.last, text=""), first)
+        await conversation.serve(ctx, service)
+
+
+def _is_question(texts: list[str], service: Service) -> bool:
+    keywords = {word for keyword in service.view.trigger_keywords for word in terms(keyword)}
+    return len(terms(" ".join(texts)) - keywords) >= _QUESTION_TERMS
+
+
+def _leave(ctx: TurnContext) -> None:
+    ctx.state.pop(STEP, None)
+    ctx.state.pop(PENDING, None)

@@ -1,0 +1,98 @@
+"""Commands, greetings, thanks and codes, as people really type them."""
+
+from __future__ import annotations
+
+import pytest
+
+from router.codes import find_code
+from router.commands import Command, detect, is_cancel
+from router.smalltalk import is_greeting, is_thanks
+
+
+@pytest.mark.parametrize(
+    ("text", "command"),
+    [
+        ("menu", Command.MENU),
+        ("Menu !", Command.MENU),
+        ("retour au menu", Command.MENU),
+        ("STOP", Command.STOP),
+        ("au revoir", Command.STOP),
+        ("Humain", Command.HUMAN),
+        ("je veux parler à quelqu'un", Command.HUMAN),
+        ("Puis-je parler à une vraie personne svp ?", Command.HUMAN),
+        ("talk to a human please", Command.HUMAN),
+    ],
+)
+def test_commands_are_recognised_whatever_the_case_accents_and_punctuation(
+    text: str, command: Command
+) -> None:
+    assert detect(text) is command
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "horaires des messes",
+        "le menu du repas paroissial est-il végétarien ?",
+        "stop à la violence : une veillée est-elle prévue ?",
+        "",
+    ],
+)
+def test_questions_that_contain_command_words_are_not_commands(text: str) -> None:
+    assert detect(text) is None
+
+
+def test_a_long_message_mentioning_someone_is_a_question_not_a_command() -> None:
+    text = (
+        "bonjour ma grand-mère voudrait parler à quelqu'un de la paroisse au sujet des "
+        "obsèques de mon grand-père qui auront lieu la semaine prochaine à Lyon"
+    )
+    assert detect(text) is None
+
+
+@pytest.mark.parametrize("text", ["annuler", "Menu", "stop", "BOT"])
+def test_cancel_words_during_a_handoff(text: str) -> None:
+    assert is_cancel(text)
+
+
+def test_a_sentence_is_not_a_cancel() -> None:
+    assert not is_cancel("je voudrais annuler le baptême")
+
+
+@pytest.mark.parametrize("text", ["Bonjour", "bonsoir à tous !", "Salut", "bjr", "hello"])
+def test_greetings(text: str) -> None:
+    assert is_greeting(text)
+
+
+@pytest.mark.parametrize("text", ["bonjour, horaires des messes ?", "merci", "ok"])
+def test_not_bare_greetings(text: str) -> None:
+    assert not is_greeting(text)
+
+
+@pytest.mark.parametrize("text", ["merci", "Merci beaucoup !", "ok super", "parfait merci"])
+def test_thanks(text: str) -> None:
+    assert is_thanks(text)
+
+
+@pytest.mark.parametrize("text", ["merci, et pour le baptême ?", "bonjour"])
+def test_not_bare_thanks(text: str) -> None:
+    assert not is_thanks(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("SM-4821", "SM-4821"),
+        ("mon code est sm 4821 merci", "sm 4821"),
+        ("SM4821", "SM4821"),
+        ("code : SM–4821", "SM–4821"),
+        ("4821", "4821"),
+    ],
+)
+def test_codes_are_found_in_what_people_type(text: str, code: str) -> None:
+    assert find_code(text) == code
+
+
+@pytest.mark.parametrize("text", ["je ne l'ai pas", "le 12 décembre", "caté"])
+def test_no_code_in_ordinary_sentences(text: str) -> None:
+    assert find_code(text) is None

@@ -1,0 +1,276 @@
+"""The router's decisions for one turn, against in-memory store and bus stand-ins."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from concierge_common.messages import (
+    GenerateReply,
+    HandoffRequested,
+    MessageReceived,
+    SendReply,
+)
+from router.catalog import CatalogCache
+from router.coalescer import Turn
+from router.conversation import Conversation
+from router.outbox import Outbox
+from router.verification import Verification
+from support.router_fakes import FakeStorePort, RecordingPublisher, inbound
+
+CHAT = "33612345678@c.us"
+
+
+class FixedClassifier:
+    def __init__(self, answer: str | None = None) -> None:
+        self.answer = answer
+        self.asked: list[str] = []
+
+    async def classify(self, text: str, offered: Sequence[object]) -> str | None:
+        self.asked.append(text)
+        return self.answer
+
+
+class Harness:
+    def __init__(self, classifier: FixedClassifier | None = None) -> None:
+        self.store = FakeStorePort()
+        self.bus = RecordingPublisher()
+        self.classifier = classifier or FixedClassifier()
+        outbox = Outbox(self.bus)
+        self.conversation = Conversation(
+            self.store,
+            outbox,
+            CatalogCache(self.store, ttl=60),
+            self.classifier,
+            Verification(self.store, outbox, zone=ZoneInfo("Europe/Paris")),
+            default_service="RENSEIGNEMENT",
+        )
+
+    async def say(self, text: str) -> list[object]:
+        before = len(self.bus.published)
+        message = inbound(text, CHAT)
+        session = await self.store.open_session(CHAT, "Marie")
+        await self.conversation.handle(Turn(message, [text] if text else []), session)
+        return [message for _, message in self.bus.published[before:]]
+
+    def replies(self) -> list[str]:
+        return [m.text for m in self.bus.of(SendReply)]
+
+
+def only(messages: list[object], kind: type) -> object:
+    found = [m for m in messages if isinstance(m, kind)]
+    assert len(found) == 1, messages
+    return found[0]
+
+
+async def test_a_bare_greeting_gets_the_welcome_and_a_numbered_menu() -> None:
+    h = Harness()
+    out = await h.say("Bonjour !")
+    reply = only(out, SendReply)
+    assert isinstance(reply, SendReply)
+    assert reply.text.startswith("Bonjour et bienvenue")
+    assert "1. Informations pratiques sur la paroisse" in reply.text
+    assert "3. Être mis en relation avec une personne de l'accueil paroissial" in reply.text
+    assert not h.bus.of(GenerateReply)
+
+
+async def test_a_number_after_the_menu_picks_that_service() -> None:
+    h = Harness()
+    await h.say("bonjour")
+    out = await h.say("1")
+    generate = only(out, GenerateReply)
+    assert isinstance(generate, GenerateReply)
+    assert generate.service == "RENSEIGNEMENT"
+
+
+async def test_trigger_keywords_route_despite_accents_case_and_typos() -> None:
+    h = Harness()
+    out = await h.say("HORAIRES des mésses dimanche ?")
+    generate = only(out, GenerateReply)
+    assert isinstance(generate, GenerateReply)
+    assert generate.service == "RENSEIGNEMENT"
+    assert generate.texts == ["HORAIRES des mésses dimanche ?"]
+    assert generate.user_id == h.store.session_of(CHAT).user_id
+    assert generate.family is None
+
+
+async def test_a_question_without_keywords_stays_in_the_current_service() -> None:
+    h = Harness()
+    await h.say("horaires des messes")
+    out = await h.say("et le samedi soir ?")
+    generate = only(out, GenerateReply)
+    assert isinstance(generate, GenerateReply)
+    assert generate.service == "RENSEIGNEMENT"
+    assert h.classifier.asked == []
+
+
+async def test_without_keyword_or_service_ai_classifies_the_message() -> None:
+    h = Harness(FixedClassifier("RENSEIGNEMENT"))
+    out = await h.say("je cherche un lieu pour prier en silence")
+    assert h.classifier.asked == ["je cherche un lieu pour prier en silence"]
+    generate = only(out, GenerateReply)
+    assert isinstance(generate, GenerateReply)
+    assert generate.service == "RENSEIGNEMENT"
+
+
+async def test_when_nothing_tells_the_service_the_menu_is_shown() -> None:
+    h = Harness(FixedClassifier(None))
+    out = await h.say("euh bof")
+    reply = only(out, SendReply)
+    assert isinstance(reply, SendReply)
+    assert reply.text.startswith("Je n'ai pas bien compris")
+    assert "2. Catéchisme des enfants" in reply.text
+
+
+async def test_thanks_get_a_kind_word_not_an_answer_attempt() -> None:
+    h = Harness()
+    await h.say("horaires des messes")
+    out = await h.say("Merci beaucoup !")
+    reply = only(out, SendReply)
+    assert isinstance(reply, SendReply)
+    assert "Je vous en prie" in reply.text
+    assert len(h.bus.of(GenerateReply)) == 1
+
+
+@pytest.mark.parametrize(
+    "text", ["humain", "Je voudrais parler à quelqu'un svp", "PARLER A UNE VRAIE PERSONNE"]
+)
+async def test_asking_for_a_human_opens_a_handoff_and_alerts(text: str) -> None:
+    h = Harness()
+    out = await h.say(text)
+    assert [r.requested_by for r in h.store.handoffs] == ["person"]
+    request = only(out, HandoffRequested)
+    assert isinstance(request, HandoffRequested)
+    assert request.reference == "H7K2P"
+    assert request.summary == text
+    assert h.store.session_of(CHAT).status == "handoff"
+    assert not h.bus.of(GenerateReply)
+
+
+async def test_a_human_service_keyword_hands_off() -> None:
+    h = Harness()
+    await h.say("je voudrais un rendez-vous avec le prêtre")
+    assert [r.reason for r in h.store.handoffs] == ["person_asked"]
+
+
+async def test_stop_says_goodbye_and_closes_the_session() -> None:
+    h = Harness()
+    await h.say("horaires des messes")
+    out = await h.say("STOP")
+    reply = only(out, SendReply)
+    assert isinstance(reply, SendReply)
+    assert "belle journée" in reply.text
+    assert h.store.session_of(CHAT).status == "closed"
+
+
+async def test_catechism_asks_the_parent_code_and_waits_for_it() -> None:
+    h = Harness()
+    out = await h.say("quand est la prochaine séance de caté de ma fille ?")
+    reply = only(out, SendReply)
+    assert isinstance(reply, SendReply)
+    assert "code" in reply.text
+    session = h.store.session_of(CHAT)
+    assert session.status == "awaiting_input"
+    assert session.service_id == "svc-catechese"
+    assert not h.bus.of(GenerateReply)
+
+
+async def test_an_accepted_code_answers_the_first_question_with_the_own_family_only() -> None:
+    h = Harness()
+    await h.say("quand est la prochaine séance de caté de ma fille ?")
+    out = await h.say("mon code : sm-4821")
+    assert [c.code for c in h.store.claims] == ["sm-4821"]
+    generate = only(out, GenerateReply)
+    assert isinstance(generate, GenerateReply)
+    assert generate.service == "CATECHESE"
+    assert generate.texts == ["quand est la prochaine séance de caté de ma fille ?"]
+    assert generate.inbound.text == ""  # the code never reaches ai
+    assert generate.family == {"family": "Famille Lefèvre", "children": [{"first_name": "Léa"}]}
+    user = h.store.session_of(CHAT).user_id
+    assert {q.user_id for q in h.store.family_queries} == {user}
+    assert h.store.session_of(CHAT).status == "active"
+
+
+async def test_after_verification_catechism_questions_carry_the_family() -> None:
+    h = Harness()
+    await h.say("catéchisme")
+    out = await h.say("SM-7390")
+    assert "bien reconnu" in h.replies()[-1]
+    assert not [m for m in out if isinstance(m, GenerateReply)]
+    out = await h.say("Quel est le groupe de Thomas ?")
+    generate = only(out, GenerateReply)
+    assert isinstance(generate, GenerateReply)
+    assert generate.family is not None
+    assert generate.family["family"] == "Famille Nguyen"
+
+
+async def test_a_wrong_code_says_how_many_attempts_remain() -> None:
+    h = Harness()
+    await h.say("caté")
+    await h.say("SM-0000")
+    assert "Je ne reconnais pas ce code" in h.replies()[-1]
+    assert "Il vous reste 2 essais." in h.replies()[-1]
+    assert h.store.session_of(CHAT).status == "awaiting_input"
+
+
+async def test_a_lockout_explains_and_hands_off() -> None:
+    h = Harness()
+    h.store.claim_outcomes = ["locked"]
+    await h.say("caté")
+    out = await h.say("SM-0000")
+    assert "Trop de codes erronés" in h.replies()[-1]
+    assert [r.requested_by for r in h.store.handoffs] == ["lockout"]
+    assert only(out, HandoffRequested)
+
+
+async def test_a_message_without_a_code_is_asked_again() -> None:
+    h = Harness()
+    await h.say("caté")
+    await h.say("je ne sais pas où il est")
+    assert "Je n'ai pas trouvé de code" in h.replies()[-1]
+    assert h.store.claims == []
+
+
+async def test_naming_another_service_leaves_the_code_step() -> None:
+    h = Harness()
+    await h.say("caté")
+    out = await h.say("en fait je voulais les horaires des messes")
+    generate = only(out, GenerateReply)
+    assert isinstance(generate, GenerateReply)
+    assert generate.service == "RENSEIGNEMENT"
+    assert h.store.session_of(CHAT).status == "active"
+
+
+async def test_menu_works_while_a_code_is_awaited() -> None:
+    h = Harness()
+    await h.say("caté")
+    await h.say("menu")
+    assert h.replies()[-1].startswith("Je peux vous aider pour")
+    assert h.store.session_of(CHAT).status == "active"
+    assert "step" not in h.store.session_of(CHAT).state
+
+
+async def test_prompts_from_the_store_replace_the_defaults() -> None:
+    h = Harness()
+    h.store.prompts["svc-renseignement"] = {"welcome": "Bienvenue à Saint-Martin !"}
+    await h.say("bonsoir")
+    assert h.replies()[-1].startswith("Bienvenue à Saint-Martin !")
+
+
+async def test_replies_are_published_on_the_ai_lane_with_ids_derived_from_the_message() -> None:
+    h = Harness()
+    await h.say("bonjour")
+    flows = [flow for flow, _ in h.bus.published]
+    assert flows == ["ai"]
+    first = h.bus.published[0][1]
+    message = inbound("bonjour", CHAT)
+    again = Harness()
+    session = await again.store.open_session(CHAT, "Marie")
+    await again.conversation.handle(Turn(message, ["bonjour"]), session)
+    await again.conversation.handle(Turn(message, ["bonjour"]), session)
+    ids = [m.message_id for _, m in again.bus.published]
+    assert ids[0] == ids[1]  # a replayed turn republishes the same id (JetStream drops it)
+    assert isinstance(first, SendReply)
+    assert isinstance(message, MessageReceived)

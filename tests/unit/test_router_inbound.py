@@ -1,0 +1,171 @@
+"""Who owns a conversation, staff chat messages, phone takeover and burst coalescing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from zoneinfo import ZoneInfo
+
+from concierge_common.bus.consumer import Delivery
+from concierge_common.messages import (
+    GenerateReply,
+    OperatorMessageSeen,
+    RelayToStaff,
+    StaffMessageReceived,
+)
+from router.catalog import CatalogCache
+from router.coalescer import Coalescer
+from router.conversation import Conversation
+from router.inbound import InboundHandler
+from router.outbox import Outbox
+from router.verification import Verification
+from support.router_fakes import FakeStorePort, RecordingPublisher, inbound
+
+CHAT = "33611111111@c.us"
+STAFF = "120363000000000000@g.us"
+
+
+class NoClassifier:
+    async def classify(self, text: str, offered: Sequence[object]) -> str | None:
+        return None
+
+
+class MemoryHandled:
+    def __init__(self) -> None:
+        self.ids: set[str] = set()
+
+    async def seen(self, message_id: str) -> bool:
+        return message_id in self.ids
+
+    async def remember(self, message_id: str) -> None:
+        self.ids.add(message_id)
+
+
+class Forgetful(MemoryHandled):
+    """Remembers nothing: Redis lost, only the session state protects the burst."""
+
+    async def seen(self, message_id: str) -> bool:
+        return False
+
+
+class Stream:
+    """The conversation's subject as JetStream would answer ``get_last_msg``."""
+
+    def __init__(self) -> None:
+        self.last = 0
+        self.slept: list[float] = []
+
+    async def last_sequence(self, subject: str) -> int:
+        return self.last
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+
+
+def build(
+    window: float = 0.0, handled: MemoryHandled | None = None
+) -> tuple[InboundHandler, FakeStorePort, RecordingPublisher, Stream]:
+    store = FakeStorePort()
+    bus = RecordingPublisher()
+    outbox = Outbox(bus)
+    stream = Stream()
+    conversation = Conversation(
+        store,
+        outbox,
+        CatalogCache(store, ttl=60),
+        NoClassifier(),
+        Verification(store, outbox, zone=ZoneInfo("Europe/Paris")),
+        default_service="RENSEIGNEMENT",
+    )
+    coalescer = Coalescer(
+        stream.last_sequence, window=window, clock=lambda: 100.0, sleep=stream.sleep
+    )
+    handler = InboundHandler(
+        store, outbox, conversation, coalescer, handled or MemoryHandled(),
+        staff_chat_id=STAFF,
+    )  # fmt: skip
+    return handler, store, bus, stream
+
+
+def delivery(sequence: int) -> Delivery:
+    return Delivery(attempt=1, subject="chat.v1.inbound.0.conv", stream_sequence=sequence)
+
+
+async def test_staff_chat_messages_go_to_the_desk_not_to_the_bot() -> None:
+    handler, store, bus, _ = build()
+    await handler(inbound("H7K2P bonjour madame", STAFF), delivery(1))
+    assert [type(m) for _, m in bus.published] == [StaffMessageReceived]
+    assert bus.published[0][0] == "handoff"
+    assert store.sessions == {}
+
+
+async def test_while_a_human_owns_the_conversation_the_bot_only_relays() -> None:
+    handler, _, bus, _ = build()
+    await handler(inbound("humain", CHAT), delivery(1))
+    published = len(bus.published)
+    await handler(inbound("horaires des messes ?", CHAT), delivery(2))
+    new = [m for _, m in bus.published[published:]]
+    assert [type(m) for m in new] == [RelayToStaff]
+    assert isinstance(new[0], RelayToStaff)
+    assert new[0].cancel is False
+    assert not bus.of(GenerateReply)
+
+
+async def test_menu_during_a_handoff_asks_to_come_back_to_the_assistant() -> None:
+    handler, _, bus, _ = build()
+    await handler(inbound("humain", CHAT), delivery(1))
+    await handler(inbound("Annuler", CHAT), delivery(2))
+    relay = bus.of(RelayToStaff)[-1]
+    assert relay.cancel is True
+
+
+async def test_a_reply_from_the_phone_hands_the_conversation_to_that_human() -> None:
+    handler, store, bus, _ = build()
+    operator = OperatorMessageSeen(
+        message_id="op1", conversation_id=f"conv-{CHAT}", correlation_id="c",
+        session="default", chat_id=CHAT, provider_message_id="true_x_1", text="Bonjour, ici Anne",
+    )  # fmt: skip
+    await handler(operator, delivery(1))
+    assert [(h.requested_by, h.assigned_to) for h in store.handoffs] == [("operator", "phone")]
+    assert store.session_of(CHAT).status == "handoff"
+    await handler(inbound("merci Anne", CHAT), delivery(2))
+    assert [type(m) for _, m in bus.published] == [RelayToStaff]
+
+
+async def test_a_message_handled_before_is_not_handled_again() -> None:
+    handler, _, bus, _ = build()
+    message = inbound("horaires des messes", CHAT)
+    await handler(message, delivery(1))
+    await handler(message, delivery(1))
+    assert len(bus.of(GenerateReply)) == 1
+
+
+async def test_a_burst_of_messages_becomes_one_turn_answered_once() -> None:
+    handler, store, bus, stream = build(window=3.0)
+    texts = ["bonjour", "c'est pour un baptême", "quels papiers", "faut-il", "merci"]
+    stream.last = len(texts)
+    for sequence, text in enumerate(texts, 1):
+        await handler(inbound(text, CHAT, created_at=99.0), delivery(sequence))
+    generated = bus.of(GenerateReply)
+    assert len(generated) == 1
+    assert generated[0].texts == texts
+    assert generated[0].service == "RENSEIGNEMENT"
+    assert "burst" not in store.session_of(CHAT).state
+    assert stream.slept
+    assert max(stream.slept) <= 3.0
+
+
+async def test_old_messages_are_decided_without_waiting() -> None:
+    handler, _, bus, stream = build(window=3.0)
+    stream.last = 1
+    await handler(inbound("horaires des messes", CHAT, created_at=50.0), delivery(1))
+    assert stream.slept == []
+    assert len(bus.of(GenerateReply)) == 1
+
+
+async def test_a_redelivered_burst_message_is_kept_once() -> None:
+    handler, store, _, stream = build(window=3.0, handled=Forgetful())
+    stream.last = 5
+    message = inbound("premier", CHAT, created_at=99.0)
+    await handler(message, delivery(1))
+    await handler(message, delivery(1))  # redelivered and not remembered (Redis lost)
+    assert store.session_of(CHAT).state["burst"] == [{"id": message.message_id, "text": "premier"}]
