@@ -76,13 +76,39 @@ async def test_a_bare_greeting_gets_the_welcome_and_a_numbered_menu() -> None:
     assert not h.bus.of(GenerateReply)
 
 
-async def test_a_number_after_the_menu_picks_that_service() -> None:
+async def test_a_number_after_the_menu_enters_that_service_and_invites_a_question() -> None:
     h = Harness()
     await h.say("bonjour")
     out = await h.say("1")
+    reply = only(out, SendReply)
+    assert isinstance(reply, SendReply)
+    assert (
+        reply.text
+        == "Très bien : Informations pratiques sur la paroisse. Quelle est votre question ?"
+    )
+    assert h.store.session_of(CHAT).service_id == "svc-renseignement"
+    out = await h.say("et pour un parking ?")
     generate = only(out, GenerateReply)
     assert isinstance(generate, GenerateReply)
     assert generate.service == "RENSEIGNEMENT"
+    assert generate.texts == ["et pour un parking ?"]
+
+
+async def test_picking_catechism_from_the_menu_asks_the_code_without_a_pending_question() -> None:
+    h = Harness()
+    await h.say("bonjour")
+    await h.say("2")
+    assert "code" in h.replies()[-1]
+    await h.say("SM-4821")
+    assert h.replies()[-1] == "Merci, votre code est bien reconnu. Que souhaitez-vous savoir ?"
+    assert not h.bus.of(GenerateReply)
+
+
+async def test_picking_the_human_service_from_the_menu_hands_off() -> None:
+    h = Harness()
+    await h.say("bonjour")
+    await h.say("3")
+    assert [r.requested_by for r in h.store.handoffs] == ["person"]
 
 
 async def test_trigger_keywords_route_despite_accents_case_and_typos() -> None:

@@ -98,7 +98,11 @@ class Conversation:
 
     async def _route(self, ctx: TurnContext) -> None:
         offered = await self._offered(ctx)
-        service = self._picked(ctx, offered) or self._named(ctx, offered)
+        picked = self._picked(ctx, offered)
+        if picked is not None:
+            await self._enter(ctx, picked)
+            return
+        service = self._named(ctx, offered)
         if service is None:
             service = ctx.catalog.by_id(ctx.session.service_id)
         if service is None:
@@ -125,6 +129,18 @@ class Conversation:
         _decided("answer")
         await self._outbox.generate(ctx.turn, service.name, ctx.session, family)
         ctx.state.pop(MENU_KEY, None)
+        await self.save(ctx, status="active", service_id=service.view.id)
+
+    async def _enter(self, ctx: TurnContext, service: Service) -> None:
+        """A service picked from the menu: no question yet, so invite one (or verify)."""
+        ctx.state.pop(MENU_KEY, None)
+        if service.is_human or service.view.required_role is not None:
+            ctx.turn = Turn(ctx.turn.last, [])  # "2" is a choice, not a question to remember
+            await self.serve(ctx, service)
+            return
+        _decided("enter")
+        invite = service.prompts.get("invite") or phrases.INVITE.format(label=service.label)
+        await self._outbox.say(ctx.turn.last, invite, "enter")
         await self.save(ctx, status="active", service_id=service.view.id)
 
     async def show_menu(self, ctx: TurnContext, *, intro: str | None) -> None:

@@ -26,6 +26,7 @@ DEFAULTS: dict[str, str] = {
 }
 MENU_INTRO = "Je peux vous aider pour :"
 MENU_OUTRO = "Répondez par le numéro de votre choix, ou posez directement votre question."
+INVITE = "Très bien : {label}. Quelle est votre question ?"
 RESERVED = "Ce service est réservé à certaines personnes de la paroisse."
 NOT_UNDERSTOOD = "Je n'ai pas bien compris votre demande."
 ATTEMPTS_LEFT = "Il vous reste {n} essai{s}."
