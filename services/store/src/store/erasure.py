@@ -1,11 +1,12 @@
 """Privacy erasure: everything the concierge holds about one person, removed.
 
 The rows go in one transaction (the person, their WhatsApp ids, sessions,
-interactions, artifacts, roles bound to them, and the media rows only they
-refer to), so an erasure is never half done in the database. The media files
-are deleted after the commit: deleting them first could lose files of a
-person whose erasure then rolled back. Finally ``after_erase`` lets the owner
-of a cache (the session cache) forget what it still holds about them.
+interactions, artifacts, roles bound to them, handoffs and their audit trail,
+code attempts, and the media rows only they refer to), so an erasure is never
+half done in the database. The media files are deleted after the commit:
+deleting them first could lose files of a person whose erasure then rolled
+back. Finally ``after_erase`` lets the owner of a cache (the session cache)
+forget what it still holds about them.
 """
 
 from __future__ import annotations
@@ -99,6 +100,7 @@ async def _delete_rows(
     }
     file_paths = [row["file_path"] for row in await conn.fetch(_DELETE_ORPHAN_MEDIA, media_ids)]
     rows["media"] = len(file_paths)
+    rows.update(await _delete_flow_rows(conn, uid))
     rows["sessions"] = await _count(conn, "DELETE FROM sessions WHERE user_id = $1", uid)
     rows["user_services"] = await _count(conn, "DELETE FROM user_services WHERE user_id = $1", uid)
     rows["user_whatsapp_ids"] = await _count(
@@ -106,6 +108,27 @@ async def _delete_rows(
     )
     rows["users"] = await _count(conn, "DELETE FROM users WHERE id = $1", uid)
     return rows, [str(session) for session in sessions], file_paths
+
+
+_FLOW_DELETES = (
+    (
+        "handoff_events",
+        "DELETE FROM handoff_events WHERE handoff_id IN"
+        " (SELECT id FROM handoffs WHERE user_id = $1)",
+    ),
+    ("handoffs", "DELETE FROM handoffs WHERE user_id = $1"),
+    ("code_attempts", "DELETE FROM code_attempts WHERE user_id = $1"),
+)
+
+
+async def _delete_flow_rows(conn: asyncpg.Connection, uid: object) -> dict[str, int]:
+    """The person's handoffs (with their audit trail) and code attempts.
+
+    Counted only when there were some, so the report of a person who never met
+    these flows reads as before they existed.
+    """
+    counts = {kind: await _count(conn, statement, uid) for kind, statement in _FLOW_DELETES}
+    return {kind: count for kind, count in counts.items() if count}
 
 
 async def _count(conn: asyncpg.Connection, statement: str, argument: object) -> int:

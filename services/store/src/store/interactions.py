@@ -19,7 +19,7 @@ from typing import Literal
 
 import asyncpg
 
-from concierge_common.messages import MessageReceived, ReplySent
+from concierge_common.messages import MessageReceived, OperatorMessageSeen, ReplySent
 from store.db import translated
 from store.sessions import Sessions
 from store.users import Users
@@ -85,6 +85,26 @@ def outbound(event: ReplySent) -> Interaction:
         correlation_id=event.correlation_id,
         origin=event.origin,
         occurred_at=datetime.fromtimestamp(event.sent_at, tz=UTC),
+    )
+
+
+def operator(message: OperatorMessageSeen) -> Interaction:
+    """What a human wrote to the person from the organisation's phone (not through us).
+
+    Keyed by its WhatsApp id like a reply we sent (both are messages of our
+    number), so one message is never stored twice under the two kinds.
+    """
+    seconds = message.sent_at or message.created_at
+    return Interaction(
+        whatsapp_id=message.chat_id,
+        push_name="",
+        direction="out",
+        message_type="text",
+        content=message.text,
+        provider_message_id=message.provider_message_id or f"operator:{message.message_id}",
+        correlation_id=message.correlation_id,
+        origin="operator",
+        occurred_at=datetime.fromtimestamp(seconds, tz=UTC),
     )
 
 

@@ -15,3 +15,18 @@ SESSION_CACHE = Counter(
     "Session cache lookups and failures, by result (hit, miss, error).",
     ["result"],
 )
+CODE_CLAIMS = Counter(
+    "concierge_store_code_claims_total",
+    "Codes people typed to prove a role (code.claim), by outcome (accepted, rejected, locked).",
+    ["outcome"],
+)
+HANDOFFS_OPENED = Counter(
+    "concierge_store_handoffs_opened_total",
+    "Handoffs to a human opened, by who asked (person, ai, error, lockout, operator).",
+    ["requested_by"],
+)
+HANDOFF_TRANSITIONS = Counter(
+    "concierge_store_handoff_transitions_total",
+    "State changes of open handoffs (not their creation), by the state entered.",
+    ["to_state"],
+)

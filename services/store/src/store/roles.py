@@ -11,7 +11,7 @@ import logging
 
 import asyncpg
 
-from concierge_common.errors import InvalidRequest
+from concierge_common.errors import Conflict, InvalidRequest
 from concierge_common.store_api import Deleted, RoleView, RoleWrite
 from store.catalog import require_service
 from store.codes import hash_code, normalise_code
@@ -51,8 +51,10 @@ class Roles:
                 raise InvalidRequest("role.grant: the intrinsic id is empty", status=422)
             intrinsic_id = hash_code(self._key, write.service_id, write.intrinsic_id)
         with translated("role.grant"):
-            async with self._pool.acquire() as conn:
+            async with self._pool.acquire() as conn, conn.transaction():
                 await _require_named(conn, write.user_id, write.service_id)
+                if intrinsic_id is not None:
+                    await _require_free_code(conn, write.service_id, intrinsic_id)
                 row = await conn.fetchrow(
                     _INSERT, write.user_id, write.service_id, write.role, intrinsic_id
                 )
@@ -83,6 +85,23 @@ class Roles:
                 if not rows:
                     await _require_named(conn, user_id, service_id)
         return [view(RoleView, row) for row in rows]
+
+
+async def _require_free_code(conn: asyncpg.Connection, service_id: str, intrinsic_id: str) -> None:
+    """Conflict when the code is already provisioned or someone holds it.
+
+    A code shared by a family's parents is given to the second parent by proving
+    it (:mod:`store.claims`), never granted twice. The advisory lock (per code,
+    until the commit) keeps two grants of one code from both passing the check.
+    """
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", intrinsic_id)
+    taken = await conn.fetchval(
+        "SELECT 1 FROM user_services WHERE service_id = $1 AND intrinsic_id = $2",
+        service_id,
+        intrinsic_id,
+    )
+    if taken:
+        raise Conflict("role.grant: this code is already in use")
 
 
 async def _require_named(

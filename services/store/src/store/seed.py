@@ -224,14 +224,17 @@ async def _upsert_info(
     report.infos_created += rows_affected(await conn.execute(_INSERT_INFO, *values))
 
 
-_UPSERT_FAMILY = """
-INSERT INTO user_services AS us (service_id, role, intrinsic_id, attributes)
-VALUES ($1, $2, $3, $4)
-ON CONFLICT (service_id, intrinsic_id) WHERE intrinsic_id IS NOT NULL DO UPDATE SET
-    role = EXCLUDED.role,
-    attributes = EXCLUDED.attributes
-WHERE (us.role, us.attributes) IS DISTINCT FROM (EXCLUDED.role, EXCLUDED.attributes)
-RETURNING xmax = 0 AS inserted
+# A family's rows share its hashed code: the provisioned one, and one per parent
+# who proved the code (store.claims). A change reaches all of them.
+_UPDATE_FAMILY = """
+UPDATE user_services SET role = $3, attributes = $4
+WHERE service_id = $1 AND intrinsic_id = $2
+  AND (role, attributes) IS DISTINCT FROM ($3::text, $4::jsonb)
+"""
+_INSERT_FAMILY = """
+INSERT INTO user_services (service_id, role, intrinsic_id, attributes)
+SELECT $1, $3, $2, $4
+WHERE NOT EXISTS (SELECT 1 FROM user_services WHERE service_id = $1 AND intrinsic_id = $2)
 """
 
 
@@ -239,11 +242,7 @@ async def _upsert_family(
     conn: asyncpg.Connection, service_id: str, family: SeedFamily, key: str, report: SeedReport
 ) -> None:
     """Provision a family's code (no person yet: a parent claims it by proving the code)."""
-    intrinsic_id = hash_code(key, service_id, family.code)
-    inserted = await conn.fetchval(
-        _UPSERT_FAMILY, service_id, family.role, intrinsic_id, family.attributes
-    )
-    if inserted is True:
-        report.families_created += 1
-    elif inserted is False:
+    values = (service_id, hash_code(key, service_id, family.code), family.role, family.attributes)
+    if rows_affected(await conn.execute(_UPDATE_FAMILY, *values)):
         report.families_updated += 1
+    report.families_created += rows_affected(await conn.execute(_INSERT_FAMILY, *values))

@@ -1,8 +1,10 @@
 """The store process: migrations at start, then the recorder, the expiry job and the RPCs.
 
 store is the only service that talks to Postgres. It consumes the ``inbound``
-and ``sent`` flows (every message becomes an interaction), sweeps inactive
-sessions, and answers the other services' requests over request/reply.
+and ``sent`` flows (every message becomes an interaction, including what an
+operator wrote from the phone), sweeps inactive sessions, and answers the other
+services' requests over request/reply (sessions, administration, code claims
+and family records, handoffs).
 Redis only caches sessions: when it is down the store answers from Postgres.
 """
 
@@ -11,13 +13,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from concierge_common.bus.topology import ConsumerSpec
-from concierge_common.messages import MessageReceived, ReplySent
+from concierge_common.messages import MessageReceived, OperatorMessageSeen, ReplySent
 from concierge_common.rpc import RpcServer
 from concierge_common.runtime import Runtime, Subscription
 from concierge_common.store_api import SERVICE
 from store import db, migrations, session_cache
 from store.admin_ops import admin_operations
+from store.claims import ClaimPolicy, Claims
 from store.expiry import ExpiryJob
+from store.flow_ops import claim_operations, handoff_operations
+from store.handoff_reads import HandoffReads
+from store.handoffs import Handoffs
 from store.interactions import Interactions
 from store.recorder import Recorder
 from store.session_cache import SessionCache
@@ -71,14 +77,23 @@ class StoreService:
         runtime.on_stop(expiry.stop)
 
         admin = admin_operations(pool, settings, after_erase=cache.invalidate_for_erasure)
-        rpc = RpcServer(SERVICE, [*session_operations(sessions), *admin])
+        policy = ClaimPolicy(
+            max_attempts=settings.store_code_max_attempts,
+            lockout_seconds=settings.store_code_lockout_seconds,
+        )
+        claims = Claims(pool, settings.intrinsic_id_key, policy)
+        handoffs = handoff_operations(Handoffs(pool, sessions), HandoffReads(pool))
+        operations = [*session_operations(sessions), *admin, *claim_operations(claims), *handoffs]
+        rpc = RpcServer(SERVICE, operations)
         await rpc.start(runtime.nc, runtime.topology)
         await runtime.nc.flush()  # subscribed on the server: callers find a responder now
         runtime.on_stop(rpc.stop)
 
         recorder = Recorder(Interactions(pool, users, sessions))
         await runtime.consume(
-            Subscription(ConsumerSpec("store", "inbound"), (MessageReceived,), recorder),
+            Subscription(
+                ConsumerSpec("store", "inbound"), (MessageReceived, OperatorMessageSeen), recorder
+            ),
             Subscription(ConsumerSpec("store", "sent"), (ReplySent,), recorder),
         )
 

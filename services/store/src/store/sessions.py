@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import asyncpg
 
@@ -66,6 +67,17 @@ UPDATE sessions SET
     last_activity_at = now(),
     expires_at = now() + make_interval(secs => $6),
     ended_at = CASE WHEN $2 IN ('closed', 'expired') THEN now() END
+WHERE id = $1 RETURNING *
+"""
+_HAND_OVER = """
+UPDATE sessions SET status = 'handoff', last_activity_at = now(),
+    expires_at = now() + make_interval(secs => $2)
+WHERE id = $1 RETURNING *
+"""
+# $2: why, merged into the metadata ({"ended_by": "handoff_return", ...}).
+_END_HANDOFF = """
+UPDATE sessions SET status = 'closed', ended_at = now(), last_activity_at = now(),
+    metadata = metadata || $2::jsonb
 WHERE id = $1 RETURNING *
 """
 
@@ -122,12 +134,48 @@ class Sessions:
             # Another transaction created the person's session since our lookup: continue it.
         raise RetryableError("session.open: the person's session kept changing, try again")
 
+    async def hand_over_in(self, conn: asyncpg.Connection, user_id: str) -> Opened:
+        """The person's open session moved to ``handoff`` (one is created if they have none).
+
+        Inside the caller's transaction, like :meth:`open_in`; a stale session is
+        expired on the way and a fresh one handed over instead.
+        """
+        opened = await self.open_in(conn, user_id)
+        if opened.view.status == "handoff":
+            return opened
+        row = await conn.fetchrow(_HAND_OVER, opened.view.id, self._ttl)
+        handed = view(SessionView, row, created=opened.view.created)
+        log.info("session handed to a human", extra={"session_id": handed.id})
+        return Opened(handed, opened.expired)
+
+    async def end_handoff_in(
+        self,
+        conn: asyncpg.Connection,
+        user_id: str,
+        session_id: str | None,
+        metadata: dict[str, Any],
+    ) -> SessionView | None:
+        """Close the person's open session if a human owned it (status ``handoff``, or
+        ``session_id``, the handoff's own session); None when there was none to close.
+        ``metadata`` is merged into the session's metadata (why it ended)."""
+        row = await conn.fetchrow(_LOCK_OPEN_OF_USER, user_id)
+        if row is None:
+            return None
+        if row["status"] != "handoff" and str(row["id"]) != session_id:
+            return None
+        return view(SessionView, await conn.fetchrow(_END_HANDOFF, row["id"], metadata))
+
     async def remember(self, opened: Opened) -> None:
         """After the commit: cache what an open wrote, and count a stale session it ended."""
         if opened.expired is not None:
             child(SESSIONS_EXPIRED, "access").inc()
             await self._cache.put(opened.expired)
         await self._cache.put(opened.view)
+
+    async def refresh(self, views: list[SessionView]) -> None:
+        """After the commit: cache the sessions a transaction wrote, in the order written."""
+        for written in views:
+            await self._cache.put(written)
 
     async def get(self, session_id: str) -> SessionView:
         """The session, from the cache when it holds a copy; NotFound when there is none."""

@@ -25,6 +25,10 @@ class StoreSettings(BusSettings, kw_only=True, frozen=True):
     intrinsic_id_key: str
     # Root of the media files; media.file_path is relative to it (erasure deletes there).
     store_media_dir: str = ".concierge/media"
+    # Wrong codes (code.claim) a person may type for a service within the lockout window
+    # before being locked out; and how long a lockout lasts (also the counting window).
+    store_code_max_attempts: int = 3
+    store_code_lockout_seconds: float = 900.0
 
     # --- sessions
     # Redis: a rebuildable read-through cache of sessions (Postgres stays the truth).

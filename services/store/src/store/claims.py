@@ -1,0 +1,181 @@
+"""Codes people prove (a parent code in CATECHESE), and the family records they open.
+
+A claim runs in one transaction that first locks the person's ``code_attempts``
+row for the service, so two claims of one person at once are handled one after
+the other and the failure count stays exact.
+
+* Locked out (``locked_until`` in the future): ``locked``, and the attempt does
+  not count, even with the right code.
+* Right code: the role row of that code is bound to the person (a provisioned
+  row nobody claimed yet), kept (already theirs), or copied for them (the other
+  parent of the family claimed it first). Failures are forgotten: ``accepted``.
+* Wrong code: one more failure (counting restarts when the first failure is
+  older than the lockout window). Reaching the maximum locks the person out for
+  the lockout duration: ``locked``; otherwise ``rejected`` with the attempts left.
+
+``family.get`` returns the person's own verified rows only (theirs, with a
+code): never a row of another person, even of the same family.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import asyncpg
+
+from concierge_common.metrics import child
+from concierge_common.store_api import ClaimResult, CodeClaim, FamilyQuery, FamilyView
+from store.catalog import normalise_name
+from store.codes import hash_code
+from store.db import translated, view
+from store.lookup import found
+from store.metrics import CODE_CLAIMS
+
+log = logging.getLogger(__name__)
+
+_SERVICE_BY_NAME = "SELECT id FROM services WHERE name = $1"
+_USER_EXISTS = "SELECT id FROM users WHERE id = $1"
+_ENSURE_ATTEMPTS = """
+INSERT INTO code_attempts (user_id, service_id) VALUES ($1, $2)
+ON CONFLICT (user_id, service_id) DO NOTHING
+"""
+_LOCK_ATTEMPTS = """
+SELECT failures, locked_until, locked_until > now() AS locked
+FROM code_attempts WHERE user_id = $1 AND service_id = $2
+FOR UPDATE
+"""
+_ROWS_OF_CODE = """
+SELECT id, user_id FROM user_services WHERE service_id = $1 AND intrinsic_id = $2
+ORDER BY created_at, id
+FOR UPDATE
+"""
+_BIND = "UPDATE user_services SET user_id = $2 WHERE id = $1 AND user_id IS NULL RETURNING id"
+_COPY = """
+INSERT INTO user_services (user_id, service_id, role, intrinsic_id, attributes)
+SELECT $2, service_id, role, intrinsic_id, attributes FROM user_services WHERE id = $1
+RETURNING id
+"""
+_FORGET_FAILURES = """
+UPDATE code_attempts SET failures = 0, first_failure_at = NULL, locked_until = NULL
+WHERE user_id = $1 AND service_id = $2
+"""
+# A failure older than the window starts a new count.
+_FAIL = """
+UPDATE code_attempts SET
+    failures = CASE WHEN first_failure_at IS NULL
+                         OR first_failure_at <= now() - make_interval(secs => $3)
+                    THEN 1 ELSE failures + 1 END,
+    first_failure_at = CASE WHEN first_failure_at IS NULL
+                                 OR first_failure_at <= now() - make_interval(secs => $3)
+                            THEN now() ELSE first_failure_at END,
+    locked_until = NULL
+WHERE user_id = $1 AND service_id = $2
+RETURNING failures
+"""
+_LOCK_OUT = """
+UPDATE code_attempts SET failures = 0, first_failure_at = NULL,
+    locked_until = now() + make_interval(secs => $3)
+WHERE user_id = $1 AND service_id = $2
+RETURNING locked_until
+"""
+_FAMILY = """
+SELECT id AS role_id, role, attributes FROM user_services
+WHERE user_id = $1 AND service_id = $2 AND intrinsic_id IS NOT NULL
+ORDER BY created_at, id
+"""
+
+
+@dataclass(frozen=True)
+class ClaimPolicy:
+    """How many wrong codes lock a person out, and for how long (also the counting window)."""
+
+    max_attempts: int = 3
+    lockout_seconds: float = 900.0
+
+
+class Claims:
+    """Answers ``code.claim`` and ``family.get``."""
+
+    def __init__(self, pool: asyncpg.Pool, intrinsic_id_key: str, policy: ClaimPolicy) -> None:
+        self._pool = pool
+        self._key = intrinsic_id_key
+        self._policy = policy
+
+    async def claim(self, request: CodeClaim) -> ClaimResult:
+        """Check the code and bind its role, count a failure, or refuse a locked-out person.
+
+        NotFound when the service or the person does not exist.
+        """
+        with translated("code.claim"):
+            async with self._pool.acquire() as conn, conn.transaction():
+                service_id = await _service_id(conn, request.service_name)
+                user_id = str(found(await conn.fetchval(_USER_EXISTS, request.user_id), "user"))
+                result = await self._claim_in(conn, user_id, service_id, request.code)
+        child(CODE_CLAIMS, result.status).inc()
+        log.info("code claimed", extra={"outcome": result.status, "user_id": request.user_id})
+        return result
+
+    async def _claim_in(
+        self, conn: asyncpg.Connection, user_id: str, service_id: str, code: str
+    ) -> ClaimResult:
+        policy = self._policy
+        await conn.execute(_ENSURE_ATTEMPTS, user_id, service_id)
+        attempts = await conn.fetchrow(_LOCK_ATTEMPTS, user_id, service_id)
+        if attempts["locked"]:
+            until = attempts["locked_until"]
+            return ClaimResult(status="locked", attempts_left=0, locked_until=until)
+        intrinsic_id = hash_code(self._key, service_id, code)
+        role_id = await _bind_code(conn, service_id, intrinsic_id, user_id)
+        if role_id is not None:
+            await conn.execute(_FORGET_FAILURES, user_id, service_id)
+            return ClaimResult(
+                status="accepted", attempts_left=policy.max_attempts, role_id=role_id
+            )
+        failures = await conn.fetchval(_FAIL, user_id, service_id, policy.lockout_seconds)
+        if failures >= policy.max_attempts:
+            until = await conn.fetchval(_LOCK_OUT, user_id, service_id, policy.lockout_seconds)
+            return ClaimResult(status="locked", attempts_left=0, locked_until=until)
+        return ClaimResult(status="rejected", attempts_left=policy.max_attempts - failures)
+
+    async def family(self, query: FamilyQuery) -> list[FamilyView]:
+        """The person's own verified rows in the service (oldest first).
+
+        NotFound when the service does not exist, or when the person does not
+        and so has no rows (a typo is not mistaken for "no family").
+        """
+        with translated("family.get"):
+            async with self._pool.acquire() as conn:
+                service_id = await _service_id(conn, query.service_name)
+                rows = await conn.fetch(_FAMILY, query.user_id, service_id)
+                if not rows:
+                    found(await conn.fetchval(_USER_EXISTS, query.user_id), "user")
+        return [view(FamilyView, row) for row in rows]
+
+
+async def _service_id(conn: asyncpg.Connection, name: str) -> str:
+    service_id = await conn.fetchval(_SERVICE_BY_NAME, normalise_name(name))
+    return str(found(service_id, f"service {normalise_name(name)!r}"))
+
+
+async def _bind_code(
+    conn: asyncpg.Connection, service_id: str, intrinsic_id: str, user_id: str
+) -> str | None:
+    """The id of the person's row of this code (bound or copied now); None: wrong code.
+
+    Their own row if they have one; else the row nobody claimed, bound to them;
+    else a copy of the family's first row (another parent proved the code first).
+    """
+    rows = await conn.fetch(_ROWS_OF_CODE, service_id, intrinsic_id)
+    if not rows:
+        return None
+    for row in rows:
+        if row["user_id"] is not None and str(row["user_id"]) == user_id:
+            return str(row["id"])
+    for row in rows:
+        if row["user_id"] is None and await conn.fetchval(_BIND, row["id"], user_id):
+            log.info("family code bound to its first parent", extra={"role_id": str(row["id"])})
+            return str(row["id"])
+    copied = await conn.fetchval(_COPY, rows[0]["id"], user_id)
+    log.info("family code shared with another parent", extra={"role_id": str(copied)})
+    return str(copied)
