@@ -1,0 +1,242 @@
+"""The French texts of the human takeover: for the person, and for the staff chat.
+
+Person-facing texts have built-in defaults here; the store's CONTACT_HUMAIN
+prompts override them (:mod:`handoff.prompts`). Two placeholders may appear
+in any of them: ``{horaires}`` (the office hours, in words) and ``{prochaine}``
+(when the next opening starts). Staff-facing texts are built here only; they
+name a person by their WhatsApp display name, never by their number.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from concierge_common.messages import MessageReceived
+from concierge_common.store_api import HandoffView
+from handoff.business_hours import BusinessHours
+
+# --- person-facing ----------------------------------------------------------------------
+
+STARTED = "handoff_started"
+OUTSIDE_HOURS = "outside_hours"
+ENDED = "handoff_ended"
+NO_STAFF_YET = "no_staff_yet"
+AFTER_END = "back_with_bot"
+
+PERSON_DEFAULTS: dict[str, str] = {
+    STARTED: (
+        "Je transmets votre demande à l'accueil paroissial. Une personne vous répondra ici"
+        " dès que possible, aux heures de permanence ({horaires})."
+    ),
+    OUTSIDE_HOURS: (
+        "L'accueil paroissial est actuellement fermé. Votre message a bien été transmis :"
+        " une personne vous répondra dès la prochaine permanence ({prochaine})."
+    ),
+    ENDED: (
+        "La conversation avec l'accueil paroissial est terminée. Je reste à votre disposition"
+        " si vous avez une autre question."
+    ),
+    NO_STAFF_YET: (
+        "Personne de l'accueil n'a encore pu vous répondre, mais votre demande reste bien en"
+        " attente : une personne vous répondra ici aux heures de permanence ({horaires})."
+        " Vous pouvez écrire « menu » pour revenir à l'assistant."
+    ),
+    AFTER_END: (
+        "La conversation avec l'accueil paroissial vient de se terminer : votre dernier message"
+        " ne lui a pas été transmis. Je reste à votre disposition, pouvez-vous me reposer"
+        " votre question ?"
+    ),
+}
+
+
+def render(template: str, hours: BusinessHours, at: datetime) -> str:
+    """Fill the placeholders (plain replacement: a stray brace in a prompt is harmless)."""
+    text = template.replace("{horaires}", hours.describe())
+    if "{prochaine}" in text:
+        text = text.replace("{prochaine}", hours.describe_next(at))
+    return text
+
+
+# --- staff-facing -----------------------------------------------------------------------
+
+SUMMARY_CHARS = 500
+_LIST_EXCERPT_CHARS = 60
+
+_REASONS = {
+    "person_asked": "la personne demande à parler à quelqu'un",
+    "person": "la personne demande à parler à quelqu'un",
+    "asked": "la personne demande à parler à quelqu'un",
+    "person_request": "la personne demande à parler à quelqu'un",
+    "contact_humain": "la personne demande à parler à quelqu'un",
+    "no_matching_information": "l'assistant n'a pas trouvé de réponse",
+    "no_answer": "l'assistant n'a pas trouvé de réponse",
+    "ai": "l'assistant n'a pas su répondre",
+    "code_lockout": "trop de codes parents erronés (catéchèse)",
+    "lockout": "trop de codes parents erronés (catéchèse)",
+    "error": "une erreur technique de l'assistant",
+    "operator_replied": "réponse donnée depuis le téléphone de l'accueil",
+    "operator": "réponse donnée depuis le téléphone de l'accueil",
+}
+_STATES = {
+    "requested": "en attente",
+    "assigned": "prise en charge",
+    "active": "en cours",
+    "returned": "rendue à l'assistant",
+    "closed": "close",
+}
+_MEDIA = {
+    "image": "une photo",
+    "audio": "un message vocal",
+    "voice": "un message vocal",
+    "video": "une vidéo",
+    "document": "un document",
+    "location": "une localisation",
+    "contact": "une fiche contact",
+    "sticker": "un autocollant",
+}
+_RETURN_CAUSES = {
+    "staff": "rendue à l'assistant par {name}",
+    "api": "rendue à l'assistant par {name} (console)",
+    "timeout": "rendue à l'assistant faute d'activité",
+    "person": "la personne a choisi de revenir à l'assistant",
+}
+
+HELP = (
+    "Commandes de l'accueil :\n"
+    "• H1234 votre réponse : répondre à la demande H1234\n"
+    "• H1234 prendre : la prendre en charge\n"
+    "• H1234 fin : rendre la conversation à l'assistant\n"
+    "• H1234 clore : clore la demande\n"
+    "• H1234 : voir où en est la demande\n"
+    "• liste : les demandes ouvertes\n"
+    "• aide : ce message"
+)
+
+
+def reason_text(reason: str, requested_by: str = "") -> str:
+    """The reason of a handoff in French (the raw code when unknown: never personal)."""
+    return _REASONS.get(reason.lower()) or _REASONS.get(requested_by.lower()) or reason
+
+
+def state_text(state: str) -> str:
+    return _STATES.get(state, state)
+
+
+def who(name: str) -> str:
+    return name.strip() or "(nom inconnu)"
+
+
+def excerpt(text: str, limit: int = SUMMARY_CHARS) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def alert(handoff: HandoffView, name: str, summary: str) -> str:
+    ref = handoff.reference
+    lines = [
+        f"🔔 Nouvelle demande {ref}",
+        f"Motif : {reason_text(handoff.reason, handoff.requested_by)}",
+        f"De : {who(name)}",
+    ]
+    if summary.strip():
+        lines.append(f"Message : {excerpt(summary)}")
+    lines.append(
+        f"Pour répondre : « {ref} votre réponse ». « {ref} prendre » pour la prendre en charge,"
+        f" « {ref} fin » pour la rendre à l'assistant, « aide » pour les commandes."
+    )
+    return "\n".join(lines)
+
+
+def alert_without_handoff(reason: str, name: str, summary: str) -> str:
+    """A request that the store has no open handoff for: staff can only answer by phone."""
+    lines = [
+        f"🔔 Demande transmise (motif : {reason_text(reason)})",
+        f"De : {who(name)}",
+    ]
+    if summary.strip():
+        lines.append(f"Message : {excerpt(summary)}")
+    lines.append("Aucun dossier n'est ouvert : répondez depuis le téléphone de l'accueil.")
+    return "\n".join(lines)
+
+
+def relay(reference: str, name: str, inbound: MessageReceived) -> str:
+    if inbound.kind == "text":
+        return f"[{reference}] {who(name)} : {inbound.text}"
+    what = _MEDIA.get(inbound.kind, "un fichier")
+    caption = f" : {inbound.text}" if inbound.text.strip() else ""
+    return (
+        f"[{reference}] {who(name)} a envoyé {what}{caption}"
+        " (à consulter sur le téléphone de l'accueil)"
+    )
+
+
+def returned(reference: str, cause: str, name: str) -> str:
+    template = _RETURN_CAUSES.get(cause, "rendue à l'assistant")
+    return f"[{reference}] Conversation {template.format(name=name)}."
+
+
+def closed(reference: str, name: str) -> str:
+    return f"[{reference}] Demande close par {name}."
+
+
+def assigned(reference: str, name: str) -> str:
+    return f"[{reference}] Prise en charge par {name}."
+
+
+def reply_copy(reference: str, name: str, text: str) -> str:
+    """A console answer, copied to the staff chat so the team sees it."""
+    return f"[{reference}] Réponse de {name} (console) : {text}"
+
+
+def listing(handoffs: list[HandoffView], now: datetime) -> str:
+    if not handoffs:
+        return "Aucune demande ouverte."
+    lines = [f"Demandes ouvertes ({len(handoffs)}) :"]
+    for handoff in handoffs:
+        owner = f", {handoff.assigned_to}" if handoff.assigned_to else ""
+        summary = excerpt(handoff.summary, _LIST_EXCERPT_CHARS)
+        lines.append(
+            f"• {handoff.reference} — {state_text(handoff.state)}{owner},"
+            f" {ago(handoff.created_at, now)} — {summary or reason_text(handoff.reason)}"
+        )
+    return "\n".join(lines)
+
+
+def show(handoff: HandoffView, now: datetime) -> str:
+    owner = f"\nPrise en charge : {handoff.assigned_to}" if handoff.assigned_to else ""
+    summary = f"\nMessage : {excerpt(handoff.summary)}" if handoff.summary.strip() else ""
+    return (
+        f"[{handoff.reference}] {state_text(handoff.state)}, ouverte {ago(handoff.created_at, now)}"
+        f"\nMotif : {reason_text(handoff.reason, handoff.requested_by)}{owner}{summary}"
+    )
+
+
+def ago(then: datetime, now: datetime) -> str:
+    minutes = max(0, int((now - then).total_seconds() // 60))
+    if minutes < 1:
+        return "à l'instant"
+    if minutes < 60:
+        return f"il y a {minutes} min"
+    hours = minutes // 60
+    if hours < 48:
+        return f"il y a {hours} h"
+    return f"il y a {hours // 24} jours"
+
+
+def unknown() -> str:
+    return "Je n'ai pas compris ce message.\n" + HELP
+
+
+def not_found(reference: str) -> str:
+    return f"Aucune demande {reference}. Tapez « liste » pour voir les demandes ouvertes."
+
+
+def conflict(reference: str, state: str) -> str:
+    return (
+        f"La demande {reference} est {state_text(state)} : cette action n'est plus possible."
+        " Tapez « liste » pour voir les demandes ouvertes."
+    )
+
+
+def only_text(reference: str) -> str:
+    return f"[{reference}] Seuls les messages texte peuvent être transmis à la personne."

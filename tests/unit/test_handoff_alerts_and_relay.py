@@ -1,0 +1,193 @@
+"""HandoffRequested alerts staff and tells the person; RelayToStaff forwards or returns."""
+
+from __future__ import annotations
+
+import logging
+
+import msgspec
+import pytest
+
+from concierge_common import ids
+from handoff.desk import Actor
+from unit.test_handoff_fakes import (
+    CLOSED_TIME,
+    PERSON_CHAT,
+    PERSON_CONVERSATION,
+    SESSION,
+    STAFF_CHAT,
+    assemble,
+    relayed,
+    requested,
+)
+
+STAFF = Actor("staff", "Paul")
+
+
+async def test_staff_get_the_reference_reason_name_summary_and_how_to_reply() -> None:
+    parts = assemble()
+    handoff = parts.store.open(summary="Je voudrais parler au père Martin")
+
+    await parts.alerts(requested(handoff, push_name="Marie"))
+
+    [alert] = parts.publisher.to_staff()
+    assert f"Nouvelle demande {handoff.reference}" in alert.text
+    assert "Motif : la personne demande à parler à quelqu'un" in alert.text
+    assert "De : Marie" in alert.text
+    assert "Message : Je voudrais parler au père Martin" in alert.text
+    assert f"« {handoff.reference} votre réponse »" in alert.text
+    assert PERSON_CHAT.split("@")[0] not in alert.text  # never the phone number
+    assert alert.conversation_id == ids.conversation_id(
+        "unit-conversation-key", SESSION, STAFF_CHAT
+    )
+
+
+async def test_in_office_hours_the_person_is_told_someone_will_answer() -> None:
+    parts = assemble()
+    handoff = parts.store.open()
+
+    await parts.alerts(requested(handoff))
+
+    [notice] = parts.publisher.to_person()
+    assert notice.conversation_id == PERSON_CONVERSATION
+    assert notice.origin == "handoff"
+    assert "Une personne vous répondra ici dès que possible" in notice.text
+    assert "du lundi au vendredi de 9h30 à 12h" in notice.text
+
+
+async def test_out_of_hours_the_person_is_told_the_office_is_closed_and_when_it_opens() -> None:
+    parts = assemble(now=CLOSED_TIME)  # a Sunday afternoon
+    handoff = parts.store.open()
+
+    await parts.alerts(requested(handoff))
+
+    [notice] = parts.publisher.to_person()
+    assert notice.text.startswith("L'accueil paroissial est actuellement fermé.")
+    assert "(demain à 9h30)" in notice.text
+
+
+async def test_the_store_prompts_replace_the_built_in_texts() -> None:
+    parts = assemble()
+    parts.store.prompt_table["CONTACT_HUMAIN"] = {
+        "handoff_started": "Un instant, je préviens l'accueil ({horaires}).",
+    }
+    handoff = parts.store.open()
+
+    await parts.alerts(requested(handoff))
+
+    [notice] = parts.publisher.to_person()
+    assert notice.text == (
+        "Un instant, je préviens l'accueil (du lundi au vendredi de 9h30 à 12h et de 14h30"
+        " à 18h, le samedi de 9h30 à 12h)."
+    )
+
+
+async def test_a_redelivered_request_alerts_and_tells_only_once() -> None:
+    parts = assemble()
+    handoff = parts.store.open()
+    request = requested(handoff)
+
+    await parts.alerts(request)
+    await parts.alerts(request)
+    # Another producer asking again for the same open handoff changes nothing either.
+    await parts.alerts(msgspec.structs.replace(request, message_id=ids.new_id()))
+
+    assert len(parts.publisher.to_staff()) == 1
+    assert len(parts.publisher.to_person()) == 1
+
+
+async def test_a_handoff_already_owned_by_a_human_alerts_staff_without_telling_the_person() -> None:
+    parts = assemble()
+    handoff = parts.store.open(reason="operator_replied", assigned_to="phone")
+
+    await parts.alerts(requested(handoff))
+
+    assert len(parts.publisher.to_staff()) == 1
+    assert parts.publisher.to_person() == []
+
+
+async def test_a_request_for_an_ended_handoff_is_ignored() -> None:
+    parts = assemble()
+    handoff = parts.store.open()
+    await parts.desk.close(handoff, STAFF, correlation_id="c")
+    parts.publisher.clear()
+
+    await parts.alerts(requested(handoff))
+
+    assert parts.publisher.published == []
+
+
+async def test_a_request_without_an_open_handoff_still_reaches_staff() -> None:
+    parts = assemble()
+    handoff = parts.store.open()
+    request = msgspec.structs.replace(requested(handoff), handoff_id="")
+    parts.store.handoffs.clear()
+
+    await parts.alerts(request)
+
+    [alert] = parts.publisher.to_staff()
+    assert "Aucun dossier n'est ouvert" in alert.text
+    assert parts.publisher.to_person() == []
+
+
+async def test_without_a_staff_chat_the_alert_is_only_logged_and_the_person_still_told(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    parts = assemble(staff_chat_id="")
+    handoff = parts.store.open()
+
+    with caplog.at_level(logging.WARNING):
+        await parts.alerts(requested(handoff))
+
+    assert parts.publisher.replies("outbound") == []
+    assert any("STAFF_CHAT_ID is not set" in r.getMessage() for r in caplog.records)
+    assert len(parts.publisher.to_person()) == 1
+
+
+async def test_a_person_message_is_relayed_to_staff_with_the_reference() -> None:
+    parts = assemble()
+    handoff = parts.store.open()
+
+    await parts.relay(relayed("C'est pour un baptême en juin"))
+
+    [relay] = parts.publisher.to_staff()
+    assert relay.text == f"[{handoff.reference}] Marie : C'est pour un baptême en juin"
+    assert parts.store.handoffs[handoff.id].last_person_at == parts.clock()
+    assert parts.publisher.to_person() == []
+
+
+async def test_a_photo_is_announced_to_staff_with_its_caption() -> None:
+    parts = assemble()
+    handoff = parts.store.open()
+
+    await parts.relay(relayed("le certificat", kind="image"))
+
+    [relay] = parts.publisher.to_staff()
+    assert relay.text.startswith(f"[{handoff.reference}] Marie a envoyé une photo : le certificat")
+
+
+async def test_cancel_returns_to_the_bot_and_tells_the_person_and_staff() -> None:
+    parts = assemble()
+    handoff = parts.store.open()
+
+    await parts.relay(relayed("annuler", cancel=True))
+
+    assert parts.store.handoffs[handoff.id].state == "returned"
+    assert parts.store.history[handoff.id][-1].actor == "person"
+    [ended] = parts.publisher.to_person()
+    assert ended.text.startswith("La conversation avec l'accueil paroissial est terminée")
+    [staff] = parts.publisher.to_staff()
+    assert "la personne a choisi de revenir à l'assistant" in staff.text
+
+
+async def test_a_message_after_the_handoff_ended_asks_the_person_to_repeat() -> None:
+    parts = assemble()
+    handoff = parts.store.open()
+    await parts.desk.return_to_bot(handoff, STAFF, correlation_id="c")
+    parts.publisher.clear()
+
+    await parts.relay(relayed("Et pour la date ?"))
+
+    assert parts.publisher.to_staff() == []
+    [answer] = parts.publisher.to_person()
+    assert "votre dernier message ne lui a pas été transmis" in answer.text
+    assert answer.conversation_id == PERSON_CONVERSATION
