@@ -19,6 +19,16 @@ IGNORED = Counter(
     "Well-formed webhooks that are not answered, by reason.",
     ["reason"],
 )
+OPERATOR_MESSAGES = Counter(
+    "concierge_gateway_operator_messages_total",
+    "Messages a human wrote to a person from the organisation's phone (takeover signals).",
+)
+STAFF_REQUESTS = Counter(
+    "concierge_gateway_staff_requests_total",
+    "Staff API calls to the handoff desk, by action and result"
+    " (ok, not_found, conflict, invalid, unavailable, failed).",
+    ["action", "result"],
+)
 WAHA_REQUESTS = Counter(
     "concierge_waha_requests_total",
     "Requests to the WAHA API, by endpoint and status (or 'error' when no response).",

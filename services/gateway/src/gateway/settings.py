@@ -40,6 +40,11 @@ class GatewaySettings(BusSettings, kw_only=True, frozen=True):
     gateway_cors_origins: str = ""
     # How long an API request waits for the store's answer before a 503.
     gateway_store_timeout_seconds: float = 5.0
+    # How long a staff API request waits for the handoff service's desk before a 503.
+    gateway_desk_timeout_seconds: float = 5.0
+    # The staff's WhatsApp chat (often a group, "...@g.us"): its messages are published
+    # even though other groups are ignored; the router hands them to the handoff service.
+    staff_chat_id: str = ""
 
     def __post_init__(self) -> None:
         unknown = self.roles - ROLES

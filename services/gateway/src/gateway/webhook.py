@@ -1,5 +1,9 @@
 """``POST /webhook``: WAHA's events in, normalised messages onto the bus.
 
+A person's message (``MessageReceived``) and a human's message from the
+organisation's phone (``OperatorMessageSeen``) both go to the person's
+``inbound`` flow, in the order WAHA delivers them.
+
 The answer is 200 only once JetStream has stored the message. 401 for a bad
 signature, 4xx for a body that cannot be used (nothing is published), 503 with
 ``Retry-After`` when NATS cannot take the message, so that WAHA retries. The
@@ -16,6 +20,7 @@ from fastapi.responses import JSONResponse, Response
 
 from concierge_common.bus.publisher import Publisher
 from concierge_common.errors import BusUnavailable, InvalidRequest
+from concierge_common.messages import OperatorMessageSeen
 from concierge_common.metrics import child
 from concierge_common.problems import problem
 from gateway import metrics, signature
@@ -59,6 +64,7 @@ class WebhookEndpoint:
                 envelope,
                 conversation_key=self._settings.conversation_id_key,
                 default_session=self._settings.waha_session,
+                staff_chat_id=self._settings.staff_chat_id,
             )
         except InvalidRequest as exc:
             child(metrics.WEBHOOKS, "unknown", "rejected").inc()
@@ -76,6 +82,8 @@ class WebhookEndpoint:
                 503, "Service Unavailable", "message bus unavailable", headers={"Retry-After": "2"}
             )
         child(metrics.WEBHOOKS, _event_label(event), "accepted").inc()
+        if isinstance(result, OperatorMessageSeen):
+            metrics.OPERATOR_MESSAGES.inc()
         # DEBUG: this is the hot path (an INFO line per webhook cost ~25% of throughput);
         # the router logs each message at INFO with the same ids.
         log.debug(
