@@ -20,25 +20,26 @@ from gateway.api.errors import install_problem_handlers, problem_responses
 from gateway.api.health import health_router
 from gateway.api.security import ApiEdge
 from gateway.api.sessions import sessions_router
+from gateway.api.staff import staff_router
 from gateway.settings import GatewaySettings
 from gateway.webhook import WebhookEndpoint
 
-VERSION = "0.2.0"
+VERSION = "0.3.0"
 DESCRIPTION = """The concierge's public edge.
 
 `POST /webhook` receives WAHA's events (signed with `X-Webhook-Hmac`).
 Every other route but `/health` needs a bearer token (HS256 JWT) whose `roles`
-claim holds `admin` (everything) or `agent` (sessions). Errors are
-`application/problem+json` (RFC 9457)."""
+claim holds `admin` (everything) or `agent` (sessions and the staff desk,
+`/staff/handoffs`). Errors are `application/problem+json` (RFC 9457)."""
 
 
 def create_app(
     settings: GatewaySettings,
     publisher: Publisher,
-    store: RpcClient,
+    rpc: RpcClient,
     heartbeats: HeartbeatReader,
 ) -> FastAPI:
-    """The app; ``store`` answers the API's operations, ``heartbeats`` feed ``/health``."""
+    """The app; ``rpc`` asks the store and the handoff desk, ``heartbeats`` feed ``/health``."""
     app = FastAPI(
         title="Concierge gateway",
         version=VERSION,
@@ -68,8 +69,9 @@ def create_app(
         )
     )
     app.include_router(health_router(heartbeats))
-    app.include_router(sessions_router(store, auth))
-    app.include_router(admin_router(store, auth))
+    app.include_router(sessions_router(rpc, auth))
+    app.include_router(staff_router(rpc, auth, timeout=settings.gateway_desk_timeout_seconds))
+    app.include_router(admin_router(rpc, auth))
     install_docs(app)
     install_problem_handlers(app)
     app.add_middleware(ApiEdge, cors_origins=settings.cors_origins)

@@ -82,7 +82,8 @@ class GatewayService:
         webhook_publisher = Publisher(
             runtime.nc, runtime.topology, timeout=settings.gateway_publish_timeout_seconds
         )
-        store = RpcClient(
+        # The store's timeout by default; the staff routes pass the desk's own.
+        rpc = RpcClient(
             runtime.nc, runtime.topology, timeout=settings.gateway_store_timeout_seconds
         )
         heartbeats = HeartbeatReader(
@@ -90,7 +91,7 @@ class GatewayService:
             runtime.topology.health_bucket,
             max_age=PERIODS_KEPT * settings.bus_heartbeat_seconds,
         )
-        app = create_app(settings, webhook_publisher, store, heartbeats)
+        app = create_app(settings, webhook_publisher, rpc, heartbeats)
         server = HttpServer(app, settings.gateway_host, self._api_port)
         await server.start()
         self._api = server

@@ -10,14 +10,27 @@ is refused for the others.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 from uuid import UUID
 
 import msgspec
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 from concierge_common import store_api
-from concierge_common.store_api import ProcessingType, Role, SessionStatus
+from concierge_common.store_api import (
+    HandoffState,
+    HandoffTrigger,
+    ProcessingType,
+    Role,
+    SessionStatus,
+)
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -114,6 +127,51 @@ class RoleOut(BaseModel):
     role: Role
     has_intrinsic_id: bool
     created_at: datetime
+
+
+class HandoffOut(BaseModel):
+    """A handoff: a human owns the conversation while it is open (requested, assigned, active).
+
+    ``chat_id`` is the person's WhatsApp id (their phone number, for ``@c.us``):
+    staff may need it to call back; it is never logged.
+    """
+
+    id: UUID
+    reference: str = Field(description="Short, for staff: quoted in the staff chat")
+    conversation_id: str
+    user_id: UUID
+    session_id: UUID | None
+    wa_session: str
+    chat_id: str
+    state: HandoffState
+    reason: str
+    requested_by: HandoffTrigger
+    summary: str
+    assigned_to: str | None
+    created_at: datetime
+    updated_at: datetime
+    first_staff_reply_at: datetime | None
+    last_person_at: datetime | None
+    last_staff_at: datetime | None
+    notice_sent_at: datetime | None
+    ended_at: datetime | None
+
+
+class HandoffEventOut(BaseModel):
+    """One line of a handoff's audit trail."""
+
+    at: datetime
+    from_state: HandoffState | None
+    to_state: HandoffState
+    actor: str
+    note: str
+
+
+class HandoffDetailOut(BaseModel):
+    """A handoff and its audit trail, oldest event first."""
+
+    handoff: HandoffOut
+    events: list[HandoffEventOut]
 
 
 class ReplicasOut(BaseModel):
@@ -259,6 +317,12 @@ class RoleIn(_Body):
             role=self.role,
             intrinsic_id=self.intrinsic_id,
         )
+
+
+class StaffReplyIn(_Body):
+    """A staff answer, relayed to the person on WhatsApp."""
+
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4096)]
 
 
 def by_id(entity_id: UUID) -> store_api.ById:
