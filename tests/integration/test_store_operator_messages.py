@@ -1,0 +1,98 @@
+"""What an operator writes from the organisation's phone is stored once, as an outbound
+interaction of origin ``operator``, in the person's current session."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+
+from concierge_common.bus.consumer import Delivery
+from concierge_common.messages import OperatorMessageSeen
+from concierge_common.store_api import HandoffOpen
+from store.handoffs import Handoffs
+from store.interactions import Interactions
+from store.recorder import Recorder
+from support.store_sessions import SessionStore, session_store
+
+PHONE = "33600000901@c.us"
+GROUP = "120363000000000001@g.us"
+
+
+@pytest.fixture
+async def store(database_url: str, namespace: str) -> AsyncIterator[SessionStore]:
+    async with session_store(database_url, namespace) as wired:
+        yield wired
+
+
+@pytest.fixture
+def recorder(store: SessionStore) -> Recorder:
+    return Recorder(Interactions(store.pool, store.users, store.sessions))
+
+
+def _seen(chat: str, text: str = "Bonjour, je vous rappelle demain.") -> OperatorMessageSeen:
+    return OperatorMessageSeen(
+        message_id=uuid.uuid4().hex,
+        conversation_id="ef" * 16,
+        correlation_id="evt_operator",
+        session="default",
+        chat_id=chat,
+        provider_message_id=f"true_{chat}_{uuid.uuid4().hex.upper()}",
+        text=text,
+        sent_at=1_700_000_120,
+    )
+
+
+async def _handle(recorder: Recorder, message: OperatorMessageSeen, times: int) -> None:
+    for attempt in range(1, times + 1):
+        await recorder(message, Delivery(attempt=attempt, subject="test", stream_sequence=1))
+
+
+async def test_an_operator_message_handled_three_times_is_stored_once(
+    store: SessionStore, recorder: Recorder
+) -> None:
+    message = _seen(PHONE)
+
+    await _handle(recorder, message, 3)
+
+    rows = await store.pool.fetch("SELECT * FROM interactions")
+    assert len(rows) == 1
+    row = rows[0]
+    assert (row["direction"], row["origin"], row["message_type"]) == ("out", "operator", "text")
+    assert row["content"] == message.text
+    assert row["provider_message_id"] == message.provider_message_id
+    assert row["occurred_at"].timestamp() == 1_700_000_120
+    session = await store.sessions.open(PHONE)
+    assert str(row["session_id"]) == session.id
+
+
+async def test_an_operator_message_lands_in_the_handoff_session(
+    store: SessionStore, recorder: Recorder
+) -> None:
+    user_id = await store.users.resolve(store.pool, PHONE)
+    handoff = await Handoffs(store.pool, store.sessions).open(
+        HandoffOpen(
+            conversation_id="ef" * 16,
+            user_id=user_id,
+            wa_session="default",
+            chat_id=PHONE,
+            reason="operator answered",
+            requested_by="operator",
+            assigned_to="phone",
+        )
+    )
+
+    await _handle(recorder, _seen(PHONE), 1)
+
+    stored_in = await store.pool.fetchval("SELECT session_id FROM interactions")
+    assert str(stored_in) == handoff.session_id
+    assert (await store.row(str(stored_in)))["status"] == "handoff"
+
+
+async def test_an_operator_message_to_a_group_is_not_recorded(
+    store: SessionStore, recorder: Recorder
+) -> None:
+    await _handle(recorder, _seen(GROUP), 1)
+    assert await store.pool.fetchval("SELECT count(*) FROM interactions") == 0
+    assert await store.pool.fetchval("SELECT count(*) FROM users") == 0
