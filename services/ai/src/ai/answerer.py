@@ -1,61 +1,110 @@
-"""The foundation's answerer: keyword overlap over a small set of facts.
+"""Answers and answerers: the interface, and the lexical answerer over the store's facts.
 
-It answers a greeting with a short welcome, a question with the fact that
-shares the most keywords with it, and returns ``None`` when nothing matches
-well enough, so that the caller hands the person to a human instead of
-guessing. Claude and the embedding-based offline answerer replace it in
-issue #5.
+An :class:`Answerer` turns one turn of a conversation into an :class:`Answer`,
+or ``None`` when it has nothing sure to say (the caller then hands the person
+to a human instead of guessing). Claude and an embedding-based answerer
+(issue #5) plug in behind the same interface.
+
+:class:`FactAnswerer` answers with the content of the fact most relevant to the
+question (:mod:`ai.ranking`) when it is relevant enough: its score reaches
+``min_score`` and it covers at least ``min_coverage`` of what the question is
+about. When two facts are about equally relevant ("horaires des messes":
+Sunday and weekday Masses) both are given, each under its title.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal, Protocol
 
-from ai.facts import Fact
-from concierge_common.text import fold, stem, terms
+from ai.facts import Fact, FactSource
+from ai.ranking import Document, Index, Match
+from concierge_common.messages import GenerateReply
+from concierge_common.text import words
+
+MIN_COVERAGE = 0.5
+CLOSE_RATIO = 0.8  # a second fact is given too when it scores this close to the best
+MAX_FACTS = 2
 
 GREETINGS = frozenset({"bonjour", "bonsoir", "salut", "hello", "coucou", "bjr", "slt", "hi"})
-WELCOME = (
-    "Bonjour et bienvenue ! Je suis l'assistant de la paroisse. Je peux vous renseigner "
-    "sur les horaires des messes, l'accueil, les baptêmes, les mariages, le catéchisme "
-    "et les confessions. Quelle est votre question ?"
+THANKS = frozenset({"merci", "mercii", "thanks", "top", "parfait", "super", "ok"})
+COURTESY = frozenset(
+    {"a", "tous", "madame", "monsieur", "pere", "beaucoup", "bien", "la", "le", "vous", "svp"}
 )
-HANDING_OFF = (
-    "Je n'ai pas d'information fiable pour vous répondre. Je transmets votre message à "
-    "l'équipe paroissiale, qui vous répondra ici dès que possible."
-)
-NOT_TEXT = (
-    "Je ne sais lire que les messages écrits pour le moment. Pouvez-vous écrire votre question ?"
-)
+WELCOME = "Bonjour et bienvenue ! Je suis l'assistant de la paroisse. Quelle est votre question ?"
+YOU_ARE_WELCOME = "Avec plaisir ! N'hésitez pas si vous avez une autre question."
+
+Kind = Literal["fact", "family", "courtesy"]
 
 
 @dataclass(frozen=True)
 class Answer:
     text: str
-    fact_id: str | None
+    kind: Kind
+    sources: tuple[str, ...] = ()  # ids of the facts it comes from (for the logs)
 
 
-class KeywordAnswerer:
-    """Picks the best matching fact, or declines."""
+class Answerer(Protocol):
+    async def answer(self, turn: GenerateReply) -> Answer | None:
+        """The answer to ``turn``, or ``None`` when there is nothing sure to say."""
+        ...
 
-    def __init__(self, facts: tuple[Fact, ...], *, min_score: float = 1.0) -> None:
-        self._facts = [(fact, {stem(fold(word)) for word in fact.keywords}) for fact in facts]
+
+def turn_text(turn: GenerateReply) -> str:
+    """Every text of the turn, oldest first, as one question."""
+    return "\n".join(turn.turn_texts())
+
+
+class FactAnswerer:
+    """Answers from the valid facts of the turn's service."""
+
+    def __init__(
+        self,
+        facts: FactSource,
+        *,
+        min_score: float = 1.0,
+        min_coverage: float = MIN_COVERAGE,
+    ) -> None:
+        self._facts = facts
         self._min_score = min_score
+        self._min_coverage = min_coverage
 
-    def answer(self, text: str) -> Answer | None:
-        words = terms(text)
-        best: tuple[float, Fact] | None = None
-        for fact, keywords in self._facts:
-            score = float(len(words & keywords))
-            if score and (best is None or score > best[0]):
-                best = (score, fact)
-        if best is not None and best[0] >= self._min_score:
-            return Answer(best[1].answer, best[1].id)
-        if _is_greeting(text):
-            return Answer(WELCOME, None)
+    async def find(self, service: str, text: str) -> Answer | None:
+        """The answer to ``text`` from ``service``'s facts alone, or ``None``."""
+        facts = {fact.id: fact for fact in await self._facts.facts(service)}
+        index = Index([Document(f.id, f.service, f.title, f.content) for f in facts.values()])
+        chosen = self.choose(index.rank(text))
+        if not chosen:
+            return None
+        picked = [facts[match.document.key] for match in chosen]
+        return Answer(_compose(picked), "fact", tuple(fact.id for fact in picked))
+
+    def choose(self, ranked: list[Match]) -> list[Match]:
+        """The confident matches worth giving, best first (empty: decline)."""
+        confident = [
+            match
+            for match in ranked
+            if match.score >= self._min_score and match.coverage >= self._min_coverage
+        ]
+        if not confident:
+            return []
+        best = confident[0].score
+        return [match for match in confident if match.score >= CLOSE_RATIO * best][:MAX_FACTS]
+
+
+def _compose(facts: list[Fact]) -> str:
+    if len(facts) == 1:
+        return facts[0].content
+    return "\n\n".join(f"{fact.title} : {fact.content}" for fact in facts)
+
+
+def courtesy(text: str) -> Answer | None:
+    """A short polite answer to a bare greeting or thanks, else ``None``."""
+    said = [word for word in words(text) if word not in COURTESY]
+    if not said or len(said) > 3:
         return None
-
-
-def _is_greeting(text: str) -> bool:
-    words = fold(text).replace("!", " ").replace(",", " ").split()
-    return bool(words) and len(words) <= 4 and words[0] in GREETINGS
+    if all(word in GREETINGS for word in said):
+        return Answer(WELCOME, "courtesy")
+    if all(word in THANKS or word in GREETINGS for word in said):
+        return Answer(YOU_ARE_WELCOME, "courtesy")
+    return None

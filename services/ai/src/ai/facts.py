@@ -1,57 +1,158 @@
-"""The small built-in set of parish facts the foundation answers from.
+"""The facts ai answers from: the store's currently valid infos of a service.
 
-The real source of information is the store's time-bounded ``service_infos``
-(issue #3) and the answerers of issue #5; until then these facts let a person
-try the whole pipeline. Each fact has an id so replies can name their source.
+A fact is valid in ``[valid_from, valid_to)`` (a missing bound is unbounded).
+The store filters them (``info.list`` with ``valid_at``); ai keeps each
+service's list for a few seconds to spare the store one request per turn, and
+filters it again against the clock whenever it serves it, so a fact valid
+until 30 June is never served on 1 July, even from the cache. While the store
+cannot be reached, the last list read keeps being served (filtered the same way).
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol, TypeVar
+
+import msgspec
+
+from ai import metrics
+from concierge_common import store_api
+from concierge_common.errors import DownstreamUnavailable, NotFound
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Clock = Callable[[], datetime]  # an aware "now"; injected so tests choose the day
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
 class Fact:
+    """One piece of information of a service, with its validity window."""
+
     id: str
-    keywords: tuple[str, ...]
-    answer: str
+    service: str
+    title: str
+    content: str
+    valid_from: datetime | None = None
+    valid_to: datetime | None = None
+
+    def valid_at(self, at: datetime) -> bool:
+        starts = self.valid_from is None or self.valid_from <= at
+        return starts and (self.valid_to is None or at < self.valid_to)
+
+    @classmethod
+    def from_view(cls, service: str, view: store_api.InfoView) -> Fact:
+        return cls(view.id, service, view.title, view.content, view.valid_from, view.valid_to)
 
 
-DEMO_FACTS: tuple[Fact, ...] = (
-    Fact(
-        "F1",
-        ("messe", "horaire", "dimanche", "samedi", "heure", "celebration", "eucharistie"),
-        "Les messes dominicales ont lieu le samedi à 18h30 et le dimanche à 10h30 à "
-        "l'église Saint-Martin. En semaine, messe du mardi au vendredi à 8h30.",
-    ),
-    Fact(
-        "F2",
-        ("accueil", "secretariat", "bureau", "ouvert", "ouverture", "permanence", "presbytere"),
-        "L'accueil paroissial (presbytère, 3 place de l'Église) est ouvert du lundi au "
-        "vendredi de 9h à 12h et de 14h à 17h, le samedi de 9h à 12h.",
-    ),
-    Fact(
-        "F3",
-        ("bapteme", "baptiser", "enfant", "bebe"),
-        "Pour un baptême, prenez contact avec l'accueil au moins trois mois avant la date "
-        "souhaitée ; deux rencontres de préparation sont proposées aux parents.",
-    ),
-    Fact(
-        "F4",
-        ("mariage", "marier", "fiance"),
-        "Pour un mariage à l'église, inscrivez-vous auprès de l'accueil au moins un an à "
-        "l'avance ; la préparation se fait en plusieurs rencontres avec d'autres couples.",
-    ),
-    Fact(
-        "F5",
-        ("catechisme", "cate", "inscription", "caté", "catechese"),
-        "Les inscriptions au catéchisme (du CE1 au CM2) se font à l'accueil paroissial ; "
-        "les séances ont lieu le mercredi de 10h à 11h30.",
-    ),
-    Fact(
-        "F6",
-        ("confession", "confesser", "reconciliation", "pardon"),
-        "Un prêtre est disponible pour les confessions le samedi de 10h à 12h à l'église, "
-        "ou sur rendez-vous auprès de l'accueil.",
-    ),
-)
+class Rpc(Protocol):
+    """What ai needs of :class:`concierge_common.rpc.RpcClient`."""
+
+    async def call(
+        self,
+        service: str,
+        operation: str,
+        request: msgspec.Struct,
+        result_type: type[T],
+        *,
+        timeout: float | None = None,
+    ) -> T: ...
+
+
+class FactSource(Protocol):
+    async def facts(self, service: str) -> list[Fact]:
+        """The facts of ``service`` (by name) valid now; empty for an unknown service."""
+        ...
+
+
+@dataclass(frozen=True)
+class _Entry:
+    fetched_at: float
+    facts: tuple[Fact, ...]
+
+
+class StoreFacts:
+    """Valid facts of a service from the store (``service.list`` + ``info.list``), cached."""
+
+    def __init__(
+        self,
+        rpc: Rpc,
+        *,
+        ttl_seconds: float = 30.0,
+        clock: Clock = utc_now,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._rpc = rpc
+        self._ttl = ttl_seconds
+        self._clock = clock
+        self._monotonic = monotonic
+        self._entries: dict[str, _Entry] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def facts(self, service: str) -> list[Fact]:
+        entry = self._fresh(service)
+        if entry is None:
+            metrics.FACTS_CACHE_MISSES.inc()
+            async with self._locks.setdefault(service, asyncio.Lock()):
+                # Another turn may have fetched it while this one waited.
+                entry = self._fresh(service) or await self._refresh(service)
+        else:
+            metrics.FACTS_CACHE_HITS.inc()
+        now = self._clock()
+        return [fact for fact in entry.facts if fact.valid_at(now)]
+
+    def _fresh(self, service: str) -> _Entry | None:
+        entry = self._entries.get(service)
+        if entry is None or self._monotonic() - entry.fetched_at >= self._ttl:
+            return None
+        return entry
+
+    async def _refresh(self, service: str) -> _Entry:
+        try:
+            return await self._fetch(service)
+        except DownstreamUnavailable:
+            stale = self._entries.get(service)
+            if stale is None:
+                raise
+            # Nobody can change facts while the store is down: the last ones, still
+            # filtered by their validity, beat no answer at all.
+            log.warning("store unreachable, serving the last facts read of %s", service)
+            return stale
+
+    async def _fetch(self, service: str) -> _Entry:
+        fetched_at = self._monotonic()
+        service_id = await self._service_id(service)
+        views: list[store_api.InfoView] = []
+        if service_id is not None:
+            query = store_api.ListQuery(service_id=service_id, valid_at=self._clock())
+            try:
+                views = await self._rpc.call(
+                    store_api.SERVICE, store_api.INFO_LIST, query, list[store_api.InfoView]
+                )
+            except NotFound:
+                log.warning("service %s vanished while its facts were read", service)
+        entry = _Entry(fetched_at, tuple(Fact.from_view(service, view) for view in views))
+        self._entries[service] = entry
+        return entry
+
+    async def _service_id(self, name: str) -> str | None:
+        services = await self._rpc.call(
+            store_api.SERVICE,
+            store_api.SERVICE_LIST,
+            store_api.ListQuery(),
+            list[store_api.ServiceView],
+        )
+        for service in services:
+            if service.name == name:
+                return service.id
+        log.warning("no active service named %s in the store", name)
+        return None

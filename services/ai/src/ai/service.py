@@ -1,31 +1,63 @@
-"""The ai process."""
+"""The ai process: answers the ``ai`` flow and ``intent.classify`` requests."""
 
 from __future__ import annotations
 
-from ai.answerer import KeywordAnswerer
-from ai.facts import DEMO_FACTS
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ai.answerer import FactAnswerer
+from ai.classifier import IntentClassifier
+from ai.facts import StoreFacts
+from ai.handoffs import HandoffOpener
 from ai.responder import Responder
 from ai.settings import AiSettings
+from ai.turns import TurnAnswerer
+from concierge_common import ai_api
 from concierge_common.bus.topology import ConsumerSpec
-from concierge_common.messages import GenerateReply
+from concierge_common.errors import ConfigError
+from concierge_common.messages import GenerateReply, SendReply
+from concierge_common.rpc import RpcClient, RpcServer
 from concierge_common.runtime import Runtime, Subscription
 
 
 class AiService:
-    """Consumes ``ai``, publishes to ``outbound`` or ``handoff``."""
+    """Consumes ``ai``, publishes to ``outbound`` and ``handoff``, reads the store."""
 
     def __init__(self, settings: AiSettings, *, health_port: int | None = None) -> None:
         self.settings = settings
         port = settings.ai_health_port if health_port is None else health_port
         self.runtime = Runtime("ai", settings, health_port=port)
+        self.zone = _zone(settings.ai_timezone)
 
     async def start(self) -> None:
-        await self.runtime.start()
-        answerer = KeywordAnswerer(DEMO_FACTS, min_score=self.settings.ai_min_score)
-        responder = Responder(self.runtime.publisher, answerer)
-        await self.runtime.consume(
-            Subscription(ConsumerSpec("ai", "ai"), (GenerateReply,), responder)
+        settings, runtime = self.settings, self.runtime
+        await runtime.start()
+        rpc = RpcClient(runtime.nc, runtime.topology, timeout=settings.ai_store_timeout_seconds)
+        facts = StoreFacts(rpc, ttl_seconds=settings.ai_facts_cache_seconds)
+
+        classifier = IntentClassifier(
+            facts, min_score=settings.ai_classify_min_score, margin=settings.ai_classify_margin
+        )
+        server = RpcServer(ai_api.SERVICE, classifier.operations())
+        await server.start(runtime.nc, runtime.topology)
+        await runtime.nc.flush()  # subscribed on the server: callers find a responder now
+        runtime.on_stop(server.stop)
+
+        answerer = TurnAnswerer(
+            FactAnswerer(facts, min_score=settings.ai_min_score), zone=self.zone
+        )
+        responder = Responder(runtime.publisher, answerer, HandoffOpener(rpc))
+        await runtime.consume(
+            Subscription(ConsumerSpec("ai", "ai"), (GenerateReply, SendReply), responder)
         )
 
     async def stop(self) -> None:
         await self.runtime.stop()
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(
+            f"invalid setting: AI_TIMEZONE {name!r} is not a known time zone"
+        ) from exc

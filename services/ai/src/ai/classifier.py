@@ -1,0 +1,72 @@
+"""``intent.classify``: which offered service a message is about, when it is clear.
+
+Every offered service brings its valid facts and a description document (its
+name and keywords as title, its description as text); all of them are ranked
+together (:mod:`ai.ranking`, so word rarity is shared), and each service takes
+the score of its best confident document. The best service is returned when
+its score reaches ``min_score`` and ``margin`` times the runner-up's; else the
+router does not get a guess (``service=None``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from ai import metrics
+from ai.facts import FactSource
+from ai.ranking import Document, Index
+from concierge_common import ai_api
+from concierge_common.rpc import Operation
+
+log = logging.getLogger(__name__)
+
+MIN_COVERAGE = 0.4
+
+
+class IntentClassifier:
+    """Answers ``intent.classify`` from the offered services' facts and descriptions."""
+
+    def __init__(self, facts: FactSource, *, min_score: float, margin: float) -> None:
+        self._facts = facts
+        self._min_score = min_score
+        self._margin = margin
+
+    def operations(self) -> list[Operation]:
+        return [Operation(ai_api.CLASSIFY, ai_api.ClassifyRequest, self.classify)]
+
+    async def classify(self, request: ai_api.ClassifyRequest) -> ai_api.ClassifyResult:
+        scores = await self.scores(request)
+        ranked = sorted(scores.items(), key=lambda item: -item[1])
+        best_name, best = ranked[0] if ranked else ("", 0.0)
+        second = ranked[1][1] if len(ranked) > 1 else 0.0
+        if best < self._min_score or best < self._margin * second:
+            metrics.CLASSIFICATIONS.labels("unsure").inc()
+            return ai_api.ClassifyResult(service=None)
+        metrics.CLASSIFICATIONS.labels("chosen").inc()
+        log.info("message classified", extra={"service": best_name})
+        return ai_api.ClassifyResult(service=best_name, confidence=round(1 - second / best, 3))
+
+    async def scores(self, request: ai_api.ClassifyRequest) -> dict[str, float]:
+        """Each offered service's best confident score for the request's text."""
+        documents = await self._documents(request.services)
+        scores = {choice.name: 0.0 for choice in request.services}
+        for match in Index(documents).rank(request.text):
+            group = match.document.group
+            if match.coverage >= MIN_COVERAGE and match.score > scores[group]:
+                scores[group] = match.score
+        return scores
+
+    async def _documents(self, choices: list[ai_api.ServiceChoice]) -> list[Document]:
+        facts = await asyncio.gather(*(self._facts.facts(choice.name) for choice in choices))
+        documents = [
+            Document(f"service:{choice.name}", choice.name, _title(choice), choice.description)
+            for choice in choices
+        ]
+        for service_facts in facts:
+            documents += [Document(f.id, f.service, f.title, f.content) for f in service_facts]
+        return documents
+
+
+def _title(choice: ai_api.ServiceChoice) -> str:
+    return " ".join((choice.name.replace("_", " "), *choice.keywords))

@@ -1,0 +1,195 @@
+"""Answers to a verified parent about their own children, from their family record only.
+
+The router puts the record of the family whose code the parent proved in
+``GenerateReply.family`` (``{"family": ..., "children": [{"first_name", "group",
+"catechist", "schedule", "next_sessions": ["YYYY-MM-DD", ...]}]}``); nothing
+here ever sees another family, and the family's own name is never repeated.
+
+What is asked is read from its words: the schedule ("horaire", "heure",
+"quand"), the group, the catechist ("catéchiste", "qui"), the next sessions
+("prochaine", "séance", "date", "calendrier", from today on). A child named in
+the question narrows the answer to them; without any of this, each child gets
+a one-line summary.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from ai.lexicon import near, question_terms
+from concierge_common.text import stem, words
+
+log = logging.getLogger(__name__)
+
+SCHEDULE, GROUP, CATECHIST, SESSIONS = "schedule", "group", "catechist", "sessions"
+ASPECT_WORDS: dict[str, frozenset[str]] = {
+    SCHEDULE: frozenset({"horaire", "heure"}),
+    GROUP: frozenset({"groupe", "niveau", "classe"}),
+    CATECHIST: frozenset({"catechiste", "animateur", "animatrice"}),
+    SESSIONS: frozenset({"prochain", "prochaine", "seance", "date", "calendrier", "rencontre"}),
+}
+ALL_ASPECT_WORDS = frozenset(word for keys in ASPECT_WORDS.values() for word in keys)
+# Used only when no other aspect word is there ("quand est la prochaine séance" is about sessions).
+WEAK_WORDS = {"quand": SCHEDULE, "qui": CATECHIST}
+# Words of a question about the family as a whole, not about catechism in general.
+FAMILY_WORDS = frozenset(
+    stem(word)
+    for word in words(
+        "cate catechisme catechese enfant enfants fils fille filles famille gamin gamins "
+        "nouvelles infos tout resume recapitulatif point"
+    )
+)
+MAX_SESSIONS = 3
+
+WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+
+
+@dataclass(frozen=True)
+class Child:
+    first_name: str
+    group: str
+    catechist: str
+    schedule: str
+    sessions: tuple[date, ...]
+
+    def named_in(self, said: list[str]) -> bool:
+        name = [stem(word) for word in words(self.first_name)]
+        return bool(name) and all(any(near(w, part) for w in said) for part in name)
+
+
+@dataclass(frozen=True)
+class Question:
+    aspects: tuple[str, ...]  # what is asked, in a fixed order
+    children: tuple[Child, ...]  # the children it names (empty: none named)
+    rest: tuple[str, ...]  # its other content words (a general catechism question)
+
+
+def parse_children(record: Mapping[str, Any]) -> tuple[Child, ...]:
+    """The children of a family record; malformed entries are skipped, never guessed."""
+    children = record.get("children")
+    if not isinstance(children, list):
+        return ()
+    parsed = [_child(entry) for entry in children if isinstance(entry, dict)]
+    return tuple(child for child in parsed if child is not None)
+
+
+def _child(entry: dict[str, Any]) -> Child | None:
+    name = _text(entry.get("first_name"))
+    if not name:
+        return None
+    raw = entry.get("next_sessions")
+    sessions = [_date(item) for item in raw] if isinstance(raw, list) else []
+    return Child(
+        first_name=name,
+        group=_text(entry.get("group")),
+        catechist=_text(entry.get("catechist")),
+        schedule=_text(entry.get("schedule")),
+        sessions=tuple(sorted(day for day in sessions if day is not None)),
+    )
+
+
+def _text(value: object) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _date(value: object) -> date | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        log.warning("family record has a session date that is not YYYY-MM-DD")
+        return None
+
+
+def read(text: str, children: tuple[Child, ...]) -> Question:
+    """What ``text`` asks about the family's ``children``."""
+    said = [stem(word) for word in words(text)]
+    aspects = tuple(a for a, keys in ASPECT_WORDS.items() if _any_near(said, keys))
+    if not aspects:
+        weak = {WEAK_WORDS[word] for word in said if word in WEAK_WORDS}
+        aspects = tuple(a for a in ASPECT_WORDS if a in weak)
+    named = tuple(child for child in children if child.named_in(said))
+    names = {stem(word) for child in named for word in words(child.first_name)}
+    content, _ = question_terms(text)
+    rest = tuple(
+        term
+        for term in content
+        if term not in names
+        and term not in FAMILY_WORDS
+        and not _any_near([term], ALL_ASPECT_WORDS)
+    )
+    return Question(aspects, named, rest)
+
+
+def _any_near(said: list[str], keys: frozenset[str]) -> bool:
+    return any(near(word, key) for word in said for key in keys)
+
+
+def answer(question: Question, children: tuple[Child, ...], today: date) -> str:
+    """The answer about the children ``question`` names (all of them when none is named)."""
+    concerned = question.children or children
+    if not question.aspects:
+        return "\n".join(_summary(child, today) for child in concerned)
+    lines = [_aspect(aspect, child, today) for child in concerned for aspect in question.aspects]
+    return "\n".join(lines)
+
+
+def _summary(child: Child, today: date) -> str:
+    parts = [part for part in (child.group, _with(child.catechist), child.schedule) if part]
+    line = f"{child.first_name} : {', '.join(parts)}." if parts else f"{child.first_name}."
+    upcoming = _upcoming(child, today)[:1]
+    if upcoming:
+        line += f" Prochaine séance : {french_date(upcoming[0], today)}."
+    return line
+
+
+def _with(catechist: str) -> str:
+    return f"avec {catechist}" if catechist else ""
+
+
+def _aspect(aspect: str, child: Child, today: date) -> str:
+    name = child.first_name
+    unknown = f"{name} : je n'ai pas cette information, l'accueil paroissial pourra vous la donner."
+    if aspect == SCHEDULE:
+        return f"{name} a caté {child.schedule}." if child.schedule else unknown
+    if aspect == GROUP:
+        return f"{name} est dans le groupe : {child.group}." if child.group else unknown
+    if aspect == CATECHIST:
+        return f"Catéchiste de {name} : {child.catechist}." if child.catechist else unknown
+    upcoming = _upcoming(child, today)[:MAX_SESSIONS]
+    if not upcoming:
+        return f"{name} : aucune prochaine séance n'est encore inscrite au calendrier."
+    days = [french_date(day, today) for day in upcoming]
+    listed = days[0] if len(days) == 1 else f"{', '.join(days[:-1])} et {days[-1]}"
+    label = "Prochaine séance" if len(days) == 1 else "Prochaines séances"
+    return f"{label} de {name} : {listed}."
+
+
+def _upcoming(child: Child, today: date) -> tuple[date, ...]:
+    return tuple(day for day in child.sessions if day >= today)
+
+
+def french_date(day: date, today: date) -> str:
+    """``mercredi 2 décembre`` (``vendredi 1er janvier 2027`` in another year than today's)."""
+    number = "1er" if day.day == 1 else str(day.day)
+    text = f"{WEEKDAYS[day.weekday()]} {number} {MONTHS[day.month - 1]}"
+    return text if day.year == today.year else f"{text} {day.year}"

@@ -1,0 +1,174 @@
+"""How ai reads the words of a question: content words, padding, and related words.
+
+Built on :mod:`concierge_common.text` (folding, plurals, common stopwords), it adds
+what matching questions against facts needs:
+
+* padding: words every question carries ("je voudrais savoir si...") that say
+  nothing about its subject, dropped like stopwords;
+* neutral words ("horaire", "heure", "date"): they help when a fact has them, but
+  a fact is not less relevant for lacking them (times are written "10h30");
+* related words: a word of the question also matches, with less weight, a
+  synonym from a small parish lexicon ("marier" -> "mariage"), a word with the
+  same long prefix ("confesser" -> "confession") or a small typo of it
+  ("horraires" -> "horaire").
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from concierge_common.text import STOPWORDS, stem, words
+
+EXACT = 1.0
+TYPO = 0.8
+SYNONYM = 0.7
+PREFIX = 0.5
+PREFIX_LETTERS = 5
+
+
+def _stems(text: str) -> frozenset[str]:
+    return frozenset(stem(word) for word in words(text))
+
+
+PADDING = _stems(
+    "voudrais voudrait voudrions voulons voulez veux veut aimerais aimerait souhaite "
+    "souhaiterais souhaitons savoir connaitre dire demander peux pouvez peut pourrais "
+    "pourriez pourrait puis faut faudrait faire fait avoir etre suis sommes etes sont ai "
+    "as avez avons ont sera serait bien tres plus aussi encore quoi si est-ce-que "
+    "renseignement renseigner information info question demande besoin possible alors "
+    "donc oui non ok daccord salut bonsoir coucou madame monsieur concernant propos "
+    "sujet chose dois doit devons devez avait etait aurais auriez mais car comme tout "
+    "me moi toi lui ils elles eux notre nos dans chez cherche chercher aidez aider "
+    "beaucoup vraiment juste"
+)
+NEUTRAL = _stems("horaire heure date jour moment prochain prochaine quand ou lieu endroit")
+
+# Words that mean the same thing to a person writing to a parish (folded, unstemmed).
+SYNONYM_GROUPS: tuple[str, ...] = (
+    "marier mariage epouser noce fiance",
+    "bapteme baptiser baptise",
+    "confession confesser reconciliation pardon",
+    "obseque enterrement funeraille deces decede defunt mort",
+    "inscription inscrire inscrit",
+    "cate catechisme catechese",
+    "tarif prix cout coute combien frais payer participation offrande montant",
+    "bebe nourrisson petit",
+    "enfant fils fille",
+    "absent absence absente manquer",
+    "pretre cure abbe vicaire",
+    "don donner denier",
+    "adresse situe trouver acces venir aller",
+    "garer stationnement parking voiture",
+    "malade maladie hopital onction",
+    "ouvert ouverte ouverture ouvre ouvrir ferme fermeture",
+    "accueil secretariat permanence",
+    "communion eucharistie",
+    "chorale chanter chant choriste",
+    "messe office celebration",
+)
+
+
+def _synonym_table() -> dict[str, frozenset[str]]:
+    table: dict[str, set[str]] = {}
+    for group in SYNONYM_GROUPS:
+        members = _stems(group)
+        for member in members:
+            table.setdefault(member, set()).update(members - {member})
+    return {word: frozenset(others) for word, others in table.items()}
+
+
+SYNONYMS = _synonym_table()
+
+
+def question_terms(text: str) -> tuple[list[str], list[str]]:
+    """The content and the neutral words of ``text``, folded and stemmed, once each."""
+    content: list[str] = []
+    neutral: list[str] = []
+    for word in words(text):
+        term = stem(word)
+        if word in STOPWORDS or term in PADDING or (len(term) < 2 and not term.isdigit()):
+            continue
+        target = neutral if _is_neutral(term) else content
+        if term not in target:
+            target.append(term)
+    return content, neutral
+
+
+def document_terms(text: str) -> list[str]:
+    """Every indexable word of a fact, folded and stemmed, in order (repeats kept)."""
+    return [stem(word) for word in words(text) if word not in STOPWORDS]
+
+
+def relatedness(query: str, term: str) -> float:
+    """How well the question's ``query`` word stands for a fact's ``term`` (0: not at all)."""
+    if query == term:
+        return EXACT
+    if near(query, term):
+        return TYPO
+    if term in synonyms(query):
+        return SYNONYM
+    if (
+        min(len(query), len(term)) > PREFIX_LETTERS
+        and _common_prefix(query, term) >= PREFIX_LETTERS
+    ):
+        return PREFIX
+    return 0.0
+
+
+def near(word: str, reference: str) -> bool:
+    """``word`` is ``reference`` or a small typo of it (see :func:`tolerance`)."""
+    if word == reference:
+        return True
+    limit = tolerance(reference)
+    return limit > 0 and distance(word, reference, limit) <= limit
+
+
+@lru_cache(maxsize=8192)
+def synonyms(query: str) -> frozenset[str]:
+    """The parish synonyms of ``query``, also when it is a typo of one of them."""
+    found: set[str] = set()
+    for member, others in SYNONYMS.items():
+        if near(query, member):
+            found |= others | {member}
+    found.discard(query)
+    return frozenset(found)
+
+
+@lru_cache(maxsize=8192)
+def _is_neutral(term: str) -> bool:
+    return any(near(term, word) for word in NEUTRAL)
+
+
+def tolerance(word: str) -> int:
+    """Typos allowed when matching ``word``: none under 5 letters, 1 under 9, else 2."""
+    if len(word) < 5 or word.isdigit():
+        return 0
+    return 1 if len(word) < 9 else 2
+
+
+def distance(a: str, b: str, limit: int) -> int:
+    """Edit distance where swapping two neighbours is one edit; ``limit + 1`` beyond limit."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    before: list[int] = []
+    row = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i, *([0] * len(b))]
+        for j in range(1, len(b) + 1):
+            substitution = row[j - 1] + (a[i - 1] != b[j - 1])
+            current[j] = min(row[j] + 1, current[j - 1] + 1, substitution)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], before[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        before, row = row, current
+    return row[-1]
+
+
+def _common_prefix(a: str, b: str) -> int:
+    size = 0
+    for char_a, char_b in zip(a, b, strict=False):
+        if char_a != char_b:
+            break
+        size += 1
+    return size

@@ -1,0 +1,60 @@
+"""The answerer of the ``ai`` flow: which source answers a turn.
+
+A turn with a verified family (CATECHESE, ``GenerateReply.family``) is about
+that family when nothing else is asked ("quand est la prochaine séance de
+Léa ?"); a general catechism question ("combien coûte l'inscription ?") is
+answered from the service's facts; a question about the family that the facts
+do not answer falls back to the family. Every other turn is answered from the
+facts of its service, or with a courtesy to a bare greeting.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from ai import family
+from ai.answerer import Answer, FactAnswerer, courtesy, turn_text
+from ai.facts import Clock, utc_now
+from concierge_common.messages import GenerateReply
+
+
+class TurnAnswerer:
+    """Answers a turn from the family record or the service's facts."""
+
+    def __init__(self, facts: FactAnswerer, *, zone: ZoneInfo, clock: Clock = utc_now) -> None:
+        self._facts = facts
+        self._zone = zone
+        self._clock = clock
+
+    async def answer(self, turn: GenerateReply) -> Answer | None:
+        text = turn_text(turn)
+        polite = courtesy(text)
+        if polite is not None:
+            return polite
+        if turn.family is not None:
+            return await self._for_family(turn.service, text, family.parse_children(turn.family))
+        return await self._facts.find(turn.service, text)
+
+    async def _for_family(
+        self, service: str, text: str, children: tuple[family.Child, ...]
+    ) -> Answer | None:
+        question = family.read(text, children)
+        if children and not question.rest:
+            return self._family_answer(question, children)
+        # Only what is not about the family: "Thomas a-t-il caté samedi ?" is not
+        # a question about the catechism in general.
+        found = await self._facts.find(service, " ".join(question.rest))
+        if found is not None:
+            return found
+        if children and (question.aspects or question.children):
+            return self._family_answer(question, children)
+        return None
+
+    def _family_answer(
+        self, question: family.Question, children: tuple[family.Child, ...]
+    ) -> Answer:
+        return Answer(family.answer(question, children, self._today()), "family")
+
+    def _today(self) -> date:
+        return self._clock().astimezone(self._zone).date()

@@ -1,0 +1,165 @@
+"""Answers to a verified parent from their own family record: per aspect, per child."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from ai import family
+from ai.family import CATECHIST, GROUP, SCHEDULE, SESSIONS, french_date
+
+TODAY = date(2026, 12, 3)
+LEFEVRE: dict[str, Any] = {
+    "family": "Famille Lefèvre",
+    "children": [
+        {
+            "first_name": "Léa",
+            "group": "Groupe Samuel (CE1-CE2)",
+            "catechist": "Anne Mercier",
+            "schedule": "le mercredi de 10h à 11h15, salle Saint-Joseph",
+            "next_sessions": ["2026-12-02", "2026-12-09", "2026-12-16", "2027-01-06", "2027-01-13"],
+        },
+        {
+            "first_name": "Hugo",
+            "group": "Éveil à la foi (3-6 ans)",
+            "catechist": "Sœur Marie-Pierre",
+            "schedule": "un dimanche par mois pendant la messe de 11h",
+            "next_sessions": ["2026-12-13", "2027-01-17"],
+        },
+    ],
+}
+CHILDREN = family.parse_children(LEFEVRE)
+
+
+def _answer(text: str) -> str:
+    return family.answer(family.read(text, CHILDREN), CHILDREN, TODAY)
+
+
+@pytest.mark.parametrize(
+    ("text", "aspects"),
+    [
+        ("À quelle heure est le caté ?", (SCHEDULE,)),
+        ("les horaires svp", (SCHEDULE,)),
+        ("c'est quand le caté ?", (SCHEDULE,)),
+        ("dans quel groupe est mon fils ?", (GROUP,)),
+        ("qui s'occupe de ma fille ?", (CATECHIST,)),
+        ("le nom de la catéchiste ?", (CATECHIST,)),
+        ("quand est la prochaine séance ?", (SESSIONS,)),
+        ("les dates du calendrier", (SESSIONS,)),
+        ("groupe et catéchiste", (GROUP, CATECHIST)),
+        ("des nouvelles de mes enfants", ()),
+    ],
+)
+def test_what_is_asked_is_read_from_its_words(text: str, aspects: tuple[str, ...]) -> None:
+    assert family.read(text, CHILDREN).aspects == aspects
+
+
+def test_each_aspect_is_answered_for_every_child() -> None:
+    assert _answer("à quelle heure ?") == (
+        "Léa a caté le mercredi de 10h à 11h15, salle Saint-Joseph.\n"
+        "Hugo a caté un dimanche par mois pendant la messe de 11h."
+    )
+    assert _answer("quel groupe ?") == (
+        "Léa est dans le groupe : Groupe Samuel (CE1-CE2).\n"
+        "Hugo est dans le groupe : Éveil à la foi (3-6 ans)."
+    )
+    assert _answer("qui est le catéchiste ?") == (
+        "Catéchiste de Léa : Anne Mercier.\nCatéchiste de Hugo : Sœur Marie-Pierre."
+    )
+
+
+def test_next_sessions_start_today_and_are_written_in_french() -> None:
+    assert _answer("prochaines séances de Léa ?") == (
+        "Prochaines séances de Léa : mercredi 9 décembre, mercredi 16 décembre "
+        "et mercredi 6 janvier 2027."
+    )
+
+
+def test_a_session_today_is_still_a_next_session() -> None:
+    children = family.parse_children(
+        {"children": [{"first_name": "Léa", "next_sessions": ["2026-12-03"]}]}
+    )
+    text = family.answer(family.read("prochaine séance", children), children, TODAY)
+    assert text == "Prochaine séance de Léa : jeudi 3 décembre."
+
+
+def test_no_session_left_is_said_plainly() -> None:
+    later = date(2027, 2, 1)
+    text = family.answer(family.read("prochaine séance de Hugo", CHILDREN), CHILDREN, later)
+    assert text == "Hugo : aucune prochaine séance n'est encore inscrite au calendrier."
+
+
+@pytest.mark.parametrize(
+    "text", ["le groupe de Léa", "le groupe de LEA", "et pour lea, quel groupe ?"]
+)
+def test_a_named_child_narrows_the_answer_to_them(text: str) -> None:
+    answer = _answer(text)
+    assert answer == "Léa est dans le groupe : Groupe Samuel (CE1-CE2)."
+    assert "Hugo" not in answer
+
+
+def test_without_a_question_each_child_gets_a_summary() -> None:
+    assert _answer("des nouvelles de mes enfants ?") == (
+        "Léa : Groupe Samuel (CE1-CE2), avec Anne Mercier, le mercredi de 10h à 11h15, "
+        "salle Saint-Joseph. Prochaine séance : mercredi 9 décembre.\n"
+        "Hugo : Éveil à la foi (3-6 ans), avec Sœur Marie-Pierre, un dimanche par mois "
+        "pendant la messe de 11h. Prochaine séance : dimanche 13 décembre."
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Quel est le groupe de Thomas ?",
+        "Famille Nguyen : qui est le catéchiste de Thomas ?",
+        "prochaines séances de Thomas Nguyen",
+        "des nouvelles de Thomas",
+    ],
+)
+def test_another_family_named_in_the_question_gets_nothing_but_the_own_children(text: str) -> None:
+    answer = _answer(text)
+    assert "Thomas" not in answer
+    assert "Nguyen" not in answer
+    assert "Lefèvre" not in answer  # not even the family's own name is repeated
+    assert "Léa" in answer
+    assert "Hugo" in answer
+
+
+def test_a_missing_field_is_not_invented() -> None:
+    children = family.parse_children({"children": [{"first_name": "Léa"}]})
+    text = family.answer(family.read("quel groupe ?", children), children, TODAY)
+    assert text.startswith("Léa : je n'ai pas cette information")
+
+
+def test_malformed_entries_are_skipped() -> None:
+    record: dict[str, Any] = {
+        "children": [
+            "Léa",
+            {"group": "sans prénom"},
+            {"first_name": "Hugo", "next_sessions": ["13/12/2026", "2026-12-13", 7]},
+        ]
+    }
+    children = family.parse_children(record)
+    assert [child.first_name for child in children] == ["Hugo"]
+    assert children[0].sessions == (date(2026, 12, 13),)
+    assert family.parse_children({"children": "none"}) == ()
+
+
+def test_the_rest_of_a_question_is_what_is_not_about_the_family() -> None:
+    question = family.read("Combien coûte l'inscription au caté pour Léa ?", CHILDREN)
+    assert question.rest == ("combien", "coute", "inscription")
+    assert [child.first_name for child in question.children] == ["Léa"]
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        (date(2026, 12, 2), "mercredi 2 décembre"),
+        (date(2026, 8, 1), "samedi 1er août"),
+        (date(2027, 1, 1), "vendredi 1er janvier 2027"),
+    ],
+)
+def test_french_dates(day: date, expected: str) -> None:
+    assert french_date(day, TODAY) == expected

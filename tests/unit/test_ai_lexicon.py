@@ -1,0 +1,55 @@
+"""How ai reads a question's words: padding, neutral words, typos, synonyms, prefixes."""
+
+from __future__ import annotations
+
+import pytest
+
+from ai.lexicon import PREFIX, SYNONYM, TYPO, distance, question_terms, relatedness
+from concierge_common.text import fold, stem, terms
+
+
+def test_folding_removes_case_and_accents_and_plurals() -> None:
+    assert fold("Église ÉTÉ") == "eglise ete"
+    assert stem("messes") == "messe"
+    assert stem("journaux") == "journal"
+    assert terms("Les Baptêmes") == {"bapteme"}
+
+
+def test_padding_is_dropped_and_neutral_words_are_set_apart() -> None:
+    content, neutral = question_terms(
+        "Bonjour, je voudrais savoir les horaires de la messe de dimanche svp"
+    )
+    assert content == ["messe", "dimanche"]
+    assert neutral == ["horaire"]
+
+
+def test_a_typo_of_a_neutral_word_is_still_neutral() -> None:
+    assert question_terms("horraires") == ([], ["horraire"])
+
+
+@pytest.mark.parametrize(
+    ("query", "term", "expected"),
+    [
+        ("messe", "messe", 1.0),
+        ("horraire", "horaire", TYPO),
+        ("catechsime", "catechisme", TYPO),  # two neighbours swapped: one edit
+        ("marier", "mariage", SYNONYM),
+        ("bebe", "petit", SYNONYM),
+        ("preparer", "preparation", PREFIX),
+        ("messe", "message", 0.0),
+        ("cate", "cote", 0.0),  # short words: no typo allowed
+        ("samedi", "samuel", 0.0),
+    ],
+)
+def test_relatedness(query: str, term: str, expected: float) -> None:
+    assert relatedness(query, term) == expected
+
+
+def test_a_typo_of_a_synonym_still_finds_the_group() -> None:
+    assert relatedness("mariagge", "marier") == SYNONYM
+
+
+def test_distance_is_capped_above_the_limit() -> None:
+    assert distance("abcdef", "abcdef", 1) == 0
+    assert distance("abcdef", "badcef", 2) == 2
+    assert distance("abcdef", "uvwxyz", 1) == 2

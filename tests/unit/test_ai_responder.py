@@ -1,0 +1,285 @@
+"""The ai flow's handler: ready replies pass through, turns are answered or handed off."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TypeVar
+
+import msgspec
+import pytest
+from prometheus_client import REGISTRY
+
+from ai.answerer import Answer
+from ai.handoffs import REASON, SUMMARY_CHARS, HandoffOpener, summary
+from ai.responder import NOT_TEXT, SORRY, Responder
+from concierge_common import ids
+from concierge_common import store_api as api
+from concierge_common.bus.consumer import Delivery
+from concierge_common.errors import DownstreamUnavailable, InvalidMessage, NotFound
+from concierge_common.messages import (
+    BusMessage,
+    GenerateReply,
+    HandoffRequested,
+    MediaRef,
+    MessageReceived,
+    ReplySent,
+    SendReply,
+)
+
+T = TypeVar("T")
+NOW = datetime(2026, 11, 25, 10, tzinfo=UTC)
+DELIVERY = Delivery(attempt=1, subject="chat.v1.ai.0.c1", stream_sequence=1)
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.published: list[tuple[str, BusMessage]] = []
+
+    async def publish(self, flow: str, message: BusMessage) -> object:
+        self.published.append((flow, message))
+        return None
+
+
+class FixedAnswerer:
+    def __init__(self, answer: Answer | None) -> None:
+        self.answer_to_give = answer
+        self.turns: list[GenerateReply] = []
+
+    async def answer(self, turn: GenerateReply) -> Answer | None:
+        self.turns.append(turn)
+        return self.answer_to_give
+
+
+class HandoffStore:
+    """Answers handoff.open, or fails the way it is told to."""
+
+    def __init__(self, failure: Exception | None = None) -> None:
+        self.requests: list[api.HandoffOpen] = []
+        self.failure = failure
+
+    async def call(
+        self,
+        service: str,
+        operation: str,
+        request: msgspec.Struct,
+        result_type: type[T],
+        *,
+        timeout: float | None = None,
+    ) -> T:
+        assert (service, operation) == (api.SERVICE, api.HANDOFF_OPEN)
+        assert isinstance(request, api.HandoffOpen)
+        self.requests.append(request)
+        if self.failure is not None:
+            raise self.failure
+        view = _handoff_view(request)
+        return msgspec.json.decode(msgspec.json.encode(view), type=result_type)
+
+
+def _handoff_view(request: api.HandoffOpen) -> api.HandoffView:
+    return api.HandoffView(
+        id="h-1",
+        reference="H7K2P",
+        conversation_id=request.conversation_id,
+        user_id=request.user_id,
+        session_id="s-1",
+        wa_session=request.wa_session,
+        chat_id=request.chat_id,
+        state="requested",
+        reason=request.reason,
+        requested_by=request.requested_by,
+        summary=request.summary,
+        assigned_to=None,
+        created_at=NOW,
+        updated_at=NOW,
+        first_staff_reply_at=None,
+        last_person_at=None,
+        last_staff_at=None,
+        notice_sent_at=None,
+        ended_at=None,
+        created=True,
+    )
+
+
+def _inbound(text: str = "Une question ?", kind: str = "text") -> MessageReceived:
+    return MessageReceived(
+        message_id="m1",
+        conversation_id="c1",
+        correlation_id="k1",
+        session="default",
+        chat_id="33600000001@c.us",
+        sender_id="33600000001@c.us",
+        provider_message_id="wamid-1",
+        kind=kind,
+        text=text,
+        media=MediaRef(url="http://waha/f.jpg") if kind != "text" else None,
+    )
+
+
+def _turn(*texts: str, user_id: str = "u-1", kind: str = "text") -> GenerateReply:
+    return GenerateReply(
+        message_id="g1",
+        conversation_id="c1",
+        correlation_id="k1",
+        inbound=_inbound(texts[-1] if texts else "", kind),
+        service="RENSEIGNEMENT",
+        texts=list(texts),
+        user_id=user_id,
+    )
+
+
+def _responder(
+    answer: Answer | None = None, store: HandoffStore | None = None
+) -> tuple[Responder, Recorder, HandoffStore]:
+    recorder, store = Recorder(), store or HandoffStore()
+    return Responder(recorder, FixedAnswerer(answer), HandoffOpener(store)), recorder, store
+
+
+def _outcome(name: str) -> float:
+    return REGISTRY.get_sample_value("concierge_ai_answers_total", {"outcome": name}) or 0.0
+
+
+async def test_a_ready_reply_is_forwarded_untouched_but_for_its_id() -> None:
+    responder, recorder, _ = _responder()
+    ready = SendReply(
+        message_id="router-notice-1",
+        conversation_id="c1",
+        correlation_id="k1",
+        created_at=123.0,
+        session="default",
+        chat_id="33600000001@c.us",
+        text="Je vous mets en relation.",
+        in_reply_to="wamid-1",
+        origin="handoff",
+    )
+    before = _outcome("forwarded")
+    await responder(ready, DELIVERY)
+    [(flow, forwarded)] = recorder.published
+    assert flow == "outbound"
+    assert forwarded == msgspec.structs.replace(
+        ready, message_id=ids.derived_id("ai-forward", "router-notice-1")
+    )
+    assert _outcome("forwarded") == before + 1
+
+
+async def test_an_answer_is_sent_to_the_person_in_reply_to_their_message() -> None:
+    responder, recorder, store = _responder(Answer("Dimanche à 11h.", "fact", ("f1",)))
+    before = _outcome("answered")
+    await responder(_turn("messe dimanche ?"), DELIVERY)
+    [(flow, reply)] = recorder.published
+    assert flow == "outbound"
+    assert reply == SendReply(
+        message_id=ids.derived_id("ai", "g1"),
+        conversation_id="c1",
+        correlation_id="k1",
+        created_at=reply.created_at,
+        session="default",
+        chat_id="33600000001@c.us",
+        text="Dimanche à 11h.",
+        in_reply_to="wamid-1",
+        origin="ai",
+    )
+    assert store.requests == []
+    assert _outcome("answered") == before + 1
+
+
+async def test_no_answer_opens_a_handoff_then_apologises_then_alerts_staff() -> None:
+    responder, recorder, store = _responder(None)
+    before = _outcome("handoff")
+    await responder(_turn("Bonjour", "une question délicate"), DELIVERY)
+    assert store.requests == [
+        api.HandoffOpen(
+            conversation_id="c1",
+            user_id="u-1",
+            wa_session="default",
+            chat_id="33600000001@c.us",
+            reason=REASON,
+            requested_by="ai",
+            summary="Bonjour / une question délicate",
+        )
+    ]
+    [(first_flow, apology), (second_flow, requested)] = recorder.published
+    assert (first_flow, second_flow) == ("outbound", "handoff")
+    assert isinstance(apology, SendReply)
+    assert apology.text == SORRY
+    assert isinstance(requested, HandoffRequested)
+    assert requested.message_id == ids.derived_id("ai-handoff", "g1")
+    assert (requested.handoff_id, requested.reference) == ("h-1", "H7K2P")
+    assert (requested.requested_by, requested.reason) == ("ai", REASON)
+    assert requested.summary == "Bonjour / une question délicate"
+    assert requested.inbound.provider_message_id == "wamid-1"
+    assert _outcome("handoff") == before + 1
+
+
+async def test_an_old_turn_without_user_id_alerts_staff_without_opening(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    responder, recorder, store = _responder(None)
+    before = _outcome("declined")
+    await responder(_turn("une question", user_id=""), DELIVERY)
+    assert store.requests == []
+    flows = [flow for flow, _ in recorder.published]
+    assert flows == ["outbound", "handoff"]
+    requested = recorder.published[1][1]
+    assert isinstance(requested, HandoffRequested)
+    assert requested.handoff_id == ""
+    assert any(record.levelname == "WARNING" for record in caplog.records)
+    assert _outcome("declined") == before + 1
+
+
+async def test_a_store_refusing_the_handoff_still_alerts_staff() -> None:
+    responder, recorder, _ = _responder(None, HandoffStore(NotFound("unknown operation")))
+    await responder(_turn("une question"), DELIVERY)
+    requested = recorder.published[-1][1]
+    assert isinstance(requested, HandoffRequested)
+    assert requested.handoff_id == ""
+
+
+async def test_a_store_that_is_down_retries_the_turn_before_anything_is_sent() -> None:
+    responder, recorder, _ = _responder(None, HandoffStore(DownstreamUnavailable("down")))
+    with pytest.raises(DownstreamUnavailable):
+        await responder(_turn("une question"), DELIVERY)
+    assert recorder.published == []
+
+
+async def test_a_redelivered_turn_publishes_the_same_ids() -> None:
+    responder, recorder, _ = _responder(None)
+    await responder(_turn("une question"), DELIVERY)
+    await responder(_turn("une question"), DELIVERY)
+    first, second = recorder.published[:2], recorder.published[2:]
+    assert [m.message_id for _, m in first] == [m.message_id for _, m in second]
+
+
+async def test_an_image_gets_a_polite_reply_asking_for_text() -> None:
+    responder, recorder, store = _responder(Answer("never used", "fact"))
+    before = _outcome("not_text")
+    await responder(_turn(kind="image"), DELIVERY)
+    [(flow, reply)] = recorder.published
+    assert flow == "outbound"
+    assert isinstance(reply, SendReply)
+    assert reply.text == NOT_TEXT
+    assert store.requests == []
+    assert _outcome("not_text") == before + 1
+
+
+async def test_the_ai_flow_carries_no_other_message() -> None:
+    responder, recorder, _ = _responder()
+    sent = ReplySent(
+        message_id="x",
+        conversation_id="c1",
+        correlation_id="k1",
+        reply_id="r",
+        session="default",
+        chat_id="33600000001@c.us",
+        text="t",
+    )
+    with pytest.raises(InvalidMessage):
+        await responder(sent, DELIVERY)
+    assert recorder.published == []
+
+
+def test_a_long_turn_is_cut_for_the_staff_summary() -> None:
+    cut = summary(["a" * 400, "b" * 400])
+    assert len(cut) == SUMMARY_CHARS
+    assert cut.startswith("a" * 400 + " / b")
+    assert cut.endswith("…")
+    assert summary(["  ", "une question "]) == "une question"

@@ -1,0 +1,162 @@
+"""Which source answers a turn: the verified family, the service's facts, or nobody."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from ai.answerer import WELCOME, FactAnswerer
+from ai.facts import Fact
+from ai.turns import TurnAnswerer
+from concierge_common.messages import GenerateReply, MessageReceived
+
+PARIS = ZoneInfo("Europe/Paris")
+# 23:30 UTC on 8 December is already 9 December in Paris: Léa's session of the 9th is "today".
+NOW = datetime(2026, 12, 8, 23, 30, tzinfo=UTC)
+
+CATECHESE = (
+    Fact(
+        "inscriptions",
+        "CATECHESE",
+        "Inscriptions",
+        "Les inscriptions se font à l'accueil paroissial. La participation aux frais est de "
+        "45 € par enfant.",
+    ),
+    Fact(
+        "communion",
+        "CATECHESE",
+        "Première communion",
+        "La première communion se prépare en CM1, dans le groupe Timothée.",
+    ),
+    Fact(
+        "absence",
+        "CATECHESE",
+        "Absence d'un enfant",
+        "Si votre enfant ne peut pas venir à une séance, prévenez son catéchiste.",
+    ),
+    Fact(
+        "groupes",
+        "CATECHESE",
+        "Groupes par âge",
+        "Groupe Samuel (CE1-CE2) : le mercredi de 10h à 11h15. Groupe Timothée (CM1-CM2) : "
+        "un samedi sur deux.",
+    ),
+    Fact("messes", "RENSEIGNEMENT", "Messes du dimanche", "Dimanche à 9h30 et à 11h."),
+)
+LEFEVRE: dict[str, Any] = {
+    "family": "Famille Lefèvre",
+    "children": [
+        {
+            "first_name": "Léa",
+            "group": "Groupe Samuel (CE1-CE2)",
+            "catechist": "Anne Mercier",
+            "schedule": "le mercredi de 10h à 11h15",
+            "next_sessions": ["2026-12-02", "2026-12-09", "2026-12-16"],
+        },
+        {
+            "first_name": "Hugo",
+            "group": "Éveil à la foi (3-6 ans)",
+            "catechist": "Sœur Marie-Pierre",
+            "schedule": "un dimanche par mois",
+            "next_sessions": ["2026-12-13"],
+        },
+    ],
+}
+
+
+class ListedFacts:
+    async def facts(self, service: str) -> list[Fact]:
+        return [fact for fact in CATECHESE if fact.service == service]
+
+
+ANSWERER = TurnAnswerer(FactAnswerer(ListedFacts()), zone=PARIS, clock=lambda: NOW)
+
+
+def _turn(
+    *texts: str, service: str = "CATECHESE", family: dict[str, Any] | None = LEFEVRE
+) -> GenerateReply:
+    inbound = MessageReceived(
+        message_id="m1",
+        conversation_id="c1",
+        correlation_id="k1",
+        session="default",
+        chat_id="33600000001@c.us",
+        sender_id="33600000001@c.us",
+        provider_message_id="p1",
+        text=texts[-1] if texts else "",
+    )
+    return GenerateReply(
+        message_id="g1",
+        conversation_id="c1",
+        correlation_id="k1",
+        inbound=inbound,
+        service=service,
+        texts=list(texts),
+        family=family,
+    )
+
+
+async def test_a_question_about_the_family_is_answered_from_the_record() -> None:
+    answer = await ANSWERER.answer(_turn("Quand est la prochaine séance de Léa ?"))
+    assert answer is not None
+    assert answer.kind == "family"
+    assert answer.text == "Prochaines séances de Léa : mercredi 9 décembre et mercredi 16 décembre."
+
+
+async def test_all_the_texts_of_a_coalesced_turn_are_read() -> None:
+    answer = await ANSWERER.answer(_turn("Bonjour", "pour Hugo", "c'est quel groupe ?"))
+    assert answer is not None
+    assert answer.text == "Hugo est dans le groupe : Éveil à la foi (3-6 ans)."
+
+
+async def test_a_general_catechism_question_is_answered_from_the_facts() -> None:
+    answer = await ANSWERER.answer(_turn("Combien coûte l'inscription au caté ?"))
+    assert answer is not None
+    assert (answer.kind, answer.sources) == ("fact", ("inscriptions",))
+
+
+async def test_a_general_question_naming_a_child_is_still_answered_from_the_facts() -> None:
+    answer = await ANSWERER.answer(_turn("Léa sera absente, que faire ?"))
+    assert answer is not None
+    assert answer.sources == ("absence",)
+
+
+async def test_a_family_question_the_facts_miss_falls_back_to_the_family() -> None:
+    answer = await ANSWERER.answer(_turn("Le groupe de Thomas Nguyen ?"))
+    assert answer is not None
+    assert answer.kind == "family"
+    assert "Thomas" not in answer.text
+    assert "Nguyen" not in answer.text
+
+
+async def test_a_question_neither_the_family_nor_the_facts_answer_is_declined() -> None:
+    assert await ANSWERER.answer(_turn("Thomas a-t-il caté samedi ?")) is None
+    assert await ANSWERER.answer(_turn("peut-on apporter un gâteau pour la fête ?")) is None
+
+
+async def test_without_a_family_a_catechesis_turn_uses_the_facts_only() -> None:
+    assert await ANSWERER.answer(_turn("prochaine séance de Léa ?", family=None)) is None
+    answer = await ANSWERER.answer(_turn("inscriptions", family=None))
+    assert answer is not None
+    assert answer.sources == ("inscriptions",)
+
+
+async def test_a_family_without_children_is_never_made_up() -> None:
+    empty: dict[str, Any] = {"family": "Famille Lefèvre", "children": []}
+    assert await ANSWERER.answer(_turn("quel groupe ?", family=empty)) is None
+
+
+@pytest.mark.parametrize("family", [LEFEVRE, None])
+async def test_a_bare_greeting_is_welcomed(family: dict[str, Any] | None) -> None:
+    answer = await ANSWERER.answer(_turn("Bonjour !", family=family))
+    assert answer is not None
+    assert answer.text == WELCOME
+
+
+async def test_other_services_answer_from_their_own_facts() -> None:
+    answer = await ANSWERER.answer(_turn("messe dimanche", service="RENSEIGNEMENT", family=None))
+    assert answer is not None
+    assert answer.sources == ("messes",)
