@@ -127,3 +127,13 @@ async def test_other_group_publishes_nothing(edge: Edge) -> None:
     response = await edge.post(body)
     assert response.json() == {"status": "ignored", "reason": "group"}
     assert await edge.stored() == 0
+
+
+async def test_person_message_on_both_message_and_message_any_is_stored_once(edge: Edge) -> None:
+    # WAHA subscribed to both events delivers a person's message twice (waha#1384).
+    body = load("message-text-webjs-inbound.json")
+    first = await edge.post(body)
+    second = await edge.post({**body, "event": "message.any"})
+    assert first.json() == {"status": "accepted", "duplicate": False}
+    assert second.json() == {"status": "accepted", "duplicate": True}
+    assert await edge.stored() == 1
