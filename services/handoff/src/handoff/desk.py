@@ -118,7 +118,11 @@ class Desk:
     async def assign(
         self, handoff: HandoffView, actor: Actor, *, correlation_id: str
     ) -> HandoffView:
-        moved = await self._move(handoff, "assigned", actor, expected=["requested"])
+        """Assign to the acting staff member (the store takes the owner from ``staff:<name>``,
+        whatever the channel; a console assignment says so in the event's note)."""
+        owner = Actor("staff", actor.name)
+        note = "console" if actor.cause == "api" else ""
+        moved = await self._move(handoff, "assigned", owner, expected=["requested"], note=note)
         child(metrics.ASSIGNS, actor.cause).inc()
         await self._tell_staff(
             moved, phrases.assigned(moved.reference, actor.display), "assigned", correlation_id
@@ -158,9 +162,17 @@ class Desk:
         return moved
 
     async def _move(
-        self, handoff: HandoffView, to: HandoffState, actor: Actor, *, expected: list[HandoffState]
+        self,
+        handoff: HandoffView,
+        to: HandoffState,
+        actor: Actor,
+        *,
+        expected: list[HandoffState],
+        note: str = "",
     ) -> HandoffView:
-        move = HandoffMove(id=handoff.id, to=to, actor=actor.store_actor, expected=expected)
+        move = HandoffMove(
+            id=handoff.id, to=to, actor=actor.store_actor, expected=expected, note=note
+        )
         moved = await self._store.move(move)
         log.info(
             "handoff moved",
