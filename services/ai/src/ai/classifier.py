@@ -21,7 +21,7 @@ from concierge_common.rpc import Operation
 
 log = logging.getLogger(__name__)
 
-MIN_COVERAGE = 0.4
+MIN_COVERAGE = 0.5
 
 
 class IntentClassifier:
