@@ -75,7 +75,7 @@ class Outbox:
         """Post to the staff chat; ``False`` (logged, counted) when there is none."""
         if not self._staff_chat_id:
             child(metrics.STAFF_CHAT_UNSET, kind).inc()
-            log.warning("STAFF_CHAT_ID is not set: a %s for staff is only logged", kind)
+            log.warning("STAFF_CHAT_ID is not set: staff text (%s) only logged", kind)
             return False
         conversation = ids.conversation_id(self._conversation_key, session, self._staff_chat_id)
         to = Recipient(conversation, session, self._staff_chat_id)

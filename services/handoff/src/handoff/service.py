@@ -8,6 +8,8 @@ request/reply operations; texts go out on the bus (:mod:`handoff.outbox`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from concierge_common.bus.topology import ConsumerSpec
 from concierge_common.handoff_api import SERVICE
 from concierge_common.rpc import RpcClient, RpcServer
@@ -25,6 +27,14 @@ from handoff.store_port import RpcHandoffStore
 from handoff.sweeper import Sweeper
 
 
+@dataclass(frozen=True)
+class _Parts:
+    store: RpcHandoffStore
+    texts: PersonTexts
+    outbox: Outbox
+    desk: Desk
+
+
 class HandoffService:
     """Consumes ``handoff``; publishes to ``ai`` (people) and ``outbound`` (staff chat)."""
 
@@ -32,11 +42,25 @@ class HandoffService:
         self.settings = settings
         port = settings.handoff_health_port if health_port is None else health_port
         self.runtime = Runtime("handoff", settings, health_port=port)
+        self._sweeper: Sweeper | None = None
 
     async def start(self) -> None:
-        settings = self.settings
-        runtime = self.runtime
-        await runtime.start()
+        await self.runtime.start()
+        parts = self._parts()
+        await self._serve_desk(parts)
+        self._sweeper = self._sweeper_of(parts)
+        self._sweeper.start()
+        self.runtime.on_stop(self._sweeper.stop)
+        flow = HandoffFlow(
+            Alerts(parts.store, parts.outbox, parts.texts),
+            Relay(parts.store, parts.desk, parts.outbox, parts.texts),
+            StaffChat(parts.store, parts.desk, parts.outbox),
+        )
+        spec = ConsumerSpec("handoff", "handoff")
+        await self.runtime.consume(Subscription(spec, ACCEPTS, flow))
+
+    def _parts(self) -> _Parts:
+        settings, runtime = self.settings, self.runtime
         rpc = RpcClient(
             runtime.nc, runtime.topology, timeout=settings.handoff_store_timeout_seconds
         )
@@ -49,32 +73,28 @@ class HandoffService:
             staff_chat_id=settings.staff_chat_id,
             conversation_key=settings.conversation_id_key,
         )
-        desk = Desk(store, outbox, texts)
+        return _Parts(store, texts, outbox, Desk(store, outbox, texts))
 
-        server = RpcServer(SERVICE, DeskOperations(store, desk).operations())
-        await server.start(runtime.nc, runtime.topology)
-        await runtime.nc.flush()  # subscribed on the server: callers find a responder now
-        runtime.on_stop(server.stop)
+    async def _serve_desk(self, parts: _Parts) -> None:
+        server = RpcServer(SERVICE, DeskOperations(parts.store, parts.desk).operations())
+        await server.start(self.runtime.nc, self.runtime.topology)
+        await self.runtime.nc.flush()  # subscribed on the server: callers find a responder now
+        self.runtime.on_stop(server.stop)
 
-        sweeper = Sweeper(
-            store,
-            desk,
-            outbox,
-            texts,
+    def _sweeper_of(self, parts: _Parts) -> Sweeper:
+        settings = self.settings
+        return Sweeper(
+            parts.store,
+            parts.desk,
+            parts.outbox,
+            parts.texts,
             period_seconds=settings.handoff_sweep_seconds,
             no_staff_seconds=settings.handoff_no_staff_seconds,
             idle_seconds=settings.handoff_idle_seconds,
             batch=settings.handoff_sweep_batch,
         )
-        sweeper.start()
-        runtime.on_stop(sweeper.stop)
-
-        flow = HandoffFlow(
-            Alerts(store, outbox, texts),
-            Relay(store, desk, outbox, texts),
-            StaffChat(store, desk, outbox),
-        )
-        await runtime.consume(Subscription(ConsumerSpec("handoff", "handoff"), ACCEPTS, flow))
 
     async def stop(self) -> None:
+        if self._sweeper is not None:
+            await self._sweeper.stop()  # no sweep while the bus drains
         await self.runtime.stop()
