@@ -1,15 +1,18 @@
 """Values the store derives for the conversation flows: handoff references staff can
-read aloud, handoff ids, and the interaction an operator message becomes."""
+read aloud, handoff ids, the interaction an operator message becomes, and how a
+deadlock between concurrent flow writes is reported (retryable)."""
 
 from __future__ import annotations
 
 import re
 
+import asyncpg
 import pytest
 
-from concierge_common.errors import NotFound
+from concierge_common.errors import DownstreamUnavailable, NotFound
 from concierge_common.messages import OperatorMessageSeen
 from store import interactions
+from store.db import translated
 from store.handoffs import REFERENCE_ALPHABET, handoff_id, new_reference
 
 
@@ -47,3 +50,8 @@ def test_an_operator_message_is_an_outbound_interaction_of_origin_operator() -> 
     )
     assert item.provider_message_id == "true_33600000001@c.us_ABC"
     assert item.occurred_at.timestamp() == 1_700_000_000
+
+
+def test_a_deadlock_between_transactions_is_retryable() -> None:
+    with pytest.raises(DownstreamUnavailable), translated("handoff.open"):
+        raise asyncpg.exceptions.DeadlockDetectedError("deadlock detected")

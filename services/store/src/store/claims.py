@@ -36,6 +36,9 @@ log = logging.getLogger(__name__)
 
 _SERVICE_BY_NAME = "SELECT id FROM services WHERE name = $1"
 _USER_EXISTS = "SELECT id FROM users WHERE id = $1"
+# Taken before any other lock, like erasure takes the person first: a claim and an
+# erasure of the same person wait for each other instead of deadlocking.
+_LOCK_USER = "SELECT id FROM users WHERE id = $1 FOR KEY SHARE"
 _ENSURE_ATTEMPTS = """
 INSERT INTO code_attempts (user_id, service_id) VALUES ($1, $2)
 ON CONFLICT (user_id, service_id) DO NOTHING
@@ -110,7 +113,7 @@ class Claims:
         with translated("code.claim"):
             async with self._pool.acquire() as conn, conn.transaction():
                 service_id = await _service_id(conn, request.service_name)
-                user_id = str(found(await conn.fetchval(_USER_EXISTS, request.user_id), "user"))
+                user_id = str(found(await conn.fetchval(_LOCK_USER, request.user_id), "user"))
                 result = await self._claim_in(conn, user_id, service_id, request.code)
         child(CODE_CLAIMS, result.status).inc()
         log.info("code claimed", extra={"outcome": result.status, "user_id": request.user_id})

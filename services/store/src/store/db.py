@@ -3,7 +3,8 @@
 :func:`translated` turns asyncpg's exceptions into the concierge's error
 hierarchy, so that callers (bus handlers, request/reply operations) settle or
 answer correctly: a lost connection or an overloaded server is retryable, a
-unique or foreign key violation is a conflict, any other refusal is permanent.
+deadlock between concurrent transactions is retryable too, a unique or foreign
+key violation is a conflict, any other refusal is permanent.
 """
 
 from __future__ import annotations
@@ -50,6 +51,11 @@ def translated(what: str) -> Iterator[None]:
     except _UNAVAILABLE as exc:
         raise DownstreamUnavailable(
             f"postgres unavailable during {what}: {type(exc).__name__}"
+        ) from exc
+    except asyncpg.exceptions.TransactionRollbackError as exc:
+        # A deadlock or serialization failure: the same call succeeds when tried again.
+        raise DownstreamUnavailable(
+            f"{what} collided with a concurrent change, try again: {type(exc).__name__}"
         ) from exc
     except asyncpg.UniqueViolationError as exc:
         raise Conflict(f"{what}: already exists") from exc

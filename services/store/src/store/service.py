@@ -53,7 +53,6 @@ class StoreService:
         runtime.on_stop(pool.close)
         redis = session_cache.connect(settings.redis_url)
         runtime.on_stop(redis.aclose)
-        await runtime.start()
 
         async def postgres_ready() -> bool:
             return bool(await pool.fetchval("SELECT 1") == 1)
@@ -61,8 +60,10 @@ class StoreService:
         async def redis_ready() -> bool:
             return bool(await redis.ping())
 
+        # Before the start: the heartbeat task reads the checks as soon as it runs.
         runtime.readiness.add("postgres", postgres_ready)
         runtime.readiness.add("redis", redis_ready)
+        await runtime.start()
 
         cache = SessionCache(
             redis,
