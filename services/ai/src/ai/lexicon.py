@@ -9,7 +9,7 @@ what matching questions against facts needs:
   a fact is not less relevant for lacking them (times are written "10h30");
 * related words: a word of the question also matches, with less weight, a
   synonym from a small parish lexicon ("marier" -> "mariage"), a word with the
-  same long prefix ("confesser" -> "confession") or a small typo of it
+  same long prefix ("préparer" -> "préparation") or a small typo of it
   ("horraires" -> "horaire").
 """
 
