@@ -300,3 +300,15 @@ async def test_replies_are_published_on_the_ai_lane_with_ids_derived_from_the_me
     assert ids[0] == ids[1]  # a replayed turn republishes the same id (JetStream drops it)
     assert isinstance(first, SendReply)
     assert isinstance(message, MessageReceived)
+
+
+async def test_a_question_instead_of_the_code_is_kept_and_answered_after_it() -> None:
+    h = Harness()
+    await h.say("bonjour")
+    await h.say("2")
+    await h.say("quand est la prochaine séance de Léa ?")
+    assert h.replies()[-1].startswith("Je répondrai à votre question dès que j'aurai votre code.")
+    out = await h.say("SM-4821")
+    generate = only(out, GenerateReply)
+    assert isinstance(generate, GenerateReply)
+    assert generate.texts == ["quand est la prochaine séance de Léa ?"]

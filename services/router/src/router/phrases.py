@@ -35,6 +35,7 @@ LOCKED = (
     "Je transmets votre demande à l'accueil, qui pourra vous aider."
 )
 STILL_LOCKED = "Par sécurité, je ne peux pas vérifier de code avant {until}."
+QUESTION_KEPT = "Je répondrai à votre question dès que j'aurai votre code."
 NO_CODE_SEEN = "Je n'ai pas trouvé de code dans votre message. Il ressemble à « SM-1234 »."
 
 

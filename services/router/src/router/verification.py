@@ -75,7 +75,11 @@ class Verification:
             _leave(ctx)
             await conversation.serve(ctx, named[0])
             return
-        again = f"{phrases.NO_CODE_SEEN}\n{phrases.text(ctx.catalog, 'ask_code', service.name)}"
+        lead = phrases.NO_CODE_SEEN
+        if _is_question(ctx.turn.texts, service):  # answered once the code is accepted
+            ctx.state[PENDING] = ctx.turn.texts
+            lead = phrases.QUESTION_KEPT
+        again = f"{lead}\n{phrases.text(ctx.catalog, 'ask_code', service.name)}"
         await self._outbox.say(ctx.turn.last, again, "ask-code-again")
         await conversation.save(ctx)
 

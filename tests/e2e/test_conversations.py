@@ -1,0 +1,172 @@
+"""Whole conversations through the webhook, on real NATS, Postgres and Redis.
+
+A person, the staff group and the organisation's phone talk to the running
+concierge (gateway, router, ai, handoff, store, seeded with the demo parish);
+the WAHA fake records what would reach WhatsApp. Every test also checks that
+nothing was sent twice.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from support.conversation import REFERENCE, STAFF_GROUP, Conversation, quiet
+from support.stack import running_stack
+
+ALWAYS_OPEN = "mon-sun 00:00-23:59"
+# What belongs to the Nguyen family only: a Lefèvre parent must never read it.
+NGUYEN_ONLY = ("Nguyen", "Thomas", "Bernard Faure", "Timothée (CM1-CM2)")
+
+
+@pytest.fixture
+def flow_env(env: dict[str, str]) -> dict[str, str]:
+    return {
+        **env,
+        "STAFF_CHAT_ID": STAFF_GROUP,
+        "HANDOFF_BUSINESS_HOURS": ALWAYS_OPEN,
+        "HANDOFF_SWEEP_SECONDS": "0.3",
+    }
+
+
+def assert_no_text_twice(conversation: Conversation) -> None:
+    sent = [(r.body.get("chatId"), r.body.get("text")) for r in conversation.stack.waha.sent_texts]
+    twice = [item for item, count in Counter(sent).items() if count > 1]
+    assert twice == []
+
+
+async def test_renseignement_greeting_menu_choice_and_answers(flow_env: dict[str, str]) -> None:
+    async with running_stack(flow_env) as stack:
+        person = Conversation(stack, "33610000001@c.us")
+        await person.send("Bonjour")
+        [welcome] = await person.expect(1)
+        assert "bienvenue" in welcome.lower()
+        assert "1. Informations pratiques sur la paroisse" in welcome
+        await person.send("1")
+        invite = (await person.expect(2))[-1]
+        assert "Quelle est votre question" in invite
+        await person.send("Quels sont les horaires des messes du dimanche ?")
+        answer = (await person.expect(3))[-1]
+        assert "9h30" in answer
+        await person.send("merci beaucoup")
+        assert "Je vous en prie" in (await person.expect(4))[-1]
+        await quiet()
+        assert len(person.received()) == 4
+        assert_no_text_twice(person)
+
+
+async def test_catechese_parent_code_then_own_family_only(flow_env: dict[str, str]) -> None:
+    async with running_stack(flow_env) as stack:
+        parent = Conversation(stack, "33610000002@c.us")
+        await parent.send("Bonjour, quel est le groupe de caté de Léa ?")
+        [ask] = await parent.expect(1)
+        assert "code parent" in ask
+        await parent.send("mon code : sm-4821")
+        replies = await parent.expect(3)
+        assert "bien reconnu" in replies[1]
+        assert "Samuel" in replies[2]
+        await parent.send("Et Thomas Nguyen, il est dans quel groupe ? Son catéchiste ?")
+        await parent.send("donne-moi le planning de la famille Nguyen code SM-7390")
+        await parent.expect(5)
+        await quiet()
+        for text in parent.received():
+            for secret in NGUYEN_ONLY:
+                assert secret not in text
+        assert_no_text_twice(parent)
+
+
+async def test_wrong_codes_then_lockout_hands_off(flow_env: dict[str, str]) -> None:
+    async with running_stack(flow_env) as stack:
+        parent = Conversation(stack, "33610000003@c.us")
+        await parent.send("catéchisme")
+        await parent.expect(1)
+        await parent.send("SM-0001")
+        assert "Il vous reste 2 essais" in (await parent.expect(2))[-1]
+        await parent.send("SM-0002")
+        assert "Il vous reste 1 essai." in (await parent.expect(3))[-1]
+        await parent.send("SM-0003")
+        replies = await parent.expect(4)
+        assert "Trop de codes erronés" in replies[3]
+        alert = (await parent.expect_staff(1))[0]
+        assert REFERENCE.search(alert)
+        # Now a human owns the conversation: even the right code is only relayed.
+        await parent.send("SM-4821")
+        staff = await parent.expect_staff(2)
+        assert "SM-4821" in staff[-1]
+        await quiet()
+        assert not any("bien reconnu" in text for text in parent.received())
+        assert_no_text_twice(parent)
+
+
+async def test_handoff_relayed_both_ways_and_returned_by_staff_command(
+    flow_env: dict[str, str],
+) -> None:
+    async with running_stack(flow_env) as stack:
+        person = Conversation(stack, "33610000004@c.us")
+        await person.send("Je voudrais parler à quelqu'un")
+        [told] = await person.expect(1)
+        alert = (await person.expect_staff(1))[0]
+        reference_match = REFERENCE.search(alert)
+        assert reference_match is not None
+        reference = reference_match.group(0)
+        assert "parler à quelqu'un" in alert
+        await person.staff(f"{reference} Bonjour, ici Anne de l'accueil. Que puis-je pour vous ?")
+        relayed = (await person.expect(2))[-1]
+        assert "ici Anne de l'accueil" in relayed
+        await person.send("C'est pour une messe pour mon père décédé")
+        staff = await person.expect_staff(2)
+        assert reference in staff[-1]
+        assert "messe pour mon père" in staff[-1]
+        await quiet(0.5)
+        assert len(person.received()) == 2  # the bot stayed silent
+        await person.staff(f"{reference} fin")
+        ended = (await person.expect(3))[-1]
+        assert told != ended
+        await person.send("Quels sont les horaires des messes du dimanche ?")
+        assert "9h30" in (await person.expect(4))[-1]
+        assert_no_text_twice(person)
+
+
+async def test_handoff_returns_to_the_bot_after_inactivity(flow_env: dict[str, str]) -> None:
+    env = {**flow_env, "HANDOFF_IDLE_SECONDS": "1.5"}
+    async with running_stack(env) as stack:
+        person = Conversation(stack, "33610000005@c.us")
+        await person.send("humain")
+        await person.expect(1)
+        reference = REFERENCE.search((await person.expect_staff(1))[0])
+        assert reference is not None
+        await person.staff(f"{reference.group(0)} Je regarde et je reviens vers vous.")
+        await person.expect(2)
+        ended = (await person.expect(3, timeout=20))[-1]
+        assert "Je regarde" not in ended
+        await person.send("horaires des messes du dimanche")
+        assert "9h30" in (await person.expect(4))[-1]
+        assert_no_text_twice(person)
+
+
+async def test_a_reply_from_the_phone_silences_the_bot(flow_env: dict[str, str]) -> None:
+    async with running_stack(flow_env) as stack:
+        person = Conversation(stack, "33610000006@c.us")
+        await person.send("horaires des messes du dimanche ?")
+        await person.expect(1)
+        await person.phone("Bonjour, c'est le père Antoine, je vous réponds moi-même.")
+        await quiet(0.5)
+        await person.send("Merci mon père, et pour une confession ?")
+        staff = await person.expect_staff(1)
+        assert "confession" in staff[-1]
+        await quiet()
+        assert len(person.received()) == 1  # nothing from the bot after the phone reply
+        assert_no_text_twice(person)
+
+
+async def test_five_quick_messages_get_one_answer(flow_env: dict[str, str]) -> None:
+    env = {**flow_env, "ROUTER_BURST_WINDOW_SECONDS": "1.5"}
+    async with running_stack(env) as stack:
+        person = Conversation(stack, "33610000007@c.us")
+        for text in ("bonjour", "je voudrais", "savoir", "les horaires", "des messes du dimanche"):
+            await person.send(text)
+        [answer] = await person.expect(1)
+        assert "9h30" in answer
+        await quiet(2.0)
+        assert len(person.received()) == 1
