@@ -74,7 +74,8 @@ async def test_run_script_answers_bonjour_on_the_machine_servers(
         await delete_namespace(NATS_URL, Topology(namespace, 1))
     assert code == 0, out + err
     assert WELCOME in out
-    assert "concierge> Les messes dominicales" in out
+    assert "Messes du dimanche" in out  # the seeded parish's fact, found by ai
+    assert "9h30" in out
     assert "PostgreSQL: created database" in err
     assert "embedded" not in err
     assert (tmp_path / "logs" / "gateway.log").read_text().startswith("{")

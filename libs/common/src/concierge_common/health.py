@@ -35,7 +35,7 @@ class Readiness:
 
     async def report(self) -> tuple[bool, dict[str, str]]:
         results: dict[str, str] = {}
-        for name, check in self._checks.items():
+        for name, check in list(self._checks.items()):  # checks may be added meanwhile
             try:
                 ok = await asyncio.wait_for(check(), timeout=2.0)
             except Exception as exc:
