@@ -176,7 +176,7 @@ async def test_cancel_returns_to_the_bot_and_tells_the_person_and_staff() -> Non
     [ended] = parts.publisher.to_person()
     assert ended.text.startswith("La conversation avec l'accueil paroissial est terminée")
     [staff] = parts.publisher.to_staff()
-    assert "la personne a choisi de revenir à l'assistant" in staff.text
+    assert "Conversation rendue à l'assistant : la personne a choisi d'y revenir." in staff.text
 
 
 async def test_a_message_after_the_handoff_ended_asks_the_person_to_repeat() -> None:

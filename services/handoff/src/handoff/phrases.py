@@ -98,7 +98,7 @@ _RETURN_CAUSES = {
     "staff": "rendue à l'assistant par {name}",
     "api": "rendue à l'assistant par {name} (console)",
     "timeout": "rendue à l'assistant faute d'activité",
-    "person": "la personne a choisi de revenir à l'assistant",
+    "person": "rendue à l'assistant : la personne a choisi d'y revenir",
 }
 
 HELP = (
