@@ -194,6 +194,9 @@ async def test_assigning_sets_the_owner_from_the_staff_actor(desk: Desk) -> None
     assert (assigned.state, assigned.assigned_to) == ("assigned", "Marie")
     assert (active.state, active.assigned_to) == ("active", "Marie")
     assert (await desk.session_row(handoff.session_id))["status"] == "handoff"
+    by_api = await desk.open(await desk.person("33600000702@c.us"), conversation_id="cd" * 16)
+    activated = await desk.move(by_api.id, "active", actor="api:Jeanne")
+    assert activated.assigned_to == "Jeanne"
 
 
 async def test_an_unexpected_state_or_an_illegal_move_is_a_conflict(desk: Desk) -> None:

@@ -45,6 +45,8 @@ log = logging.getLogger(__name__)
 # Staff read and type references: no 0/O, 1/I/L to confuse.
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 _REFERENCE_ATTEMPTS = 8
+# Actors that name a person: "staff:<name>" (the staff chat), "api:<name>" (the HTTP API).
+_STAFF_CAUSES = ("staff", "api")
 _OPEN_ATTEMPTS = 3
 # Column limits (the schema's CHECKs): longer texts are cut rather than refused.
 _REASON_MAX, _SUMMARY_MAX, _NAME_MAX, _NOTE_MAX = 500, 4000, 200, 1000
@@ -311,12 +313,14 @@ def _check_move(current: str, request: HandoffMove) -> None:
 
 
 def _assignee(request: HandoffMove) -> str | None:
-    """Who owns the handoff after the move, if it had no owner: the staff who assigned
-    it (``staff:<name>`` -> ``<name>``), or who made it active."""
+    """Who owns the handoff after the move, if it had no owner: the staff member who
+    assigned it or made it active (``staff:Marie`` or ``api:Marie`` -> ``Marie``)."""
+    cause, _, name = request.actor.partition(":")
+    by_staff = cause in _STAFF_CAUSES and bool(name.strip())
     if request.to == "assigned":
-        return _name(request.actor.removeprefix("staff:"))
-    if request.to == "active" and request.actor.startswith("staff:"):
-        return _name(request.actor.removeprefix("staff:"))
+        return _name(name if by_staff else request.actor)
+    if request.to == "active" and by_staff:
+        return _name(name)
     return None
 
 
