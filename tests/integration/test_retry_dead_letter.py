@@ -12,7 +12,7 @@ from concierge_common import settings as settings_module
 from concierge_common.bus.consumer import Delivery
 from concierge_common.bus.topology import ConsumerSpec
 from concierge_common.errors import PermanentError
-from concierge_common.messages import BusMessage, MessageReceived
+from concierge_common.messages import BusMessage, Codec, MessageReceived, ProcessingFailed
 from concierge_common.runtime import Runtime, Subscription
 from concierge_common.settings import BusSettings
 from support.stack import delete_namespace
@@ -96,3 +96,58 @@ async def test_permanent_error_is_dead_lettered_at_once(env: dict[str, str]) -> 
     assert [attempt for attempt, _ in handler.attempts] == [1]
     assert len(letters) == 1
     assert (letters[0].headers or {})["Concierge-Error-Type"] == "PermanentError"
+
+
+async def _announced_failures(env: dict[str, str], runtime_namespace: str) -> list[Msg]:
+    nc = await nats.connect(env["NATS_URL"])
+    try:
+        js = nc.jetstream()
+        prefix = f"{runtime_namespace}." if runtime_namespace else ""
+        stream = f"{runtime_namespace.upper()}_CHAT" if runtime_namespace else "CHAT"
+        sub = await js.pull_subscribe(f"{prefix}chat.v1.failed.>", stream=stream)
+        try:
+            return await sub.fetch(10, timeout=1)
+        except nats.errors.TimeoutError:
+            return []
+        finally:
+            await sub.unsubscribe()
+    finally:
+        await nc.close()
+
+
+async def test_a_dead_lettered_conversation_message_is_announced_on_the_failed_flow(
+    env: dict[str, str],
+) -> None:
+    handler = Failing(PermanentError("cannot ever work"))
+    config = settings_module.load(BusSettings, env)
+    runtime = Runtime("probe", config, health_port=None)
+    await runtime.start()
+    try:
+        await runtime.consume(
+            Subscription(ConsumerSpec("probe", "inbound"), (MessageReceived,), handler)
+        )
+        sent = _message(7)
+        await runtime.publisher.publish("inbound", sent)
+        announced: list[Msg] = []
+        for _ in range(100):
+            announced = await _announced_failures(env, env["BUS_NAMESPACE"])
+            if announced:
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        await runtime.stop()
+        await delete_namespace(env["NATS_URL"], runtime.topology)
+    assert len(announced) == 1
+    failed = Codec(ProcessingFailed).decode(announced[0].data)
+    assert isinstance(failed, ProcessingFailed)
+    assert failed.conversation_id == "ab" * 16
+    assert (failed.service, failed.flow, failed.error_type) == (
+        "probe",
+        "inbound",
+        "PermanentError",
+    )
+    assert failed.correlation_id == "corr-7"
+    original = Codec(MessageReceived).decode(bytes(failed.original))
+    assert original == sent
+    subject = announced[0].subject.split(".")
+    assert (subject[-3], subject[-1]) == ("failed", "ab" * 16)  # the conversation's own subject

@@ -124,6 +124,20 @@ class StaffMessageReceived(BusMessage, tag="handoff.staff_message.v1", frozen=Tr
     inbound: MessageReceived
 
 
+class ProcessingFailed(BusMessage, tag="processing.failed.v1", frozen=True):
+    """A conversation's message was dead-lettered: a person may be left without an answer.
+
+    Published on the conversation's ``failed`` flow next to the dead-letter
+    copy (:mod:`concierge_common.bus.settle`); the handoff service hands the
+    conversation to a human. ``original`` is the failed message's JSON.
+    """
+
+    service: str
+    flow: str
+    error_type: str
+    original: msgspec.Raw
+
+
 class SendReply(BusMessage, tag="reply.send.v1", frozen=True):
     """A text to deliver to a WhatsApp chat through WAHA.
 
@@ -163,6 +177,7 @@ AnyMessage = (
     | StaffMessageReceived
     | SendReply
     | ReplySent
+    | ProcessingFailed
 )
 
 M = TypeVar("M", bound=BusMessage)

@@ -61,3 +61,9 @@ FIRST_STAFF_REPLY_SECONDS = Histogram(
     "Time from a handoff's opening to the first staff answer relayed by the desk.",
     buckets=(30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400, 43200, 86400),
 )
+
+RESCUES = Counter(
+    "concierge_handoff_rescues_total",
+    "Dead-lettered conversation messages handed to a human, by failed flow and outcome.",
+    ["flow", "outcome"],
+)

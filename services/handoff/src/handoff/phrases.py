@@ -175,6 +175,15 @@ def returned(reference: str, cause: str, name: str) -> str:
     return f"[{reference}] Conversation {template.format(name=name)}."
 
 
+def incident(reference: str, name: str, text: str) -> str:
+    """Staff alert for a message the concierge could not handle (a dead letter)."""
+    where = f"[{reference}] " if reference else ""
+    return (
+        f"⚠️ {where}Incident technique : un message de {who(name)} n'a pas pu être traité "
+        f"par l'assistant. Message : « {excerpt(text)} ». Merci de lui répondre."
+    )
+
+
 def closed(reference: str, name: str) -> str:
     return f"[{reference}] Demande close par {name}."
 

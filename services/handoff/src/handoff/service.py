@@ -1,8 +1,9 @@
 """The handoff process: the human side of a conversation.
 
 Consumes the ``handoff`` flow (alerts, relays from people, staff chat
-messages), answers the staff desk's request/reply operations (``rpc.v1.handoff.*``)
-and runs the timers' sweeper. Every state change goes through the store's
+messages) and the ``failed`` flow (dead-lettered messages handed to a
+human), answers the staff desk's request/reply operations
+(``rpc.v1.handoff.*``) and runs the timers' sweeper. Every state change goes through the store's
 request/reply operations; texts go out on the bus (:mod:`handoff.outbox`).
 """
 
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 
 from concierge_common.bus.topology import ConsumerSpec
 from concierge_common.handoff_api import SERVICE
+from concierge_common.messages import ProcessingFailed
 from concierge_common.rpc import RpcClient, RpcServer
 from concierge_common.runtime import Runtime, Subscription
 from handoff.alerts import Alerts
@@ -21,6 +23,7 @@ from handoff.flow import ACCEPTS, HandoffFlow
 from handoff.outbox import Outbox
 from handoff.prompts import PersonTexts
 from handoff.relay import Relay
+from handoff.rescue import Rescue
 from handoff.settings import HandoffSettings
 from handoff.staff_chat import StaffChat
 from handoff.store_port import RpcHandoffStore
@@ -56,8 +59,11 @@ class HandoffService:
             Relay(parts.store, parts.desk, parts.outbox, parts.texts),
             StaffChat(parts.store, parts.desk, parts.outbox),
         )
-        spec = ConsumerSpec("handoff", "handoff")
-        await self.runtime.consume(Subscription(spec, ACCEPTS, flow))
+        rescue = Rescue(parts.store, parts.outbox, self.runtime.publisher)
+        await self.runtime.consume(
+            Subscription(ConsumerSpec("handoff", "handoff"), ACCEPTS, flow),
+            Subscription(ConsumerSpec("handoff", "failed"), (ProcessingFailed,), rescue),
+        )
 
     def _parts(self) -> _Parts:
         settings, runtime = self.settings, self.runtime

@@ -96,5 +96,13 @@ class RpcHandoffStore:
             return {}
         return dict(max(contexts, key=lambda context: context.version).prompts)
 
+    async def open_handoff(self, request: api.HandoffOpen) -> api.HandoffView:
+        return await self._call(api.HANDOFF_OPEN, request, api.HandoffView)
+
+    async def user_of(self, whatsapp_id: str) -> str:
+        """The id of the person behind a WhatsApp chat (their session is opened if needed)."""
+        request = api.SessionOpen(whatsapp_id=whatsapp_id)
+        return (await self._call(api.SESSION_OPEN, request, api.SessionView)).user_id
+
     async def _call(self, operation: str, request: msgspec.Struct, result: type[T]) -> T:
         return await self._client.call(api.SERVICE, operation, request, result)

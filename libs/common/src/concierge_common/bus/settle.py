@@ -16,14 +16,16 @@ import logging
 from dataclasses import dataclass
 from enum import StrEnum
 
+import msgspec
 import nats.errors
 from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
 from nats.js.errors import APIError
 
-from concierge_common import metrics
-from concierge_common.bus.topology import Topology
+from concierge_common import ids, metrics
+from concierge_common.bus.topology import RESCUED_FLOWS, Topology
 from concierge_common.errors import BusUnavailable, PermanentError
+from concierge_common.messages import ProcessingFailed, encode
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +54,13 @@ class RetryPolicy:
 
 
 class DeadLetters:
-    """Stores failed deliveries, with the reason, on the dead-letter stream."""
+    """Stores failed deliveries, with the reason, on the dead-letter stream.
+
+    A failed message of a conversation flow that a person waits on
+    (:data:`RESCUED_FLOWS`) is also announced as :class:`ProcessingFailed` on
+    that conversation's ``failed`` flow, so that a human takes over instead of
+    the person waiting forever.
+    """
 
     def __init__(self, nc: NATS, topology: Topology, service: str) -> None:
         self._js = nc.jetstream()
@@ -73,8 +81,38 @@ class DeadLetters:
         subject = self._topology.dlq_subject(self._service, flow)
         try:
             await self._js.publish(subject, msg.data, headers=headers, timeout=5.0)
+            await self._announce(msg, flow, error)
         except (nats.errors.Error, APIError, OSError) as exc:
             raise BusUnavailable("dead-letter stream did not store the message") from exc
+
+    async def _announce(self, msg: Msg, flow: str, error: BaseException) -> None:
+        conversation = msg.subject.rsplit(".", 1)[-1]
+        if flow not in RESCUED_FLOWS or not _is_json(msg.data):
+            return
+        sequence = msg.metadata.sequence.stream
+        failed = ProcessingFailed(
+            message_id=ids.derived_id("failed", f"{self._topology.stream}:{sequence}"),
+            conversation_id=conversation,
+            correlation_id=(msg.headers or {}).get("Correlation-Id", ""),
+            service=self._service,
+            flow=flow,
+            error_type=type(error).__name__,
+            original=msgspec.Raw(msg.data),
+        )
+        await self._js.publish(
+            self._topology.subject("failed", conversation),
+            encode(failed),
+            headers={"Nats-Msg-Id": failed.message_id},
+            timeout=5.0,
+        )
+
+
+def _is_json(data: bytes) -> bool:
+    try:
+        msgspec.json.decode(data)
+    except msgspec.DecodeError:
+        return False
+    return True
 
 
 async def settle(

@@ -40,7 +40,10 @@ log = logging.getLogger(__name__)
 # The health bucket keeps a heartbeat this many periods (concierge_common.heartbeat):
 # one lost heartbeat is not an outage.
 PERIODS_KEPT = 3
-FLOWS = ("inbound", "ai", "handoff", "outbound", "sent")
+FLOWS = ("inbound", "ai", "handoff", "outbound", "sent", "failed")
+# Dead letters of these flows leave a person without an answer: they are announced on
+# the conversation's ``failed`` flow (ProcessingFailed) for the handoff service.
+RESCUED_FLOWS = frozenset({"inbound", "ai", "handoff"})
 _STREAM_NOT_FOUND = 10059
 
 

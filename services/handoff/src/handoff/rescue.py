@@ -1,0 +1,177 @@
+"""When processing fails for good, a human takes over: the "error" trigger of a handoff.
+
+A message of a conversation that was dead-lettered (:class:`ProcessingFailed`,
+announced by :mod:`concierge_common.bus.settle`) may leave a person without an
+answer. What happens depends on what failed:
+
+- a person's message or turn (``inbound``/``ai`` flows): the conversation is
+  handed to a human (store ``handoff.open``, requested_by ``error``) and the
+  usual alert tells staff and the person (``HandoffRequested``); if a human
+  already owns it, staff are shown the message that could not be handled;
+- a reply typed on the phone (``OperatorMessageSeen``): the phone's human gets
+  the conversation anyway, so the bot never talks over them;
+- something on the ``handoff`` flow itself: staff are told directly in their
+  chat (never through the ``handoff`` flow again, which could loop);
+- anything else (a ready reply that could not be forwarded...): counted and
+  logged, nothing to hand over.
+Every id derives from the failure, so a retried rescue republishes nothing new.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Protocol
+
+from concierge_common import ids
+from concierge_common import store_api as api
+from concierge_common.bus.consumer import Delivery
+from concierge_common.errors import InvalidMessage
+from concierge_common.messages import (
+    BusMessage,
+    Codec,
+    GenerateReply,
+    HandoffRequested,
+    MessageReceived,
+    OperatorMessageSeen,
+    ProcessingFailed,
+    RelayToStaff,
+    SendReply,
+    StaffMessageReceived,
+)
+from concierge_common.metrics import child
+from handoff import metrics, phrases
+from handoff.outbox import Outbox, Publishes, Recipient
+
+log = logging.getLogger(__name__)
+
+REASON = "processing_error"
+_ORIGINALS = Codec(
+    MessageReceived,
+    OperatorMessageSeen,
+    GenerateReply,
+    HandoffRequested,
+    RelayToStaff,
+    StaffMessageReceived,
+    SendReply,
+)
+STAFF_MESSAGE_FAILED = (
+    "⚠️ Votre message n'a pas pu être traité à cause d'un incident technique. "
+    "Réessayez dans un instant, ou passez par la console."
+)
+
+
+class RescueStore(Protocol):
+    async def open_handoff(self, request: api.HandoffOpen) -> api.HandoffView: ...
+
+    async def user_of(self, whatsapp_id: str) -> str: ...
+
+
+class Rescue:
+    """Handles the ``failed`` flow."""
+
+    def __init__(self, store: RescueStore, outbox: Outbox, publisher: Publishes) -> None:
+        self._store = store
+        self._outbox = outbox
+        self._publisher = publisher
+
+    async def __call__(self, message: BusMessage, delivery: Delivery) -> None:
+        if not isinstance(message, ProcessingFailed):
+            raise InvalidMessage(f"failed flow cannot carry {type(message).__name__}")
+        outcome = await self._rescue(message)
+        child(metrics.RESCUES, message.flow, outcome).inc()
+        log.warning(
+            "dead-lettered message rescued",
+            extra={"flow": message.flow, "error_type": message.error_type, "outcome": outcome},
+        )
+
+    async def _rescue(self, failed: ProcessingFailed) -> str:
+        try:
+            original = _ORIGINALS.decode(bytes(failed.original))
+        except InvalidMessage:
+            return "undecodable"
+        if isinstance(original, StaffMessageReceived):
+            await self._tell_staff_chat(failed, original.inbound)
+            return "staff_told"
+        if isinstance(original, OperatorMessageSeen):
+            await self._phone_takes_over(failed, original)
+            return "phone_owner"
+        inbound = _person_message(original)
+        if inbound is None:
+            return "ignored"
+        if failed.flow == "handoff":
+            await self._alert_directly(failed, inbound)
+            return "staff_alerted"
+        user_id = original.user_id if isinstance(original, GenerateReply) else ""
+        return await self._hand_over(failed, inbound, user_id)
+
+    async def _hand_over(
+        self, failed: ProcessingFailed, inbound: MessageReceived, user: str
+    ) -> str:
+        handoff = await self._store.open_handoff(
+            api.HandoffOpen(
+                conversation_id=failed.conversation_id,
+                user_id=user or await self._store.user_of(inbound.chat_id),
+                wa_session=inbound.session,
+                chat_id=inbound.chat_id,
+                reason=REASON,
+                requested_by="error",
+                summary=phrases.excerpt(inbound.text),
+            )
+        )
+        if not handoff.created:
+            await self._alert_directly(failed, inbound, handoff.reference)
+            return "staff_alerted"
+        request = HandoffRequested(
+            message_id=ids.derived_id("rescue", failed.message_id),
+            conversation_id=failed.conversation_id,
+            correlation_id=failed.correlation_id,
+            inbound=inbound,
+            reason=REASON,
+            requested_by="error",
+            handoff_id=handoff.id,
+            reference=handoff.reference,
+            summary=phrases.excerpt(inbound.text),
+        )
+        await self._publisher.publish("handoff", request)
+        return "handed_off"
+
+    async def _phone_takes_over(self, failed: ProcessingFailed, seen: OperatorMessageSeen) -> None:
+        await self._store.open_handoff(
+            api.HandoffOpen(
+                conversation_id=failed.conversation_id,
+                user_id=await self._store.user_of(seen.chat_id),
+                wa_session=seen.session,
+                chat_id=seen.chat_id,
+                reason="operator_replied",
+                requested_by="operator",
+                assigned_to="phone",
+            )
+        )
+
+    async def _alert_directly(
+        self, failed: ProcessingFailed, inbound: MessageReceived, reference: str = ""
+    ) -> None:
+        text = phrases.incident(reference, inbound.push_name, inbound.text)
+        await self._outbox.to_staff(
+            inbound.session,
+            text,
+            kind="incident",
+            message_id=ids.derived_id("rescue-staff", failed.message_id),
+            correlation_id=failed.correlation_id,
+        )
+
+    async def _tell_staff_chat(self, failed: ProcessingFailed, inbound: MessageReceived) -> None:
+        await self._outbox.answer_chat(
+            Recipient.of_message(inbound.conversation_id, inbound),
+            STAFF_MESSAGE_FAILED,
+            message_id=ids.derived_id("rescue-staff-chat", failed.message_id),
+            correlation_id=failed.correlation_id,
+        )
+
+
+def _person_message(original: BusMessage) -> MessageReceived | None:
+    if isinstance(original, MessageReceived):
+        return original
+    if isinstance(original, GenerateReply | HandoffRequested | RelayToStaff):
+        return original.inbound
+    return None
