@@ -1,10 +1,18 @@
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
+import msgspec
 import pytest
 
+from ai.settings import AiSettings
 from concierge_common.errors import ConfigError
 from concierge_common.settings import BusSettings, load
 from gateway.settings import GatewaySettings
+from handoff.settings import HandoffSettings
+from router.settings import RouterSettings
+from store.settings import StoreSettings
 
 
 def test_missing_required_variables_are_named() -> None:
@@ -84,3 +92,18 @@ def test_outbound_only_gateway_needs_no_webhook_key_nor_jwt_secret() -> None:
 def test_unknown_gateway_role_is_rejected() -> None:
     with pytest.raises(ConfigError, match="GATEWAY_ROLES"):
         load(GatewaySettings, {**_GATEWAY_ENV, "GATEWAY_ROLES": "api,webhooks"})
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [GatewaySettings, RouterSettings, AiSettings, HandoffSettings, StoreSettings],
+    ids=lambda kind: kind.__name__,
+)
+def test_env_example_documents_every_setting(settings: type[msgspec.Struct]) -> None:
+    text = (Path(__file__).resolve().parents[2] / ".env.example").read_text(encoding="utf-8")
+    missing = [
+        field.name.upper()
+        for field in msgspec.structs.fields(settings)
+        if not re.search(rf"^(# )?{field.name.upper()}=", text, re.MULTILINE)
+    ]
+    assert missing == []
