@@ -90,7 +90,10 @@ class HeartbeatPublisher:
 
     async def _run(self) -> None:
         while not self._stopped.is_set():
-            await self._beat()
+            try:
+                await self._beat()
+            except Exception:  # a broken check must not end the heartbeats (nor stop())
+                log.exception("heartbeat failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopped.wait(), timeout=self._period)
 
