@@ -9,7 +9,7 @@ import pytest
 
 from concierge_common import ids
 from handoff.desk import Actor
-from unit.test_handoff_fakes import (
+from support.handoff_fakes import (
     CLOSED_TIME,
     PERSON_CHAT,
     PERSON_CONVERSATION,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from concierge_common.errors import DownstreamUnavailable
 from handoff import business_hours, phrases
 from handoff.prompts import PersonTexts
-from unit.test_handoff_fakes import OPEN_TIME, FakeClock, FakeHandoffStore
+from support.handoff_fakes import OPEN_TIME, FakeClock, FakeHandoffStore
 
 HOURS = business_hours.parse(business_hours.DEFAULT_HOURS)
 

@@ -7,7 +7,7 @@ import pytest
 from concierge_common import handoff_api as api
 from concierge_common.errors import Conflict, InvalidRequest, NotFound
 from handoff.desk_ops import DeskOperations
-from unit.test_handoff_fakes import (
+from support.handoff_fakes import (
     PERSON_CONVERSATION,
     STAFF_CHAT,
     STAFF_CONVERSATION,

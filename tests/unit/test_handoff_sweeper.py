@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from concierge_common.errors import BusUnavailable, DownstreamUnavailable
 from handoff.desk import Actor
-from unit.test_handoff_fakes import assemble, relayed, staff_says
+from support.handoff_fakes import assemble, relayed, staff_says
 
 
 async def test_no_staff_answer_in_time_tells_the_person_once_with_the_hours() -> None:
