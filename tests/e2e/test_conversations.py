@@ -12,10 +12,11 @@ from collections import Counter
 
 import pytest
 
+from support.api import as_role
 from support.conversation import REFERENCE, STAFF_GROUP, Conversation, quiet
 from support.stack import running_stack
 
-ALWAYS_OPEN = "mon-sun 00:00-23:59"
+ALWAYS_OPEN = "mon-sun 00:00-24:00"
 # What belongs to the Nguyen family only: a Lefèvre parent must never read it.
 NGUYEN_ONLY = ("Nguyen", "Thomas", "Bernard Faure", "Timothée (CM1-CM2)")
 
@@ -170,3 +171,36 @@ async def test_five_quick_messages_get_one_answer(flow_env: dict[str, str]) -> N
         assert "9h30" in answer
         await quiet(2.0)
         assert len(person.received()) == 1
+
+
+async def test_the_staff_console_answers_and_returns_through_the_http_api(
+    flow_env: dict[str, str],
+) -> None:
+    agent = as_role("agent")
+    async with running_stack(flow_env) as stack:
+        assert stack.http is not None
+        person = Conversation(stack, "33610000008@c.us")
+        await person.send("je voudrais parler à une vraie personne")
+        await person.expect(1)
+        listed = await stack.http.get("/staff/handoffs", headers=agent)
+        assert listed.status_code == 200, listed.text
+        [handoff] = [h for h in listed.json() if h["chat_id"] == person.chat]
+        assert handoff["state"] == "requested"
+        path = f"/staff/handoffs/{handoff['id']}"
+        reply = {"text": "Bonjour, ici le secrétariat : je vous écoute."}
+        key = {"Idempotency-Key": "console-1"}
+        for _ in range(2):  # a retried request is delivered once
+            answered = await stack.http.post(f"{path}/reply", json=reply, headers=agent | key)
+            assert answered.status_code == 200, answered.text
+        assert "ici le secrétariat" in (await person.expect(2))[-1]
+        returned = await stack.http.post(f"{path}/return", headers=agent)
+        assert returned.status_code == 200, returned.text
+        assert returned.json()["state"] == "returned"
+        await person.expect(3)
+        again = await stack.http.post(f"{path}/return", headers=agent)
+        assert again.status_code == 409
+        audit = (await stack.http.get(path, headers=agent)).json()
+        assert [e["to_state"] for e in audit["events"]] == ["requested", "active", "returned"]
+        await quiet()
+        assert len(person.received()) == 3
+        assert_no_text_twice(person)

@@ -27,7 +27,7 @@ async def broken_router(message: BusMessage, delivery: Delivery) -> None:
 async def test_a_dead_lettered_message_hands_the_conversation_to_a_human(
     env: dict[str, str],
 ) -> None:
-    env = {**env, "STAFF_CHAT_ID": STAFF_GROUP, "HANDOFF_BUSINESS_HOURS": "mon-sun 00:00-23:59"}
+    env = {**env, "STAFF_CHAT_ID": STAFF_GROUP, "HANDOFF_BUSINESS_HOURS": "mon-sun 00:00-24:00"}
     async with running_stack(env, only=("store", "ai", "handoff")) as stack:
         router = Runtime("router", settings_module.load(BusSettings, env), health_port=None)
         await router.start()

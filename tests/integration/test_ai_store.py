@@ -7,8 +7,7 @@ WAHA fake through the gateway; ``HandoffRequested`` is read back from the
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,23 +26,12 @@ from concierge_common.bus.publisher import Publisher
 from concierge_common.bus.topology import Topology
 from concierge_common.messages import GenerateReply, HandoffRequested, MessageReceived, SendReply
 from concierge_common.rpc import RpcClient
+from support.polling import eventually
 from support.stack import Stack, running_stack
 
 T = TypeVar("T")
 SESSION = "default"
 _requested = msgspec.json.Decoder(HandoffRequested)
-
-
-async def eventually(check: Callable[[], Awaitable[T | None]], timeout: float = 15.0) -> T:
-    """Poll ``check`` until it returns something truthy (or fail after ``timeout``)."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        value = await check()
-        if value:
-            return value
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("the expected effect did not happen")
-        await asyncio.sleep(0.1)
 
 
 @dataclass

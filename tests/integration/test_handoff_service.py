@@ -9,7 +9,7 @@ seeded CONTACT_HUMAIN prompts.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -39,6 +39,7 @@ from concierge_common.rpc import RpcClient
 from handoff.service import HandoffService
 from handoff.settings import HandoffSettings
 from store.seed import load as load_seed
+from support.polling import eventually
 from support.stack import Stack, running_stack
 
 T = TypeVar("T")
@@ -47,18 +48,6 @@ STAFF_CHAT = "120363999999999999@g.us"
 ALWAYS_OPEN = "mon-sun 00:00-24:00"
 PROMPTS = next(s for s in load_seed().services if s.name == "CONTACT_HUMAIN").context.prompts
 _reply_decoder = msgspec.json.Decoder(SendReply)
-
-
-async def eventually(check: Callable[[], Awaitable[T | None]], timeout: float = 15.0) -> T:
-    """Poll ``check`` until it returns something truthy (or fail after ``timeout``)."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        value = await check()
-        if value:
-            return value
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("the expected effect did not happen")
-        await asyncio.sleep(0.1)
 
 
 @dataclass
