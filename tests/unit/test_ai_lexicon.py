@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from ai.lexicon import PREFIX, SYNONYM, TYPO, distance, question_terms, relatedness
+from ai.lexicon import PREFIX, SYNONYM, TYPO, question_terms, relatedness
 from concierge_common.text import fold, stem, terms
+from concierge_common.typos import distance
 
 
 def test_folding_removes_case_and_accents_and_plurals() -> None:

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from ai.lexicon import near, question_terms
+from ai.lexicon import question_terms
 from concierge_common.text import stem, words
+from concierge_common.typos import near
 
 log = logging.getLogger(__name__)
 

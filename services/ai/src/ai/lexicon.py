@@ -18,6 +18,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from concierge_common.text import STOPWORDS, stem, words
+from concierge_common.typos import near
 
 EXACT = 1.0
 TYPO = 0.8
@@ -115,14 +116,6 @@ def relatedness(query: str, term: str) -> float:
     return 0.0
 
 
-def near(word: str, reference: str) -> bool:
-    """``word`` is ``reference`` or a small typo of it (see :func:`tolerance`)."""
-    if word == reference:
-        return True
-    limit = tolerance(reference)
-    return limit > 0 and distance(word, reference, limit) <= limit
-
-
 @lru_cache(maxsize=8192)
 def synonyms(query: str) -> frozenset[str]:
     """The parish synonyms of ``query``, also when it is a typo of one of them."""
@@ -137,32 +130,6 @@ def synonyms(query: str) -> frozenset[str]:
 @lru_cache(maxsize=8192)
 def _is_neutral(term: str) -> bool:
     return any(near(term, word) for word in NEUTRAL)
-
-
-def tolerance(word: str) -> int:
-    """Typos allowed when matching ``word``: none under 5 letters, 1 under 9, else 2."""
-    if len(word) < 5 or word.isdigit():
-        return 0
-    return 1 if len(word) < 9 else 2
-
-
-def distance(a: str, b: str, limit: int) -> int:
-    """Edit distance where swapping two neighbours is one edit; ``limit + 1`` beyond limit."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    before: list[int] = []
-    row = list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        current = [i, *([0] * len(b))]
-        for j in range(1, len(b) + 1):
-            substitution = row[j - 1] + (a[i - 1] != b[j - 1])
-            current[j] = min(row[j] + 1, current[j - 1] + 1, substitution)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                current[j] = min(current[j], before[j - 2] + 1)
-        if min(current) > limit:
-            return limit + 1
-        before, row = row, current
-    return row[-1]
 
 
 def _common_prefix(a: str, b: str) -> int:
