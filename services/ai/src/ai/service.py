@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ai.answerer import FactAnswerer
+from ai.backends import build_answerer
 from ai.classifier import IntentClassifier
 from ai.facts import StoreFacts
 from ai.handoffs import HandoffOpener
 from ai.responder import Responder
 from ai.settings import AiSettings
-from ai.turns import TurnAnswerer
 from concierge_common import ai_api
 from concierge_common.bus.topology import ConsumerSpec
 from concierge_common.errors import ConfigError
@@ -42,9 +41,7 @@ class AiService:
         await runtime.nc.flush()  # subscribed on the server: callers find a responder now
         runtime.on_stop(server.stop)
 
-        answerer = TurnAnswerer(
-            FactAnswerer(facts, min_score=settings.ai_min_score), zone=self.zone
-        )
+        answerer = build_answerer(settings, facts, self.zone)
         responder = Responder(runtime.publisher, answerer, HandoffOpener(rpc))
         await runtime.consume(
             Subscription(ConsumerSpec("ai", "ai"), (GenerateReply, SendReply), responder)
