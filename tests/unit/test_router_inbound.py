@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
+import msgspec
+
 from concierge_common.bus.consumer import Delivery
 from concierge_common.messages import (
     GenerateReply,
@@ -169,3 +171,14 @@ async def test_a_redelivered_burst_message_is_kept_once() -> None:
     await handler(message, delivery(1))
     await handler(message, delivery(1))  # redelivered and not remembered (Redis lost)
     assert store.session_of(CHAT).state["burst"] == [{"id": message.message_id, "text": "premier"}]
+
+
+async def test_a_message_from_the_api_channel_is_answered_without_waiting() -> None:
+    handler, _, bus, stream = build(window=3.0)
+    stream.last = 5
+    message = msgspec.structs.replace(
+        inbound("horaires des messes", CHAT, created_at=99.0), channel="api"
+    )
+    await handler(message, delivery(1))
+    assert stream.slept == []
+    assert len(bus.of(GenerateReply)) == 1

@@ -48,6 +48,9 @@ class MessageReceived(BusMessage, tag="message.received.v1", frozen=True):
     push_name: str = ""
     media: MediaRef | None = None
     event_id: str = ""
+    # "whatsapp" (through WAHA) or "api" (POST /orchestrate: a caller waits for the reply,
+    # so the router answers at once instead of waiting for more messages of a burst).
+    channel: str = "whatsapp"
 
 
 class OperatorMessageSeen(BusMessage, tag="message.operator.v1", frozen=True):

@@ -70,7 +70,7 @@ class InboundHandler:
         if session.status == "handoff":
             await self._outbox.relay(message, cancel=is_cancel(message.text))
             return "relayed"
-        if self._coalescer.enabled:
+        if self._coalescer.enabled and message.channel == "whatsapp":
             more = await self._coalescer.more_coming(message, delivery)
             session = await self._store.open_session(message.chat_id, message.push_name)
             if session.status == "handoff":  # a human took over while we waited
