@@ -84,6 +84,8 @@ HANDOFF_MOVE = "handoff.move"  # HandoffMove -> HandoffView (409: illegal or une
 HANDOFF_TOUCH = "handoff.touch"  # HandoffTouch -> HandoffView (activity of the person or staff)
 HANDOFF_NOTICE = "handoff.notice"  # ById -> HandoffView (409 when the notice was already sent)
 HANDOFF_EVENTS = "handoff.events"  # ById -> list[HandoffEventView], oldest first
+# InteractionQuery -> list[InteractionView]: the last ``limit`` texts of a session, oldest first
+INTERACTION_LIST = "interaction.list"
 
 
 # --- requests ---------------------------------------------------------------------------
@@ -235,6 +237,13 @@ class HandoffTouch(_Struct, frozen=True):
     staff: str = ""  # who answered (display name or "phone"); sets assigned_to if unset
 
 
+class InteractionQuery(_Struct, frozen=True):
+    """The conversation so far: the last ``limit`` messages with a text of a session."""
+
+    session_id: str
+    limit: int = 20
+
+
 # --- results ----------------------------------------------------------------------------
 
 
@@ -363,3 +372,16 @@ class HandoffEventView(_Struct, frozen=True):
     to_state: HandoffState
     actor: str
     note: str
+
+
+class InteractionView(_Struct, frozen=True):
+    """One message of a session: ``in`` the person wrote, ``out`` the person read.
+
+    ``origin`` says who wrote an ``out`` message (``ai``, ``router``, ``handoff``,
+    ``staff``, ``operator``...); ``created_at`` is when it was sent.
+    """
+
+    direction: Literal["in", "out"]
+    text: str
+    origin: str
+    created_at: datetime

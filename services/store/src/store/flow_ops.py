@@ -1,5 +1,6 @@
 """The conversation-flow operations the store answers over request/reply (``store_api``):
-code claims and family records (CODE_CLAIM, FAMILY_GET) and handoffs (HANDOFF_*)."""
+code claims and family records (CODE_CLAIM, FAMILY_GET), handoffs (HANDOFF_*) and the
+conversation so far (INTERACTION_LIST)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from concierge_common.rpc import Operation
 from store.claims import Claims
 from store.handoff_reads import HandoffReads
 from store.handoffs import Handoffs
+from store.interactions import Interactions
 
 
 def claim_operations(claims: Claims) -> list[Operation]:
@@ -40,3 +42,8 @@ def handoff_operations(handoffs: Handoffs, reads: HandoffReads) -> list[Operatio
         Operation(api.HANDOFF_NOTICE, api.ById, notice),
         Operation(api.HANDOFF_EVENTS, api.ById, events),
     ]
+
+
+def interaction_operations(interactions: Interactions) -> list[Operation]:
+    """interaction.list: the last messages of a session (ai's conversation history)."""
+    return [Operation(api.INTERACTION_LIST, api.InteractionQuery, interactions.recent)]

@@ -19,8 +19,10 @@ from typing import Literal
 
 import asyncpg
 
+from concierge_common.errors import InvalidRequest
 from concierge_common.messages import MessageReceived, OperatorMessageSeen, ReplySent
-from store.db import translated
+from concierge_common.store_api import InteractionQuery, InteractionView
+from store.db import translated, view
 from store.sessions import Sessions
 from store.users import Users
 
@@ -34,6 +36,18 @@ INSERT INTO interactions (session_id, direction, message_type, content, provider
                           correlation_id, origin, occurred_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 ON CONFLICT (provider_message_id) DO NOTHING
+"""
+
+MAX_HISTORY = 200
+# The last texts of a session (a voice note or an image without caption has none),
+# read newest first to take the last ones, returned oldest first. Messages sent
+# in the same second keep the order they were stored in.
+_RECENT = """
+SELECT direction, text, origin, created_at FROM (
+    SELECT direction, content AS text, origin, occurred_at AS created_at, created_at AS stored_at
+    FROM interactions WHERE session_id = $1 AND content <> ''
+    ORDER BY occurred_at DESC, created_at DESC LIMIT $2
+) recent ORDER BY created_at, stored_at
 """
 
 
@@ -137,3 +151,13 @@ class Interactions:
                 )
         await self._sessions.remember(opened)
         return bool(status.endswith(" 1"))
+
+    async def recent(self, query: InteractionQuery) -> list[InteractionView]:
+        """The last ``query.limit`` texts of a session, oldest first (none for an unknown one)."""
+        if not 1 <= query.limit <= MAX_HISTORY:
+            raise InvalidRequest(
+                f"interaction.list: limit must be between 1 and {MAX_HISTORY}", status=422
+            )
+        with translated("interaction.list"):
+            rows = await self._pool.fetch(_RECENT, query.session_id, query.limit)
+        return [view(InteractionView, row) for row in rows]

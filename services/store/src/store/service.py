@@ -4,7 +4,7 @@ store is the only service that talks to Postgres. It consumes the ``inbound``
 and ``sent`` flows (every message becomes an interaction, including what an
 operator wrote from the phone), sweeps inactive sessions, and answers the other
 services' requests over request/reply (sessions, administration, code claims
-and family records, handoffs).
+and family records, handoffs, a session's recent messages).
 Redis only caches sessions: when it is down the store answers from Postgres.
 """
 
@@ -21,7 +21,7 @@ from store import db, migrations, session_cache
 from store.admin_ops import admin_operations
 from store.claims import ClaimPolicy, Claims
 from store.expiry import ExpiryJob
-from store.flow_ops import claim_operations, handoff_operations
+from store.flow_ops import claim_operations, handoff_operations, interaction_operations
 from store.handoff_reads import HandoffReads
 from store.handoffs import Handoffs
 from store.interactions import Interactions
@@ -84,13 +84,20 @@ class StoreService:
         )
         claims = Claims(pool, settings.intrinsic_id_key, policy)
         handoffs = handoff_operations(Handoffs(pool, sessions), HandoffReads(pool))
-        operations = [*session_operations(sessions), *admin, *claim_operations(claims), *handoffs]
+        interactions = Interactions(pool, users, sessions)
+        operations = [
+            *session_operations(sessions),
+            *admin,
+            *claim_operations(claims),
+            *handoffs,
+            *interaction_operations(interactions),
+        ]
         rpc = RpcServer(SERVICE, operations)
         await rpc.start(runtime.nc, runtime.topology)
         await runtime.nc.flush()  # subscribed on the server: callers find a responder now
         runtime.on_stop(rpc.stop)
 
-        recorder = Recorder(Interactions(pool, users, sessions))
+        recorder = Recorder(interactions)
         await runtime.consume(
             Subscription(
                 ConsumerSpec("store", "inbound"), (MessageReceived, OperatorMessageSeen), recorder

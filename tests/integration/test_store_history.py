@@ -1,0 +1,137 @@
+"""The running store answers ``interaction.list``: a session's last texts, oldest first
+(ai's conversation history for Claude)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+import pytest
+
+from concierge_common import settings as settings_module
+from concierge_common import store_api as api
+from concierge_common.errors import InvalidRequest
+from concierge_common.rpc import RpcClient
+from store.service import StoreService
+from store.settings import StoreSettings
+from support.stack import delete_namespace
+
+PHONE = "33600000931@c.us"
+OTHER_PHONE = "33600000932@c.us"
+T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def store(env: dict[str, str]) -> AsyncIterator[StoreService]:
+    settings = settings_module.load(StoreSettings, env)
+    service = StoreService(settings, health_port=0)
+    try:
+        await service.start()
+        yield service
+    finally:
+        await service.stop()
+        await delete_namespace(env["NATS_URL"], service.runtime.topology)
+
+
+async def _call(store: StoreService, operation: str, request: Any, result: Any) -> Any:
+    client = RpcClient(store.runtime.nc, store.runtime.topology)
+    return await client.call(api.SERVICE, operation, request, result)
+
+
+async def _session(store: StoreService, phone: str) -> str:
+    view = await _call(store, api.SESSION_OPEN, api.SessionOpen(whatsapp_id=phone), api.SessionView)
+    return str(view.id)
+
+
+async def _insert(
+    store: StoreService,
+    session_id: str,
+    rows: list[tuple[str, str, str, str, datetime]],
+) -> None:
+    """Store (direction, message_type, content, origin, occurred_at) rows, in this order."""
+    conn = await asyncpg.connect(store.settings.database_url)
+    try:
+        for direction, kind, content, origin, at in rows:
+            await conn.execute(
+                "INSERT INTO interactions (session_id, direction, message_type, content,"
+                " provider_message_id, origin, occurred_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                session_id,
+                direction,
+                kind,
+                content,
+                uuid.uuid4().hex,
+                origin,
+                at,
+            )
+    finally:
+        await conn.close()
+
+
+async def _history(store: StoreService, session_id: str, limit: int) -> list[api.InteractionView]:
+    query = api.InteractionQuery(session_id=session_id, limit=limit)
+    result: list[api.InteractionView] = await _call(
+        store, api.INTERACTION_LIST, query, list[api.InteractionView]
+    )
+    return result
+
+
+async def test_the_last_texts_of_the_session_come_oldest_first(store: StoreService) -> None:
+    session = await _session(store, PHONE)
+    other = await _session(store, OTHER_PHONE)
+    minute = timedelta(minutes=1)
+    await _insert(
+        store,
+        session,
+        [
+            ("in", "text", "Bonjour", "", T0),
+            ("out", "text", "Bonjour, que puis-je pour vous ?", "ai", T0 + minute),
+            ("in", "text", "Horaires des messes ?", "", T0 + 2 * minute),
+            ("in", "image", "", "", T0 + 3 * minute),  # no text: not history
+            ("out", "text", "Le dimanche à 10 h 30.", "ai", T0 + 4 * minute),
+            ("out", "text", "Je prends le relais.", "staff", T0 + 5 * minute),
+        ],
+    )
+    await _insert(store, other, [("in", "text", "Autre personne", "", T0 + 6 * minute)])
+
+    history = await _history(store, session, 3)
+
+    assert [(h.direction, h.text, h.origin) for h in history] == [
+        ("in", "Horaires des messes ?", ""),
+        ("out", "Le dimanche à 10 h 30.", "ai"),
+        ("out", "Je prends le relais.", "staff"),
+    ]
+    assert history[0].created_at == T0 + 2 * minute
+
+
+async def test_messages_of_the_same_second_keep_the_order_they_were_stored_in(
+    store: StoreService,
+) -> None:
+    session = await _session(store, PHONE)
+    await _insert(
+        store,
+        session,
+        [("in", "text", "Une question", "", T0), ("out", "text", "Une réponse", "ai", T0)],
+    )
+
+    history = await _history(store, session, 10)
+
+    assert [h.text for h in history] == ["Une question", "Une réponse"]
+
+
+async def test_an_unknown_session_has_no_history(store: StoreService) -> None:
+    assert await _history(store, str(uuid.uuid4()), 10) == []
+
+
+@pytest.mark.parametrize("limit", [0, 201])
+async def test_a_limit_out_of_bounds_is_refused(store: StoreService, limit: int) -> None:
+    session = await _session(store, PHONE)
+    with pytest.raises(InvalidRequest):
+        await _history(store, session, limit)
+
+
+async def test_a_session_id_that_is_not_a_uuid_is_refused(store: StoreService) -> None:
+    with pytest.raises(InvalidRequest):
+        await _history(store, "not-a-uuid", 10)
