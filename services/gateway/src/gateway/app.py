@@ -18,9 +18,11 @@ from gateway.api.auth import Authorizer, TokenVerifier
 from gateway.api.docs import OPENAPI_URL, install_docs
 from gateway.api.errors import install_problem_handlers, problem_responses
 from gateway.api.health import health_router
+from gateway.api.orchestrate import orchestrate_router
 from gateway.api.security import ApiEdge
 from gateway.api.sessions import sessions_router
 from gateway.api.staff import staff_router
+from gateway.orchestrator import Listening, Orchestrator, Timing
 from gateway.settings import GatewaySettings
 from gateway.webhook import WebhookEndpoint
 
@@ -29,8 +31,9 @@ DESCRIPTION = """The concierge's public edge.
 
 `POST /webhook` receives WAHA's events (signed with `X-Webhook-Hmac`).
 Every other route but `/health` needs a bearer token (HS256 JWT) whose `roles`
-claim holds `admin` (everything) or `agent` (sessions and the staff desk,
-`/staff/handoffs`). Errors are `application/problem+json` (RFC 9457)."""
+claim holds `admin` (everything), `agent` (sessions and the staff desk,
+`/staff/handoffs`) or `channel` (`POST /orchestrate`: another channel's messages,
+answered synchronously). Errors are `application/problem+json` (RFC 9457)."""
 
 
 def create_app(
@@ -38,8 +41,14 @@ def create_app(
     publisher: Publisher,
     rpc: RpcClient,
     heartbeats: HeartbeatReader,
+    *,
+    replies: Listening | None = None,
 ) -> FastAPI:
-    """The app; ``rpc`` asks the store and the handoff desk, ``heartbeats`` feed ``/health``."""
+    """The app; ``rpc`` asks the store and the handoff desk, ``heartbeats`` feed ``/health``.
+
+    ``replies`` listens to the ``api`` conversations' replies for ``POST /orchestrate``
+    (:class:`gateway.api_channel.ReplyListener`); without it that route answers 503.
+    """
     app = FastAPI(
         title="Concierge gateway",
         version=VERSION,
@@ -72,7 +81,22 @@ def create_app(
     app.include_router(sessions_router(rpc, auth))
     app.include_router(staff_router(rpc, auth, timeout=settings.gateway_desk_timeout_seconds))
     app.include_router(admin_router(rpc, auth))
+    app.include_router(orchestrate_router(_orchestrator(settings, publisher, replies), auth))
     install_docs(app)
     install_problem_handlers(app)
     app.add_middleware(ApiEdge, cors_origins=settings.cors_origins)
     return app
+
+
+def _orchestrator(
+    settings: GatewaySettings, publisher: Publisher, replies: Listening | None
+) -> Orchestrator | None:
+    if replies is None:
+        return None
+    timing = Timing(
+        quiet=settings.gateway_orchestrate_quiet_seconds,
+        timeout=settings.gateway_orchestrate_timeout_seconds,
+    )
+    return Orchestrator(
+        publisher, replies, conversation_key=settings.conversation_id_key, timing=timing
+    )

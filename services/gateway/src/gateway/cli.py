@@ -21,7 +21,7 @@ from concierge_common.errors import ConfigError
 from concierge_common.heartbeat import HeartbeatReader
 from concierge_common.rpc import RpcClient
 from concierge_common.runtime import run_main
-from gateway.api.auth import ADMIN, AGENT, mint_token
+from gateway.api.auth import ADMIN, ROLES, mint_token
 from gateway.api.docs import render
 from gateway.app import create_app
 from gateway.service import GatewayService
@@ -44,7 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("run", help="run the gateway service (the default)")
     commands.add_parser("openapi", help="print the HTTP API's OpenAPI document")
     token = commands.add_parser("token", help="print a bearer token signed with JWT_SECRET")
-    token.add_argument("--role", action="append", choices=(ADMIN, AGENT), help="repeatable")
+    token.add_argument("--role", action="append", choices=ROLES, help="repeatable")
     token.add_argument("--ttl", type=float, default=3600.0, help="seconds (default 3600)")
     token.add_argument("--subject", default="dev", help="the token's 'sub' (default dev)")
     return parser

@@ -44,3 +44,19 @@ REPLIES = Counter(
     "Outbound replies, by result (sent, duplicate_skipped, resent_after_crash).",
     ["result"],
 )
+API_REPLIES = Counter(
+    "concierge_gateway_api_replies_total",
+    "Replies of POST /orchestrate conversations published to the waiting request (not sent"
+    " through WAHA), by result (published, duplicate_skipped, resent_after_crash).",
+    ["result"],
+)
+ORCHESTRATIONS = Counter(
+    "concierge_gateway_orchestrations_total",
+    "POST /orchestrate exchanges, by result (answered, handed_off, timeout, unavailable).",
+    ["result"],
+)
+ORCHESTRATE_SECONDS = Histogram(
+    "concierge_gateway_orchestrate_duration_seconds",
+    "Time from a POST /orchestrate message to its answer (the quiet period included).",
+    buckets=(0.25, 0.5, 1, 1.5, 2, 3, 5, 10, 20, 30),
+)

@@ -12,6 +12,13 @@ all gateway replicas) under the reply's message id:
 
 In every case a ``ReplySent`` event is (re)published with a deterministic id,
 so the store records each reply once.
+
+Replies of ``POST /orchestrate`` conversations (session ``api``, chat
+``<user>@api``, :mod:`gateway.api_channel`) never reach WAHA: they are
+published on the conversation's core NATS reply subject, for the API request
+waiting for them, and recorded exactly like WhatsApp replies. Another chat named
+in the ``api`` session (a staff alert about an api conversation goes to the
+staff chat) is sent through WAHA's own session, ``WAHA_SESSION``.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from concierge_common.bus.publisher import Publisher
 from concierge_common.errors import InvalidMessage
 from concierge_common.messages import BusMessage, ReplySent, SendReply
 from gateway import metrics
+from gateway.api_channel import API_SESSION, ApiReplies, is_api_chat
 from gateway.waha_client import WahaClient
 
 log = logging.getLogger(__name__)
@@ -38,29 +46,49 @@ SENT = b"sent"
 class OutboundSender:
     """Handler of the ``outbound`` flow."""
 
-    def __init__(self, waha: WahaClient, sent_replies: KeyValue, publisher: Publisher) -> None:
+    def __init__(
+        self,
+        waha: WahaClient,
+        sent_replies: KeyValue,
+        publisher: Publisher,
+        api_replies: ApiReplies,
+        *,
+        whatsapp_session: str,
+    ) -> None:
         self._waha = waha
         self._sent = sent_replies
         self._publisher = publisher
+        self._api_replies = api_replies
+        self._whatsapp_session = whatsapp_session
 
     async def __call__(self, message: BusMessage, delivery: Delivery) -> None:
         if not isinstance(message, SendReply):
             raise InvalidMessage(f"outbound flow cannot carry {type(message).__name__}")
+        api = is_api_chat(message.session, message.chat_id)
+        replies = metrics.API_REPLIES if api else metrics.REPLIES
         state = await self._state(message.message_id)
         provider_id = ""
         if state == SENT:
-            metrics.REPLIES.labels("duplicate_skipped").inc()
+            replies.labels("duplicate_skipped").inc()
             log.info("reply already sent, not sending again")
         else:
             if state == SENDING:
-                metrics.REPLIES.labels("resent_after_crash").inc()
+                replies.labels("resent_after_crash").inc()
                 log.warning("previous send attempt was interrupted, sending again")
             await self._sent.put(message.message_id, SENDING)
-            provider_id = await self._waha.send_text(message.session, message.chat_id, message.text)
+            provider_id = await self._deliver(message, api=api)
             await self._sent.put(message.message_id, SENT)
-            metrics.REPLIES.labels("sent").inc()
-            log.info("reply sent", extra={"attempt": delivery.attempt})
+            replies.labels("published" if api else "sent").inc()
+            log.info("reply sent", extra={"attempt": delivery.attempt, "api": api})
         await self._publisher.publish("sent", _sent_event(message, provider_id))
+
+    async def _deliver(self, message: SendReply, *, api: bool) -> str:
+        """Send through WAHA (its message id) or to the waiting API request ("")."""
+        if api:
+            await self._api_replies.publish(message)
+            return ""
+        session = self._whatsapp_session if message.session == API_SESSION else message.session
+        return await self._waha.send_text(session, message.chat_id, message.text)
 
     async def _state(self, reply_id: str) -> bytes | None:
         try:

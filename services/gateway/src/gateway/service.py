@@ -16,6 +16,7 @@ from concierge_common.heartbeat import HeartbeatReader
 from concierge_common.messages import SendReply
 from concierge_common.rpc import RpcClient
 from concierge_common.runtime import Runtime, Subscription
+from gateway.api_channel import ApiReplies, ReplyListener
 from gateway.app import create_app
 from gateway.outbound import OutboundSender
 from gateway.settings import GatewaySettings
@@ -71,9 +72,14 @@ class GatewayService:
         outbound = ConsumerSpec(
             "gateway", "outbound", ack_wait_seconds=settings.waha_timeout_seconds + 15
         )
-        await runtime.consume(
-            Subscription(outbound, (SendReply,), OutboundSender(waha, sent, runtime.publisher))
+        sender = OutboundSender(
+            waha,
+            sent,
+            runtime.publisher,
+            ApiReplies(runtime.nc, runtime.topology),
+            whatsapp_session=settings.waha_session,
         )
+        await runtime.consume(Subscription(outbound, (SendReply,), sender))
 
     async def _start_api(self) -> None:
         settings = self.settings
@@ -91,7 +97,8 @@ class GatewayService:
             runtime.topology.health_bucket,
             max_age=PERIODS_KEPT * settings.bus_heartbeat_seconds,
         )
-        app = create_app(settings, webhook_publisher, rpc, heartbeats)
+        replies = ReplyListener(runtime.nc, runtime.topology)
+        app = create_app(settings, webhook_publisher, rpc, heartbeats, replies=replies)
         server = HttpServer(app, settings.gateway_host, self._api_port)
         await server.start()
         self._api = server

@@ -42,6 +42,10 @@ class GatewaySettings(BusSettings, kw_only=True, frozen=True):
     gateway_store_timeout_seconds: float = 5.0
     # How long a staff API request waits for the handoff service's desk before a 503.
     gateway_desk_timeout_seconds: float = 5.0
+    # POST /orchestrate answers once a first reply came and no other followed for the quiet
+    # period, or at the timeout (504 when nothing came).
+    gateway_orchestrate_quiet_seconds: float = 0.6
+    gateway_orchestrate_timeout_seconds: float = 25.0
     # The staff's WhatsApp chat (often a group, "...@g.us"): its messages are published
     # even though other groups are ignored; the router hands them to the handoff service.
     staff_chat_id: str = ""
@@ -55,6 +59,7 @@ class GatewaySettings(BusSettings, kw_only=True, frozen=True):
             )
         if "api" in self.roles:
             self._check_api_secrets()
+        self._check_orchestrate_timing()
 
     def _check_api_secrets(self) -> None:
         missing = []
@@ -68,6 +73,15 @@ class GatewaySettings(BusSettings, kw_only=True, frozen=True):
         if missing:
             raise ConfigError("missing environment variable(s): " + ", ".join(missing))
         check_jwt_secret(self.jwt_secret)
+
+    def _check_orchestrate_timing(self) -> None:
+        quiet = self.gateway_orchestrate_quiet_seconds
+        timeout = self.gateway_orchestrate_timeout_seconds
+        if not 0 < quiet < timeout:
+            raise ConfigError(
+                "GATEWAY_ORCHESTRATE_QUIET_SECONDS must be positive and below"
+                f" GATEWAY_ORCHESTRATE_TIMEOUT_SECONDS, got {quiet:g} and {timeout:g}"
+            )
 
     @property
     def roles(self) -> frozenset[str]:

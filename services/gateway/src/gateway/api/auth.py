@@ -1,9 +1,11 @@
 """Bearer tokens of the HTTP API: HS256 JWTs with a ``roles`` claim.
 
 Who may do what is decided by the ``roles`` claim alone: ``admin`` may do
-everything, ``agent`` may read and update sessions. The gateway only verifies
-tokens; an identity provider (or ``python -m gateway token`` in development)
-issues them with the shared ``JWT_SECRET``.
+everything, ``agent`` may read and update sessions and use the staff desk,
+``channel`` (another channel of conversation: a web chat, a voice gateway) may
+send people's messages to ``POST /orchestrate`` and nothing else. The gateway
+only verifies tokens; an identity provider (or ``python -m gateway token`` in
+development) issues them with the shared ``JWT_SECRET``.
 
 A request without a usable token is answered 401 with ``WWW-Authenticate:
 Bearer`` (RFC 6750); a valid token without a required role is answered 403.
@@ -25,6 +27,8 @@ log = logging.getLogger(__name__)
 
 ADMIN = "admin"
 AGENT = "agent"
+CHANNEL = "channel"
+ROLES = (ADMIN, AGENT, CHANNEL)
 ALGORITHM = "HS256"
 # Clocks of the issuer and of the gateway may differ a little.
 LEEWAY_SECONDS = 30.0
@@ -32,7 +36,7 @@ LEEWAY_SECONDS = 30.0
 bearer_scheme = HTTPBearer(
     bearerFormat="JWT",
     scheme_name="bearer",
-    description="An HS256 JWT with `exp`, `aud` and a `roles` list (`admin`, `agent`).",
+    description="An HS256 JWT with `exp`, `aud` and a `roles` list (`admin`, `agent`, `channel`).",
     auto_error=False,
 )
 

@@ -9,6 +9,7 @@ is refused for the others.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Any, Literal, TypeVar
 from uuid import UUID
@@ -190,6 +191,23 @@ class HealthOut(BaseModel):
     replicas: dict[str, ReplicasOut]
 
 
+class ReplyOut(BaseModel):
+    """One text the person would have read, and who wrote it."""
+
+    text: str
+    origin: str = Field(
+        description="ai, router, handoff (a handoff notice) or staff (a human's answer)"
+    )
+
+
+class OrchestrateOut(BaseModel):
+    """The replies to one message, in order; ``handed_off`` when a human takes over."""
+
+    conversation_id: str
+    replies: list[ReplyOut]
+    handed_off: bool
+
+
 def to_api(model: type[M], view: msgspec.Struct) -> M:
     """A store result as the API's model (the store's extra fields are dropped)."""
     fields = set(model.model_fields)
@@ -317,6 +335,34 @@ class RoleIn(_Body):
             role=self.role,
             intrinsic_id=self.intrinsic_id,
         )
+
+
+# An opaque id of the caller's own (``web-8f3a``): it becomes the chat id ``<user>@api``.
+USER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
+_DIGITS_ONLY = re.compile(r"^\d{6,}$")
+
+
+class OrchestrateIn(_Body):
+    """A message of a person of another channel, answered through the WhatsApp pipeline."""
+
+    user: str = Field(
+        pattern=USER_PATTERN,
+        description="The caller's opaque id of the person (letters, digits, `._:-`, at most"
+        " 64), stable across their messages; never a phone number (digits only: refused)",
+        examples=["web-8f3a"],
+    )
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4096)]
+    name: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+        | None
+    ) = Field(None, description="The person's display name, if the channel knows it")
+
+    @field_validator("user")
+    @classmethod
+    def _not_a_phone_number(cls, value: str) -> str:
+        if _DIGITS_ONLY.match(value):
+            raise ValueError("user must be an opaque id, not a phone number")
+        return value
 
 
 class StaffReplyIn(_Body):
