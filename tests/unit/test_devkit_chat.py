@@ -7,10 +7,12 @@ import json
 import os
 
 import httpx
+import pytest
 
-from concierge_devkit.chat import scripted
+from concierge_devkit.chat import scripted, send_line
 from concierge_devkit.console import _read_raw_line
 from concierge_devkit.conversation import Conversation
+from concierge_devkit.errors import DevkitError
 from concierge_devkit.waha_fake import Recorded
 
 PERSON = "33612345678@c.us"
@@ -77,3 +79,39 @@ def test_raw_line_reader_reads_lines_then_end_of_input() -> None:
         assert _read_raw_line(read_fd) is None
     finally:
         os.close(read_fd)
+
+
+async def test_staff_and_phone_lines_post_as_the_staff_chat_and_the_parish_phone() -> None:
+    received: list[dict[str, object]] = []
+
+    def gateway(request: httpx.Request) -> httpx.Response:
+        received.append(json.loads(request.content))
+        return httpx.Response(200, json={"status": "accepted", "duplicate": False})
+
+    http = httpx.AsyncClient(transport=httpx.MockTransport(gateway))
+    staff = "33100000001@c.us"
+    conversation = Conversation(
+        http, webhook_url="http://gateway/webhook", hmac_key="k", chat_id=PERSON,
+        staff_chat_id=staff,
+    )  # fmt: skip
+    await send_line(conversation, "/staff H7K2P Bonjour madame")
+    await send_line(conversation, "/phone Bonjour, ici le père Antoine")
+    await send_line(conversation, "/inconnu reste un message")
+    staff_event, phone_event, person_event = received
+    assert staff_event["event"] == "message"
+    assert staff_event["payload"]["from"] == staff  # type: ignore[index]
+    assert staff_event["payload"]["body"] == "H7K2P Bonjour madame"  # type: ignore[index]
+    assert phone_event["event"] == "message.any"
+    phone = phone_event["payload"]
+    assert isinstance(phone, dict)
+    assert (phone["fromMe"], phone["source"], phone["to"]) == (True, "app", PERSON)
+    assert person_event["payload"]["from"] == PERSON  # type: ignore[index]
+    assert person_event["payload"]["body"] == "/inconnu reste un message"  # type: ignore[index]
+    assert conversation.sent == 1  # only the person's own line waits for an answer
+
+
+async def test_staff_lines_need_a_staff_chat() -> None:
+    conversation, received = conversation_answering(False)
+    with pytest.raises(DevkitError, match="--staff-chat-id"):
+        await send_line(conversation, "/staff liste")
+    assert received == []

@@ -13,12 +13,20 @@ from concierge_devkit.conversation import Conversation, Reply
 from concierge_devkit.errors import DevkitError
 
 QUIT_COMMANDS = frozenset({"/quit", "/exit", "/q"})
+HELP = (
+    "Type a message as the person. Also: /staff <text> writes in the staff chat "
+    '(e.g. "/staff H7K2P Bonjour" answers a handoff, "/staff H7K2P fin" returns it, '
+    '"/staff liste"); /phone <text> answers the person from the parish\'s phone '
+    "(a human takes over); /help; /quit."
+)
 SETTLE_SECONDS = 15.0  # at end of input, how long to wait for answers still due
 
 
-def format_reply(reply: Reply, person: str) -> str:
+def format_reply(reply: Reply, person: str, staff: str = "") -> str:
     if reply.chat_id == person:
         return f"concierge> {reply.text}"
+    if staff and reply.chat_id == staff:
+        return f"concierge (to staff)> {reply.text}"
     return f"concierge (to {reply.chat_id})> {reply.text}"
 
 
@@ -28,7 +36,8 @@ async def _print_replies(
     while True:
         reply = await conversation.replies.get()
         redraw = reader.prompt if tty and reader.prompting else ""
-        show(format_reply(reply, conversation.chat_id), out=out, redraw_prompt=redraw)
+        text = format_reply(reply, conversation.chat_id, conversation.staff_chat_id)
+        show(text, out=out, redraw_prompt=redraw)
 
 
 async def _read_and_send(conversation: Conversation, reader: LineReader, out: TextIO) -> bool:
@@ -37,18 +46,31 @@ async def _read_and_send(conversation: Conversation, reader: LineReader, out: Te
         text = line.strip()
         if text in QUIT_COMMANDS:
             return False
-        if text:
+        if text == "/help":
+            show(HELP, out=out)
+        elif text:
             try:
-                await conversation.say(text)
+                await send_line(conversation, text)
             except DevkitError as exc:
                 show(f"(not sent: {exc})", out=out)
     return True
 
 
+async def send_line(conversation: Conversation, line: str) -> None:
+    """Send what was typed: as the person, or as staff (``/staff``), or the phone (``/phone``)."""
+    command, _, rest = line.partition(" ")
+    if command == "/staff" and rest.strip():
+        await conversation.say_as_staff(rest.strip())
+    elif command == "/phone" and rest.strip():
+        await conversation.answer_from_phone(rest.strip())
+    else:
+        await conversation.say(line)
+
+
 async def interactive(conversation: Conversation, out: TextIO = sys.stdout) -> int:
     """Prompt for lines until ``/quit`` or end of input; print replies as they come."""
     tty = sys.stdin.isatty() and out.isatty()
-    show(f"Chatting as {conversation.chat_id}. Type a message; /quit or Ctrl-D to leave.", out=out)
+    show(f"Chatting as {conversation.chat_id}. {HELP}", out=out)
     reader = LineReader()
     reader.start()
     printer = asyncio.create_task(_print_replies(conversation, reader, out, tty))
@@ -65,15 +87,17 @@ async def interactive(conversation: Conversation, out: TextIO = sys.stdout) -> i
     return 0
 
 
-async def _await_answer(conversation: Conversation, timeout: float, out: TextIO) -> bool:
-    """Print replies until one reaches the person; False when none does in ``timeout``."""
+async def _await_answer(
+    conversation: Conversation, timeout: float, out: TextIO, *, to: frozenset[str]
+) -> bool:
+    """Print replies until one reaches a chat of ``to``; False when none does in ``timeout``."""
     deadline = asyncio.get_running_loop().time() + timeout
     while (left := deadline - asyncio.get_running_loop().time()) > 0:
         reply = await conversation.next_reply(left)
         if reply is None:
             break
-        show(format_reply(reply, conversation.chat_id), out=out)
-        if reply.chat_id == conversation.chat_id:
+        show(format_reply(reply, conversation.chat_id, conversation.staff_chat_id), out=out)
+        if reply.chat_id in to:
             return True
     return False
 
@@ -81,11 +105,20 @@ async def _await_answer(conversation: Conversation, timeout: float, out: TextIO)
 async def scripted(
     conversation: Conversation, lines: Sequence[str], timeout: float, out: TextIO = sys.stdout
 ) -> int:
-    """Send each line and wait for its answer; 0 when every line got one, else 1."""
+    """Send each line and wait for its answer; 0 when every line got one, else 1.
+
+    A person's line waits for an answer to the person, a ``/staff`` line for an
+    answer to anyone (the person or the staff chat); a ``/phone`` line for none.
+    """
     for line in lines:
         show(PROMPT + line, out=out)
-        await conversation.say(line)
-        if not await _await_answer(conversation, timeout, out):
+        await send_line(conversation, line)
+        if line.startswith("/phone "):
+            continue
+        to = {conversation.chat_id}
+        if line.startswith("/staff "):
+            to.add(conversation.staff_chat_id)
+        if not await _await_answer(conversation, timeout, out, to=frozenset(to)):
             show(f"(no answer within {timeout:g} s)", out=out)
             return 1
     return 0

@@ -28,6 +28,7 @@ class ChatOptions:
     waha_host: str
     waha_port: int
     chat_id: str
+    staff_chat_id: str = ""
     scripts: tuple[str, ...] = ()
     answer_timeout: float = 30.0
 
@@ -47,6 +48,7 @@ async def chat_only(options: ChatOptions) -> int:
                 webhook_url=options.gateway_url.rstrip("/") + "/webhook",
                 hmac_key=options.hmac_key,
                 chat_id=options.chat_id,
+                staff_chat_id=options.staff_chat_id,
             )
             fake.on_send = conversation.on_send
             if options.scripts:

@@ -16,7 +16,7 @@ from concierge_devkit.errors import DevkitError
 from concierge_devkit.infra_only import infra_up
 from concierge_devkit.runner import RunOptions, run
 from concierge_devkit.stack_config import resolve_ports
-from concierge_devkit.webhook import chat_id_for
+from concierge_devkit.webhook import DEV_STAFF_CHAT, chat_id_for
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,11 @@ def _add_run(commands: Any) -> None:
     parser.add_argument(
         "--free-ports", action="store_true", help="pick free ports for the gateway and health"
     )
-    parser.add_argument("--staff-chat-id", default=os.environ.get("STAFF_CHAT_ID", ""))
+    parser.add_argument(
+        "--staff-chat-id",
+        default=os.environ.get("STAFF_CHAT_ID", DEV_STAFF_CHAT),
+        help=f"the staff chat, where handoffs are alerted (default {DEV_STAFF_CHAT})",
+    )
     parser.add_argument(
         "--ready-timeout", type=float, default=60.0, help="seconds for the services to be ready"
     )
@@ -75,6 +79,11 @@ def _add_chat(commands: Any) -> None:
         help="the gateway's WAHA_API_KEY (default: from the environment)",
     )
     parser.add_argument("--waha-host", default="127.0.0.1", help="where the stand-in listens")
+    parser.add_argument(
+        "--staff-chat-id",
+        default=os.environ.get("STAFF_CHAT_ID", ""),
+        help="the gateway's STAFF_CHAT_ID, for /staff lines",
+    )
     parser.add_argument(
         "--waha-port", type=int, default=3000, help="the stand-in's port (the gateway's WAHA_URL)"
     )
@@ -128,6 +137,7 @@ def _chat_options(args: argparse.Namespace) -> ChatOptions:
         waha_host=args.waha_host,
         waha_port=args.waha_port,
         chat_id=chat_id_for(args.chat_id),
+        staff_chat_id=args.staff_chat_id,
         scripts=tuple(args.script),
         answer_timeout=args.answer_timeout,
     )

@@ -33,9 +33,11 @@ class Conversation:
         webhook_url: str,
         hmac_key: str,
         chat_id: str,
+        staff_chat_id: str = "",
         session: str = "default",
     ) -> None:
         self.chat_id = chat_id
+        self.staff_chat_id = staff_chat_id
         self.replies: asyncio.Queue[Reply] = asyncio.Queue()
         self.sent = 0
         self.answered = 0
@@ -54,7 +56,21 @@ class Conversation:
 
     async def say(self, text: str) -> None:
         """POST ``text`` as a ``message`` event; raise unless the gateway accepted it."""
-        body = webhook.encode(webhook.message_event(self.chat_id, text, session=self._session))
+        await self._post(webhook.message_event(self.chat_id, text, session=self._session))
+        self.sent += 1
+
+    async def say_as_staff(self, text: str) -> None:
+        """POST ``text`` as written in the staff chat (replies and commands for the desk)."""
+        if not self.staff_chat_id:
+            raise DevkitError("no staff chat: start with --staff-chat-id")
+        await self._post(webhook.message_event(self.staff_chat_id, text, session=self._session))
+
+    async def answer_from_phone(self, text: str) -> None:
+        """POST ``text`` as typed to the person on the parish's phone (a human takes over)."""
+        await self._post(webhook.phone_reply_event(self.chat_id, text, session=self._session))
+
+    async def _post(self, event: dict[str, object]) -> None:
+        body = webhook.encode(event)
         try:
             response = await self._http.post(
                 self._url, content=body, headers=webhook.headers(self._key, body)
@@ -66,7 +82,6 @@ class Conversation:
         status = response.json().get("status")
         if status != "accepted":
             raise DevkitError(f"the gateway did not accept the message: {response.text[:300]}")
-        self.sent += 1
 
     async def settle(self, timeout: float) -> None:
         """Wait until every line sent got an answer, at most ``timeout`` seconds."""

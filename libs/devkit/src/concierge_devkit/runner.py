@@ -86,6 +86,7 @@ async def run(options: RunOptions) -> int:
             webhook_url=f"http://127.0.0.1:{options.ports.gateway}/webhook",
             hmac_key=secrets.webhook_hmac_key,
             chat_id=options.chat_id,
+            staff_chat_id=options.staff_chat_id,
         )
         fake.on_send = conversation.on_send
         if options.scripts:

@@ -19,6 +19,8 @@ from typing import Any
 
 CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz"
 DEV_ME = {"id": "33100000000@c.us", "pushName": "Paroisse (dev)"}
+# The staff chat of `concierge run` unless STAFF_CHAT_ID says otherwise (`/staff` lines).
+DEV_STAFF_CHAT = "33100000001@c.us"
 DEV_ENVIRONMENT = {"version": "dev", "engine": "WEBJS", "tier": "CORE", "browser": None}
 
 
@@ -61,6 +63,28 @@ def message_event(
         "engine": "WEBJS",
         "environment": dict(DEV_ENVIRONMENT),
     }
+
+
+def phone_reply_event(
+    chat_id: str, text: str, *, session: str = "default", now: float | None = None
+) -> dict[str, Any]:
+    """A ``message.any`` event: someone typed ``text`` to ``chat_id`` on the parish's phone.
+
+    WAHA marks the organisation's own messages ``fromMe``, with ``source: "app"``
+    when a human typed them on the phone (not sent through the API).
+    """
+    event = message_event(chat_id, text, session=session, now=now)
+    event["event"] = "message.any"
+    event["payload"].update(
+        {
+            "id": f"true_{chat_id}_{uuid.uuid4().hex.upper()}",
+            "from": DEV_ME["id"],
+            "to": chat_id,
+            "fromMe": True,
+            "source": "app",
+        }
+    )
+    return event
 
 
 def encode(event: dict[str, Any]) -> bytes:
