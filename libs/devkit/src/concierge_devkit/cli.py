@@ -1,4 +1,4 @@
-"""The ``concierge`` command: ``run`` (everything and a chat), ``chat``, ``infra up``."""
+"""The ``concierge`` command: ``run`` (everything and a chat), ``chat``, ``infra up``, ``eval``."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import Any
 
 from concierge_devkit.chat_only import ChatOptions, chat_only
 from concierge_devkit.errors import DevkitError
+from concierge_devkit.evaluation import command as evaluation
 from concierge_devkit.infra_only import infra_up
 from concierge_devkit.runner import RunOptions, run
 from concierge_devkit.stack_config import resolve_ports
@@ -106,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     infra = commands.add_parser("infra", help="infrastructure only")
     infra_commands = infra.add_subparsers(dest="infra_command", required=True)
     infra_commands.add_parser("up", help="ensure NATS, PostgreSQL, Redis; print the URLs")
+    evaluation.add_parser(commands)
     return parser
 
 
@@ -148,6 +150,8 @@ def _command(args: argparse.Namespace) -> Coroutine[Any, Any, int]:
         return run(_run_options(args))
     if args.command == "chat":
         return chat_only(_chat_options(args))
+    if args.command == "eval":
+        return evaluation.run_eval(evaluation.options_from(args))
     return infra_up(args.data_dir.resolve())
 
 
