@@ -44,9 +44,19 @@ class Answer:
     sources: tuple[str, ...] = ()  # ids of the facts it comes from (for the logs)
 
 
+@dataclass(frozen=True)
+class HandOff:
+    """A decision to give the turn to a human: ``reason`` is the code the store records
+    (``person_asked``, ``ai_unavailable``...), ``summary`` a sentence for staff."""
+
+    reason: str
+    summary: str = ""
+
+
 class Answerer(Protocol):
-    async def answer(self, turn: GenerateReply) -> Answer | None:
-        """The answer to ``turn``, or ``None`` when there is nothing sure to say."""
+    async def answer(self, turn: GenerateReply) -> Answer | HandOff | None:
+        """The answer to ``turn``; a :class:`HandOff` when a human should take over for a
+        known reason; ``None`` when there is nothing sure to say (a handoff too)."""
         ...
 
 

@@ -6,17 +6,58 @@ responder, so the rest of the pipeline does not know which one answered.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from ai.answerer import Answerer, FactAnswerer
-from ai.facts import StoreFacts
+from ai.claude.answerer import ClaudeAnswerer, Limits
+from ai.claude.catalog import Catalog
+from ai.claude.client import ClaudeClient, build_sdk
+from ai.claude.costs import Prices
+from ai.claude.history import StoreHistory
+from ai.facts import Rpc, StoreFacts
 from ai.settings import AiSettings
 from ai.turns import TurnAnswerer
+from concierge_common.errors import ConfigError
+from concierge_common.runtime import Closer
+
+log = logging.getLogger(__name__)
 
 
-def build_answerer(settings: AiSettings, facts: StoreFacts, zone: ZoneInfo) -> Answerer:
-    """The configured answerer."""
-    return offline_answerer(settings, facts, zone)
+def build_answerer(
+    settings: AiSettings,
+    facts: StoreFacts,
+    zone: ZoneInfo,
+    *,
+    rpc: Rpc | None = None,
+    on_stop: Callable[[Closer], None] | None = None,
+) -> Answerer:
+    """The configured answerer: Claude with ``ANTHROPIC_API_KEY``, else the offline one.
+
+    Claude reads the store (``rpc``: service prompts, conversation history) and
+    holds an HTTP client, closed through ``on_stop`` when the service stops.
+    """
+    if not settings.anthropic_api_key:
+        log.info("answerer: offline (no ANTHROPIC_API_KEY)")
+        return offline_answerer(settings, facts, zone)
+    if rpc is None:
+        raise ConfigError("the Claude answerer needs a store client (rpc)")
+    client = ClaudeClient(
+        build_sdk(settings), model=settings.ai_model, max_tokens=settings.ai_max_output_tokens
+    )
+    if on_stop is not None:
+        on_stop(client.close)
+    log.info("answerer: Claude", extra={"model": settings.ai_model})
+    return ClaudeAnswerer(
+        client,
+        facts,
+        Catalog(rpc, ttl_seconds=settings.ai_facts_cache_seconds),
+        StoreHistory(rpc, limit=settings.ai_history_messages),
+        prices=Prices.from_settings(settings),
+        zone=zone,
+        limits=Limits(history_chars=settings.ai_history_chars),
+    )
 
 
 def offline_answerer(settings: AiSettings, facts: StoreFacts, zone: ZoneInfo) -> Answerer:

@@ -32,7 +32,9 @@ class HandoffOpener:
     def __init__(self, rpc: Rpc) -> None:
         self._rpc = rpc
 
-    async def open(self, turn: GenerateReply, text: str) -> store_api.HandoffView | None:
+    async def open(
+        self, turn: GenerateReply, text: str, *, reason: str = REASON
+    ) -> store_api.HandoffView | None:
         """The open handoff of the conversation; ``None`` when the store could not open one.
 
         A store that is down raises (the turn is retried); a store that refuses
@@ -48,7 +50,7 @@ class HandoffOpener:
             user_id=turn.user_id,
             wa_session=inbound.session,
             chat_id=inbound.chat_id,
-            reason=REASON,
+            reason=reason,
             requested_by="ai",
             summary=text,
         )

@@ -5,7 +5,7 @@ Labels are bounded: an outcome or a lane, never a conversation or a message id.
 
 from __future__ import annotations
 
-from prometheus_client import Counter
+from prometheus_client import Counter, Histogram
 
 from concierge_common.metrics import child
 
@@ -35,3 +35,41 @@ CLASSIFICATIONS = Counter(
 def count_answer(outcome: str) -> None:
     """Count one handled turn or ready reply under ``outcome``."""
     child(ANSWERS, outcome).inc()
+
+
+# --- Claude ---------------------------------------------------------------------------
+
+CLAUDE_SECONDS = Histogram(
+    "concierge_ai_claude_request_seconds",
+    "Time of one Claude request, the SDK's retries included, whatever its result.",
+    buckets=(0.25, 0.5, 1, 1.5, 2, 3, 5, 8, 13, 20, 30, 45),
+)
+CLAUDE_TOKENS = Counter(
+    "concierge_ai_claude_tokens_total",
+    "Tokens of Claude requests, by kind (input: not from the cache; output; cache_read;"
+    " cache_write).",
+    ["kind"],
+)
+CLAUDE_COST = Counter(
+    "concierge_ai_claude_cost_usd_total",
+    "Estimated cost of Claude requests in USD, from the configured prices.",
+)
+CLAUDE_TURNS = Counter(
+    "concierge_ai_claude_turns_total",
+    "Turns Claude handled, by outcome and detail: answered (fact, family, courtesy),"
+    " handoff (the store's reason), rejected (the check the answer failed: unknown_citation,"
+    " uncited, unsourced_contact, prompt_leak), error (the SDK error class).",
+    ["outcome", "detail"],
+)
+
+
+def count_claude_turn(outcome: str, detail: str) -> None:
+    """Count one turn Claude handled (bounded values: outcomes, reasons, error classes)."""
+    child(CLAUDE_TURNS, outcome, detail).inc()
+
+
+def count_claude_usage(tokens: dict[str, int], usd: float) -> None:
+    """Add one request's tokens (by kind) and estimated cost."""
+    for kind, count in tokens.items():
+        child(CLAUDE_TOKENS, kind).inc(count)
+    CLAUDE_COST.inc(usd)

@@ -5,6 +5,13 @@ reaches ``outbound`` in order: a ready ``SendReply`` (a router or handoff
 notice, a staff answer) is republished untouched but for its id; a
 ``GenerateReply`` gets an answer, or an apology and a handoff to a human.
 Ids derive from the input's id, so a redelivered input publishes nothing new.
+
+A handoff carries its reason to the store and to staff: the answerer's
+(:class:`ai.answerer.HandOff`, e.g. Claude's ``person_asked`` or
+``ai_unavailable``, with its summary before the person's words), or
+``no_matching_information`` when it had nothing sure to say (``None``). The
+apology fits the reason; a person who asked for a human gets none (the handoff
+notice that follows tells them a human is coming).
 """
 
 from __future__ import annotations
@@ -15,7 +22,7 @@ from typing import Protocol
 import msgspec
 
 from ai import handoffs, metrics
-from ai.answerer import Answer, Answerer
+from ai.answerer import Answer, Answerer, HandOff
 from ai.handoffs import HandoffOpener
 from concierge_common import ids
 from concierge_common.bus.consumer import Delivery
@@ -28,6 +35,17 @@ NOT_TEXT = (
     "Je ne sais lire que les messages écrits pour le moment. Pouvez-vous écrire votre question ?"
 )
 SORRY = "Je n'ai pas trouvé d'information sûre pour vous répondre."
+UNAVAILABLE = "Je ne peux pas vous répondre moi-même pour le moment."
+DELICATE = (
+    "Merci de nous avoir écrit. Une personne de la paroisse est mieux placée pour vous répondre."
+)
+# The apology for a handoff reason (None: no apology); SORRY for any other reason.
+APOLOGIES: dict[str, str | None] = {
+    "person_asked": None,
+    "ai_unavailable": UNAVAILABLE,
+    "ai_spend_limit": UNAVAILABLE,
+    "ai_sensitive": DELICATE,
+}
 
 
 class Publishes(Protocol):
@@ -68,8 +86,8 @@ class Responder:
             metrics.count_answer("not_text")
             return
         answer = await self._answerer.answer(turn)
-        if answer is None:
-            await self._hand_off(turn, texts)
+        if not isinstance(answer, Answer):
+            await self._hand_off(turn, texts, answer or HandOff(handoffs.REASON))
             return
         await self._reply(turn, answer.text)
         metrics.count_answer("answered")
@@ -89,17 +107,19 @@ class Responder:
         )
         await self._publisher.publish("outbound", reply)
 
-    async def _hand_off(self, turn: GenerateReply, texts: list[str]) -> None:
+    async def _hand_off(self, turn: GenerateReply, texts: list[str], decided: HandOff) -> None:
         # Open first: from now on the person's next message goes to a human.
-        summary = handoffs.summary(texts)
-        opened = await self._opener.open(turn, summary)
-        await self._reply(turn, SORRY)
+        summary = staff_summary(texts, decided.summary)
+        opened = await self._opener.open(turn, summary, reason=decided.reason)
+        apology = APOLOGIES.get(decided.reason, SORRY)
+        if apology is not None:
+            await self._reply(turn, apology)
         request = HandoffRequested(
             message_id=ids.derived_id("ai-handoff", turn.message_id),
             conversation_id=turn.conversation_id,
             correlation_id=turn.correlation_id,
             inbound=turn.inbound,
-            reason=handoffs.REASON,
+            reason=decided.reason,
             requested_by="ai",
             handoff_id=opened.id if opened else "",
             reference=opened.reference if opened else "",
@@ -107,7 +127,13 @@ class Responder:
         )
         await self._publisher.publish("handoff", request)
         metrics.count_answer("handoff" if opened else "declined")
-        log.info("no confident answer, handoff requested", extra={"opened": bool(opened)})
+        log.info("handoff requested", extra={"opened": bool(opened), "reason": decided.reason})
+
+
+def staff_summary(texts: list[str], said: str) -> str:
+    """The person's words for staff, after the answerer's own summary when it gave one."""
+    person = handoffs.summary(texts)
+    return handoffs.summary([f"{said} — {person}"]) if said.strip() else person
 
 
 def _log_answer(answer: Answer) -> None:

@@ -41,7 +41,7 @@ class AiService:
         await runtime.nc.flush()  # subscribed on the server: callers find a responder now
         runtime.on_stop(server.stop)
 
-        answerer = build_answerer(settings, facts, self.zone)
+        answerer = build_answerer(settings, facts, self.zone, rpc=rpc, on_stop=runtime.on_stop)
         responder = Responder(runtime.publisher, answerer, HandoffOpener(rpc))
         await runtime.consume(
             Subscription(ConsumerSpec("ai", "ai"), (GenerateReply, SendReply), responder)

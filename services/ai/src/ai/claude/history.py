@@ -1,0 +1,136 @@
+"""The messages of a Claude request: the conversation so far, then the turn.
+
+The store gives the session's last messages (``interaction.list``): what the
+person wrote is a ``user`` message, what they read (the assistant, a notice,
+a staff answer) an ``assistant`` one. The Messages API wants them alternating,
+starting and ending with ``user``, so:
+
+- the turn's own messages, which the store may already hold, are taken off the
+  end of the history (they are the last ``user`` message);
+- consecutive messages of the same role are merged;
+- the history keeps within ``max_chars``, dropping the oldest messages first
+  (and an ``assistant`` message left first);
+- the turn's texts are the last ``user`` message (merged with an unanswered
+  question that precedes it).
+
+What the person wrote is redacted (:mod:`ai.claude.redaction`) and escaped like
+the facts, so it can never pass for a tag of the system prompt.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from anthropic.types import AssistantMessageParam, MessageParam, UserMessageParam
+
+from ai.claude.prompt import escape
+from ai.claude.redaction import redact
+from ai.facts import Rpc
+from concierge_common import store_api
+from concierge_common.errors import DownstreamUnavailable, InvalidRequest
+from concierge_common.store_api import InteractionView
+
+log = logging.getLogger(__name__)
+
+Role = Literal["user", "assistant"]
+TURN_CHARS = 4000  # a turn longer than this is cut (a pasted document...)
+
+
+class StoreHistory:
+    """The last messages of a session, from the store's ``interaction.list``."""
+
+    def __init__(self, rpc: Rpc, *, limit: int) -> None:
+        self._rpc = rpc
+        self._limit = limit
+
+    async def recent(self, session_id: str) -> list[InteractionView]:
+        """Oldest first; empty without a session or while the store cannot tell.
+
+        The history helps Claude but a turn can be answered without it: a store
+        that is down or refuses does not hold the person's answer back.
+        """
+        if not session_id or self._limit < 1:
+            return []
+        query = store_api.InteractionQuery(session_id=session_id, limit=self._limit)
+        try:
+            return await self._rpc.call(
+                store_api.SERVICE, store_api.INTERACTION_LIST, query, list[InteractionView]
+            )
+        except (DownstreamUnavailable, InvalidRequest) as exc:
+            log.warning("no conversation history for this turn (%s)", type(exc).__name__)
+            return []
+
+
+@dataclass(frozen=True)
+class Said:
+    role: Role
+    text: str
+
+
+def messages(
+    history: Sequence[InteractionView], turn_texts: Sequence[str], *, max_chars: int
+) -> list[MessageParam]:
+    """The alternating messages to send: the bounded history, then the turn."""
+    earlier = _without_turn(list(history), turn_texts)
+    said = _merged([_said(item) for item in earlier])
+    kept = _within(said, max_chars)
+    turn = Said("user", _user_text("\n".join(turn_texts))[:TURN_CHARS])
+    final = _merged([*kept, turn])
+    return [_param(item) for item in final]
+
+
+def _param(item: Said) -> MessageParam:
+    if item.role == "user":
+        user: UserMessageParam = {"role": "user", "content": item.text}
+        return user
+    assistant: AssistantMessageParam = {"role": "assistant", "content": item.text}
+    return assistant
+
+
+def _without_turn(
+    history: list[InteractionView], turn_texts: Sequence[str]
+) -> list[InteractionView]:
+    texts = {text.strip() for text in turn_texts}
+    while history and history[-1].direction == "in" and history[-1].text.strip() in texts:
+        history.pop()
+    return history
+
+
+def _said(item: InteractionView) -> Said:
+    if item.direction == "in":
+        return Said("user", _user_text(item.text))
+    return Said("assistant", escape(item.text.strip()))
+
+
+def _user_text(text: str) -> str:
+    return escape(redact(text.strip()))
+
+
+def _merged(said: list[Said]) -> list[Said]:
+    merged: list[Said] = []
+    for item in said:
+        if not item.text:
+            continue
+        if merged and merged[-1].role == item.role:
+            merged[-1] = Said(item.role, f"{merged[-1].text}\n{item.text}")
+        else:
+            merged.append(item)
+    return merged
+
+
+def _within(said: list[Said], max_chars: int) -> list[Said]:
+    """The newest messages whose texts fit in ``max_chars``, starting with a ``user`` one."""
+    kept: list[Said] = []
+    used = 0
+    for item in reversed(said):
+        used += len(item.text)
+        if used > max_chars:
+            break
+        kept.append(item)
+    kept.reverse()
+    while kept and kept[0].role != "user":
+        kept.pop(0)
+    return kept
