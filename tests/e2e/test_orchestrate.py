@@ -11,7 +11,6 @@ from typing import Any
 
 import asyncpg
 import httpx
-import pytest
 
 from concierge_common import settings as settings_module
 from gateway.service import GatewayService
@@ -21,12 +20,6 @@ from support.polling import eventually
 from support.stack import Stack, running_stack
 
 CHANNEL = as_role("channel")
-# The store refuses the person id "<user>@api" (CHECK of user_whatsapp_ids.whatsapp_id) and
-# its recorder skips it (store.interactions._PERSON_ID): until both accept "@api", the
-# router's session.open is rejected and nothing answers. Remove this marker with that fix.
-pytestmark = pytest.mark.xfail(
-    strict=True, reason="the store does not accept api person ids ('<user>@api') yet"
-)
 STAFF_CHAT = "120363000000000001@g.us"
 
 

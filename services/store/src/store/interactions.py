@@ -27,7 +27,7 @@ from store.sessions import Sessions
 from store.users import Users
 
 # The WhatsApp ids a person writes from (the schema's CHECK on user_whatsapp_ids).
-_PERSON_ID = re.compile(r"^[^@\s]+@(c\.us|lid|s\.whatsapp\.net)$")
+_PERSON_ID = re.compile(r"^[^@\s]+@(c\.us|lid|s\.whatsapp\.net|api)$")
 _MESSAGE_TYPES = frozenset({"text", "image", "audio", "video", "document", "location", "contact"})
 
 _ALREADY_STORED = "SELECT 1 FROM interactions WHERE provider_message_id = $1"
