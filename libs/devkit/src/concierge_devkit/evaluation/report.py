@@ -149,6 +149,8 @@ def _case_lines(verdict: Verdict) -> list[str]:
     case, transcript = verdict.case, verdict.transcript
     why = [*verdict.reasons, *verdict.expired, *verdict.leaks, *verdict.prompt_leaks]
     lines = [f"- {case.id} [{', '.join(case.tags)}] expect {_expected(case)}"]
+    if case.note:
+        lines.append(f"    note: {case.note}")
     lines += [f"    why: {reason}" for reason in why]
     for number, turn in enumerate(transcript.turns, 1):
         lines.append(f"    sent {number}: {' | '.join(turn.sent)}")
