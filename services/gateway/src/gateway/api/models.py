@@ -348,7 +348,7 @@ class OrchestrateIn(_Body):
     user: str = Field(
         pattern=USER_PATTERN,
         description="The caller's opaque id of the person (letters, digits, `._:-`, at most"
-        " 64), stable across their messages; never a phone number (digits only: refused)",
+        " 64), stable across their messages; never a phone number (6 or more digits alone: 422)",
         examples=["web-8f3a"],
     )
     text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4096)]
