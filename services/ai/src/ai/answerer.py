@@ -2,14 +2,17 @@
 
 An :class:`Answerer` turns one turn of a conversation into an :class:`Answer`,
 or ``None`` when it has nothing sure to say (the caller then hands the person
-to a human instead of guessing). Claude and an embedding-based answerer
-(issue #5) plug in behind the same interface.
+to a human instead of guessing). Claude and the offline answerer plug in
+behind the same interface.
 
 :class:`FactAnswerer` answers with the content of the fact most relevant to the
-question (:mod:`ai.ranking`) when it is relevant enough: its score reaches
-``min_score`` and it covers at least ``min_coverage`` of what the question is
-about. When two facts are about equally relevant ("horaires des messes":
-Sunday and weekday Masses) both are given, each under its title.
+question when it is relevant enough. With a :class:`ai.hybrid.HybridRanker`
+(the offline default), embeddings and lexical signals decide together
+(:mod:`ai.hybrid`). Without one, the lexical ranking alone does
+(:mod:`ai.ranking`): the best fact's score must reach ``min_score`` and it must
+cover at least ``min_coverage`` of what the question is about. Either way,
+when two facts are about equally relevant ("horaires des messes": Sunday and
+weekday Masses) both are given, each under its title.
 """
 
 from __future__ import annotations
@@ -17,7 +20,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
+from ai import hybrid
 from ai.facts import Fact, FactSource
+from ai.hybrid import HybridRanker
 from ai.ranking import Document, Index, Match
 from concierge_common.messages import GenerateReply
 from concierge_common.text import words
@@ -74,20 +79,31 @@ class FactAnswerer:
         *,
         min_score: float = 1.0,
         min_coverage: float = MIN_COVERAGE,
+        ranker: HybridRanker | None = None,
     ) -> None:
         self._facts = facts
         self._min_score = min_score
         self._min_coverage = min_coverage
+        self._ranker = ranker
 
     async def find(self, service: str, text: str) -> Answer | None:
         """The answer to ``text`` from ``service``'s facts alone, or ``None``."""
         facts = {fact.id: fact for fact in await self._facts.facts(service)}
-        index = Index([Document(f.id, f.service, f.title, f.content) for f in facts.values()])
-        chosen = self.choose(index.rank(text))
-        if not chosen:
+        documents = [Document(f.id, f.service, f.title, f.content) for f in facts.values()]
+        keys = await self._chosen(documents, text)
+        if not keys:
             return None
-        picked = [facts[match.document.key] for match in chosen]
+        picked = [facts[key] for key in keys]
         return Answer(_compose(picked), "fact", tuple(fact.id for fact in picked))
+
+    async def _chosen(self, documents: list[Document], text: str) -> list[str]:
+        if not documents:
+            return []
+        if self._ranker is None:
+            return [match.document.key for match in self.choose(Index(documents).rank(text))]
+        ranking = await self._ranker.rank(documents, text)
+        chosen = hybrid.choose(ranking, self._ranker.calibration.min_probability)
+        return [candidate.document.key for candidate in chosen]
 
     def choose(self, ranked: list[Match]) -> list[Match]:
         """The confident matches worth giving, best first (empty: decline)."""

@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
+from ai import offline
 from ai.answerer import Answerer, FactAnswerer
 from ai.claude.answerer import ClaudeAnswerer, Limits
 from ai.claude.catalog import Catalog
@@ -61,5 +62,6 @@ def build_answerer(
 
 
 def offline_answerer(settings: AiSettings, facts: StoreFacts, zone: ZoneInfo) -> Answerer:
-    """The embedded default: retrieval over the valid facts, no network."""
-    return TurnAnswerer(FactAnswerer(facts, min_score=settings.ai_min_score), zone=zone)
+    """The embedded default: retrieval over the valid facts (embeddings and words), no network."""
+    answerer = FactAnswerer(facts, min_score=settings.ai_min_score, ranker=offline.ranker(settings))
+    return TurnAnswerer(answerer, zone=zone)

@@ -6,6 +6,12 @@ together (:mod:`ai.ranking`, so word rarity is shared), and each service takes
 the score of its best confident document. The best service is returned when
 its score reaches ``min_score`` and ``margin`` times the runner-up's; else the
 router does not get a guess (``service=None``).
+
+With a :class:`ai.hybrid.HybridRanker` (the offline default), the same documents
+are ranked by embeddings and lexical signals together, and a service's
+likelihood is the sum of its documents' probabilities: the best service is
+returned when it reaches ``min_probability``. Messages without a single
+keyword ("où se garer ?", "my baby's christening") then find their service.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import logging
 
 from ai import metrics
 from ai.facts import FactSource
+from ai.hybrid import HybridRanker
 from ai.ranking import Document, Index
 from concierge_common import ai_api
 from concierge_common.rpc import Operation
@@ -27,15 +34,27 @@ MIN_COVERAGE = 0.5
 class IntentClassifier:
     """Answers ``intent.classify`` from the offered services' facts and descriptions."""
 
-    def __init__(self, facts: FactSource, *, min_score: float, margin: float) -> None:
+    def __init__(
+        self,
+        facts: FactSource,
+        *,
+        min_score: float,
+        margin: float,
+        ranker: HybridRanker | None = None,
+        min_probability: float = 0.6,
+    ) -> None:
         self._facts = facts
         self._min_score = min_score
         self._margin = margin
+        self._ranker = ranker
+        self._min_probability = min_probability
 
     def operations(self) -> list[Operation]:
         return [Operation(ai_api.CLASSIFY, ai_api.ClassifyRequest, self.classify)]
 
     async def classify(self, request: ai_api.ClassifyRequest) -> ai_api.ClassifyResult:
+        if self._ranker is not None:
+            return await self._classify_hybrid(request, self._ranker)
         scores = await self.scores(request)
         ranked = sorted(scores.items(), key=lambda item: -item[1])
         best_name, best = ranked[0] if ranked else ("", 0.0)
@@ -46,6 +65,28 @@ class IntentClassifier:
         metrics.CLASSIFICATIONS.labels("chosen").inc()
         log.info("message classified", extra={"service": best_name})
         return ai_api.ClassifyResult(service=best_name, confidence=round(1 - second / best, 3))
+
+    async def _classify_hybrid(
+        self, request: ai_api.ClassifyRequest, ranker: HybridRanker
+    ) -> ai_api.ClassifyResult:
+        likelihoods = await self.likelihoods(request, ranker)
+        best_name, best = max(likelihoods.items(), key=lambda item: item[1], default=("", 0.0))
+        if best < self._min_probability:
+            metrics.CLASSIFICATIONS.labels("unsure").inc()
+            return ai_api.ClassifyResult(service=None)
+        metrics.CLASSIFICATIONS.labels("chosen").inc()
+        log.info("message classified", extra={"service": best_name})
+        return ai_api.ClassifyResult(service=best_name, confidence=round(best, 3))
+
+    async def likelihoods(
+        self, request: ai_api.ClassifyRequest, ranker: HybridRanker
+    ) -> dict[str, float]:
+        """Each offered service's probability of being what the request's text is about."""
+        ranking = await ranker.rank(await self._documents(request.services), request.text)
+        likelihoods = {choice.name: 0.0 for choice in request.services}
+        for candidate in ranking.candidates:
+            likelihoods[candidate.document.group] += candidate.probability
+        return likelihoods
 
     async def scores(self, request: ai_api.ClassifyRequest) -> dict[str, float]:
         """Each offered service's best confident score for the request's text."""

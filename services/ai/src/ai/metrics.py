@@ -37,6 +37,44 @@ def count_answer(outcome: str) -> None:
     child(ANSWERS, outcome).inc()
 
 
+# Offline answerer (embeddings + lexical signals).
+EMBEDDING_SECONDS = Histogram(
+    "concierge_ai_embedding_seconds",
+    "Time to embed with the local model, waiting for the worker included, by kind (query: "
+    "one question; passages: the facts not embedded yet).",
+    ["kind"],
+    buckets=(0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+PASSAGE_VECTORS = Counter(
+    "concierge_ai_passage_vectors_total",
+    "Fact vectors the offline answerer needed, by origin (cached: reused; computed: the "
+    "fact is new or its text changed).",
+    ["origin"],
+)
+OFFLINE_CHOICES = Counter(
+    "concierge_ai_offline_choices_total",
+    "Decisions of the offline answerer and classifier, by result (confident: answered or "
+    "classified; unrelated: nothing matches well enough; ambiguous: several candidates "
+    "share the likelihood).",
+    ["result"],
+)
+
+
+def observe_embedding(kind: str, seconds: float) -> None:
+    child(EMBEDDING_SECONDS, kind).observe(seconds)
+
+
+def count_passages(*, hits: int, misses: int) -> None:
+    if hits:
+        child(PASSAGE_VECTORS, "cached").inc(hits)
+    if misses:
+        child(PASSAGE_VECTORS, "computed").inc(misses)
+
+
+def count_choice(result: str) -> None:
+    child(OFFLINE_CHOICES, result).inc()
+
+
 # --- Claude ---------------------------------------------------------------------------
 
 CLAUDE_SECONDS = Histogram(

