@@ -80,7 +80,7 @@ async def test_catechese_parent_code_then_own_family_only(flow_env: dict[str, st
 async def test_wrong_codes_then_lockout_hands_off(flow_env: dict[str, str]) -> None:
     async with running_stack(flow_env) as stack:
         parent = Conversation(stack, "33610000003@c.us")
-        await parent.send("catéchisme")
+        await parent.send("Je voudrais le planning de mes enfants au catéchisme")
         await parent.expect(1)
         await parent.send("SM-0001")
         assert "Il vous reste 2 essais" in (await parent.expect(2))[-1]

@@ -11,7 +11,7 @@ from support import fixtures
 from support.stack import Stack, running_stack
 
 # What each question's reply contains, from the seeded parish (the router welcomes a
-# greeting and asks a parent's code for the catechism; ai answers the rest from the
+# greeting; ai answers the rest, general catechism questions included, from the
 # facts without a validity window, so the expectations hold whatever the date).
 QUESTIONS = (
     ("Bonjour", "bienvenue"),
@@ -19,7 +19,7 @@ QUESTIONS = (
     ("Quand est ouvert l'accueil ?", "9h30 à 12h"),
     ("baptême de mon bébé", "trois mois avant"),
     ("je voudrais me marier", "un an avant"),
-    ("inscription au catéchisme", "code parent"),
+    ("inscription au catéchisme", "inscriptions se font"),
     ("confessions", "chapelle de la vierge"),
 )
 STAFF_CHAT = "120363000000000001@g.us"

@@ -59,7 +59,9 @@ def test_a_sentence_is_not_a_cancel() -> None:
     assert not is_cancel("je voudrais annuler le baptême")
 
 
-@pytest.mark.parametrize("text", ["Bonjour", "bonsoir à tous !", "Salut", "bjr", "hello"])
+@pytest.mark.parametrize(
+    "text", ["Bonjour", "bonsoir à tous !", "Salut", "bjr", "hello", "Hi there's!", "Bom dia"]
+)
 def test_greetings(text: str) -> None:
     assert is_greeting(text)
 
@@ -96,3 +98,9 @@ def test_codes_are_found_in_what_people_type(text: str, code: str) -> None:
 @pytest.mark.parametrize("text", ["je ne l'ai pas", "le 12 décembre", "caté"])
 def test_no_code_in_ordinary_sentences(text: str) -> None:
     assert find_code(text) is None
+
+
+def test_a_year_is_not_a_code_unless_a_code_was_asked_for() -> None:
+    assert find_code("le calendrier du caté 2027", digits_alone=False) is None
+    assert find_code("2027 ou SM-4821 ?", digits_alone=False) == "SM-4821"
+    assert find_code("4821") == "4821"

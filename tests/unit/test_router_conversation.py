@@ -15,8 +15,10 @@ from concierge_common.messages import (
 )
 from router.catalog import CatalogCache
 from router.coalescer import Turn
+from router.commands import Command, detect
 from router.conversation import Conversation
 from router.outbox import Outbox
+from router.personal import is_personal
 from router.verification import Verification
 from support.router_fakes import FakeStorePort, RecordingPublisher, inbound
 
@@ -143,7 +145,7 @@ async def test_without_keyword_or_service_ai_classifies_the_message() -> None:
 
 async def test_when_nothing_tells_the_service_the_menu_is_shown() -> None:
     h = Harness(FixedClassifier(None))
-    out = await h.say("euh bof")
+    out = await h.say("euh...")
     reply = only(out, SendReply)
     assert isinstance(reply, SendReply)
     assert reply.text.startswith("Je n'ai pas bien compris")
@@ -253,7 +255,7 @@ async def test_a_lockout_explains_and_hands_off() -> None:
 
 async def test_a_message_without_a_code_is_asked_again() -> None:
     h = Harness()
-    await h.say("caté")
+    await h.say("le caté de mon fils")
     await h.say("je ne sais pas où il est")
     assert "Je n'ai pas trouvé de code" in h.replies()[-1]
     assert h.store.claims == []
@@ -261,7 +263,8 @@ async def test_a_message_without_a_code_is_asked_again() -> None:
 
 async def test_naming_another_service_leaves_the_code_step() -> None:
     h = Harness()
-    await h.say("caté")
+    await h.say("le caté de mon fils")
+    assert h.store.session_of(CHAT).status == "awaiting_input"
     out = await h.say("en fait je voulais les horaires des messes")
     generate = only(out, GenerateReply)
     assert isinstance(generate, GenerateReply)
@@ -271,7 +274,8 @@ async def test_naming_another_service_leaves_the_code_step() -> None:
 
 async def test_menu_works_while_a_code_is_awaited() -> None:
     h = Harness()
-    await h.say("caté")
+    await h.say("le caté de mon fils")
+    assert h.store.session_of(CHAT).status == "awaiting_input"
     await h.say("menu")
     assert h.replies()[-1].startswith("Je peux vous aider pour")
     assert h.store.session_of(CHAT).status == "active"
@@ -312,3 +316,67 @@ async def test_a_question_instead_of_the_code_is_kept_and_answered_after_it() ->
     generate = only(out, GenerateReply)
     assert isinstance(generate, GenerateReply)
     assert generate.texts == ["quand est la prochaine séance de Léa ?"]
+
+
+async def test_a_real_question_nothing_classifies_goes_to_the_main_service() -> None:
+    h = Harness(FixedClassifier(None))
+    out = await h.say("Where can I park my car near the church?")
+    generate = only(out, GenerateReply)
+    assert isinstance(generate, GenerateReply)
+    assert generate.service == "RENSEIGNEMENT"
+
+
+async def test_a_keyword_tie_is_broken_by_ai_classification() -> None:
+    h = Harness(FixedClassifier("CATECHESE"))
+    await h.say("horaires du caté le mercredi")
+    assert h.classifier.asked == ["horaires du caté le mercredi"]
+
+
+@pytest.mark.parametrize(
+    "text", ["Je voudrais parler au curé", "puis-je voir un prêtre", "contacter le secrétariat"]
+)
+def test_asking_to_speak_with_someone_is_a_human_request(text: str) -> None:
+    assert detect(text) is Command.HUMAN
+
+
+async def test_a_short_question_after_the_code_is_answered_too() -> None:
+    h = Harness()
+    await h.say("Qui est la catéchiste de ma fille ?")
+    out = await h.say("SM-4821")
+    generate = only(out, GenerateReply)
+    assert isinstance(generate, GenerateReply)
+    assert generate.texts == ["Qui est la catéchiste de ma fille ?"]
+
+
+async def test_a_general_catechism_question_is_answered_without_a_code() -> None:
+    h = Harness()
+    out = await h.say("Comment inscrire un enfant au catéchisme ?")
+    generate = only(out, GenerateReply)
+    assert isinstance(generate, GenerateReply)
+    assert (generate.service, generate.family) == ("CATECHESE", None)
+    assert h.store.claims == []
+
+
+async def test_a_code_sent_with_the_question_is_checked_at_once() -> None:
+    h = Harness()
+    out = await h.say("Mon code est SM-4821 : quel est le groupe de Léa ?")
+    assert [c.code for c in h.store.claims] == ["SM-4821"]
+    generate = only(out, GenerateReply)
+    assert isinstance(generate, GenerateReply)
+    assert "SM-4821" not in " ".join(generate.texts)
+    assert generate.family is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "personal"),
+    [
+        ("quel est le groupe de ma fille ?", True),
+        ("Quand est la prochaine séance de Léa ?", True),
+        ("my son's catechism group", True),
+        ("j'ai perdu mon code parent", False),
+        ("quels sont les groupes par âge ?", False),
+        ("la messe de Noël du caté", False),
+    ],
+)
+def test_personal_questions_are_told_from_general_ones(text: str, personal: bool) -> None:
+    assert is_personal(text, ["noël", "caté"]) is personal

@@ -55,6 +55,13 @@ class Catalog:
         matcher = KeywordMatcher((s.name, s.view.trigger_keywords) for s in ordered)
         return cls(ordered, matcher)
 
+    @property
+    def keyword_words(self) -> frozenset[str]:
+        """Every word of every service's trigger keywords."""
+        return frozenset(
+            word for s in self.services for k in s.view.trigger_keywords for word in k.split()
+        )
+
     def by_name(self, name: str) -> Service | None:
         return next((s for s in self.services if s.name == name), None)
 
@@ -64,6 +71,15 @@ class Catalog:
     def named_in(self, text: str) -> list[Service]:
         """Services whose trigger keywords ``text`` contains, best match first."""
         found = (self.by_name(name) for name in self.matcher.match(text))
+        return [service for service in found if service is not None]
+
+    def best_named(self, text: str, allowed: set[str]) -> list[Service]:
+        """The ``allowed`` services ``text`` names most (several when they tie)."""
+        hits = {name: n for name, n in self.matcher.hits(text).items() if name in allowed}
+        if not hits:
+            return []
+        top = max(hits.values())
+        found = (self.by_name(name) for name, n in hits.items() if n == top)
         return [service for service in found if service is not None]
 
     def prompt(self, key: str, *names: str) -> str | None:

@@ -56,6 +56,15 @@ _HUMAN_PHRASES: tuple[tuple[str, ...], ...] = tuple(
         "falar com alguem",
     )
 )
+# "parler à/au/avec <a person>": the person wants a human, whoever they name.
+_SPEAK = frozenset({"parler", "discuter", "voir", "rencontrer", "joindre", "contacter"})
+_PERSON = frozenset(
+    {
+        "quelqu", "personne", "humain", "cure", "pretre", "pere", "secretariat", "secretaire",
+        "accueil", "responsable", "diacre", "soeur", "conseiller", "quelquun",
+    }
+)  # fmt: skip
+_SPEAK_REACH = 4  # words between the verb and the person
 _SHORT = 12  # words: longer messages are questions, not commands
 # During a handoff, these give the conversation back to the assistant.
 _CANCEL = frozenset({"menu", "annuler", "annule", "stop", "bot", "assistant", "robot"})
@@ -67,9 +76,19 @@ def detect(text: str) -> Command | None:
     whole = _WHOLE.get(" ".join(folded))
     if whole is not None:
         return whole
-    if len(folded) <= _SHORT and any(_contains(folded, phrase) for phrase in _HUMAN_PHRASES):
+    if len(folded) > _SHORT:
+        return None
+    if any(_contains(folded, phrase) for phrase in _HUMAN_PHRASES) or _asks_to_speak(folded):
         return Command.HUMAN
     return None
+
+
+def _asks_to_speak(folded: list[str]) -> bool:
+    """ "parler au curé", "je voudrais voir un prêtre", "contacter le secrétariat"."""
+    return any(
+        word in _SPEAK and any(w in _PERSON for w in folded[i + 1 : i + 1 + _SPEAK_REACH])
+        for i, word in enumerate(folded)
+    )
 
 
 def is_cancel(text: str) -> bool:

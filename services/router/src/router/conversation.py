@@ -22,19 +22,24 @@ from typing import Any
 
 from concierge_common import store_api as api
 from concierge_common.metrics import child
+from concierge_common.text import terms
 from router import phrases, smalltalk
 from router.catalog import Catalog, CatalogCache, Service
 from router.classifier import Classifier
 from router.coalescer import Turn, without_burst
+from router.codes import find_code
 from router.commands import Command, detect
 from router.metrics import DECISIONS
 from router.outbox import Outbox
+from router.personal import is_personal
 from router.store_client import StorePort
 from router.verification import AWAITING_CODE, STEP, Verification
 
 log = logging.getLogger(__name__)
 
 MENU_KEY = "menu"
+# A message with at least this many content words is a question worth sending to ai.
+_QUESTION_TERMS = 2
 THANKS_REPLY = "Je vous en prie ! N'hésitez pas si vous avez une autre question."
 # Roles a person can prove with a code sent in the chat; other roles are granted by staff.
 VERIFIABLE_ROLES = frozenset({"parent"})
@@ -102,12 +107,17 @@ class Conversation:
         if picked is not None:
             await self._enter(ctx, picked)
             return
-        service = self._named(ctx, offered)
+        service = await self._named(ctx, offered)
         if service is None:
             service = ctx.catalog.by_id(ctx.session.service_id)
+        if service is None and find_code(
+            ctx.turn.text, digits_alone=False
+        ):  # a code: the service it unlocks
+            service = next((s for s in offered if s.view.required_role in VERIFIABLE_ROLES), None)
         if service is None:
-            name = await self._classifier.classify(ctx.turn.text, offered)
-            service = next((s for s in offered if s.name == name), None)
+            service = await self._classified(ctx, offered)
+        if service is None and len(terms(ctx.turn.text)) >= _QUESTION_TERMS:
+            service = ctx.catalog.by_name(self._default)  # a real question: let ai try
         if service is None:
             await self.show_menu(ctx, intro=phrases.NOT_UNDERSTOOD)
             return
@@ -119,13 +129,20 @@ class Conversation:
             await self.hand_off(ctx, reason="person_asked", requested_by="person")
             return
         role = service.view.required_role
-        if role is not None and not await self._has_role(ctx, service):
-            if role in VERIFIABLE_ROLES:
-                await self._verification.ask(ctx, self, service)
-            else:
-                await self.show_menu(ctx, intro=phrases.RESERVED)
+        verified = role is None or await self._has_role(ctx, service)
+        if not verified and role not in VERIFIABLE_ROLES:
+            await self.show_menu(ctx, intro=phrases.RESERVED)
             return
-        family = await self._family(ctx, service) if role in VERIFIABLE_ROLES else None
+        if not verified and find_code(
+            ctx.turn.text, digits_alone=False
+        ):  # the code came with the question
+            await self._verification.claim_now(ctx, self, service)
+            return
+        if not verified and is_personal(ctx.turn.text, ctx.catalog.keyword_words):
+            await self._verification.ask(ctx, self, service)
+            return
+        # Verified: the family's record; not verified: the service's general facts only.
+        family = await self._family(ctx, service) if verified and role else None
         _decided("answer")
         await self._outbox.generate(ctx.turn, service.name, ctx.session, family)
         ctx.state.pop(MENU_KEY, None)
@@ -134,9 +151,13 @@ class Conversation:
     async def _enter(self, ctx: TurnContext, service: Service) -> None:
         """A service picked from the menu: no question yet, so invite one (or verify)."""
         ctx.state.pop(MENU_KEY, None)
-        if service.is_human or service.view.required_role is not None:
-            ctx.turn = Turn(ctx.turn.last, [])  # "2" is a choice, not a question to remember
+        ctx.turn = Turn(ctx.turn.last, [])  # "2" is a choice, not a question to remember
+        if service.is_human:
             await self.serve(ctx, service)
+            return
+        role = service.view.required_role
+        if role in VERIFIABLE_ROLES and not await self._has_role(ctx, service):
+            await self._verification.ask(ctx, self, service)  # chosen: it is about the family
             return
         _decided("enter")
         invite = service.prompts.get("invite") or phrases.INVITE.format(label=service.label)
@@ -218,9 +239,16 @@ class Conversation:
         name = shown[index] if 0 <= index < len(shown) else None
         return next((s for s in offered if s.name == name), None)
 
-    def _named(self, ctx: TurnContext, offered: list[Service]) -> Service | None:
-        allowed = {s.name for s in offered}
-        return next((s for s in ctx.catalog.named_in(ctx.turn.text) if s.name in allowed), None)
+    async def _named(self, ctx: TurnContext, offered: list[Service]) -> Service | None:
+        """The service the keywords name; ai breaks a tie ("horaires du caté")."""
+        tied = ctx.catalog.best_named(ctx.turn.text, {s.name for s in offered})
+        if len(tied) > 1:
+            return await self._classified(ctx, tied) or tied[0]
+        return tied[0] if tied else None
+
+    async def _classified(self, ctx: TurnContext, among: list[Service]) -> Service | None:
+        name = await self._classifier.classify(ctx.turn.text, among)
+        return next((s for s in among if s.name == name), None)
 
     async def _held_roles(self, ctx: TurnContext) -> set[tuple[str, str]]:
         if all(s.view.required_role is None for s in ctx.catalog.services):

@@ -44,9 +44,14 @@ class KeywordMatcher:
 
     def match(self, text: str) -> list[str]:
         """Services named by ``text``, most keywords first (ties keep the configured order)."""
+        hits = self.hits(text)
+        return sorted(hits, key=lambda service: -hits[service])
+
+    def hits(self, text: str) -> dict[str, int]:
+        """How many keywords of each named service ``text`` contains (in configured order)."""
         message = [stem(w) for w in words(text)]
         hits: dict[str, int] = {}
         for trigger in self._triggers:
             if trigger.found_in(message):
                 hits[trigger.service] = hits.get(trigger.service, 0) + 1
-        return sorted(hits, key=lambda service: -hits[service])
+        return hits

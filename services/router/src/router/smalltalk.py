@@ -10,8 +10,9 @@ from __future__ import annotations
 from concierge_common.text import words
 
 _GREETINGS = frozenset(
-    {"bonjour", "bonsoir", "salut", "coucou", "hello", "bjr", "slt", "hi", "hey", "ola", "oi"}
-)
+    {"bonjour", "bonsoir", "salut", "coucou", "hello", "bjr", "slt", "hi", "hey", "ola", "oi",
+     "bom", "boa", "good", "morning", "evening"}
+)  # fmt: skip
 _THANKS = frozenset({"merci", "mrc", "thanks", "thank", "obrigado", "obrigada"})
 _ACKS = frozenset({"ok", "okay", "oki", "dac", "accord", "super", "parfait", "top", "genial"})
 # Words that may surround a greeting or thanks without adding a request.
@@ -19,7 +20,8 @@ _FILLER = frozenset(
     {
         "a", "vous", "tous", "toi", "madame", "monsieur", "mon", "pere", "soeur", "beaucoup",
         "bien", "tres", "d", "et", "encore", "bonne", "journee", "soiree", "you", "much",
-        "la", "le", "l", "equipe", "paroisse", "c", "est", "note", "re",
+        "la", "le", "l", "equipe", "paroisse", "c", "est", "note", "re", "there", "everyone",
+        "all", "gente", "pessoal", "tudo", "bem", "bom", "dia", "boa", "tarde", "noite",
     }
 )  # fmt: skip
 
@@ -37,6 +39,7 @@ def is_thanks(text: str) -> bool:
 
 
 def _only(folded: list[str], kind: frozenset[str]) -> bool:
-    return all(word in kind or word in _FILLER for word in folded) and any(
+    """Every word is of ``kind`` or filler (single letters too: "there's"), and one is of kind."""
+    return all(word in kind or word in _FILLER or len(word) == 1 for word in folded) and any(
         word in kind for word in folded
     )

@@ -35,8 +35,6 @@ if TYPE_CHECKING:
 STEP = "step"
 AWAITING_CODE = "await_code"
 PENDING = "pending"
-# A first question with at least this many content words is answered after the code.
-_QUESTION_TERMS = 2
 
 
 class Verification:
@@ -53,8 +51,20 @@ class Verification:
         ctx.state[PENDING] = ctx.turn.texts
         await conversation.save(ctx, status="awaiting_input", service_id=service.view.id)
 
-    async def attempt(self, ctx: TurnContext, conversation: Conversation) -> None:
-        service = ctx.catalog.by_id(ctx.session.service_id)
+    async def claim_now(
+        self, ctx: TurnContext, conversation: Conversation, service: Service
+    ) -> None:
+        """A code came with the question: check it now, keep the question without it."""
+        code = find_code(ctx.turn.text, digits_alone=False) or ""
+        ctx.state[STEP] = AWAITING_CODE
+        ctx.state[PENDING] = [t.replace(code, "").strip() for t in ctx.turn.texts]
+        await self.attempt(ctx, conversation, service)
+
+    async def attempt(
+        self, ctx: TurnContext, conversation: Conversation, service: Service | None = None
+    ) -> None:
+        """The turn is a code attempt for ``service`` (default: the session's service)."""
+        service = service or ctx.catalog.by_id(ctx.session.service_id)
         code = find_code(ctx.turn.text)
         if service is None:
             _leave(ctx)
@@ -76,7 +86,7 @@ class Verification:
             await conversation.serve(ctx, named[0])
             return
         lead = phrases.NO_CODE_SEEN
-        if _is_question(ctx.turn.texts, service):  # answered once the code is accepted
+        if "?" in ctx.turn.text:  # a question instead of the code: answered after it
             ctx.state[PENDING] = ctx.turn.texts
             lead = phrases.QUESTION_KEPT
         again = f"{lead}\n{phrases.text(ctx.catalog, 'ask_code', service.name)}"
@@ -96,7 +106,7 @@ class Verification:
             text = phrases.text(ctx.catalog, "code_rejected", service.name)
             text = f"{text} {phrases.attempts_left(result.attempts_left)}"
             await self._outbox.say(ctx.turn.last, text, "code-rejected")
-            await conversation.save(ctx)
+            await conversation.save(ctx, status="awaiting_input", service_id=service.view.id)
         else:
             until = phrases.clock_time(result.locked_until, self._zone)
             await self._outbox.say(ctx.turn.last, phrases.LOCKED.format(until=until), "locked")
@@ -121,8 +131,10 @@ class Verification:
 
 
 def _is_question(texts: list[str], service: Service) -> bool:
+    """More than the service's name ("caté"): a question mark or a word beyond its keywords."""
+    text = " ".join(texts)
     keywords = {word for keyword in service.view.trigger_keywords for word in terms(keyword)}
-    return len(terms(" ".join(texts)) - keywords) >= _QUESTION_TERMS
+    return "?" in text or bool(terms(text) - keywords)
 
 
 def _leave(ctx: TurnContext) -> None:

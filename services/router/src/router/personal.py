@@ -1,0 +1,53 @@
+"""Is a message about the person's own family ("ma fille", "Léa"), or general?
+
+A role-gated service such as the catechism has general information anyone may
+read (groups by age, calendar, inscriptions) and a family record only a verified
+parent may read. The router asks for the code only when the question is about
+the person's own children: a possessive before a child word ("mon fils", "nos
+enfants"), a first name in the middle of a sentence ("le groupe de Léa"), or
+"mon code". Losing one's code is a general question (what to do then).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from concierge_common.text import fold, words
+
+_POSSESSIVES = frozenset({"mon", "ma", "mes", "notre", "nos", "my", "meu", "minha", "meus"})
+_CHILDREN = frozenset(
+    {
+        "fils", "fille", "filles", "enfant", "enfants", "petit", "petite", "petits", "garcon",
+        "garcons", "gamin", "gamins", "ado", "ados", "son", "daughter", "child", "children",
+        "kids", "kid", "filho", "filha", "filhos", "code",
+    }
+)  # fmt: skip
+_LOST = frozenset({"perdu", "oublie", "egare", "lost", "forgot", "perdi"})
+_REACH = 3  # words between the possessive and the child word
+_NAME = re.compile(r"(?<=[a-zà-ÿ,;:]\s)([A-ZÀ-Ý][a-zà-ÿ]+(?:-[A-ZÀ-Ý][a-zà-ÿ]+)?)")
+_NOT_NAMES = frozenset(
+    {
+        "saint", "sainte", "noel", "paques", "toussaint", "avent", "careme", "pentecote",
+        "dieu", "jesus", "marie", "eglise", "lyon", "vaise", "samuel", "timothee", "lundi",
+        "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
+    }
+)  # fmt: skip
+
+
+def is_personal(text: str, known_words: Iterable[str] = ()) -> bool:
+    """True when ``text`` asks about the person's own family rather than in general."""
+    folded = words(text)
+    if any(word in _LOST for word in folded):
+        return False
+    if _possessive_child(folded):
+        return True
+    ignored = _NOT_NAMES | {fold(word) for word in known_words}
+    return any(fold(name).split("-")[0] not in ignored for name in _NAME.findall(text))
+
+
+def _possessive_child(folded: list[str]) -> bool:
+    return any(
+        word in _POSSESSIVES and any(w in _CHILDREN for w in folded[i + 1 : i + 1 + _REACH])
+        for i, word in enumerate(folded)
+    )
