@@ -19,7 +19,7 @@ from router.commands import Command, detect
 from router.conversation import Conversation
 from router.outbox import Outbox
 from router.personal import is_personal
-from router.verification import Verification
+from router.verification import Verification, without_code
 from support.router_fakes import FakeStorePort, RecordingPublisher, inbound
 
 CHAT = "33612345678@c.us"
@@ -374,9 +374,24 @@ async def test_a_code_sent_with_the_question_is_checked_at_once() -> None:
         ("Quand est la prochaine séance de Léa ?", True),
         ("my son's catechism group", True),
         ("j'ai perdu mon code parent", False),
+        ("comment inscrire mon fils au caté ?", False),
+        ("Mon fils a manqué une séance, comment rattraper ?", False),
         ("quels sont les groupes par âge ?", False),
         ("la messe de Noël du caté", False),
     ],
 )
 def test_personal_questions_are_told_from_general_ones(text: str, personal: bool) -> None:
     assert is_personal(text, ["noël", "caté"]) is personal
+
+
+def test_the_code_and_its_introduction_are_removed_from_the_question() -> None:
+    text = "Mon code parent est SM-4821 : dans quel groupe de caté est Léa ?"
+    assert without_code(text, "SM-4821") == "dans quel groupe de caté est Léa ?"
+    assert without_code("SM-4821", "SM-4821") == ""
+
+
+async def test_a_tie_on_a_family_question_goes_to_the_family_service() -> None:
+    h = Harness(FixedClassifier("RENSEIGNEMENT"))
+    await h.say("Quels sont les horaires du caté de Léa ?")
+    assert h.store.session_of(CHAT).status == "awaiting_input"
+    assert h.classifier.asked == []

@@ -242,6 +242,9 @@ class Conversation:
     async def _named(self, ctx: TurnContext, offered: list[Service]) -> Service | None:
         """The service the keywords name; ai breaks a tie ("horaires du caté")."""
         tied = ctx.catalog.best_named(ctx.turn.text, {s.name for s in offered})
+        gated = [s for s in tied if s.view.required_role in VERIFIABLE_ROLES]
+        if len(tied) > 1 and gated and is_personal(ctx.turn.text, ctx.catalog.keyword_words):
+            return gated[0]  # "les horaires du caté de Léa": about the family
         if len(tied) > 1:
             return await self._classified(ctx, tied) or tied[0]
         return tied[0] if tied else None

@@ -5,7 +5,7 @@ read (groups by age, calendar, inscriptions) and a family record only a verified
 parent may read. The router asks for the code only when the question is about
 the person's own children: a possessive before a child word ("mon fils", "nos
 enfants"), a first name in the middle of a sentence ("le groupe de Léa"), or
-"mon code". Losing one's code is a general question (what to do then).
+"mon code". Losing one's code, registering or prices are general questions.
 """
 
 from __future__ import annotations
@@ -23,7 +23,15 @@ _CHILDREN = frozenset(
         "kids", "kid", "filho", "filha", "filhos", "code",
     }
 )  # fmt: skip
-_LOST = frozenset({"perdu", "oublie", "egare", "lost", "forgot", "perdi"})
+# Questions anyone may ask, even about their own child: losing the code, registering, prices,
+# an absence, baptism: the answer is the same for every family.
+_GENERAL = frozenset(
+    {
+        "perdu", "oublie", "egare", "lost", "forgot", "perdi", "inscrire", "inscription",
+        "inscriptions", "register", "tarif", "tarifs", "prix", "cout", "combien", "absent",
+        "absente", "absence", "manque", "rattraper", "baptise", "baptisee", "malade",
+    }
+)  # fmt: skip
 _REACH = 3  # words between the possessive and the child word
 _NAME = re.compile(r"(?<=[a-zà-ÿ,;:]\s)([A-ZÀ-Ý][a-zà-ÿ]+(?:-[A-ZÀ-Ý][a-zà-ÿ]+)?)")
 _NOT_NAMES = frozenset(
@@ -38,7 +46,7 @@ _NOT_NAMES = frozenset(
 def is_personal(text: str, known_words: Iterable[str] = ()) -> bool:
     """True when ``text`` asks about the person's own family rather than in general."""
     folded = words(text)
-    if any(word in _LOST for word in folded):
+    if any(word in _GENERAL for word in folded):
         return False
     if _possessive_child(folded):
         return True

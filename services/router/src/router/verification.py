@@ -13,6 +13,7 @@ The code itself never reaches ai, a log or a metric.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -57,7 +58,7 @@ class Verification:
         """A code came with the question: check it now, keep the question without it."""
         code = find_code(ctx.turn.text, digits_alone=False) or ""
         ctx.state[STEP] = AWAITING_CODE
-        ctx.state[PENDING] = [t.replace(code, "").strip() for t in ctx.turn.texts]
+        ctx.state[PENDING] = [without_code(text, code) for text in ctx.turn.texts]
         await self.attempt(ctx, conversation, service)
 
     async def attempt(
@@ -135,6 +136,13 @@ def _is_question(texts: list[str], service: Service) -> bool:
     text = " ".join(texts)
     keywords = {word for keyword in service.view.trigger_keywords for word in terms(keyword)}
     return "?" in text or bool(terms(text) - keywords)
+
+
+def without_code(text: str, code: str) -> str:
+    """``text`` without the code nor the words that introduce it ("mon code parent est")."""
+    intro = r"(?:(?:mon|notre|le)\s+)?code(?:\s+parent)?\s*(?:est|:)?\s*"
+    pattern = re.compile(f"(?i)(?:{intro})?{re.escape(code)}[\\s,.;:!]*")
+    return pattern.sub("", text).strip()
 
 
 def _leave(ctx: TurnContext) -> None:
