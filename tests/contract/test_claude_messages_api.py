@@ -111,12 +111,14 @@ async def test_a_good_answer_is_given_with_the_facts_it_cites(
     masses = _fact_id(store, "Horaires des messes")
     server.will(fake.answer("La messe est le dimanche à 10 h 30.", [masses]))
     before = _sample("concierge_ai_claude_turns_total", {"outcome": "answered", "detail": "fact"})
+    timed = _sample("concierge_ai_claude_request_seconds_count")
     async with claude(store, settings(server.url)) as answerer:
         result = await answerer.answer(turn("Messe dimanche ?"))
 
     assert result == Answer("La messe est le dimanche à 10 h 30.", "fact", (masses,))
     after = _sample("concierge_ai_claude_turns_total", {"outcome": "answered", "detail": "fact"})
     assert after == before + 1
+    assert _sample("concierge_ai_claude_request_seconds_count") == timed + 1
 
 
 async def test_a_429_with_retry_after_ms_is_retried_then_answered(
