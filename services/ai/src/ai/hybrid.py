@@ -25,7 +25,9 @@ the question is about.
 :func:`choose` answers with the most likely document when its probability
 reaches ``min_probability``, and with the two best when they are both
 lexically confident and close ("horaires des messes": Sunday and weekday) and
-together reach it. Otherwise the question is declined.
+together reach it. It declines otherwise, and also when the question names a
+period the chosen documents do not, or asks to talk to someone
+(:mod:`ai.scope`).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from ai import metrics
+from ai import metrics, scope
 from ai.embeddings import Embedder, Vector
 from ai.ranking import Document, Index, Match
 
@@ -95,6 +97,8 @@ class Candidate:
 class Ranking:
     candidates: list[Candidate]  # most probable first
     unrelated: float  # probability that the question is about none of them
+    periods: frozenset[str] = frozenset()  # the periods the question names (ai.scope)
+    wants_person: bool = False  # the question asks to talk to someone
 
 
 def passage_text(document: Document) -> str:
@@ -134,7 +138,12 @@ class HybridRanker:
             for i, doc in enumerate(documents)
         ]
         candidates.sort(key=lambda candidate: -candidate.probability)
-        return Ranking(candidates, float(probabilities[-1]))
+        return Ranking(
+            candidates,
+            float(probabilities[-1]),
+            scope.periods(text),
+            scope.asks_for_person(text),
+        )
 
     async def similarities(self, documents: Sequence[Document], text: str) -> Array:
         """The centred cosine similarity of ``text`` to each document."""
@@ -175,15 +184,21 @@ def choose(ranking: Ranking, min_probability: float) -> list[Candidate]:
     if not candidates:
         metrics.count_choice("unrelated")
         return []
+    if ranking.wants_person:
+        metrics.count_choice("person")
+        return []
     best = candidates[0]
     second = candidates[1] if len(candidates) > 1 else None
     paired = second is not None and _pair(best, second)
     chosen = [best, second] if paired and second is not None else [best]
-    if sum(candidate.probability for candidate in chosen) >= min_probability:
-        metrics.count_choice("confident")
-        return chosen
-    metrics.count_choice("unrelated" if ranking.unrelated >= best.probability else "ambiguous")
-    return []
+    if sum(candidate.probability for candidate in chosen) < min_probability:
+        metrics.count_choice("unrelated" if ranking.unrelated >= best.probability else "ambiguous")
+        return []
+    if not all(ranking.periods <= _periods(candidate.document) for candidate in chosen):
+        metrics.count_choice("period")
+        return []
+    metrics.count_choice("confident")
+    return chosen
 
 
 def _pair(best: Candidate, second: Candidate) -> bool:
@@ -192,6 +207,10 @@ def _pair(best: Candidate, second: Candidate) -> bool:
         return False
     close = second.lexical.score >= CLOSE_RATIO * best.lexical.score
     return close and second.probability >= PAIR_SHARE * best.probability
+
+
+def _periods(document: Document) -> frozenset[str]:
+    return scope.periods(passage_text(document))
 
 
 def _lexical(documents: Sequence[Document], text: str) -> dict[str, Match]:

@@ -1,0 +1,107 @@
+"""What a question asks that the best fact may still not cover: a period, or a person.
+
+Facts are valid for a time, and the ones valid now often speak of "now" only:
+"quels étaient les horaires des messes cet été ?" is about Masses, but not
+about the Masses of the weekday schedule valid today. A question that names a
+period (a month, a season, a feast, the holidays) is answered only from a fact
+that names the same period; otherwise the information for that period is not
+there (expired, not yet valid, or never given) and a human answers instead.
+
+Someone who asks to talk to a person ("je voudrais parler au curé") wants a
+person, not a fact about that person: that question is handed over too.
+
+Words are folded and stemmed (:mod:`concierge_common.text`), in French,
+English and Portuguese; short words must match exactly ("avent" is one letter
+from "avant"), longer ones may carry a typo.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from concierge_common.text import stem, words
+from concierge_common.typos import near
+
+EXACT_BELOW = 7  # letters: shorter period words must be written exactly
+
+# Each period, and the words that name it.
+PERIODS: dict[str, tuple[str, ...]] = {
+    "janvier": ("janvier", "january", "janeiro"),
+    "fevrier": ("fevrier", "february", "fevereiro"),
+    "mars": ("mars", "march", "marco"),
+    "avril": ("avril", "april", "abril"),
+    "mai": ("mai", "maio"),  # not "may": "May I..."
+    "juin": ("juin", "june", "junho"),
+    "juillet": ("juillet", "july", "julho"),
+    "aout": ("aout", "august", "agosto"),
+    "septembre": ("septembre", "september", "setembro"),
+    "octobre": ("octobre", "october", "outubro"),
+    "novembre": ("novembre", "november", "novembro"),
+    "decembre": ("decembre", "december", "dezembro"),
+    "ete": ("ete", "summer", "verao"),
+    "hiver": ("hiver", "winter", "inverno"),
+    "printemps": ("printemps", "spring", "primavera"),
+    "automne": ("automne", "autumn", "outono"),
+    "vacances": ("vacances", "holidays", "holiday", "vacation", "ferias"),
+    "noel": ("noel", "christmas", "xmas", "natal"),
+    "paques": ("paques", "pascal", "pascale", "easter", "pascoa"),
+    "avent": ("avent", "advent", "advento"),
+    "careme": ("careme", "quaresma"),
+    "toussaint": ("toussaint",),
+    "rameaux": ("rameaux", "ramos"),
+    "pentecote": ("pentecote", "pentecost", "pentecostes"),
+    "ascension": ("ascension", "ascensao"),
+    "assomption": ("assomption", "assumption", "assuncao"),
+    "epiphanie": ("epiphanie", "epiphany", "epifania"),
+    "reveillon": ("reveillon",),
+}
+# "été" is also "been" ("il a été baptisé"): the season only after one of these.
+SEASON_ARTICLES = frozenset({"l", "cet", "en", "d", "cette", "de"})
+
+# Asking to talk to a person: one of these verbs and one of these people.
+TALK = frozenset(
+    stem(w) for w in words("parler discuter rencontrer speak talk meet falar conversar")
+)
+PEOPLE = frozenset(
+    stem(w)
+    for w in words(
+        "quelqu'un quelquun personne humain cure pretre pere diacre secretaire secretariat "
+        "responsable someone somebody person human priest father padre alguem pessoa sacerdote"
+    )
+)
+
+_WORDS = {stem(word): period for period, names in PERIODS.items() for word in names}
+
+
+def periods(text: str) -> frozenset[str]:
+    """The periods ``text`` names."""
+    said = words(text)
+    found: set[str] = set()
+    for i, word in enumerate(said):
+        period = _period(stem(word))
+        if period == "ete" and (i == 0 or said[i - 1] not in SEASON_ARTICLES):
+            continue
+        if period is not None:
+            found.add(period)
+    return frozenset(found)
+
+
+def asks_for_person(text: str) -> bool:
+    """True when ``text`` asks to talk to someone ("puis-je parler à un prêtre ?")."""
+    said = {stem(word) for word in words(text)}
+    return bool(said & TALK) and bool(said & PEOPLE)
+
+
+@lru_cache(maxsize=8192)
+def _period(term: str) -> str | None:
+    exact = _WORDS.get(term)
+    if exact is not None or len(term) < EXACT_BELOW:
+        return exact
+    return next(
+        (
+            period
+            for word, period in _WORDS.items()
+            if len(word) >= EXACT_BELOW and near(term, word)
+        ),
+        None,
+    )
