@@ -2,7 +2,8 @@
 
 The fake (:mod:`support.fake_embedder`) makes a question and a fact similar
 when they mention the same topic, whatever the words, like the real model
-does for paraphrases and other languages.
+does for paraphrases and other languages. Questions in Spanish stand for
+what the lexicon does not know.
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ from support.fake_embedder import TopicEmbedder
 T = TypeVar("T")
 R = "RENSEIGNEMENT"
 TOPICS = {
-    "access": ("garer", "park", "stationnement", "parking", "adresse", "metro"),
-    "baptism": ("bapteme", "baptiser", "christening", "batizado"),
+    "access": ("garer", "aparcar", "stationnement", "parking", "adresse", "metro"),
+    "baptism": ("bapteme", "baptiser", "bautizo", "batizado"),
     "mass": ("messe", "messes", "mass", "missa"),
     "sunday": ("dimanche", "sunday", "domingo"),
     "weekday": ("mardi", "vendredi", "weekday"),  # not "semaine": a background word
@@ -73,10 +74,10 @@ async def _sources(question: str, calibration: Calibration | None = None) -> tup
 
 
 async def test_a_paraphrase_without_a_word_in_common_is_answered_from_its_meaning() -> None:
-    lexical = await FactAnswerer(ListedFacts()).find(R, "Where can I park?")
+    lexical = await FactAnswerer(ListedFacts()).find(R, "¿Dónde puedo aparcar?")
 
     assert lexical is None
-    assert await _sources("Where can I park?") == ("adresse",)
+    assert await _sources("¿Dónde puedo aparcar?") == ("adresse",)
 
 
 @pytest.mark.parametrize(
@@ -86,9 +87,21 @@ async def test_a_question_about_nothing_the_facts_cover_is_declined(question: st
     assert await _sources(question) == ()
 
 
-async def test_two_facts_alike_in_meaning_and_no_word_to_tell_them_apart_are_declined() -> None:
-    # Both baptism facts are as close to the question: the answerer will not pick one.
-    assert await _sources("my baby's christening") == ()
+async def test_two_facts_alike_in_meaning_and_no_word_to_tell_them_apart_are_both_given() -> None:
+    # Both baptism facts are as close to the question: the person reads both.
+    assert set(await _sources("el bautizo de mi hija")) == {"bapteme-petit", "bapteme-adulte"}
+
+
+BAPTISMS = tuple(
+    Fact(f"bapteme-{who}", R, f"Baptême : {who}", f"Le baptême, pour les {who}.")
+    for who in ("nourrissons", "écoliers", "collégiens", "adultes")
+)
+
+
+async def test_more_facts_alike_than_can_be_given_are_declined() -> None:
+    answerer, _ = _answerer(facts=BAPTISMS)
+
+    assert await answerer.find(R, "el bautizo de mi hija") is None
 
 
 async def test_words_tell_apart_facts_the_embeddings_find_alike() -> None:
@@ -106,8 +119,8 @@ async def test_two_facts_both_named_by_the_question_are_given_together() -> None
 async def test_a_higher_similarity_for_none_of_the_facts_declines_more() -> None:
     strict = Calibration(unrelated_similarity=1.0)
 
-    assert await _sources("Where can I park?") == ("adresse",)
-    assert await _sources("Where can I park?", strict) == ()
+    assert await _sources("¿Dónde puedo aparcar?") == ("adresse",)
+    assert await _sources("¿Dónde puedo aparcar?", strict) == ()
 
 
 async def test_a_best_fact_winning_by_a_small_margin_needs_a_lower_minimum_probability() -> None:
@@ -154,17 +167,17 @@ async def test_probabilities_and_none_of_them_add_up_to_one() -> None:
 async def test_one_question_embedding_per_turn_after_the_background_is_known() -> None:
     answerer, embedder = _answerer()
 
-    for question in ("Where can I park?", "messe du dimanche", "chorale"):
+    for question in ("¿Dónde puedo aparcar?", "messe du dimanche", "chorale"):
         await answerer.find(R, question)
 
     assert len(embedder.queries) == len(BACKGROUND) + 3
-    assert embedder.queries[-3:] == ["Where can I park?", "messe du dimanche", "chorale"]
+    assert embedder.queries[-3:] == ["¿Dónde puedo aparcar?", "messe du dimanche", "chorale"]
 
 
 async def test_a_service_without_facts_is_declined_without_embedding_anything() -> None:
     answerer, embedder = _answerer()
 
-    assert await answerer.find("INCONNU", "Where can I park?") is None
+    assert await answerer.find("INCONNU", "¿Dónde puedo aparcar?") is None
     assert embedder.queries == []
     assert embedder.passages_embedded == []
 
@@ -177,9 +190,9 @@ def _choices(result: str) -> float:
 async def test_decisions_are_counted_by_result() -> None:
     before = {result: _choices(result) for result in ("confident", "unrelated", "ambiguous")}
 
-    await _sources("Where can I park?")
+    await _sources("¿Dónde puedo aparcar?")
     await _sources("quel temps fera-t-il demain ?")
-    await _sources("my baby's christening")
+    await _answerer(facts=BAPTISMS)[0].find(R, "el bautizo de mi hija")
 
     assert {result: _choices(result) - before[result] for result in before} == {
         "confident": 1.0,
@@ -272,7 +285,7 @@ def _classifier() -> IntentClassifier:
 
 async def test_a_message_without_any_keyword_is_classified_by_its_meaning() -> None:
     lexical = IntentClassifier(ListedFacts(), min_score=1.5, margin=1.5)
-    request = ai_api.ClassifyRequest(text="Where can I park?", services=OFFERED)
+    request = ai_api.ClassifyRequest(text="¿Dónde puedo aparcar?", services=OFFERED)
 
     assert (await lexical.classify(request)).service is None
     result = await _classifier().classify(request)
@@ -284,3 +297,22 @@ async def test_a_message_about_nothing_offered_gets_no_service() -> None:
     request = ai_api.ClassifyRequest(text="quel temps fera-t-il demain ?", services=OFFERED)
 
     assert (await _classifier().classify(request)) == ai_api.ClassifyResult(service=None)
+
+
+HOURS = "Du lundi au vendredi de 9h30 à 12h et de 14h30 à 18h. Téléphone : 04 78 47 12 30."
+SHARED = (
+    Fact("accueil", R, "Accueil paroissial", f"L'accueil se trouve au 10 rue Martin. {HOURS}"),
+    Fact("permanences", "CONTACT_HUMAIN", "Permanences", HOURS),
+)
+
+
+async def test_information_two_services_hold_says_nothing_about_which_one_is_meant() -> None:
+    embedder = TopicEmbedder({"hours": ("permanence", "permanences", "opening", "hours")})
+    ranker = HybridRanker(embedder, Calibration())
+    classifier = IntentClassifier(ListedFacts(SHARED), min_score=1.5, margin=1.5, ranker=ranker)
+    request = ai_api.ClassifyRequest(text="opening hours?", services=OFFERED)
+
+    likelihoods = await classifier.likelihoods(request, ranker)
+
+    assert likelihoods[R] == pytest.approx(likelihoods["CONTACT_HUMAIN"], abs=0.01)
+    assert (await classifier.classify(request)).service is None

@@ -12,6 +12,8 @@ are ranked by embeddings and lexical signals together, and a service's
 likelihood is the sum of its documents' probabilities: the best service is
 returned when it reaches ``min_probability``. Messages without a single
 keyword ("où se garer ?", "my baby's christening") then find their service.
+A document whose text another service holds too (the office's hours, for
+information and for reaching a person) shares its probability between them.
 """
 
 from __future__ import annotations
@@ -25,10 +27,13 @@ from ai.hybrid import HybridRanker
 from ai.ranking import Document, Index
 from concierge_common import ai_api
 from concierge_common.rpc import Operation
+from concierge_common.text import words
 
 log = logging.getLogger(__name__)
 
 MIN_COVERAGE = 0.5
+SHINGLE = 3  # words in a row compared to find the same text in two services
+COPIED = 0.8  # share of the shorter text's word triples found in the other one
 
 
 class IntentClassifier:
@@ -82,10 +87,14 @@ class IntentClassifier:
         self, request: ai_api.ClassifyRequest, ranker: HybridRanker
     ) -> dict[str, float]:
         """Each offered service's probability of being what the request's text is about."""
-        ranking = await ranker.rank(await self._documents(request.services), request.text)
+        documents = await self._documents(request.services)
+        ranking = await ranker.rank(documents, request.text)
+        holders = _holders(documents)
         likelihoods = {choice.name: 0.0 for choice in request.services}
         for candidate in ranking.candidates:
-            likelihoods[candidate.document.group] += candidate.probability
+            groups = holders[candidate.document.key]
+            for group in groups:
+                likelihoods[group] += candidate.probability / len(groups)
         return likelihoods
 
     async def scores(self, request: ai_api.ClassifyRequest) -> dict[str, float]:
@@ -107,6 +116,35 @@ class IntentClassifier:
         for service_facts in facts:
             documents += [Document(f.id, f.service, f.title, f.content) for f in service_facts]
         return documents
+
+
+def _holders(documents: list[Document]) -> dict[str, set[str]]:
+    """The services holding each document's information: its own, and those with a copy.
+
+    The same text in two services ("the office's opening hours", for information
+    and for reaching a person) says nothing about which one a question is for.
+    """
+    shingles = {doc.key: _shingles(doc.body) for doc in documents}
+    return {
+        doc.key: {doc.group}
+        | {
+            other.group
+            for other in documents
+            if other.group != doc.group and _copied(shingles[doc.key], shingles[other.key])
+        }
+        for doc in documents
+    }
+
+
+def _shingles(text: str) -> set[tuple[str, ...]]:
+    said = words(text)
+    return {tuple(said[i : i + SHINGLE]) for i in range(len(said) - SHINGLE + 1)}
+
+
+def _copied(a: set[tuple[str, ...]], b: set[tuple[str, ...]]) -> bool:
+    """Most of the shorter text is in the other one."""
+    smaller = min(len(a), len(b))
+    return smaller > 0 and len(a & b) >= COPIED * smaller
 
 
 def _title(choice: ai_api.ServiceChoice) -> str:

@@ -23,9 +23,10 @@ softmax over all of them gives each document the probability that it is what
 the question is about.
 
 :func:`choose` answers with the most likely document when its probability
-reaches ``min_probability``, and with the two best when they are both
-lexically confident and close ("horaires des messes": Sunday and weekday) and
-together reach it. It declines otherwise, and also when the question names a
+reaches ``min_probability``, and with the two best when they together reach
+it and the second is about as probable ("my baby's christening": the two
+baptism facts), or both are lexically confident and close ("horaires des
+messes": Sunday and weekday). It declines otherwise, and also when the question names a
 period the chosen documents do not, or asks to talk to someone
 (:mod:`ai.scope`).
 """
@@ -47,8 +48,8 @@ log = logging.getLogger(__name__)
 
 Array = npt.NDArray[np.float64]
 
-CLOSE_RATIO = 0.8  # lexical score of a second document worth giving with the first
-PAIR_SHARE = 0.2  # and its least probability, as a share of the first's
+CLOSE_RATIO = 0.8  # probability, or lexical score, of a second document given with the first
+PAIR_SHARE = 0.2  # least probability of a lexically close second, as a share of the first's
 
 # Everyday French texts about nothing an organisation's facts would cover: the
 # question's similarity to them is its level of similarity to unrelated text.
@@ -202,7 +203,9 @@ def choose(ranking: Ranking, min_probability: float) -> list[Candidate]:
 
 
 def _pair(best: Candidate, second: Candidate) -> bool:
-    """Both are lexically confident, about equally relevant and not unlikely."""
+    """The second is about as probable, or both are lexically confident and close."""
+    if second.probability >= CLOSE_RATIO * best.probability:
+        return True
     if not (best.evidence and second.evidence) or best.lexical is None or second.lexical is None:
         return False
     close = second.lexical.score >= CLOSE_RATIO * best.lexical.score

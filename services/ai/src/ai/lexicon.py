@@ -4,11 +4,13 @@ Built on :mod:`concierge_common.text` (folding, plurals, common stopwords), it a
 what matching questions against facts needs:
 
 * padding: words every question carries ("je voudrais savoir si...") that say
-  nothing about its subject, dropped like stopwords;
+  nothing about its subject, dropped like stopwords, in SMS writing ("c koi")
+  and in English and Portuguese too;
 * neutral words ("horaire", "heure", "date"): they help when a fact has them, but
   a fact is not less relevant for lacking them (times are written "10h30");
 * related words: a word of the question also matches, with less weight, a
-  synonym from a small parish lexicon ("marier" -> "mariage"), a word with the
+  synonym from a small parish lexicon ("marier" -> "mariage", and across
+  languages: "christening" -> "baptême"), a word with the
   same long prefix ("préparer" -> "préparation") or a small typo of it
   ("horraires" -> "horaire").
 """
@@ -42,30 +44,55 @@ PADDING = _stems(
     "me moi toi lui ils elles eux notre nos dans chez cherche chercher aidez aider "
     "beaucoup vraiment juste"
 )
-NEUTRAL = _stems("horaire heure date jour moment prochain prochaine quand ou lieu endroit")
+# SMS writing: "c koi", "ya kel messe", "jvoudrais", "pr", "ds"...
+SMS_PADDING = _stems(
+    "c koi ki kel kelle kels cet dla ds pr stp slt bjr tt jsp ya jveux jvoudrais g pk pq"
+)
+# English and Portuguese words that say nothing about the subject either.
+OTHER_LANGUAGES_PADDING = _stems(
+    "what which who how why is are was were be been the an to of for in on at by my your "
+    "our their his her it its you we they us do does did can could would should will "
+    "there this that these those with from about any some get have has had want like need "
+    "know tell please hi hello thanks thank "
+    "o os as um uma do da dos das em no na nos nas para por com que qual quais como quem "
+    "eu meu minha meus minhas seu sua voce voces ha tem ter ser estar esta posso pode "
+    "podem quero queria gostaria preciso fazer devo sobre ola obrigado obrigada favor"
+)
+NEUTRAL = _stems(
+    "horaire heure date jour moment prochain prochaine quand ou lieu endroit "
+    "matin soir aprem time hour schedule when where hora horario quando onde"
+)
 
-# Words that mean the same thing to a person writing to a parish (folded, unstemmed).
+# Words that mean the same thing to a person writing to a parish (folded, unstemmed),
+# with their English, Portuguese and SMS forms.
 SYNONYM_GROUPS: tuple[str, ...] = (
-    "marier mariage epouser noce fiance",
-    "bapteme baptiser baptise",
-    "confession confesser reconciliation pardon",
-    "obseque enterrement funeraille deces decede defunt mort",
-    "inscription inscrire inscrit",
-    "cate catechisme catechese",
-    "tarif prix cout coute combien frais payer participation offrande montant",
-    "bebe nourrisson petit",
-    "enfant fils fille",
+    "marier mariage epouser noce fiance marry married wedding casar casamento",
+    "bapteme baptiser baptise baptism baptize christening batismo batizar batizado",
+    "confession confesser reconciliation pardon confess confessar confissao",
+    "obseque enterrement funeraille deces decede defunt mort funeral funerais enterro",
+    "inscription inscrire inscrit register registration enrol inscricao inscrever",
+    "cate catechisme catechese catechism catequese",
+    "tarif prix cout coute combien frais payer participation offrande montant "
+    "cb price cost fee custa preco quanto",
+    "bebe nourrisson petit bb",  # not "baby": "baby-sitter", "baby-foot"
+    "enfant fils fille child children kid son daughter crianca filho filha",
     "absent absence absente manquer",
-    "pretre cure abbe vicaire",
-    "don donner denier",
-    "adresse situe trouver acces venir aller",
-    "garer stationnement parking voiture",
-    "malade maladie hopital onction",
-    "ouvert ouverte ouverture ouvre ouvrir ferme fermeture",
-    "accueil secretariat permanence",
-    "communion eucharistie",
-    "chorale chanter chant choriste",
-    "messe office celebration",
+    "pretre cure abbe vicaire priest padre",
+    "don donner denier donation donate doacao doar",
+    "adresse situe trouver acces venir aller address located endereco fica",
+    "garer stationnement parking voiture park car estacionar estacionamento",
+    "malade maladie hopital onction sick ill hospital doente",
+    "ouvert ouverte ouverture ouvre ouvrir ferme fermeture open closed aberta aberto",
+    "accueil secretariat permanence secretaria",
+    "communion eucharistie comunhao",
+    "chorale chanter chant choriste choir sing coro cantar",
+    "messe office celebration mass missa",
+    "telephone phone telefone numero number tel",
+    "eglise church igreja",
+    "dimanche sunday domingo",
+    "samedi saturday sabado",
+    "semaine week weekday semana",
+    "rendez rdv appointment",
 )
 
 
@@ -79,6 +106,7 @@ def _synonym_table() -> dict[str, frozenset[str]]:
 
 
 SYNONYMS = _synonym_table()
+IGNORED = PADDING | SMS_PADDING | OTHER_LANGUAGES_PADDING
 
 
 def question_terms(text: str) -> tuple[list[str], list[str]]:
@@ -87,7 +115,7 @@ def question_terms(text: str) -> tuple[list[str], list[str]]:
     neutral: list[str] = []
     for word in words(text):
         term = stem(word)
-        if word in STOPWORDS or term in PADDING or (len(term) < 2 and not term.isdigit()):
+        if word in STOPWORDS or term in IGNORED or (len(term) < 2 and not term.isdigit()):
             continue
         target = neutral if _is_neutral(term) else content
         if term not in target:
