@@ -16,11 +16,13 @@ import msgspec
 import pytest
 from prometheus_client import REGISTRY
 
+from ai import offline
 from ai.answerer import FactAnswerer
 from ai.classifier import IntentClassifier
 from ai.facts import Fact, StoreFacts
 from ai.hybrid import BACKGROUND, Calibration, HybridRanker
 from ai.ranking import Document
+from ai.settings import AiSettings
 from concierge_common import ai_api
 from concierge_common import store_api as api
 from support.fake_embedder import TopicEmbedder
@@ -316,3 +318,26 @@ async def test_information_two_services_hold_says_nothing_about_which_one_is_mea
 
     assert likelihoods[R] == pytest.approx(likelihoods["CONTACT_HUMAIN"], abs=0.01)
     assert (await classifier.classify(request)).service is None
+
+
+async def test_warming_up_embeds_the_background_and_the_facts_before_the_first_question() -> None:
+    embedder = TopicEmbedder(TOPICS)
+    ranker = HybridRanker(embedder, Calibration())
+
+    await offline.warm_up(ranker, ListedFacts(), [R])
+
+    assert len(embedder.queries) == len(BACKGROUND)
+    assert len(embedder.passages_embedded) == len(BACKGROUND) + len(PARISH)
+    await FactAnswerer(ListedFacts(), ranker=ranker).find(R, "messe du dimanche")
+    assert len(embedder.queries) == len(BACKGROUND) + 1  # the background is not embedded again
+
+
+def test_the_settings_choose_embeddings_or_words_alone_and_the_calibration() -> None:
+    settings = AiSettings(nats_url="nats://127.0.0.1:4222", ai_offline_min_probability=0.7)
+    words_only = msgspec.structs.replace(settings, ai_offline_embeddings=False)
+
+    ranker = offline.ranker(settings)
+
+    assert ranker is not None
+    assert ranker.calibration.min_probability == 0.7
+    assert offline.ranker(words_only) is None

@@ -78,6 +78,7 @@ class E5Embedder:
         *,
         threads: int,
         cache_size: int = 4096,
+        queries_kept: int = QUERIES_KEPT,
         loader: Callable[[int], Model] = load_e5,
     ) -> None:
         self._threads = threads
@@ -85,7 +86,7 @@ class E5Embedder:
         self._model: Model | None = None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embeddings")
         self._passages = _Lru(cache_size)
-        self._queries = _Lru(QUERIES_KEPT)
+        self._queries = _Lru(queries_kept)
         # Per event loop: one process may run several loops (tests), a lock serves one.
         self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
             weakref.WeakKeyDictionary()

@@ -24,11 +24,11 @@ the question is about.
 
 :func:`choose` answers with the most likely document when its probability
 reaches ``min_probability``, and with the two best when they together reach
-it and the second is about as probable ("my baby's christening": the two
-baptism facts), or both are lexically confident and close ("horaires des
-messes": Sunday and weekday). It declines otherwise, and also when the question names a
-period the chosen documents do not, or asks to talk to someone
-(:mod:`ai.scope`).
+it and the second is about as probable while "none of them" is unlikely
+("my baby's christening": the two baptism facts), or both are lexically
+confident and close ("horaires des messes": Sunday and weekday). It declines
+otherwise, and also when the question names a period the chosen documents do
+not, or asks to talk to someone (:mod:`ai.scope`).
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ Array = npt.NDArray[np.float64]
 
 CLOSE_RATIO = 0.8  # probability, or lexical score, of a second document given with the first
 PAIR_SHARE = 0.2  # least probability of a lexically close second, as a share of the first's
+PAIR_UNRELATED = 0.1  # most probability of "none of them" for two about as probable facts
 
 # Everyday French texts about nothing an organisation's facts would cover: the
 # question's similarity to them is its level of similarity to unrelated text.
@@ -154,6 +155,11 @@ class HybridRanker:
         result: Array = (_unit(vectors - passages) @ question).astype(np.float64)
         return result
 
+    async def warm_up(self, documents: Sequence[Document]) -> None:
+        """Embed the background and ``documents`` now rather than on the first question."""
+        await self._centre_vectors()
+        await self._embedder.passages([passage_text(doc) for doc in documents])
+
     async def _centre_vectors(self) -> tuple[Vector, Vector]:
         if self._centres is None:
             # Computed once; two first turns at the same time compute the same values.
@@ -190,7 +196,7 @@ def choose(ranking: Ranking, min_probability: float) -> list[Candidate]:
         return []
     best = candidates[0]
     second = candidates[1] if len(candidates) > 1 else None
-    paired = second is not None and _pair(best, second)
+    paired = second is not None and _pair(best, second, ranking.unrelated)
     chosen = [best, second] if paired and second is not None else [best]
     if sum(candidate.probability for candidate in chosen) < min_probability:
         metrics.count_choice("unrelated" if ranking.unrelated >= best.probability else "ambiguous")
@@ -202,9 +208,10 @@ def choose(ranking: Ranking, min_probability: float) -> list[Candidate]:
     return chosen
 
 
-def _pair(best: Candidate, second: Candidate) -> bool:
-    """The second is about as probable, or both are lexically confident and close."""
-    if second.probability >= CLOSE_RATIO * best.probability:
+def _pair(best: Candidate, second: Candidate, unrelated: float) -> bool:
+    """The second is about as probable (and the question surely about one of them), or
+    both are lexically confident and close."""
+    if second.probability >= CLOSE_RATIO * best.probability and unrelated <= PAIR_UNRELATED:
         return True
     if not (best.evidence and second.evidence) or best.lexical is None or second.lexical is None:
         return False
