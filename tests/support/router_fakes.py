@@ -17,6 +17,7 @@ import msgspec
 
 from concierge_common import store_api as api
 from concierge_common.messages import BusMessage, MessageReceived
+from support.handoff_views import opened_view
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 CODES = {"SM4821": "Famille Lefèvre", "SM7390": "Famille Nguyen"}
@@ -170,15 +171,7 @@ class FakeStorePort:
         for chat, session in self.sessions.items():
             if session.user_id == request.user_id and session.status != "closed":
                 self.sessions[chat] = msgspec.structs.replace(session, status="handoff")
-        return api.HandoffView(
-            id="handoff-1", reference="H7K2P", conversation_id=request.conversation_id,
-            user_id=request.user_id, session_id=None, wa_session=request.wa_session,
-            chat_id=request.chat_id, state="active" if request.assigned_to else "requested",
-            reason=request.reason, requested_by=request.requested_by, summary=request.summary,
-            assigned_to=request.assigned_to, created_at=NOW, updated_at=NOW,
-            first_staff_reply_at=None, last_person_at=None, last_staff_at=None,
-            notice_sent_at=None, ended_at=None, created=True,
-        )  # fmt: skip
+        return opened_view(request)
 
 
 @dataclass

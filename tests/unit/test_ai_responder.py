@@ -25,6 +25,7 @@ from concierge_common.messages import (
     ReplySent,
     SendReply,
 )
+from support.handoff_views import opened_view
 
 T = TypeVar("T")
 NOW = datetime(2026, 11, 25, 10, tzinfo=UTC)
@@ -76,28 +77,7 @@ class HandoffStore:
 
 
 def _handoff_view(request: api.HandoffOpen) -> api.HandoffView:
-    return api.HandoffView(
-        id="h-1",
-        reference="H7K2P",
-        conversation_id=request.conversation_id,
-        user_id=request.user_id,
-        session_id="s-1",
-        wa_session=request.wa_session,
-        chat_id=request.chat_id,
-        state="requested",
-        reason=request.reason,
-        requested_by=request.requested_by,
-        summary=request.summary,
-        assigned_to=None,
-        created_at=NOW,
-        updated_at=NOW,
-        first_staff_reply_at=None,
-        last_person_at=None,
-        last_staff_at=None,
-        notice_sent_at=None,
-        ended_at=None,
-        created=True,
-    )
+    return opened_view(request)
 
 
 def _inbound(text: str = "Une question ?", kind: str = "text") -> MessageReceived:

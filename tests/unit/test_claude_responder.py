@@ -16,6 +16,7 @@ from concierge_common import store_api as api
 from concierge_common.bus.consumer import Delivery
 from concierge_common.messages import BusMessage, GenerateReply, HandoffRequested, SendReply
 from support.claude_store import turn
+from support.handoff_views import opened_view
 
 T = TypeVar("T")
 NOW = datetime(2026, 11, 25, 10, tzinfo=UTC)
@@ -54,28 +55,7 @@ class Store:
     ) -> T:
         assert isinstance(request, api.HandoffOpen)
         self.opened.append(request)
-        view = api.HandoffView(
-            id="h-1",
-            reference="H7K2P",
-            conversation_id=request.conversation_id,
-            user_id=request.user_id,
-            session_id="s-1",
-            wa_session=request.wa_session,
-            chat_id=request.chat_id,
-            state="requested",
-            reason=request.reason,
-            requested_by=request.requested_by,
-            summary=request.summary,
-            assigned_to=None,
-            created_at=NOW,
-            updated_at=NOW,
-            first_staff_reply_at=None,
-            last_person_at=None,
-            last_staff_at=None,
-            notice_sent_at=None,
-            ended_at=None,
-            created=True,
-        )
+        view = opened_view(request)
         return msgspec.convert(msgspec.to_builtins(view), result_type)
 
 

@@ -18,7 +18,8 @@ from concierge_common.messages import (
 )
 from handoff.outbox import Outbox
 from handoff.rescue import Rescue
-from support.router_fakes import NOW, RecordingPublisher, inbound
+from support.handoff_views import opened_view
+from support.router_fakes import RecordingPublisher, inbound
 
 STAFF = "120363000000000000@g.us"
 DELIVERY = Delivery(attempt=1, subject="chat.v1.failed.0.conv", stream_sequence=1)
@@ -32,15 +33,7 @@ class Store:
 
     async def open_handoff(self, request: api.HandoffOpen) -> api.HandoffView:
         self.opened.append(request)
-        return api.HandoffView(
-            id="h1", reference="HAB12", conversation_id=request.conversation_id,
-            user_id=request.user_id, session_id=None, wa_session=request.wa_session,
-            chat_id=request.chat_id, state="requested", reason=request.reason,
-            requested_by=request.requested_by, summary=request.summary,
-            assigned_to=request.assigned_to, created_at=NOW, updated_at=NOW,
-            first_staff_reply_at=None, last_person_at=None, last_staff_at=None,
-            notice_sent_at=None, ended_at=None, created=not self.already_open,
-        )  # fmt: skip
+        return opened_view(request, reference="HAB12", id="h1", created=not self.already_open)
 
     async def user_of(self, whatsapp_id: str) -> str:
         self.looked_up.append(whatsapp_id)
