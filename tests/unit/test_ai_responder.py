@@ -72,12 +72,8 @@ class HandoffStore:
         self.requests.append(request)
         if self.failure is not None:
             raise self.failure
-        view = _handoff_view(request)
+        view = opened_view(request)
         return msgspec.json.decode(msgspec.json.encode(view), type=result_type)
-
-
-def _handoff_view(request: api.HandoffOpen) -> api.HandoffView:
-    return opened_view(request)
 
 
 def _inbound(text: str = "Une question ?", kind: str = "text") -> MessageReceived:
