@@ -53,9 +53,9 @@ PASSAGE_VECTORS = Counter(
 )
 OFFLINE_CHOICES = Counter(
     "concierge_ai_offline_choices_total",
-    "Decisions of the offline answerer and classifier, by result (confident: answered or "
-    "classified; unrelated: nothing matches well enough; ambiguous: several candidates "
-    "share the likelihood).",
+    "Decisions of the offline answerer, by result (confident: answered; unrelated: nothing "
+    "matches well enough; ambiguous: several facts share the likelihood; period: the "
+    "question names a period its facts do not; person: it asks to talk to someone).",
     ["result"],
 )
 
