@@ -32,7 +32,7 @@ from gateway.settings import GatewaySettings
 from gateway.signature import sign
 from support.api import api_env, running_api
 from support.fixtures import load
-from support.stack import HMAC_KEY
+from support.stack import HMAC_KEY, delete_namespace
 
 STAFF_GROUP = "120363000000000001@g.us"
 INBOUND = Codec(MessageReceived, OperatorMessageSeen)
@@ -75,6 +75,7 @@ async def edge(namespace: str) -> AsyncIterator[Edge]:
             yield Edge(api.http, nc, topology, settings.conversation_id_key)
     finally:
         await nc.close()
+        await delete_namespace(settings.nats_url, topology)
 
 
 @pytest.mark.parametrize(
