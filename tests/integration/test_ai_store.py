@@ -26,6 +26,7 @@ from concierge_common.bus.publisher import Publisher
 from concierge_common.bus.topology import Topology
 from concierge_common.messages import GenerateReply, HandoffRequested, MessageReceived, SendReply
 from concierge_common.rpc import RpcClient
+from support.bus_reading import stored_on
 from support.polling import eventually
 from support.stack import Stack, running_stack
 
@@ -78,17 +79,7 @@ class Bus:
 
     async def handoff_requests(self, chat: str) -> list[HandoffRequested]:
         subject = self.topology.subject("handoff", self.conversation(chat))
-        sub = await self.nc.jetstream().pull_subscribe(subject, stream=self.topology.stream)
-        found: list[HandoffRequested] = []
-        try:
-            while True:
-                try:
-                    batch = await sub.fetch(50, timeout=0.5)
-                except nats.errors.TimeoutError:
-                    return found
-                found.extend(_requested.decode(msg.data) for msg in batch)
-        finally:
-            await sub.unsubscribe()
+        return await stored_on(self.nc, self.topology.stream, subject, _requested.decode)
 
 
 @asynccontextmanager

@@ -39,6 +39,7 @@ from concierge_common.rpc import RpcClient
 from handoff.service import HandoffService
 from handoff.settings import HandoffSettings
 from store.seed import load as load_seed
+from support.bus_reading import stored_on
 from support.polling import eventually
 from support.stack import Stack, running_stack
 
@@ -144,17 +145,7 @@ class Desk:
     async def person_texts(self, chat: str) -> list[SendReply]:
         """What was stored on the person's ``ai`` flow, oldest first."""
         subject = self.topology.subject("ai", self.conversation(chat))
-        sub = await self.nc.jetstream().pull_subscribe(subject, stream=self.topology.stream)
-        found: list[SendReply] = []
-        try:
-            while True:
-                try:
-                    batch = await sub.fetch(50, timeout=0.5)
-                except nats.errors.TimeoutError:
-                    return found
-                found.extend(_reply_decoder.decode(msg.data) for msg in batch)
-        finally:
-            await sub.unsubscribe()
+        return await stored_on(self.nc, self.topology.stream, subject, _reply_decoder.decode)
 
 
 @asynccontextmanager
