@@ -37,7 +37,7 @@ async def admin(
     env: dict[str, str], database_url: str, namespace: str, tmp_path: Path
 ) -> AsyncIterator[Admin]:
     """An RpcClient talking to an RpcServer that answers admin_operations on a real database."""
-    settings = load(StoreSettings, {**env, "STORE_MEDIA_DIR": str(tmp_path)})
+    settings = load(StoreSettings, {**env, "MEDIA_STORAGE_URL": str(tmp_path)})
     topology = Topology(namespace, 16)
     async with migrated_pool(database_url) as pool:
         nc = await nats.connect(NATS_URL)

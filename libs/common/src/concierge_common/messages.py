@@ -27,12 +27,47 @@ class BusMessage(msgspec.Struct, tag_field="type", kw_only=True, frozen=True, om
 
 
 class MediaRef(msgspec.Struct, kw_only=True, frozen=True, omit_defaults=True):
-    """Where WAHA keeps a received file (downloaded by a later stage)."""
+    """A file a person sent: where WAHA offered it, and where the concierge keeps it.
+
+    The gateway downloads ``url`` as soon as the webhook arrives (WAHA deletes
+    it after about three minutes) and stores it in the media storage
+    (:mod:`concierge_common.media_storage`) under ``storage_key``. When the file
+    was not kept, ``storage_key`` is empty and ``error`` says why, as one of
+    :data:`MEDIA_ERRORS`.
+    """
 
     url: str = ""
     mimetype: str = ""
     filename: str = ""
     error: str = ""
+    storage_key: str = ""
+    size: int = 0
+    sha256: str = ""
+
+
+# Why a received file was not kept (``MediaRef.error``).
+MEDIA_TOO_LARGE = "too_large"  # above GATEWAY_MEDIA_MAX_BYTES
+MEDIA_TYPE_REFUSED = "type_not_allowed"  # mime type not in GATEWAY_MEDIA_TYPES
+MEDIA_UNAVAILABLE = "unavailable"  # WAHA did not give the file (expired, download failed...)
+MEDIA_ERRORS = frozenset({MEDIA_TOO_LARGE, MEDIA_TYPE_REFUSED, MEDIA_UNAVAILABLE})
+
+
+class Attachment(msgspec.Struct, kw_only=True, frozen=True, omit_defaults=True):
+    """A file the concierge sends (an artifact such as an ``.ics``), already in media storage.
+
+    ``artifact_type`` (``"ics"``, ``"pdf"``...) makes the store record an
+    ``artifacts`` row for the session, produced by ``service``.
+    """
+
+    storage_key: str
+    mimetype: str
+    filename: str
+    size: int = 0
+    sha256: str = ""
+    artifact_type: str = ""
+    service: str = ""
+    # What the artifact holds, for the artifacts row (no personal data beyond the session's).
+    content: dict[str, Any] = msgspec.field(default_factory=dict)
 
 
 class MessageReceived(BusMessage, tag="message.received.v1", frozen=True):
@@ -51,6 +86,11 @@ class MessageReceived(BusMessage, tag="message.received.v1", frozen=True):
     # "whatsapp" (through WAHA) or "api" (POST /orchestrate: a caller waits for the reply,
     # so the router answers at once instead of waiting for more messages of a burst).
     channel: str = "whatsapp"
+    # The person's other WhatsApp ids resolved by the gateway (the phone id of an "@lid"
+    # sender): the store keeps them on the same user, so roles survive a switch of id.
+    aliases: list[str] = msgspec.field(default_factory=list)
+    # "webhook", or "recovery" when fetched from WAHA's history after an outage.
+    via: str = "webhook"
 
 
 class OperatorMessageSeen(BusMessage, tag="message.operator.v1", frozen=True):
@@ -156,6 +196,10 @@ class SendReply(BusMessage, tag="reply.send.v1", frozen=True):
     text: str
     in_reply_to: str = ""
     origin: str = "ai"
+    # A file to send with ``sendFile``; ``text`` is then its caption.
+    attachment: Attachment | None = None
+    # WAHA's id of the person's message this answers (for ``sendSeen``), when known.
+    in_reply_to_provider_id: str = ""
 
 
 class ReplySent(BusMessage, tag="reply.sent.v1", frozen=True):
@@ -169,6 +213,48 @@ class ReplySent(BusMessage, tag="reply.sent.v1", frozen=True):
     origin: str = "ai"
     provider_message_id: str = ""
     sent_at: float = msgspec.field(default_factory=time.time)
+    attachment: Attachment | None = None
+    # WAHA's ids of every part when a long reply went out in several messages.
+    provider_message_ids: list[str] = msgspec.field(default_factory=list)
+
+
+class ReplyFailed(BusMessage, tag="reply.failed.v1", frozen=True):
+    """WAHA refused a reply for good (463, another 4xx): recorded, counted, never retried.
+
+    Published on the ``sent`` flow (the store records the undelivered reply);
+    the ``SendReply`` itself is dead-lettered, so the handoff service's rescue
+    tells staff when a person is left without their answer.
+    """
+
+    reply_id: str
+    session: str
+    chat_id: str
+    text: str
+    origin: str = "ai"
+    in_reply_to: str = ""
+    status: int = 0  # WAHA's HTTP status (463: WhatsApp's reachout timelock)
+    reason: str = ""  # "timelock", "rejected", "invalid_chat"...
+    attachment: Attachment | None = None
+
+
+class ReceiptSeen(BusMessage, tag="message.receipt.v1", frozen=True):
+    """A delivery receipt (``message.ack``) or a reaction (``message.reaction``) from WAHA.
+
+    Never answered: the store updates the interaction it concerns (its delivery
+    status, the person's reaction) and metrics count them. Travels on the
+    ``sent`` flow of the chat's conversation.
+    """
+
+    session: str
+    chat_id: str
+    kind: str  # "ack" or "reaction"
+    target_provider_id: str  # WAHA's id of the message acknowledged or reacted to
+    ack: int = 0  # -1 ERROR, 0 PENDING, 1 SERVER, 2 DEVICE, 3 READ, 4 PLAYED
+    ack_name: str = ""
+    reaction: str = ""  # the emoji; "" when a reaction was removed
+    from_me: bool = False  # the receipt concerns one of the organisation's messages
+    event_id: str = ""
+    seen_at: float = 0.0
 
 
 AnyMessage = (
@@ -180,6 +266,8 @@ AnyMessage = (
     | StaffMessageReceived
     | SendReply
     | ReplySent
+    | ReplyFailed
+    | ReceiptSeen
     | ProcessingFailed
 )
 

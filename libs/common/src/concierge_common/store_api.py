@@ -86,6 +86,8 @@ HANDOFF_NOTICE = "handoff.notice"  # ById -> HandoffView (409 when the notice wa
 HANDOFF_EVENTS = "handoff.events"  # ById -> list[HandoffEventView], oldest first
 # InteractionQuery -> list[InteractionView]: the last ``limit`` texts of a session, oldest first
 INTERACTION_LIST = "interaction.list"
+# KnownMessagesQuery -> list[str]: the given WAHA message ids already stored as interactions
+INTERACTION_KNOWN = "interaction.known"
 
 
 # --- requests ---------------------------------------------------------------------------
@@ -107,6 +109,9 @@ class SessionOpen(_Struct, frozen=True):
 
     whatsapp_id: str  # "...@c.us" or "...@lid"
     push_name: str = ""
+    # The person's other ids resolved by the gateway (the phone id of an "@lid"): the
+    # first one already known names the person; the unknown ones are linked to them.
+    aliases: list[str] = msgspec.field(default_factory=list)
 
 
 class SessionUpdate(_Struct, frozen=True):
@@ -235,6 +240,13 @@ class HandoffTouch(_Struct, frozen=True):
     id: str
     by: Literal["person", "staff"]
     staff: str = ""  # who answered (display name or "phone"); sets assigned_to if unset
+
+
+class KnownMessagesQuery(_Struct, frozen=True):
+    """Which of these WAHA messages of a session were already recorded (history recovery)."""
+
+    wa_session: str
+    provider_message_ids: list[str]
 
 
 class InteractionQuery(_Struct, frozen=True):

@@ -22,8 +22,10 @@ from gateway.api.orchestrate import orchestrate_router
 from gateway.api.security import ApiEdge
 from gateway.api.sessions import sessions_router
 from gateway.api.staff import staff_router
+from gateway.ingest import Ingest
 from gateway.orchestrator import Listening, Orchestrator, Timing
 from gateway.settings import GatewaySettings
+from gateway.waha_session import SessionWatch
 from gateway.webhook import WebhookEndpoint
 
 VERSION = "0.3.0"
@@ -43,11 +45,15 @@ def create_app(
     heartbeats: HeartbeatReader,
     *,
     replies: Listening | None = None,
+    ingest: Ingest | None = None,
+    sessions: SessionWatch | None = None,
 ) -> FastAPI:
     """The app; ``rpc`` asks the store and the handoff desk, ``heartbeats`` feed ``/health``.
 
     ``replies`` listens to the ``api`` conversations' replies for ``POST /orchestrate``
     (:class:`gateway.api_channel.ReplyListener`); without it that route answers 503.
+    ``ingest`` publishes webhooks (enriched: identity, media; plain publishing when
+    absent) and ``sessions`` watches WAHA's session status.
     """
     app = FastAPI(
         title="Concierge gateway",
@@ -61,7 +67,7 @@ def create_app(
     )
     app.add_api_route(
         "/webhook",
-        WebhookEndpoint(settings, publisher),
+        WebhookEndpoint(settings, ingest or Ingest(publisher), sessions),
         methods=["POST"],
         name="receive_webhook",
         summary="Receive a WAHA webhook",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 WEBHOOKS = Counter(
     "concierge_gateway_webhooks_total",
@@ -59,4 +59,68 @@ ORCHESTRATE_SECONDS = Histogram(
     "concierge_gateway_orchestrate_duration_seconds",
     "Time from a POST /orchestrate message to its answer (the quiet period included).",
     buckets=(0.25, 0.5, 1, 1.5, 2, 3, 5, 10, 20, 30),
+)
+
+# --- the WhatsApp edge (issue 6) ---------------------------------------------------------
+MEDIA = Counter(
+    "concierge_gateway_media_total",
+    "Files people sent, by kind (image, audio, video, document) and result (stored,"
+    " too_large, type_not_allowed, unavailable).",
+    ["kind", "result"],
+)
+MEDIA_BYTES = Histogram(
+    "concierge_gateway_media_bytes",
+    "Size of the received files that were stored.",
+    buckets=(1e4, 5e4, 1e5, 5e5, 1e6, 2e6, 5e6, 1e7, 2e7),
+)
+RECEIPTS = Counter(
+    "concierge_gateway_receipts_total",
+    "Receipts WAHA reported: acks by ack name (server, device, read, played, error...) and"
+    " reactions by value (positive, negative, other, removed). Never answered.",
+    ["kind", "value"],
+)
+WAHA_SESSION_STATUS = Gauge(
+    "concierge_waha_session_status",
+    "1 for the status each WAHA session last reported (WORKING, SCAN_QR_CODE, FAILED...).",
+    ["session", "status"],
+)
+WAHA_SESSION_CHANGES = Counter(
+    "concierge_waha_session_status_changes_total",
+    "session.status events by new status; alert on SCAN_QR_CODE, FAILED and STOPPED.",
+    ["status"],
+)
+RECOVERIES = Counter(
+    "concierge_gateway_recoveries_total",
+    "History recoveries after WAHA came back to WORKING, by result (done, failed, skipped).",
+    ["result"],
+)
+RECOVERED_MESSAGES = Counter(
+    "concierge_gateway_recovered_messages_total",
+    "Messages read from WAHA's history during a recovery, by result (published, known, ignored).",
+    ["result"],
+)
+LID_LOOKUPS = Counter(
+    "concierge_gateway_lid_lookups_total",
+    "Linked ids (@lid) resolved to a phone id, by result (cached, resolved, unknown, failed).",
+    ["result"],
+)
+SEND_FAILURES = Counter(
+    "concierge_gateway_send_failures_total",
+    "Replies WAHA refused for good, by reason (timelock, rejected...) and origin.",
+    ["reason", "origin"],
+)
+RATE_LIMITED = Counter(
+    "concierge_gateway_rate_limited_total",
+    "Sends held back by a rate limit, by scope (chat, global).",
+    ["scope"],
+)
+REPLY_PARTS = Histogram(
+    "concierge_gateway_reply_parts",
+    "WhatsApp messages one reply was split into.",
+    buckets=(1, 2, 3, 4, 6, 10),
+)
+TYPING_SECONDS = Histogram(
+    "concierge_gateway_typing_seconds",
+    "How long 'typing...' was shown before a message.",
+    buckets=(0.5, 1, 2, 3, 4, 6, 8, 10),
 )

@@ -22,7 +22,12 @@ import msgspec
 
 from concierge_common import ids
 from concierge_common.errors import InvalidRequest
-from concierge_common.messages import MediaRef, MessageReceived, OperatorMessageSeen
+from concierge_common.messages import (
+    MediaRef,
+    MessageReceived,
+    OperatorMessageSeen,
+    ReceiptSeen,
+)
 from gateway.waha_events import (
     WahaEnvelope,
     WahaMessage,
@@ -51,6 +56,23 @@ class Ignored:
     reason: str
 
 
+@dataclass(frozen=True)
+class SessionStatusChange:
+    """A ``session.status`` event: WAHA's session is now ``status``.
+
+    ``previous`` holds the statuses WAHA reported just before (newest last,
+    from ``payload.statuses`` when the engine sends them).
+    """
+
+    session: str
+    status: str
+    previous: tuple[str, ...] = ()
+    at: float = 0.0  # seconds
+
+
+Normalized = MessageReceived | OperatorMessageSeen | ReceiptSeen | SessionStatusChange | Ignored
+
+
 def parse_envelope(raw: bytes) -> WahaEnvelope:
     """Decode the envelope; raise :class:`InvalidRequest` (400/422) when it is unusable."""
     try:
@@ -70,7 +92,7 @@ def normalize(
     conversation_key: str,
     default_session: str,
     staff_chat_id: str = "",
-) -> MessageReceived | OperatorMessageSeen | Ignored:
+) -> Normalized:
     """Turn a decoded envelope into the bus message to publish, or say why not."""
     event = envelope.event or ""
     if event not in MESSAGE_EVENTS:

@@ -18,9 +18,13 @@ from concierge_common.rpc import RpcClient
 from concierge_common.runtime import Runtime, Subscription
 from gateway.api_channel import ApiReplies, ReplyListener
 from gateway.app import create_app
+from gateway.identity import LidResolver
+from gateway.ingest import Ingest
+from gateway.media_fetch import MediaFetcher
 from gateway.outbound import OutboundSender
 from gateway.settings import GatewaySettings
 from gateway.waha_client import WahaClient
+from gateway.waha_session import SessionWatch
 
 
 class GatewayService:
@@ -61,13 +65,7 @@ class GatewayService:
     async def _start_outbound(self) -> None:
         settings = self.settings
         runtime = self.runtime
-        waha = WahaClient(
-            settings.waha_url,
-            settings.waha_api_key,
-            timeout=settings.waha_timeout_seconds,
-            transport=self._waha_transport,
-        )
-        runtime.on_stop(waha.aclose)
+        waha = self._waha_client()
         sent = await runtime.nc.jetstream().key_value(runtime.topology.sent_bucket)
         outbound = ConsumerSpec(
             "gateway", "outbound", ack_wait_seconds=settings.waha_timeout_seconds + 15
@@ -81,6 +79,17 @@ class GatewayService:
         )
         await runtime.consume(Subscription(outbound, (SendReply,), sender))
 
+    def _waha_client(self) -> WahaClient:
+        settings = self.settings
+        waha = WahaClient(
+            settings.waha_url,
+            settings.waha_api_key,
+            timeout=settings.waha_timeout_seconds,
+            transport=self._waha_transport,
+        )
+        self.runtime.on_stop(waha.aclose)
+        return waha
+
     async def _start_api(self) -> None:
         settings = self.settings
         runtime = self.runtime
@@ -88,6 +97,8 @@ class GatewayService:
         webhook_publisher = Publisher(
             runtime.nc, runtime.topology, timeout=settings.gateway_publish_timeout_seconds
         )
+        ingest = Ingest(webhook_publisher, [LidResolver(), MediaFetcher()])
+        sessions = SessionWatch()
         # The store's timeout by default; the staff routes pass the desk's own.
         rpc = RpcClient(
             runtime.nc, runtime.topology, timeout=settings.gateway_store_timeout_seconds
@@ -98,7 +109,15 @@ class GatewayService:
             max_age=PERIODS_KEPT * settings.bus_heartbeat_seconds,
         )
         replies = ReplyListener(runtime.nc, runtime.topology)
-        app = create_app(settings, webhook_publisher, rpc, heartbeats, replies=replies)
+        app = create_app(
+            settings,
+            webhook_publisher,
+            rpc,
+            heartbeats,
+            replies=replies,
+            ingest=ingest,
+            sessions=sessions,
+        )
         server = HttpServer(app, settings.gateway_host, self._api_port)
         await server.start()
         self._api = server

@@ -50,6 +50,35 @@ class GatewaySettings(BusSettings, kw_only=True, frozen=True):
     # even though other groups are ignored; the router hands them to the handoff service.
     staff_chat_id: str = ""
 
+    # --- files (issue 6). Where received files and artifacts are kept: "" or a folder
+    # path (local disk, the default ".concierge/media"), or "s3://KEY:SECRET@host/path/bucket"
+    # for S3-compatible storage such as Supabase Storage (concierge_common.media_storage).
+    media_storage_url: str = ""
+    # Received files above this size, or whose mime type starts with none of these
+    # comma-separated prefixes, are not downloaded; the person gets a polite answer.
+    gateway_media_max_bytes: int = 16 * 1024 * 1024
+    gateway_media_types: str = "image/,audio/,video/,application/pdf,text/plain"
+
+    # --- humane sending (outbound role): seen, typing for a time proportional to the
+    # reply's length (capped, with jitter), then the text; long replies in several parts.
+    gateway_typing_chars_per_second: float = 15.0
+    gateway_typing_min_seconds: float = 1.0
+    gateway_typing_max_seconds: float = 6.0
+    gateway_typing_jitter_seconds: float = 0.5
+    gateway_part_max_chars: int = 1200
+    # Rate limits on what goes out to WAHA: per chat and for the whole number, per
+    # minute, shared by every outbound replica through Redis (REDIS_URL; in-process
+    # limits when it is empty).
+    gateway_chat_messages_per_minute: int = 10
+    gateway_global_messages_per_minute: int = 60
+    redis_url: str = ""
+
+    # --- recovery after a WAHA outage (api role): when the session is back to WORKING,
+    # read the recent messages of the most recently active chats from WAHA's history.
+    gateway_recovery_chats: int = 30
+    gateway_recovery_messages_per_chat: int = 30
+    gateway_recovery_max_age_seconds: float = 6 * 3600.0
+
     def __post_init__(self) -> None:
         unknown = self.roles - ROLES
         if unknown or not self.roles:
@@ -86,6 +115,10 @@ class GatewaySettings(BusSettings, kw_only=True, frozen=True):
     @property
     def roles(self) -> frozenset[str]:
         return frozenset(r.strip() for r in self.gateway_roles.split(",") if r.strip())
+
+    @property
+    def media_types(self) -> tuple[str, ...]:
+        return tuple(t.strip() for t in self.gateway_media_types.split(",") if t.strip())
 
     @property
     def cors_origins(self) -> tuple[str, ...]:

@@ -3,16 +3,18 @@
 It owns the timeout, the ``X-Api-Key`` header and the mapping of WAHA's
 answers to the error hierarchy: no answer, 5xx, 429 and 422 (session not
 WORKING yet) are :class:`DownstreamUnavailable` (retried with backoff by the
-bus); other 4xx and WhatsApp's 463 are :class:`DownstreamRejected` (never
-retried). Sends are not idempotent on WAHA's side: the caller records what it
-sent (see :mod:`gateway.outbound`).
+bus); other 4xx and WhatsApp's 463 (:data:`TIMELOCK_STATUS`) are
+:class:`DownstreamRejected` (never retried). Sends are not idempotent on WAHA's
+side: the caller records what it sent (see :mod:`gateway.outbound`).
 """
 
 from __future__ import annotations
 
+import base64
 import logging
 import time
-from typing import Any
+from typing import Any, NoReturn
+from urllib.parse import quote, urlsplit
 
 import httpx
 
@@ -22,6 +24,8 @@ from gateway import metrics
 log = logging.getLogger(__name__)
 
 _RETRYABLE_STATUSES = frozenset({408, 422, 425, 429})
+# WhatsApp's "reachout timelock": the number may not message new contacts for a while.
+TIMELOCK_STATUS = 463
 
 
 class WahaClient:
@@ -45,21 +49,175 @@ class WahaClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    async def send_text(self, session: str, chat_id: str, text: str) -> str:
-        """Send ``text`` to ``chat_id``; return WAHA's id of the sent message when it gives one."""
-        body = {
+    async def send_text(
+        self, session: str, chat_id: str, text: str, *, message_id: str = "", reply_to: str = ""
+    ) -> str:
+        """Send ``text`` to ``chat_id``; return WAHA's id of the sent message when it gives one.
+
+        ``message_id`` is a pre-generated id (:meth:`new_message_id`): with it, a
+        send interrupted by a crash can be confirmed later with :meth:`get_message`.
+        """
+        body: dict[str, Any] = {
             "session": session,
             "chatId": chat_id,
             "text": text,
             "linkPreview": False,
         }
+        if message_id:
+            body["id"] = message_id
+        if reply_to:
+            body["reply_to"] = reply_to
         answer = await self._post("/api/sendText", body, endpoint="sendText")
         return _sent_message_id(answer)
 
-    async def _post(self, path: str, body: dict[str, Any], *, endpoint: str) -> Any:
+    async def send_file(
+        self,
+        session: str,
+        chat_id: str,
+        *,
+        data: bytes,
+        mimetype: str,
+        filename: str,
+        caption: str = "",
+    ) -> str:
+        """Send a document (base64 in the body, WAHA's ``BinaryFile``); return its id."""
+        body: dict[str, Any] = {
+            "session": session,
+            "chatId": chat_id,
+            "file": {
+                "mimetype": mimetype,
+                "filename": filename,
+                "data": base64.b64encode(data).decode("ascii"),
+            },
+        }
+        if caption:
+            body["caption"] = caption
+        answer = await self._post("/api/sendFile", body, endpoint="sendFile")
+        return _sent_message_id(answer)
+
+    async def send_seen(
+        self, session: str, chat_id: str, message_ids: list[str], *, participant: str = ""
+    ) -> None:
+        """Mark the person's messages as read (blue ticks) before answering."""
+        body: dict[str, Any] = {"session": session, "chatId": chat_id}
+        if message_ids:
+            body["messageIds"] = list(message_ids)
+        if participant:
+            body["participant"] = participant
+        await self._post("/api/sendSeen", body, endpoint="sendSeen")
+
+    async def start_typing(self, session: str, chat_id: str) -> None:
+        await self._post(
+            "/api/startTyping", {"session": session, "chatId": chat_id}, endpoint="startTyping"
+        )
+
+    async def stop_typing(self, session: str, chat_id: str) -> None:
+        await self._post(
+            "/api/stopTyping", {"session": session, "chatId": chat_id}, endpoint="stopTyping"
+        )
+
+    async def new_message_id(self, session: str) -> str:
+        """A fresh message id from WAHA, to pass to :meth:`send_text` (``""`` if none given)."""
+        answer = await self._get(f"/api/{_seg(session)}/new-message-id", endpoint="newMessageId")
+        value = answer.get("id") if isinstance(answer, dict) else None
+        return value if isinstance(value, str) else ""
+
+    async def get_message(
+        self, session: str, chat_id: str, message_id: str, *, download_media: bool = False
+    ) -> dict[str, Any] | None:
+        """One message of a chat (``WAMessage``), or None when WAHA does not know it."""
+        path = f"/api/{_seg(session)}/chats/{_seg(chat_id)}/messages/{_seg(message_id)}"
+        params = {"downloadMedia": _flag(download_media)}
+        try:
+            answer = await self._get(path, endpoint="getMessage", params=params)
+        except DownstreamRejected as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return answer if isinstance(answer, dict) else None
+
+    async def chat_messages(
+        self,
+        session: str,
+        chat_id: str,
+        *,
+        since: float,
+        limit: int,
+        download_media: bool = True,
+    ) -> list[dict[str, Any]]:
+        """The chat's messages sent at or after ``since`` (Unix seconds), oldest first."""
+        params = {
+            "limit": str(limit),
+            "sortBy": "timestamp",
+            "sortOrder": "asc",
+            "downloadMedia": _flag(download_media),
+            "filter.timestamp.gte": str(int(since)),
+        }
+        path = f"/api/{_seg(session)}/chats/{_seg(chat_id)}/messages"
+        answer = await self._get(path, endpoint="chatMessages", params=params)
+        return _objects(answer)
+
+    async def recent_chats(self, session: str, *, limit: int) -> list[dict[str, Any]]:
+        """The session's chats, most recently active first (``ChatSummary``-like dicts)."""
+        params = {"sortBy": "conversationTimestamp", "sortOrder": "desc", "limit": str(limit)}
+        answer = await self._get(f"/api/{_seg(session)}/chats", endpoint="chats", params=params)
+        return _objects(answer)
+
+    async def phone_of_lid(self, session: str, lid: str) -> str:
+        """The phone id (``...@c.us``) behind a linked id, or ``""`` when WAHA does not know it."""
+        path = f"/api/{_seg(session)}/lids/{_seg(lid)}"
+        try:
+            answer = await self._get(path, endpoint="lidToPhone")
+        except DownstreamRejected as exc:
+            if exc.status == 404:
+                return ""
+            raise
+        value = answer.get("pn") if isinstance(answer, dict) else None
+        return value if isinstance(value, str) else ""
+
+    async def download(self, url: str, *, max_bytes: int) -> bytes:
+        """A received file from WAHA's file storage.
+
+        Only the path of ``url`` is used, against the configured WAHA base URL:
+        the API key never goes to another host, whatever a webhook says (WAHA.md
+        section 10). :class:`MediaTooLarge` past ``max_bytes``; a 404 (the file
+        expired) is a :class:`DownstreamRejected` with status 404.
+        """
+        path = _local_path(url)
         started = time.perf_counter()
         try:
-            response = await self._http.post(path, json=body)
+            async with self._http.stream("GET", path) as response:
+                status = response.status_code
+                metrics.WAHA_REQUESTS.labels("files", str(status)).inc()
+                if status >= 300:
+                    _raise_for(status, "files")
+                declared = response.headers.get("content-length")
+                if declared and declared.isdigit() and int(declared) > max_bytes:
+                    raise MediaTooLarge(f"file of {declared} bytes")
+                chunks: list[bytes] = []
+                size = 0
+                async for chunk in response.aiter_bytes():
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise MediaTooLarge(f"file above {max_bytes} bytes")
+                    chunks.append(chunk)
+                return b"".join(chunks)
+        except httpx.HTTPError as exc:
+            metrics.WAHA_REQUESTS.labels("files", "error").inc()
+            raise DownstreamUnavailable(f"WAHA files: {type(exc).__name__}") from exc
+        finally:
+            metrics.WAHA_SECONDS.labels("files").observe(time.perf_counter() - started)
+
+    async def _post(self, path: str, body: dict[str, Any], *, endpoint: str) -> Any:
+        return await self._request("POST", path, endpoint=endpoint, json=body)
+
+    async def _get(self, path: str, *, endpoint: str, params: dict[str, str] | None = None) -> Any:
+        return await self._request("GET", path, endpoint=endpoint, params=params)
+
+    async def _request(self, method: str, path: str, *, endpoint: str, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            response = await self._http.request(method, path, **kwargs)
         except httpx.HTTPError as exc:
             metrics.WAHA_REQUESTS.labels(endpoint, "error").inc()
             raise DownstreamUnavailable(f"WAHA {endpoint}: {type(exc).__name__}") from exc
@@ -69,10 +227,39 @@ class WahaClient:
         metrics.WAHA_REQUESTS.labels(endpoint, str(status)).inc()
         if status < 300:
             return _json_or_none(response)
-        message = f"WAHA {endpoint} answered {status}"
-        if status >= 500 or status in _RETRYABLE_STATUSES:
-            raise DownstreamUnavailable(message, status=status)
-        raise DownstreamRejected(message, status=status)
+        _raise_for(status, endpoint)
+
+
+class MediaTooLarge(DownstreamRejected):
+    """A received file is larger than the configured limit (nothing kept)."""
+
+
+def _raise_for(status: int, endpoint: str) -> NoReturn:
+    message = f"WAHA {endpoint} answered {status}"
+    if status >= 500 or status in _RETRYABLE_STATUSES:
+        raise DownstreamUnavailable(message, status=status)
+    raise DownstreamRejected(message, status=status)
+
+
+def _objects(answer: Any) -> list[dict[str, Any]]:
+    return [item for item in answer if isinstance(item, dict)] if isinstance(answer, list) else []
+
+
+def _seg(value: str) -> str:
+    """One path segment (``@`` becomes ``%40`` as WAHA's docs ask)."""
+    return quote(value, safe="")
+
+
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def _local_path(url: str) -> str:
+    """The path and query of ``url``: downloads always go to the configured WAHA."""
+    parts = urlsplit(url)
+    if not parts.path.startswith("/api/files/"):
+        raise DownstreamRejected("media url outside WAHA's file storage", status=400)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 def _json_or_none(response: httpx.Response) -> Any:

@@ -18,14 +18,15 @@ import time
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
-from concierge_common.bus.publisher import Publisher
 from concierge_common.errors import BusUnavailable, InvalidRequest
-from concierge_common.messages import OperatorMessageSeen
+from concierge_common.messages import OperatorMessageSeen, ReceiptSeen
 from concierge_common.metrics import child
 from concierge_common.problems import problem
 from gateway import metrics, signature
-from gateway.normalize import Ignored, normalize, parse_envelope
+from gateway.ingest import Ingest
+from gateway.normalize import Ignored, SessionStatusChange, normalize, parse_envelope
 from gateway.settings import GatewaySettings
+from gateway.waha_session import SessionWatch
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +34,12 @@ log = logging.getLogger(__name__)
 class WebhookEndpoint:
     """The webhook handler, with its dependencies passed in explicitly."""
 
-    def __init__(self, settings: GatewaySettings, publisher: Publisher) -> None:
+    def __init__(
+        self, settings: GatewaySettings, ingest: Ingest, sessions: SessionWatch | None = None
+    ) -> None:
         self._settings = settings
-        self._publisher = publisher
+        self._ingest = ingest
+        self._sessions = sessions
 
     async def __call__(self, request: Request) -> Response:
         started = time.perf_counter()
@@ -73,8 +77,16 @@ class WebhookEndpoint:
             child(metrics.WEBHOOKS, _event_label(event), "ignored").inc()
             child(metrics.IGNORED, result.reason).inc()
             return JSONResponse({"status": "ignored", "reason": result.reason})
+        if isinstance(result, SessionStatusChange):
+            if self._sessions is not None:
+                await self._sessions.observe(result)
+            child(metrics.WEBHOOKS, _event_label(event), "accepted").inc()
+            return JSONResponse({"status": "accepted", "session_status": result.status})
         try:
-            ack = await self._publisher.publish("inbound", result)
+            if isinstance(result, ReceiptSeen):
+                ack = await self._ingest.receipt(result)
+            else:
+                ack = await self._ingest.message(result)
         except BusUnavailable:
             child(metrics.WEBHOOKS, _event_label(event), "unavailable").inc()
             log.warning("bus unavailable, asking WAHA to retry")

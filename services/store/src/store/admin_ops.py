@@ -16,6 +16,7 @@ import asyncpg
 
 from concierge_common import store_api as api
 from concierge_common.errors import InvalidRequest
+from concierge_common.media_storage import DEFAULT_DIR
 from concierge_common.rpc import Operation
 from store.catalog import Catalog
 from store.contexts import Contexts
@@ -37,7 +38,9 @@ def admin_operations(
     ``pool`` must come from :func:`store.db.create_pool` (jsonb as dicts);
     ``after_erase(user_id, session_ids)`` runs after a person was erased.
     """
-    erasure = Erasure(pool, MediaFiles(Path(settings.store_media_dir)), after_erase=after_erase)
+    erasure = Erasure(
+        pool, MediaFiles(Path(settings.media_storage_url or DEFAULT_DIR)), after_erase=after_erase
+    )
     return [
         *_user_operations(Users(pool), erasure),
         *_service_operations(Catalog(pool)),

@@ -23,8 +23,9 @@ class StoreSettings(BusSettings, kw_only=True, frozen=True):
     # Key of the HMAC-SHA256 under which identifiers people prove (parent codes) are
     # stored; changing it invalidates every provisioned code.
     intrinsic_id_key: str
-    # Root of the media files; media.file_path is relative to it (erasure deletes there).
-    store_media_dir: str = ".concierge/media"
+    # Where media files live (concierge_common.media_storage); media.file_path is a key
+    # there, and a privacy erasure deletes the person's files there.
+    media_storage_url: str = ""
     # Wrong codes (code.claim) a person may type for a service within the lockout window
     # before being locked out; and how long a lockout lasts (also the counting window).
     store_code_max_attempts: int = 3

@@ -57,6 +57,10 @@ class ConsumerSpec:
     ack_wait_seconds: float | None = None
 
 
+# A resolved linked id is asked again of WAHA after this long (mappings rarely change).
+LID_TTL = 30 * 24 * 3600
+
+
 @dataclass(frozen=True)
 class Topology:
     """Names derived from a namespace (empty in production, unique per test run)."""
@@ -87,6 +91,16 @@ class Topology:
     @property
     def sent_bucket(self) -> str:
         return f"{self.name_prefix}sent_replies"
+
+    @property
+    def waha_bucket(self) -> str:
+        """WAHA sessions as the gateway last saw them (status, when recovery last ran)."""
+        return f"{self.name_prefix}waha_sessions"
+
+    @property
+    def lid_bucket(self) -> str:
+        """Linked ids (``...@lid``) resolved to phone ids, shared by every gateway replica."""
+        return f"{self.name_prefix}wa_lids"
 
     @property
     def meta_bucket(self) -> str:
@@ -147,6 +161,8 @@ async def declare_streams(js: JetStreamContext, topo: Topology, settings: BusSet
     )
     await _ensure_bucket(js, KeyValueConfig(bucket=topo.sent_bucket, history=1, ttl=7 * 24 * 3600))
     await _ensure_bucket(js, KeyValueConfig(bucket=topo.meta_bucket, history=1))
+    await _ensure_bucket(js, KeyValueConfig(bucket=topo.waha_bucket, history=1))
+    await _ensure_bucket(js, KeyValueConfig(bucket=topo.lid_bucket, history=1, ttl=LID_TTL))
     # A replica that dies silently leaves the bucket after a few missed heartbeats.
     heartbeat_ttl = PERIODS_KEPT * settings.bus_heartbeat_seconds
     await _ensure_bucket(
