@@ -12,7 +12,7 @@ import pytest
 from concierge_common.bus.consumer import Delivery
 from concierge_common.messages import MessageReceived, ReplySent
 from store.interactions import Interactions
-from store.recorder import Recorder
+from store.recorder import Ledgers, Recorder
 from support.store_sessions import SessionStore, session_store
 
 PHONE = "33600000401@c.us"
@@ -28,7 +28,8 @@ async def store(database_url: str, namespace: str) -> AsyncIterator[SessionStore
 
 @pytest.fixture
 def recorder(store: SessionStore) -> Recorder:
-    return Recorder(Interactions(store.pool, store.users, store.sessions))
+    kept = Interactions(store.pool, store.users, store.sessions)
+    return Recorder(kept, Ledgers.of(store.pool, kept))
 
 
 def _inbound(sender: str, text: str = "Bonjour", *, kind: str = "text") -> MessageReceived:

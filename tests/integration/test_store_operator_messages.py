@@ -13,7 +13,7 @@ from concierge_common.messages import OperatorMessageSeen
 from concierge_common.store_api import HandoffOpen
 from store.handoffs import Handoffs
 from store.interactions import Interactions
-from store.recorder import Recorder
+from store.recorder import Ledgers, Recorder
 from support.store_sessions import SessionStore, session_store
 
 PHONE = "33600000901@c.us"
@@ -28,7 +28,8 @@ async def store(database_url: str, namespace: str) -> AsyncIterator[SessionStore
 
 @pytest.fixture
 def recorder(store: SessionStore) -> Recorder:
-    return Recorder(Interactions(store.pool, store.users, store.sessions))
+    kept = Interactions(store.pool, store.users, store.sessions)
+    return Recorder(kept, Ledgers.of(store.pool, kept))
 
 
 def _seen(chat: str, text: str = "Bonjour, je vous rappelle demain.") -> OperatorMessageSeen:

@@ -13,6 +13,7 @@ from concierge_common.bus.publisher import Publisher
 from concierge_common.bus.topology import PERIODS_KEPT, ConsumerSpec
 from concierge_common.health import HttpServer
 from concierge_common.heartbeat import HeartbeatReader
+from concierge_common.media_storage import open_storage
 from concierge_common.messages import SendReply
 from concierge_common.rpc import RpcClient
 from concierge_common.runtime import Runtime, Subscription
@@ -22,6 +23,7 @@ from gateway.identity import LidResolver
 from gateway.ingest import Ingest
 from gateway.media_fetch import MediaFetcher
 from gateway.outbound import OutboundSender
+from gateway.recovery import KnownMessages, Recovery
 from gateway.settings import GatewaySettings
 from gateway.waha_client import WahaClient
 from gateway.waha_session import SessionWatch
@@ -97,8 +99,8 @@ class GatewayService:
         webhook_publisher = Publisher(
             runtime.nc, runtime.topology, timeout=settings.gateway_publish_timeout_seconds
         )
-        ingest = Ingest(webhook_publisher, [LidResolver(), MediaFetcher()])
-        sessions = SessionWatch()
+        waha = self._waha_client()
+        ingest = await self._ingest(webhook_publisher, waha)
         # The store's timeout by default; the staff routes pass the desk's own.
         rpc = RpcClient(
             runtime.nc, runtime.topology, timeout=settings.gateway_store_timeout_seconds
@@ -109,6 +111,9 @@ class GatewayService:
             max_age=PERIODS_KEPT * settings.bus_heartbeat_seconds,
         )
         replies = ReplyListener(runtime.nc, runtime.topology)
+        recovery = Recovery(waha, ingest, KnownMessages(rpc), settings)
+        waha_state = await runtime.nc.jetstream().key_value(runtime.topology.waha_bucket)
+        sessions = SessionWatch(waha_state, recovery)
         app = create_app(
             settings,
             webhook_publisher,
@@ -121,6 +126,23 @@ class GatewayService:
         server = HttpServer(app, settings.gateway_host, self._api_port)
         await server.start()
         self._api = server
+
+    async def _ingest(self, publisher: Publisher, waha: WahaClient) -> Ingest:
+        """Webhooks' path to the bus: identity resolved, files downloaded, then published."""
+        settings = self.settings
+        topology = self.runtime.topology
+        resolver = LidResolver(
+            waha,
+            await self.runtime.nc.jetstream().key_value(topology.lid_bucket),
+            conversation_key=settings.conversation_id_key,
+        )
+        fetcher = MediaFetcher(
+            waha,
+            open_storage(settings.media_storage_url),
+            max_bytes=settings.gateway_media_max_bytes,
+            types=settings.media_types,
+        )
+        return Ingest(publisher, [resolver, fetcher])
 
     async def _api_serving(self) -> bool:
         return self._api is not None

@@ -158,9 +158,9 @@ class WahaClient:
         return _objects(answer)
 
     async def recent_chats(self, session: str, *, limit: int) -> list[dict[str, Any]]:
-        """The session's chats, most recently active first (``ChatSummary``-like dicts)."""
-        params = {"sortBy": "conversationTimestamp", "sortOrder": "desc", "limit": str(limit)}
-        answer = await self._get(f"/api/{_seg(session)}/chats", endpoint="chats", params=params)
+        """The session's chats with their last message (``ChatSummary``), newest first."""
+        path = f"/api/{_seg(session)}/chats/overview"
+        answer = await self._get(path, endpoint="chatsOverview", params={"limit": str(limit)})
         return _objects(answer)
 
     async def phone_of_lid(self, session: str, lid: str) -> str:

@@ -9,13 +9,20 @@ from __future__ import annotations
 
 import logging
 
+from nats.js.kv import KeyValue
+
 from gateway.normalize import SessionStatusChange
+from gateway.recovery import Recovery
 
 log = logging.getLogger(__name__)
 
 
 class SessionWatch:
     """Observes ``session.status`` events."""
+
+    def __init__(self, state: KeyValue, recovery: Recovery) -> None:
+        self._state = state
+        self._recovery = recovery
 
     async def observe(self, change: SessionStatusChange) -> None:
         log.info("waha session status", extra={"status": change.status})

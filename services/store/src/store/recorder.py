@@ -1,7 +1,11 @@
 """Handler of the ``inbound`` and ``sent`` flows: every message becomes an interaction.
 
-``inbound`` carries what people wrote and what an operator wrote to them from
-the organisation's phone (an outbound interaction of origin ``operator``).
+``inbound`` carries what people wrote (with the file they sent, already kept
+by the gateway: a media row) and what an operator wrote to them from the
+organisation's phone (an outbound interaction of origin ``operator``).
+``sent`` carries the replies WAHA accepted (with their artifact when a file
+was sent), the replies it refused for good, and WhatsApp's receipts and
+reactions, which update the interactions they concern.
 
 Errors are concierge errors (:func:`store.db.translated`): the bus retries a
 Postgres outage and dead-letters what can never be stored.
@@ -10,37 +14,95 @@ Postgres outage and dead-letters what can never be stored.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+
+import asyncpg
 
 from concierge_common.bus.consumer import Delivery
 from concierge_common.errors import InvalidMessage
-from concierge_common.messages import BusMessage, MessageReceived, OperatorMessageSeen, ReplySent
+from concierge_common.messages import (
+    BusMessage,
+    MessageReceived,
+    OperatorMessageSeen,
+    ReceiptSeen,
+    ReplyFailed,
+    ReplySent,
+)
 from store import interactions
-from store.interactions import Interactions
+from store.artifacts import Artifacts
+from store.deliveries import Deliveries
+from store.interactions import Interaction, Interactions
+from store.media_rows import MediaRows
+from store.receipts import Receipts
 
 log = logging.getLogger(__name__)
+
+# What the two flows carry.
+INBOUND_TYPES = (MessageReceived, OperatorMessageSeen)
+SENT_TYPES = (ReplySent, ReplyFailed, ReceiptSeen)
+
+
+@dataclass(frozen=True)
+class Ledgers:
+    """Where the store writes what accompanies an interaction."""
+
+    media: MediaRows
+    deliveries: Deliveries
+    receipts: Receipts
+    artifacts: Artifacts
+
+    @classmethod
+    def of(cls, pool: asyncpg.Pool, store: Interactions) -> Ledgers:
+        return cls(
+            media=MediaRows(pool),
+            deliveries=Deliveries(pool, store),
+            receipts=Receipts(pool),
+            artifacts=Artifacts(pool),
+        )
 
 
 class Recorder:
     """Stores every inbound message, every sent reply and every operator message, once."""
 
-    def __init__(self, store: Interactions) -> None:
+    def __init__(self, store: Interactions, ledgers: Ledgers) -> None:
         self._store = store
+        self._ledgers = ledgers
 
     async def __call__(self, message: BusMessage, delivery: Delivery) -> None:
-        if isinstance(message, MessageReceived):
-            item = interactions.inbound(message)
-        elif isinstance(message, ReplySent):
-            item = interactions.outbound(message)
-        elif isinstance(message, OperatorMessageSeen):
-            item = interactions.operator(message)
-        else:
-            raise InvalidMessage(f"store cannot record {type(message).__name__}")
+        if isinstance(message, ReceiptSeen):
+            await self._ledgers.receipts.apply(message)
+            return
+        if isinstance(message, ReplyFailed):
+            await self._ledgers.deliveries.failed(message)
+            return
+        item = _interaction(message)
         if not interactions.is_person(item.whatsapp_id):
             # A staff alert to a group, say: no person owns that chat, so no session.
             log.info("message to or from a non-person chat not recorded")
             return
         stored = await self._store.record(item)
+        await self._accompany(message, item)
         log.info(
             "interaction recorded",
             extra={"new": stored, "direction": item.direction, "attempt": delivery.attempt},
         )
+
+    async def _accompany(self, message: BusMessage, item: Interaction) -> None:
+        """The media row of a received file; the status and artifact of a sent reply."""
+        key = item.provider_message_id
+        if isinstance(message, MessageReceived) and message.media and message.media.storage_key:
+            await self._ledgers.media.attach(key, message.media)
+        elif isinstance(message, ReplySent):
+            await self._ledgers.deliveries.sent(message, key)
+            if message.attachment is not None:
+                await self._ledgers.artifacts.record(message, key)
+
+
+def _interaction(message: BusMessage) -> Interaction:
+    if isinstance(message, MessageReceived):
+        return interactions.inbound(message)
+    if isinstance(message, ReplySent):
+        return interactions.outbound(message)
+    if isinstance(message, OperatorMessageSeen):
+        return interactions.operator(message)
+    raise InvalidMessage(f"store cannot record {type(message).__name__}")

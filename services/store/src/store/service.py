@@ -13,7 +13,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from concierge_common.bus.topology import ConsumerSpec
-from concierge_common.messages import MessageReceived, OperatorMessageSeen, ReplySent
 from concierge_common.rpc import RpcServer
 from concierge_common.runtime import Runtime, Subscription
 from concierge_common.store_api import SERVICE
@@ -25,7 +24,7 @@ from store.flow_ops import claim_operations, handoff_operations, interaction_ope
 from store.handoff_reads import HandoffReads
 from store.handoffs import Handoffs
 from store.interactions import Interactions
-from store.recorder import Recorder
+from store.recorder import INBOUND_TYPES, SENT_TYPES, Ledgers, Recorder
 from store.session_cache import SessionCache
 from store.session_ops import session_operations
 from store.sessions import Sessions
@@ -97,12 +96,10 @@ class StoreService:
         await runtime.nc.flush()  # subscribed on the server: callers find a responder now
         runtime.on_stop(rpc.stop)
 
-        recorder = Recorder(interactions)
+        recorder = Recorder(interactions, Ledgers.of(pool, interactions))
         await runtime.consume(
-            Subscription(
-                ConsumerSpec("store", "inbound"), (MessageReceived, OperatorMessageSeen), recorder
-            ),
-            Subscription(ConsumerSpec("store", "sent"), (ReplySent,), recorder),
+            Subscription(ConsumerSpec("store", "inbound"), INBOUND_TYPES, recorder),
+            Subscription(ConsumerSpec("store", "sent"), SENT_TYPES, recorder),
         )
 
     async def stop(self) -> None:
