@@ -50,9 +50,20 @@ class Recorded:
         return dict(FACT.findall(self.system_text()))
 
     def last_user_text(self) -> str:
+        """The text of the last user message (its text blocks when it carries an image)."""
         last = self.body["messages"][-1]
         assert last["role"] == "user"
-        return str(last["content"])
+        content = last["content"]
+        if isinstance(content, list):
+            return "\n".join(block["text"] for block in content if block.get("type") == "text")
+        return str(content)
+
+    def images(self) -> list[dict[str, Any]]:
+        """The image blocks of the last user message, in order."""
+        content = self.body["messages"][-1]["content"]
+        if not isinstance(content, list):
+            return []
+        return [block for block in content if block.get("type") == "image"]
 
 
 # A response, or a function that builds it from the request (to cite the ids it was sent).

@@ -153,6 +153,7 @@ async def test_an_answer_is_sent_to_the_person_in_reply_to_their_message() -> No
         text="Dimanche à 11h.",
         in_reply_to="wamid-1",
         origin="ai",
+        in_reply_to_provider_id="wamid-1",
     )
     assert store.requests == []
     assert _outcome("answered") == before + 1

@@ -17,10 +17,12 @@ from ai.claude.catalog import Catalog
 from ai.claude.client import ClaudeClient, build_sdk
 from ai.claude.costs import Prices
 from ai.claude.history import StoreHistory
+from ai.claude.images import ImageLoader
 from ai.facts import Rpc, StoreFacts
 from ai.settings import AiSettings
 from ai.turns import TurnAnswerer
 from concierge_common.errors import ConfigError
+from concierge_common.media_storage import MediaStorage
 from concierge_common.runtime import Closer
 
 log = logging.getLogger(__name__)
@@ -33,10 +35,12 @@ def build_answerer(
     *,
     rpc: Rpc | None = None,
     on_stop: Callable[[Closer], None] | None = None,
+    storage: MediaStorage | None = None,
 ) -> Answerer:
     """The configured answerer: Claude with ``ANTHROPIC_API_KEY``, else the offline one.
 
-    Claude reads the store (``rpc``: service prompts, conversation history) and
+    Claude reads the store (``rpc``: service prompts, conversation history), the
+    images people send (``storage``: without it, their captions only) and
     holds an HTTP client, closed through ``on_stop`` when the service stops.
     """
     if not settings.anthropic_api_key:
@@ -58,6 +62,7 @@ def build_answerer(
         prices=Prices.from_settings(settings),
         zone=zone,
         limits=Limits(history_chars=settings.ai_history_chars),
+        images=ImageLoader(storage) if storage is not None else None,
     )
 
 

@@ -14,7 +14,8 @@ ANSWERS = Counter(
     "Turns and ready replies handled by ai, by outcome: answered (from a fact, a family "
     "record or a greeting), not_text (an image, a voice note...), handoff (a handoff was "
     "opened in the store), declined (no answer and no handoff could be opened: staff are "
-    "alerted only), forwarded (a ready reply passed through to outbound).",
+    "alerted only), forwarded (a ready reply passed through to outbound), artifact (a file "
+    "sent: a parent's calendar).",
     ["outcome"],
 )
 FACTS_CACHE_HITS = Counter(

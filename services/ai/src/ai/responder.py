@@ -12,6 +12,12 @@ A handoff carries its reason to the store and to staff: the answerer's
 ``no_matching_information`` when it had nothing sure to say (``None``). The
 apology fits the reason; a person who asked for a human gets none (the handoff
 notice that follows tells them a human is coming).
+
+Before any answerer, a verified parent who asks for the calendar gets it as a
+file (:mod:`ai.artifacts`). A turn without words is answered only when it is a
+readable image (:func:`ai.media_replies.has_image`); otherwise the person is
+asked to write. Every reply names the person's message it answers
+(``in_reply_to_provider_id``, for the read receipt).
 """
 
 from __future__ import annotations
@@ -21,19 +27,24 @@ from typing import Protocol
 
 import msgspec
 
-from ai import handoffs, metrics
+from ai import handoffs, media_replies, metrics
 from ai.answerer import Answer, Answerer, HandOff
+from ai.artifacts import CalendarArtifacts, Produced
 from ai.handoffs import HandoffOpener
 from concierge_common import ids
 from concierge_common.bus.consumer import Delivery
 from concierge_common.errors import InvalidMessage
-from concierge_common.messages import BusMessage, GenerateReply, HandoffRequested, SendReply
+from concierge_common.messages import (
+    Attachment,
+    BusMessage,
+    GenerateReply,
+    HandoffRequested,
+    SendReply,
+)
 
 log = logging.getLogger(__name__)
 
-NOT_TEXT = (
-    "Je ne sais lire que les messages écrits pour le moment. Pouvez-vous écrire votre question ?"
-)
+NOT_TEXT = media_replies.NO_WORDS
 SORRY = "Je n'ai pas trouvé d'information sûre pour vous répondre."
 UNAVAILABLE = "Je ne peux pas vous répondre moi-même pour le moment."
 DELICATE = (
@@ -57,10 +68,18 @@ class Publishes(Protocol):
 class Responder:
     """Consumes ``ai``; publishes to ``outbound`` and ``handoff``."""
 
-    def __init__(self, publisher: Publishes, answerer: Answerer, opener: HandoffOpener) -> None:
+    def __init__(
+        self,
+        publisher: Publishes,
+        answerer: Answerer,
+        opener: HandoffOpener,
+        *,
+        artifacts: CalendarArtifacts | None = None,
+    ) -> None:
         self._publisher = publisher
         self._answerer = answerer
         self._opener = opener
+        self._artifacts = artifacts
 
     async def __call__(self, message: BusMessage, delivery: Delivery) -> None:
         if isinstance(message, SendReply):
@@ -80,20 +99,32 @@ class Responder:
         log.info("ready reply forwarded", extra={"origin": reply.origin})
 
     async def _respond(self, turn: GenerateReply) -> None:
+        produced = await self._artifacts.for_turn(turn) if self._artifacts else None
+        if produced is not None:
+            await self._send_file(turn, produced)
+            return
         texts = turn.turn_texts()
-        if not texts:
+        if not texts and not media_replies.has_image(turn.inbound):
             await self._reply(turn, NOT_TEXT)
             metrics.count_answer("not_text")
             return
         answer = await self._answerer.answer(turn)
         if not isinstance(answer, Answer):
-            await self._hand_off(turn, texts, answer or HandOff(handoffs.REASON))
+            said = texts or [media_replies.IMAGE_ONLY_TURN]
+            await self._hand_off(turn, said, answer or HandOff(handoffs.REASON))
             return
         await self._reply(turn, answer.text)
         metrics.count_answer("answered")
         _log_answer(answer)
 
-    async def _reply(self, turn: GenerateReply, text: str) -> None:
+    async def _send_file(self, turn: GenerateReply, produced: Produced) -> None:
+        await self._reply(turn, produced.text, attachment=produced.attachment)
+        metrics.count_answer("artifact")
+        log.info("file sent", extra={"artifact_type": produced.attachment.artifact_type})
+
+    async def _reply(
+        self, turn: GenerateReply, text: str, *, attachment: Attachment | None = None
+    ) -> None:
         inbound = turn.inbound
         reply = SendReply(
             message_id=ids.derived_id("ai", turn.message_id),
@@ -104,6 +135,8 @@ class Responder:
             text=text,
             in_reply_to=inbound.provider_message_id,
             origin="ai",
+            attachment=attachment,
+            in_reply_to_provider_id=inbound.provider_message_id,
         )
         await self._publisher.publish("outbound", reply)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ai.artifacts import CalendarArtifacts
 from ai.backends import build_answerer
 from ai.classifier import IntentClassifier
 from ai.facts import StoreFacts
@@ -13,6 +14,7 @@ from ai.settings import AiSettings
 from concierge_common import ai_api
 from concierge_common.bus.topology import ConsumerSpec
 from concierge_common.errors import ConfigError
+from concierge_common.media_storage import open_storage
 from concierge_common.messages import GenerateReply, SendReply
 from concierge_common.rpc import RpcClient, RpcServer
 from concierge_common.runtime import Runtime, Subscription
@@ -41,8 +43,12 @@ class AiService:
         await runtime.nc.flush()  # subscribed on the server: callers find a responder now
         runtime.on_stop(server.stop)
 
-        answerer = build_answerer(settings, facts, self.zone, rpc=rpc, on_stop=runtime.on_stop)
-        responder = Responder(runtime.publisher, answerer, HandoffOpener(rpc))
+        storage = open_storage(settings.media_storage_url)
+        answerer = build_answerer(
+            settings, facts, self.zone, rpc=rpc, on_stop=runtime.on_stop, storage=storage
+        )
+        artifacts = CalendarArtifacts(storage, zone=self.zone)
+        responder = Responder(runtime.publisher, answerer, HandoffOpener(rpc), artifacts=artifacts)
         await runtime.consume(
             Subscription(ConsumerSpec("ai", "ai"), (GenerateReply, SendReply), responder)
         )

@@ -7,6 +7,9 @@ from concierge_common.settings import BusSettings
 
 class AiSettings(BusSettings, kw_only=True, frozen=True):
     ai_health_port: int = 9103
+    # Where received files and produced artifacts are kept (concierge_common.media_storage):
+    # ai reads the images people send (Claude) and writes the files it sends (.ics).
+    media_storage_url: str = ""
     # Claude
     # Claude answers when this key is set (never logged); else the offline answerer does.
     anthropic_api_key: str = ""

@@ -6,6 +6,9 @@ Léa ?"); a general catechism question ("combien coûte l'inscription ?") is
 answered from the service's facts; a question about the family that the facts
 do not answer falls back to the family. Every other turn is answered from the
 facts of its service, or with a courtesy to a bare greeting.
+
+The offline answerer cannot read images: an image's caption is answered like
+any text, an image sent alone gets :data:`ai.media_replies.IMAGE_UNREAD`.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from ai import family
+from ai import family, media_replies
 from ai.answerer import Answer, FactAnswerer, courtesy, turn_text
 from ai.facts import Clock, utc_now
 from concierge_common.messages import GenerateReply
@@ -29,6 +32,8 @@ class TurnAnswerer:
 
     async def answer(self, turn: GenerateReply) -> Answer | None:
         text = turn_text(turn)
+        if not text.strip():
+            return Answer(media_replies.IMAGE_UNREAD, "courtesy")
         polite = courtesy(text)
         if polite is not None:
             return polite

@@ -1,6 +1,8 @@
 """One turn of a conversation: commands, greeting, service choice, verification, then act.
 
 The order of decisions, for a person whose conversation no human owns:
+0. a file (a voice note, a photo...) gets what it calls for (:mod:`router.media_turns`);
+   its caption, if any, goes on like any text;
 1. commands ("humain", "stop", "menu") work in every state;
 2. while a code is awaited, the turn is a code attempt (:mod:`router.verification`);
 3. greetings get a welcome and the menu, thanks a kind word;
@@ -29,6 +31,7 @@ from router.classifier import Classifier
 from router.coalescer import Turn, without_burst
 from router.codes import find_code
 from router.commands import Command, detect
+from router.media_turns import MediaTurns
 from router.metrics import DECISIONS
 from router.outbox import Outbox
 from router.personal import is_personal
@@ -65,6 +68,7 @@ class Conversation:
         verification: Verification,
         *,
         default_service: str,
+        files: MediaTurns | None = None,
     ) -> None:
         self._store = store
         self._outbox = outbox
@@ -72,10 +76,13 @@ class Conversation:
         self._classifier = classifier
         self._verification = verification
         self._default = default_service
+        self._files = files or MediaTurns(outbox, default_service=default_service)
 
     async def handle(self, turn: Turn, session: api.SessionView) -> None:
         catalog = await self._catalogs.get()
         ctx = TurnContext(turn, session, catalog, without_burst(session.state))
+        if await self._files.answered(ctx, self):
+            return
         command = detect(turn.text) if turn.texts else None
         if command is not None:
             await self._command(ctx, command)

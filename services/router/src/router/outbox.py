@@ -55,6 +55,7 @@ class Outbox:
                 text=text,
                 in_reply_to=message.provider_message_id,
                 origin="router",
+                in_reply_to_provider_id=message.provider_message_id,
             ),
         )
 

@@ -38,6 +38,19 @@ STILL_LOCKED = "Par sécurité, je ne peux pas vérifier de code avant {until}."
 QUESTION_KEPT = "Je répondrai à votre question dès que j'aurai votre code."
 NO_CODE_SEEN = "Je n'ai pas trouvé de code dans votre message. Il ressemble à « SM-1234 »."
 
+# Files a person sends (issue 6). How to reach a person: the "humain" command.
+ASK_A_PERSON = "Pour parler à une personne de l'accueil, écrivez « humain »."
+MEDIA_TOO_LARGE = "Je n'ai pas pu recevoir votre fichier : il est trop volumineux."
+MEDIA_TYPE_REFUSED = "Je n'ai pas pu recevoir votre fichier : je n'accepte pas ce type de fichier."
+MEDIA_UNAVAILABLE = "Je n'ai pas pu récupérer votre fichier. Pouvez-vous le renvoyer ?"
+WRITE_INSTEAD = "Pouvez-vous m'écrire votre question en quelques mots ?"
+VOICE_NOTE = (
+    "Merci pour votre message vocal. Je ne peux pas encore écouter les messages vocaux : "
+    "pouvez-vous m'écrire votre question ? " + ASK_A_PERSON
+)
+FILE_RECEIVED = "J'ai bien reçu votre {what}, merci. Que puis-je faire pour vous ?"
+CANNOT_USE = "Merci pour votre {what}, mais je ne sais pas m'en servir. " + WRITE_INSTEAD
+
 
 def text(catalog: Catalog, key: str, *services: str) -> str:
     """The prompt ``key`` of the first of ``services`` that has one, else the default."""

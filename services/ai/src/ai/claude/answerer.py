@@ -19,6 +19,10 @@ What Claude decides is then acted upon:
   (``ai_unavailable``, ``ai_spend_limit``), an ERROR log for a configuration error.
 
 A bare greeting or thanks gets the offline courtesy without asking Claude.
+An image the person sent goes with the turn as an image block
+(:mod:`ai.claude.images`), with :data:`ai.media_replies.IMAGE_ONLY_TURN` as the
+text when it came alone; an image alone that cannot be sent gets
+:data:`ai.media_replies.IMAGE_UNREAD` without asking Claude.
 """
 
 from __future__ import annotations
@@ -31,16 +35,16 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 import anthropic
-from anthropic.types import Message, MessageParam
+from anthropic.types import ImageBlockParam, Message, MessageParam
 
-from ai import metrics
+from ai import media_replies, metrics
 from ai.answerer import Answer, HandOff, courtesy, turn_text
 from ai.claude import checks, history, prompt, tools
 from ai.claude.catalog import Entry
 from ai.claude.client import Request, failure_of
 from ai.claude.costs import Prices, Tokens, cost
 from ai.facts import Clock, FactSource, utc_now
-from concierge_common.messages import GenerateReply
+from concierge_common.messages import GenerateReply, MessageReceived
 from concierge_common.store_api import InteractionView
 
 log = logging.getLogger(__name__)
@@ -61,6 +65,10 @@ class Services(Protocol):
 
 class History(Protocol):
     async def recent(self, session_id: str) -> list[InteractionView]: ...
+
+
+class Images(Protocol):
+    async def block_of(self, inbound: MessageReceived) -> ImageBlockParam | None: ...
 
 
 @dataclass(frozen=True)
@@ -92,6 +100,7 @@ class ClaudeAnswerer:
         prices: Prices,
         zone: ZoneInfo,
         limits: Limits | None = None,
+        images: Images | None = None,
         clock: Clock = utc_now,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -102,6 +111,7 @@ class ClaudeAnswerer:
         self._prices = prices
         self._zone = zone
         self._limits = limits or Limits()
+        self._images = images
         self._clock = clock
         self._monotonic = monotonic
 
@@ -109,8 +119,17 @@ class ClaudeAnswerer:
         polite = courtesy(turn_text(turn))
         if polite is not None:
             return polite
+        image = await self._images.block_of(turn.inbound) if self._images else None
+        texts = turn.turn_texts()
+        if not texts and image is None:
+            return Answer(media_replies.IMAGE_UNREAD, "courtesy")
         said = await self._conversation.recent(turn.session_id)
-        messages = history.messages(said, turn.turn_texts(), max_chars=self._limits.history_chars)
+        messages = history.messages(
+            said,
+            texts or [media_replies.IMAGE_ONLY_TURN],
+            max_chars=self._limits.history_chars,
+            image=image,
+        )
         ask = _Ask(turn, turn.service, messages, turn.family, may_route=True)
         return await self._ask(ask, await self._catalog.services())
 

@@ -14,7 +14,9 @@ starting and ending with ``user``, so:
   question that precedes it).
 
 What the person wrote is redacted (:mod:`ai.claude.redaction`) and escaped like
-the facts, so it can never pass for a tag of the system prompt.
+the facts, so it can never pass for a tag of the system prompt. An image the
+person sent with the turn goes first in the last ``user`` message, before its
+text (:mod:`ai.claude.images`).
 """
 
 from __future__ import annotations
@@ -24,7 +26,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from anthropic.types import AssistantMessageParam, MessageParam, UserMessageParam
+from anthropic.types import (
+    AssistantMessageParam,
+    ImageBlockParam,
+    MessageParam,
+    TextBlockParam,
+    UserMessageParam,
+)
 
 from ai.claude.prompt import escape
 from ai.claude.redaction import redact
@@ -71,15 +79,26 @@ class Said:
 
 
 def messages(
-    history: Sequence[InteractionView], turn_texts: Sequence[str], *, max_chars: int
+    history: Sequence[InteractionView],
+    turn_texts: Sequence[str],
+    *,
+    max_chars: int,
+    image: ImageBlockParam | None = None,
 ) -> list[MessageParam]:
-    """The alternating messages to send: the bounded history, then the turn."""
+    """The alternating messages to send: the bounded history, then the turn (with its image)."""
     earlier = _without_turn(list(history), turn_texts)
     said = _merged([_said(item) for item in earlier])
     kept = _within(said, max_chars)
     turn = Said("user", _user_text("\n".join(turn_texts))[:TURN_CHARS])
-    final = _merged([*kept, turn])
-    return [_param(item) for item in final]
+    final = [_param(item) for item in _merged([*kept, turn])]
+    if image is not None:
+        final[-1] = _with_image(final[-1], image)
+    return final
+
+
+def _with_image(last: MessageParam, image: ImageBlockParam) -> UserMessageParam:
+    text: TextBlockParam = {"type": "text", "text": str(last["content"])}
+    return {"role": "user", "content": [image, text]}
 
 
 def _param(item: Said) -> MessageParam:
