@@ -1,5 +1,5 @@
 """Every WAHA webhook body we know of is handled as documented: answered, a takeover
-signal, or ignored.
+signal, a receipt or a session status (recorded and counted, never answered), or ignored.
 
 The project's own copies live in tests/fixtures/waha. When the reference
 folder ``../shared/waha-fixtures`` sits beside the repository, its bodies are
@@ -15,13 +15,14 @@ from pathlib import Path
 import pytest
 
 from concierge_common import ids
-from concierge_common.messages import MessageReceived, OperatorMessageSeen
-from gateway.normalize import Ignored, normalize, parse_envelope
+from concierge_common.messages import MessageReceived, OperatorMessageSeen, ReceiptSeen
+from gateway.normalize import Ignored, SessionStatusChange, normalize, parse_envelope
 from support.fixtures import FIXTURES, load
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "waha-fixtures"
 
-# file -> ("answer", chat, kind, session), ("operator", chat) or ("ignore", reason)
+# file -> ("answer", chat, kind, session), ("operator", chat), ("receipt", kind, chat, value),
+# ("status", status, previous...) or ("ignore", reason)
 EXPECTED: dict[str, tuple[str, ...]] = {
     "message-any-phone-reply-webjs-constructed.json": ("operator", "11111111111@c.us"),
     "message-any-phone-reply-noweb-constructed.json": ("operator", "33333333333@c.us"),
@@ -34,12 +35,12 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "message-group-minimal.json": ("ignore", "group"),
     "message-channel-newsletter-noweb.json": ("ignore", "channel"),
     "message-status-broadcast.json": ("ignore", "status"),
-    "message-reaction-webjs.json": ("ignore", "not_a_message"),
-    "message-ack-read-webjs.json": ("ignore", "not_a_message"),
-    "message-ack-read-gows.json": ("ignore", "not_a_message"),
-    "message-ack-group-read-noweb.json": ("ignore", "not_a_message"),
-    "session-status-scan-qr-code-webjs.json": ("ignore", "not_a_message"),
-    "session-status-working-webjs-normalized.json": ("ignore", "not_a_message"),
+    "message-reaction-webjs.json": ("receipt", "reaction", "79111111@c.us", "🙏"),
+    "message-ack-read-webjs.json": ("receipt", "ack", "11111111111@c.us", "READ"),
+    "message-ack-read-gows.json": ("receipt", "ack", "11111111111@c.us", "READ"),
+    "message-ack-group-read-noweb.json": ("ignore", "group"),
+    "session-status-scan-qr-code-webjs.json": ("status", "SCAN_QR_CODE"),
+    "session-status-working-webjs-normalized.json": ("status", "WORKING", "STOPPED", "STARTING"),
 }
 
 
@@ -56,6 +57,13 @@ def _check(path: Path) -> None:
         assert isinstance(result, OperatorMessageSeen)
         assert result.chat_id == expected[1]
         return
+    if expected[0] == "receipt":
+        _check_receipt(path, result, expected)
+        return
+    if expected[0] == "status":
+        assert isinstance(result, SessionStatusChange)
+        assert (result.status, *result.previous) == expected[1:]
+        return
     assert isinstance(result, MessageReceived)
     _, chat, kind, session = expected
     payload = json.loads(path.read_bytes())["payload"]
@@ -64,6 +72,19 @@ def _check(path: Path) -> None:
     assert result.session == session
     assert result.provider_message_id == payload["id"]
     assert chat.split("@")[0] not in result.conversation_id
+
+
+def _check_receipt(path: Path, result: object, expected: tuple[str, ...]) -> None:
+    _, kind, chat, value = expected
+    payload = json.loads(path.read_bytes())["payload"]
+    assert isinstance(result, ReceiptSeen)
+    assert (result.kind, result.chat_id) == (kind, chat)
+    assert result.conversation_id == ids.conversation_id("k", "default", chat)
+    if kind == "ack":
+        assert (result.ack_name, result.target_provider_id) == (value, payload["id"])
+    else:
+        target = payload["reaction"]["messageId"]
+        assert (result.reaction, result.target_provider_id) == (value, target)
 
 
 @pytest.mark.parametrize("name", sorted(path.name for path in FIXTURES.glob("*.json")))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import nats
 import pytest
 
 from support import fixtures
@@ -66,9 +67,7 @@ async def test_unusable_webhook_is_422_and_publishes_nothing(
         ("message-channel-newsletter-noweb.json", "channel"),
         ("message-status-broadcast.json", "status"),
         ("message-text-fromme-webjs.json", "own_message"),
-        ("message-reaction-webjs.json", "not_a_message"),
-        ("message-ack-read-gows.json", "not_a_message"),
-        ("session-status-working-webjs-normalized.json", "not_a_message"),
+        ("message-ack-group-read-noweb.json", "group"),
     ],
 )
 async def test_events_a_bot_must_ignore_get_200_and_publish_nothing(
@@ -78,6 +77,25 @@ async def test_events_a_bot_must_ignore_get_200_and_publish_nothing(
     assert response.status_code == 200
     assert response.json() == {"status": "ignored", "reason": reason}
     assert await _published(gateway_only) == 0
+
+
+async def test_receipts_go_to_the_sent_flow_and_session_statuses_publish_nothing(
+    gateway_only: Stack,
+) -> None:
+    for name in ("message-reaction-webjs.json", "message-ack-read-gows.json"):
+        response = await gateway_only.post(fixtures.load(name))
+        assert response.status_code == 200
+        assert response.json() == {"status": "accepted", "duplicate": False}
+    response = await gateway_only.post(fixtures.load("session-status-scan-qr-code-webjs.json"))
+    assert response.json() == {"status": "accepted", "session_status": "SCAN_QR_CODE"}
+    assert await _published(gateway_only) == 2
+    nc = await nats.connect(gateway_only.env["NATS_URL"])
+    try:
+        info = await nc.jetstream().stream_info(gateway_only.topology.stream, subjects_filter=">")
+    finally:
+        await nc.close()
+    flows = {subject.split("chat.v1.")[-1].split(".")[0] for subject in info.state.subjects or {}}
+    assert flows == {"sent"}
 
 
 async def test_accepted_message_is_stored_once_in_the_stream(gateway_only: Stack) -> None:

@@ -6,12 +6,16 @@ the organisation's phone (``message.any`` with ``fromMe: true`` and ``source:
 conversation: the takeover signal. The organisation's other own messages
 (``source: "api"``: WAHA's echo of what the concierge sent) are ignored.
 
-What a bot must ignore (WAHA.md section 6): groups, channels, status updates
-and broadcast lists, WhatsApp's null and Meta AI ids, and every event that is
-not a new message (acks, reactions, session status: counted, never answered).
-The one group that is not ignored is the staff chat (``STAFF_CHAT_ID``): its
-messages are published like any other, the router recognises them. A group is
-never taken over, and neither is the staff chat.
+What a bot must ignore (WAHA.md section 6, :mod:`gateway.ignore_rules`):
+groups, channels, status updates and broadcast lists, WhatsApp's null and Meta
+AI ids. The one group that is not ignored is the staff chat (``STAFF_CHAT_ID``):
+its messages are published like any other, the router recognises them. A group
+is never taken over, and neither is the staff chat.
+
+Other events are never answered: receipts and reactions become ``ReceiptSeen``
+(:mod:`gateway.receipts_normalize`), ``session.status`` a
+:class:`SessionStatusChange` (alerting and history recovery), and everything
+else is ignored as ``not_a_message``.
 """
 
 from __future__ import annotations
@@ -28,32 +32,30 @@ from concierge_common.messages import (
     OperatorMessageSeen,
     ReceiptSeen,
 )
+from gateway.ignore_rules import Ignored, ignore_reason
+from gateway.receipts_normalize import GROUP_RECEIPT_EVENT, RECEIPT_EVENTS, receipt
 from gateway.waha_events import (
     WahaEnvelope,
     WahaMessage,
     envelope_decoder,
     message_decoder,
+    session_status_decoder,
 )
+
+__all__ = [
+    "Ignored",
+    "Normalized",
+    "SessionStatusChange",
+    "normalize",
+    "parse_envelope",
+]
 
 MESSAGE_EVENTS = frozenset({"message", "message.any"})
 # Only ``message.any`` carries the organisation's own messages (``message``: others only).
 OWN_MESSAGES_EVENT = "message.any"
 # ``source`` of an own message typed by a human on the phone (``"api"``: sent by WAHA for us).
 HUMAN_SOURCE = "app"
-_IGNORED_SUFFIXES = (
-    ("@g.us", "group"),
-    ("@newsletter", "channel"),
-    ("@broadcast", "broadcast"),
-    ("@meta.ai", "meta_ai"),
-)
-
-
-@dataclass(frozen=True)
-class Ignored:
-    """A well-formed event the concierge does not answer."""
-
-    event: str
-    reason: str
+SESSION_STATUS_EVENT = "session.status"
 
 
 @dataclass(frozen=True)
@@ -95,17 +97,23 @@ def normalize(
 ) -> Normalized:
     """Turn a decoded envelope into the bus message to publish, or say why not."""
     event = envelope.event or ""
+    session = envelope.session or default_session
+    if event in RECEIPT_EVENTS:
+        return receipt(envelope, session=session, conversation_key=conversation_key)
+    if event == GROUP_RECEIPT_EVENT:
+        return Ignored(event, "group_receipt")  # we never write to groups but the staff's
+    if event == SESSION_STATUS_EVENT:
+        return session_status(envelope, default_session)
     if event not in MESSAGE_EVENTS:
         return Ignored(event, "not_a_message")
     message = _decode_message(envelope.payload)
-    session = envelope.session or default_session
     if message.from_me:
         reason = _own_message_reason(event, message, staff_chat_id)
         if reason:
             return Ignored(event, reason)
         return _operator_message(envelope, message, session, conversation_key)
     staff = bool(staff_chat_id) and message.from_ == staff_chat_id
-    reason = _ignore_reason(message.from_, message.participant, message.id, allow_group=staff)
+    reason = ignore_reason(message.from_, message.participant, message.id, allow_group=staff)
     if reason:
         return Ignored(event, reason)
     if not message.id or not message.from_:
@@ -127,6 +135,26 @@ def normalize(
     )
 
 
+def session_status(envelope: WahaEnvelope, default_session: str) -> SessionStatusChange:
+    """The session's new status and the ones WAHA reported just before (newest last)."""
+    try:
+        payload = session_status_decoder.decode(envelope.payload)
+    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        raise InvalidRequest(f"unexpected session.status payload: {exc}", status=422) from exc
+    if not payload.status:
+        raise InvalidRequest("session.status payload needs 'status'", status=422)
+    entries = [entry for entry in payload.statuses or () if entry.status]
+    if entries and entries[-1].status == payload.status:
+        entries = entries[:-1]  # WAHA lists the new status last: keep only the earlier ones
+    at_ms = envelope.timestamp or (payload.statuses[-1].timestamp if payload.statuses else None)
+    return SessionStatusChange(
+        session=envelope.session or payload.name or default_session,
+        status=payload.status,
+        previous=tuple(entry.status for entry in entries if entry.status),
+        at=(at_ms or 0.0) / 1000.0,
+    )
+
+
 def _operator_chat(message: WahaMessage) -> str | None:
     """The person's chat of an own message.
 
@@ -141,7 +169,7 @@ def _own_message_reason(event: str, message: WahaMessage, staff_chat_id: str) ->
     if event != OWN_MESSAGES_EVENT or message.source != HUMAN_SOURCE:
         return "own_message"  # WAHA's echo of what the concierge sent, or an unknown origin
     chat = _operator_chat(message)
-    reason = _ignore_reason(chat, message.participant, message.id, allow_group=False)
+    reason = ignore_reason(chat, message.participant, message.id, allow_group=False)
     if reason:
         return reason
     if staff_chat_id and chat == staff_chat_id:
@@ -181,23 +209,6 @@ def _decode_message(payload: msgspec.Raw) -> WahaMessage:
         return message_decoder.decode(payload)
     except (msgspec.ValidationError, msgspec.DecodeError) as exc:
         raise InvalidRequest(f"unexpected message payload: {exc}", status=422) from exc
-
-
-def _ignore_reason(
-    chat: str | None, participant: str | None, message_id: str | None, *, allow_group: bool
-) -> str:
-    # Docs bodies are inconsistent (a group id in ``id`` only...): look at all three.
-    for value in (chat, participant, message_id):
-        if not value:
-            continue
-        if value.startswith("status@broadcast") or "_status@broadcast_" in value:
-            return "status"
-        for suffix, reason in _IGNORED_SUFFIXES:
-            if suffix in value and not (allow_group and reason == "group"):
-                return reason
-    if chat == "0@c.us":
-        return "null_jid"
-    return ""
 
 
 def _kind(message: WahaMessage) -> str:

@@ -112,6 +112,7 @@ class GatewayService:
         )
         replies = ReplyListener(runtime.nc, runtime.topology)
         recovery = Recovery(waha, ingest, KnownMessages(rpc), settings)
+        runtime.on_stop(recovery.close)  # before the WAHA client closes (closers run reversed)
         waha_state = await runtime.nc.jetstream().key_value(runtime.topology.waha_bucket)
         sessions = SessionWatch(waha_state, recovery)
         app = create_app(

@@ -35,16 +35,74 @@ class WahaMessage(msgspec.Struct, kw_only=True):
     v_cards: list[object] | None = msgspec.field(default=None, name="vCards")
 
 
+class WahaReaction(msgspec.Struct, kw_only=True):
+    text: str | None = None  # the emoji; "" when the reaction was removed
+    message_id: str | None = msgspec.field(default=None, name="messageId")
+
+
+class WahaReceipt(msgspec.Struct, kw_only=True):
+    """The payload of ``message.ack`` and ``message.reaction`` events.
+
+    For an ack, ``id`` is the acknowledged message; for a reaction, ``id`` is
+    the reaction itself and ``reaction.messageId`` the message reacted to.
+    """
+
+    id: str | None = None
+    timestamp: float | None = None
+    from_: str | None = msgspec.field(default=None, name="from")
+    to: str | None = None
+    participant: str | None = None
+    from_me: bool | None = msgspec.field(default=None, name="fromMe")
+    ack: float | None = None  # -1 ERROR ... 4 PLAYED
+    ack_name: str | None = msgspec.field(default=None, name="ackName")
+    reaction: WahaReaction | None = None
+
+
+class WahaStatusEntry(msgspec.Struct, kw_only=True):
+    status: str | None = None
+    timestamp: float | None = None  # milliseconds
+
+
+class WahaSessionStatus(msgspec.Struct, kw_only=True):
+    """The payload of ``session.status`` (``statuses``: the last three, oldest first)."""
+
+    name: str | None = None
+    status: str | None = None
+    statuses: list[WahaStatusEntry] | None = None
+
+
+class WahaMe(msgspec.Struct, kw_only=True):
+    """The organisation's own account (the envelope's ``me``; ``null`` before login)."""
+
+    id: str | None = None
+    lid: str | None = None
+
+
 class WahaEnvelope(msgspec.Struct, kw_only=True):
     """The envelope WAHA wraps around every event."""
 
     id: str | None = None
-    timestamp: float | None = None
+    timestamp: float | None = None  # milliseconds
     event: str | None = None
     session: str | None = None
     engine: str | None = None
+    me: msgspec.Raw = msgspec.Raw(b"null")  # read only when needed (:func:`own_ids`)
     payload: msgspec.Raw = msgspec.Raw(b"null")
 
 
 envelope_decoder = msgspec.json.Decoder(WahaEnvelope)
 message_decoder = msgspec.json.Decoder(WahaMessage)
+receipt_decoder = msgspec.json.Decoder(WahaReceipt)
+session_status_decoder = msgspec.json.Decoder(WahaSessionStatus)
+me_decoder = msgspec.json.Decoder(WahaMe | None)
+
+
+def own_ids(envelope: WahaEnvelope) -> frozenset[str]:
+    """The organisation's own chat ids named by the envelope (none when unknown or odd)."""
+    try:
+        me = me_decoder.decode(envelope.me)
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        return frozenset()
+    if me is None:
+        return frozenset()
+    return frozenset(value for value in (me.id, me.lid) if value)

@@ -22,7 +22,7 @@ from concierge_common.errors import BusUnavailable, InvalidRequest
 from concierge_common.messages import OperatorMessageSeen, ReceiptSeen
 from concierge_common.metrics import child
 from concierge_common.problems import problem
-from gateway import metrics, signature
+from gateway import metrics, receipts_normalize, signature
 from gateway.ingest import Ingest
 from gateway.normalize import Ignored, SessionStatusChange, normalize, parse_envelope
 from gateway.settings import GatewaySettings
@@ -96,6 +96,8 @@ class WebhookEndpoint:
         child(metrics.WEBHOOKS, _event_label(event), "accepted").inc()
         if isinstance(result, OperatorMessageSeen):
             metrics.OPERATOR_MESSAGES.inc()
+        elif isinstance(result, ReceiptSeen) and not ack.duplicate:
+            child(metrics.RECEIPTS, result.kind, receipts_normalize.metric_value(result)).inc()
         # DEBUG: this is the hot path (an INFO line per webhook cost ~25% of throughput);
         # the router logs each message at INFO with the same ids.
         log.debug(

@@ -24,6 +24,7 @@ from store.flow_ops import claim_operations, handoff_operations, interaction_ope
 from store.handoff_reads import HandoffReads
 from store.handoffs import Handoffs
 from store.interactions import Interactions
+from store.known_messages import known_operations
 from store.recorder import INBOUND_TYPES, SENT_TYPES, Ledgers, Recorder
 from store.session_cache import SessionCache
 from store.session_ops import session_operations
@@ -90,6 +91,7 @@ class StoreService:
             *claim_operations(claims),
             *handoffs,
             *interaction_operations(interactions),
+            *known_operations(pool),
         ]
         rpc = RpcServer(SERVICE, operations)
         await rpc.start(runtime.nc, runtime.topology)
