@@ -29,7 +29,10 @@ RUN --mount=type=cache,target=/root/.cache/uv \
 FROM ${PYTHON_IMAGE}
 ARG SERVICE
 ARG HEALTH_PORT
-RUN useradd --system --uid 10001 --user-group --no-create-home --shell /usr/sbin/nologin concierge
+# /data/media: the shared media volume's mount point (docker-compose.yml); a new named
+# volume takes this folder's owner, so the services can write received files there.
+RUN useradd --system --uid 10001 --user-group --no-create-home --shell /usr/sbin/nologin concierge \
+    && mkdir -p /data/media && chown concierge:concierge /data/media
 WORKDIR /app
 COPY --from=build /app/.venv /app/.venv
 # SQL migrations, applied by the store at start (and by `python -m store migrate`).

@@ -9,20 +9,18 @@ caller (the gateway's HTTP API) raises the same class again.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import TypeVar
 
 import asyncpg
 
 from concierge_common import store_api as api
 from concierge_common.errors import InvalidRequest
-from concierge_common.media_storage import DEFAULT_DIR
+from concierge_common.media_storage import open_storage
 from concierge_common.rpc import Operation
 from store.catalog import Catalog
 from store.contexts import Contexts
 from store.erasure import AfterErase, Erasure
 from store.infos import Infos
-from store.media_files import MediaFiles
 from store.roles import Roles
 from store.settings import StoreSettings
 from store.users import Users
@@ -38,9 +36,7 @@ def admin_operations(
     ``pool`` must come from :func:`store.db.create_pool` (jsonb as dicts);
     ``after_erase(user_id, session_ids)`` runs after a person was erased.
     """
-    erasure = Erasure(
-        pool, MediaFiles(Path(settings.media_storage_url or DEFAULT_DIR)), after_erase=after_erase
-    )
+    erasure = Erasure(pool, open_storage(settings.media_storage_url), after_erase=after_erase)
     return [
         *_user_operations(Users(pool), erasure),
         *_service_operations(Catalog(pool)),

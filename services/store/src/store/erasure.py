@@ -3,23 +3,26 @@
 The rows go in one transaction (the person, their WhatsApp ids, sessions,
 interactions, artifacts, roles bound to them, handoffs and their audit trail,
 code attempts, and the media rows only they refer to), so an erasure is never
-half done in the database. The media files are deleted after the commit:
-deleting them first could lose files of a person whose erasure then rolled
-back. Finally ``after_erase`` lets the owner of a cache (the session cache)
-forget what it still holds about them.
+half done in the database. The media files are deleted from the media storage
+(``MEDIA_STORAGE_URL``: local folder or S3) after the commit: deleting them
+first could lose files of a person whose erasure then rolled back. A key that
+would leave the local storage's root is refused, whatever a row says. Finally
+``after_erase`` lets the owner of a cache (the session cache) forget what it
+still holds about them.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 
 import asyncpg
 
+from concierge_common.errors import ConciergeError, InvalidRequest
+from concierge_common.media_storage import MediaStorage
 from concierge_common.store_api import ErasureReport
 from store.db import rows_affected, translated
 from store.lookup import found
-from store.media_files import MediaFiles
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +49,7 @@ class Erasure:
     """Erases a person and their data."""
 
     def __init__(
-        self, pool: asyncpg.Pool, media: MediaFiles, *, after_erase: AfterErase | None = None
+        self, pool: asyncpg.Pool, media: MediaStorage, *, after_erase: AfterErase | None = None
     ) -> None:
         self._pool = pool
         self._media = media
@@ -57,13 +60,31 @@ class Erasure:
         with translated("user.erase"):
             async with self._pool.acquire() as conn, conn.transaction():
                 rows, session_ids, file_paths = await _delete_rows(conn, user_id)
-        media_files = self._media.remove(file_paths)
+        media_files = await self._remove_files(file_paths)
         log.info(
             "user erased",
             extra={"user_id": user_id, "rows": rows, "media_files": media_files},
         )
         await self._notify(user_id, session_ids)
         return ErasureReport(user_id=user_id, rows=rows, media_files=media_files)
+
+    async def _remove_files(self, keys: Iterable[str]) -> int:
+        """Delete the files; return how many were deleted.
+
+        A file already gone counts as nothing to do; a refused key or a failed
+        deletion is logged (without the key, which may name a person) and
+        skipped, so that one bad row cannot stop the others from being erased.
+        """
+        removed = 0
+        for key in keys:
+            try:
+                if await self._media.delete(key):
+                    removed += 1
+            except InvalidRequest:
+                log.error("media key outside the media storage refused")
+            except (ConciergeError, OSError) as exc:
+                log.error("media file not deleted: %s", type(exc).__name__)
+        return removed
 
     async def _notify(self, user_id: str, session_ids: list[str]) -> None:
         """Tell the cache owner; the erasure stands even if that fails (caches expire)."""

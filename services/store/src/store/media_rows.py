@@ -1,10 +1,35 @@
-"""Media rows: a received file's description, linked to its interaction (issue 6: H1)."""
+"""Media rows: a received file's description, linked to its interaction.
+
+The gateway already stored the file (``MediaRef.storage_key``); the row says
+what it is (mime type, size, sha256, WAHA's file name). Keys are
+content-addressed, so a file received twice shares one row. Attaching twice
+(a redelivered message) changes nothing.
+"""
 
 from __future__ import annotations
+
+import logging
 
 import asyncpg
 
 from concierge_common.messages import MediaRef
+from store.db import rows_affected, translated
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MIMETYPE = "application/octet-stream"
+
+# DO UPDATE with an unchanged value so that RETURNING gives the existing row's id too.
+_UPSERT = """
+INSERT INTO media (filename, file_path, mime_type, size, sha256)
+VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (file_path) DO UPDATE SET file_path = EXCLUDED.file_path
+RETURNING id
+"""
+_LINK = """
+UPDATE interactions SET media_id = $2
+WHERE provider_message_id = $1 AND media_id IS DISTINCT FROM $2
+"""
 
 
 class MediaRows:
@@ -13,3 +38,15 @@ class MediaRows:
 
     async def attach(self, provider_message_id: str, media: MediaRef) -> None:
         """Record the stored file and link it to the interaction keyed ``provider_message_id``."""
+        with translated("media.attach"):
+            async with self._pool.acquire() as conn, conn.transaction():
+                media_id = await conn.fetchval(
+                    _UPSERT,
+                    media.filename,
+                    media.storage_key,
+                    media.mimetype or DEFAULT_MIMETYPE,
+                    media.size,
+                    media.sha256,
+                )
+                linked = rows_affected(await conn.execute(_LINK, provider_message_id, media_id))
+        log.info("media attached", extra={"media_id": str(media_id), "linked": linked})
