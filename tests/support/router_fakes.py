@@ -9,6 +9,7 @@ keeps every published message with its flow.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -88,8 +89,12 @@ class FakeStorePort:
     updates: list[api.SessionUpdate] = field(default_factory=list)
     family_queries: list[api.FamilyQuery] = field(default_factory=list)
     claim_outcomes: list[str] = field(default_factory=list)  # forced verdicts, in order
+    aliases: dict[str, list[str]] = field(default_factory=dict)  # the last aliases of an id
 
-    async def open_session(self, whatsapp_id: str, push_name: str) -> api.SessionView:
+    async def open_session(
+        self, whatsapp_id: str, push_name: str, aliases: Sequence[str] = ()
+    ) -> api.SessionView:
+        self.aliases[whatsapp_id] = list(aliases)
         current = self.sessions.get(whatsapp_id)
         if current is not None and current.status not in ("closed", "expired"):
             return msgspec.structs.replace(current, created=False)

@@ -182,3 +182,12 @@ async def test_a_message_from_the_api_channel_is_answered_without_waiting() -> N
     await handler(message, delivery(1))
     assert stream.slept == []
     assert len(bus.of(GenerateReply)) == 1
+
+
+async def test_the_persons_other_ids_are_passed_when_opening_their_session() -> None:
+    handler, store, _, _ = build()
+    message = msgspec.structs.replace(
+        inbound("bonjour", "999888777@lid"), aliases=["33612345678@c.us"]
+    )
+    await handler(message, delivery(1))
+    assert store.aliases == {"999888777@lid": ["33612345678@c.us"]}

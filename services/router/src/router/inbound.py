@@ -66,13 +66,17 @@ class InboundHandler:
         if self._staff_chat_id and message.chat_id == self._staff_chat_id:
             await self._outbox.to_desk(message)
             return "staff"
-        session = await self._store.open_session(message.chat_id, message.push_name)
+        session = await self._store.open_session(
+            message.chat_id, message.push_name, message.aliases
+        )
         if session.status == "handoff":
             await self._outbox.relay(message, cancel=is_cancel(message.text))
             return "relayed"
         if self._coalescer.enabled and message.channel == "whatsapp":
             more = await self._coalescer.more_coming(message, delivery)
-            session = await self._store.open_session(message.chat_id, message.push_name)
+            session = await self._store.open_session(
+                message.chat_id, message.push_name, message.aliases
+            )
             if session.status == "handoff":  # a human took over while we waited
                 await self._outbox.relay(message, cancel=False)
                 return "relayed"

@@ -6,6 +6,7 @@ tests can give it an in-memory stand-in while the service wires the real RPC.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from concierge_common import store_api as api
@@ -13,7 +14,9 @@ from concierge_common.rpc import RpcClient
 
 
 class StorePort(Protocol):
-    async def open_session(self, whatsapp_id: str, push_name: str) -> api.SessionView: ...
+    async def open_session(
+        self, whatsapp_id: str, push_name: str, aliases: Sequence[str] = ()
+    ) -> api.SessionView: ...
 
     async def update_session(self, update: api.SessionUpdate) -> api.SessionView: ...
 
@@ -36,8 +39,13 @@ class StoreClient:
     def __init__(self, rpc: RpcClient) -> None:
         self._rpc = rpc
 
-    async def open_session(self, whatsapp_id: str, push_name: str) -> api.SessionView:
-        request = api.SessionOpen(whatsapp_id=whatsapp_id, push_name=push_name)
+    async def open_session(
+        self, whatsapp_id: str, push_name: str, aliases: Sequence[str] = ()
+    ) -> api.SessionView:
+        """The person's open session; ``aliases`` (their other ids) are linked to them."""
+        request = api.SessionOpen(
+            whatsapp_id=whatsapp_id, push_name=push_name, aliases=list(aliases)
+        )
         return await self._rpc.call(api.SERVICE, api.SESSION_OPEN, request, api.SessionView)
 
     async def update_session(self, update: api.SessionUpdate) -> api.SessionView:

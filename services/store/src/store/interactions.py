@@ -12,7 +12,6 @@ bus retries the whole message.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
@@ -25,9 +24,8 @@ from concierge_common.store_api import InteractionQuery, InteractionView
 from store.db import translated, view
 from store.sessions import Sessions
 from store.users import Users
+from store.users import is_person as is_person  # the recorder asks it here
 
-# The WhatsApp ids a person writes from (the schema's CHECK on user_whatsapp_ids).
-_PERSON_ID = re.compile(r"^[^@\s]+@(c\.us|lid|s\.whatsapp\.net|api)$")
 _MESSAGE_TYPES = frozenset({"text", "image", "audio", "video", "document", "location", "contact"})
 
 _ALREADY_STORED = "SELECT 1 FROM interactions WHERE provider_message_id = $1"
@@ -64,11 +62,8 @@ class Interaction:
     correlation_id: str
     origin: str
     occurred_at: datetime
-
-
-def is_person(whatsapp_id: str) -> bool:
-    """True for a person's chat; False for a group or anything else no user can own."""
-    return _PERSON_ID.match(whatsapp_id) is not None
+    # The person's other ids (the phone id behind an "@lid"): linked to the same user.
+    aliases: tuple[str, ...] = ()
 
 
 def inbound(message: MessageReceived) -> Interaction:
@@ -84,6 +79,7 @@ def inbound(message: MessageReceived) -> Interaction:
         correlation_id=message.correlation_id,
         origin="",
         occurred_at=datetime.fromtimestamp(seconds, tz=UTC),
+        aliases=tuple(message.aliases),
     )
 
 
@@ -136,7 +132,9 @@ class Interactions:
             async with self._pool.acquire() as conn, conn.transaction():
                 if await conn.fetchval(_ALREADY_STORED, item.provider_message_id):
                     return False
-                user_id = await self._users.resolve(conn, item.whatsapp_id, item.push_name)
+                user_id = await self._users.resolve(
+                    conn, item.whatsapp_id, item.push_name, aliases=item.aliases
+                )
                 opened = await self._sessions.open_in(conn, user_id)
                 status = await conn.execute(
                     _INSERT,

@@ -25,7 +25,7 @@ def session_operations(sessions: Sessions) -> list[Operation]:
         return await sessions.update(request)
 
     async def open_(request: SessionOpen) -> SessionView:
-        return await sessions.open(request.whatsapp_id, request.push_name)
+        return await sessions.open(request.whatsapp_id, request.push_name, aliases=request.aliases)
 
     return [
         Operation(SESSION_GET, ById, get),

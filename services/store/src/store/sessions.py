@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -104,11 +105,17 @@ class Sessions:
         self._cache = cache
         self._ttl = float(ttl_seconds)
 
-    async def open(self, whatsapp_id: str, push_name: str = "") -> SessionView:
-        """Continue the person's open session, or create one (``created`` says which)."""
+    async def open(
+        self, whatsapp_id: str, push_name: str = "", *, aliases: Sequence[str] = ()
+    ) -> SessionView:
+        """Continue the person's open session, or create one (``created`` says which).
+
+        ``aliases`` are the person's other ids: the session is the one of the person
+        any of them names (see :meth:`Users.resolve`).
+        """
         with translated("session.open"):
             async with self._pool.acquire() as conn, conn.transaction():
-                user_id = await self._users.resolve(conn, whatsapp_id, push_name)
+                user_id = await self._users.resolve(conn, whatsapp_id, push_name, aliases=aliases)
                 opened = await self.open_in(conn, user_id)
         await self.remember(opened)
         return opened.view

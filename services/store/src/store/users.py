@@ -4,11 +4,19 @@ A person writes from a phone id (``...@c.us``) or an opaque ``...@lid``; both
 are aliases of one ``users`` row. The primary key of ``user_whatsapp_ids``
 makes an alias belong to one person only, and is what makes :meth:`Users.resolve`
 safe when two replicas see the first message of a new person at the same time.
+
+The gateway tells which ids are one person (the phone id behind an ``@lid``):
+:meth:`Users.resolve` links the ones nobody owns yet to that person, so what
+belongs to them (roles, claims, sessions) follows them from one id to the
+other. An id another person already owns is left alone (two users are never
+merged automatically: that is for staff to decide).
 """
 
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Sequence
 
 import asyncpg
 
@@ -19,6 +27,10 @@ from store.db import translated, view
 log = logging.getLogger(__name__)
 
 _NAME_MAX = 200  # users.name CHECK
+# A new person losing one of their ids to a concurrent resolve tries again: twice is plenty.
+_RESOLVE_ATTEMPTS = 3
+# The WhatsApp ids a person writes from (the schema's CHECK on user_whatsapp_ids).
+_PERSON_ID = re.compile(r"^[^@\s]+@(c\.us|lid|s\.whatsapp\.net|api)$")
 
 _SELECT_USER = """
 SELECT u.id, u.name, u.is_active, u.created_at, u.updated_at,
@@ -29,11 +41,17 @@ WHERE u.id = $1
 GROUP BY u.id
 """
 _OWNER = "SELECT user_id FROM user_whatsapp_ids WHERE whatsapp_id = $1"
+_OWNERS = "SELECT whatsapp_id, user_id FROM user_whatsapp_ids WHERE whatsapp_id = ANY($1::text[])"
 _CLAIM_ALIAS = """
 INSERT INTO user_whatsapp_ids (whatsapp_id, user_id) VALUES ($1, $2)
 ON CONFLICT (whatsapp_id) DO NOTHING
 RETURNING user_id
 """
+
+
+def is_person(whatsapp_id: str) -> bool:
+    """True for a person's chat; False for a group or anything else no user can own."""
+    return _PERSON_ID.match(whatsapp_id) is not None
 
 
 class Users:
@@ -51,20 +69,32 @@ class Users:
         return view(UserView, row)
 
     async def resolve(
-        self, conn_or_pool: asyncpg.Connection | asyncpg.Pool, whatsapp_id: str, push_name: str = ""
+        self,
+        conn_or_pool: asyncpg.Connection | asyncpg.Pool,
+        whatsapp_id: str,
+        push_name: str = "",
+        *,
+        aliases: Sequence[str] = (),
     ) -> str:
-        """The id of the person owning ``whatsapp_id``, created with the alias if new.
+        """The id of the person behind ``whatsapp_id`` and their other ids ``aliases``.
 
-        Pass a connection to run inside the caller's transaction (a savepoint
-        then); a pool runs it in a transaction of its own.
+        The first of ``[whatsapp_id, *aliases]`` already owned names the person;
+        the others nobody owns are linked to them. When none is known, a person
+        is created with them all. Pass a connection to run inside the caller's
+        transaction (a savepoint then); a pool runs it in a transaction of its own.
         """
         if isinstance(conn_or_pool, asyncpg.Pool):
             async with conn_or_pool.acquire() as conn:
-                return await self.resolve(conn, whatsapp_id, push_name)
+                return await self.resolve(conn, whatsapp_id, push_name, aliases=aliases)
         name = push_name.strip()[:_NAME_MAX]
+        person_ids = [whatsapp_id, *_other_ids(whatsapp_id, aliases)]
         with translated("user.resolve"):
-            async with conn_or_pool.transaction():
-                return await _find_or_create(conn_or_pool, whatsapp_id, name)
+            for _ in range(_RESOLVE_ATTEMPTS - 1):
+                try:
+                    return await _resolve_once(conn_or_pool, person_ids, name, strict=True)
+                except _LostToAnother:
+                    pass  # rolled back: the other person's id now names the person
+            return await _resolve_once(conn_or_pool, person_ids, name, strict=False)
 
     async def link_alias(self, user_id: str, whatsapp_id: str) -> UserView:
         """Attach another WhatsApp id to a person; Conflict when it is someone else's.
@@ -82,6 +112,71 @@ class Users:
                     raise Conflict("this WhatsApp id belongs to another user")
                 row = await conn.fetchrow(_SELECT_USER, uid)
         return view(UserView, row)
+
+
+class _LostToAnother(Exception):
+    """A person was just created here, but a concurrent resolve gave one of their ids
+    to another person: roll back and resolve again (that id then names the person)."""
+
+
+async def _resolve_once(
+    conn: asyncpg.Connection, person_ids: list[str], name: str, *, strict: bool
+) -> str:
+    """One attempt of :meth:`Users.resolve`, in a savepoint.
+
+    ``strict``: raise :class:`_LostToAnother` (rolling the savepoint back) when
+    the person was unknown and one of their ids went to someone else meanwhile.
+    """
+    async with conn.transaction():
+        owners = await _owners(conn, person_ids)
+        named_by = next((i for i in person_ids if i in owners), person_ids[0])
+        user_id = await _find_or_create(conn, named_by, name)
+        others = [i for i in person_ids if i != named_by]
+        lost = await _link_unowned(conn, user_id, others, owners)
+        if lost and strict and named_by not in owners:
+            raise _LostToAnother
+        if lost:
+            log.warning("alias left to another user: not merged automatically")
+        return user_id
+
+
+def _other_ids(whatsapp_id: str, aliases: Sequence[str]) -> list[str]:
+    """The aliases worth linking: a person's ids, each once, not ``whatsapp_id`` itself."""
+    others: list[str] = []
+    for alias in aliases:
+        if alias == whatsapp_id or alias in others:
+            continue
+        if not is_person(alias):
+            log.warning("alias ignored: not a WhatsApp id of a person")
+            continue
+        others.append(alias)
+    return others
+
+
+async def _owners(conn: asyncpg.Connection, whatsapp_ids: list[str]) -> dict[str, str]:
+    """Who owns each of these ids today (the ids nobody owns are absent)."""
+    rows = await conn.fetch(_OWNERS, whatsapp_ids)
+    return {row["whatsapp_id"]: str(row["user_id"]) for row in rows}
+
+
+async def _link_unowned(
+    conn: asyncpg.Connection, user_id: str, others: list[str], owners: dict[str, str]
+) -> bool:
+    """Link to ``user_id`` the ids nobody owned; True when one is someone else's.
+
+    A concurrent claim of the same id is waited for by ``ON CONFLICT``; when it
+    was for another person, the id stays theirs.
+    """
+    lost = False
+    for whatsapp_id in others:
+        owner = owners.get(whatsapp_id)
+        if owner is None:
+            if await conn.fetchval(_CLAIM_ALIAS, whatsapp_id, user_id) is not None:
+                log.info("alias linked", extra={"user_id": user_id})
+                continue
+            owner = str(await conn.fetchval(_OWNER, whatsapp_id))
+        lost = lost or owner != user_id
+    return lost
 
 
 async def _find_or_create(conn: asyncpg.Connection, whatsapp_id: str, name: str) -> str:
