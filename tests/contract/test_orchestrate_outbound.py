@@ -61,6 +61,10 @@ class Outbound:
             origin="ai",
         )
 
+    def texts_sent(self) -> list[httpx.Request]:
+        """The ``sendText`` requests (ids, seen and typing are asked of WAHA too)."""
+        return [r for r in self.waha_requests if r.url.path == "/api/sendText"]
+
     async def deliver(self, reply: SendReply, attempt: int = 1) -> None:
         await self.sender(reply, Delivery(attempt=attempt, subject="s", stream_sequence=1))
 
@@ -166,7 +170,7 @@ async def test_whatsapp_reply_goes_to_waha_and_not_to_listeners(outbound: Outbou
         await outbound.deliver(reply)
         await outbound.api_replies.publish(marker)
         assert await drain_until(inbox, marker) == []
-    [request] = outbound.waha_requests
+    [request] = outbound.texts_sent()
     body = json.loads(request.content)
     assert (body["session"], body["chatId"], body["text"]) == (
         "default",
@@ -183,6 +187,6 @@ async def test_staff_alert_about_an_api_conversation_goes_through_wahas_own_sess
     # The handoff service alerts staff in the session of the person's message: "api".
     alert = msgspec.structs.replace(outbound.reply(STAFF_CHAT), origin="handoff")
     await outbound.deliver(alert)
-    [request] = outbound.waha_requests
+    [request] = outbound.texts_sent()
     body = json.loads(request.content)
     assert (body["session"], body["chatId"]) == ("default", STAFF_CHAT)

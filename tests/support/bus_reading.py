@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-import nats.errors
 from nats.aio.client import Client as NATS
 
 T = TypeVar("T")
@@ -19,7 +18,7 @@ async def stored_on(nc: NATS, stream: str, subject: str, decode: Callable[[bytes
         while True:
             try:
                 batch = await sub.fetch(50, timeout=0.5)
-            except nats.errors.TimeoutError:
+            except TimeoutError:  # nats' own, or asyncio's when the deadline passed first
                 return found
             found.extend(decode(msg.data) for msg in batch)
     finally:

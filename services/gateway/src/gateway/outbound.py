@@ -1,17 +1,25 @@
 """Delivering replies to WAHA exactly once per reply, as far as WAHA allows.
 
-A reply's state lives in a JetStream key-value bucket (durable, shared by
-all gateway replicas) under the reply's message id:
+The ``outbound`` flow is ordered per conversation: one reply at a time per
+partition. A WhatsApp reply goes out through :class:`gateway.whatsapp_send.WhatsAppSender`:
+seen, typing and text as WAHA advises, long replies in several messages,
+within the rate limits, each message claimed and marked in the ``sent``
+bucket (:mod:`gateway.send_ledger`) around a pre-generated WAHA message id,
+so that a redelivery never sends a message twice and an attempt interrupted
+between the claim and the mark is confirmed with WAHA instead of resent
+blindly. Once every part went out the reply is marked ``sent``; a later
+redelivery is only counted (``duplicate_skipped``).
 
-* absent   -> claim it as ``sending``, call WAHA, mark it ``sent``;
-* ``sent`` -> a redelivery: do not call WAHA again;
-* ``sending`` -> a previous attempt died between the claim and the mark; the
-  send may or may not have happened. WAHA cannot tell us yet (see issue #6:
-  pre-generated message ids), so the reply is sent again and counted in
-  ``concierge_gateway_replies_total{result="resent_after_crash"}``.
+WAHA's answers decide what happens on failure: unavailable (422 while the
+session is not WORKING, 5xx, 429, a timeout) propagates, and the bus retries
+with its backoff, then dead-letters; refused for good (WhatsApp's 463 reachout
+timelock, another 4xx) publishes :class:`ReplyFailed` on the ``sent`` flow
+(the store records the undelivered reply), is counted in
+``concierge_gateway_send_failures_total`` and re-raised, so the reply is
+dead-lettered at once and the handoff service tells staff.
 
-In every case a ``ReplySent`` event is (re)published with a deterministic id,
-so the store records each reply once.
+In every successful case a ``ReplySent`` event is (re)published with a
+deterministic id, so the store records each reply once.
 
 Replies of ``POST /orchestrate`` conversations (session ``api``, chat
 ``<user>@api``, :mod:`gateway.api_channel`) never reach WAHA: they are
@@ -25,22 +33,22 @@ from __future__ import annotations
 
 import logging
 
-from nats.js.errors import KeyNotFoundError
 from nats.js.kv import KeyValue
 
 from concierge_common import ids
 from concierge_common.bus.consumer import Delivery
 from concierge_common.bus.publisher import Publisher
-from concierge_common.errors import InvalidMessage
-from concierge_common.messages import BusMessage, ReplySent, SendReply
+from concierge_common.errors import DownstreamRejected, InvalidMessage, NotFound
+from concierge_common.messages import BusMessage, ReplyFailed, ReplySent, SendReply
 from gateway import metrics
 from gateway.api_channel import API_SESSION, ApiReplies, is_api_chat
-from gateway.waha_client import WahaClient
+from gateway.send_ledger import SENDING, SENT, SendLedger
+from gateway.waha_client import TIMELOCK_STATUS, WahaClient
+from gateway.whatsapp_send import SendOptions, WhatsAppSender
+
+__all__ = ["SENDING", "SENT", "OutboundSender", "SendOptions"]
 
 log = logging.getLogger(__name__)
-
-SENDING = b"sending"
-SENT = b"sent"
 
 
 class OutboundSender:
@@ -54,9 +62,10 @@ class OutboundSender:
         api_replies: ApiReplies,
         *,
         whatsapp_session: str,
+        options: SendOptions | None = None,
     ) -> None:
-        self._waha = waha
-        self._sent = sent_replies
+        self._ledger = SendLedger(sent_replies)
+        self._whatsapp = WhatsAppSender(waha, self._ledger, options or SendOptions())
         self._publisher = publisher
         self._api_replies = api_replies
         self._whatsapp_session = whatsapp_session
@@ -64,41 +73,66 @@ class OutboundSender:
     async def __call__(self, message: BusMessage, delivery: Delivery) -> None:
         if not isinstance(message, SendReply):
             raise InvalidMessage(f"outbound flow cannot carry {type(message).__name__}")
-        api = is_api_chat(message.session, message.chat_id)
-        replies = metrics.API_REPLIES if api else metrics.REPLIES
-        state = await self._state(message.message_id)
-        provider_id = ""
+        if is_api_chat(message.session, message.chat_id):
+            await self._to_api(message, delivery)
+        else:
+            await self._to_whatsapp(message, delivery)
+
+    async def _to_api(self, message: SendReply, delivery: Delivery) -> None:
+        """Publish to the waiting API request (again after an interrupted attempt)."""
+        state = await self._ledger.reply(message.message_id)
         if state == SENT:
-            replies.labels("duplicate_skipped").inc()
+            metrics.API_REPLIES.labels("duplicate_skipped").inc()
             log.info("reply already sent, not sending again")
         else:
             if state == SENDING:
-                replies.labels("resent_after_crash").inc()
+                metrics.API_REPLIES.labels("resent_after_crash").inc()
                 log.warning("previous send attempt was interrupted, sending again")
-            await self._sent.put(message.message_id, SENDING)
-            provider_id = await self._deliver(message, api=api)
-            await self._sent.put(message.message_id, SENT)
-            replies.labels("published" if api else "sent").inc()
-            log.info("reply sent", extra={"attempt": delivery.attempt, "api": api})
-        await self._publisher.publish("sent", _sent_event(message, provider_id))
-
-    async def _deliver(self, message: SendReply, *, api: bool) -> str:
-        """Send through WAHA (its message id) or to the waiting API request ("")."""
-        if api:
+            await self._ledger.set_reply(message.message_id, SENDING)
             await self._api_replies.publish(message)
-            return ""
+            await self._ledger.set_reply(message.message_id, SENT)
+            metrics.API_REPLIES.labels("published").inc()
+            log.info("reply sent", extra={"attempt": delivery.attempt, "api": True})
+        await self._publisher.publish("sent", _sent_event(message, []))
+
+    async def _to_whatsapp(self, message: SendReply, delivery: Delivery) -> None:
+        if await self._ledger.reply(message.message_id) == SENT:
+            metrics.REPLIES.labels("duplicate_skipped").inc()
+            log.info("reply already sent, not sending again")
+            provider_ids = await self._whatsapp.sent_ids(message)
+        else:
+            provider_ids = await self._send(message)
+            await self._ledger.set_reply(message.message_id, SENT)
+            metrics.REPLIES.labels("sent").inc()
+            log.info(
+                "reply sent",
+                extra={"attempt": delivery.attempt, "api": False, "parts": len(provider_ids)},
+            )
+        await self._publisher.publish("sent", _sent_event(message, provider_ids))
+
+    async def _send(self, message: SendReply) -> list[str]:
         session = self._whatsapp_session if message.session == API_SESSION else message.session
-        return await self._waha.send_text(session, message.chat_id, message.text)
-
-    async def _state(self, reply_id: str) -> bytes | None:
         try:
-            entry = await self._sent.get(reply_id)
-        except KeyNotFoundError:
-            return None
-        return entry.value
+            return await self._whatsapp.send(message, session)
+        except DownstreamRejected as exc:
+            reason = "timelock" if exc.status == TIMELOCK_STATUS else "rejected"
+            await self._refused(message, reason, exc.status or 0)
+            raise
+        except NotFound:  # the attachment is not in the media storage
+            await self._refused(message, "attachment_missing", 0)
+            raise
+
+    async def _refused(self, message: SendReply, reason: str, status: int) -> None:
+        """Record and count a reply that can never be delivered (it is dead-lettered next)."""
+        metrics.SEND_FAILURES.labels(reason, message.origin).inc()
+        log.warning(
+            "reply refused for good, not retried",
+            extra={"reason": reason, "status": status, "origin": message.origin},
+        )
+        await self._publisher.publish("sent", _failed_event(message, reason, status))
 
 
-def _sent_event(message: SendReply, provider_id: str) -> ReplySent:
+def _sent_event(message: SendReply, provider_ids: list[str]) -> ReplySent:
     return ReplySent(
         message_id=ids.derived_id("gateway-sent", message.message_id),
         conversation_id=message.conversation_id,
@@ -109,5 +143,24 @@ def _sent_event(message: SendReply, provider_id: str) -> ReplySent:
         text=message.text,
         in_reply_to=message.in_reply_to,
         origin=message.origin,
-        provider_message_id=provider_id,
+        provider_message_id=provider_ids[0] if provider_ids else "",
+        provider_message_ids=list(provider_ids),
+        attachment=message.attachment,
+    )
+
+
+def _failed_event(message: SendReply, reason: str, status: int) -> ReplyFailed:
+    return ReplyFailed(
+        message_id=ids.derived_id("gateway-failed", message.message_id),
+        conversation_id=message.conversation_id,
+        correlation_id=message.correlation_id,
+        reply_id=message.message_id,
+        session=message.session,
+        chat_id=message.chat_id,
+        text=message.text,
+        origin=message.origin,
+        in_reply_to=message.in_reply_to,
+        status=status,
+        reason=reason,
+        attachment=message.attachment,
     )

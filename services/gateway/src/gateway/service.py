@@ -22,7 +22,9 @@ from gateway.app import create_app
 from gateway.identity import LidResolver
 from gateway.ingest import Ingest
 from gateway.media_fetch import MediaFetcher
-from gateway.outbound import OutboundSender
+from gateway.outbound import OutboundSender, SendOptions
+from gateway.pacing import Pacing
+from gateway.rate_limit import Limits, open_limits
 from gateway.recovery import KnownMessages, Recovery
 from gateway.settings import GatewaySettings
 from gateway.waha_client import WahaClient
@@ -69,17 +71,46 @@ class GatewayService:
         runtime = self.runtime
         waha = self._waha_client()
         sent = await runtime.nc.jetstream().key_value(runtime.topology.sent_bucket)
-        outbound = ConsumerSpec(
-            "gateway", "outbound", ack_wait_seconds=settings.waha_timeout_seconds + 15
-        )
+        ack_wait = settings.waha_timeout_seconds + 15
+        outbound = ConsumerSpec("gateway", "outbound", ack_wait_seconds=ack_wait)
         sender = OutboundSender(
             waha,
             sent,
             runtime.publisher,
             ApiReplies(runtime.nc, runtime.topology),
             whatsapp_session=settings.waha_session,
+            options=self._send_options(max_wait=ack_wait / 2),
         )
         await runtime.consume(Subscription(outbound, (SendReply,), sender))
+
+    def _send_options(self, *, max_wait: float) -> SendOptions:
+        """Typing pace, rate limits (shared through Redis when set), files, part length."""
+        settings = self.settings
+        namespace = settings.bus_namespace
+        limits, redis = open_limits(
+            settings.redis_url,
+            Limits(
+                per_chat=settings.gateway_chat_messages_per_minute,
+                per_number=settings.gateway_global_messages_per_minute,
+            ),
+            key_prefix=f"{namespace}:" if namespace else "",
+            max_wait=max_wait,
+        )
+        if redis is not None:
+            self.runtime.on_stop(redis.aclose)
+        pacing = Pacing(
+            chars_per_second=settings.gateway_typing_chars_per_second,
+            min_seconds=settings.gateway_typing_min_seconds,
+            max_seconds=settings.gateway_typing_max_seconds,
+            jitter_seconds=settings.gateway_typing_jitter_seconds,
+        )
+        return SendOptions(
+            pacing=pacing,
+            limits=limits,
+            media=open_storage(settings.media_storage_url),
+            part_max_chars=settings.gateway_part_max_chars,
+            staff_chat_id=settings.staff_chat_id,
+        )
 
     def _waha_client(self) -> WahaClient:
         settings = self.settings

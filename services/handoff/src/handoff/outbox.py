@@ -57,6 +57,9 @@ class Outbox:
     def has_staff_chat(self) -> bool:
         return bool(self._staff_chat_id)
 
+    def is_staff_chat(self, chat_id: str) -> bool:
+        return bool(self._staff_chat_id) and chat_id == self._staff_chat_id
+
     async def to_person(
         self,
         to: Recipient,

@@ -75,6 +75,7 @@ _REASONS = {
     "lockout": "trop de codes parents erronés (catéchèse)",
     "error": "une erreur technique de l'assistant",
     "processing_error": "une erreur technique de l'assistant",
+    "delivery_failed": "WhatsApp a refusé de remettre une réponse",
     "ai_unavailable": "l'assistant (Claude) est indisponible",
     "ai_spend_limit": "le budget de l'assistant (Claude) est atteint",
     "ai_refusal": "l'assistant a refusé de répondre (sujet sensible ?)",
@@ -189,6 +190,25 @@ def incident(reference: str, name: str, text: str) -> str:
     return (
         f"⚠️ {where}Incident technique : un message de {who(name)} n'a pas pu être traité "
         f"par l'assistant. Message : « {excerpt(text)} ». Merci de lui répondre."
+    )
+
+
+def undelivered(reference: str, text: str) -> str:
+    """Staff alert: WhatsApp refused a reply for good, the person never received it."""
+    where = f"[{reference}] " if reference else ""
+    return (
+        f"⚠️ {where}Message non remis : WhatsApp a refusé d'envoyer cette réponse, la personne"
+        f" ne l'a pas reçue. Message : « {excerpt(text)} ». Merci de la recontacter autrement"
+        " (appel, e-mail) si possible."
+    )
+
+
+def staff_reply_undelivered(text: str) -> str:
+    """Staff alert: WhatsApp refused a staff answer to a person."""
+    return (
+        "⚠️ Votre réponse n'a pas pu être remise : WhatsApp a refusé de l'envoyer."
+        f" Message : « {excerpt(text)} ». Merci de recontacter la personne autrement"
+        " (appel, e-mail) si possible."
     )
 
 

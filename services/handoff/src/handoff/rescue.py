@@ -12,6 +12,12 @@ answer. What happens depends on what failed:
   the conversation anyway, so the bot never talks over them;
 - something on the ``handoff`` flow itself: staff are told directly in their
   chat (never through the ``handoff`` flow again, which could loop);
+- a reply WhatsApp refused for good (``SendReply`` on the ``outbound`` flow,
+  463 or another 4xx): to a person, the conversation is handed to a human
+  (reason ``delivery_failed``) and staff are told directly, with the
+  undelivered text; the person gets no notice (it would be refused too). A
+  staff answer that was refused is shown back to staff; a failed message to
+  the staff chat itself is only counted (telling staff there would loop);
 - anything else (a ready reply that could not be forwarded...): counted and
   logged, nothing to hand over.
 Every id derives from the failure, so a retried rescue republishes nothing new.
@@ -45,6 +51,9 @@ from handoff.outbox import Outbox, Publishes, Recipient
 log = logging.getLogger(__name__)
 
 REASON = "processing_error"
+DELIVERY_FAILED = "delivery_failed"
+# The chats a person writes from (groups, broadcasts and API chats are not handed over).
+_PERSON_CHAT_SUFFIXES = ("@c.us", "@lid", "@s.whatsapp.net")
 _ORIGINALS = Codec(
     MessageReceived,
     OperatorMessageSeen,
@@ -95,6 +104,8 @@ class Rescue:
         if isinstance(original, OperatorMessageSeen):
             await self._phone_takes_over(failed, original)
             return "phone_owner"
+        if isinstance(original, SendReply) and failed.flow == "outbound":
+            return await self._undelivered(failed, original)
         inbound = _person_message(original)
         if inbound is None:
             return "ignored"
@@ -134,6 +145,40 @@ class Rescue:
         )
         await self._publisher.publish("handoff", request)
         return "handed_off"
+
+    async def _undelivered(self, failed: ProcessingFailed, reply: SendReply) -> str:
+        if self._outbox.is_staff_chat(reply.chat_id) or not _is_person_chat(reply.chat_id):
+            return "staff_chat_undelivered"
+        if reply.origin == "staff":
+            await self._tell_staff_undelivered(
+                failed, reply, phrases.staff_reply_undelivered(reply.text)
+            )
+            return "staff_told"
+        handoff = await self._store.open_handoff(
+            api.HandoffOpen(
+                conversation_id=failed.conversation_id,
+                user_id=await self._store.user_of(reply.chat_id),
+                wa_session=reply.session,
+                chat_id=reply.chat_id,
+                reason=DELIVERY_FAILED,
+                requested_by="error",
+                summary=phrases.excerpt(reply.text),
+            )
+        )
+        text = phrases.undelivered(handoff.reference, reply.text)
+        await self._tell_staff_undelivered(failed, reply, text)
+        return "handed_off_undelivered"
+
+    async def _tell_staff_undelivered(
+        self, failed: ProcessingFailed, reply: SendReply, text: str
+    ) -> None:
+        await self._outbox.to_staff(
+            reply.session,
+            text,
+            kind="undelivered",
+            message_id=ids.derived_id("rescue-undelivered", failed.message_id),
+            correlation_id=failed.correlation_id,
+        )
 
     async def _phone_takes_over(self, failed: ProcessingFailed, seen: OperatorMessageSeen) -> None:
         await self._store.open_handoff(
@@ -175,3 +220,7 @@ def _person_message(original: BusMessage) -> MessageReceived | None:
     if isinstance(original, GenerateReply | HandoffRequested | RelayToStaff):
         return original.inbound
     return None
+
+
+def _is_person_chat(chat_id: str) -> bool:
+    return chat_id.endswith(_PERSON_CHAT_SUFFIXES)

@@ -1,11 +1,38 @@
-"""What became of the replies: accepted by WAHA, or refused for good (issue 6: H2)."""
+"""What became of the replies: accepted by WAHA, or refused for good.
+
+A reply WAHA accepted is recorded by the recorder (an outbound interaction
+keyed by WAHA's id of its first message) and marked ``sent`` here, unless
+WhatsApp's receipts already moved it further (``server``, ``read``...): a
+status never moves backwards. A reply WAHA refused (463, another 4xx) is
+recorded as an outbound interaction of the person's session, keyed
+``failed:<reply id>``, with ``delivery_status = 'failed'`` and the reason.
+Replies to chats no person owns (the staff group) are not recorded.
+"""
 
 from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
 
 import asyncpg
 
 from concierge_common.messages import ReplyFailed, ReplySent
-from store.interactions import Interactions
+from store import interactions
+from store.db import translated
+from store.interactions import Interaction, Interactions
+
+log = logging.getLogger(__name__)
+
+MAX_ERROR_CHARS = 200
+
+_MARK_SENT = """
+UPDATE interactions SET delivery_status = 'sent'
+WHERE provider_message_id = $1 AND delivery_status = ''
+"""
+_MARK_FAILED = """
+UPDATE interactions SET delivery_status = 'failed', delivery_error = $2
+WHERE provider_message_id = $1
+"""
 
 
 class Deliveries:
@@ -15,6 +42,36 @@ class Deliveries:
 
     async def sent(self, event: ReplySent, provider_message_id: str) -> None:
         """Mark the recorded reply ``sent`` (receipts may move it further)."""
+        with translated("delivery.sent"):
+            await self._pool.execute(_MARK_SENT, provider_message_id)
 
     async def failed(self, event: ReplyFailed) -> None:
         """Record a reply WAHA refused, with its reason."""
+        if not interactions.is_person(event.chat_id):
+            log.info(
+                "refused reply to a non-person chat not recorded", extra={"reason": event.reason}
+            )
+            return
+        item = _undelivered(event)
+        await self._interactions.record(item)
+        with translated("delivery.failed"):
+            await self._pool.execute(
+                _MARK_FAILED,
+                item.provider_message_id,
+                (event.reason or "rejected")[:MAX_ERROR_CHARS],
+            )
+        log.info("refused reply recorded", extra={"reason": event.reason, "status": event.status})
+
+
+def _undelivered(event: ReplyFailed) -> Interaction:
+    return Interaction(
+        whatsapp_id=event.chat_id,
+        push_name="",
+        direction="out",
+        message_type="document" if event.attachment is not None else "text",
+        content=event.text,
+        provider_message_id=f"failed:{event.reply_id}",
+        correlation_id=event.correlation_id,
+        origin=event.origin,
+        occurred_at=datetime.fromtimestamp(event.created_at, tz=UTC),
+    )

@@ -42,8 +42,9 @@ log = logging.getLogger(__name__)
 PERIODS_KEPT = 3
 FLOWS = ("inbound", "ai", "handoff", "outbound", "sent", "failed")
 # Dead letters of these flows leave a person without an answer: they are announced on
-# the conversation's ``failed`` flow (ProcessingFailed) for the handoff service.
-RESCUED_FLOWS = frozenset({"inbound", "ai", "handoff"})
+# the conversation's ``failed`` flow (ProcessingFailed) for the handoff service
+# (``outbound``: a reply WhatsApp refused for good, see gateway.outbound).
+RESCUED_FLOWS = frozenset({"inbound", "ai", "handoff", "outbound"})
 _STREAM_NOT_FOUND = 10059
 
 
