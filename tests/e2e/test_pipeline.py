@@ -45,6 +45,12 @@ async def test_waha_message_webhook_produces_exactly_one_send_text(
 ) -> None:
     body = fixtures.load("message-image-noweb.json")
     async with running_stack(env) as stack:
+        # The documented body points at WAHA's docs host; serve the file from the WAHA fake.
+        name = body["payload"]["id"] + ".jpg"
+        url = stack.waha.add_file(
+            name, b"\xff\xd8\xff\xe0 a jpeg", "image/jpeg", session="chatwoot"
+        )
+        body["payload"]["media"]["url"] = url
         response = await stack.post(body)
         assert response.status_code == 200, response.text
         assert response.json()["status"] == "accepted"

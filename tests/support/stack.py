@@ -158,7 +158,8 @@ async def delete_namespace(nats_url: str, topology: Topology) -> None:
         for stream in (topology.stream, topology.dlq_stream):
             with contextlib.suppress(Exception):
                 await js.delete_stream(stream)
-        for bucket in (topology.sent_bucket, topology.meta_bucket, topology.health_bucket):
+        buckets = (topology.sent_bucket, topology.meta_bucket, topology.health_bucket)
+        for bucket in (*buckets, topology.waha_bucket, topology.lid_bucket):
             with contextlib.suppress(Exception):
                 await js.delete_key_value(bucket)
         await nc.close()

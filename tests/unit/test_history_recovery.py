@@ -157,6 +157,22 @@ async def test_own_messages_groups_and_old_ones_are_left_alone(setup: Setup) -> 
     assert setup.waha.calls("chatMessages")[0].query["downloadMedia"] == "true"
 
 
+async def test_a_message_the_organisation_answered_since_is_not_recovered(setup: Setup) -> None:
+    setup.person_wrote(PERSON, "Quand est la messe ?", at=NOW - 300, message_id="Q1")
+    answer = setup.person_wrote(PERSON, "À 11h.", at=NOW - 200, message_id="R1")
+    answer.update({"fromMe": True, "id": f"true_{PERSON}_R1"})
+    setup.person_wrote(PERSON, "Et samedi ?", at=NOW - 100, message_id="Q2")
+    assert await setup.recovery.run(SESSION, since=NOW - 600) == 1
+    assert [m.text for m in setup.ingest.messages] == ["Et samedi ?"]
+
+
+async def test_a_busy_chat_is_read_from_its_newest_messages(setup: Setup) -> None:
+    setup.person_wrote(PERSON, "Bonjour", at=NOW - 60, message_id="A")
+    await setup.recovery.run(SESSION, since=NOW - 600)
+    calls = setup.waha.calls("chatMessages")
+    assert [call.query["sortOrder"] for call in calls] == ["desc"]
+
+
 async def test_waha_not_ready_yet_is_retried_in_the_background(setup: Setup) -> None:
     setup.person_wrote(PERSON, "Bonjour", at=NOW - 60, message_id="A")
     setup.waha.fail_next(2, 422, {"error": "Session status is not as expected"}, endpoint=None)

@@ -124,6 +124,28 @@ async def test_an_outage_without_a_previous_recovery_is_read_from_its_start(setu
     assert setup.recovery.started == [(SESSION, down - RECOVERY_MARGIN_SECONDS)]
 
 
+async def test_a_gateway_starting_while_waha_works_recovers_since_the_last_recovery(
+    setup: Setup,
+) -> None:
+    await setup.see("WORKING")
+    recovered = setup.clock.now
+    await setup.recovery.done[0](recovered)
+    setup.recovery.started.clear()
+    setup.clock.now += 900  # the gateway was down; WAHA kept working (no status event)
+    assert await setup.watch.resume(SESSION) is True
+    assert setup.recovery.started == [(SESSION, recovered - RECOVERY_MARGIN_SECONDS)]
+
+
+async def test_a_gateway_starting_without_a_working_session_recovers_nothing(
+    setup: Setup,
+) -> None:
+    assert await setup.watch.resume(SESSION) is False  # nothing known yet
+    await setup.see("SCAN_QR_CODE")
+    setup.recovery.started.clear()
+    assert await setup.watch.resume(SESSION) is False  # the next WORKING event will
+    assert setup.recovery.started == []
+
+
 async def test_working_repeated_does_not_recover_again(setup: Setup) -> None:
     await setup.see("WORKING")
     await setup.see("WORKING")

@@ -41,7 +41,8 @@ WAHA_SECONDS = Histogram(
 )
 REPLIES = Counter(
     "concierge_gateway_replies_total",
-    "Outbound replies, by result (sent, duplicate_skipped, resent_after_crash).",
+    "Outbound replies, by result (sent, duplicate_skipped, confirmed_after_crash,"
+    " resent_after_crash).",
     ["result"],
 )
 API_REPLIES = Counter(

@@ -37,6 +37,7 @@ from gateway.receipts_normalize import GROUP_RECEIPT_EVENT, RECEIPT_EVENTS, rece
 from gateway.waha_events import (
     WahaEnvelope,
     WahaMessage,
+    decode_payload,
     envelope_decoder,
     message_decoder,
     session_status_decoder,
@@ -106,7 +107,7 @@ def normalize(
         return session_status(envelope, default_session)
     if event not in MESSAGE_EVENTS:
         return Ignored(event, "not_a_message")
-    message = _decode_message(envelope.payload)
+    message = decode_payload(envelope.payload, message_decoder, "message")
     if message.from_me:
         reason = _own_message_reason(event, message, staff_chat_id)
         if reason:
@@ -200,15 +201,6 @@ def _operator_message(
 def _message_id(session: str, provider_message_id: str) -> str:
     """The same WAHA message (a retried webhook, ``message`` and ``message.any``) has one id."""
     return ids.derived_id("gateway", f"{session}\x1f{provider_message_id}")
-
-
-def _decode_message(payload: msgspec.Raw) -> WahaMessage:
-    if bytes(payload).strip() in (b"", b"null"):
-        raise InvalidRequest("missing 'payload'", status=422)
-    try:
-        return message_decoder.decode(payload)
-    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
-        raise InvalidRequest(f"unexpected message payload: {exc}", status=422) from exc
 
 
 def _kind(message: WahaMessage) -> str:

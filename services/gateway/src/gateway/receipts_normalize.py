@@ -13,13 +13,17 @@ resort (WAHA.md section 5: some engines' ids lack the prefix).
 
 from __future__ import annotations
 
-import msgspec
-
 from concierge_common import ids
 from concierge_common.errors import InvalidRequest
 from concierge_common.messages import ReceiptSeen
 from gateway.ignore_rules import Ignored, ignore_reason
-from gateway.waha_events import WahaEnvelope, WahaReceipt, own_ids, receipt_decoder
+from gateway.waha_events import (
+    WahaEnvelope,
+    WahaReceipt,
+    decode_payload,
+    own_ids,
+    receipt_decoder,
+)
 
 ACK_EVENT = "message.ack"
 REACTION_EVENT = "message.reaction"
@@ -39,7 +43,7 @@ def receipt(
 ) -> ReceiptSeen | Ignored:
     """The ``ReceiptSeen`` of an ack or a reaction, or why it is ignored."""
     event = envelope.event or ""
-    payload = _decode(envelope.payload)
+    payload = decode_payload(envelope.payload, receipt_decoder, "receipt")
     if event == REACTION_EVENT and payload.from_me:
         return Ignored(event, "own_reaction")  # reacted from the organisation's phone
     chat = receipt_chat(payload, own_ids(envelope))
@@ -100,15 +104,6 @@ def metric_value(seen: ReceiptSeen) -> str:
     if base in NEGATIVE_REACTIONS:
         return "negative"
     return "other"
-
-
-def _decode(raw: msgspec.Raw) -> WahaReceipt:
-    if bytes(raw).strip() in (b"", b"null"):
-        raise InvalidRequest("missing 'payload'", status=422)
-    try:
-        return receipt_decoder.decode(raw)
-    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
-        raise InvalidRequest(f"unexpected receipt payload: {exc}", status=422) from exc
 
 
 def _target(event: str, payload: WahaReceipt) -> str:

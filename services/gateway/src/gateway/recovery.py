@@ -13,8 +13,10 @@ apply. Nothing is answered twice: the store's answer filters what was handled,
 and JetStream's duplicate window and the router's dedup catch a webhook racing
 with the recovery.
 
-The organisation's own messages are skipped: WAHA's history has no ``source``,
-so a reply typed on the phone cannot be told from the concierge's own. WAHA
+Only the person's messages sent after the organisation's last message in the
+chat are recovered: one followed by ours was answered (by the concierge, or by
+a human on the phone). The organisation's own messages are never replayed:
+WAHA's history has no ``source`` to tell the phone's from the concierge's. WAHA
 not answering yet is retried a few times with a backoff, then given up (with a
 warning); at most one recovery runs per session, and a request arriving while
 one runs makes it run once more.
@@ -186,9 +188,7 @@ class Recovery:
             log.warning("chat history refused", extra={"session": session, "status": exc.status})
             return []
         found: list[MessageReceived] = []
-        for item in history:
-            if item.get("fromMe"):
-                continue  # the organisation's own: no ``source`` in history to tell who wrote
+        for item in _unanswered(history):
             message = self._as_webhook_message(session, item)
             if message is None:
                 child(metrics.RECOVERED_MESSAGES, "ignored").inc()
@@ -213,6 +213,25 @@ class Recovery:
         if not isinstance(result, MessageReceived):
             return None
         return msgspec.structs.replace(result, via=VIA)
+
+
+def _unanswered(history: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The person's messages sent after the organisation's last message in the chat.
+
+    A message followed by one of ours was answered already: by the concierge,
+    or by a human on the phone during the outage (whose takeover webhook may be
+    lost too). The organisation's own messages are never replayed: WAHA's
+    history has no ``source`` to tell the phone's from the concierge's.
+    """
+    items = sorted(history, key=_stamp)
+    own = [_stamp(item) for item in items if item.get("fromMe")]
+    last_own = max(own) if own else float("-inf")
+    return [item for item in items if not item.get("fromMe") and _stamp(item) > last_own]
+
+
+def _stamp(item: dict[str, Any]) -> float:
+    value = item.get("timestamp")
+    return float(value) if isinstance(value, int | float) else 0.0
 
 
 def _active_person_chats(chats: Iterable[dict[str, Any]], since: float) -> list[str]:

@@ -146,6 +146,7 @@ class GatewayService:
         runtime.on_stop(recovery.close)  # before the WAHA client closes (closers run reversed)
         waha_state = await runtime.nc.jetstream().key_value(runtime.topology.waha_bucket)
         sessions = SessionWatch(waha_state, recovery)
+        await sessions.resume(settings.waha_session)
         app = create_app(
             settings,
             webhook_publisher,

@@ -145,11 +145,14 @@ class WahaClient:
         limit: int,
         download_media: bool = True,
     ) -> list[dict[str, Any]]:
-        """The chat's messages sent at or after ``since`` (Unix seconds), oldest first."""
+        """The newest ``limit`` messages of the chat sent at or after ``since`` (Unix seconds).
+
+        Newest first, so that a busy chat's latest messages are never cut off.
+        """
         params = {
             "limit": str(limit),
             "sortBy": "timestamp",
-            "sortOrder": "asc",
+            "sortOrder": "desc",
             "downloadMedia": _flag(download_media),
             "filter.timestamp.gte": str(int(since)),
         }

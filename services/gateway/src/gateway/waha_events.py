@@ -8,7 +8,13 @@ type says how to read it.
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import msgspec
+
+from concierge_common.errors import InvalidRequest
+
+T = TypeVar("T")
 
 
 class WahaMedia(msgspec.Struct, kw_only=True):
@@ -106,3 +112,13 @@ def own_ids(envelope: WahaEnvelope) -> frozenset[str]:
     if me is None:
         return frozenset()
     return frozenset(value for value in (me.id, me.lid) if value)
+
+
+def decode_payload(raw: msgspec.Raw, decoder: msgspec.json.Decoder[T], what: str) -> T:
+    """An event's payload; :class:`InvalidRequest` (422) when it is missing or unusable."""
+    if bytes(raw).strip() in (b"", b"null"):
+        raise InvalidRequest("missing 'payload'", status=422)
+    try:
+        return decoder.decode(raw)
+    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        raise InvalidRequest(f"unexpected {what} payload: {exc}", status=422) from exc

@@ -10,7 +10,9 @@ the ones WAHA lists in ``statuses``), a history recovery is started in the
 background (:class:`gateway.recovery.Recovery`) from the last recovery, else
 from the outage's start; a first ``WORKING`` with nothing known also recovers
 (the gateway may have been down), bounded by
-``GATEWAY_RECOVERY_MAX_AGE_SECONDS``. The webhook is answered at once.
+``GATEWAY_RECOVERY_MAX_AGE_SECONDS``. The webhook is answered at once. A
+gateway that starts while the remembered status is ``WORKING`` recovers too
+(:meth:`SessionWatch.resume`): it may itself have been the one down.
 """
 
 from __future__ import annotations
@@ -79,6 +81,19 @@ class SessionWatch:
         if change.status == WORKING and previous != WORKING:
             since = recovery_since(known)
             self._recovery.start(change.session, since=since, done=self._done(change.session))
+
+    async def resume(self, session: str) -> bool:
+        """At the gateway's start: recover what came while it was down, if WAHA works.
+
+        No ``session.status`` event tells a gateway that was itself down (WAHA's
+        webhook retries ran out meanwhile) that the session kept working: when
+        the remembered status is ``WORKING``, the history since the last recovery
+        (bounded by the maximum age) is read once. True when a recovery started.
+        """
+        known = await self.load(session)
+        if known is None or known.status != WORKING:
+            return False  # unknown: the next WORKING event recovers; not working: nothing to read
+        return self._recovery.start(session, since=recovery_since(known), done=self._done(session))
 
     async def load(self, session: str) -> SessionState | None:
         """The remembered state (None when nothing is known, or the bucket is unreachable)."""

@@ -70,7 +70,7 @@ class WahaFake:
     delay: float = 0.0
     in_flight: int = 0
     max_in_flight: int = 0
-    # name ("false_1@c.us_AAA.jpg") -> (bytes, mime type)
+    # "<session>/<name>" ("default/false_1@c.us_AAA.jpg") -> (bytes, mime type)
     files: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     # chat id -> WAMessage dicts, any order (what GET .../messages returns)
     history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
@@ -117,10 +117,11 @@ class WahaFake:
         failure = _Failure(status, body or {"message": "scripted failure"}, endpoint)
         self._failures.extend([failure] * count)
 
-    def add_file(self, name: str, data: bytes, mimetype: str) -> str:
+    def add_file(self, name: str, data: bytes, mimetype: str, *, session: str = "") -> str:
         """Offer a received file; return its ``media.url`` as WAHA would put it in a webhook."""
-        self.files[name] = (data, mimetype)
-        return f"{self.base_url}/api/files/{self.session}/{name}"
+        path = f"{session or self.session}/{name}"
+        self.files[path] = (data, mimetype)
+        return f"{self.base_url}/api/files/{path}"
 
     def add_history(self, chat_id: str, message: dict[str, Any]) -> None:
         """A message WAHA has in a chat's history (``WAMessage``)."""
@@ -260,12 +261,12 @@ class WahaFake:
         if failure is not None:
             return failure
         await self._record(Recorded("files", dict(request.headers), {}, path={"name": name}))
-        if session != self.session or name not in self.files:
+        if f"{session}/{name}" not in self.files:
             return JSONResponse(
                 {"error": {"code": 404, "key": "FILE_NOT_FOUND", "message": "File not found"}},
                 404,
             )
-        data, mimetype = self.files[name]
+        data, mimetype = self.files[f"{session}/{name}"]
         return Response(data, media_type=mimetype)
 
     # --- helpers ----------------------------------------------------------------------
