@@ -1,10 +1,12 @@
 """What became of the replies: accepted by WAHA, or refused for good.
 
 A reply WAHA accepted is recorded by the recorder (an outbound interaction
-keyed by WAHA's id of its first message) and marked ``sent`` here, unless
-WhatsApp's receipts already moved it further (``server``, ``read``...): a
-status never moves backwards. A reply WAHA refused (463, another 4xx) is
-recorded as an outbound interaction of the person's session, keyed
+keyed by WAHA's id of its first message) and marked ``sent`` here with the ids
+of its other parts, unless WhatsApp's receipts already moved it further
+(``server``, ``read``...): a status never moves backwards. Receipts that came
+before the reply was recorded are applied then (:meth:`Receipts.replay`).
+A reply WAHA refused (463, another 4xx) is recorded as an outbound
+interaction of the person's session, keyed
 ``failed:<reply id>``, with ``delivery_status = 'failed'`` and the reason.
 Replies to chats no person owns (the staff group) are not recorded.
 """
@@ -20,14 +22,17 @@ from concierge_common.messages import ReplyFailed, ReplySent
 from store import interactions
 from store.db import translated
 from store.interactions import Interaction, Interactions
+from store.receipts import Receipts
 
 log = logging.getLogger(__name__)
 
 MAX_ERROR_CHARS = 200
 
 _MARK_SENT = """
-UPDATE interactions SET delivery_status = 'sent'
-WHERE provider_message_id = $1 AND delivery_status = ''
+UPDATE interactions
+SET delivery_status = CASE WHEN delivery_status = '' THEN 'sent' ELSE delivery_status END,
+    part_message_ids = $2
+WHERE provider_message_id = $1
 """
 _MARK_FAILED = """
 UPDATE interactions SET delivery_status = 'failed', delivery_error = $2
@@ -36,14 +41,17 @@ WHERE provider_message_id = $1
 
 
 class Deliveries:
-    def __init__(self, pool: asyncpg.Pool, interactions: Interactions) -> None:
+    def __init__(self, pool: asyncpg.Pool, interactions: Interactions, receipts: Receipts) -> None:
         self._pool = pool
         self._interactions = interactions
+        self._receipts = receipts
 
     async def sent(self, event: ReplySent, provider_message_id: str) -> None:
-        """Mark the recorded reply ``sent`` (receipts may move it further)."""
+        """Mark the recorded reply ``sent`` with its parts, then apply its early receipts."""
+        parts = [key for key in event.provider_message_ids if key != provider_message_id]
         with translated("delivery.sent"):
-            await self._pool.execute(_MARK_SENT, provider_message_id)
+            await self._pool.execute(_MARK_SENT, provider_message_id, parts)
+        await self._receipts.replay([provider_message_id, *parts])
 
     async def failed(self, event: ReplyFailed) -> None:
         """Record a reply WAHA refused, with its reason."""

@@ -53,10 +53,11 @@ class Ledgers:
 
     @classmethod
     def of(cls, pool: asyncpg.Pool, store: Interactions) -> Ledgers:
+        receipts = Receipts(pool)
         return cls(
             media=MediaRows(pool),
-            deliveries=Deliveries(pool, store),
-            receipts=Receipts(pool),
+            deliveries=Deliveries(pool, store, receipts),
+            receipts=receipts,
             artifacts=Artifacts(pool),
         )
 
