@@ -4,7 +4,6 @@ and how a route to another service is followed, through the real SDK and a fake 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 
 import pytest
 
@@ -24,12 +23,6 @@ FAMILY = {
         }
     ],
 }
-
-
-@pytest.fixture
-def server() -> Iterator[fake.FakeClaude]:
-    with fake.FakeClaude() as running:
-        yield running
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import msgspec
@@ -12,29 +11,18 @@ import pytest
 
 from ai import media_replies
 from ai.answerer import Answer
-from ai.claude.answerer import ClaudeAnswerer, Limits
-from ai.claude.catalog import Catalog
-from ai.claude.client import ClaudeClient, build_sdk
-from ai.claude.costs import Prices
-from ai.claude.history import StoreHistory
+from ai.claude.answerer import ClaudeAnswerer
 from ai.claude.images import MAX_BYTES, ImageLoader
-from ai.facts import StoreFacts
 from concierge_common.media_storage import LocalMediaStorage
 from concierge_common.messages import GenerateReply, MediaRef
 from support import fake_claude as fake
-from support.claude_store import NOW, ZONE, MemoryStore, settings, turn
+from support.claude_store import MemoryStore, claude, settings, turn
 
 # A 1x1 PNG.
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC"
 )
 KEY = "in/2026/11/photo.png"
-
-
-@pytest.fixture
-def server() -> Iterator[fake.FakeClaude]:
-    with fake.FakeClaude() as running:
-        yield running
 
 
 @pytest.fixture
@@ -45,26 +33,11 @@ def store() -> MemoryStore:
     return memory
 
 
-@contextlib.asynccontextmanager
-async def answerer(
+def answerer(
     server: fake.FakeClaude, store: MemoryStore, root: Path
-) -> AsyncIterator[ClaudeAnswerer]:
-    config = settings(server.url)
-    client = ClaudeClient(build_sdk(config, strict=True), model=config.ai_model, max_tokens=100)
-    try:
-        yield ClaudeAnswerer(
-            client,
-            StoreFacts(store, ttl_seconds=0.0, clock=lambda: NOW),
-            Catalog(store, ttl_seconds=0.0),
-            StoreHistory(store, limit=4),
-            prices=Prices.from_settings(config),
-            zone=ZONE,
-            limits=Limits(),
-            images=ImageLoader(LocalMediaStorage(root)),
-            clock=lambda: NOW,
-        )
-    finally:
-        await client.close()
+) -> contextlib.AbstractAsyncContextManager[ClaudeAnswerer]:
+    config = settings(server.url, ai_max_output_tokens="100", ai_history_messages="4")
+    return claude(store, config, images=ImageLoader(LocalMediaStorage(root)))
 
 
 def _image_turn(

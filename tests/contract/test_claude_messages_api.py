@@ -7,7 +7,6 @@ checked as the fake received it (headers and JSON body).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -19,12 +18,6 @@ from support.claude_store import NOW, PHONE, USER_REF, MemoryStore, claude, sett
 
 PROMPT = "Vous êtes l'assistant d'accueil de la paroisse Saint-Martin."
 MASSES = "Messe le dimanche à 10 h 30 en l'église Saint-Martin."
-
-
-@pytest.fixture
-def server() -> Iterator[fake.FakeClaude]:
-    with fake.FakeClaude() as running:
-        yield running
 
 
 @pytest.fixture

@@ -5,17 +5,15 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import msgspec
 import pytest
 
-from concierge_common.bus.consumer import Delivery
 from concierge_common.messages import Attachment, ReplySent
-from store.interactions import Interactions
-from store.recorder import Ledgers, Recorder
-from support.store_sessions import SessionStore, session_store
+from store.recorder import Recorder
+from support.store_recording import deliver
+from support.store_sessions import SessionStore
 
 PHONE = "33600000501@c.us"
 DATA = b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"
@@ -23,17 +21,9 @@ SHA = hashlib.sha256(DATA).hexdigest()
 KEY = f"out/2026/12/{SHA}.ics"
 
 
-@pytest.fixture
-async def store(database_url: str, namespace: str) -> AsyncIterator[SessionStore]:
-    async with session_store(database_url, namespace) as wired:
-        await wired.pool.execute("INSERT INTO services (name) VALUES ('CATECHESE')")
-        yield wired
-
-
-@pytest.fixture
-def recorder(store: SessionStore) -> Recorder:
-    kept = Interactions(store.pool, store.users, store.sessions)
-    return Recorder(kept, Ledgers.of(store.pool, kept))
+@pytest.fixture(autouse=True)
+async def catechese(store: SessionStore) -> None:
+    await store.pool.execute("INSERT INTO services (name) VALUES ('CATECHESE')")
 
 
 CALENDAR = Attachment(
@@ -68,16 +58,11 @@ def _reply(attachment: Attachment | None, *, provider_message_id: str = "") -> R
     )
 
 
-async def _handle(recorder: Recorder, message: ReplySent, times: int = 1) -> None:
-    for attempt in range(1, times + 1):
-        await recorder(message, Delivery(attempt=attempt, subject="test", stream_sequence=1))
-
-
 async def test_a_calendar_sent_three_times_is_one_media_row_and_one_artifact(
     store: SessionStore, recorder: Recorder
 ) -> None:
     reply = _reply(_calendar())
-    await _handle(recorder, reply, times=3)
+    await deliver(recorder, reply, times=3)
 
     [media] = await store.pool.fetch("SELECT * FROM media")
     assert (media["file_path"], media["mime_type"]) == (KEY, "text/calendar")
@@ -99,8 +84,8 @@ async def test_a_calendar_sent_three_times_is_one_media_row_and_one_artifact(
 async def test_the_same_file_sent_again_reuses_its_media_row(
     store: SessionStore, recorder: Recorder
 ) -> None:
-    await _handle(recorder, _reply(_calendar()))
-    await _handle(recorder, _reply(_calendar()))
+    await deliver(recorder, _reply(_calendar()))
+    await deliver(recorder, _reply(_calendar()))
 
     assert await store.pool.fetchval("SELECT count(*) FROM media") == 1
     assert await store.pool.fetchval("SELECT count(*) FROM interactions") == 2
@@ -111,7 +96,7 @@ async def test_the_same_file_sent_again_reuses_its_media_row(
 async def test_a_file_that_is_no_artifact_gets_only_its_media_row(
     store: SessionStore, recorder: Recorder
 ) -> None:
-    await _handle(recorder, _reply(_calendar(artifact_type="", service="", content={})))
+    await deliver(recorder, _reply(_calendar(artifact_type="", service="", content={})))
 
     assert await store.pool.fetchval("SELECT count(*) FROM media") == 1
     assert await store.pool.fetchval("SELECT count(*) FROM artifacts") == 0
@@ -120,7 +105,7 @@ async def test_a_file_that_is_no_artifact_gets_only_its_media_row(
 async def test_an_artifact_without_a_checksum_is_still_recorded_without_media(
     store: SessionStore, recorder: Recorder
 ) -> None:
-    await _handle(recorder, _reply(_calendar(sha256="")), times=2)
+    await deliver(recorder, _reply(_calendar(sha256="")), times=2)
 
     assert await store.pool.fetchval("SELECT count(*) FROM media") == 0
     [artifact] = await store.pool.fetch("SELECT * FROM artifacts")

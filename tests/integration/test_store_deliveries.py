@@ -3,30 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 
-import pytest
-
-from concierge_common.bus.consumer import Delivery
-from concierge_common.messages import BusMessage, ReplyFailed, ReplySent
-from store.interactions import Interactions
-from store.recorder import Ledgers, Recorder
-from support.store_sessions import SessionStore, session_store
+from concierge_common.messages import ReplyFailed, ReplySent
+from store.recorder import Recorder
+from support.store_recording import deliver, delivery_status
+from support.store_sessions import SessionStore
 
 PERSON = "33600000901@c.us"
 STAFF_GROUP = "120363000000000901@g.us"
-
-
-@pytest.fixture
-async def store(database_url: str, namespace: str) -> AsyncIterator[SessionStore]:
-    async with session_store(database_url, namespace) as wired:
-        yield wired
-
-
-@pytest.fixture
-def recorder(store: SessionStore) -> Recorder:
-    kept = Interactions(store.pool, store.users, store.sessions)
-    return Recorder(kept, Ledgers.of(store.pool, kept))
 
 
 def sent(provider_id: str) -> ReplySent:
@@ -46,18 +30,11 @@ def refused(chat_id: str = PERSON, *, reason: str = "timelock") -> ReplyFailed:
     )  # fmt: skip
 
 
-async def handle(recorder: Recorder, message: BusMessage, times: int = 1) -> None:
-    for attempt in range(1, times + 1):
-        await recorder(message, Delivery(attempt=attempt, subject="test", stream_sequence=1))
-
-
 async def test_a_reply_waha_accepted_is_marked_sent(
     store: SessionStore, recorder: Recorder
 ) -> None:
-    await handle(recorder, sent("true_x_AAA"))
-    status = await store.pool.fetchval(
-        "SELECT delivery_status FROM interactions WHERE provider_message_id = 'true_x_AAA'"
-    )
+    await deliver(recorder, sent("true_x_AAA"))
+    status = await delivery_status(store, "true_x_AAA")
     assert status == "sent"
 
 
@@ -65,15 +42,13 @@ async def test_a_redelivered_reply_never_moves_its_receipt_backwards(
     store: SessionStore, recorder: Recorder
 ) -> None:
     event = sent("true_x_BBB")
-    await handle(recorder, event)
+    await deliver(recorder, event)
     await store.pool.execute(
         "UPDATE interactions SET delivery_status = 'read' WHERE provider_message_id = $1",
         "true_x_BBB",
     )
-    await handle(recorder, event, times=2)
-    status = await store.pool.fetchval(
-        "SELECT delivery_status FROM interactions WHERE provider_message_id = 'true_x_BBB'"
-    )
+    await deliver(recorder, event, times=2)
+    status = await delivery_status(store, "true_x_BBB")
     assert status == "read"
 
 
@@ -81,7 +56,7 @@ async def test_a_refused_reply_is_kept_in_the_persons_session_as_failed(
     store: SessionStore, recorder: Recorder
 ) -> None:
     event = refused()
-    await handle(recorder, event, times=3)
+    await deliver(recorder, event, times=3)
     rows = await store.pool.fetch("SELECT * FROM interactions")
     assert len(rows) == 1
     row = rows[0]
@@ -98,7 +73,7 @@ async def test_a_refused_reply_is_kept_in_the_persons_session_as_failed(
 
 
 async def test_a_long_reason_is_cut_to_fit(store: SessionStore, recorder: Recorder) -> None:
-    await handle(recorder, refused(reason="x" * 500))
+    await deliver(recorder, refused(reason="x" * 500))
     error = await store.pool.fetchval("SELECT delivery_error FROM interactions")
     assert error == "x" * 200
 
@@ -106,5 +81,5 @@ async def test_a_long_reason_is_cut_to_fit(store: SessionStore, recorder: Record
 async def test_a_refused_message_to_the_staff_group_is_not_recorded(
     store: SessionStore, recorder: Recorder
 ) -> None:
-    await handle(recorder, refused(STAFF_GROUP))
+    await deliver(recorder, refused(STAFF_GROUP))
     assert await store.pool.fetchval("SELECT count(*) FROM interactions") == 0

@@ -5,19 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 
 import pytest
 
 from concierge_common.store_api import SessionStatus, SessionUpdate
 from store.expiry import ExpiryJob
-from support.store_sessions import SessionStore, session_store
-
-
-@pytest.fixture
-async def store(database_url: str, namespace: str) -> AsyncIterator[SessionStore]:
-    async with session_store(database_url, namespace) as wired:
-        yield wired
+from support.store_sessions import SessionStore
 
 
 def _job(store: SessionStore, *, interval: float = 60.0) -> ExpiryJob:

@@ -3,10 +3,7 @@ attempts, counts them in the report, and leaves another person's alone."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
-
-import pytest
 
 from concierge_common.media_storage import LocalMediaStorage
 from concierge_common.store_api import CodeClaim, HandoffMove, HandoffOpen, ServiceWrite
@@ -14,13 +11,7 @@ from store.catalog import Catalog
 from store.claims import ClaimPolicy, Claims
 from store.erasure import Erasure
 from store.handoffs import Handoffs
-from support.store_sessions import SessionStore, session_store
-
-
-@pytest.fixture
-async def store(database_url: str, namespace: str) -> AsyncIterator[SessionStore]:
-    async with session_store(database_url, namespace) as wired:
-        yield wired
+from support.store_sessions import SessionStore
 
 
 async def _person_with_history(store: SessionStore, phone: str) -> str:

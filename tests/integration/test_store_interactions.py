@@ -5,31 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
-
-import pytest
 
 from concierge_common.bus.consumer import Delivery
 from concierge_common.messages import MessageReceived, ReplySent
-from store.interactions import Interactions
-from store.recorder import Ledgers, Recorder
-from support.store_sessions import SessionStore, session_store
+from store.recorder import Recorder
+from support.store_recording import deliver
+from support.store_sessions import SessionStore
 
 PHONE = "33600000401@c.us"
 LID = "123456789012345@lid"
 OTHER = "33600000402@c.us"
-
-
-@pytest.fixture
-async def store(database_url: str, namespace: str) -> AsyncIterator[SessionStore]:
-    async with session_store(database_url, namespace) as wired:
-        yield wired
-
-
-@pytest.fixture
-def recorder(store: SessionStore) -> Recorder:
-    kept = Interactions(store.pool, store.users, store.sessions)
-    return Recorder(kept, Ledgers.of(store.pool, kept))
 
 
 def _inbound(sender: str, text: str = "Bonjour", *, kind: str = "text") -> MessageReceived:
@@ -63,16 +48,11 @@ def _reply(chat: str, *, provider_message_id: str = "") -> ReplySent:
     )
 
 
-async def _handle(recorder: Recorder, message: MessageReceived | ReplySent, times: int) -> None:
-    for attempt in range(1, times + 1):
-        await recorder(message, Delivery(attempt=attempt, subject="test", stream_sequence=1))
-
-
 async def test_an_inbound_message_handled_three_times_is_stored_once(
     store: SessionStore, recorder: Recorder
 ) -> None:
     message = _inbound(PHONE, "Quels sont les horaires ?", kind="image")
-    await _handle(recorder, message, 3)
+    await deliver(recorder, message, times=3)
     rows = await store.pool.fetch("SELECT * FROM interactions")
     assert len(rows) == 1
     row = rows[0]
@@ -87,9 +67,9 @@ async def test_an_inbound_message_handled_three_times_is_stored_once(
 async def test_a_sent_reply_handled_three_times_is_stored_once(
     store: SessionStore, recorder: Recorder
 ) -> None:
-    await _handle(recorder, _inbound(PHONE), 1)
+    await deliver(recorder, _inbound(PHONE))
     reply = _reply(PHONE, provider_message_id=f"true_{PHONE}_BBB")
-    await _handle(recorder, reply, 3)
+    await deliver(recorder, reply, times=3)
     rows = await store.pool.fetch("SELECT * FROM interactions WHERE direction = 'out'")
     assert len(rows) == 1
     assert rows[0]["provider_message_id"] == f"true_{PHONE}_BBB"
@@ -101,7 +81,7 @@ async def test_a_reply_without_a_provider_id_is_keyed_by_its_reply_id(
     store: SessionStore, recorder: Recorder
 ) -> None:
     reply = _reply(PHONE)
-    await _handle(recorder, reply, 2)
+    await deliver(recorder, reply, times=2)
     keys = await store.pool.fetch("SELECT provider_message_id FROM interactions")
     assert [row["provider_message_id"] for row in keys] == [f"reply:{reply.reply_id}"]
 
@@ -119,10 +99,10 @@ async def test_concurrent_deliveries_of_a_first_message_store_one_row_in_one_ses
 async def test_each_interaction_goes_into_the_open_session_of_its_person(
     store: SessionStore, recorder: Recorder
 ) -> None:
-    await _handle(recorder, _inbound(PHONE), 1)
-    await _handle(recorder, _reply(PHONE), 1)
-    await _handle(recorder, _inbound(OTHER), 1)
-    await _handle(recorder, _reply(OTHER), 1)
+    await deliver(recorder, _inbound(PHONE))
+    await deliver(recorder, _reply(PHONE))
+    await deliver(recorder, _inbound(OTHER))
+    await deliver(recorder, _reply(OTHER))
     rows = await store.pool.fetch(
         "SELECT w.whatsapp_id, i.direction, i.session_id FROM interactions i"
         " JOIN sessions s ON s.id = i.session_id"
@@ -140,9 +120,9 @@ async def test_the_phone_and_lid_ids_of_one_person_land_in_one_session(
 ) -> None:
     user_id = await store.users.resolve(store.pool, PHONE, "Marie")
     await store.users.link_alias(user_id, LID)
-    await _handle(recorder, _inbound(PHONE), 1)
-    await _handle(recorder, _inbound(LID), 1)
-    await _handle(recorder, _reply(LID), 1)
+    await deliver(recorder, _inbound(PHONE))
+    await deliver(recorder, _inbound(LID))
+    await deliver(recorder, _reply(LID))
     sessions = await store.pool.fetch("SELECT DISTINCT session_id FROM interactions")
     assert len(sessions) == 1
     assert await store.pool.fetchval("SELECT user_id FROM sessions") == uuid.UUID(user_id)
@@ -152,16 +132,16 @@ async def test_a_redelivery_after_the_session_expired_opens_no_new_session(
     store: SessionStore, recorder: Recorder
 ) -> None:
     message = _inbound(PHONE)
-    await _handle(recorder, message, 1)
+    await deliver(recorder, message)
     session_id = await store.pool.fetchval("SELECT session_id FROM interactions")
     await store.make_stale(str(session_id))
-    await _handle(recorder, message, 1)
+    await deliver(recorder, message)
     assert await store.pool.fetchval("SELECT count(*) FROM sessions") == 1
 
 
 async def test_a_reply_to_a_group_chat_is_not_recorded(
     store: SessionStore, recorder: Recorder
 ) -> None:
-    await _handle(recorder, _reply("120363000000000000@g.us"), 1)
+    await deliver(recorder, _reply("120363000000000000@g.us"))
     assert await store.pool.fetchval("SELECT count(*) FROM interactions") == 0
     assert await store.pool.fetchval("SELECT count(*) FROM users") == 0

@@ -4,32 +4,16 @@ interaction of origin ``operator``, in the person's current session."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 
-import pytest
-
-from concierge_common.bus.consumer import Delivery
 from concierge_common.messages import OperatorMessageSeen
 from concierge_common.store_api import HandoffOpen
 from store.handoffs import Handoffs
-from store.interactions import Interactions
-from store.recorder import Ledgers, Recorder
-from support.store_sessions import SessionStore, session_store
+from store.recorder import Recorder
+from support.store_recording import deliver
+from support.store_sessions import SessionStore
 
 PHONE = "33600000901@c.us"
 GROUP = "120363000000000001@g.us"
-
-
-@pytest.fixture
-async def store(database_url: str, namespace: str) -> AsyncIterator[SessionStore]:
-    async with session_store(database_url, namespace) as wired:
-        yield wired
-
-
-@pytest.fixture
-def recorder(store: SessionStore) -> Recorder:
-    kept = Interactions(store.pool, store.users, store.sessions)
-    return Recorder(kept, Ledgers.of(store.pool, kept))
 
 
 def _seen(chat: str, text: str = "Bonjour, je vous rappelle demain.") -> OperatorMessageSeen:
@@ -45,17 +29,12 @@ def _seen(chat: str, text: str = "Bonjour, je vous rappelle demain.") -> Operato
     )
 
 
-async def _handle(recorder: Recorder, message: OperatorMessageSeen, times: int) -> None:
-    for attempt in range(1, times + 1):
-        await recorder(message, Delivery(attempt=attempt, subject="test", stream_sequence=1))
-
-
 async def test_an_operator_message_handled_three_times_is_stored_once(
     store: SessionStore, recorder: Recorder
 ) -> None:
     message = _seen(PHONE)
 
-    await _handle(recorder, message, 3)
+    await deliver(recorder, message, times=3)
 
     rows = await store.pool.fetch("SELECT * FROM interactions")
     assert len(rows) == 1
@@ -84,7 +63,7 @@ async def test_an_operator_message_lands_in_the_handoff_session(
         )
     )
 
-    await _handle(recorder, _seen(PHONE), 1)
+    await deliver(recorder, _seen(PHONE))
 
     stored_in = await store.pool.fetchval("SELECT session_id FROM interactions")
     assert str(stored_in) == handoff.session_id
@@ -94,6 +73,6 @@ async def test_an_operator_message_lands_in_the_handoff_session(
 async def test_an_operator_message_to_a_group_is_not_recorded(
     store: SessionStore, recorder: Recorder
 ) -> None:
-    await _handle(recorder, _seen(GROUP), 1)
+    await deliver(recorder, _seen(GROUP))
     assert await store.pool.fetchval("SELECT count(*) FROM interactions") == 0
     assert await store.pool.fetchval("SELECT count(*) FROM users") == 0

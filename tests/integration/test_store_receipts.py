@@ -4,38 +4,20 @@ the store tells history recovery which WAHA messages it already recorded."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from typing import Any, Literal
 
 import pytest
 
-from concierge_common.bus.consumer import Delivery
 from concierge_common.errors import InvalidRequest
-from concierge_common.messages import BusMessage, MessageReceived, ReceiptSeen, ReplySent
+from concierge_common.messages import MessageReceived, ReceiptSeen, ReplySent
 from concierge_common.store_api import KnownMessagesQuery
-from store.interactions import Interactions
 from store.known_messages import MAX_IDS, KnownMessages
-from store.recorder import Ledgers, Recorder
-from support.store_sessions import SessionStore, session_store
+from store.recorder import Recorder
+from support.store_recording import deliver, delivery_status
+from support.store_sessions import SessionStore
 
 PERSON = "33600000501@c.us"
 SESSION = "default"
-
-
-@pytest.fixture
-async def store(database_url: str, namespace: str) -> AsyncIterator[SessionStore]:
-    async with session_store(database_url, namespace) as wired:
-        yield wired
-
-
-@pytest.fixture
-def recorder(store: SessionStore) -> Recorder:
-    kept = Interactions(store.pool, store.users, store.sessions)
-    return Recorder(kept, Ledgers.of(store.pool, kept))
-
-
-async def _handle(recorder: Recorder, *messages: BusMessage) -> None:
-    for message in messages:
-        await recorder(message, Delivery(attempt=1, subject="test", stream_sequence=1))
 
 
 def _inbound(waha_id: str) -> MessageReceived:
@@ -67,38 +49,23 @@ def _reply(waha_id: str) -> ReplySent:
 
 
 def _ack(target: str, name: str) -> ReceiptSeen:
-    return ReceiptSeen(
-        message_id=uuid.uuid4().hex,
-        conversation_id="cd" * 16,
-        correlation_id="evt_ack",
-        session=SESSION,
-        chat_id=PERSON,
-        kind="ack",
-        target_provider_id=target,
-        ack_name=name,
-        from_me=True,
-    )
+    return _receipt("ack", target, ack_name=name, from_me=True)
 
 
 def _reaction(target: str, emoji: str, at: float) -> ReceiptSeen:
+    return _receipt("reaction", target, reaction=emoji, seen_at=at)
+
+
+def _receipt(kind: Literal["ack", "reaction"], target: str, **seen: Any) -> ReceiptSeen:
     return ReceiptSeen(
         message_id=uuid.uuid4().hex,
         conversation_id="cd" * 16,
-        correlation_id="evt_reaction",
+        correlation_id=f"evt_{kind}",
         session=SESSION,
         chat_id=PERSON,
-        kind="reaction",
+        kind=kind,
         target_provider_id=target,
-        reaction=emoji,
-        seen_at=at,
-    )
-
-
-async def _status(store: SessionStore, key: str) -> str:
-    return str(
-        await store.pool.fetchval(
-            "SELECT delivery_status FROM interactions WHERE provider_message_id = $1", key
-        )
+        **seen,
     )
 
 
@@ -106,42 +73,42 @@ async def test_acks_move_a_replys_delivery_status_forward_only(
     store: SessionStore, recorder: Recorder
 ) -> None:
     reply = f"true_{PERSON}_REPLY1"
-    await _handle(recorder, _reply(reply), _ack(reply, "READ"))
-    assert await _status(store, reply) == "read"
-    await _handle(recorder, _ack(reply, "SERVER"), _ack(reply, "DEVICE"), _ack(reply, "ERROR"))
-    assert await _status(store, reply) == "read"  # late receipts never undo a read
-    await _handle(recorder, _ack(reply, "PLAYED"))
-    assert await _status(store, reply) == "played"
+    await deliver(recorder, _reply(reply), _ack(reply, "READ"))
+    assert await delivery_status(store, reply) == "read"
+    await deliver(recorder, _ack(reply, "SERVER"), _ack(reply, "DEVICE"), _ack(reply, "ERROR"))
+    assert await delivery_status(store, reply) == "read"  # late receipts never undo a read
+    await deliver(recorder, _ack(reply, "PLAYED"))
+    assert await delivery_status(store, reply) == "played"
 
 
 async def test_an_error_ack_marks_a_reply_not_yet_delivered(
     store: SessionStore, recorder: Recorder
 ) -> None:
     reply = f"true_{PERSON}_REPLY2"
-    await _handle(recorder, _reply(reply), _ack(reply, "PENDING"), _ack(reply, "ERROR"))
-    assert await _status(store, reply) == "error"
+    await deliver(recorder, _reply(reply), _ack(reply, "PENDING"), _ack(reply, "ERROR"))
+    assert await delivery_status(store, reply) == "error"
 
 
 async def test_an_ack_finds_a_persons_message_under_its_session_key(
     store: SessionStore, recorder: Recorder
 ) -> None:
     waha_id = f"false_{PERSON}_INBOUND1"
-    await _handle(recorder, _inbound(waha_id), _ack(waha_id, "READ"))
-    assert await _status(store, f"{SESSION}:{waha_id}") == "read"
+    await deliver(recorder, _inbound(waha_id), _ack(waha_id, "READ"))
+    assert await delivery_status(store, f"{SESSION}:{waha_id}") == "read"
 
 
 async def test_an_ack_finds_a_reply_stored_under_an_engines_bare_id(
     store: SessionStore, recorder: Recorder
 ) -> None:
-    await _handle(recorder, _reply("NOWEBBAREID"), _ack(f"true_{PERSON}_NOWEBBAREID", "DEVICE"))
-    assert await _status(store, "NOWEBBAREID") == "device"
+    await deliver(recorder, _reply("NOWEBBAREID"), _ack(f"true_{PERSON}_NOWEBBAREID", "DEVICE"))
+    assert await delivery_status(store, "NOWEBBAREID") == "device"
 
 
 async def test_a_reaction_is_set_replaced_and_removed_in_the_order_it_was_made(
     store: SessionStore, recorder: Recorder
 ) -> None:
     reply = f"true_{PERSON}_REPLY3"
-    await _handle(recorder, _reply(reply), _reaction(reply, "🙏", 1_700_000_100))
+    await deliver(recorder, _reply(reply), _reaction(reply, "🙏", 1_700_000_100))
 
     async def reaction() -> tuple[str, float]:
         row = await store.pool.fetchrow(
@@ -151,9 +118,9 @@ async def test_a_reaction_is_set_replaced_and_removed_in_the_order_it_was_made(
         return row["reaction"], row["reacted_at"].timestamp()
 
     assert await reaction() == ("🙏", 1_700_000_100)
-    await _handle(recorder, _reaction(reply, "👍", 1_700_000_050))  # an older one, late
+    await deliver(recorder, _reaction(reply, "👍", 1_700_000_050))  # an older one, late
     assert await reaction() == ("🙏", 1_700_000_100)
-    await _handle(recorder, _reaction(reply, "", 1_700_000_200))
+    await deliver(recorder, _reaction(reply, "", 1_700_000_200))
     assert await reaction() == ("", 1_700_000_200)
 
 
@@ -161,11 +128,11 @@ async def test_a_receipt_for_a_message_never_recorded_changes_nothing(
     store: SessionStore, recorder: Recorder
 ) -> None:
     reply = f"true_{PERSON}_REPLY4"
-    await _handle(recorder, _reply(reply))
+    await deliver(recorder, _reply(reply))
     query = "SELECT delivery_status, reaction, reacted_at FROM interactions"
     before = [tuple(row) for row in await store.pool.fetch(query)]
     other = f"true_{PERSON}_UNKNOWN"
-    await _handle(recorder, _ack(other, "READ"), _reaction(other, "👍", 1_700_000_100))
+    await deliver(recorder, _ack(other, "READ"), _reaction(other, "👍", 1_700_000_100))
     assert [tuple(row) for row in await store.pool.fetch(query)] == before
 
 
@@ -174,7 +141,7 @@ async def test_the_store_names_the_waha_messages_it_already_recorded(
 ) -> None:
     first, second = f"false_{PERSON}_KNOWN1", f"false_{PERSON}_KNOWN2"
     reply = f"true_{PERSON}_REPLY5"
-    await _handle(recorder, _inbound(first), _inbound(second), _reply(reply))
+    await deliver(recorder, _inbound(first), _inbound(second), _reply(reply))
     known = KnownMessages(store.pool)
     asked = [f"false_{PERSON}_NEW", second, first, reply]
     assert await known.known(

@@ -4,7 +4,6 @@ that is down costs nothing but the cache."""
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -13,12 +12,6 @@ from store.expiry import ExpiryJob
 from support.store_sessions import CLOSED_REDIS_URL, SessionStore, session_store
 
 PERSON = "33600000201@c.us"
-
-
-@pytest.fixture
-async def store(database_url: str, namespace: str) -> AsyncIterator[SessionStore]:
-    async with session_store(database_url, namespace) as wired:
-        yield wired
 
 
 async def test_a_get_after_the_first_is_answered_from_the_cache(store: SessionStore) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 
 import nats
 import pytest
@@ -29,12 +28,6 @@ from support.infra import NATS_URL
 from support.store_sessions import SessionStore, session_store
 
 PERSON = "33600000101@c.us"
-
-
-@pytest.fixture
-async def store(database_url: str, namespace: str) -> AsyncIterator[SessionStore]:
-    async with session_store(database_url, namespace) as wired:
-        yield wired
 
 
 async def test_first_open_creates_a_session_and_the_next_continues_it(

@@ -11,25 +11,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import AsyncIterator
 
 import pytest
 
-from concierge_common.bus.consumer import Delivery
 from concierge_common.messages import MessageReceived
-from store.interactions import Interactions
-from store.recorder import Ledgers, Recorder
-from support.store_sessions import SessionStore, session_store
+from store.recorder import Recorder
+from support.store_recording import deliver
+from support.store_sessions import SessionStore
 
 PHONE = "33612345678@c.us"
 LID = "999888777@lid"
 OTHER_PHONE = "33699999999@c.us"
-
-
-@pytest.fixture
-async def store(database_url: str, namespace: str) -> AsyncIterator[SessionStore]:
-    async with session_store(database_url, namespace) as wired:
-        yield wired
 
 
 async def ids_of(store: SessionStore, user_id: str) -> list[str]:
@@ -126,11 +118,9 @@ async def test_opening_a_session_from_the_linked_id_continues_the_persons_sessio
 
 
 async def test_a_message_from_the_linked_id_is_stored_in_the_persons_session(
-    store: SessionStore,
+    store: SessionStore, recorder: Recorder
 ) -> None:
     session = await store.sessions.open(PHONE, "Marie")
-    kept = Interactions(store.pool, store.users, store.sessions)
-    recorder = Recorder(kept, Ledgers.of(store.pool, kept))
     message = MessageReceived(
         message_id=uuid.uuid4().hex,
         conversation_id="cd" * 16,
@@ -143,7 +133,7 @@ async def test_a_message_from_the_linked_id_is_stored_in_the_persons_session(
         sent_at=1_700_000_000,
         aliases=[PHONE],
     )
-    await recorder(message, Delivery(attempt=1, subject="test", stream_sequence=1))
+    await deliver(recorder, message)
     rows = await store.pool.fetch("SELECT session_id FROM interactions")
     assert [str(row["session_id"]) for row in rows] == [session.id]
     assert await ids_of(store, session.user_id) == sorted([LID, PHONE])

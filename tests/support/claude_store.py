@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
-from ai.claude.answerer import ClaudeAnswerer, Limits
+from ai.claude.answerer import ClaudeAnswerer, Images, Limits
 from ai.claude.catalog import Catalog
 from ai.claude.client import ClaudeClient, build_sdk
 from ai.claude.costs import Prices
@@ -166,10 +166,10 @@ def settings(base_url: str, **overrides: str) -> AiSettings:
 
 @contextlib.asynccontextmanager
 async def claude(
-    store: MemoryStore, config: AiSettings, *, now: datetime = NOW
+    store: MemoryStore, config: AiSettings, *, now: datetime = NOW, images: Images | None = None
 ) -> AsyncIterator[ClaudeAnswerer]:
     """The answerer as ``build_answerer`` wires it (strict response validation on),
-    reading ``store``, its clock at ``now``; its HTTP client closed after."""
+    reading ``store`` (and ``images``), its clock at ``now``; its HTTP client closed after."""
     client = ClaudeClient(
         build_sdk(config, strict=True),
         model=config.ai_model,
@@ -183,6 +183,7 @@ async def claude(
         prices=Prices.from_settings(config),
         zone=ZONE,
         limits=Limits(history_chars=config.ai_history_chars),
+        images=images,
         clock=lambda: now,
     )
     try:

@@ -6,25 +6,22 @@ import asyncio
 import hashlib
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
-import msgspec
 import pytest
 
 from ai.answerer import Answer
 from ai.artifacts import CalendarArtifacts, asks_for_calendar, filename
 from ai.handoffs import HandoffOpener
 from ai.responder import Responder
-from concierge_common.bus.consumer import Delivery
 from concierge_common.media_storage import LocalMediaStorage
-from concierge_common.messages import BusMessage, GenerateReply, SendReply
+from concierge_common.messages import GenerateReply, SendReply
+from support.ai_fakes import DELIVERY, NoStore, Published
 from support.claude_store import turn
 
 ZONE = ZoneInfo("Europe/Paris")
 NOW = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)
-T = TypeVar("T")
-DELIVERY = Delivery(attempt=1, subject="chat.v1.ai.0.c1", stream_sequence=1)
 FAMILY: dict[str, Any] = {
     "family": "Famille Lefèvre",
     "children": [
@@ -127,31 +124,9 @@ async def test_no_file_when_no_session_is_ahead(tmp_path: Path) -> None:
     assert await later.for_turn(asked) is None
 
 
-class Published:
-    def __init__(self) -> None:
-        self.messages: list[tuple[str, BusMessage]] = []
-
-    async def publish(self, flow: str, message: BusMessage) -> object:
-        self.messages.append((flow, message))
-        return None
-
-
 class NeverAsked:
     async def answer(self, turn: GenerateReply) -> Answer | None:
         raise AssertionError("the calendar is decided before any answerer")
-
-
-class NoStore:
-    async def call(
-        self,
-        service: str,
-        operation: str,
-        request: msgspec.Struct,
-        result_type: type[T],
-        *,
-        timeout: float | None = None,
-    ) -> T:
-        raise AssertionError("no handoff expected")
 
 
 async def test_the_responder_sends_the_calendar_as_a_file_reply(tmp_path: Path) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -14,18 +13,14 @@ from ai.facts import Fact
 from ai.handoffs import HandoffOpener
 from ai.responder import NOT_TEXT, Responder
 from ai.turns import TurnAnswerer
-from concierge_common.bus.consumer import Delivery
 from concierge_common.messages import (
     MEDIA_TOO_LARGE,
-    BusMessage,
     GenerateReply,
     MediaRef,
-    SendReply,
 )
+from support.ai_fakes import DELIVERY, NoStore, Published
 from support.claude_store import turn
 
-T = TypeVar("T")
-DELIVERY = Delivery(attempt=1, subject="chat.v1.ai.0.c1", stream_sequence=1)
 KEPT = MediaRef(mimetype="image/jpeg", storage_key="in/2026/11/photo.jpg", size=10)
 MASSES = Fact("messes", "RENSEIGNEMENT", "Messes du dimanche", "Dimanche à 9h30 et à 11h.")
 
@@ -67,31 +62,6 @@ async def test_offline_the_caption_of_an_image_is_answered() -> None:
     answer = await OFFLINE.answer(_image("Quels sont les horaires des messes du dimanche ?"))
     assert isinstance(answer, Answer)
     assert answer.sources == ("messes",)
-
-
-class Published:
-    def __init__(self) -> None:
-        self.messages: list[tuple[str, BusMessage]] = []
-
-    async def publish(self, flow: str, message: BusMessage) -> object:
-        self.messages.append((flow, message))
-        return None
-
-    def replies(self) -> list[SendReply]:
-        return [m for _, m in self.messages if isinstance(m, SendReply)]
-
-
-class NoStore:
-    async def call(
-        self,
-        service: str,
-        operation: str,
-        request: msgspec.Struct,
-        result_type: type[T],
-        *,
-        timeout: float | None = None,
-    ) -> T:
-        raise AssertionError("no handoff expected")
 
 
 async def test_the_responder_gives_a_readable_image_alone_to_the_answerer() -> None:

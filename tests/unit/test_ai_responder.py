@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TypeVar
 
 import msgspec
 import pytest
@@ -14,10 +13,8 @@ from ai.handoffs import REASON, SUMMARY_CHARS, HandoffOpener, summary
 from ai.responder import NOT_TEXT, SORRY, Responder
 from concierge_common import ids
 from concierge_common import store_api as api
-from concierge_common.bus.consumer import Delivery
 from concierge_common.errors import DownstreamUnavailable, InvalidMessage, NotFound
 from concierge_common.messages import (
-    BusMessage,
     GenerateReply,
     HandoffRequested,
     MediaRef,
@@ -25,20 +22,9 @@ from concierge_common.messages import (
     ReplySent,
     SendReply,
 )
-from support.handoff_views import opened_view
+from support.ai_fakes import DELIVERY, HandoffStore, Published
 
-T = TypeVar("T")
 NOW = datetime(2026, 11, 25, 10, tzinfo=UTC)
-DELIVERY = Delivery(attempt=1, subject="chat.v1.ai.0.c1", stream_sequence=1)
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.published: list[tuple[str, BusMessage]] = []
-
-    async def publish(self, flow: str, message: BusMessage) -> object:
-        self.published.append((flow, message))
-        return None
 
 
 class FixedAnswerer:
@@ -49,31 +35,6 @@ class FixedAnswerer:
     async def answer(self, turn: GenerateReply) -> Answer | None:
         self.turns.append(turn)
         return self.answer_to_give
-
-
-class HandoffStore:
-    """Answers handoff.open, or fails the way it is told to."""
-
-    def __init__(self, failure: Exception | None = None) -> None:
-        self.requests: list[api.HandoffOpen] = []
-        self.failure = failure
-
-    async def call(
-        self,
-        service: str,
-        operation: str,
-        request: msgspec.Struct,
-        result_type: type[T],
-        *,
-        timeout: float | None = None,
-    ) -> T:
-        assert (service, operation) == (api.SERVICE, api.HANDOFF_OPEN)
-        assert isinstance(request, api.HandoffOpen)
-        self.requests.append(request)
-        if self.failure is not None:
-            raise self.failure
-        view = opened_view(request)
-        return msgspec.json.decode(msgspec.json.encode(view), type=result_type)
 
 
 def _inbound(text: str = "Une question ?", kind: str = "text") -> MessageReceived:
@@ -105,9 +66,9 @@ def _turn(*texts: str, user_id: str = "u-1", kind: str = "text") -> GenerateRepl
 
 def _responder(
     answer: Answer | None = None, store: HandoffStore | None = None
-) -> tuple[Responder, Recorder, HandoffStore]:
-    recorder, store = Recorder(), store or HandoffStore()
-    return Responder(recorder, FixedAnswerer(answer), HandoffOpener(store)), recorder, store
+) -> tuple[Responder, Published, HandoffStore]:
+    published, store = Published(), store or HandoffStore()
+    return Responder(published, FixedAnswerer(answer), HandoffOpener(store)), published, store
 
 
 def _outcome(name: str) -> float:
@@ -115,7 +76,7 @@ def _outcome(name: str) -> float:
 
 
 async def test_a_ready_reply_is_forwarded_untouched_but_for_its_id() -> None:
-    responder, recorder, _ = _responder()
+    responder, published, _ = _responder()
     ready = SendReply(
         message_id="router-notice-1",
         conversation_id="c1",
@@ -129,7 +90,7 @@ async def test_a_ready_reply_is_forwarded_untouched_but_for_its_id() -> None:
     )
     before = _outcome("forwarded")
     await responder(ready, DELIVERY)
-    [(flow, forwarded)] = recorder.published
+    [(flow, forwarded)] = published.messages
     assert flow == "outbound"
     assert forwarded == msgspec.structs.replace(
         ready, message_id=ids.derived_id("ai-forward", "router-notice-1")
@@ -138,10 +99,10 @@ async def test_a_ready_reply_is_forwarded_untouched_but_for_its_id() -> None:
 
 
 async def test_an_answer_is_sent_to_the_person_in_reply_to_their_message() -> None:
-    responder, recorder, store = _responder(Answer("Dimanche à 11h.", "fact", ("f1",)))
+    responder, published, store = _responder(Answer("Dimanche à 11h.", "fact", ("f1",)))
     before = _outcome("answered")
     await responder(_turn("messe dimanche ?"), DELIVERY)
-    [(flow, reply)] = recorder.published
+    [(flow, reply)] = published.messages
     assert flow == "outbound"
     assert reply == SendReply(
         message_id=ids.derived_id("ai", "g1"),
@@ -160,7 +121,7 @@ async def test_an_answer_is_sent_to_the_person_in_reply_to_their_message() -> No
 
 
 async def test_no_answer_opens_a_handoff_then_apologises_then_alerts_staff() -> None:
-    responder, recorder, store = _responder(None)
+    responder, published, store = _responder(None)
     before = _outcome("handoff")
     await responder(_turn("Bonjour", "une question délicate"), DELIVERY)
     assert store.requests == [
@@ -174,7 +135,7 @@ async def test_no_answer_opens_a_handoff_then_apologises_then_alerts_staff() -> 
             summary="Bonjour / une question délicate",
         )
     ]
-    [(first_flow, apology), (second_flow, requested)] = recorder.published
+    [(first_flow, apology), (second_flow, requested)] = published.messages
     assert (first_flow, second_flow) == ("outbound", "handoff")
     assert isinstance(apology, SendReply)
     assert apology.text == SORRY
@@ -190,13 +151,13 @@ async def test_no_answer_opens_a_handoff_then_apologises_then_alerts_staff() -> 
 async def test_an_old_turn_without_user_id_alerts_staff_without_opening(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    responder, recorder, store = _responder(None)
+    responder, published, store = _responder(None)
     before = _outcome("declined")
     await responder(_turn("une question", user_id=""), DELIVERY)
     assert store.requests == []
-    flows = [flow for flow, _ in recorder.published]
+    flows = [flow for flow, _ in published.messages]
     assert flows == ["outbound", "handoff"]
-    requested = recorder.published[1][1]
+    requested = published.messages[1][1]
     assert isinstance(requested, HandoffRequested)
     assert requested.handoff_id == ""
     assert any(record.levelname == "WARNING" for record in caplog.records)
@@ -204,33 +165,33 @@ async def test_an_old_turn_without_user_id_alerts_staff_without_opening(
 
 
 async def test_a_store_refusing_the_handoff_still_alerts_staff() -> None:
-    responder, recorder, _ = _responder(None, HandoffStore(NotFound("unknown operation")))
+    responder, published, _ = _responder(None, HandoffStore(NotFound("unknown operation")))
     await responder(_turn("une question"), DELIVERY)
-    requested = recorder.published[-1][1]
+    requested = published.messages[-1][1]
     assert isinstance(requested, HandoffRequested)
     assert requested.handoff_id == ""
 
 
 async def test_a_store_that_is_down_retries_the_turn_before_anything_is_sent() -> None:
-    responder, recorder, _ = _responder(None, HandoffStore(DownstreamUnavailable("down")))
+    responder, published, _ = _responder(None, HandoffStore(DownstreamUnavailable("down")))
     with pytest.raises(DownstreamUnavailable):
         await responder(_turn("une question"), DELIVERY)
-    assert recorder.published == []
+    assert published.messages == []
 
 
 async def test_a_redelivered_turn_publishes_the_same_ids() -> None:
-    responder, recorder, _ = _responder(None)
+    responder, published, _ = _responder(None)
     await responder(_turn("une question"), DELIVERY)
     await responder(_turn("une question"), DELIVERY)
-    first, second = recorder.published[:2], recorder.published[2:]
+    first, second = published.messages[:2], published.messages[2:]
     assert [m.message_id for _, m in first] == [m.message_id for _, m in second]
 
 
 async def test_an_image_gets_a_polite_reply_asking_for_text() -> None:
-    responder, recorder, store = _responder(Answer("never used", "fact"))
+    responder, published, store = _responder(Answer("never used", "fact"))
     before = _outcome("not_text")
     await responder(_turn(kind="image"), DELIVERY)
-    [(flow, reply)] = recorder.published
+    [(flow, reply)] = published.messages
     assert flow == "outbound"
     assert isinstance(reply, SendReply)
     assert reply.text == NOT_TEXT
@@ -239,7 +200,7 @@ async def test_an_image_gets_a_polite_reply_asking_for_text() -> None:
 
 
 async def test_the_ai_flow_carries_no_other_message() -> None:
-    responder, recorder, _ = _responder()
+    responder, published, _ = _responder()
     sent = ReplySent(
         message_id="x",
         conversation_id="c1",
@@ -251,7 +212,7 @@ async def test_the_ai_flow_carries_no_other_message() -> None:
     )
     with pytest.raises(InvalidMessage):
         await responder(sent, DELIVERY)
-    assert recorder.published == []
+    assert published.messages == []
 
 
 def test_a_long_turn_is_cut_for_the_staff_summary() -> None:

@@ -4,32 +4,17 @@ store and to staff, with the apology that fits; ``None`` keeps the offline meani
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TypeVar
 
-import msgspec
 import pytest
 
 from ai.answerer import Answer, HandOff
 from ai.handoffs import REASON, HandoffOpener
 from ai.responder import SORRY, UNAVAILABLE, Responder, staff_summary
-from concierge_common import store_api as api
-from concierge_common.bus.consumer import Delivery
-from concierge_common.messages import BusMessage, GenerateReply, HandoffRequested, SendReply
+from concierge_common.messages import GenerateReply, HandoffRequested, SendReply
+from support.ai_fakes import DELIVERY, HandoffStore, Published
 from support.claude_store import turn
-from support.handoff_views import opened_view
 
-T = TypeVar("T")
 NOW = datetime(2026, 11, 25, 10, tzinfo=UTC)
-DELIVERY = Delivery(attempt=1, subject="chat.v1.ai.0.c1", stream_sequence=1)
-
-
-class Published:
-    def __init__(self) -> None:
-        self.messages: list[tuple[str, BusMessage]] = []
-
-    async def publish(self, flow: str, message: BusMessage) -> object:
-        self.messages.append((flow, message))
-        return None
 
 
 class Decides:
@@ -40,27 +25,8 @@ class Decides:
         return self.result
 
 
-class Store:
-    def __init__(self) -> None:
-        self.opened: list[api.HandoffOpen] = []
-
-    async def call(
-        self,
-        service: str,
-        operation: str,
-        request: msgspec.Struct,
-        result_type: type[T],
-        *,
-        timeout: float | None = None,
-    ) -> T:
-        assert isinstance(request, api.HandoffOpen)
-        self.opened.append(request)
-        view = opened_view(request)
-        return msgspec.convert(msgspec.to_builtins(view), result_type)
-
-
-async def _run(result: Answer | HandOff | None) -> tuple[Store, Published]:
-    store, published = Store(), Published()
+async def _run(result: Answer | HandOff | None) -> tuple[HandoffStore, Published]:
+    store, published = HandoffStore(), Published()
     responder = Responder(published, Decides(result), HandoffOpener(store))
     await responder(turn("Je voudrais parler au curé"), DELIVERY)
     return store, published
@@ -77,7 +43,7 @@ def _requested(published: Published) -> HandoffRequested:
 
 async def test_claudes_reason_and_summary_reach_the_store_and_staff() -> None:
     store, published = await _run(HandOff("ai_sensitive", "Deuil récent, souhaite un prêtre."))
-    [opened] = store.opened
+    [opened] = store.requests
     assert opened.reason == "ai_sensitive"
     assert opened.summary == "Deuil récent, souhaite un prêtre. — Je voudrais parler au curé"
     request = _requested(published)
@@ -101,12 +67,12 @@ async def test_a_person_asking_for_a_human_gets_no_apology_only_the_handoff() ->
 async def test_the_apology_fits_the_reason(reason: str, apology: str) -> None:
     store, published = await _run(HandOff(reason))
     assert _texts(published) == [apology]
-    assert store.opened[0].summary == "Je voudrais parler au curé"
+    assert store.requests[0].summary == "Je voudrais parler au curé"
 
 
 async def test_no_answer_still_means_no_matching_information() -> None:
     store, published = await _run(None)
-    assert store.opened[0].reason == REASON
+    assert store.requests[0].reason == REASON
     assert _texts(published) == [SORRY]
 
 

@@ -7,13 +7,11 @@ in-memory stand-in of the ``wa_lids`` bucket that refuses keys NATS would refuse
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import httpx
 import msgspec
 import pytest
-from nats.js.errors import InvalidKeyError, KeyNotFoundError
-from nats.js.kv import VALID_KEY_RE, KeyValue
 from prometheus_client import REGISTRY
 
 from concierge_common import ids
@@ -21,6 +19,8 @@ from concierge_common.messages import MessageReceived, OperatorMessageSeen
 from concierge_devkit.waha_fake import WahaFake
 from gateway.identity import LidResolver, lid_key
 from gateway.waha_client import WahaClient
+from support.manual_clock import ManualClock
+from support.memory_kv import MemoryBucket, check_key
 
 KEY = "test-conversation-key"
 SESSION = "default"
@@ -30,41 +30,10 @@ STAFF_GROUP = "120363041111111111@g.us"
 
 
 @dataclass
-class MemoryBucket:
-    """The few KeyValue calls the resolver makes, with NATS's key rule."""
-
-    values: dict[str, bytes] = field(default_factory=dict)
-
-    async def get(self, key: str) -> KeyValue.Entry:
-        _check(key)
-        if key not in self.values:
-            raise KeyNotFoundError
-        return KeyValue.Entry("wa_lids", key, self.values[key], 1, None, None, None)
-
-    async def put(self, key: str, value: bytes) -> int:
-        _check(key)
-        self.values[key] = value
-        return 1
-
-
-def _check(key: str) -> None:
-    if not VALID_KEY_RE.match(key) or key.startswith(".") or key.endswith("."):
-        raise InvalidKeyError(key)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@dataclass
 class Setup:
     waha: WahaFake
     bucket: MemoryBucket
-    clock: Clock
+    clock: ManualClock
     resolver: LidResolver
 
 
@@ -72,8 +41,8 @@ class Setup:
 async def setup() -> AsyncIterator[Setup]:
     waha = WahaFake(api_key="k", session=SESSION)
     client = WahaClient("http://waha", "k", transport=httpx.ASGITransport(app=waha.app()))
-    bucket = MemoryBucket()
-    clock = Clock()
+    bucket = MemoryBucket("wa_lids")
+    clock = ManualClock(1_000_000.0)
     resolver = LidResolver(client, bucket, conversation_key=KEY, clock=clock)  # type: ignore[arg-type]
     yield Setup(waha, bucket, clock, resolver)
     await client.aclose()
@@ -199,4 +168,4 @@ def test_bucket_keys_only_hold_characters_nats_allows_and_stay_distinct() -> Non
     keys = {lid_key(value) for value in (LID, "999888777=40lid", "a.b@lid", "a_b@lid")}
     assert len(keys) == 4
     for key in keys:
-        _check(key)
+        check_key(key)

@@ -40,6 +40,21 @@ class Fetching:
     def stored(self, media: MediaRef) -> bytes:
         return (self.root / media.storage_key).read_bytes()
 
+    async def photo_through(
+        self, root: Path, *, max_bytes: int = 1_000_000
+    ) -> MessageReceived | OperatorMessageSeen:
+        """A photo WAHA serves, enriched by another fetcher: storing under ``root``,
+        keeping at most ``max_bytes``."""
+        url = self.waha.add_file(f"{MESSAGE_ID}.jpeg", PHOTO, "image/jpeg")
+        client = WahaClient(self.waha.base_url, API_KEY, timeout=5)
+        try:
+            fetcher = _fetcher(client, root, max_bytes=max_bytes)
+            return await fetcher.enrich(
+                _received("image", MediaRef(url=url, mimetype="image/jpeg"))
+            )
+        finally:
+            await client.aclose()
+
 
 def _fetcher(client: WahaClient, root: Path, *, max_bytes: int = 1_000_000) -> MediaFetcher:
     return MediaFetcher(client, LocalMediaStorage(root), max_bytes=max_bytes, types=TYPES)
@@ -118,13 +133,7 @@ async def test_a_voice_note_keeps_its_codec_out_of_the_type_check_and_the_extens
 
 
 async def test_a_file_above_the_limit_is_not_kept(fetching: Fetching, tmp_path: Path) -> None:
-    url = fetching.waha.add_file(f"{MESSAGE_ID}.jpeg", PHOTO, "image/jpeg")
-    client = WahaClient(fetching.waha.base_url, API_KEY, timeout=5)
-    try:
-        small = _fetcher(client, fetching.root, max_bytes=len(PHOTO) - 1)
-        enriched = await small.enrich(_received("image", MediaRef(url=url, mimetype="image/jpeg")))
-    finally:
-        await client.aclose()
+    enriched = await fetching.photo_through(fetching.root, max_bytes=len(PHOTO) - 1)
 
     assert isinstance(enriched, MessageReceived)
     assert enriched.media is not None
@@ -225,15 +234,9 @@ async def test_a_file_waha_did_not_give_is_unavailable(
 async def test_a_storage_failure_leaves_the_file_unavailable(
     fetching: Fetching, tmp_path: Path
 ) -> None:
-    url = fetching.waha.add_file(f"{MESSAGE_ID}.jpeg", PHOTO, "image/jpeg")
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("a file where the storage root should be")
-    client = WahaClient(fetching.waha.base_url, API_KEY, timeout=5)
-    try:
-        broken = _fetcher(client, blocked)
-        enriched = await broken.enrich(_received("image", MediaRef(url=url, mimetype="image/jpeg")))
-    finally:
-        await client.aclose()
+    enriched = await fetching.photo_through(blocked)
 
     assert isinstance(enriched, MessageReceived)
     assert enriched.media is not None

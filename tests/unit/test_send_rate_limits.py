@@ -22,6 +22,15 @@ class Clock:
         self.now += seconds
 
 
+def _one_a_minute_per_chat(clock: Clock) -> SendLimits:
+    """One send a minute per chat; a wait of up to 30 s is slept on ``clock``."""
+    return SendLimits(
+        LocalWindows(Limits(per_chat=1, per_number=100), clock=clock),
+        max_wait=30,
+        sleep=clock.sleep,
+    )
+
+
 def held_back(scope: str) -> float:
     value = REGISTRY.get_sample_value("concierge_gateway_rate_limited_total", {"scope": scope})
     return value or 0.0
@@ -67,11 +76,7 @@ async def test_a_limit_of_zero_is_no_limit() -> None:
 
 async def test_a_short_wait_is_waited_and_counted() -> None:
     clock = Clock()
-    limits = SendLimits(
-        LocalWindows(Limits(per_chat=1, per_number=100), clock=clock),
-        max_wait=30,
-        sleep=clock.sleep,
-    )
+    limits = _one_a_minute_per_chat(clock)
     before = held_back(CHAT)
     await limits.acquire("a")
     clock.now += 40
@@ -82,11 +87,7 @@ async def test_a_short_wait_is_waited_and_counted() -> None:
 
 async def test_a_long_wait_is_left_to_the_bus_retries() -> None:
     clock = Clock()
-    limits = SendLimits(
-        LocalWindows(Limits(per_chat=1, per_number=100), clock=clock),
-        max_wait=30,
-        sleep=clock.sleep,
-    )
+    limits = _one_a_minute_per_chat(clock)
     await limits.acquire("a")
     with pytest.raises(DownstreamUnavailable, match="chat rate limit"):
         await limits.acquire("a")

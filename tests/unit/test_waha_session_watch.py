@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 
 import msgspec
 import pytest
-from nats.js.errors import InvalidKeyError, KeyNotFoundError
-from nats.js.kv import VALID_KEY_RE, KeyValue
 
 from gateway import metrics
 from gateway.normalize import SessionStatusChange
@@ -23,29 +21,10 @@ from gateway.waha_session import (
     SessionWatch,
     state_key,
 )
+from support.manual_clock import ManualClock
+from support.memory_kv import MemoryBucket
 
 SESSION = "default"
-
-
-@dataclass
-class MemoryBucket:
-    values: dict[str, bytes] = field(default_factory=dict)
-
-    async def get(self, key: str) -> KeyValue.Entry:
-        _check(key)
-        if key not in self.values:
-            raise KeyNotFoundError
-        return KeyValue.Entry("waha_sessions", key, self.values[key], 1, None, None, None)
-
-    async def put(self, key: str, value: bytes) -> int:
-        _check(key)
-        self.values[key] = value
-        return 1
-
-
-def _check(key: str) -> None:
-    if not VALID_KEY_RE.match(key) or key.startswith(".") or key.endswith("."):
-        raise InvalidKeyError(key)
 
 
 @dataclass
@@ -61,23 +40,23 @@ class RecordingRecovery:
         return True
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @dataclass
 class Setup:
     bucket: MemoryBucket
     recovery: RecordingRecovery
-    clock: Clock
+    clock: ManualClock
     watch: SessionWatch
 
     async def see(self, status: str, *previous: str, session: str = SESSION) -> None:
         await self.watch.observe(SessionStatusChange(session, status, tuple(previous)))
+
+    async def recovered_once(self) -> float:
+        """WORKING seen and its recovery finished (then forgotten by ``recovery``): when."""
+        await self.see("WORKING")
+        recovered = self.clock.now
+        await self.recovery.done[0](recovered)
+        self.recovery.started.clear()
+        return recovered
 
     def state(self, session: str = SESSION) -> SessionState:
         return msgspec.json.decode(self.bucket.values[state_key(session)], type=SessionState)
@@ -85,7 +64,8 @@ class Setup:
 
 @pytest.fixture
 def setup() -> Setup:
-    bucket, recovery, clock = MemoryBucket(), RecordingRecovery(), Clock()
+    bucket, recovery = MemoryBucket("waha_sessions"), RecordingRecovery()
+    clock = ManualClock(1_800_000_000.0)
     watch = SessionWatch(bucket, recovery, clock=clock)  # type: ignore[arg-type]
     return Setup(bucket, recovery, clock, watch)
 
@@ -99,10 +79,7 @@ async def test_the_first_working_ever_seen_recovers_as_far_back_as_allowed(setup
 async def test_working_again_after_an_outage_recovers_from_the_last_recovery(
     setup: Setup,
 ) -> None:
-    await setup.see("WORKING")
-    recovered = setup.clock.now
-    await setup.recovery.done[0](recovered)
-    setup.recovery.started.clear()
+    recovered = await setup.recovered_once()
     setup.clock.now += 3600
     await setup.see("STOPPED")
     setup.clock.now += 600
@@ -127,10 +104,7 @@ async def test_an_outage_without_a_previous_recovery_is_read_from_its_start(setu
 async def test_a_gateway_starting_while_waha_works_recovers_since_the_last_recovery(
     setup: Setup,
 ) -> None:
-    await setup.see("WORKING")
-    recovered = setup.clock.now
-    await setup.recovery.done[0](recovered)
-    setup.recovery.started.clear()
+    recovered = await setup.recovered_once()
     setup.clock.now += 900  # the gateway was down; WAHA kept working (no status event)
     assert await setup.watch.resume(SESSION) is True
     assert setup.recovery.started == [(SESSION, recovered - RECOVERY_MARGIN_SECONDS)]

@@ -1,0 +1,61 @@
+"""Stand-ins for what the ai responder talks to: the bus publisher and the store's RPC."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+import msgspec
+
+from concierge_common import store_api as api
+from concierge_common.bus.consumer import Delivery
+from concierge_common.messages import BusMessage, SendReply
+from support.handoff_views import opened_view
+
+T = TypeVar("T")
+DELIVERY = Delivery(attempt=1, subject="chat.v1.ai.0.c1", stream_sequence=1)
+
+
+class Published:
+    """A publisher keeping every (flow, message) it was given, in order."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, BusMessage]] = []
+
+    async def publish(self, flow: str, message: BusMessage) -> object:
+        self.messages.append((flow, message))
+        return None
+
+    def replies(self) -> list[SendReply]:
+        return [m for _, m in self.messages if isinstance(m, SendReply)]
+
+
+class HandoffStore:
+    """Answers handoff.open, or fails the way it is told to."""
+
+    def __init__(self, failure: Exception | None = None) -> None:
+        self.requests: list[api.HandoffOpen] = []
+        self.failure = failure
+
+    async def call(
+        self,
+        service: str,
+        operation: str,
+        request: msgspec.Struct,
+        result_type: type[T],
+        *,
+        timeout: float | None = None,
+    ) -> T:
+        assert (service, operation) == (api.SERVICE, api.HANDOFF_OPEN)
+        assert isinstance(request, api.HandoffOpen)
+        self.requests.append(request)
+        if self.failure is not None:
+            raise self.failure
+        view = opened_view(request)
+        return msgspec.json.decode(msgspec.json.encode(view), type=result_type)
+
+
+class NoStore(HandoffStore):
+    """A store that must not be asked anything: no handoff expected."""
+
+    def __init__(self) -> None:
+        super().__init__(AssertionError("no handoff expected"))

@@ -1,0 +1,32 @@
+"""The store's recorder wired as the store wires it, bus messages delivered to it, and
+what it recorded."""
+
+from __future__ import annotations
+
+from concierge_common.bus.consumer import Delivery
+from concierge_common.messages import BusMessage
+from store.interactions import Interactions
+from store.recorder import Ledgers, Recorder
+from support.store_sessions import SessionStore
+
+
+def recorder_of(store: SessionStore) -> Recorder:
+    kept = Interactions(store.pool, store.users, store.sessions)
+    return Recorder(kept, Ledgers.of(store.pool, kept))
+
+
+async def deliver(recorder: Recorder, *messages: BusMessage, times: int = 1) -> None:
+    """Each message in turn, ``times`` times (attempts 1, 2, ...: redeliveries)."""
+    for message in messages:
+        for attempt in range(1, times + 1):
+            await recorder(message, Delivery(attempt=attempt, subject="test", stream_sequence=1))
+
+
+async def delivery_status(store: SessionStore, provider_message_id: str) -> str:
+    """The delivery status of the interaction recorded under ``provider_message_id``."""
+    return str(
+        await store.pool.fetchval(
+            "SELECT delivery_status FROM interactions WHERE provider_message_id = $1",
+            provider_message_id,
+        )
+    )
