@@ -3,37 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 
-import pytest
-
-from concierge_common.bus.consumer import Delivery
-from concierge_common.messages import BusMessage, ReceiptSeen, ReplySent
-from store.interactions import Interactions
+from concierge_common.messages import ReceiptSeen, ReplySent
 from store.receipts import key_hash
-from store.recorder import Ledgers, Recorder
-from support.store_sessions import SessionStore, session_store
+from store.recorder import Recorder
+from support.store_recording import deliver
+from support.store_sessions import SessionStore
 
 PERSON = "33600000601@c.us"
 SESSION = "default"
 FIRST, SECOND = f"true_{PERSON}_PART1", f"true_{PERSON}_PART2"
-
-
-@pytest.fixture
-async def store(database_url: str, namespace: str) -> AsyncIterator[SessionStore]:
-    async with session_store(database_url, namespace) as wired:
-        yield wired
-
-
-@pytest.fixture
-def recorder(store: SessionStore) -> Recorder:
-    kept = Interactions(store.pool, store.users, store.sessions)
-    return Recorder(kept, Ledgers.of(store.pool, kept))
-
-
-async def _handle(recorder: Recorder, *messages: BusMessage) -> None:
-    for message in messages:
-        await recorder(message, Delivery(attempt=1, subject="test", stream_sequence=1))
 
 
 def _reply(*provider_ids: str) -> ReplySent:
@@ -86,19 +65,19 @@ async def _waiting(store: SessionStore, *targets: str) -> list[list[str]]:
 async def test_a_receipt_of_a_later_part_lands_on_the_reply(
     store: SessionStore, recorder: Recorder
 ) -> None:
-    await _handle(recorder, _reply(FIRST, SECOND), _receipt(SECOND, ack="READ"))
-    await _handle(recorder, _receipt(SECOND, reaction="🙏"))
+    await deliver(recorder, _reply(FIRST, SECOND), _receipt(SECOND, ack="READ"))
+    await deliver(recorder, _receipt(SECOND, reaction="🙏"))
     assert await _row(store) == ("read", "🙏")
 
 
 async def test_receipts_before_the_reply_is_recorded_are_applied_when_it_is(
     store: SessionStore, recorder: Recorder
 ) -> None:
-    await _handle(recorder, _receipt(FIRST, ack="SERVER"), _receipt(SECOND, ack="DEVICE"))
+    await deliver(recorder, _receipt(FIRST, ack="SERVER"), _receipt(SECOND, ack="DEVICE"))
     waiting = await _waiting(store)
     assert len(waiting) == 2
     assert not any(PERSON.split("@")[0] in key for keys in waiting for key in keys)  # hashes only
-    await _handle(recorder, _reply(FIRST, SECOND))
+    await deliver(recorder, _reply(FIRST, SECOND))
     assert await _row(store) == ("device", "")
     assert await _waiting(store) == []
 
@@ -106,8 +85,8 @@ async def test_receipts_before_the_reply_is_recorded_are_applied_when_it_is(
 async def test_an_early_reaction_is_applied_and_a_status_never_moves_back(
     store: SessionStore, recorder: Recorder
 ) -> None:
-    await _handle(recorder, _receipt(FIRST, ack="READ"), _receipt(FIRST, reaction="👍"))
-    await _handle(recorder, _reply(FIRST), _receipt(FIRST, ack="SERVER"))
+    await deliver(recorder, _receipt(FIRST, ack="READ"), _receipt(FIRST, reaction="👍"))
+    await deliver(recorder, _reply(FIRST), _receipt(FIRST, ack="SERVER"))
     assert await _row(store) == ("read", "👍")
 
 
@@ -115,5 +94,5 @@ async def test_a_receipt_of_a_persons_unknown_message_is_not_kept(
     store: SessionStore, recorder: Recorder
 ) -> None:
     never = f"false_{PERSON}_NEVER"
-    await _handle(recorder, _receipt(never, ack="READ", own=False))
+    await deliver(recorder, _receipt(never, ack="READ", own=False))
     assert await _waiting(store, never) == []
