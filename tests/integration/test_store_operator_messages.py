@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import uuid
 
+import msgspec
+
 from concierge_common.messages import OperatorMessageSeen
 from concierge_common.store_api import HandoffOpen
 from store.handoffs import Handoffs
@@ -76,3 +78,24 @@ async def test_an_operator_message_to_a_group_is_not_recorded(
     await deliver(recorder, _seen(GROUP))
     assert await store.pool.fetchval("SELECT count(*) FROM interactions") == 0
     assert await store.pool.fetchval("SELECT count(*) FROM users") == 0
+
+
+async def test_a_phone_reply_to_a_linked_id_lands_with_the_person_owning_the_phone_id(
+    store: SessionStore, recorder: Recorder
+) -> None:
+    user_id = await store.users.resolve(store.pool, PHONE)
+    lid = "900000000901@lid"
+    message = msgspec.structs.replace(_seen(lid), aliases=[PHONE])
+
+    await deliver(recorder, message)
+
+    owner = await store.pool.fetchval(
+        "SELECT user_id FROM user_whatsapp_ids WHERE whatsapp_id = $1", lid
+    )
+    assert str(owner) == user_id
+    session = await store.sessions.open(PHONE)
+    stored = await store.pool.fetchval(
+        "SELECT session_id FROM interactions WHERE provider_message_id = $1",
+        message.provider_message_id,
+    )
+    assert str(stored) == session.id

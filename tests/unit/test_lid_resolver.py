@@ -154,6 +154,7 @@ async def test_a_takeover_from_the_phone_lands_on_the_persons_conversation(setup
     enriched = await setup.resolver.enrich(seen)
     assert enriched.conversation_id == received(PHONE).conversation_id
     assert enriched.chat_id == LID
+    assert enriched.aliases == [PHONE]  # the store finds the user owning the phone id
 
 
 async def test_an_alias_already_carried_is_not_added_twice(setup: Setup) -> None:

@@ -133,6 +133,17 @@ async def test_a_reply_from_the_phone_hands_the_conversation_to_that_human() -> 
     assert [type(m) for _, m in bus.published] == [RelayToStaff]
 
 
+async def test_a_reply_from_the_phone_to_a_linked_id_opens_the_session_with_its_aliases() -> None:
+    handler, store, _, _ = build()
+    operator = OperatorMessageSeen(
+        message_id="op2", conversation_id="conv-lid", correlation_id="c", session="default",
+        chat_id="999888777@lid", provider_message_id="true_y_1", text="Bonjour",
+        aliases=["33612345678@c.us"],
+    )  # fmt: skip
+    await handler(operator, delivery(1))
+    assert store.aliases["999888777@lid"] == ["33612345678@c.us"]
+
+
 async def test_a_message_handled_before_is_not_handled_again() -> None:
     handler, _, bus, _ = build()
     message = inbound("horaires des messes", CHAT)

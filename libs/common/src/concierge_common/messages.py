@@ -108,6 +108,9 @@ class OperatorMessageSeen(BusMessage, tag="message.operator.v1", frozen=True):
     text: str = ""
     sent_at: float = 0.0
     event_id: str = ""
+    # The person's other WhatsApp ids (as on MessageReceived): a takeover of an "@lid"
+    # chat lands on the user who owns the phone id.
+    aliases: list[str] = msgspec.field(default_factory=list)
 
 
 class GenerateReply(BusMessage, tag="reply.generate.v1", frozen=True):

@@ -36,7 +36,6 @@ from nats.js.kv import KeyValue
 
 from concierge_common import ids
 from concierge_common.errors import DownstreamRejected, DownstreamUnavailable
-from concierge_common.messages import OperatorMessageSeen
 from concierge_common.metrics import child
 from gateway import metrics
 from gateway.ingest import Incoming
@@ -93,8 +92,6 @@ class LidResolver:
         if not phone or phone == message.chat_id:
             return message
         conversation = ids.conversation_id(self._conversation_key, message.session, phone)
-        if isinstance(message, OperatorMessageSeen):  # the person's conversation, taken over
-            return msgspec.structs.replace(message, conversation_id=conversation)
         aliases = message.aliases if phone in message.aliases else [*message.aliases, phone]
         return msgspec.structs.replace(message, conversation_id=conversation, aliases=aliases)
 

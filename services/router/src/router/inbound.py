@@ -89,7 +89,7 @@ class InboundHandler:
 
     async def _operator(self, message: OperatorMessageSeen) -> None:
         """A human answered from the phone: they own the conversation from now on."""
-        session = await self._store.open_session(message.chat_id, "")
+        session = await self._store.open_session(message.chat_id, "", message.aliases)
         await self._store.open_handoff(
             api.HandoffOpen(
                 conversation_id=message.conversation_id,

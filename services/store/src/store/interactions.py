@@ -115,6 +115,7 @@ def operator(message: OperatorMessageSeen) -> Interaction:
         correlation_id=message.correlation_id,
         origin="operator",
         occurred_at=datetime.fromtimestamp(seconds, tz=UTC),
+        aliases=tuple(message.aliases),
     )
 
 
