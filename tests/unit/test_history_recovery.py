@@ -162,8 +162,10 @@ async def test_a_message_the_organisation_answered_since_is_not_recovered(setup:
     answer = setup.person_wrote(PERSON, "À 11h.", at=NOW - 200, message_id="R1")
     answer.update({"fromMe": True, "id": f"true_{PERSON}_R1"})
     setup.person_wrote(PERSON, "Et samedi ?", at=NOW - 100, message_id="Q2")
+    answered = _count(metrics.RECOVERED_MESSAGES, "answered")
     assert await setup.recovery.run(SESSION, since=NOW - 600) == 1
     assert [m.text for m in setup.ingest.messages] == ["Et samedi ?"]
+    assert _count(metrics.RECOVERED_MESSAGES, "answered") == answered + 1
 
 
 async def test_a_busy_chat_is_read_from_its_newest_messages(setup: Setup) -> None:

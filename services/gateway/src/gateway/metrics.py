@@ -97,7 +97,8 @@ RECOVERIES = Counter(
 )
 RECOVERED_MESSAGES = Counter(
     "concierge_gateway_recovered_messages_total",
-    "Messages read from WAHA's history during a recovery, by result (published, known, ignored).",
+    "Messages read from WAHA's history during a recovery, by result (published, known: the"
+    " store has it, answered: one of ours follows it in the chat, ignored).",
     ["result"],
 )
 LID_LOOKUPS = Counter(

@@ -187,8 +187,11 @@ class Recovery:
         except DownstreamRejected as exc:  # this chat only (gone, not readable...)
             log.warning("chat history refused", extra={"session": session, "status": exc.status})
             return []
+        unanswered = _unanswered(history)
+        answered = sum(1 for item in history if not item.get("fromMe")) - len(unanswered)
+        child(metrics.RECOVERED_MESSAGES, "answered").inc(answered)
         found: list[MessageReceived] = []
-        for item in _unanswered(history):
+        for item in unanswered:
             message = self._as_webhook_message(session, item)
             if message is None:
                 child(metrics.RECOVERED_MESSAGES, "ignored").inc()
