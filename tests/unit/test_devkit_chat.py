@@ -5,13 +5,14 @@ from __future__ import annotations
 import io
 import json
 import os
+from pathlib import Path
 
 import httpx
 import pytest
 
-from concierge_devkit.chat import scripted, send_line
+from concierge_devkit.chat import format_reply, scripted, send_line
 from concierge_devkit.console import _read_raw_line
-from concierge_devkit.conversation import Conversation
+from concierge_devkit.conversation import Conversation, Reply
 from concierge_devkit.errors import DevkitError
 from concierge_devkit.waha_fake import Recorded
 
@@ -115,3 +116,45 @@ async def test_staff_lines_need_a_staff_chat() -> None:
     with pytest.raises(DevkitError, match="--staff-chat-id"):
         await send_line(conversation, "/staff liste")
     assert received == []
+
+
+async def test_file_command_posts_a_media_message_the_waha_stand_in_serves(tmp_path: Path) -> None:
+    offered: dict[str, tuple[bytes, str]] = {}
+
+    def offer(name: str, data: bytes, mimetype: str) -> str:
+        offered[name] = (data, mimetype)
+        return f"http://waha/api/files/default/{name}"
+
+    conversation, received = conversation_answering(False)
+    conversation._offer_file = offer
+    voice = tmp_path / "note.ogg"
+    voice.write_bytes(b"OggS voice")
+    await send_line(conversation, f"/file {voice} écoutez ceci")
+    payload = received[0]["payload"]
+    assert isinstance(payload, dict)
+    assert (payload["hasMedia"], payload["body"]) == (True, "écoutez ceci")
+    media = payload["media"]
+    name = media["url"].rsplit("/", 1)[-1]
+    assert offered[name] == (b"OggS voice", "audio/ogg; codecs=opus")
+    assert (media["mimetype"], media["filename"]) == ("audio/ogg; codecs=opus", "note.ogg")
+
+
+async def test_a_missing_file_is_not_sent() -> None:
+    conversation, received = conversation_answering(False)
+    conversation._offer_file = lambda name, data, mimetype: "http://waha/x"
+    with pytest.raises(DevkitError, match="cannot read"):
+        await send_line(conversation, "/file /nonexistent/photo.jpg")
+    assert received == []
+
+
+def test_a_file_the_concierge_sends_is_shown_with_its_caption() -> None:
+    body = {
+        "session": "default",
+        "chatId": PERSON,
+        "file": {"mimetype": "text/calendar", "filename": "catechese.ics", "data": "QUJD"},
+        "caption": "Voici le calendrier.",
+    }
+    reply = Reply.of(Recorded("sendFile", {}, body))
+    assert format_reply(reply, PERSON) == (
+        "concierge> [fichier catechese.ics (text/calendar, ~3 octets)] Voici le calendrier."
+    )

@@ -17,17 +17,19 @@ HELP = (
     "Type a message as the person. Also: /staff <text> writes in the staff chat "
     '(e.g. "/staff H7K2P Bonjour" answers a handoff, "/staff H7K2P fin" returns it, '
     '"/staff liste"); /phone <text> answers the person from the parish\'s phone '
-    "(a human takes over); /help; /quit."
+    "(a human takes over); /file <path> [caption] sends a file as the person (a photo, a "
+    "voice note .ogg, a PDF...); /help; /quit."
 )
 SETTLE_SECONDS = 15.0  # at end of input, how long to wait for answers still due
 
 
 def format_reply(reply: Reply, person: str, staff: str = "") -> str:
+    text = f"[fichier {reply.file}] {reply.text}".rstrip() if reply.file else reply.text
     if reply.chat_id == person:
-        return f"concierge> {reply.text}"
+        return f"concierge> {text}"
     if staff and reply.chat_id == staff:
-        return f"concierge (to staff)> {reply.text}"
-    return f"concierge (to {reply.chat_id})> {reply.text}"
+        return f"concierge (to staff)> {text}"
+    return f"concierge (to {reply.chat_id})> {text}"
 
 
 async def _print_replies(
@@ -63,6 +65,9 @@ async def send_line(conversation: Conversation, line: str) -> None:
         await conversation.say_as_staff(rest.strip())
     elif command == "/phone" and rest.strip():
         await conversation.answer_from_phone(rest.strip())
+    elif command == "/file" and rest.strip():
+        path, _, caption = rest.strip().partition(" ")
+        await conversation.send_file(path, caption.strip())
     else:
         await conversation.say(line)
 

@@ -49,6 +49,7 @@ async def chat_only(options: ChatOptions) -> int:
                 hmac_key=options.hmac_key,
                 chat_id=options.chat_id,
                 staff_chat_id=options.staff_chat_id,
+                offer_file=fake.add_file,
             )
             fake.on_send = conversation.on_send
             if options.scripts:

@@ -87,6 +87,7 @@ async def run(options: RunOptions) -> int:
             hmac_key=secrets.webhook_hmac_key,
             chat_id=options.chat_id,
             staff_chat_id=options.staff_chat_id,
+            offer_file=fake.add_file,
         )
         fake.on_send = conversation.on_send
         if options.scripts:

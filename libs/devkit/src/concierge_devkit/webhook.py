@@ -65,6 +65,27 @@ def message_event(
     }
 
 
+def media_event(
+    chat_id: str,
+    caption: str,
+    *,
+    url: str,
+    mimetype: str,
+    filename: str,
+    session: str = "default",
+    now: float | None = None,
+) -> dict[str, Any]:
+    """A ``message`` event carrying a file WAHA downloaded (``media.url``), with a caption."""
+    event = message_event(chat_id, caption, session=session, now=now)
+    event["payload"].update(
+        {
+            "hasMedia": True,
+            "media": {"url": url, "mimetype": mimetype, "filename": filename, "error": None},
+        }
+    )
+    return event
+
+
 def phone_reply_event(
     chat_id: str, text: str, *, session: str = "default", now: float | None = None
 ) -> dict[str, Any]:

@@ -58,7 +58,8 @@ class Mailbox:
     def record(self, recorded: Recorded) -> None:
         """The fake's ``on_send`` callback."""
         chat = str(recorded.body.get("chatId", ""))
-        self._texts[chat].append(str(recorded.body.get("text", "")))
+        body = recorded.body
+        self._texts[chat].append(str(body.get("text", body.get("caption", ""))))
         event = self._events.get(chat)
         if event is not None:
             event.set()

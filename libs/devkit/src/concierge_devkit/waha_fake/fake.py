@@ -184,7 +184,7 @@ class WahaFake:
             "hasMedia": name == "sendFile",
         }
         self.add_history(chat, message)
-        if self.on_send is not None and name == "sendText":
+        if self.on_send is not None:
             self.on_send(recorded)
         return {"id": message_id}
 
