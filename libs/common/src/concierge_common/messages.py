@@ -118,8 +118,11 @@ class GenerateReply(BusMessage, tag="reply.generate.v1", frozen=True):
 
     A turn is one or several messages the person sent in a quick burst
     (coalesced by the router): ``inbound`` is the last of them, ``texts`` all
-    of their texts, oldest first. ``family`` is set only for a verified parent
-    in CATECHESE and holds that family's record alone (never another's).
+    of their texts, oldest first. ``media`` holds the turn's received files,
+    oldest first, the last message's included (a photo sent just before the
+    question); when empty, ``inbound.media`` is the turn's only file. ``family``
+    is set only for a verified parent in CATECHESE and holds that family's
+    record alone (never another's).
     """
 
     inbound: MessageReceived
@@ -129,6 +132,7 @@ class GenerateReply(BusMessage, tag="reply.generate.v1", frozen=True):
     user_id: str = ""  # the store's id of the person (to open a handoff)
     user_ref: str = ""  # an opaque keyed hash of the person, never a phone number
     family: dict[str, Any] | None = None
+    media: list[MediaRef] = msgspec.field(default_factory=list)
 
     def turn_texts(self) -> list[str]:
         """Every text of the turn, oldest first (the inbound text when not coalesced)."""

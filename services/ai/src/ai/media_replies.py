@@ -4,11 +4,14 @@ The router answers voice notes, documents and refused files itself
 (:mod:`router.media_turns`); an image sent alone comes to ai. Claude reads it
 when it is kept in the media storage; the offline answerer cannot, and says so.
 A caption is always answered like any text.
+
+A turn may hold several messages (a burst): its files are
+``GenerateReply.media`` (oldest first), else the last message's own file.
 """
 
 from __future__ import annotations
 
-from concierge_common.messages import MessageReceived
+from concierge_common.messages import GenerateReply, MediaRef, MessageReceived
 
 # A turn without a single word that ai cannot answer (not a readable image).
 NO_WORDS = (
@@ -32,3 +35,17 @@ def has_image(inbound: MessageReceived) -> bool:
         and bool(media.storage_key)
         and not media.error
     )
+
+
+def is_kept_image(media: MediaRef) -> bool:
+    """True when ``media`` is an image kept in the media storage."""
+    image = media.mimetype.strip().lower().startswith("image/")
+    return image and bool(media.storage_key) and not media.error
+
+
+def images(turn: GenerateReply) -> list[MediaRef]:
+    """The turn's images kept in the media storage, oldest first."""
+    if turn.media:
+        return [media for media in turn.media if is_kept_image(media)]
+    inbound = turn.inbound
+    return [inbound.media] if has_image(inbound) and inbound.media is not None else []

@@ -14,9 +14,9 @@ apology fits the reason; a person who asked for a human gets none (the handoff
 notice that follows tells them a human is coming).
 
 Before any answerer, a verified parent who asks for the calendar gets it as a
-file (:mod:`ai.artifacts`). A turn without words is answered only when it is a
-readable image (:func:`ai.media_replies.has_image`); otherwise the person is
-asked to write. Every reply names the person's message it answers
+file (:mod:`ai.artifacts`). A turn without words is answered only when it
+holds a readable image (:func:`ai.media_replies.images`, from any message of
+the turn); otherwise the person is asked to write. Every reply names the person's message it answers
 (``in_reply_to_provider_id``, for the read receipt).
 """
 
@@ -104,7 +104,7 @@ class Responder:
             await self._send_file(turn, produced)
             return
         texts = turn.turn_texts()
-        if not texts and not media_replies.has_image(turn.inbound):
+        if not texts and not media_replies.images(turn):
             await self._reply(turn, NOT_TEXT)
             metrics.count_answer("not_text")
             return

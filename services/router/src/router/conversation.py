@@ -19,7 +19,7 @@ so a crash in between replays the same decisions (same derived message ids).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from concierge_common import store_api as api
@@ -31,7 +31,7 @@ from router.classifier import Classifier
 from router.coalescer import Turn, without_burst
 from router.codes import find_code
 from router.commands import Command, detect
-from router.media_turns import MediaTurns
+from router.media_turns import MediaTurns, has_image
 from router.metrics import DECISIONS
 from router.outbox import Outbox
 from router.personal import is_personal
@@ -123,8 +123,10 @@ class Conversation:
             service = next((s for s in offered if s.view.required_role in VERIFIABLE_ROLES), None)
         if service is None:
             service = await self._classified(ctx, offered)
-        if service is None and len(terms(ctx.turn.text)) >= _QUESTION_TERMS:
-            service = ctx.catalog.by_name(self._default)  # a real question: let ai try
+        if service is None and (
+            len(terms(ctx.turn.text)) >= _QUESTION_TERMS or has_image(ctx.turn)
+        ):  # a real question, or words about a photo ("c'est à quelle heure ?"): let ai try
+            service = ctx.catalog.by_name(self._default)
         if service is None:
             await self.show_menu(ctx, intro=phrases.NOT_UNDERSTOOD)
             return
@@ -158,7 +160,7 @@ class Conversation:
     async def _enter(self, ctx: TurnContext, service: Service) -> None:
         """A service picked from the menu: no question yet, so invite one (or verify)."""
         ctx.state.pop(MENU_KEY, None)
-        ctx.turn = Turn(ctx.turn.last, [])  # "2" is a choice, not a question to remember
+        ctx.turn = replace(ctx.turn, texts=[])  # "2" is a choice, not a question to remember
         if service.is_human:
             await self.serve(ctx, service)
             return

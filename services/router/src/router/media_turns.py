@@ -1,20 +1,26 @@
 """Turns that carry a file: what the router answers itself, and what goes on to ai.
 
 The gateway has already fetched the file (``MessageReceived.media``); the text
-of the message is its caption. For the last message of a turn:
+of the message is its caption. A turn may hold several messages (a burst, see
+:mod:`router.coalescer`), so the rules look at every file of the turn:
 
-- a file that could not be kept (``MediaRef.error``): a short notice saying
-  why; a caption is still answered like any text;
-- with words (a caption, or earlier messages of the burst): the words are the
-  question, answered as usual; the message (with its image) goes to ai;
-- an image alone: answered within the session's current service (else the
-  default one), so ai can read it (Claude) or ask for words (offline);
+- a file that could not be kept (``MediaRef.error``), anywhere in the turn: a
+  short notice saying why, once per reason; the turn's words are still
+  answered like any text;
+- with words (a caption, or any message of the burst): the words are the
+  question, answered as usual; the turn's files (its images) go to ai; words
+  that name no service next to a kept image ("c'est à quelle heure ?") go to
+  the default service rather than the menu (:func:`has_image`);
+- an image without a word in the whole turn: answered within the session's
+  current service (else the default one), so ai can read it (Claude) or ask
+  for words (offline);
 - a voice note alone: the concierge cannot listen to it; the person is invited
   to write, and told how to reach a person;
 - a video or a document alone: acknowledged, with a question about the need;
 - a location or a contact card: thanked, with a request for the question in words.
 
-While a code is awaited, an image alone is left to the verification step.
+Files alone of several kinds get the reply of the newest one. While a code is
+awaited, an image alone is left to the verification step.
 """
 
 from __future__ import annotations
@@ -23,13 +29,15 @@ import logging
 from typing import TYPE_CHECKING, Protocol
 
 from concierge_common.messages import (
+    MEDIA_ERRORS,
     MEDIA_TOO_LARGE,
     MEDIA_TYPE_REFUSED,
-    MessageReceived,
+    MEDIA_UNAVAILABLE,
 )
 from concierge_common.metrics import child
 from router import phrases
 from router.catalog import Service
+from router.coalescer import Turn, TurnFile
 from router.metrics import DECISIONS
 from router.outbox import Outbox
 from router.verification import AWAITING_CODE, STEP
@@ -58,10 +66,6 @@ class Conversing(Protocol):
     async def save(self, ctx: TurnContext) -> None: ...
 
 
-def has_file(message: MessageReceived) -> bool:
-    return message.kind != "text" or message.media is not None
-
-
 def refused(error: str) -> str:
     """Why a file could not be received, for the person."""
     if error == MEDIA_TOO_LARGE:
@@ -69,6 +73,26 @@ def refused(error: str) -> str:
     if error == MEDIA_TYPE_REFUSED:
         return phrases.MEDIA_TYPE_REFUSED
     return phrases.MEDIA_UNAVAILABLE
+
+
+def has_image(turn: Turn) -> bool:
+    """True when a message of the turn is an image the gateway kept (ai may read it)."""
+    return any(
+        item.kind == "image" and item.media is not None and bool(item.media.storage_key)
+        for item in turn.files
+    )
+
+
+def refusals(files: list[TurnFile]) -> list[str]:
+    """Why files of the turn could not be kept, each reason once, in the order they came."""
+    reasons: list[str] = []
+    for item in files:
+        if item.media is None or not item.media.error:
+            continue
+        reason = item.media.error if item.media.error in MEDIA_ERRORS else MEDIA_UNAVAILABLE
+        if reason not in reasons:
+            reasons.append(reason)
+    return reasons
 
 
 def without_words(kind: str) -> str:
@@ -86,23 +110,23 @@ class MediaTurns:
         self._default = default_service
 
     async def answered(self, ctx: TurnContext, conversation: Conversing) -> bool:
-        """Answer what the turn's file calls for; True when nothing is left to answer."""
+        """Answer what the turn's files call for; True when nothing is left to answer."""
+        files = ctx.turn.files
+        if not files:
+            return False
         last = ctx.turn.last
-        if not has_file(last):
-            return False
-        if last.media is not None and last.media.error:
+        for error in refusals(files):
             _decided("file_refused")
-            await self._outbox.say(last, refused(last.media.error), "file-refused")
-            if ctx.turn.texts:
-                return False  # the caption is still a question
-            await conversation.save(ctx)
-            return True
+            await self._outbox.say(last, refused(error), f"file-refused-{error}")
         if ctx.turn.texts:
-            return False
-        if last.kind == "image":
+            return False  # the words (a caption, the burst's messages) are the question
+        usable = [item for item in files if item.media is None or not item.media.error]
+        if any(item.kind == "image" for item in usable):
             return await self._image(ctx, conversation)
-        _decided(f"file_{last.kind}")
-        await self._outbox.say(last, without_words(last.kind), f"file-{last.kind}")
+        if usable:
+            kind = usable[-1].kind
+            _decided(f"file_{kind}")
+            await self._outbox.say(last, without_words(kind), f"file-{kind}")
         await conversation.save(ctx)
         return True
 

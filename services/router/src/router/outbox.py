@@ -82,6 +82,7 @@ class Outbox:
                 user_id=session.user_id,
                 user_ref=user_ref(session.user_id),
                 family=family,
+                media=turn.media,
             ),
         )
 

@@ -44,7 +44,7 @@ from ai.claude.catalog import Entry
 from ai.claude.client import Request, failure_of
 from ai.claude.costs import Prices, Tokens, cost
 from ai.facts import Clock, FactSource, utc_now
-from concierge_common.messages import GenerateReply, MessageReceived
+from concierge_common.messages import GenerateReply
 from concierge_common.store_api import InteractionView
 
 log = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ class History(Protocol):
 
 
 class Images(Protocol):
-    async def block_of(self, inbound: MessageReceived) -> ImageBlockParam | None: ...
+    async def blocks_of(self, turn: GenerateReply) -> list[ImageBlockParam]: ...
 
 
 @dataclass(frozen=True)
@@ -119,16 +119,16 @@ class ClaudeAnswerer:
         polite = courtesy(turn_text(turn))
         if polite is not None:
             return polite
-        image = await self._images.block_of(turn.inbound) if self._images else None
+        images = await self._images.blocks_of(turn) if self._images else []
         texts = turn.turn_texts()
-        if not texts and image is None:
+        if not texts and not images:
             return Answer(media_replies.IMAGE_UNREAD, "courtesy")
         said = await self._conversation.recent(turn.session_id)
         messages = history.messages(
             said,
             texts or [media_replies.IMAGE_ONLY_TURN],
             max_chars=self._limits.history_chars,
-            image=image,
+            images=images,
         )
         ask = _Ask(turn, turn.service, messages, turn.family, may_route=True)
         return await self._ask(ask, await self._catalog.services())

@@ -14,9 +14,9 @@ starting and ending with ``user``, so:
   question that precedes it).
 
 What the person wrote is redacted (:mod:`ai.claude.redaction`) and escaped like
-the facts, so it can never pass for a tag of the system prompt. An image the
-person sent with the turn goes first in the last ``user`` message, before its
-text (:mod:`ai.claude.images`).
+the facts, so it can never pass for a tag of the system prompt. The images the
+person sent with the turn go first in the last ``user`` message, in the order
+they were sent, before its text (:mod:`ai.claude.images`).
 """
 
 from __future__ import annotations
@@ -83,22 +83,22 @@ def messages(
     turn_texts: Sequence[str],
     *,
     max_chars: int,
-    image: ImageBlockParam | None = None,
+    images: Sequence[ImageBlockParam] = (),
 ) -> list[MessageParam]:
-    """The alternating messages to send: the bounded history, then the turn (with its image)."""
+    """The alternating messages to send: the bounded history, then the turn (with its images)."""
     earlier = _without_turn(list(history), turn_texts)
     said = _merged([_said(item) for item in earlier])
     kept = _within(said, max_chars)
     turn = Said("user", _user_text("\n".join(turn_texts))[:TURN_CHARS])
     final = [_param(item) for item in _merged([*kept, turn])]
-    if image is not None:
-        final[-1] = _with_image(final[-1], image)
+    if images:
+        final[-1] = _with_images(final[-1], images)
     return final
 
 
-def _with_image(last: MessageParam, image: ImageBlockParam) -> UserMessageParam:
+def _with_images(last: MessageParam, images: Sequence[ImageBlockParam]) -> UserMessageParam:
     text: TextBlockParam = {"type": "text", "text": str(last["content"])}
-    return {"role": "user", "content": [image, text]}
+    return {"role": "user", "content": [*images, text]}
 
 
 def _param(item: Said) -> MessageParam:

@@ -1,4 +1,4 @@
-"""The image a person sent, as an image content block for Claude (base64), when it can be.
+"""The images of a turn, as image content blocks for Claude (base64), when they can be.
 
 Claude reads JPEG, PNG, GIF and WebP images sent inline as base64 (``{"type":
 "image", "source": {"type": "base64", "media_type": ..., "data": ...}}``), up
@@ -7,10 +7,11 @@ may weigh at most :data:`MAX_BYTES` (3.75 MiB). The media type is read from the
 file's first bytes, not trusted from WhatsApp's mimetype (the API refuses an
 image whose bytes do not match the type it is given).
 
-An image that cannot be sent (another format, too large, gone from the
-storage) gives ``None``: the turn goes to Claude as text only. A storage that
-is down raises :class:`~concierge_common.errors.DownstreamUnavailable` (the bus
-retries the turn).
+A turn sends at most :data:`MAX_IMAGES` images, the newest ones, oldest first
+(a burst: a photo, then the question). An image that cannot be sent (another
+format, too large, gone from the storage) is left out: a turn without any goes
+to Claude as text only. A storage that is down raises
+:class:`~concierge_common.errors.DownstreamUnavailable` (the bus retries the turn).
 """
 
 from __future__ import annotations
@@ -24,12 +25,13 @@ from anthropic.types import ImageBlockParam
 from ai import media_replies
 from concierge_common.errors import DownstreamUnavailable, NotFound
 from concierge_common.media_storage import MediaStorage
-from concierge_common.messages import MessageReceived
+from concierge_common.messages import GenerateReply, MediaRef
 
 log = logging.getLogger(__name__)
 
 MAX_BASE64_BYTES = 5 * 1024 * 1024
 MAX_BYTES = MAX_BASE64_BYTES // 4 * 3
+MAX_IMAGES = 4
 MediaType = Literal["image/jpeg", "image/png", "image/gif", "image/webp"]
 
 
@@ -56,26 +58,36 @@ def block(data: bytes) -> ImageBlockParam | None:
 
 
 class ImageLoader:
-    """Reads the image of a turn from the media storage."""
+    """Reads the images of a turn from the media storage."""
 
     def __init__(self, storage: MediaStorage) -> None:
         self._storage = storage
 
-    async def block_of(self, inbound: MessageReceived) -> ImageBlockParam | None:
-        """The image block of ``inbound``, or None (no image, or one Claude cannot read)."""
-        if not media_replies.has_image(inbound) or inbound.media is None:
-            return None
-        if inbound.media.size > MAX_BYTES:
-            log.info("image too large for claude, text only")
+    async def blocks_of(self, turn: GenerateReply) -> list[ImageBlockParam]:
+        """The image blocks of the turn's newest readable images, oldest first."""
+        blocks: list[ImageBlockParam] = []
+        for media in reversed(media_replies.images(turn)):
+            if len(blocks) == MAX_IMAGES:
+                log.info("more images than claude is sent, the oldest left out")
+                break
+            image = await self._block(media)
+            if image is not None:
+                blocks.append(image)
+        blocks.reverse()
+        return blocks
+
+    async def _block(self, media: MediaRef) -> ImageBlockParam | None:
+        if media.size > MAX_BYTES:
+            log.info("image too large for claude, left out")
             return None
         try:
-            data = await self._storage.get(inbound.media.storage_key)
+            data = await self._storage.get(media.storage_key)
         except NotFound:
-            log.warning("image gone from the media storage, text only")
+            log.warning("image gone from the media storage, left out")
             return None
         except OSError as exc:
             raise DownstreamUnavailable(f"media storage get: {type(exc).__name__}") from exc
         image = block(data)
         if image is None:
-            log.info("image in a format or size claude does not take, text only")
+            log.info("image in a format or size claude does not take, left out")
         return image
