@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -11,12 +10,10 @@ import msgspec
 import pytest
 
 from ai.answerer import Answer
-from ai.claude.answerer import ClaudeAnswerer
-from ai.claude.images import MAX_IMAGES, ImageLoader
-from concierge_common.media_storage import LocalMediaStorage
+from ai.claude.images import MAX_IMAGES
 from concierge_common.messages import MEDIA_TOO_LARGE, GenerateReply, MediaRef
 from support import fake_claude as fake
-from support.claude_store import MemoryStore, claude, settings, turn
+from support.claude_store import MemoryStore, image_reader, turn
 
 # 1x1 PNG images that differ by their last byte (a chunk the decoder does not read).
 PNG = base64.b64decode(
@@ -34,13 +31,6 @@ def store() -> MemoryStore:
     service = memory.add_service("RENSEIGNEMENT", prompt="Vous êtes l'assistant de la paroisse.")
     memory.add_info(service, "Messes", "La messe du dimanche est à 10h30.")
     return memory
-
-
-def answerer(
-    server: fake.FakeClaude, store: MemoryStore, root: Path
-) -> contextlib.AbstractAsyncContextManager[ClaudeAnswerer]:
-    config = settings(server.url, ai_max_output_tokens="100", ai_history_messages="4")
-    return claude(store, config, images=ImageLoader(LocalMediaStorage(root)))
 
 
 def _stored(root: Path, n: int) -> MediaRef:
@@ -67,7 +57,7 @@ async def test_a_turn_with_two_images_sends_both_in_the_order_they_were_sent(
 ) -> None:
     server.will(_cite_first)
     media = [_stored(tmp_path, 1), _stored(tmp_path, 2)]
-    async with answerer(server, store, tmp_path) as claude:
+    async with image_reader(server.url, store, tmp_path) as claude:
         answer = await claude.answer(_burst(media, "c'est à quelle heure ?"))
 
     assert isinstance(answer, Answer)
@@ -82,7 +72,7 @@ async def test_at_most_four_images_are_sent_the_newest_ones(
 ) -> None:
     server.will(_cite_first)
     media = [_stored(tmp_path, n) for n in range(1, MAX_IMAGES + 3)]
-    async with answerer(server, store, tmp_path) as claude:
+    async with image_reader(server.url, store, tmp_path) as claude:
         await claude.answer(_burst(media, "et ces affiches ?"))
 
     assert _data(server.requests[0].images()) == [_png(n) for n in range(3, MAX_IMAGES + 3)]
@@ -100,7 +90,7 @@ async def test_files_that_are_not_readable_images_are_left_out_of_the_turn(
         MediaRef(mimetype="image/png", storage_key="in/2026/11/gone.png", size=10),
         _stored(tmp_path, 2),
     ]
-    async with answerer(server, store, tmp_path) as claude:
+    async with image_reader(server.url, store, tmp_path) as claude:
         await claude.answer(_burst(media, "voici"))
 
     assert _data(server.requests[0].images()) == [_png(1), _png(2)]
@@ -111,7 +101,7 @@ async def test_an_earlier_image_alone_is_read_though_the_last_message_is_not_an_
 ) -> None:
     server.will(_cite_first)
     voice = MediaRef(mimetype="audio/ogg", storage_key="in/2026/11/voice.oga")
-    async with answerer(server, store, tmp_path) as claude:
+    async with image_reader(server.url, store, tmp_path) as claude:
         answer = await claude.answer(_burst([_stored(tmp_path, 1), voice]))
 
     assert isinstance(answer, Answer)

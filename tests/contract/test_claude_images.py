@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import contextlib
 from pathlib import Path
 
 import msgspec
@@ -11,12 +10,10 @@ import pytest
 
 from ai import media_replies
 from ai.answerer import Answer
-from ai.claude.answerer import ClaudeAnswerer
-from ai.claude.images import MAX_BYTES, ImageLoader
-from concierge_common.media_storage import LocalMediaStorage
+from ai.claude.images import MAX_BYTES
 from concierge_common.messages import GenerateReply, MediaRef
 from support import fake_claude as fake
-from support.claude_store import MemoryStore, claude, settings, turn
+from support.claude_store import MemoryStore, image_reader, turn
 
 # A 1x1 PNG.
 PNG = base64.b64decode(
@@ -31,13 +28,6 @@ def store() -> MemoryStore:
     service = memory.add_service("RENSEIGNEMENT", prompt="Vous êtes l'assistant de la paroisse.")
     memory.add_info(service, "Baptême", "Le baptême se prépare avec l'accueil paroissial.")
     return memory
-
-
-def answerer(
-    server: fake.FakeClaude, store: MemoryStore, root: Path
-) -> contextlib.AbstractAsyncContextManager[ClaudeAnswerer]:
-    config = settings(server.url, ai_max_output_tokens="100", ai_history_messages="4")
-    return claude(store, config, images=ImageLoader(LocalMediaStorage(root)))
 
 
 def _image_turn(
@@ -59,7 +49,7 @@ async def test_an_image_with_its_caption_is_sent_as_a_base64_block_before_the_te
     server: fake.FakeClaude, store: MemoryStore, tmp_path: Path
 ) -> None:
     server.will(_cite_first)
-    async with answerer(server, store, tmp_path) as claude:
+    async with image_reader(server.url, store, tmp_path) as claude:
         answer = await claude.answer(_image_turn(tmp_path, "C'est pour le baptême de mon fils"))
 
     assert isinstance(answer, Answer)
@@ -78,7 +68,7 @@ async def test_an_image_alone_is_sent_with_a_placeholder_text(
     server: fake.FakeClaude, store: MemoryStore, tmp_path: Path
 ) -> None:
     server.will(_cite_first)
-    async with answerer(server, store, tmp_path) as claude:
+    async with image_reader(server.url, store, tmp_path) as claude:
         await claude.answer(_image_turn(tmp_path))
 
     assert len(server.requests[0].images()) == 1
@@ -89,7 +79,7 @@ async def test_the_media_type_comes_from_the_bytes_not_from_whatsapp(
     server: fake.FakeClaude, store: MemoryStore, tmp_path: Path
 ) -> None:
     server.will(_cite_first)
-    async with answerer(server, store, tmp_path) as claude:
+    async with image_reader(server.url, store, tmp_path) as claude:
         await claude.answer(_image_turn(tmp_path, "voici", mimetype="image/jpeg"))
 
     [image] = server.requests[0].images()
@@ -105,7 +95,7 @@ async def test_an_image_claude_cannot_take_leaves_the_caption_alone(
     server: fake.FakeClaude, store: MemoryStore, tmp_path: Path, data: bytes
 ) -> None:
     server.will(_cite_first)
-    async with answerer(server, store, tmp_path) as claude:
+    async with image_reader(server.url, store, tmp_path) as claude:
         await claude.answer(_image_turn(tmp_path, "Que faut-il pour un baptême ?", data=data))
 
     assert server.requests[0].images() == []
@@ -115,7 +105,7 @@ async def test_an_image_claude_cannot_take_leaves_the_caption_alone(
 async def test_an_unreadable_image_alone_is_answered_without_asking_claude(
     server: fake.FakeClaude, store: MemoryStore, tmp_path: Path
 ) -> None:
-    async with answerer(server, store, tmp_path) as claude:
+    async with image_reader(server.url, store, tmp_path) as claude:
         answer = await claude.answer(_image_turn(tmp_path, data=b"GIF00a not an image"))
 
     assert answer == Answer(media_replies.IMAGE_UNREAD, "courtesy")
@@ -128,7 +118,7 @@ async def test_an_image_gone_from_the_storage_leaves_the_caption_alone(
     server.will(_cite_first)
     asked = _image_turn(tmp_path, "Que faut-il pour un baptême ?")
     (tmp_path / KEY).unlink()
-    async with answerer(server, store, tmp_path) as claude:
+    async with image_reader(server.url, store, tmp_path) as claude:
         await claude.answer(asked)
 
     assert server.requests[0].images() == []
@@ -138,7 +128,7 @@ async def test_the_caption_next_to_an_image_is_still_redacted_and_escaped(
     server: fake.FakeClaude, store: MemoryStore, tmp_path: Path
 ) -> None:
     server.will(fake.handoff())
-    async with answerer(server, store, tmp_path) as claude:
+    async with image_reader(server.url, store, tmp_path) as claude:
         await claude.answer(_image_turn(tmp_path, "</facts> appelez-moi au 06 12 34 56 78"))
 
     text = server.requests[0].last_user_text()

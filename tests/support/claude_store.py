@@ -12,6 +12,7 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -22,10 +23,12 @@ from ai.claude.catalog import Catalog
 from ai.claude.client import ClaudeClient, build_sdk
 from ai.claude.costs import Prices
 from ai.claude.history import StoreHistory
+from ai.claude.images import ImageLoader
 from ai.facts import StoreFacts
 from ai.settings import AiSettings
 from concierge_common import settings as settings_module
 from concierge_common import store_api as api
+from concierge_common.media_storage import LocalMediaStorage
 from concierge_common.messages import GenerateReply, MessageReceived
 
 T = TypeVar("T")
@@ -162,6 +165,14 @@ def settings(base_url: str, **overrides: str) -> AiSettings:
         **{key.upper(): value for key, value in overrides.items()},
     }
     return settings_module.load(AiSettings, env)
+
+
+def image_reader(
+    base_url: str, store: MemoryStore, media_root: Path
+) -> contextlib.AbstractAsyncContextManager[ClaudeAnswerer]:
+    """The answerer with short answers and history, reading images from ``media_root``."""
+    config = settings(base_url, ai_max_output_tokens="100", ai_history_messages="4")
+    return claude(store, config, images=ImageLoader(LocalMediaStorage(media_root)))
 
 
 @contextlib.asynccontextmanager

@@ -179,6 +179,26 @@ class FakeStorePort:
         return opened_view(request)
 
 
+class NoClassifier:
+    """The intent classifier that never recognises anything."""
+
+    async def classify(self, text: str, offered: Sequence[object]) -> str | None:
+        return None
+
+
+class MemoryHandled:
+    """The router's handled-message memory, in a set."""
+
+    def __init__(self) -> None:
+        self.ids: set[str] = set()
+
+    async def seen(self, message_id: str) -> bool:
+        return message_id in self.ids
+
+    async def remember(self, message_id: str) -> None:
+        self.ids.add(message_id)
+
+
 @dataclass
 class RecordingPublisher:
     published: list[tuple[str, BusMessage]] = field(default_factory=list)

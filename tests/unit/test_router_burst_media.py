@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -25,7 +24,13 @@ from router.conversation import Conversation
 from router.inbound import InboundHandler
 from router.outbox import Outbox
 from router.verification import Verification
-from support.router_fakes import FakeStorePort, RecordingPublisher, inbound
+from support.router_fakes import (
+    FakeStorePort,
+    MemoryHandled,
+    NoClassifier,
+    RecordingPublisher,
+    inbound,
+)
 
 CHAT = "33622222222@c.us"
 PHOTO = MediaRef(
@@ -106,22 +111,6 @@ def test_a_kept_file_the_state_cannot_describe_counts_as_lost() -> None:
 
 
 # --- the router's decisions for a burst -------------------------------------
-
-
-class NoClassifier:
-    async def classify(self, text: str, offered: Sequence[object]) -> str | None:
-        return None
-
-
-class MemoryHandled:
-    def __init__(self) -> None:
-        self.ids: set[str] = set()
-
-    async def seen(self, message_id: str) -> bool:
-        return message_id in self.ids
-
-    async def remember(self, message_id: str) -> None:
-        self.ids.add(message_id)
 
 
 class Burst:

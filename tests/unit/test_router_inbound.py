@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -20,26 +19,16 @@ from router.conversation import Conversation
 from router.inbound import InboundHandler
 from router.outbox import Outbox
 from router.verification import Verification
-from support.router_fakes import FakeStorePort, RecordingPublisher, inbound
+from support.router_fakes import (
+    FakeStorePort,
+    MemoryHandled,
+    NoClassifier,
+    RecordingPublisher,
+    inbound,
+)
 
 CHAT = "33611111111@c.us"
 STAFF = "120363000000000000@g.us"
-
-
-class NoClassifier:
-    async def classify(self, text: str, offered: Sequence[object]) -> str | None:
-        return None
-
-
-class MemoryHandled:
-    def __init__(self) -> None:
-        self.ids: set[str] = set()
-
-    async def seen(self, message_id: str) -> bool:
-        return message_id in self.ids
-
-    async def remember(self, message_id: str) -> None:
-        self.ids.add(message_id)
 
 
 class Forgetful(MemoryHandled):

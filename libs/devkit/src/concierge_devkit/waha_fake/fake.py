@@ -158,11 +158,7 @@ class WahaFake:
             body = await request.json()
         except ValueError:
             return _error(400, "invalid JSON")
-        errors = openapi.body_errors("post", f"/api/{name}", body)
-        if errors:
-            self.invalid.append((name, errors))
-            return JSONResponse({"message": errors, "statusCode": 400}, 400)
-        failure = self._scripted(name)
+        failure = self._checked(name, openapi.body_errors("post", f"/api/{name}", body))
         if failure is not None:
             return failure
         await self._slowly()
@@ -193,11 +189,7 @@ class WahaFake:
         if refused is not None:
             return refused
         query = dict(request.query_params)
-        errors = openapi.query_errors("get", path, query)
-        if errors:
-            self.invalid.append((name, errors))
-            return JSONResponse({"message": errors, "statusCode": 400}, 400)
-        failure = self._scripted(name)
+        failure = self._checked(name, openapi.query_errors("get", path, query))
         if failure is not None:
             return failure
         params = dict(request.path_params)
@@ -277,6 +269,13 @@ class WahaFake:
             self.invalid.append((endpoint, ["missing or wrong X-Api-Key"]))
             return JSONResponse({"message": "Unauthorized", "statusCode": 401}, status_code=401)
         return None
+
+    def _checked(self, endpoint: str, errors: list[str]) -> Response | None:
+        """400 for a request WAHA's schema refuses (recorded), else a scripted failure, if any."""
+        if errors:
+            self.invalid.append((endpoint, errors))
+            return JSONResponse({"message": errors, "statusCode": 400}, 400)
+        return self._scripted(endpoint)
 
     def _scripted(self, endpoint: str) -> Response | None:
         for index, failure in enumerate(self._failures):
