@@ -21,6 +21,7 @@ from concierge_common.errors import Conflict, NotFound, RetryableError
 from concierge_common.messages import (
     BusMessage,
     HandoffRequested,
+    MediaRef,
     MessageReceived,
     RelayToStaff,
     SendReply,
@@ -274,7 +275,9 @@ def assemble(*, staff_chat_id: str = STAFF_CHAT, now: datetime = OPEN_TIME) -> P
     )
 
 
-def person_message(text: str, *, kind: str = "text", push_name: str = "Marie") -> MessageReceived:
+def person_message(
+    text: str, *, kind: str = "text", push_name: str = "Marie", media: MediaRef | None = None
+) -> MessageReceived:
     return MessageReceived(
         message_id=ids.new_id(),
         conversation_id=PERSON_CONVERSATION,
@@ -286,6 +289,7 @@ def person_message(text: str, *, kind: str = "text", push_name: str = "Marie") -
         kind=kind,
         text=text,
         push_name=push_name,
+        media=media,
     )
 
 
@@ -304,8 +308,10 @@ def requested(handoff: api.HandoffView, *, push_name: str = "Marie") -> HandoffR
     )
 
 
-def relayed(text: str, *, cancel: bool = False, kind: str = "text") -> RelayToStaff:
-    inbound = person_message(text, kind=kind)
+def relayed(
+    text: str, *, cancel: bool = False, kind: str = "text", media: MediaRef | None = None
+) -> RelayToStaff:
+    inbound = person_message(text, kind=kind, media=media)
     return RelayToStaff(
         message_id=ids.derived_id("router-relay", inbound.message_id),
         conversation_id=inbound.conversation_id,

@@ -8,6 +8,7 @@ import msgspec
 import pytest
 
 from concierge_common import ids
+from concierge_common.messages import MEDIA_TOO_LARGE, MediaRef
 from handoff.desk import Actor
 from support.handoff_fakes import (
     CLOSED_TIME,
@@ -163,6 +164,42 @@ async def test_a_photo_is_announced_to_staff_with_its_caption() -> None:
 
     [relay] = parts.publisher.to_staff()
     assert relay.text.startswith(f"[{handoff.reference}] Marie a envoyé une photo : le certificat")
+
+
+async def test_a_kept_file_is_sent_on_to_staff_with_the_relay() -> None:
+    parts = assemble()
+    handoff = parts.store.open()
+    photo = MediaRef(
+        mimetype="image/jpeg",
+        filename="certificat.jpg",
+        storage_key="in/2026/11/" + "a" * 64 + ".jpg",
+        size=1234,
+        sha256="a" * 64,
+    )
+
+    await parts.relay(relayed("le certificat", kind="image", media=photo))
+
+    [relay] = parts.publisher.to_staff()
+    assert relay.text == (
+        f"[{handoff.reference}] Marie a envoyé une photo : le certificat (fichier joint)"
+    )
+    assert relay.attachment is not None
+    assert (relay.attachment.storage_key, relay.attachment.mimetype) == (
+        photo.storage_key,
+        "image/jpeg",
+    )
+    assert relay.attachment.artifact_type == ""  # the person's file, not something produced
+
+
+async def test_a_file_the_gateway_could_not_keep_is_announced_as_such() -> None:
+    parts = assemble()
+    parts.store.open()
+
+    await parts.relay(relayed("", kind="document", media=MediaRef(error=MEDIA_TOO_LARGE)))
+
+    [relay] = parts.publisher.to_staff()
+    assert relay.attachment is None
+    assert relay.text.endswith("(le fichier n'a pas pu être reçu ; demandez-le à nouveau)")
 
 
 async def test_cancel_returns_to_the_bot_and_tells_the_person_and_staff() -> None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from concierge_common import ids
-from concierge_common.messages import BusMessage, MessageReceived, SendReply
+from concierge_common.messages import Attachment, BusMessage, MessageReceived, SendReply
 from concierge_common.metrics import child
 from concierge_common.store_api import HandoffView
 from handoff import metrics
@@ -73,16 +73,23 @@ class Outbox:
         await self._send("ai", to, text, message_id, correlation_id, origin)
 
     async def to_staff(
-        self, session: str, text: str, *, kind: str, message_id: str, correlation_id: str
+        self,
+        session: str,
+        text: str,
+        *,
+        kind: str,
+        message_id: str,
+        correlation_id: str,
+        attachment: Attachment | None = None,
     ) -> bool:
-        """Post to the staff chat; ``False`` (logged, counted) when there is none."""
+        """Post to the staff chat (with a file); ``False`` (logged, counted) when there is none."""
         if not self._staff_chat_id:
             child(metrics.STAFF_CHAT_UNSET, kind).inc()
             log.warning("STAFF_CHAT_ID is not set: staff text (%s) only logged", kind)
             return False
         conversation = ids.conversation_id(self._conversation_key, session, self._staff_chat_id)
         to = Recipient(conversation, session, self._staff_chat_id)
-        await self._send("outbound", to, text, message_id, correlation_id, "handoff")
+        await self._send("outbound", to, text, message_id, correlation_id, "handoff", attachment)
         return True
 
     async def answer_chat(
@@ -92,7 +99,14 @@ class Outbox:
         await self._send("outbound", to, text, message_id, correlation_id, "handoff")
 
     async def _send(
-        self, flow: str, to: Recipient, text: str, message_id: str, correlation_id: str, origin: str
+        self,
+        flow: str,
+        to: Recipient,
+        text: str,
+        message_id: str,
+        correlation_id: str,
+        origin: str,
+        attachment: Attachment | None = None,
     ) -> None:
         reply = SendReply(
             message_id=message_id,
@@ -102,5 +116,6 @@ class Outbox:
             chat_id=to.chat_id,
             text=text,
             origin=origin,
+            attachment=attachment,
         )
         await self._publisher.publish(flow, reply)

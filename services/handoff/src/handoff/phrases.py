@@ -173,10 +173,17 @@ def relay(reference: str, name: str, inbound: MessageReceived) -> str:
         return f"[{reference}] {who(name)} : {inbound.text}"
     what = _MEDIA.get(inbound.kind, "un fichier")
     caption = f" : {inbound.text}" if inbound.text.strip() else ""
-    return (
-        f"[{reference}] {who(name)} a envoyé {what}{caption}"
-        " (à consulter sur le téléphone de l'accueil)"
-    )
+    return f"[{reference}] {who(name)} a envoyé {what}{caption} ({_where(inbound)})"
+
+
+def _where(inbound: MessageReceived) -> str:
+    """Where staff find the file: joined to the relay when the gateway kept it."""
+    media = inbound.media
+    if media is not None and media.storage_key:
+        return "fichier joint"
+    if media is not None and media.error:
+        return "le fichier n'a pas pu être reçu ; demandez-le à nouveau"
+    return "à consulter sur le téléphone de l'accueil"
 
 
 def returned(reference: str, cause: str, name: str) -> str:

@@ -1,9 +1,10 @@
 """``RelayToStaff``: a person wrote while a human owns the conversation.
 
 The message goes to the staff chat prefixed with the handoff's reference
-(``[H7K2P] Marie : ...``; for a file, what was sent), and the store records the
-person's activity (it keeps the handoff from the idle timeout). With
-``cancel`` the person asked to get back to the assistant: the handoff returns
+(``[H7K2P] Marie : ...``; for a file, what was sent, with the file itself
+attached when the gateway kept it: a certificate, a photo of a form), and the
+store records the person's activity (it keeps the handoff from the idle
+timeout). With ``cancel`` the person asked to get back to the assistant: the handoff returns
 (actor ``person``), the person and staff are told.
 
 When no handoff is open any more (staff returned it a moment before), the
@@ -18,7 +19,7 @@ import logging
 
 from concierge_common import ids
 from concierge_common.errors import Conflict, NotFound
-from concierge_common.messages import RelayToStaff
+from concierge_common.messages import Attachment, MessageReceived, RelayToStaff
 from concierge_common.metrics import child
 from concierge_common.store_api import HandoffTouch, HandoffView
 from handoff import metrics, phrases
@@ -70,6 +71,7 @@ class Relay:
             kind="relay",
             message_id=ids.derived_id("handoff-relay", message.message_id),
             correlation_id=message.correlation_id,
+            attachment=_file_of(inbound),
         )
         if sent:
             child(metrics.RELAYS, "to_staff").inc()
@@ -94,3 +96,17 @@ class Relay:
             correlation_id=message.correlation_id,
         )
         log.info("person wrote after the handoff ended; asked to repeat")
+
+
+def _file_of(inbound: MessageReceived) -> Attachment | None:
+    """The person's file, to send on to staff (None for a text or a file not kept)."""
+    media = inbound.media
+    if media is None or not media.storage_key:
+        return None
+    return Attachment(
+        storage_key=media.storage_key,
+        mimetype=media.mimetype or "application/octet-stream",
+        filename=media.filename or f"fichier-{inbound.kind}",
+        size=media.size,
+        sha256=media.sha256,
+    )
