@@ -90,6 +90,27 @@ async def test_asking_for_a_person_is_handed_off_and_staff_alerted_on_whatsapp(
     assert alert.body["session"] == "default"  # WAHA's session, not the pseudo session "api"
 
 
+async def test_a_message_while_staff_own_the_conversation_is_acknowledged_not_timed_out(
+    env: dict[str, str],
+) -> None:
+    flow = {**env, "STAFF_CHAT_ID": STAFF_CHAT, "GATEWAY_ORCHESTRATE_TIMEOUT_SECONDS": "10"}
+    async with running_stack(flow) as stack:
+        first = await orchestrate(stack, "web-e2e6", "je veux parler à quelqu'un")
+        assert first.json()["handed_off"] is True
+        await stack.waha.wait_for_texts(1, timeout=15)  # staff alerted
+
+        response = await orchestrate(stack, "web-e2e6", "c'est pour un baptême en juin")
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["handed_off"] is True
+        assert texts(body) == "Votre message a bien été transmis à l'accueil paroissial."
+
+        async def relayed() -> bool:
+            return any("baptême en juin" in sent.body["text"] for sent in stack.waha.sent_texts)
+
+        assert await eventually(relayed)
+
+
 async def test_the_next_message_of_the_same_person_continues_their_conversation(
     env: dict[str, str],
 ) -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from concierge_common import ids
 from concierge_common.messages import MEDIA_TOO_LARGE, MediaRef
+from handoff import phrases
 from handoff.desk import Actor
 from support.handoff_fakes import (
     CLOSED_TIME,
@@ -200,6 +201,24 @@ async def test_a_file_the_gateway_could_not_keep_is_announced_as_such() -> None:
     [relay] = parts.publisher.to_staff()
     assert relay.attachment is None
     assert relay.text.endswith("(le fichier n'a pas pu être reçu ; demandez-le à nouveau)")
+
+
+async def test_an_api_callers_message_is_acknowledged_a_whatsapp_persons_is_not() -> None:
+    parts = assemble()
+    parts.store.open()
+    from_web = relayed("Et pour la date ?")
+    from_web = msgspec.structs.replace(
+        from_web, inbound=msgspec.structs.replace(from_web.inbound, channel="api")
+    )
+
+    await parts.relay(relayed("Et pour l'heure ?"))
+    assert parts.publisher.to_person() == []
+    await parts.relay(from_web)
+
+    [ack] = parts.publisher.to_person()
+    assert ack.text == phrases.PERSON_DEFAULTS[phrases.RELAYED]
+    assert ack.origin == "handoff"  # POST /orchestrate reports handed_off
+    assert len(parts.publisher.to_staff()) == 2
 
 
 async def test_cancel_returns_to_the_bot_and_tells_the_person_and_staff() -> None:

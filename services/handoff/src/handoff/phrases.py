@@ -22,6 +22,7 @@ OUTSIDE_HOURS = "outside_hours"
 ENDED = "handoff_ended"
 NO_STAFF_YET = "no_staff_yet"
 AFTER_END = "back_with_bot"
+RELAYED = "relayed_to_staff"
 
 PERSON_DEFAULTS: dict[str, str] = {
     STARTED: (
@@ -46,6 +47,7 @@ PERSON_DEFAULTS: dict[str, str] = {
         " ne lui a pas été transmis. Je reste à votre disposition, pouvez-vous me reposer"
         " votre question ?"
     ),
+    RELAYED: "Votre message a bien été transmis à l'accueil paroissial.",
 }
 
 

@@ -7,6 +7,10 @@ store records the person's activity (it keeps the handoff from the idle
 timeout). With ``cancel`` the person asked to get back to the assistant: the handoff returns
 (actor ``person``), the person and staff are told.
 
+A WhatsApp person sees nothing more (staff answer in their own time). A
+message of ``POST /orchestrate`` gets a short acknowledgment: its caller waits
+for an answer, and would otherwise time out.
+
 When no handoff is open any more (staff returned it a moment before), the
 message is not relayed: nobody would read it. The person is told that the
 conversation is back with the assistant and asked to repeat their question,
@@ -29,6 +33,9 @@ from handoff.prompts import PersonTexts
 from handoff.store_port import HandoffStore
 
 log = logging.getLogger(__name__)
+
+# POST /orchestrate's messages (concierge_common.messages.MessageReceived.channel).
+API_CHANNEL = "api"
 
 
 class Relay:
@@ -75,7 +82,18 @@ class Relay:
         )
         if sent:
             child(metrics.RELAYS, "to_staff").inc()
+        if inbound.channel == API_CHANNEL:
+            await self._acknowledge(message)
         log.info("person message relayed to staff", extra={"handoff_id": handoff.id})
+
+    async def _acknowledge(self, message: RelayToStaff) -> None:
+        """Tell an API caller its message reached staff (it waits for an answer)."""
+        await self._outbox.to_person(
+            Recipient.of_message(message.conversation_id, message.inbound),
+            await self._texts.text(phrases.RELAYED, self._clock()),
+            message_id=ids.derived_id("handoff-relayed", message.message_id),
+            correlation_id=message.correlation_id,
+        )
 
     async def _cancel(self, handoff: HandoffView, message: RelayToStaff) -> None:
         try:
