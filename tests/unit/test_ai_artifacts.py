@@ -63,11 +63,24 @@ def test_asking_for_the_calendar_is_recognised(text: str) -> None:
         "Quand est la prochaine séance de Léa ?",
         "Combien coûte l'inscription ?",
         "Quelle est la date de la première communion ?",
+        "Pouvez-vous m'envoyer le calendrier des communions ?",
+        "Avez-vous l'agenda des messes de Noël ?",
         "",
     ],
 )
 def test_other_questions_are_not_a_calendar_request(text: str) -> None:
     assert not asks_for_calendar(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Le calendrier du caté et des messes des familles, s'il vous plaît",
+        "Pouvez-vous m'envoyer le calendrier des enfants ?",
+    ],
+)
+def test_the_catechism_named_with_another_event_still_gets_the_file(text: str) -> None:
+    assert asks_for_calendar(text)
 
 
 def test_the_file_is_named_after_the_family_without_accents() -> None:

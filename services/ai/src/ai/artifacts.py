@@ -47,11 +47,26 @@ SEND_WORDS = frozenset(
     }
 )  # fmt: skip
 DATE_WORDS = frozenset({"date", "dates", "seance", "seances"})
+# Another calendar of the parish ("le calendrier des communions"): not the family's file,
+# unless the catechism is named too ("les dates du caté et des messes des familles").
+OTHER_EVENTS = frozenset(
+    {
+        "communion", "communions", "confirmation", "confirmations", "messe", "messes",
+        "bapteme", "baptemes", "mariage", "mariages", "fete", "fetes", "kermesse",
+        "pelerinage", "pelerinages", "retraite", "retraites", "concert", "concerts",
+        "obseques", "vacances", "paroisse", "paroissial",
+    }
+)  # fmt: skip
+CATECHISM_WORDS = frozenset(
+    {"catechisme", "catechese", "cate", "kt", "seance", "seances", "enfant", "enfants"}
+)
 
 
 def asks_for_calendar(text: str) -> bool:
     """True when ``text`` asks for the sessions' calendar (a file to keep)."""
     said = set(words(text))
+    if said & OTHER_EVENTS and not said & CATECHISM_WORDS:
+        return False  # another calendar of the parish: answered from the facts
     if said & CALENDAR_WORDS:
         return True
     return bool(said & SEND_WORDS) and bool(said & DATE_WORDS)
