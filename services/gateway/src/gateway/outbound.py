@@ -32,6 +32,7 @@ staff chat) is sent through WAHA's own session, ``WAHA_SESSION``.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from nats.js.kv import KeyValue
 
@@ -132,35 +133,29 @@ class OutboundSender:
         await self._publisher.publish("sent", _failed_event(message, reason, status))
 
 
+def _outcome(message: SendReply, purpose: str) -> dict[str, Any]:
+    """What a ``ReplySent`` or ``ReplyFailed`` repeats of the reply (its id derived once)."""
+    return {
+        "message_id": ids.derived_id(purpose, message.message_id),
+        "conversation_id": message.conversation_id,
+        "correlation_id": message.correlation_id,
+        "reply_id": message.message_id,
+        "session": message.session,
+        "chat_id": message.chat_id,
+        "text": message.text,
+        "in_reply_to": message.in_reply_to,
+        "origin": message.origin,
+        "attachment": message.attachment,
+    }
+
+
 def _sent_event(message: SendReply, provider_ids: list[str]) -> ReplySent:
     return ReplySent(
-        message_id=ids.derived_id("gateway-sent", message.message_id),
-        conversation_id=message.conversation_id,
-        correlation_id=message.correlation_id,
-        reply_id=message.message_id,
-        session=message.session,
-        chat_id=message.chat_id,
-        text=message.text,
-        in_reply_to=message.in_reply_to,
-        origin=message.origin,
+        **_outcome(message, "gateway-sent"),
         provider_message_id=provider_ids[0] if provider_ids else "",
         provider_message_ids=list(provider_ids),
-        attachment=message.attachment,
     )
 
 
 def _failed_event(message: SendReply, reason: str, status: int) -> ReplyFailed:
-    return ReplyFailed(
-        message_id=ids.derived_id("gateway-failed", message.message_id),
-        conversation_id=message.conversation_id,
-        correlation_id=message.correlation_id,
-        reply_id=message.message_id,
-        session=message.session,
-        chat_id=message.chat_id,
-        text=message.text,
-        origin=message.origin,
-        in_reply_to=message.in_reply_to,
-        status=status,
-        reason=reason,
-        attachment=message.attachment,
-    )
+    return ReplyFailed(**_outcome(message, "gateway-failed"), status=status, reason=reason)
