@@ -29,6 +29,7 @@ from store import seed
 from support import fixtures
 from support.polling import eventually
 from support.stack import running_stack
+from support.views import service_view
 
 T = TypeVar("T")
 NOW = datetime(2026, 11, 25, 11, tzinfo=UTC)
@@ -136,18 +137,7 @@ class SeededStore:
 
 
 def _service_view(name: str) -> api.ServiceView:
-    return api.ServiceView(
-        id=name,
-        name=name,
-        description="",
-        trigger_keywords=[],
-        processing_type="ai",
-        required_role=None,
-        is_active=True,
-        display_order=0,
-        created_at=NOW,
-        updated_at=NOW,
-    )
+    return service_view(name, at=NOW)
 
 
 def _info_view(info: seed.SeedInfo) -> api.InfoView:

@@ -30,6 +30,7 @@ from concierge_common import settings as settings_module
 from concierge_common import store_api as api
 from concierge_common.media_storage import LocalMediaStorage
 from concierge_common.messages import GenerateReply, MessageReceived
+from support.views import service_view
 
 T = TypeVar("T")
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
@@ -59,17 +60,14 @@ class MemoryStore:
         processing_type: api.ProcessingType = "ai",
         description: str = "",
     ) -> str:
-        service = api.ServiceView(
-            id=_id(),
-            name=name,
+        service = service_view(
+            name,
+            service_id=_id(),
+            order=len(self.services),
             description=description or f"Le service {name}.",
-            trigger_keywords=[],
             processing_type=processing_type,
             required_role=required_role,
-            is_active=True,
-            display_order=len(self.services),
-            created_at=NOW,
-            updated_at=NOW,
+            at=NOW,
         )
         self.services.append(service)
         if prompt:

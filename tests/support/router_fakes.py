@@ -19,6 +19,7 @@ import msgspec
 from concierge_common import store_api as api
 from concierge_common.messages import BusMessage, MessageReceived
 from support.handoff_views import opened_view
+from support.views import service_view
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 CODES = {"SM4821": "Famille Lefèvre", "SM7390": "Famille Nguyen"}
@@ -37,17 +38,15 @@ def service(
     processing_type: api.ProcessingType = "ai",
     required_role: api.Role | None = None,
 ) -> api.ServiceView:
-    return api.ServiceView(
-        id=f"svc-{name.lower()}",
-        name=name,
+    return service_view(
+        name,
+        service_id=f"svc-{name.lower()}",
+        order=order,
+        keywords=keywords,
         description=description or f"{name.capitalize()} : détails.",
-        trigger_keywords=keywords,
         processing_type=processing_type,
         required_role=required_role,
-        is_active=True,
-        display_order=order,
-        created_at=NOW,
-        updated_at=NOW,
+        at=NOW,
     )
 
 

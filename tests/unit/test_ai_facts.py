@@ -13,6 +13,7 @@ from prometheus_client import REGISTRY
 from ai.facts import StoreFacts
 from concierge_common import store_api as api
 from concierge_common.errors import DownstreamUnavailable
+from support.views import service_view
 
 T = TypeVar("T")
 T0 = datetime(2026, 11, 7, 22, 59, 50, tzinfo=UTC)
@@ -80,18 +81,7 @@ class FakeStore:
 
 
 def _service(service_id: str, name: str) -> api.ServiceView:
-    return api.ServiceView(
-        id=service_id,
-        name=name,
-        description="",
-        trigger_keywords=[],
-        processing_type="ai",
-        required_role=None,
-        is_active=True,
-        display_order=0,
-        created_at=CREATED,
-        updated_at=CREATED,
-    )
+    return service_view(name, service_id=service_id, at=CREATED)
 
 
 class Clocks:

@@ -26,6 +26,7 @@ from ai.settings import AiSettings
 from concierge_common import ai_api
 from concierge_common import store_api as api
 from support.fake_embedder import TopicEmbedder
+from support.views import service_view
 
 T = TypeVar("T")
 R = "RENSEIGNEMENT"
@@ -222,18 +223,7 @@ def _view(fact_id: str, title: str, content: str, valid_to: datetime | None) -> 
     )
 
 
-SERVICE = api.ServiceView(
-    id="svc-r",
-    name=R,
-    description="",
-    trigger_keywords=[],
-    processing_type="ai",
-    required_role=None,
-    is_active=True,
-    display_order=1,
-    created_at=CREATED,
-    updated_at=CREATED,
-)
+SERVICE = service_view(R, service_id="svc-r", order=1, at=CREATED)
 
 
 class LaggingStore:
