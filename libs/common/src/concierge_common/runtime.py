@@ -186,25 +186,54 @@ class Service(Protocol):
     async def stop(self) -> None: ...
 
 
-async def wait_for_signal() -> None:
-    """Return when the process receives SIGTERM or SIGINT."""
+def stop_signals() -> asyncio.Event:
+    """An event set by SIGTERM or SIGINT; the handlers are installed before this returns."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
+    return stop
+
+
+async def wait_for_signal() -> None:
+    """Return when the process receives SIGTERM or SIGINT."""
+    await stop_signals().wait()
     log.info("stop signal received")
 
 
-async def run_until_signal(service: Service) -> None:
-    """Start ``service``, run it until SIGTERM or SIGINT, then stop it gracefully."""
-    await service.start()
-    # Everything allocated so far (modules, apps, clients) lives as long as the
-    # process: keep it out of the collector's way, so that the full collections
-    # that request traffic triggers stay short.
-    gc.freeze()
+async def _start_unless_stopped(service: Service, stop: asyncio.Event) -> bool:
+    """Start ``service``; False when a stop signal came first (the start is then cancelled)."""
+    starting = asyncio.create_task(service.start())
+    stopping = asyncio.create_task(stop.wait())
     try:
-        await wait_for_signal()
+        await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopping.cancel()
+    if starting.done():
+        starting.result()  # a start that failed raises here
+        return not stop.is_set()
+    starting.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await starting
+    return False
+
+
+async def run_until_signal(service: Service) -> None:
+    """Start ``service``, run it until SIGTERM or SIGINT, then stop it gracefully.
+
+    The signal handlers are installed before anything starts, so a SIGTERM at any
+    moment (even while the service is still connecting) is a clean stop: the
+    start is cancelled and whatever it had opened is closed by ``stop``.
+    """
+    stop = stop_signals()
+    try:
+        if await _start_unless_stopped(service, stop):
+            # Everything allocated so far (modules, apps, clients) lives as long as the
+            # process: keep it out of the collector's way, so that the full collections
+            # that request traffic triggers stay short.
+            gc.freeze()
+            await stop.wait()
+        log.info("stop signal received")
     finally:
         await service.stop()
 
