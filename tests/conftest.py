@@ -1,4 +1,9 @@
-"""Fixtures shared by every test: real servers, one namespace and one database per test."""
+"""Fixtures shared by every test: the session's servers, one namespace and one database per test.
+
+At the start of the session the servers are made to answer (see
+:mod:`support.session_servers`): the configured ones when they answer, else
+embedded ones that live as long as the session.
+"""
 
 from __future__ import annotations
 
@@ -9,31 +14,59 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 
-from support.infra import NATS_URL, POSTGRES_ADMIN_URL, REDIS_URL, unique_namespace
+from support import infra
+from support.session_servers import SessionServers
 from support.stack import base_env
 
 for _name in list(os.environ):
     if _name.startswith("ANTHROPIC_"):
         del os.environ[_name]
 
+_servers = SessionServers(os.environ)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if hasattr(config, "workerinput") or config.option.help or config.option.collectonly:
+        return
+    try:
+        exports = _servers.start()
+    except Exception as exc:
+        pytest.exit(f"the test servers could not be started: {exc}", returncode=3)
+    os.environ.update(exports)
+    if _servers.embedded:
+        config.stash[_EMBEDDED] = ", ".join(_servers.embedded)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    embedded = config.stash.get(_EMBEDDED, "")
+    where = f"embedded {embedded} for this session" if embedded else "none embedded"
+    return f"test servers: {where}"
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    _servers.stop()
+
+
+_EMBEDDED = pytest.StashKey[str]()
+
 
 @pytest.fixture
 def namespace() -> str:
-    return unique_namespace()
+    return infra.unique_namespace()
 
 
 @pytest.fixture
 async def database_url() -> AsyncIterator[str]:
     """A fresh, empty PostgreSQL database, dropped after the test."""
     name = "concierge_test_" + uuid.uuid4().hex[:12]
-    admin = await asyncpg.connect(POSTGRES_ADMIN_URL)
+    admin_url = infra.setting("TEST_POSTGRES_ADMIN_URL")
+    admin = await asyncpg.connect(admin_url)
     try:
         await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
         await admin.close()
-    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
-    yield f"{base}/{name}"
-    admin = await asyncpg.connect(POSTGRES_ADMIN_URL)
+    yield infra.postgres_url(name)
+    admin = await asyncpg.connect(admin_url)
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
@@ -43,5 +76,8 @@ async def database_url() -> AsyncIterator[str]:
 @pytest.fixture
 def env(namespace: str, database_url: str) -> dict[str, str]:
     return base_env(
-        nats_url=NATS_URL, namespace=namespace, database_url=database_url, redis_url=REDIS_URL
+        nats_url=infra.setting("NATS_URL"),
+        namespace=namespace,
+        database_url=database_url,
+        redis_url=infra.setting("REDIS_URL"),
     )

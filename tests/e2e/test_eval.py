@@ -29,7 +29,7 @@ from concierge_devkit.evaluation.driver import Target, Timing
 from concierge_devkit.evaluation.parish import seed_parish
 from concierge_devkit.evaluation.report import Thresholds
 from concierge_devkit.evaluation.session import evaluate, prepare
-from support.infra import NATS_URL, POSTGRES_ADMIN_URL, REDIS_URL, unique_namespace
+from support.infra import NATS_URL, POSTGRES_ADMIN_URL, REDIS_URL, postgres_url, unique_namespace
 from support.stack import HMAC_KEY, running_stack
 
 PARISH_SET = Path(__file__).resolve().parents[1] / "eval" / "parish.yaml"
@@ -82,7 +82,7 @@ async def _concierge_eval(tmp_path: Path, *args: str) -> tuple[int, str, str]:
         **os.environ,
         "NATS_URL": NATS_URL,
         "REDIS_URL": REDIS_URL,
-        "DATABASE_URL": POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + "/concierge",
+        "DATABASE_URL": postgres_url("concierge"),
         "BUS_NAMESPACE": unique_namespace(),  # the command uses a namespace of its own
         "BUS_PARTITIONS": "4",
     }

@@ -12,12 +12,41 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
-NATS_URL = os.environ.get("NATS_URL", "nats://127.0.0.1:4222")
-REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-POSTGRES_ADMIN_URL = os.environ.get(
-    "TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
+# The servers' settings and their defaults (the standard ports of this machine).
+DEFAULTS = {
+    "NATS_URL": "nats://127.0.0.1:4222",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "TEST_POSTGRES_ADMIN_URL": "postgresql://postgres@127.0.0.1:5432/postgres",
+}
+_SETTING_OF = {
+    "NATS_URL": "NATS_URL",
+    "REDIS_URL": "REDIS_URL",
+    "POSTGRES_ADMIN_URL": "TEST_POSTGRES_ADMIN_URL",
+}
+
+
+def setting(name: str) -> str:
+    """A server URL as the session runs it (set by the session's servers, else the default)."""
+    return os.environ.get(name) or DEFAULTS[name]
+
+
+def __getattr__(name: str) -> str:
+    """``NATS_URL``, ``REDIS_URL`` and ``POSTGRES_ADMIN_URL``, read when imported.
+
+    They are read at import time of the test module, not of this module: the
+    session's servers (tests/conftest.py) may set them after this module loaded.
+    """
+    if name in _SETTING_OF:
+        return setting(_SETTING_OF[name])
+    raise AttributeError(name)
+
+
+def postgres_url(database: str) -> str:
+    """The URL of ``database`` on the session's PostgreSQL server (TCP or unix socket)."""
+    admin = urlsplit(setting("TEST_POSTGRES_ADMIN_URL"))
+    return admin._replace(path="/" + database).geturl()
 
 
 def unique_namespace() -> str:
