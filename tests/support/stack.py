@@ -143,11 +143,22 @@ async def running_stack(
     finally:
         if stack.http is not None:
             await stack.http.aclose()
-        for service in reversed(stack.services):
-            await service.stop()
-        await gateway.stop()
+        await stop_all(gateway, stack.services)
         await waha_server.stop()
         await delete_namespace(env["NATS_URL"], Topology(env["BUS_NAMESPACE"], 1))
+
+
+async def stop_all(gateway: GatewayService, services: list[Any]) -> None:
+    """Stop everything at once, the store last (the others may still ask it while they finish)."""
+    store = [service for service in services if isinstance(service, StoreService)]
+    others = [service for service in services if not isinstance(service, StoreService)]
+    results = await asyncio.gather(
+        gateway.stop(), *(service.stop() for service in others), return_exceptions=True
+    )
+    results += await asyncio.gather(*(service.stop() for service in store), return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
 
 
 async def delete_namespace(nats_url: str, topology: Topology) -> None:

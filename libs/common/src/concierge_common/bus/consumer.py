@@ -5,9 +5,11 @@ consumer (``max_ack_pending=1`` for ordered flows), decodes it, runs the
 handler with the message's ids bound for logging, keeps the delivery alive
 while the handler runs, and hands the result to :func:`settle`.
 
-Stopping is graceful: loops stop fetching, the message being handled is
-finished (or left to redelivery once the grace period is over), then the
-subscriptions are removed.
+Stopping is graceful and prompt: a loop waiting in a fetch abandons it at
+once (the server forgets a pull request whose subscription is gone, so no
+message is delivered to it), the message being handled is finished (or left
+to redelivery once the grace period is over), then the subscriptions are
+removed.
 """
 
 from __future__ import annotations
@@ -121,7 +123,7 @@ class PartitionedConsumer:
         failures = 0
         while not self._stopping.is_set():
             try:
-                msgs = await self._subs[part].fetch(1, timeout=self._fetch_timeout)
+                msgs = await self._fetch_unless_stopping(part)
             except nats.errors.TimeoutError:
                 self._tick()
                 failures = 0
@@ -134,6 +136,25 @@ class PartitionedConsumer:
             failures = 0
             for msg in msgs:
                 await self._process(msg)
+
+    async def _fetch_unless_stopping(self, part: int) -> list[Msg]:
+        """One fetch; an empty list when the consumer stops before a message comes.
+
+        A fetch that already returned a message is never thrown away: the
+        message is handled (within the stop's grace period) like any other.
+        """
+        fetching = asyncio.ensure_future(self._subs[part].fetch(1, timeout=self._fetch_timeout))
+        stopping = asyncio.ensure_future(self._stopping.wait())
+        try:
+            await asyncio.wait({fetching, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopping.cancel()
+            if not fetching.done():
+                fetching.cancel()
+            await asyncio.wait({fetching})
+        if fetching.cancelled():
+            return []
+        return fetching.result()
 
     def _tick(self) -> None:
         self._last_tick = time.monotonic()
