@@ -13,7 +13,7 @@ from concierge_common.sigv4 import Credentials
 from store.erasure import Erasure
 from store.users import Users
 from support.fake_s3 import FakeS3, serve_s3
-from support.store_db import migrated_pool
+from support.store_db import TEST_TOMBSTONES, migrated_pool
 
 ACCESS_KEY = "test-access-key"
 # A secret with characters that must be percent-encoded in the URL.
@@ -95,7 +95,7 @@ async def test_erasure_deletes_the_persons_files_from_the_s3_storage(
     fake, url = s3
     storage = open_storage(url)
     async with migrated_pool(database_url) as pool:
-        user_id = await Users(pool).resolve(pool, "33600000901@c.us")
+        user_id = await Users(pool, TEST_TOMBSTONES).resolve(pool, "33600000901@c.us")
         session_id = await pool.fetchval(
             "INSERT INTO sessions (user_id, expires_at) VALUES ($1, now()) RETURNING id", user_id
         )
@@ -117,7 +117,7 @@ async def test_erasure_deletes_the_persons_files_from_the_s3_storage(
             media_id,
         )
 
-        report = await Erasure(pool, storage).erase_user(user_id)
+        report = await Erasure(pool, storage, TEST_TOMBSTONES).erase_user(user_id)
 
     assert report.media_files == 1
     assert fake.objects == {}

@@ -21,7 +21,7 @@ from store.admin_ops import admin_operations
 from store.settings import StoreSettings
 from store.users import Users
 from support.infra import NATS_URL
-from support.store_db import migrated_pool
+from support.store_db import TEST_TOMBSTONES, migrated_pool
 
 CHRISTMAS = datetime(2026, 12, 24, 18, tzinfo=UTC)
 
@@ -127,7 +127,7 @@ async def test_a_role_is_granted_listed_and_revoked_without_its_code(
 ) -> None:
     rpc = admin.rpc
     service = await _service(rpc, "CATECHESE")
-    user_id = await Users(admin.pool).resolve(admin.pool, "33655555555@c.us")
+    user_id = await Users(admin.pool, TEST_TOMBSTONES).resolve(admin.pool, "33655555555@c.us")
     write = api.RoleWrite(
         user_id=user_id, service_id=service.id, role="parent", intrinsic_id="SM-1"
     )
@@ -144,7 +144,9 @@ async def test_a_role_is_granted_listed_and_revoked_without_its_code(
 
 async def test_a_user_is_read_then_erased_over_rpc(admin: Admin) -> None:
     rpc = admin.rpc
-    user_id = await Users(admin.pool).resolve(admin.pool, "33666666666@c.us", "Paul")
+    user_id = await Users(admin.pool, TEST_TOMBSTONES).resolve(
+        admin.pool, "33666666666@c.us", "Paul"
+    )
     user = await rpc.call(api.SERVICE, api.USER_GET, api.ById(id=user_id), api.UserView)
     assert (user.name, user.whatsapp_ids) == ("Paul", ["33666666666@c.us"])
     report = await rpc.call(api.SERVICE, api.USER_ERASE, api.ById(id=user_id), api.ErasureReport)

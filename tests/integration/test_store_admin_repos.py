@@ -26,7 +26,7 @@ from store.contexts import Contexts
 from store.infos import Infos
 from store.roles import Roles
 from store.users import Users
-from support.store_db import migrated_pool
+from support.store_db import TEST_TOMBSTONES, migrated_pool
 
 KEY = "test-intrinsic-key"
 T0 = datetime(2026, 12, 1, tzinfo=UTC)
@@ -239,7 +239,7 @@ async def test_a_role_with_a_code_stores_its_keyed_hash_and_never_returns_it(
     pool: asyncpg.Pool,
 ) -> None:
     service_id = await _service(pool, "CATECHESE")
-    user_id = await Users(pool).resolve(pool, "33600000001@c.us")
+    user_id = await Users(pool, TEST_TOMBSTONES).resolve(pool, "33600000001@c.us")
     role = await Roles(pool, KEY).grant(
         RoleWrite(user_id=user_id, service_id=service_id, role="parent", intrinsic_id="sm-4821 ")
     )
@@ -253,7 +253,7 @@ async def test_a_role_with_a_code_stores_its_keyed_hash_and_never_returns_it(
 async def test_roles_are_listed_by_user_or_by_service_and_revoked(pool: asyncpg.Pool) -> None:
     renseignement = await _service(pool)
     catechese = await _service(pool, "CATECHESE")
-    user_id = await Users(pool).resolve(pool, "33600000001@c.us")
+    user_id = await Users(pool, TEST_TOMBSTONES).resolve(pool, "33600000001@c.us")
     roles = Roles(pool, KEY)
     agent = await roles.grant(RoleWrite(user_id=user_id, service_id=renseignement, role="agent"))
     parent = await roles.grant(RoleWrite(user_id=user_id, service_id=catechese, role="parent"))
@@ -270,7 +270,7 @@ async def test_roles_are_listed_by_user_or_by_service_and_revoked(pool: asyncpg.
 
 async def test_a_duplicate_role_or_a_taken_code_is_a_conflict(pool: asyncpg.Pool) -> None:
     service_id = await _service(pool, "CATECHESE")
-    users = Users(pool)
+    users = Users(pool, TEST_TOMBSTONES)
     first = await users.resolve(pool, "33600000001@c.us")
     second = await users.resolve(pool, "33600000002@c.us")
     roles = Roles(pool, KEY)

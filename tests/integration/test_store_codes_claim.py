@@ -22,7 +22,7 @@ from store.claims import ClaimPolicy, Claims
 from store.codes import hash_code
 from store.roles import Roles
 from store.users import Users
-from support.store_db import migrated_pool
+from support.store_db import TEST_TOMBSTONES, migrated_pool
 
 KEY = "test-intrinsic-key"
 LEFEVRE = {"family": "Famille Lefèvre", "children": [{"first_name": "Léa"}]}
@@ -47,7 +47,7 @@ class Parish:
         return str(row_id)
 
     async def person(self, phone: str) -> str:
-        return await Users(self.pool).resolve(self.pool, f"{phone}@c.us")
+        return await Users(self.pool, TEST_TOMBSTONES).resolve(self.pool, f"{phone}@c.us")
 
     async def claim(self, user_id: str, code: str, service: str = "CATECHESE") -> Any:
         return await self.claims.claim(CodeClaim(user_id=user_id, service_name=service, code=code))

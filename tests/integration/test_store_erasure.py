@@ -18,7 +18,7 @@ from store.catalog import Catalog
 from store.erasure import Erasure
 from store.roles import Roles
 from store.users import Users
-from support.store_db import migrated_pool
+from support.store_db import TEST_TOMBSTONES, migrated_pool
 
 _TABLES = (
     "users",
@@ -61,7 +61,7 @@ async def _media(pool: asyncpg.Pool, root: Path, name: str) -> tuple[uuid.UUID, 
 
 async def _person(pool: asyncpg.Pool, root: Path, phone: str, service_id: str) -> Person:
     """A person with two aliases, a session, a photo sent, an artifact with a file, a role."""
-    users = Users(pool)
+    users = Users(pool, TEST_TOMBSTONES)
     user_id = await users.resolve(pool, f"{phone}@c.us", "Someone")
     await users.link_alias(user_id, f"{phone}0@lid")
     session_id = await pool.fetchval(
@@ -106,9 +106,9 @@ async def test_erasure_removes_the_persons_rows_and_files_only(
     async def after_erase(user_id: str, session_ids: list[str]) -> None:
         calls.append((user_id, session_ids))
 
-    report = await Erasure(pool, LocalMediaStorage(tmp_path), after_erase=after_erase).erase_user(
-        erased.user_id
-    )
+    report = await Erasure(
+        pool, LocalMediaStorage(tmp_path), TEST_TOMBSTONES, after_erase=after_erase
+    ).erase_user(erased.user_id)
 
     assert report.rows == {
         "users": 1,
@@ -132,12 +132,14 @@ async def test_erasure_removes_the_persons_rows_and_files_only(
         "media": 2,
         "user_services": 1,
     }
-    assert (await Users(pool).get(kept.user_id)).whatsapp_ids
+    assert (await Users(pool, TEST_TOMBSTONES).get(kept.user_id)).whatsapp_ids
 
 
 async def test_erasing_an_unknown_person_is_not_found(pool: asyncpg.Pool, tmp_path: Path) -> None:
     with pytest.raises(NotFound):
-        await Erasure(pool, LocalMediaStorage(tmp_path)).erase_user(str(uuid.uuid4()))
+        await Erasure(pool, LocalMediaStorage(tmp_path), TEST_TOMBSTONES).erase_user(
+            str(uuid.uuid4())
+        )
 
 
 async def test_a_media_path_escaping_the_media_folder_is_not_deleted(
@@ -147,7 +149,7 @@ async def test_a_media_path_escaping_the_media_folder_is_not_deleted(
     root.mkdir()
     outside = tmp_path / "precious.txt"
     outside.write_text("not the person's")
-    user_id = await Users(pool).resolve(pool, "33633333333@c.us")
+    user_id = await Users(pool, TEST_TOMBSTONES).resolve(pool, "33633333333@c.us")
     session_id = await pool.fetchval(
         "INSERT INTO sessions (user_id, expires_at) VALUES ($1, now()) RETURNING id", user_id
     )
@@ -163,7 +165,7 @@ async def test_a_media_path_escaping_the_media_folder_is_not_deleted(
         media_id,
     )
 
-    report = await Erasure(pool, LocalMediaStorage(root)).erase_user(user_id)
+    report = await Erasure(pool, LocalMediaStorage(root), TEST_TOMBSTONES).erase_user(user_id)
 
     assert outside.read_text() == "not the person's"
     assert report.media_files == 0
@@ -174,13 +176,13 @@ async def test_a_media_path_escaping_the_media_folder_is_not_deleted(
 async def test_a_failing_after_erase_does_not_undo_the_erasure(
     pool: asyncpg.Pool, tmp_path: Path
 ) -> None:
-    user_id = await Users(pool).resolve(pool, "33644444444@c.us")
+    user_id = await Users(pool, TEST_TOMBSTONES).resolve(pool, "33644444444@c.us")
 
     async def broken(user_id: str, session_ids: list[str]) -> None:
         raise ConnectionError("redis is down")
 
-    report = await Erasure(pool, LocalMediaStorage(tmp_path), after_erase=broken).erase_user(
-        user_id
-    )
+    report = await Erasure(
+        pool, LocalMediaStorage(tmp_path), TEST_TOMBSTONES, after_erase=broken
+    ).erase_user(user_id)
     assert report.rows["users"] == 1
     assert await pool.fetchval("SELECT count(*) FROM users") == 0

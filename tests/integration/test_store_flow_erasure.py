@@ -11,6 +11,7 @@ from store.catalog import Catalog
 from store.claims import ClaimPolicy, Claims
 from store.erasure import Erasure
 from store.handoffs import Handoffs
+from support.store_db import TEST_TOMBSTONES
 from support.store_sessions import SessionStore
 
 
@@ -53,7 +54,9 @@ async def test_erasure_removes_the_persons_handoffs_and_code_attempts(
     erased = await _person_with_history(store, "33600000911")
     kept = await _person_with_history(store, "33600000912")
 
-    report = await Erasure(store.pool, LocalMediaStorage(tmp_path)).erase_user(erased)
+    report = await Erasure(store.pool, LocalMediaStorage(tmp_path), TEST_TOMBSTONES).erase_user(
+        erased
+    )
 
     assert report.rows["handoffs"] == 2
     assert report.rows["handoff_events"] == 3  # requested, returned; requested
@@ -69,6 +72,8 @@ async def test_erasing_a_person_without_handoffs_reports_no_such_rows(
     store: SessionStore, tmp_path: Path
 ) -> None:
     user_id = await store.users.resolve(store.pool, "33600000913@c.us")
-    report = await Erasure(store.pool, LocalMediaStorage(tmp_path)).erase_user(user_id)
+    report = await Erasure(store.pool, LocalMediaStorage(tmp_path), TEST_TOMBSTONES).erase_user(
+        user_id
+    )
     assert "handoffs" not in report.rows
     assert report.rows["users"] == 1

@@ -11,7 +11,7 @@ import pytest
 from concierge_common.messages import MediaRef
 from store.media_rows import MediaRows
 from store.users import Users
-from support.store_db import migrated_pool
+from support.store_db import TEST_TOMBSTONES, migrated_pool
 
 PHOTO = b"a photo"
 SHA = hashlib.sha256(PHOTO).hexdigest()
@@ -25,7 +25,7 @@ async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
 
 
 async def _inbound(pool: asyncpg.Pool, phone: str, provider_message_id: str) -> None:
-    user_id = await Users(pool).resolve(pool, f"{phone}@c.us")
+    user_id = await Users(pool, TEST_TOMBSTONES).resolve(pool, f"{phone}@c.us")
     session_id = await pool.fetchval(
         "INSERT INTO sessions (user_id, expires_at) VALUES ($1, now() + interval '1 hour')"
         " RETURNING id",

@@ -11,7 +11,7 @@ import pytest
 
 from concierge_common.errors import Conflict, InvalidRequest, NotFound
 from store.users import Users
-from support.store_db import migrated_pool
+from support.store_db import TEST_TOMBSTONES, migrated_pool
 
 PHONE = "33612345678@c.us"
 LID = "987654321012345@lid"
@@ -24,7 +24,7 @@ async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
 
 
 async def test_a_new_whatsapp_id_creates_a_user_with_that_alias(pool: asyncpg.Pool) -> None:
-    users = Users(pool)
+    users = Users(pool, TEST_TOMBSTONES)
     user_id = await users.resolve(pool, PHONE, "Marie")
     user = await users.get(user_id)
     assert user.whatsapp_ids == [PHONE]
@@ -33,7 +33,7 @@ async def test_a_new_whatsapp_id_creates_a_user_with_that_alias(pool: asyncpg.Po
 
 
 async def test_a_known_whatsapp_id_resolves_to_the_same_user(pool: asyncpg.Pool) -> None:
-    users = Users(pool)
+    users = Users(pool, TEST_TOMBSTONES)
     first = await users.resolve(pool, PHONE)
     assert await users.resolve(pool, PHONE, "Marie") == first
     assert await pool.fetchval("SELECT count(*) FROM users") == 1
@@ -41,21 +41,21 @@ async def test_a_known_whatsapp_id_resolves_to_the_same_user(pool: asyncpg.Pool)
 
 
 async def test_a_known_name_is_not_replaced_by_a_later_push_name(pool: asyncpg.Pool) -> None:
-    users = Users(pool)
+    users = Users(pool, TEST_TOMBSTONES)
     user_id = await users.resolve(pool, PHONE, "Marie")
     await users.resolve(pool, PHONE, "Mimi")
     assert (await users.get(user_id)).name == "Marie"
 
 
 async def test_concurrent_first_messages_of_one_id_create_one_user(pool: asyncpg.Pool) -> None:
-    users = Users(pool)
+    users = Users(pool, TEST_TOMBSTONES)
     ids = await asyncio.gather(*(users.resolve(pool, PHONE, "Marie") for _ in range(8)))
     assert len(set(ids)) == 1
     assert await pool.fetchval("SELECT count(*) FROM users") == 1
 
 
 async def test_resolve_runs_inside_the_callers_transaction(pool: asyncpg.Pool) -> None:
-    users = Users(pool)
+    users = Users(pool, TEST_TOMBSTONES)
     async with pool.acquire() as conn:
         transaction = conn.transaction()
         await transaction.start()
@@ -67,13 +67,13 @@ async def test_resolve_runs_inside_the_callers_transaction(pool: asyncpg.Pool) -
 
 async def test_a_malformed_whatsapp_id_is_refused(pool: asyncpg.Pool) -> None:
     with pytest.raises(InvalidRequest) as caught:
-        await Users(pool).resolve(pool, "not-a-whatsapp-id")
+        await Users(pool, TEST_TOMBSTONES).resolve(pool, "not-a-whatsapp-id")
     assert caught.value.status == 422
     assert await pool.fetchval("SELECT count(*) FROM users") == 0
 
 
 async def test_a_second_alias_is_linked_to_the_same_user(pool: asyncpg.Pool) -> None:
-    users = Users(pool)
+    users = Users(pool, TEST_TOMBSTONES)
     user_id = await users.resolve(pool, PHONE)
     linked = await users.link_alias(user_id, LID)
     assert sorted(linked.whatsapp_ids) == sorted([PHONE, LID])
@@ -82,7 +82,7 @@ async def test_a_second_alias_is_linked_to_the_same_user(pool: asyncpg.Pool) -> 
 
 
 async def test_linking_someone_elses_alias_is_a_conflict(pool: asyncpg.Pool) -> None:
-    users = Users(pool)
+    users = Users(pool, TEST_TOMBSTONES)
     owner = await users.resolve(pool, LID)
     other = await users.resolve(pool, PHONE)
     with pytest.raises(Conflict):
@@ -92,10 +92,10 @@ async def test_linking_someone_elses_alias_is_a_conflict(pool: asyncpg.Pool) -> 
 
 async def test_linking_to_an_unknown_user_is_not_found(pool: asyncpg.Pool) -> None:
     with pytest.raises(NotFound):
-        await Users(pool).link_alias(str(uuid.uuid4()), LID)
+        await Users(pool, TEST_TOMBSTONES).link_alias(str(uuid.uuid4()), LID)
     assert await pool.fetchval("SELECT count(*) FROM user_whatsapp_ids") == 0
 
 
 async def test_an_unknown_user_is_not_found(pool: asyncpg.Pool) -> None:
     with pytest.raises(NotFound):
-        await Users(pool).get(str(uuid.uuid4()))
+        await Users(pool, TEST_TOMBSTONES).get(str(uuid.uuid4()))

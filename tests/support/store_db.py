@@ -9,6 +9,10 @@ import asyncpg
 
 from store import migrations
 from store.db import create_pool
+from store.tombstones import Tombstones
+
+# The tombstones of erased people, under a test key (production: INTRINSIC_ID_KEY).
+TEST_TOMBSTONES = Tombstones("test-intrinsic-id-key")
 
 
 @contextlib.asynccontextmanager

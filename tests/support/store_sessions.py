@@ -14,7 +14,7 @@ from store.session_cache import SessionCache
 from store.sessions import Sessions
 from store.users import Users
 from support.infra import REDIS_URL
-from support.store_db import migrated_pool
+from support.store_db import TEST_TOMBSTONES, migrated_pool
 
 # An address where nothing listens: a Redis that is down.
 CLOSED_REDIS_URL = "redis://127.0.0.1:1/0"
@@ -56,7 +56,7 @@ async def session_store(
     async with migrated_pool(database_url, max_size=max_size) as pool:
         redis = session_cache.connect(redis_url)
         cache = SessionCache(redis, namespace=namespace, ttl_seconds=60)
-        users = Users(pool)
+        users = Users(pool, TEST_TOMBSTONES)
         sessions = Sessions(pool, users, cache, ttl_seconds=ttl_seconds)
         try:
             yield SessionStore(pool, redis, cache, users, sessions)

@@ -25,11 +25,16 @@ dropped.
         +-- InvalidRequest       a request (webhook, API call, RPC) that cannot be accepted
         |   +-- NotFound         what the request names does not exist (404)
         |   +-- Conflict         the request contradicts the current state (409)
+        |   +-- Erased           it belongs to a person erased since it was written (410)
         +-- DownstreamRejected   an HTTP dependency refused the request for good
 
 Errors that cross a request/reply boundary (:mod:`concierge_common.rpc`) keep
 their class through their HTTP-like ``status``: a ``NotFound`` raised in store
 is a ``NotFound`` again in the gateway, which answers 404.
+
+:class:`Erased` is raised on purpose and caught on purpose: a message or a
+request of a person who was erased after it was written is dropped (acked and
+counted) by whoever handles it, never retried nor dead-lettered.
 """
 
 from __future__ import annotations
@@ -95,3 +100,14 @@ class Conflict(InvalidRequest):
 
     def __init__(self, message: str) -> None:
         super().__init__(message, status=409)
+
+
+class Erased(InvalidRequest):
+    """What a message or request names is a person erased (privacy) after it was written.
+
+    The store refuses to bring them back (:mod:`store.tombstones`); a handler that
+    gets this drops what it was doing for that person: the erasure wins.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, status=410)

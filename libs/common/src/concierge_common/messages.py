@@ -113,6 +113,20 @@ class OperatorMessageSeen(BusMessage, tag="message.operator.v1", frozen=True):
     aliases: list[str] = msgspec.field(default_factory=list)
 
 
+def written_time(message: MessageReceived | OperatorMessageSeen) -> float:
+    """When ``message`` was written, in Unix seconds: the earlier of WhatsApp's time
+    (``sent_at``, whole seconds) and the gateway's (``created_at``).
+
+    The earlier of the two, so that neither a late webhook nor a clock ahead of
+    ours makes a message look newer than it is: the store drops what was
+    written before the erasure of its person (:mod:`store.tombstones`), and a
+    redelivery or a replay from WAHA's history keeps the time of the original.
+    """
+    if message.sent_at > 0:
+        return min(message.sent_at, message.created_at)
+    return message.created_at
+
+
 class GenerateReply(BusMessage, tag="reply.generate.v1", frozen=True):
     """Router asks ai to answer one turn of a conversation.
 
@@ -207,6 +221,10 @@ class SendReply(BusMessage, tag="reply.send.v1", frozen=True):
     attachment: Attachment | None = None
     # WAHA's id of the person's message this answers (for ``sendSeen``), when known.
     in_reply_to_provider_id: str = ""
+    # When what this reply answers was written (``written_time`` of the person's message;
+    # Unix seconds), 0 when the reply answers nothing older than itself (a staff answer, a
+    # notice). The store never records a reply that answers a person erased since then.
+    in_reply_to_at: float = 0.0
 
 
 class ReplySent(BusMessage, tag="reply.sent.v1", frozen=True):
@@ -223,6 +241,8 @@ class ReplySent(BusMessage, tag="reply.sent.v1", frozen=True):
     attachment: Attachment | None = None
     # WAHA's ids of every part when a long reply went out in several messages.
     provider_message_ids: list[str] = msgspec.field(default_factory=list)
+    # The reply's ``in_reply_to_at``, else when the reply was made (never 0 from the gateway).
+    in_reply_to_at: float = 0.0
 
 
 class ReplyFailed(BusMessage, tag="reply.failed.v1", frozen=True):
@@ -242,6 +262,7 @@ class ReplyFailed(BusMessage, tag="reply.failed.v1", frozen=True):
     status: int = 0  # WAHA's HTTP status (463: WhatsApp's reachout timelock)
     reason: str = ""  # "timelock", "rejected", "invalid_chat"...
     attachment: Attachment | None = None
+    in_reply_to_at: float = 0.0  # as on ReplySent
 
 
 class ReceiptSeen(BusMessage, tag="message.receipt.v1", frozen=True):

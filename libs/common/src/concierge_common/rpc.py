@@ -10,7 +10,8 @@ service share them through a queue group, so each request is answered once.
 Every reply is a :class:`Reply` envelope: ``result`` on success, ``error`` with
 an HTTP-like status otherwise. The caller turns the status back into the same
 class of :mod:`concierge_common.errors` (404 -> ``NotFound``, 409 ->
-``Conflict``, other 4xx -> ``InvalidRequest``, 503 -> ``DownstreamUnavailable``).
+``Conflict``, 410 -> ``Erased``, other 4xx -> ``InvalidRequest``, 503 ->
+``DownstreamUnavailable``).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from concierge_common.errors import (
     Conflict,
     DownstreamRejected,
     DownstreamUnavailable,
+    Erased,
     InvalidRequest,
     NotFound,
     RetryableError,
@@ -72,6 +74,8 @@ def error_from(status: int, detail: str) -> Exception:
         return NotFound(detail)
     if status == 409:
         return Conflict(detail)
+    if status == 410:
+        return Erased(detail)
     if 400 <= status < 500:
         return InvalidRequest(detail, status=status)
     if status in (502, 503, 504):

@@ -6,7 +6,9 @@ UTC ``datetime`` values (ISO 8601 on the wire); ids are UUID strings.
 
 Errors: ``NotFound`` (404) when an id does not exist, ``Conflict`` (409) for an
 illegal session transition or a duplicate name, ``InvalidRequest`` (422) for a
-value the schema accepts but the rules do not (an empty validity window...).
+value the schema accepts but the rules do not (an empty validity window...),
+``Erased`` (410) for a ``session.open`` of a message written before its person
+was erased.
 """
 
 from __future__ import annotations
@@ -112,6 +114,10 @@ class SessionOpen(_Struct, frozen=True):
     # The person's other ids resolved by the gateway (the phone id of an "@lid"): the
     # first one already known names the person; the unknown ones are linked to them.
     aliases: list[str] = msgspec.field(default_factory=list)
+    # When the message this is opened for was written (``messages.written_time``, Unix
+    # seconds; 0: unknown, i.e. older than anything). A person erased since is not
+    # brought back: the store answers 410 (``Erased``) and the caller drops the message.
+    written_at: float = 0.0
 
 
 class SessionUpdate(_Struct, frozen=True):

@@ -23,6 +23,7 @@ from store.erasure import AfterErase, Erasure
 from store.infos import Infos
 from store.roles import Roles
 from store.settings import StoreSettings
+from store.tombstones import Tombstones
 from store.users import Users
 
 T = TypeVar("T")
@@ -36,9 +37,11 @@ def admin_operations(
     ``pool`` must come from :func:`store.db.create_pool` (jsonb as dicts);
     ``after_erase(user_id, session_ids)`` runs after a person was erased.
     """
-    erasure = Erasure(pool, open_storage(settings.media_storage_url), after_erase=after_erase)
+    tombstones = Tombstones(settings.intrinsic_id_key)
+    storage = open_storage(settings.media_storage_url)
+    erasure = Erasure(pool, storage, tombstones, after_erase=after_erase)
     return [
-        *_user_operations(Users(pool), erasure),
+        *_user_operations(Users(pool, tombstones), erasure),
         *_service_operations(Catalog(pool)),
         *_context_operations(Contexts(pool)),
         *_info_operations(Infos(pool)),

@@ -82,4 +82,5 @@ def _undelivered(event: ReplyFailed) -> Interaction:
         correlation_id=event.correlation_id,
         origin=event.origin,
         occurred_at=datetime.fromtimestamp(event.created_at, tz=UTC),
+        written=interactions.reply_written(event.in_reply_to_at, event.created_at),
     )

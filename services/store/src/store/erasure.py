@@ -9,6 +9,12 @@ first could lose files of a person whose erasure then rolled back. A key that
 would leave the local storage's root is refused, whatever a row says. Finally
 ``after_erase`` lets the owner of a cache (the session cache) forget what it
 still holds about them.
+
+The same transaction leaves a tombstone per WhatsApp id of the person
+(:mod:`store.tombstones`), taken under the locks every resolution of those ids
+takes: a message of theirs still in flight, or redelivered later, cannot
+create them again, and one being recorded right now is recorded first and
+erased with the rest.
 """
 
 from __future__ import annotations
@@ -18,17 +24,22 @@ from collections.abc import Awaitable, Callable, Iterable
 
 import asyncpg
 
-from concierge_common.errors import ConciergeError, InvalidRequest
+from concierge_common.errors import ConciergeError, InvalidRequest, RetryableError
 from concierge_common.media_storage import MediaStorage
 from concierge_common.store_api import ErasureReport
 from store.db import rows_affected, translated
 from store.lookup import found
+from store.tombstones import Tombstones
 
 log = logging.getLogger(__name__)
 
 AfterErase = Callable[[str, list[str]], Awaitable[None]]
 """``after_erase(user_id, session_ids)``, awaited once the rows are gone."""
 
+# A person's aliases may grow between reading and locking them: a few tries are plenty.
+_ERASE_ATTEMPTS = 3
+_WHATSAPP_IDS = "SELECT whatsapp_id FROM user_whatsapp_ids WHERE user_id = $1"
+_LOCK_USER = "SELECT id FROM users WHERE id = $1 FOR UPDATE"
 _LOCK_SESSIONS = "SELECT id FROM sessions WHERE user_id = $1 FOR UPDATE"
 _MEDIA_OF_SESSIONS = """
 SELECT media_id FROM interactions WHERE session_id = ANY($1) AND media_id IS NOT NULL
@@ -49,17 +60,31 @@ class Erasure:
     """Erases a person and their data."""
 
     def __init__(
-        self, pool: asyncpg.Pool, media: MediaStorage, *, after_erase: AfterErase | None = None
+        self,
+        pool: asyncpg.Pool,
+        media: MediaStorage,
+        tombstones: Tombstones,
+        *,
+        after_erase: AfterErase | None = None,
     ) -> None:
         self._pool = pool
         self._media = media
+        self._tombstones = tombstones
         self._after_erase = after_erase
 
     async def erase_user(self, user_id: str) -> ErasureReport:
         """Remove the person and what is theirs; NotFound when there is no such person."""
         with translated("user.erase"):
-            async with self._pool.acquire() as conn, conn.transaction():
-                rows, session_ids, file_paths = await _delete_rows(conn, user_id)
+            for _ in range(_ERASE_ATTEMPTS):
+                try:
+                    async with self._pool.acquire() as conn, conn.transaction():
+                        await self._bury(conn, user_id)
+                        rows, session_ids, file_paths = await _delete_rows(conn, user_id)
+                    break
+                except _AliasAdded:
+                    continue  # rolled back; the next try locks the new alias too
+            else:
+                raise RetryableError("user.erase: the person's ids kept changing, try again")
         media_files = await self._remove_files(file_paths)
         log.info(
             "user erased",
@@ -67,6 +92,21 @@ class Erasure:
         )
         await self._notify(user_id, session_ids)
         return ErasureReport(user_id=user_id, rows=rows, media_files=media_files)
+
+    async def _bury(self, conn: asyncpg.Connection, user_id: str) -> None:
+        """Lock the person's ids as a resolution does, then the person; leave tombstones.
+
+        The ids are locked before the person, in the order resolutions lock them
+        (a resolution then locks the person's rows): the two never deadlock. An
+        alias linked between the read and the lock rolls the try back.
+        """
+        ids = [row["whatsapp_id"] for row in await conn.fetch(_WHATSAPP_IDS, user_id)]
+        await self._tombstones.guard(conn, ids)
+        found(await conn.fetchval(_LOCK_USER, user_id), f"user {user_id}")
+        now = [row["whatsapp_id"] for row in await conn.fetch(_WHATSAPP_IDS, user_id)]
+        if not set(now) <= set(ids):
+            raise _AliasAdded
+        await self._tombstones.bury(conn, ids)
 
     async def _remove_files(self, keys: Iterable[str]) -> int:
         """Delete the files; return how many were deleted.
@@ -101,14 +141,12 @@ async def _delete_rows(
 ) -> tuple[dict[str, int], list[str], list[str]]:
     """Delete the rows, children first so that each count is exact.
 
-    Locking the person and their sessions first makes concurrent writers that
-    refer to them (a new session, a new interaction) wait, then fail on the
-    foreign key, instead of slipping a row in between the deletes.
+    Locking the person (done by :meth:`Erasure._bury`) and their sessions first
+    makes concurrent writers that refer to them (a new session, a new
+    interaction) wait, then fail on the foreign key, instead of slipping a row
+    in between the deletes.
     """
-    uid = found(
-        await conn.fetchval("SELECT id FROM users WHERE id = $1 FOR UPDATE", user_id),
-        f"user {user_id}",
-    )
+    uid = found(await conn.fetchval(_LOCK_USER, user_id), f"user {user_id}")
     sessions = [row["id"] for row in await conn.fetch(_LOCK_SESSIONS, uid)]
     media_ids = [row["media_id"] for row in await conn.fetch(_MEDIA_OF_SESSIONS, sessions)]
     rows = {
@@ -129,6 +167,10 @@ async def _delete_rows(
     )
     rows["users"] = await _count(conn, "DELETE FROM users WHERE id = $1", uid)
     return rows, [str(session) for session in sessions], file_paths
+
+
+class _AliasAdded(Exception):
+    """An alias was linked to the person after their ids were locked: try again."""
 
 
 _FLOW_DELETES = (

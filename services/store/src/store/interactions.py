@@ -7,7 +7,9 @@ it neither duplicates the row nor touches the person's session.
 
 Resolving the person, opening (or continuing) their session and inserting the
 row happen in one transaction: a failure leaves nothing half-written, and the
-bus retries the whole message.
+bus retries the whole message. A message written before its person was erased
+is refused (:class:`~concierge_common.errors.Erased`, :mod:`store.tombstones`),
+and the person's replies never bring an erased person back.
 """
 
 from __future__ import annotations
@@ -19,10 +21,16 @@ from typing import Literal
 import asyncpg
 
 from concierge_common.errors import InvalidRequest
-from concierge_common.messages import MessageReceived, OperatorMessageSeen, ReplySent
+from concierge_common.messages import (
+    MessageReceived,
+    OperatorMessageSeen,
+    ReplySent,
+    written_time,
+)
 from concierge_common.store_api import InteractionQuery, InteractionView
 from store.db import translated, view
 from store.sessions import Sessions
+from store.tombstones import UNKNOWN, Written
 from store.users import Users
 from store.users import is_person as is_person  # the recorder asks it here
 
@@ -64,6 +72,8 @@ class Interaction:
     occurred_at: datetime
     # The person's other ids (the phone id behind an "@lid"): linked to the same user.
     aliases: tuple[str, ...] = ()
+    # When it was written (or what a reply answers was): checked against erasures.
+    written: Written = UNKNOWN
 
 
 def inbound(message: MessageReceived) -> Interaction:
@@ -80,7 +90,14 @@ def inbound(message: MessageReceived) -> Interaction:
         origin="",
         occurred_at=datetime.fromtimestamp(seconds, tz=UTC),
         aliases=tuple(message.aliases),
+        written=Written.of_seconds(written_time(message)),
     )
+
+
+def reply_written(in_reply_to_at: float, created_at: float) -> Written:
+    """When what a reply answers was written, else when the reply was made; a reply
+    never starts a person (:mod:`store.tombstones`)."""
+    return Written.of_seconds(in_reply_to_at or created_at, starts_person=False)
 
 
 def outbound(event: ReplySent) -> Interaction:
@@ -95,6 +112,7 @@ def outbound(event: ReplySent) -> Interaction:
         correlation_id=event.correlation_id,
         origin=event.origin,
         occurred_at=datetime.fromtimestamp(event.sent_at, tz=UTC),
+        written=reply_written(event.in_reply_to_at, event.created_at),
     )
 
 
@@ -116,6 +134,7 @@ def operator(message: OperatorMessageSeen) -> Interaction:
         origin="operator",
         occurred_at=datetime.fromtimestamp(seconds, tz=UTC),
         aliases=tuple(message.aliases),
+        written=Written.of_seconds(written_time(message)),
     )
 
 
@@ -128,13 +147,21 @@ class Interactions:
         self._sessions = sessions
 
     async def record(self, item: Interaction) -> bool:
-        """Store ``item``; False when it was stored before (a redelivery)."""
+        """Store ``item``; False when it was stored before (a redelivery).
+
+        :class:`~concierge_common.errors.Erased` when its person was erased since
+        ``item.written`` (nothing is written then).
+        """
         with translated(f"interaction.record ({item.direction})"):
             async with self._pool.acquire() as conn, conn.transaction():
                 if await conn.fetchval(_ALREADY_STORED, item.provider_message_id):
                     return False
                 user_id = await self._users.resolve(
-                    conn, item.whatsapp_id, item.push_name, aliases=item.aliases
+                    conn,
+                    item.whatsapp_id,
+                    item.push_name,
+                    aliases=item.aliases,
+                    written=item.written,
                 )
                 opened = await self._sessions.open_in(conn, user_id)
                 status = await conn.execute(

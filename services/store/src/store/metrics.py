@@ -30,3 +30,9 @@ HANDOFF_TRANSITIONS = Counter(
     "State changes of open handoffs (not their creation), by the state entered.",
     ["to_state"],
 )
+ERASED_DROPPED = Counter(
+    "concierge_store_erased_dropped_total",
+    "Messages and requests refused because their person was erased after they were written "
+    "(store.tombstones), by kind (inbound, operator, reply, refused_reply, session_open).",
+    ["kind"],
+)

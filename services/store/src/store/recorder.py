@@ -8,7 +8,9 @@ was sent), the replies it refused for good, and WhatsApp's receipts and
 reactions, which update the interactions they concern.
 
 Errors are concierge errors (:func:`store.db.translated`): the bus retries a
-Postgres outage and dead-letters what can never be stored.
+Postgres outage and dead-letters what can never be stored. A message written
+before its person was erased (:mod:`store.tombstones`) is neither: it is
+acknowledged without a trace but a count and an INFO line without ids.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from dataclasses import dataclass
 import asyncpg
 
 from concierge_common.bus.consumer import Delivery
-from concierge_common.errors import InvalidMessage
+from concierge_common.errors import Erased, InvalidMessage
 from concierge_common.messages import (
     BusMessage,
     MessageReceived,
@@ -28,11 +30,13 @@ from concierge_common.messages import (
     ReplyFailed,
     ReplySent,
 )
+from concierge_common.metrics import child
 from store import interactions
 from store.artifacts import Artifacts
 from store.deliveries import Deliveries
 from store.interactions import Interaction, Interactions
 from store.media_rows import MediaRows
+from store.metrics import ERASED_DROPPED
 from store.receipts import Receipts
 
 log = logging.getLogger(__name__)
@@ -40,6 +44,13 @@ log = logging.getLogger(__name__)
 # What the two flows carry.
 INBOUND_TYPES = (MessageReceived, OperatorMessageSeen)
 SENT_TYPES = (ReplySent, ReplyFailed, ReceiptSeen)
+# The metric's label of a message dropped because its person was erased.
+_ERASED_KINDS: dict[type[BusMessage], str] = {
+    MessageReceived: "inbound",
+    OperatorMessageSeen: "operator",
+    ReplySent: "reply",
+    ReplyFailed: "refused_reply",
+}
 
 
 @dataclass(frozen=True)
@@ -70,6 +81,17 @@ class Recorder:
         self._ledgers = ledgers
 
     async def __call__(self, message: BusMessage, delivery: Delivery) -> None:
+        try:
+            await self._record(message, delivery)
+        except Erased:
+            kind = _ERASED_KINDS.get(type(message), "other")
+            child(ERASED_DROPPED, kind).inc()
+            log.info(
+                "message of an erased person dropped",
+                extra={"kind": kind, "attempt": delivery.attempt},
+            )
+
+    async def _record(self, message: BusMessage, delivery: Delivery) -> None:
         if isinstance(message, ReceiptSeen):
             await self._ledgers.receipts.apply(message)
             return

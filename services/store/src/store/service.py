@@ -30,6 +30,7 @@ from store.session_cache import SessionCache
 from store.session_ops import session_operations
 from store.sessions import Sessions
 from store.settings import StoreSettings
+from store.tombstones import Tombstones
 from store.users import Users
 
 
@@ -70,7 +71,7 @@ class StoreService:
             namespace=settings.bus_namespace,
             ttl_seconds=settings.store_session_cache_ttl_seconds,
         )
-        users = Users(pool)
+        users = Users(pool, Tombstones(settings.intrinsic_id_key))
         sessions = Sessions(pool, users, cache, ttl_seconds=settings.store_session_ttl_seconds)
 
         expiry = ExpiryJob(pool, cache, interval_seconds=settings.store_expiry_interval_seconds)

@@ -1,7 +1,15 @@
-"""The session operations the store answers over request/reply (``store_api``)."""
+"""The session operations the store answers over request/reply (``store_api``).
+
+``session.open`` carries when the message it is opened for was written: a person
+erased since is not brought back (410 ``Erased``; counted here, dropped by the caller).
+"""
 
 from __future__ import annotations
 
+import logging
+
+from concierge_common.errors import Erased
+from concierge_common.metrics import child
 from concierge_common.rpc import Operation
 from concierge_common.store_api import (
     SESSION_GET,
@@ -12,7 +20,11 @@ from concierge_common.store_api import (
     SessionUpdate,
     SessionView,
 )
+from store.metrics import ERASED_DROPPED
 from store.sessions import Sessions
+from store.tombstones import Written
+
+log = logging.getLogger(__name__)
 
 
 def session_operations(sessions: Sessions) -> list[Operation]:
@@ -25,7 +37,15 @@ def session_operations(sessions: Sessions) -> list[Operation]:
         return await sessions.update(request)
 
     async def open_(request: SessionOpen) -> SessionView:
-        return await sessions.open(request.whatsapp_id, request.push_name, aliases=request.aliases)
+        written = Written.of_seconds(request.written_at)
+        try:
+            return await sessions.open(
+                request.whatsapp_id, request.push_name, aliases=request.aliases, written=written
+            )
+        except Erased:
+            child(ERASED_DROPPED, "session_open").inc()
+            log.info("session.open refused: its person was erased after the message was written")
+            raise
 
     return [
         Operation(SESSION_GET, ById, get),

@@ -31,6 +31,7 @@ from concierge_common.store_api import SESSION_TRANSITIONS, SessionUpdate, Sessi
 from store.db import translated, view
 from store.metrics import SESSIONS_EXPIRED
 from store.session_cache import SessionCache
+from store.tombstones import UNKNOWN, Written
 from store.users import Users
 
 log = logging.getLogger(__name__)
@@ -106,16 +107,25 @@ class Sessions:
         self._ttl = float(ttl_seconds)
 
     async def open(
-        self, whatsapp_id: str, push_name: str = "", *, aliases: Sequence[str] = ()
+        self,
+        whatsapp_id: str,
+        push_name: str = "",
+        *,
+        aliases: Sequence[str] = (),
+        written: Written = UNKNOWN,
     ) -> SessionView:
         """Continue the person's open session, or create one (``created`` says which).
 
         ``aliases`` are the person's other ids: the session is the one of the person
-        any of them names (see :meth:`Users.resolve`).
+        any of them names (see :meth:`Users.resolve`). ``written``: when the message
+        this is opened for was written; :class:`Erased` when its person was erased
+        since (:mod:`store.tombstones`).
         """
         with translated("session.open"):
             async with self._pool.acquire() as conn, conn.transaction():
-                user_id = await self._users.resolve(conn, whatsapp_id, push_name, aliases=aliases)
+                user_id = await self._users.resolve(
+                    conn, whatsapp_id, push_name, aliases=aliases, written=written
+                )
                 opened = await self.open_in(conn, user_id)
         await self.remember(opened)
         return opened.view

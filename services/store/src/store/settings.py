@@ -20,8 +20,9 @@ class StoreSettings(BusSettings, kw_only=True, frozen=True):
     store_health_port: int = 9105
 
     # --- administration and privacy
-    # Key of the HMAC-SHA256 under which identifiers people prove (parent codes) are
-    # stored; changing it invalidates every provisioned code.
+    # Key of the HMAC-SHA256 under which identifiers people prove (parent codes) and the
+    # WhatsApp ids of erased people (store.tombstones) are stored; changing it invalidates
+    # every provisioned code and makes the tombstones unrecognisable.
     intrinsic_id_key: str
     # Where media files live (concierge_common.media_storage); media.file_path is a key
     # there, and a privacy erasure deletes the person's files there.

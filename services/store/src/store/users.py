@@ -10,6 +10,11 @@ The gateway tells which ids are one person (the phone id behind an ``@lid``):
 belongs to them (roles, claims, sessions) follows them from one id to the
 other. An id another person already owns is left alone (two users are never
 merged automatically: that is for staff to decide).
+
+A person who was erased is not brought back by what was written before the
+erasure: :meth:`Users.resolve` checks the ids' tombstones against the time
+what it resolves for was written, under locks that order it with the erasure
+(:mod:`store.tombstones`), and raises :class:`Erased` instead.
 """
 
 from __future__ import annotations
@@ -20,9 +25,10 @@ from collections.abc import Sequence
 
 import asyncpg
 
-from concierge_common.errors import Conflict, NotFound
+from concierge_common.errors import Conflict, Erased, NotFound
 from concierge_common.store_api import UserView
 from store.db import translated, view
+from store.tombstones import UNKNOWN, Tombstones, Written
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +63,9 @@ def is_person(whatsapp_id: str) -> bool:
 class Users:
     """Reads people, finds or creates them by WhatsApp id, links a second alias."""
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, tombstones: Tombstones) -> None:
         self._pool = pool
+        self._tombstones = tombstones
 
     async def get(self, user_id: str) -> UserView:
         """The person with all their aliases; NotFound when there is none."""
@@ -75,26 +82,42 @@ class Users:
         push_name: str = "",
         *,
         aliases: Sequence[str] = (),
+        written: Written = UNKNOWN,
     ) -> str:
         """The id of the person behind ``whatsapp_id`` and their other ids ``aliases``.
 
         The first of ``[whatsapp_id, *aliases]`` already owned names the person;
         the others nobody owns are linked to them. When none is known, a person
-        is created with them all. Pass a connection to run inside the caller's
-        transaction (a savepoint then); a pool runs it in a transaction of its own.
+        is created with them all. :class:`Erased` when what it is resolved for
+        (``written`` then) belongs to a person erased since.
+
+        Pass a connection inside the caller's transaction (a savepoint then): the
+        erasure of these ids waits until that transaction ends, so what it writes
+        about the person is either erased or never erased-then-recreated. A pool
+        runs it in a transaction of its own.
         """
         if isinstance(conn_or_pool, asyncpg.Pool):
-            async with conn_or_pool.acquire() as conn:
-                return await self.resolve(conn, whatsapp_id, push_name, aliases=aliases)
+            async with conn_or_pool.acquire() as conn, conn.transaction():
+                return await self.resolve(
+                    conn, whatsapp_id, push_name, aliases=aliases, written=written
+                )
         name = push_name.strip()[:_NAME_MAX]
         person_ids = [whatsapp_id, *_other_ids(whatsapp_id, aliases)]
         with translated("user.resolve"):
+            erased_at = await self._tombstones.guard(conn_or_pool, person_ids)
+            if erased_at is not None and written.predates(erased_at):
+                raise Erased("user.resolve: written before its person was erased")
+            creates = erased_at is None or written.starts_person
             for _ in range(_RESOLVE_ATTEMPTS - 1):
                 try:
-                    return await _resolve_once(conn_or_pool, person_ids, name, strict=True)
+                    return await _resolve_once(
+                        conn_or_pool, person_ids, name, strict=True, creates=creates
+                    )
                 except _LostToAnother:
                     pass  # rolled back: the other person's id now names the person
-            return await _resolve_once(conn_or_pool, person_ids, name, strict=False)
+            return await _resolve_once(
+                conn_or_pool, person_ids, name, strict=False, creates=creates
+            )
 
     async def link_alias(self, user_id: str, whatsapp_id: str) -> UserView:
         """Attach another WhatsApp id to a person; Conflict when it is someone else's.
@@ -120,15 +143,18 @@ class _LostToAnother(Exception):
 
 
 async def _resolve_once(
-    conn: asyncpg.Connection, person_ids: list[str], name: str, *, strict: bool
+    conn: asyncpg.Connection, person_ids: list[str], name: str, *, strict: bool, creates: bool
 ) -> str:
     """One attempt of :meth:`Users.resolve`, in a savepoint.
 
     ``strict``: raise :class:`_LostToAnother` (rolling the savepoint back) when
     the person was unknown and one of their ids went to someone else meanwhile.
+    ``creates`` False: :class:`Erased` rather than a new person when none is known.
     """
     async with conn.transaction():
         owners = await _owners(conn, person_ids)
+        if not owners and not creates:
+            raise Erased("user.resolve: a reply does not bring an erased person back")
         named_by = next((i for i in person_ids if i in owners), person_ids[0])
         user_id = await _find_or_create(conn, named_by, name)
         others = [i for i in person_ids if i != named_by]
