@@ -14,6 +14,7 @@ import uuid
 from typing import Any
 
 from support import fixtures
+from support.polling import HANG_GUARD
 from support.stack import Stack
 
 STAFF_GROUP = "120363041111111111@g.us"
@@ -63,12 +64,12 @@ class Conversation:
     def staff_received(self) -> list[str]:
         return texts_to(self.stack, STAFF_GROUP)
 
-    async def expect(self, count: int, timeout: float = 15.0) -> list[str]:
-        """Wait until the person got ``count`` texts in all; return the new ones' list."""
+    async def expect(self, count: int, timeout: float = HANG_GUARD) -> list[str]:
+        """Wait until the person got ``count`` texts in all; return them all."""
         await wait_for(lambda: len(self.received()) >= count, timeout, self.received)
         return self.received()
 
-    async def expect_staff(self, count: int, timeout: float = 15.0) -> list[str]:
+    async def expect_staff(self, count: int, timeout: float = HANG_GUARD) -> list[str]:
         await wait_for(lambda: len(self.staff_received()) >= count, timeout, self.staff_received)
         return self.staff_received()
 
@@ -82,13 +83,9 @@ def texts_to(stack: Stack, chat: str) -> list[str]:
 
 
 async def wait_for(condition: Any, timeout: float, show: Any) -> None:
+    """Poll ``condition`` until true; ``timeout`` is a hang guard, ``show`` what came so far."""
     deadline = asyncio.get_running_loop().time() + timeout
     while not condition():
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"timed out; so far: {show()!r}")
         await asyncio.sleep(0.05)
-
-
-async def quiet(seconds: float = 1.0) -> None:
-    """Leave time for a wrong extra reply to show up before asserting there is none."""
-    await asyncio.sleep(seconds)
