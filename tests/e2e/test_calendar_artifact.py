@@ -13,7 +13,7 @@ import asyncpg
 from concierge_common.messages import Codec, SendReply
 from support.bus_reading import stored_on
 from support.conversation import Conversation
-from support.polling import eventually
+from support.polling import HANG_GUARD, eventually
 from support.stack import Stack, running_stack
 
 PARENT = "33610000090@c.us"
@@ -76,7 +76,7 @@ async def test_a_verified_parent_gets_the_calendar_as_an_ics_file(
         assert reply.attachment.mimetype == "text/calendar"
         assert reply.in_reply_to_provider_id
 
-        [sent] = await stack.waha.wait_for("sendFile", 1, timeout=15)
+        [sent] = await stack.waha.wait_for("sendFile", 1, timeout=HANG_GUARD)
         file = sent.body["file"]
         assert (file["mimetype"], file["filename"]) == ("text/calendar", "catechese-lefevre.ics")
         data = base64.b64decode(file["data"])

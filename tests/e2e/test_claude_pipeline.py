@@ -15,7 +15,8 @@ import pytest
 
 from ai.responder import UNAVAILABLE
 from support import fake_claude as fake
-from support.conversation import REFERENCE, STAFF_GROUP, Conversation, quiet
+from support.conversation import REFERENCE, STAFF_GROUP, Conversation
+from support.settling import settled
 from support.stack import running_stack
 
 QUESTION = "Quand peut-on se confesser ? (confessions)"
@@ -53,7 +54,7 @@ async def test_a_whatsapp_question_is_answered_by_claude(
         person = Conversation(stack, "33611100001@c.us")
         await person.send(QUESTION)
         assert (await person.expect(1)) == [REPLY]
-        await quiet()
+        await settled(stack)
         assert person.received() == [REPLY]
 
     [sent] = server.requests
@@ -75,7 +76,7 @@ async def test_an_overloaded_api_ends_in_a_handoff_alert_to_staff(
         assert received[0] == UNAVAILABLE
         assert REFERENCE.search(alert)
         assert "confess" in alert
-        await quiet()
+        await settled(stack)
         assert len(person.staff_received()) == 1
 
     assert len(server.requests) == 3  # the SDK's own retries, then the handoff

@@ -16,7 +16,8 @@ from concierge_common.errors import PermanentError
 from concierge_common.messages import BusMessage, MessageReceived, OperatorMessageSeen
 from concierge_common.runtime import Runtime, Subscription
 from concierge_common.settings import BusSettings
-from support.conversation import REFERENCE, STAFF_GROUP, Conversation, quiet
+from support.conversation import REFERENCE, STAFF_GROUP, Conversation
+from support.settling import settled
 from support.stack import running_stack
 
 
@@ -51,7 +52,7 @@ async def test_a_dead_lettered_message_hands_the_conversation_to_a_human(
             incident = (await person.expect_staff(2))[-1]
             assert "Incident technique" in incident
             assert "messe de dimanche prochain" in incident
-            await quiet()
+            await settled(stack)
             assert len(person.received()) == 1
             assert len(person.staff_received()) == 2
         finally:

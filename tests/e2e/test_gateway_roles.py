@@ -9,6 +9,7 @@ from concierge_common import settings as settings_module
 from gateway.service import GatewayService
 from gateway.settings import GatewaySettings
 from support import fixtures
+from support.polling import HANG_GUARD, eventually
 from support.stack import Stack, running_stack
 
 
@@ -39,8 +40,9 @@ async def test_api_edge_and_outbound_sender_run_apart_and_reply_once(env: dict[s
         try:
             response = await stack.post(fixtures.text_message("33600000900@c.us", "Bonjour"))
             assert response.status_code == 200
-            texts = await stack.waha.wait_for_texts(1, timeout=15)
-            assert await _waiting_pulls_on_outbound(stack) > 0  # the sender's loops pull
+            texts = await stack.waha.wait_for_texts(1, timeout=HANG_GUARD)
+            # The sender's loops pull (a loop between two fetches has no request waiting).
+            assert await eventually(lambda: _waiting_pulls_on_outbound(stack)) > 0
         finally:
             await sender.stop()
     assert [t.body["chatId"] for t in texts] == ["33600000900@c.us"]

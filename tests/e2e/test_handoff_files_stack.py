@@ -9,6 +9,7 @@ from pathlib import Path
 from support import fixtures
 from support.conversation import STAFF_GROUP, Conversation
 from support.polling import eventually
+from support.settling import settled
 from support.stack import running_stack
 
 CERTIFICATE = b"%PDF-1.4 certificat de bapteme"
@@ -47,11 +48,12 @@ async def test_a_document_sent_during_a_handoff_is_sent_on_to_staff(
                 if call.body["chatId"] == STAFF_GROUP
             ]
 
-        [sent] = await eventually(file_to_staff, timeout=20)
+        [sent] = await eventually(file_to_staff)
         file = sent["file"]
         assert isinstance(file, dict)
         assert base64.b64decode(str(file["data"])) == CERTIFICATE
         assert (file["mimetype"], file["filename"]) == ("application/pdf", "certif.pdf")
         assert "voici le certificat (fichier joint)" in str(sent["caption"])
+        await settled(stack)
         assert len(person.received()) == 1  # the bot stayed silent
     assert stack.waha.invalid == []

@@ -15,6 +15,7 @@ import httpx
 
 from gateway.api.auth import mint_token
 from support import fixtures
+from support.polling import HANG_GUARD, eventually
 from support.stack import JWT_SECRET, Stack, running_stack
 
 CHAT = "33600000777@c.us"
@@ -28,26 +29,27 @@ def _auth(*roles: str) -> dict[str, str]:
     return {"authorization": f"Bearer {token}"}
 
 
-async def _session_of_first_message(database_url: str, timeout: float = 10.0) -> tuple[str, str]:
+async def _session_of_first_message(database_url: str) -> tuple[str, str]:
     conn = await asyncpg.connect(database_url)
     try:
-        deadline = asyncio.get_running_loop().time() + timeout
-        while True:
-            row = await conn.fetchrow(
+
+        async def recorded() -> asyncpg.Record | None:
+            row: asyncpg.Record | None = await conn.fetchrow(
                 "SELECT s.id, s.user_id FROM interactions i JOIN sessions s ON s.id = i.session_id"
                 " WHERE i.direction = 'in'"
             )
-            if row is not None:
-                return str(row["id"]), str(row["user_id"])
-            assert asyncio.get_running_loop().time() < deadline, "store did not record it"
-            await asyncio.sleep(0.05)
+            return row
+
+        row = await eventually(recorded)
+        return str(row["id"]), str(row["user_id"])
     finally:
         await conn.close()
 
 
-async def _health_when_all_up(stack: Stack, timeout: float = 15.0) -> httpx.Response:
+async def _health_when_all_up(stack: Stack) -> httpx.Response:
+    """``/health`` once it answers 200, or its last answer when the hang guard ran out."""
     assert stack.http is not None
-    deadline = asyncio.get_running_loop().time() + timeout
+    deadline = asyncio.get_running_loop().time() + HANG_GUARD
     while True:
         response = await stack.http.get("/health")
         if response.status_code == 200 or asyncio.get_running_loop().time() > deadline:

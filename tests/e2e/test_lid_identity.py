@@ -14,7 +14,8 @@ import pytest
 from concierge_common import ids
 from concierge_common.messages import Codec, MessageReceived
 from support.bus_reading import stored_on
-from support.conversation import STAFF_GROUP, Conversation, quiet
+from support.conversation import STAFF_GROUP, Conversation
+from support.settling import settled
 from support.stack import Stack, running_stack
 
 PHONE = "33612345678@c.us"
@@ -53,7 +54,7 @@ async def test_a_parent_verified_from_the_phone_id_stays_verified_from_the_linke
             from_lid = Conversation(stack, LID)
             await from_lid.send("Bonjour, qui est le catéchiste de Léa ?")
             [reply] = await from_lid.expect(1)
-            await quiet()
+            await settled(stack)
             assert len(from_lid.received()) == 1
             assert "Anne Mercier" in reply  # the family's own record, not the code question
             owners = await db.fetch("SELECT DISTINCT user_id FROM user_whatsapp_ids")

@@ -11,7 +11,8 @@ from typing import Any
 from ai import media_replies
 from router import phrases
 from support import fixtures
-from support.conversation import Conversation, quiet
+from support.conversation import Conversation
+from support.settling import settled
 from support.stack import Stack, running_stack
 
 PNG = base64.b64decode(
@@ -47,7 +48,7 @@ async def test_a_voice_note_gets_one_reply_inviting_to_write(env: dict[str, str]
         assert (await stack.post(voice)).status_code == 200
         [reply] = await person.expect(1)
         assert reply == phrases.VOICE_NOTE
-        await quiet()
+        await settled(stack)
         assert len(person.received()) == 1
         assert stack.waha.invalid == []
 
@@ -59,6 +60,6 @@ async def test_an_image_alone_offline_asks_for_the_question_in_words(env: dict[s
         assert (await stack.post(image)).status_code == 200
         [reply] = await person.expect(1)
         assert reply == media_replies.IMAGE_UNREAD
-        await quiet()
+        await settled(stack)
         assert len(person.received()) == 1
         assert stack.waha.invalid == []

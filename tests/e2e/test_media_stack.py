@@ -48,7 +48,7 @@ async def _media_row(database_url: str, key: str) -> asyncpg.Record:
         finally:
             await conn.close()
 
-    return await eventually(linked, timeout=20)
+    return await eventually(linked)
 
 
 async def test_received_files_are_stored_and_linked_to_the_persons_message(
@@ -65,7 +65,7 @@ async def test_received_files_are_stored_and_linked_to_the_persons_message(
         voice_row = await _media_row(env["DATABASE_URL"], f"default:{voice['payload']['id']}")
         # Each person gets an answer (the words are the replies' tests' business).
         for event in (image, voice):
-            await eventually(_answered(stack, event["payload"]["from"]), timeout=20)
+            await eventually(_answered(stack, event["payload"]["from"]))
 
     for row, data, mimetype, kind, extension in (
         (photo_row, PHOTO, "image/jpeg", "image", ".jpg"),

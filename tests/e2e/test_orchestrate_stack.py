@@ -11,22 +11,33 @@ from typing import Any
 
 import asyncpg
 import httpx
+import pytest
 
 from concierge_common import settings as settings_module
 from gateway.service import GatewayService
 from gateway.settings import GatewaySettings
 from support.api import as_role
-from support.polling import eventually
+from support.polling import HANG_GUARD, eventually
 from support.stack import Stack, running_stack
 
 CHANNEL = as_role("channel")
 STAFF_CHAT = "120363000000000001@g.us"
+# The product's own timeout (504) raised to a hang guard: these tests wait for an answer,
+# however slow the machine; a missing answer still ends in a 504 and a failed test.
+ORCHESTRATE_TIMEOUT = str(HANG_GUARD)
+
+
+@pytest.fixture
+def env(env: dict[str, str]) -> dict[str, str]:
+    return {**env, "GATEWAY_ORCHESTRATE_TIMEOUT_SECONDS": ORCHESTRATE_TIMEOUT}
 
 
 async def orchestrate(stack: Stack, user: str, text: str, **extra: str) -> httpx.Response:
     assert stack.http is not None
     body = {"user": user, "text": text, **extra}
-    return await stack.http.post("/orchestrate", json=body, headers=CHANNEL, timeout=60)
+    return await stack.http.post(
+        "/orchestrate", json=body, headers=CHANNEL, timeout=HANG_GUARD + 30
+    )
 
 
 async def interactions_of(database_url: str, person: str) -> list[tuple[str, str]]:
@@ -85,7 +96,7 @@ async def test_asking_for_a_person_is_handed_off_and_staff_alerted_on_whatsapp(
         body = response.json()
         assert body["handed_off"] is True
         assert body["replies"][0]["origin"] == "handoff"
-        [alert] = await stack.waha.wait_for_texts(1, timeout=15)
+        [alert] = await stack.waha.wait_for_texts(1, timeout=HANG_GUARD)
     assert alert.body["chatId"] == STAFF_CHAT
     assert alert.body["session"] == "default"  # WAHA's session, not the pseudo session "api"
 
@@ -93,11 +104,11 @@ async def test_asking_for_a_person_is_handed_off_and_staff_alerted_on_whatsapp(
 async def test_a_message_while_staff_own_the_conversation_is_acknowledged_not_timed_out(
     env: dict[str, str],
 ) -> None:
-    flow = {**env, "STAFF_CHAT_ID": STAFF_CHAT, "GATEWAY_ORCHESTRATE_TIMEOUT_SECONDS": "10"}
+    flow = {**env, "STAFF_CHAT_ID": STAFF_CHAT}
     async with running_stack(flow) as stack:
         first = await orchestrate(stack, "web-e2e6", "je veux parler à quelqu'un")
         assert first.json()["handed_off"] is True
-        await stack.waha.wait_for_texts(1, timeout=15)  # staff alerted
+        await stack.waha.wait_for_texts(1, timeout=HANG_GUARD)  # staff alerted
 
         response = await orchestrate(stack, "web-e2e6", "c'est pour un baptême en juin")
         assert response.status_code == 200, response.text

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 import httpx
@@ -11,6 +10,8 @@ import pytest
 
 from concierge_common import logs
 from support import fixtures
+from support.polling import HANG_GUARD, eventually
+from support.settling import settled
 from support.stack import running_stack
 
 
@@ -26,8 +27,8 @@ async def test_waha_unavailable_is_retried_and_the_reply_is_sent_once(env: dict[
     async with running_stack(env) as stack:
         stack.waha.fail_next(2, 503)
         await stack.post(fixtures.text_message("33600000050@c.us", "Bonjour"))
-        await stack.waha.wait_for_texts(1, timeout=15)
-        await asyncio.sleep(1.5)
+        await stack.waha.wait_for_texts(1, timeout=HANG_GUARD)
+        await settled(stack)
         assert len(stack.waha.sent_texts) == 1
 
 
@@ -35,11 +36,12 @@ async def test_waha_rejection_is_dead_lettered_not_retried(env: dict[str, str]) 
     async with running_stack(env) as stack:
         stack.waha.fail_next(1, 400, {"message": ["chatId must be a string"]})
         await stack.post(fixtures.text_message("33600000051@c.us", "Bonjour"))
-        for _ in range(100):
-            if await _dead_letter_count(env["NATS_URL"], stack.topology.dlq_stream):
-                break
-            await asyncio.sleep(0.1)
-        await asyncio.sleep(1.0)
+
+        async def dead_lettered() -> int:
+            return await _dead_letter_count(env["NATS_URL"], stack.topology.dlq_stream)
+
+        await eventually(dead_lettered)
+        await settled(stack)
         assert await _dead_letter_count(env["NATS_URL"], stack.topology.dlq_stream) == 1
         assert stack.waha.sent_texts == []
 
@@ -47,7 +49,7 @@ async def test_waha_rejection_is_dead_lettered_not_retried(env: dict[str, str]) 
 async def test_every_service_serves_health_readiness_and_metrics(env: dict[str, str]) -> None:
     async with running_stack(env) as stack:
         await stack.post(fixtures.text_message("33600000052@c.us", "Bonjour"))
-        await stack.waha.wait_for_texts(1)
+        await stack.waha.wait_for_texts(1, timeout=HANG_GUARD)
         runtimes = [stack.gateway.runtime] + [service.runtime for service in stack.services]
         async with httpx.AsyncClient() as client:
             for runtime in runtimes:
@@ -83,8 +85,8 @@ async def test_logs_carry_ids_but_never_phone_numbers_or_bodies(
     secret_body = "Mon numéro est le 0612345678, horaires des messes ?"
     async with running_stack(env) as stack:
         await stack.post(fixtures.text_message("33699887766@c.us", secret_body))
-        await stack.waha.wait_for_texts(1)
-        await asyncio.sleep(0.5)
+        await stack.waha.wait_for_texts(1, timeout=HANG_GUARD)
+        await settled(stack)  # every service has logged its part of the turn
     formatter = logs.JsonFormatter("test")
     lines = [formatter.format(record) for record in caplog.records]
     text = "\n".join(lines)

@@ -8,6 +8,9 @@ import asyncpg
 
 from ai.responder import SORRY
 from support import fixtures
+from support.conversation import texts_to, wait_for
+from support.polling import HANG_GUARD, eventually
+from support.settling import settled
 from support.stack import Stack, running_stack
 
 # What each question's reply contains, from the seeded parish (the router welcomes a
@@ -33,11 +36,11 @@ async def _outbound_rows(database_url: str) -> int:
         await conn.close()
 
 
-async def _wait_for_rows(database_url: str, count: int, timeout: float = 10.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while await _outbound_rows(database_url) < count:
-        assert asyncio.get_running_loop().time() < deadline, "store did not record the replies"
-        await asyncio.sleep(0.1)
+async def _wait_for_rows(database_url: str, count: int) -> None:
+    async def recorded() -> bool:
+        return await _outbound_rows(database_url) >= count
+
+    await eventually(recorded)
 
 
 async def test_waha_message_webhook_produces_exactly_one_send_text(
@@ -54,9 +57,9 @@ async def test_waha_message_webhook_produces_exactly_one_send_text(
         response = await stack.post(body)
         assert response.status_code == 200, response.text
         assert response.json()["status"] == "accepted"
-        sent = await stack.waha.wait_for_texts(1)
+        sent = await stack.waha.wait_for_texts(1, timeout=HANG_GUARD)
         await _wait_for_rows(database_url, 1)
-        await asyncio.sleep(0.5)  # leave time for a wrong second reply to show up
+        await settled(stack)
         assert len(stack.waha.sent_texts) == 1
         assert sent[0].body["chatId"] == "79069571990@c.us"
         assert sent[0].body["session"] == "chatwoot"
@@ -66,7 +69,7 @@ async def test_waha_message_webhook_produces_exactly_one_send_text(
 async def test_bonjour_gets_a_french_welcome(env: dict[str, str]) -> None:
     async with running_stack(env) as stack:
         await stack.post(fixtures.load("message-text-webjs-inbound.json"))
-        sent = await stack.waha.wait_for_texts(1)
+        sent = await stack.waha.wait_for_texts(1, timeout=HANG_GUARD)
         assert "bienvenue" in sent[0].body["text"].lower()
         assert sent[0].body["chatId"] == "11111111111@c.us"
 
@@ -79,9 +82,9 @@ async def test_same_webhook_delivered_three_times_yields_one_reply(
         answers = [await stack.post(body) for _ in range(3)]
         assert [answer.status_code for answer in answers] == [200, 200, 200]
         assert [answer.json()["duplicate"] for answer in answers] == [False, True, True]
-        await stack.waha.wait_for_texts(1)
+        await stack.waha.wait_for_texts(1, timeout=HANG_GUARD)
         await _wait_for_rows(database_url, 1)
-        await asyncio.sleep(1.0)
+        await settled(stack)
         assert len(stack.waha.sent_texts) == 1
 
 
@@ -93,8 +96,9 @@ async def test_twenty_messages_from_one_chat_are_answered_in_order(env: dict[str
         for question, _ in script:
             response = await stack.post(fixtures.text_message(chat, question))
             assert response.status_code == 200
-        sent = await stack.waha.wait_for_texts(20, timeout=30)
-        texts = [item.body["text"].lower() for item in sent]
+        await stack.waha.wait_for_texts(20, timeout=HANG_GUARD)
+        await settled(stack)  # a wrong extra reply would have come by now
+        texts = [item.body["text"].lower() for item in stack.waha.sent_texts]
         assert len(texts) == 20
         for (question, expected), text in zip(script, texts, strict=True):
             assert expected in text, f"reply to {question!r} out of order: {text[:40]!r}"
@@ -109,19 +113,17 @@ async def test_fifty_chats_are_processed_concurrently(env: dict[str, str]) -> No
         ]
         responses = await asyncio.gather(*(stack.post(body) for body in bodies))
         assert all(response.status_code == 200 for response in responses)
-        sent = await stack.waha.wait_for_texts(50, timeout=30)
+        sent = await stack.waha.wait_for_texts(50, timeout=HANG_GUARD)
         assert len({item.body["chatId"] for item in sent}) == 50
         assert stack.waha.max_in_flight > 1
 
 
 async def _texts_to(stack: Stack, chat: str, count: int) -> list[str]:
-    deadline = asyncio.get_running_loop().time() + 20
-    while True:
-        texts = [r.body["text"] for r in stack.waha.sent_texts if r.body["chatId"] == chat]
-        if len(texts) >= count:
-            return texts
-        assert asyncio.get_running_loop().time() < deadline, f"{chat} got {texts!r}"
-        await asyncio.sleep(0.1)
+    def so_far() -> tuple[str, list[str]]:
+        return chat, texts_to(stack, chat)
+
+    await wait_for(lambda: len(texts_to(stack, chat)) >= count, HANG_GUARD, so_far)
+    return texts_to(stack, chat)
 
 
 async def test_a_question_ai_cannot_answer_is_handed_to_a_human_once(env: dict[str, str]) -> None:
@@ -143,6 +145,6 @@ async def test_a_question_ai_cannot_answer_is_handed_to_a_human_once(env: dict[s
         [alert] = await _texts_to(stack, STAFF_CHAT, 1)
         assert "Le parvis sera-t-il fleuri" in alert
         assert "33600000003" not in alert
-        await asyncio.sleep(1.0)  # leave time for a wrong extra message to show up
+        await settled(stack)
         assert len(await _texts_to(stack, chat, 3)) == 3
         assert len(await _texts_to(stack, STAFF_CHAT, 1)) == 1

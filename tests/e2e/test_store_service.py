@@ -3,8 +3,6 @@ over request/reply, next to its admin operations."""
 
 from __future__ import annotations
 
-import asyncio
-
 import asyncpg
 import nats
 
@@ -19,21 +17,21 @@ from concierge_common.store_api import (
     UserView,
 )
 from support import fixtures
+from support.polling import eventually
 from support.stack import running_stack
 
 CHAT = "33600000501@c.us"
 
 
-async def _stored_session(database_url: str, timeout: float = 10.0) -> str:
+async def _stored_session(database_url: str) -> str:
     conn = await asyncpg.connect(database_url)
     try:
-        deadline = asyncio.get_running_loop().time() + timeout
-        while True:
+
+        async def recorded() -> str | None:
             found = await conn.fetchval("SELECT session_id FROM interactions WHERE direction='in'")
-            if found is not None:
-                return str(found)
-            assert asyncio.get_running_loop().time() < deadline, "store did not record it"
-            await asyncio.sleep(0.05)
+            return None if found is None else str(found)
+
+        return await eventually(recorded)
     finally:
         await conn.close()
 

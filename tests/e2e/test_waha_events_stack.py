@@ -14,8 +14,9 @@ import asyncpg
 
 from gateway import metrics
 from support import fixtures
-from support.conversation import quiet, texts_to, wait_for
-from support.polling import eventually
+from support.conversation import texts_to, wait_for
+from support.polling import HANG_GUARD, eventually
+from support.settling import settled
 from support.stack import Stack, running_stack
 
 # Project fixtures the concierge answers, with the chat that gets the reply.
@@ -55,7 +56,7 @@ def _recovered(result: str) -> float:
 
 
 async def _until(condition: Callable[[], bool], stack: Stack) -> None:
-    await wait_for(condition, 20.0, lambda: _sent_per_chat(stack))
+    await wait_for(condition, HANG_GUARD, lambda: _sent_per_chat(stack))
 
 
 async def _post(stack: Stack, body: dict[str, Any]) -> dict[str, Any]:
@@ -102,25 +103,17 @@ async def test_every_project_fixture_is_answered_or_only_recorded_as_documented(
         for name in ANSWERED:
             await _post(stack, fixtures.load(name))
         await _until(lambda: _sent_per_chat(stack) >= expected, stack)
-        answered = await _settled(stack)
+        await settled(stack)  # a reply may come in several messages: all of them
+        answered = _sent_per_chat(stack)
         assert set(answered) == set(expected)
         # The rest (a takeover from the phone among them, posted after the answers):
         # receipts, session statuses, own messages, groups, channels, status.
         for name in names:
             if name not in ANSWERED:
                 await _post(stack, fixtures.load(name))
-        await quiet()
+        await settled(stack)  # a session status may start a history recovery: it ended too
         assert _sent_per_chat(stack) == answered
         assert stack.waha.invalid == []
-
-
-async def _settled(stack: Stack) -> Counter[str]:
-    """What was sent once nothing more comes (a reply may come in several messages)."""
-    while True:
-        before = _sent_per_chat(stack)
-        await quiet()
-        if _sent_per_chat(stack) == before:
-            return before
 
 
 def _sent_per_chat(stack: Stack) -> Counter[str]:
@@ -133,7 +126,7 @@ async def test_the_persons_ack_and_reaction_end_on_the_reply_they_concern(
     chat = "33600000601@c.us"
     async with running_stack(env) as stack:
         await _post(stack, fixtures.text_message(chat, "Quels sont les horaires des messes ?"))
-        await stack.waha.wait_for_texts(1)
+        await stack.waha.wait_for_texts(1, timeout=HANG_GUARD)
         row = await _reply_row(database_url, f"true_{chat}_")
         reply = row["provider_message_id"]
         ack = _receipt("message-ack-read-gows.json", id=reply, **{"from": chat})
@@ -154,7 +147,7 @@ async def test_the_persons_ack_and_reaction_end_on_the_reply_they_concern(
             return bool(current["delivery_status"] == "read" and current["reaction"] == "❤️")
 
         await eventually(recorded)
-        await quiet()
+        await settled(stack)
         assert len(stack.waha.sent_texts) == 1  # receipts are never answered
 
 
@@ -165,10 +158,13 @@ async def test_an_outage_with_messages_only_in_waha_history_is_recovered_once(
     async with running_stack(env) as stack:
         # Answered through the webhook before the outage, and in WAHA's history too.
         seen = fixtures.text_message(seen_chat, "Quand est ouvert l'accueil ?")
+        # Stamped when the person wrote it, before our reply (the fake stamps that one when
+        # it is sent): stamped later, it would look unanswered whenever a second went by.
+        written = int(time.time())
         await _post(stack, seen)
         await _until(lambda: bool(texts_to(stack, seen_chat)), stack)
         await _stored(database_url, f"{SESSION}:{seen['payload']['id']}")
-        seen_payload = {**seen["payload"], "timestamp": int(time.time())}
+        seen_payload = {**seen["payload"], "timestamp": written}
         stack.waha.add_history(seen_chat, seen_payload)
 
         await _post(stack, _session_status("STOPPED"))
@@ -190,7 +186,7 @@ async def test_an_outage_with_messages_only_in_waha_history_is_recovered_once(
         await _post(stack, _session_status("SCAN_QR_CODE"))
         await _post(stack, _session_status("WORKING"))
         await _until(lambda: _recoveries("done") >= done + 2, stack)
-        await quiet()
+        await settled(stack)  # any recovery still running included
         assert len(texts_to(stack, lost_chat)) == 1
         assert len(texts_to(stack, seen_chat)) == 1
         assert _recoveries("done") == done + 2

@@ -10,8 +10,9 @@ import asyncpg
 from prometheus_client import REGISTRY
 
 from support import fixtures
-from support.conversation import REFERENCE, STAFF_GROUP, Conversation, quiet
-from support.polling import eventually
+from support.conversation import REFERENCE, STAFF_GROUP, Conversation
+from support.polling import HANG_GUARD, eventually
+from support.settling import settled
 from support.stack import Stack, running_stack
 
 HUMANE = ["sendSeen", "startTyping", "stopTyping", "sendText"]
@@ -34,7 +35,7 @@ async def test_a_persons_message_is_read_then_answered_after_typing(
     async with running_stack(env) as stack:
         body = fixtures.text_message(chat, "Bonjour, quels sont les horaires des messes ?")
         await stack.post(body)
-        await stack.waha.wait_for_texts(1)
+        await stack.waha.wait_for_texts(1, timeout=HANG_GUARD)
         assert to_chat(stack, chat)[:4] == HUMANE
         [seen, *_] = stack.waha.calls("sendSeen")
         assert seen.body["messageIds"] == [body["payload"]["id"]]
@@ -49,8 +50,8 @@ async def test_a_session_not_working_yet_is_retried_and_answered_once(
     async with running_stack(env) as stack:
         stack.waha.fail_next(1, 422, {"error": "Session status is not as expected."})
         await stack.post(fixtures.text_message("33600000602@c.us", "Bonjour"))
-        await stack.waha.wait_for_texts(1, timeout=15)
-        await quiet(1.5)
+        await stack.waha.wait_for_texts(1, timeout=HANG_GUARD)
+        await settled(stack)
         assert len(stack.waha.sent_texts) == 1
         assert stack.waha.invalid == []
 
@@ -86,7 +87,7 @@ async def test_a_reply_whatsapp_refuses_is_recorded_and_handed_to_staff(
         )  # fmt: skip
         assert handoff["chat_id"] == person.chat
         assert send_failures("timelock", row["origin"]) == before[row["origin"]] + 1
-        await quiet()
+        await settled(stack)
         assert person.received() == []  # refused once, never retried, no notice sent
         assert len(person.staff_received()) == 1
         assert stack.waha.invalid == []
