@@ -152,6 +152,23 @@ async def test_a_reply_to_a_person_is_seen_typed_then_sent(outbound: Outbound) -
     assert event.provider_message_ids == [event.provider_message_id]
 
 
+async def test_the_events_say_when_what_the_reply_answers_was_written(
+    outbound: Outbound,
+) -> None:
+    """The store checks it against an erasure of the person (a notice: when it was made)."""
+    answer = outbound.reply("Dimanche à 11 h.", in_reply_to_at=1_800_000_000.0)
+    notice = outbound.reply("Un membre de l'accueil va vous répondre.")
+    outbound.waha.fail_next(1, 463)
+    with pytest.raises(DownstreamRejected):
+        await outbound.deliver(notice)
+    await outbound.deliver(answer)
+    events = {event.reply_id: event for event in await outbound.events(answer)}
+    assert isinstance(events[notice.message_id], ReplyFailed)
+    assert events[notice.message_id].in_reply_to_at == notice.created_at
+    assert isinstance(events[answer.message_id], ReplySent)
+    assert events[answer.message_id].in_reply_to_at == 1_800_000_000.0
+
+
 async def test_the_persons_message_is_marked_read_only_when_its_id_is_known(
     outbound: Outbound,
 ) -> None:

@@ -101,7 +101,8 @@ async def test_a_ready_reply_is_forwarded_untouched_but_for_its_id() -> None:
 async def test_an_answer_is_sent_to_the_person_in_reply_to_their_message() -> None:
     responder, published, store = _responder(Answer("Dimanche à 11h.", "fact", ("f1",)))
     before = _outcome("answered")
-    await responder(_turn("messe dimanche ?"), DELIVERY)
+    turn = _turn("messe dimanche ?")
+    await responder(turn, DELIVERY)
     [(flow, reply)] = published.messages
     assert flow == "outbound"
     assert reply == SendReply(
@@ -115,6 +116,7 @@ async def test_an_answer_is_sent_to_the_person_in_reply_to_their_message() -> No
         in_reply_to="wamid-1",
         origin="ai",
         in_reply_to_provider_id="wamid-1",
+        in_reply_to_at=turn.inbound.created_at,  # when the person wrote (for erasures)
     )
     assert store.requests == []
     assert _outcome("answered") == before + 1

@@ -8,7 +8,7 @@ import msgspec
 import pytest
 
 from concierge_common import ids
-from concierge_common.messages import MEDIA_TOO_LARGE, MediaRef
+from concierge_common.messages import MEDIA_TOO_LARGE, MediaRef, written_time
 from handoff import phrases
 from handoff.desk import Actor
 from support.handoff_fakes import (
@@ -54,6 +54,16 @@ async def test_in_office_hours_the_person_is_told_someone_will_answer() -> None:
     assert notice.origin == "handoff"
     assert "Une personne vous répondra ici dès que possible" in notice.text
     assert "du lundi au vendredi de 9h30 à 12h" in notice.text
+
+
+async def test_the_notice_says_when_the_message_it_answers_was_written() -> None:
+    parts = assemble()
+    request = requested(parts.store.open())
+
+    await parts.alerts(request)
+
+    [notice] = parts.publisher.to_person()
+    assert notice.in_reply_to_at == written_time(request.inbound)  # checked against erasures
 
 
 async def test_out_of_hours_the_person_is_told_the_office_is_closed_and_when_it_opens() -> None:

@@ -17,7 +17,8 @@ Before any answerer, a verified parent who asks for the calendar gets it as a
 file (:mod:`ai.artifacts`). A turn without words is answered only when it
 holds a readable image (:func:`ai.media_replies.images`, from any message of
 the turn); otherwise the person is asked to write. Every reply names the person's message it answers
-(``in_reply_to_provider_id``, for the read receipt).
+(``in_reply_to_provider_id``, for the read receipt) and when it was written
+(``in_reply_to_at``: the store records no reply to a person erased since).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from concierge_common.messages import (
     GenerateReply,
     HandoffRequested,
     SendReply,
+    written_time,
 )
 
 log = logging.getLogger(__name__)
@@ -137,6 +139,7 @@ class Responder:
             origin="ai",
             attachment=attachment,
             in_reply_to_provider_id=inbound.provider_message_id,
+            in_reply_to_at=written_time(inbound),
         )
         await self._publisher.publish("outbound", reply)
 

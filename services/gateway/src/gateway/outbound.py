@@ -146,6 +146,8 @@ def _outcome(message: SendReply, purpose: str) -> dict[str, Any]:
         "in_reply_to": message.in_reply_to,
         "origin": message.origin,
         "attachment": message.attachment,
+        # What the store checks against an erasure of the person: what the reply answers.
+        "in_reply_to_at": message.in_reply_to_at or message.created_at,
     }
 
 

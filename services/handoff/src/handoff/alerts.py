@@ -59,6 +59,7 @@ class Alerts:
             await self._texts.text(key, self._clock()),
             message_id=ids.derived_id("handoff-started", handoff.id),
             correlation_id=request.correlation_id,
+            answering=request.inbound,
         )
 
     async def _resolve(self, request: HandoffRequested) -> HandoffView | None:

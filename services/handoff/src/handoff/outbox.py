@@ -16,7 +16,13 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from concierge_common import ids
-from concierge_common.messages import Attachment, BusMessage, MessageReceived, SendReply
+from concierge_common.messages import (
+    Attachment,
+    BusMessage,
+    MessageReceived,
+    SendReply,
+    written_time,
+)
 from concierge_common.metrics import child
 from concierge_common.store_api import HandoffView
 from handoff import metrics
@@ -68,9 +74,15 @@ class Outbox:
         message_id: str,
         correlation_id: str,
         origin: str = "handoff",
+        answering: MessageReceived | None = None,
     ) -> None:
-        """Tell a person, on their conversation's ``ai`` flow (ordered with the bot's replies)."""
-        await self._send("ai", to, text, message_id, correlation_id, origin)
+        """Tell a person, on their conversation's ``ai`` flow (ordered with the bot's replies).
+
+        ``answering``: the person's message this answers, if any (the store records no
+        answer to a message written before its person was erased).
+        """
+        written = written_time(answering) if answering is not None else 0.0
+        await self._send("ai", to, text, message_id, correlation_id, origin, in_reply_to_at=written)
 
     async def to_staff(
         self,
@@ -107,6 +119,8 @@ class Outbox:
         correlation_id: str,
         origin: str,
         attachment: Attachment | None = None,
+        *,
+        in_reply_to_at: float = 0.0,
     ) -> None:
         reply = SendReply(
             message_id=message_id,
@@ -117,5 +131,6 @@ class Outbox:
             text=text,
             origin=origin,
             attachment=attachment,
+            in_reply_to_at=in_reply_to_at,
         )
         await self._publisher.publish(flow, reply)

@@ -93,6 +93,7 @@ class Relay:
             await self._texts.text(phrases.RELAYED, self._clock()),
             message_id=ids.derived_id("handoff-relayed", message.message_id),
             correlation_id=message.correlation_id,
+            answering=message.inbound,
         )
 
     async def _cancel(self, handoff: HandoffView, message: RelayToStaff) -> None:
@@ -112,6 +113,7 @@ class Relay:
             await self._texts.text(key, self._clock()),
             message_id=ids.derived_id("handoff-after-end", message.message_id),
             correlation_id=message.correlation_id,
+            answering=message.inbound,
         )
         log.info("person wrote after the handoff ended; asked to repeat")
 

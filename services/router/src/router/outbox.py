@@ -21,6 +21,7 @@ from concierge_common.messages import (
     RelayToStaff,
     SendReply,
     StaffMessageReceived,
+    written_time,
 )
 from router.coalescer import Turn
 
@@ -56,6 +57,7 @@ class Outbox:
                 in_reply_to=message.provider_message_id,
                 origin="router",
                 in_reply_to_provider_id=message.provider_message_id,
+                in_reply_to_at=written_time(message),
             ),
         )
 
