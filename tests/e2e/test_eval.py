@@ -30,6 +30,7 @@ from concierge_devkit.evaluation.parish import seed_parish
 from concierge_devkit.evaluation.report import Thresholds
 from concierge_devkit.evaluation.session import evaluate, prepare
 from support.infra import NATS_URL, POSTGRES_ADMIN_URL, REDIS_URL, postgres_url, unique_namespace
+from support.polling import HANG_GUARD
 from support.stack import HMAC_KEY, running_stack
 
 PARISH_SET = Path(__file__).resolve().parents[1] / "eval" / "parish.yaml"
@@ -95,7 +96,7 @@ async def _concierge_eval(tmp_path: Path, *args: str) -> tuple[int, str, str]:
         stderr=asyncio.subprocess.PIPE,
     )
     try:
-        out, err = await asyncio.wait_for(process.communicate(), 100)
+        out, err = await asyncio.wait_for(process.communicate(), 3 * HANG_GUARD)
     except TimeoutError:
         process.terminate()  # it then stops what it started
         out, err = await asyncio.wait_for(process.communicate(), 30)
@@ -104,7 +105,7 @@ async def _concierge_eval(tmp_path: Path, *args: str) -> tuple[int, str, str]:
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(180)
+@pytest.mark.timeout(4 * HANG_GUARD)
 async def test_concierge_eval_reports_and_fails_below_a_threshold(tmp_path: Path) -> None:
     cases, report = tmp_path / "small.yaml", tmp_path / "out" / "report.json"
     _small_set(cases)

@@ -7,6 +7,9 @@ import asyncio
 import asyncpg
 
 from ai.responder import SORRY
+from concierge_common import settings as settings_module
+from gateway.service import GatewayService
+from gateway.settings import GatewaySettings
 from support import fixtures
 from support.conversation import texts_to, wait_for
 from support.polling import HANG_GUARD, eventually
@@ -105,7 +108,7 @@ async def test_twenty_messages_from_one_chat_are_answered_in_order(env: dict[str
 
 
 async def test_fifty_chats_are_processed_concurrently(env: dict[str, str]) -> None:
-    async with running_stack(env) as stack:
+    async with running_stack({**env, "GATEWAY_ROLES": "api"}) as stack:
         stack.waha.delay = 0.3
         bodies = [
             fixtures.text_message(f"336100000{index:02d}@c.us", "horaires des messes")
@@ -113,7 +116,16 @@ async def test_fifty_chats_are_processed_concurrently(env: dict[str, str]) -> No
         ]
         responses = await asyncio.gather(*(stack.post(body) for body in bodies))
         assert all(response.status_code == 200 for response in responses)
-        sent = await stack.waha.wait_for_texts(50, timeout=HANG_GUARD)
+        # No sender yet: the fifty replies wait on the outbound flow, so the sender finds
+        # them all at once, however slowly router and ai produced them on this machine.
+        await settled(stack)
+        sender_env = {**stack.env, "GATEWAY_ROLES": "outbound", "WAHA_WEBHOOK_HMAC_KEY": ""}
+        sender = GatewayService(settings_module.load(GatewaySettings, sender_env), health_port=0)
+        await sender.start()
+        try:
+            sent = await stack.waha.wait_for_texts(50, timeout=HANG_GUARD)
+        finally:
+            await sender.stop()
         assert len({item.body["chatId"] for item in sent}) == 50
         assert stack.waha.max_in_flight > 1
 
