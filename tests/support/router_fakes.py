@@ -17,6 +17,7 @@ from typing import Any
 import msgspec
 
 from concierge_common import store_api as api
+from concierge_common.errors import Erased
 from concierge_common.messages import BusMessage, MessageReceived
 from support.handoff_views import opened_view
 from support.views import service_view
@@ -89,10 +90,18 @@ class FakeStorePort:
     family_queries: list[api.FamilyQuery] = field(default_factory=list)
     claim_outcomes: list[str] = field(default_factory=list)  # forced verdicts, in order
     aliases: dict[str, list[str]] = field(default_factory=dict)  # the last aliases of an id
+    erased: dict[str, float] = field(default_factory=dict)  # whatsapp id -> when erased
 
     async def open_session(
-        self, whatsapp_id: str, push_name: str, aliases: Sequence[str] = ()
+        self,
+        whatsapp_id: str,
+        push_name: str,
+        aliases: Sequence[str] = (),
+        *,
+        written_at: float = 0.0,
     ) -> api.SessionView:
+        if written_at <= self.erased.get(whatsapp_id, -1.0):
+            raise Erased(f"session.open: {whatsapp_id} erased since")  # the store's rule
         self.aliases[whatsapp_id] = list(aliases)
         current = self.sessions.get(whatsapp_id)
         if current is not None and current.status not in ("closed", "expired"):

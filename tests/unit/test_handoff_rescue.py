@@ -6,6 +6,7 @@ import msgspec
 
 from concierge_common import store_api as api
 from concierge_common.bus.consumer import Delivery
+from concierge_common.errors import Erased
 from concierge_common.messages import (
     BusMessage,
     GenerateReply,
@@ -30,13 +31,16 @@ class Store:
         self.opened: list[api.HandoffOpen] = []
         self.looked_up: list[str] = []
         self.already_open = already_open
+        self.erased_at = -1.0  # when the person was erased (never)
 
     async def open_handoff(self, request: api.HandoffOpen) -> api.HandoffView:
         self.opened.append(request)
         return opened_view(request, reference="HAB12", id="h1", created=not self.already_open)
 
-    async def user_of(self, whatsapp_id: str) -> str:
+    async def user_of(self, whatsapp_id: str, *, written_at: float = 0.0) -> str:
         self.looked_up.append(whatsapp_id)
+        if written_at <= self.erased_at:
+            raise Erased("session.open: erased since")  # the store's rule
         return "user-1"
 
 
@@ -64,6 +68,17 @@ async def test_a_failed_person_message_opens_an_error_handoff_and_requests_the_a
     [request] = bus.of(HandoffRequested)
     assert (request.reference, request.requested_by, request.inbound) == ("HAB12", "error", message)
     assert [flow for flow, _ in bus.published] == ["handoff"]
+
+
+async def test_a_failed_message_of_a_person_erased_since_hands_nothing_over() -> None:
+    store = Store()
+    store.erased_at = 50.0
+    rescue, bus = build(store)
+    message = inbound("horaires ?", created_at=40.0)
+    await rescue(failed(message, "inbound"), DELIVERY)
+    assert store.looked_up == [message.chat_id]  # asked, and refused by the store
+    assert store.opened == []
+    assert bus.published == []
 
 
 async def test_a_failed_turn_uses_its_own_user_id() -> None:

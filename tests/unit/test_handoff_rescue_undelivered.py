@@ -26,7 +26,7 @@ class Store:
         self.opened.append(request)
         return opened_view(request, reference="HAB12", id="h1", created=not self.already_open)
 
-    async def user_of(self, whatsapp_id: str) -> str:
+    async def user_of(self, whatsapp_id: str, *, written_at: float = 0.0) -> str:
         return "user-1"
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 import msgspec
+from prometheus_client import REGISTRY
 
 from concierge_common.bus.consumer import Delivery
 from concierge_common.messages import (
     GenerateReply,
     OperatorMessageSeen,
     RelayToStaff,
+    SendReply,
     StaffMessageReceived,
 )
 from router.catalog import CatalogCache
@@ -77,6 +79,11 @@ def build(
     return handler, store, bus, stream
 
 
+def _messages(outcome: str) -> float:
+    labels = {"outcome": outcome}
+    return REGISTRY.get_sample_value("concierge_router_messages_total", labels) or 0.0
+
+
 def delivery(sequence: int) -> Delivery:
     return Delivery(attempt=1, subject="chat.v1.inbound.0.conv", stream_sequence=sequence)
 
@@ -131,6 +138,33 @@ async def test_a_reply_from_the_phone_to_a_linked_id_opens_the_session_with_its_
     )  # fmt: skip
     await handler(operator, delivery(1))
     assert store.aliases["999888777@lid"] == ["33612345678@c.us"]
+
+
+async def test_a_message_written_before_its_person_was_erased_is_dropped_unanswered() -> None:
+    handler, store, bus, _ = build()
+    store.erased[CHAT] = 50.0
+    before = _messages("erased")
+    await handler(inbound("horaires des messes ?", CHAT, created_at=40.0), delivery(1))
+    operator = OperatorMessageSeen(
+        message_id="op3", conversation_id=f"conv-{CHAT}", correlation_id="c", created_at=45.0,
+        session="default", chat_id=CHAT, provider_message_id="true_x_3", text="Bonjour",
+    )  # fmt: skip
+    await handler(operator, delivery(2))
+    assert bus.published == []
+    assert store.sessions == {}
+    assert store.handoffs == []
+    assert _messages("erased") == before + 2
+
+
+async def test_the_person_writing_again_after_the_erasure_is_answered() -> None:
+    handler, store, bus, _ = build()
+    store.erased[CHAT] = 50.0
+    await handler(inbound("Bonjour", CHAT, created_at=60.0), delivery(1))
+    assert store.session_of(CHAT).status == "active"
+    [(flow, welcome)] = bus.published
+    assert flow == "ai"
+    assert isinstance(welcome, SendReply)
+    assert welcome.in_reply_to_at == 60.0  # the store checks it against the erasure
 
 
 async def test_a_message_handled_before_is_not_handled_again() -> None:

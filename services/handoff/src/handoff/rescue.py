@@ -21,6 +21,9 @@ answer. What happens depends on what failed:
 - anything else (a ready reply that could not be forwarded...): counted and
   logged, nothing to hand over.
 Every id derives from the failure, so a retried rescue republishes nothing new.
+The person is looked up with when their message (or what the failed reply
+answers) was written: a person erased since is not brought back by a rescue
+(the store answers ``Erased``), and the failure is only counted (``erased``).
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from typing import Protocol
 from concierge_common import ids
 from concierge_common import store_api as api
 from concierge_common.bus.consumer import Delivery
-from concierge_common.errors import InvalidMessage
+from concierge_common.errors import Erased, InvalidMessage
 from concierge_common.messages import (
     BusMessage,
     Codec,
@@ -43,6 +46,7 @@ from concierge_common.messages import (
     RelayToStaff,
     SendReply,
     StaffMessageReceived,
+    written_time,
 )
 from concierge_common.metrics import child
 from handoff import metrics, phrases
@@ -72,7 +76,7 @@ STAFF_MESSAGE_FAILED = (
 class RescueStore(Protocol):
     async def open_handoff(self, request: api.HandoffOpen) -> api.HandoffView: ...
 
-    async def user_of(self, whatsapp_id: str) -> str: ...
+    async def user_of(self, whatsapp_id: str, *, written_at: float = 0.0) -> str: ...
 
 
 class Rescue:
@@ -86,7 +90,10 @@ class Rescue:
     async def __call__(self, message: BusMessage, delivery: Delivery) -> None:
         if not isinstance(message, ProcessingFailed):
             raise InvalidMessage(f"failed flow cannot carry {type(message).__name__}")
-        outcome = await self._rescue(message)
+        try:
+            outcome = await self._rescue(message)
+        except Erased:
+            outcome = "erased"  # the person was erased after the failed message was written
         child(metrics.RESCUES, message.flow, outcome).inc()
         log.warning(
             "dead-lettered message rescued",
@@ -121,7 +128,8 @@ class Rescue:
         handoff = await self._store.open_handoff(
             api.HandoffOpen(
                 conversation_id=failed.conversation_id,
-                user_id=user or await self._store.user_of(inbound.chat_id),
+                user_id=user
+                or await self._store.user_of(inbound.chat_id, written_at=written_time(inbound)),
                 wa_session=inbound.session,
                 chat_id=inbound.chat_id,
                 reason=REASON,
@@ -157,7 +165,9 @@ class Rescue:
         handoff = await self._store.open_handoff(
             api.HandoffOpen(
                 conversation_id=failed.conversation_id,
-                user_id=await self._store.user_of(reply.chat_id),
+                user_id=await self._store.user_of(
+                    reply.chat_id, written_at=reply.in_reply_to_at or reply.created_at
+                ),
                 wa_session=reply.session,
                 chat_id=reply.chat_id,
                 reason=DELIVERY_FAILED,
@@ -184,7 +194,7 @@ class Rescue:
         await self._store.open_handoff(
             api.HandoffOpen(
                 conversation_id=failed.conversation_id,
-                user_id=await self._store.user_of(seen.chat_id),
+                user_id=await self._store.user_of(seen.chat_id, written_at=written_time(seen)),
                 wa_session=seen.session,
                 chat_id=seen.chat_id,
                 reason="operator_replied",

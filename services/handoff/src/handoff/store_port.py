@@ -99,9 +99,13 @@ class RpcHandoffStore:
     async def open_handoff(self, request: api.HandoffOpen) -> api.HandoffView:
         return await self._call(api.HANDOFF_OPEN, request, api.HandoffView)
 
-    async def user_of(self, whatsapp_id: str) -> str:
-        """The id of the person behind a WhatsApp chat (their session is opened if needed)."""
-        request = api.SessionOpen(whatsapp_id=whatsapp_id)
+    async def user_of(self, whatsapp_id: str, *, written_at: float = 0.0) -> str:
+        """The id of the person behind a WhatsApp chat (their session is opened if needed).
+
+        ``written_at``: when what it is looked up for was written; ``Erased`` when the
+        person was erased since.
+        """
+        request = api.SessionOpen(whatsapp_id=whatsapp_id, written_at=written_at)
         return (await self._call(api.SESSION_OPEN, request, api.SessionView)).user_id
 
     async def _call(self, operation: str, request: msgspec.Struct, result: type[T]) -> T:

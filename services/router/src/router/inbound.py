@@ -8,6 +8,9 @@ For each message, in the conversation's order:
   staff and the bot says nothing ("menu", "annuler"... ask to come back);
 - otherwise quick successive messages are coalesced into one turn
   (:mod:`router.coalescer`) and the turn goes to :class:`Conversation`.
+
+A message written before its person was erased (privacy) is dropped: the store
+refuses to open a session for it (``Erased``), and nothing is answered.
 """
 
 from __future__ import annotations
@@ -16,8 +19,13 @@ import logging
 
 from concierge_common import store_api as api
 from concierge_common.bus.consumer import Delivery
-from concierge_common.errors import InvalidMessage
-from concierge_common.messages import BusMessage, MessageReceived, OperatorMessageSeen
+from concierge_common.errors import Erased, InvalidMessage
+from concierge_common.messages import (
+    BusMessage,
+    MessageReceived,
+    OperatorMessageSeen,
+    written_time,
+)
 from concierge_common.metrics import child
 from router.coalescer import Coalescer, keep, turn_of
 from router.commands import is_cancel
@@ -57,7 +65,10 @@ class InboundHandler:
         if await self._handled.seen(message.message_id):
             _count("duplicate")
             return
-        outcome = await self._route(message, delivery)
+        try:
+            outcome = await self._route(message, delivery)
+        except Erased:
+            outcome = "erased"  # its person was erased after they wrote it: nothing to do
         await self._handled.remember(message.message_id)
         _count(outcome)
         log.info("message routed", extra={"outcome": outcome, "attempt": delivery.attempt})
@@ -66,17 +77,13 @@ class InboundHandler:
         if self._staff_chat_id and message.chat_id == self._staff_chat_id:
             await self._outbox.to_desk(message)
             return "staff"
-        session = await self._store.open_session(
-            message.chat_id, message.push_name, message.aliases
-        )
+        session = await self._open(message)
         if session.status == "handoff":
             await self._outbox.relay(message, cancel=is_cancel(message.text))
             return "relayed"
         if self._coalescer.enabled and message.channel == "whatsapp":
             more = await self._coalescer.more_coming(message, delivery)
-            session = await self._store.open_session(
-                message.chat_id, message.push_name, message.aliases
-            )
+            session = await self._open(message)
             if session.status == "handoff":  # a human took over while we waited
                 await self._outbox.relay(message, cancel=False)
                 return "relayed"
@@ -87,9 +94,21 @@ class InboundHandler:
         await self._conversation.handle(turn_of(session.state, message), session)
         return "turn"
 
+    async def _open(self, message: MessageReceived) -> api.SessionView:
+        return await self._store.open_session(
+            message.chat_id, message.push_name, message.aliases, written_at=written_time(message)
+        )
+
     async def _operator(self, message: OperatorMessageSeen) -> None:
         """A human answered from the phone: they own the conversation from now on."""
-        session = await self._store.open_session(message.chat_id, "", message.aliases)
+        try:
+            session = await self._store.open_session(
+                message.chat_id, "", message.aliases, written_at=written_time(message)
+            )
+        except Erased:
+            _count("erased")
+            log.info("phone reply to an erased person dropped")
+            return
         await self._store.open_handoff(
             api.HandoffOpen(
                 conversation_id=message.conversation_id,

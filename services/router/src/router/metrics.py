@@ -16,6 +16,7 @@ CODE_ATTEMPTS = Counter(
 )
 MESSAGES = Counter(
     "concierge_router_messages_total",
-    "Inbound messages by what happened to them (turn, coalesced, relayed, staff, operator...).",
+    "Inbound messages by what happened to them (turn, coalesced, relayed, staff, operator, "
+    "erased: dropped, their person was erased after they were written...).",
     ["outcome"],
 )

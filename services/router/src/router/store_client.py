@@ -15,7 +15,12 @@ from concierge_common.rpc import RpcClient
 
 class StorePort(Protocol):
     async def open_session(
-        self, whatsapp_id: str, push_name: str, aliases: Sequence[str] = ()
+        self,
+        whatsapp_id: str,
+        push_name: str,
+        aliases: Sequence[str] = (),
+        *,
+        written_at: float = 0.0,
     ) -> api.SessionView: ...
 
     async def update_session(self, update: api.SessionUpdate) -> api.SessionView: ...
@@ -40,11 +45,23 @@ class StoreClient:
         self._rpc = rpc
 
     async def open_session(
-        self, whatsapp_id: str, push_name: str, aliases: Sequence[str] = ()
+        self,
+        whatsapp_id: str,
+        push_name: str,
+        aliases: Sequence[str] = (),
+        *,
+        written_at: float = 0.0,
     ) -> api.SessionView:
-        """The person's open session; ``aliases`` (their other ids) are linked to them."""
+        """The person's open session; ``aliases`` (their other ids) are linked to them.
+
+        ``written_at``: when the message it is opened for was written; ``Erased`` when
+        its person was erased since (the message is then dropped).
+        """
         request = api.SessionOpen(
-            whatsapp_id=whatsapp_id, push_name=push_name, aliases=list(aliases)
+            whatsapp_id=whatsapp_id,
+            push_name=push_name,
+            aliases=list(aliases),
+            written_at=written_at,
         )
         return await self._rpc.call(api.SERVICE, api.SESSION_OPEN, request, api.SessionView)
 
