@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import httpx
 import pytest
 
-from concierge_devkit.chat import format_reply, scripted, send_line
+from concierge_devkit.chat import ScriptTiming, format_reply, scripted, send_line
 from concierge_devkit.console import _read_raw_line
 from concierge_devkit.conversation import Conversation, Reply
 from concierge_devkit.errors import DevkitError
 from concierge_devkit.waha_fake import Recorded
 
 PERSON = "33612345678@c.us"
+STAFF = "33100000001@c.us"
+QUICK = ScriptTiming(answer_timeout=2.0, quiet_seconds=0.3)
 
 
 def conversation_answering(answer: bool) -> tuple[Conversation, list[dict[str, object]]]:
@@ -43,7 +47,7 @@ def conversation_answering(answer: bool) -> tuple[Conversation, list[dict[str, o
 async def test_scripted_prints_each_line_and_its_answer() -> None:
     conversation, received = conversation_answering(True)
     out = io.StringIO()
-    assert await scripted(conversation, ["Bonjour", "horaires ?"], timeout=2.0, out=out) == 0
+    assert await scripted(conversation, ["Bonjour", "horaires ?"], QUICK, out=out) == 0
     assert out.getvalue().splitlines() == [
         "you> Bonjour",
         "concierge> réponse",
@@ -57,7 +61,8 @@ async def test_scripted_prints_each_line_and_its_answer() -> None:
 async def test_scripted_fails_when_no_answer_comes() -> None:
     conversation, _ = conversation_answering(False)
     out = io.StringIO()
-    assert await scripted(conversation, ["Bonjour"], timeout=0.3, out=out) == 1
+    timing = ScriptTiming(answer_timeout=0.3, quiet_seconds=0.3)
+    assert await scripted(conversation, ["Bonjour"], timing, out=out) == 1
     assert "(no answer within 0.3 s)" in out.getvalue()
 
 
@@ -65,7 +70,8 @@ async def test_replies_to_another_chat_do_not_count_as_the_answer() -> None:
     conversation, _ = conversation_answering(False)
     conversation.on_send(Recorded("sendText", {}, {"chatId": "staff@c.us", "text": "alerte"}))
     out = io.StringIO()
-    assert await scripted(conversation, ["Bonjour"], timeout=0.3, out=out) == 1
+    timing = ScriptTiming(answer_timeout=0.3, quiet_seconds=0.3)
+    assert await scripted(conversation, ["Bonjour"], timing, out=out) == 1
     assert "concierge (to staff@c.us)> alerte" in out.getvalue()
 
 
@@ -158,3 +164,86 @@ def test_a_file_the_concierge_sends_is_shown_with_its_caption() -> None:
     assert format_reply(reply, PERSON) == (
         "concierge> [fichier catechese.ics (text/calendar, ~3 octets)] Voici le calendrier."
     )
+
+
+# (delay in seconds, chat, text): what the concierge sends after a line, and when.
+Replies = Sequence[tuple[float, str, str]]
+
+
+def conversation_replying(replies: Mapping[str, Replies]) -> Conversation:
+    """A conversation whose 'gateway' answers each known line with its replies, in time."""
+    holder: list[Conversation] = []
+
+    def gateway(request: httpx.Request) -> httpx.Response:
+        body = str(json.loads(request.content)["payload"]["body"])
+        loop = asyncio.get_running_loop()
+        for delay, chat, text in replies.get(body, ()):
+            recorded = Recorded("sendText", {}, {"chatId": chat, "text": text})
+            loop.call_later(delay, holder[0].on_send, recorded)
+        return httpx.Response(200, json={"status": "accepted", "duplicate": False})
+
+    http = httpx.AsyncClient(transport=httpx.MockTransport(gateway))
+    conversation = Conversation(
+        http, webhook_url="http://gateway/webhook", hmac_key="k", chat_id=PERSON,
+        staff_chat_id=STAFF,
+    )  # fmt: skip
+    holder.append(conversation)
+    return conversation
+
+
+async def test_a_later_answer_is_printed_under_the_line_that_brought_it() -> None:
+    conversation = conversation_replying(
+        {
+            "quel groupe pour Léa ?": [(0.0, PERSON, "Quel est votre code parent ?")],
+            "SM-4821": [
+                (0.0, PERSON, "Code bien reconnu."),
+                (0.2, PERSON, "Léa est dans le groupe des CE2."),
+            ],
+            "merci": [(0.0, PERSON, "Avec plaisir !")],
+        }
+    )
+    out = io.StringIO()
+    timing = ScriptTiming(answer_timeout=30.0, quiet_seconds=1.0)
+    lines = ["quel groupe pour Léa ?", "SM-4821", "merci"]
+    assert await scripted(conversation, lines, timing, out=out) == 0
+    assert out.getvalue().splitlines() == [
+        "you> quel groupe pour Léa ?",
+        "concierge> Quel est votre code parent ?",
+        "you> SM-4821",
+        "concierge> Code bien reconnu.",
+        "concierge> Léa est dans le groupe des CE2.",
+        "you> merci",
+        "concierge> Avec plaisir !",
+    ]
+
+
+async def test_staff_chat_messages_are_printed_with_the_line_and_answer_a_staff_line() -> None:
+    conversation = conversation_replying(
+        {
+            "je veux parler à quelqu'un": [
+                (0.0, STAFF, "[H7K2P] Nouvelle demande"),
+                (0.1, PERSON, "Une personne va vous répondre."),
+            ],
+            "liste": [(0.0, STAFF, "Demandes ouvertes (1)")],
+        }
+    )
+    out = io.StringIO()
+    timing = ScriptTiming(answer_timeout=30.0, quiet_seconds=0.5)
+    lines = ["je veux parler à quelqu'un", "/staff liste"]
+    assert await scripted(conversation, lines, timing, out=out) == 0
+    assert out.getvalue().splitlines() == [
+        "you> je veux parler à quelqu'un",
+        "concierge (to staff)> [H7K2P] Nouvelle demande",
+        "concierge> Une personne va vous répondre.",
+        "you> /staff liste",
+        "concierge (to staff)> Demandes ouvertes (1)",
+    ]
+
+
+async def test_a_phone_line_needs_no_answer_and_ends_once_quiet() -> None:
+    # The cap is far beyond the test's timeout: only the quiet period may end the line.
+    conversation = conversation_replying({})
+    out = io.StringIO()
+    timing = ScriptTiming(answer_timeout=3600.0, quiet_seconds=0.2)
+    assert await scripted(conversation, ["/phone Bonjour, ici le curé"], timing, out=out) == 0
+    assert out.getvalue().splitlines() == ["you> /phone Bonjour, ici le curé"]

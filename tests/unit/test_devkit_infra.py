@@ -14,6 +14,7 @@ from concierge_devkit.dev_secrets import DevSecrets
 from concierge_devkit.endpoints import Endpoint, database_name, endpoint, with_database
 from concierge_devkit.errors import DevkitError
 from concierge_devkit.infra import InfraConfig, Infrastructure, ensure_infrastructure
+from concierge_devkit.pacing import DEMO_PACING
 from concierge_devkit.ports import check_ports_free, free_port, port_is_free
 from concierge_devkit.postgres import PgState, postgres_state, redact
 from concierge_devkit.probe import nats_answers, redis_answers
@@ -159,22 +160,32 @@ def test_callers_jwt_secret_is_kept_so_that_tokens_can_be_minted() -> None:
     assert service_environment(run, {"JWT_SECRET": ""})["JWT_SECRET"] == run.secrets.jwt_secret
 
 
-def test_dev_secrets_are_fresh_each_run() -> None:
-    one, two = DevSecrets.generate(), DevSecrets.generate()
-    assert one.webhook_hmac_key != two.webhook_hmac_key
-    assert one.jwt_secret != two.jwt_secret
-    assert len(one.jwt_secret) >= 32
-    assert len(one.conversation_id_key) >= 32
+def test_service_environment_of_a_run_names_its_namespace_media_and_short_pauses(
+    tmp_path: Path,
+) -> None:
+    ports = resolve_ports(gateway=8001, health_base=9601, waha=0, free=False, environ={})
+    infra = Infrastructure("nats://n:4222", "postgresql://p/db", "redis://r:6379/0")
+    run = RunEnvironment(
+        infra,
+        DevSecrets.generate(),
+        ports,
+        "http://127.0.0.1:3999",
+        bus_namespace="dev0123456789",
+        media_dir=tmp_path / "media",
+        demo_pacing=True,
+    )
+    env = service_environment(run, {"GATEWAY_TYPING_MAX_SECONDS": "4"})
+    assert env["BUS_NAMESPACE"] == "dev0123456789"
+    assert env["MEDIA_STORAGE_URL"] == str(tmp_path / "media")
+    assert env["ROUTER_BURST_WINDOW_SECONDS"] == DEMO_PACING["ROUTER_BURST_WINDOW_SECONDS"]
+    assert env["GATEWAY_TYPING_MAX_SECONDS"] == "4"  # the caller's own choice
+    callers = service_environment(run, {"BUS_NAMESPACE": "mine", "MEDIA_STORAGE_URL": "/m"})
+    assert (callers["BUS_NAMESPACE"], callers["MEDIA_STORAGE_URL"]) == ("mine", "/m")
 
 
-def test_dev_secrets_are_kept_between_runs_and_private(tmp_path: Path) -> None:
-    first = DevSecrets.load_or_create(tmp_path)
-    second = DevSecrets.load_or_create(tmp_path)
-    assert first == second
-    assert (tmp_path / "dev-secrets.json").stat().st_mode & 0o777 == 0o600
-
-
-def test_unreadable_dev_secrets_are_replaced(tmp_path: Path) -> None:
-    (tmp_path / "dev-secrets.json").write_text("{not json")
-    created = DevSecrets.load_or_create(tmp_path)
-    assert DevSecrets.load_or_create(tmp_path) == created
+def test_production_pacing_leaves_the_services_defaults() -> None:
+    ports = resolve_ports(gateway=8001, health_base=9601, waha=0, free=False, environ={})
+    infra = Infrastructure("nats://n:4222", "postgresql://p/db", "redis://r:6379/0")
+    run = RunEnvironment(infra, DevSecrets.generate(), ports, "http://127.0.0.1:3999")
+    env = service_environment(run, {})
+    assert not set(DEMO_PACING) & set(env)

@@ -1,4 +1,4 @@
-"""The terminal chat: interactive (a prompt) or scripted (send lines, wait for answers)."""
+"""The terminal chat: interactive (a prompt) or scripted (send lines, print what each brings)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TextIO
 
 from concierge_devkit.console import PROMPT, LineReader, show
@@ -92,38 +93,64 @@ async def interactive(conversation: Conversation, out: TextIO = sys.stdout) -> i
     return 0
 
 
-async def _await_answer(
-    conversation: Conversation, timeout: float, out: TextIO, *, to: frozenset[str]
+@dataclass(frozen=True)
+class ScriptTiming:
+    """How long a scripted line waits: for its first answer, then for quiet."""
+
+    answer_timeout: float  # the most a line waits, from sending it to its last reply
+    quiet_seconds: float  # after a reply, no other for this long: the line is done
+
+
+async def _replies_to_line(
+    conversation: Conversation, timing: ScriptTiming, out: TextIO, *, to: frozenset[str]
 ) -> bool:
-    """Print replies until one reaches a chat of ``to``; False when none does in ``timeout``."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while (left := deadline - asyncio.get_running_loop().time()) > 0:
-        reply = await conversation.next_reply(left)
+    """Print every reply until the chat is quiet; True when one reached ``to`` (or none is due).
+
+    Until a reply reaches a chat of ``to``, the line waits up to ``answer_timeout``;
+    after it (at once when ``to`` is empty), until ``quiet_seconds`` pass without
+    any reply to anyone, within the same cap. So an answer that follows another (a
+    kept question answered once the parent code is accepted) is printed under the
+    line that caused it.
+    """
+    loop = asyncio.get_running_loop()
+    cap = loop.time() + timing.answer_timeout
+    answered = not to
+    while (left := cap - loop.time()) > 0:
+        reply = await conversation.next_reply(min(timing.quiet_seconds, left) if answered else left)
         if reply is None:
             break
         show(format_reply(reply, conversation.chat_id, conversation.staff_chat_id), out=out)
-        if reply.chat_id in to:
-            return True
-    return False
+        answered = answered or reply.chat_id in to
+    return answered
+
+
+def _answer_due_to(conversation: Conversation, line: str) -> frozenset[str]:
+    """Who must be answered for ``line`` to count as answered (nobody after ``/phone``)."""
+    command, _, rest = line.partition(" ")
+    if command == "/phone" and rest.strip():
+        return frozenset()
+    if command == "/staff" and rest.strip():
+        return frozenset({conversation.chat_id, conversation.staff_chat_id})
+    return frozenset({conversation.chat_id})
 
 
 async def scripted(
-    conversation: Conversation, lines: Sequence[str], timeout: float, out: TextIO = sys.stdout
+    conversation: Conversation,
+    lines: Sequence[str],
+    timing: ScriptTiming,
+    out: TextIO = sys.stdout,
 ) -> int:
-    """Send each line and wait for its answer; 0 when every line got one, else 1.
+    """Send each line once the replies to the previous one are over; 0 when each got one.
 
-    A person's line waits for an answer to the person, a ``/staff`` line for an
-    answer to anyone (the person or the staff chat); a ``/phone`` line for none.
+    A person's line needs an answer to the person, a ``/staff`` line an answer to
+    anyone (the person or the staff chat), a ``/phone`` line none. Stops with 1 at
+    the first line left without its answer.
     """
     for line in lines:
         show(PROMPT + line, out=out)
         await send_line(conversation, line)
-        if line.startswith("/phone "):
-            continue
-        to = {conversation.chat_id}
-        if line.startswith("/staff "):
-            to.add(conversation.staff_chat_id)
-        if not await _await_answer(conversation, timeout, out, to=frozenset(to)):
-            show(f"(no answer within {timeout:g} s)", out=out)
+        to = _answer_due_to(conversation, line)
+        if not await _replies_to_line(conversation, timing, out, to=to):
+            show(f"(no answer within {timing.answer_timeout:g} s)", out=out)
             return 1
     return 0

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from concierge_devkit.chat import interactive, scripted
+from concierge_devkit.chat import ScriptTiming, interactive, scripted
 from concierge_devkit.conversation import Conversation
 from concierge_devkit.signals import cancel_on_sigterm
 from concierge_devkit.waha_fake import WahaFake, serve_fake
@@ -28,9 +28,9 @@ class ChatOptions:
     waha_host: str
     waha_port: int
     chat_id: str
+    timing: ScriptTiming  # of --script lines
     staff_chat_id: str = ""
     scripts: tuple[str, ...] = ()
-    answer_timeout: float = 30.0
 
 
 async def chat_only(options: ChatOptions) -> int:
@@ -53,7 +53,7 @@ async def chat_only(options: ChatOptions) -> int:
             )
             fake.on_send = conversation.on_send
             if options.scripts:
-                return await scripted(conversation, options.scripts, options.answer_timeout)
+                return await scripted(conversation, options.scripts, options.timing)
             return await interactive(conversation)
     finally:
         await server.stop()

@@ -11,10 +11,17 @@ from collections.abc import Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
+from concierge_devkit.chat import ScriptTiming
 from concierge_devkit.chat_only import ChatOptions, chat_only
 from concierge_devkit.errors import DevkitError
 from concierge_devkit.evaluation import command as evaluation
 from concierge_devkit.infra_only import infra_up
+from concierge_devkit.pacing import (
+    DEMO_PACING,
+    DEMO_QUIET_SECONDS,
+    PRODUCTION_QUIET_SECONDS,
+    quiet_seconds,
+)
 from concierge_devkit.runner import RunOptions, run
 from concierge_devkit.stack_config import resolve_ports
 from concierge_devkit.webhook import DEV_STAFF_CHAT, chat_id_for
@@ -30,19 +37,71 @@ def _add_chat_options(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="TEXT",
-        help="send TEXT instead of opening a prompt (repeatable); exit 0 when each got an answer",
+        help="send TEXT instead of opening a prompt (repeatable): each line is sent once the "
+        "replies to the previous one are over, and all of them are printed under it; "
+        "exit 0 when each line got an answer",
     )
     parser.add_argument(
-        "--answer-timeout", type=float, default=30.0, help="seconds to wait for each answer"
+        "--answer-timeout",
+        type=float,
+        default=30.0,
+        help="with --script, the most one line waits for its replies (seconds, default 30)",
+    )
+    parser.add_argument(
+        "--quiet-seconds",
+        type=float,
+        help="with --script, a line is over when nothing came for this long after a reply "
+        f"(default {DEMO_QUIET_SECONDS:g} s; {PRODUCTION_QUIET_SECONDS:g} s with "
+        "--production-pacing and for concierge chat)",
     )
     parser.add_argument(
         "--chat-id", default=DEFAULT_CHAT, help="the person's phone number or WhatsApp chat id"
     )
 
 
+_PACING_LINES = "\n".join(f"  {name}={value}" for name, value in DEMO_PACING.items())
+RUN_DESCRIPTION = f"""\
+Start NATS, PostgreSQL and Redis (the configured ones, else embedded ones in the
+data folder), a WAHA stand-in and the five services, then chat as a person.
+
+Pacing: answers come within about a second, because the services get a short
+burst window and typing pause, unless the environment sets these variables:
+{_PACING_LINES}
+--production-pacing keeps the services' defaults (a 3 s burst window and up to
+6 s of typing: about 9 s per answer).
+
+State: each run starts afresh: new secrets and bus namespace, and the runner's own
+database (embedded, or the default URL with DATABASE_URL unset) dropped and seeded
+again; a database named by DATABASE_URL is never dropped. --keep-state carries on
+with the previous run's state, saved in <data dir>/run-state.json.
+"""
+
+
 def _add_run(commands: Any) -> None:
-    parser = commands.add_parser("run", help="start everything and chat with the concierge")
+    parser = commands.add_parser(
+        "run",
+        help="start everything and chat with the concierge",
+        description=RUN_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     _add_chat_options(parser)
+    parser.add_argument(
+        "--production-pacing",
+        action="store_true",
+        help="the services' own burst window and typing pauses (about 9 s per answer)",
+    )
+    state = parser.add_mutually_exclusive_group()
+    state.add_argument(
+        "--keep-state",
+        action="store_true",
+        help="reuse the previous run's secrets, bus namespace and database (its conversations, "
+        "open handoffs and verified parents)",
+    )
+    state.add_argument(
+        "--reset",
+        action="store_true",
+        help="empty the data folder first (refused while a server started from it still runs)",
+    )
     parser.add_argument("--gateway-port", type=int, help="gateway API port (GATEWAY_PORT, 8000)")
     parser.add_argument(
         "--health-port-base",
@@ -118,14 +177,18 @@ def _run_options(args: argparse.Namespace) -> RunOptions:
         waha=args.waha_port,
         free=args.free_ports,
     )
+    quiet = quiet_seconds(args.quiet_seconds, production_pacing=args.production_pacing)
     return RunOptions(
         data_dir=args.data_dir.resolve(),
         ports=ports,
         chat_id=chat_id_for(args.chat_id),
         staff_chat_id=args.staff_chat_id,
         scripts=tuple(args.script),
-        answer_timeout=args.answer_timeout,
+        timing=ScriptTiming(args.answer_timeout, quiet),
         ready_timeout=args.ready_timeout,
+        production_pacing=args.production_pacing,
+        keep_state=args.keep_state,
+        reset=args.reset,
     )
 
 
@@ -141,7 +204,10 @@ def _chat_options(args: argparse.Namespace) -> ChatOptions:
         chat_id=chat_id_for(args.chat_id),
         staff_chat_id=args.staff_chat_id,
         scripts=tuple(args.script),
-        answer_timeout=args.answer_timeout,
+        # The gateway is someone else's: it may pace its replies as in production.
+        timing=ScriptTiming(
+            args.answer_timeout, quiet_seconds(args.quiet_seconds, production_pacing=True)
+        ),
     )
 
 

@@ -39,6 +39,7 @@ class InfraConfig:
     database_url: str
     redis_url: str
     data_dir: Path
+    database_url_given: bool = True  # False: DATABASE_URL unset, the default is the runner's
 
     @classmethod
     def from_env(cls, data_dir: Path, environ: Mapping[str, str] | None = None) -> InfraConfig:
@@ -48,6 +49,7 @@ class InfraConfig:
             database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
             redis_url=env.get("REDIS_URL") or DEFAULT_REDIS_URL,
             data_dir=data_dir,
+            database_url_given=bool(env.get("DATABASE_URL")),
         )
 
     @property
@@ -63,6 +65,9 @@ class Infrastructure:
     database_url: str
     redis_url: str
     embedded: list[str] = field(default_factory=list)
+    # The database is the runner's (the embedded server's, or the default URL's with
+    # DATABASE_URL unset): a fresh run may drop it. Never one DATABASE_URL names.
+    own_database: bool = False
 
     def exports(self) -> dict[str, str]:
         return {
@@ -125,6 +130,7 @@ async def _ensure_postgres(
     _register_stop(stack, "PostgreSQL", server.stop)
     infra.database_url = server.uri(database_name(url))
     infra.embedded.append("postgres")
+    infra.own_database = True
     if not await ensure_database(infra.database_url):
         raise DevkitError(f"embedded PostgreSQL does not answer at {infra.database_url}")
     log.info("PostgreSQL: embedded at %s", infra.database_url)
@@ -134,6 +140,7 @@ async def ensure_infrastructure(config: InfraConfig, stack: AsyncExitStack) -> I
     """Make NATS, PostgreSQL and Redis answer; register the embedded ones' stops on ``stack``."""
     config.log_dir.mkdir(parents=True, exist_ok=True)
     infra = Infrastructure(config.nats_url, config.database_url, config.redis_url)
+    infra.own_database = not config.database_url_given
     await _ensure_nats(config, stack, infra)
     await _ensure_postgres(config, stack, infra)
     await _ensure_redis(config, stack, infra)

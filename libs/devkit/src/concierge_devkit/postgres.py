@@ -68,3 +68,20 @@ async def ensure_database(url: str) -> bool:
     if state is PgState.MISSING_DATABASE:
         await create_database(url)
     return state is not PgState.DOWN
+
+
+async def recreate_database(url: str) -> None:
+    """Drop the database ``url`` names and create it empty; refuse while others use it."""
+    name = database_name(url)
+    admin = await asyncpg.connect(with_database(url, "postgres"), timeout=5.0)
+    try:
+        await admin.execute(f"DROP DATABASE IF EXISTS {_quote_identifier(name)}")
+        await admin.execute(f"CREATE DATABASE {_quote_identifier(name)}")
+    except asyncpg.ObjectInUseError:
+        raise DevkitError(
+            f"database {name} is in use by other sessions (a psql, another run?): close them, "
+            "or keep the previous run's state with --keep-state"
+        ) from None
+    finally:
+        await admin.close()
+    log.info("PostgreSQL: database %s dropped and created empty", name)

@@ -3,6 +3,9 @@
 Everything started here is registered on one exit stack, so it stops in the
 reverse order on any exit (``/quit``, end of input, Ctrl-C, SIGTERM, an
 error): services first, then the stand-in, then the embedded servers.
+
+A run starts afresh unless ``keep_state`` (:mod:`concierge_devkit.run_state`,
+:mod:`concierge_devkit.fresh_start`); ``reset`` empties the data folder first.
 """
 
 from __future__ import annotations
@@ -14,11 +17,13 @@ from pathlib import Path
 
 import httpx
 
-from concierge_devkit.chat import interactive, scripted
+from concierge_devkit.chat import ScriptTiming, interactive, scripted
 from concierge_devkit.conversation import Conversation
-from concierge_devkit.dev_secrets import DevSecrets
+from concierge_devkit.data_dir import reset_data_dir, run_lock
+from concierge_devkit.fresh_start import start_afresh
 from concierge_devkit.infra import InfraConfig, ensure_infrastructure
 from concierge_devkit.ports import check_ports_free
+from concierge_devkit.run_state import RunState
 from concierge_devkit.service_env import RunEnvironment, service_environment
 from concierge_devkit.services import prepare_database, start_services, stop_services, wait_ready
 from concierge_devkit.signals import cancel_on_sigterm
@@ -33,14 +38,38 @@ class RunOptions:
     data_dir: Path
     ports: StackPorts
     chat_id: str
+    timing: ScriptTiming  # of --script lines
     staff_chat_id: str = ""
     scripts: tuple[str, ...] = ()
-    answer_timeout: float = 30.0
     ready_timeout: float = 60.0
+    production_pacing: bool = False  # the services' own burst window and typing pauses
+    keep_state: bool = False  # carry on with the previous run's secrets, namespace, database
+    reset: bool = False  # empty the data folder before starting
 
     @property
     def log_dir(self) -> Path:
         return self.data_dir / "logs"
+
+
+@dataclass(frozen=True)
+class StateChoice:
+    """The state this run uses; ``fresh`` with what the previous run left, to clear."""
+
+    state: RunState
+    fresh: bool
+    previous: RunState | None
+
+
+def choose_state(data_dir: Path, previous: RunState | None, *, keep: bool) -> StateChoice:
+    """``previous`` (the saved state) when ``keep`` and there is one, else a new one, saved."""
+    if keep and previous is not None:
+        log.info("keeping the previous run's state (secrets, bus namespace, database)")
+        return StateChoice(previous, fresh=False, previous=previous)
+    if keep:
+        log.info("no state saved in %s yet: starting afresh", data_dir)
+    state = RunState.fresh()
+    state.save(data_dir)
+    return StateChoice(state, fresh=True, previous=previous)
 
 
 def _check_ports(ports: StackPorts) -> None:
@@ -51,15 +80,26 @@ def _check_ports(ports: StackPorts) -> None:
 
 
 async def _start_stack(
-    options: RunOptions, secrets: DevSecrets, fake: WahaFake, stack: AsyncExitStack
+    options: RunOptions, choice: StateChoice, fake: WahaFake, stack: AsyncExitStack
 ) -> None:
     """Everything up to ready services; each stop is registered on ``stack``."""
     _check_ports(options.ports)
     infra = await ensure_infrastructure(InfraConfig.from_env(options.data_dir), stack)
+    if choice.fresh:
+        await start_afresh(infra, choice.previous)
     waha = await serve_fake(fake, port=options.ports.waha)
     stack.push_async_callback(waha.stop)
     waha_url = f"http://127.0.0.1:{waha.port}"
-    run = RunEnvironment(infra, secrets, options.ports, waha_url, options.staff_chat_id)
+    run = RunEnvironment(
+        infra,
+        choice.state.secrets,
+        options.ports,
+        waha_url,
+        options.staff_chat_id,
+        bus_namespace=choice.state.bus_namespace,
+        media_dir=options.data_dir / "media",
+        demo_pacing=not options.production_pacing,
+    )
     env = service_environment(run)
     await prepare_database(env, options.log_dir)
     processes = await start_services(env, options.log_dir)
@@ -76,10 +116,19 @@ async def _start_stack(
 async def run(options: RunOptions) -> int:
     """Start everything, chat, stop everything; the exit code of the chat."""
     cancel_on_sigterm()
-    secrets = DevSecrets.load_or_create(options.data_dir)
+    with run_lock(options.data_dir):
+        previous = RunState.load(options.data_dir)  # before a reset: its streams go too
+        if options.reset:
+            reset_data_dir(options.data_dir)
+        choice = choose_state(options.data_dir, previous, keep=options.keep_state)
+        return await _run_with(options, choice)
+
+
+async def _run_with(options: RunOptions, choice: StateChoice) -> int:
+    secrets = choice.state.secrets
     fake = WahaFake(api_key=secrets.waha_api_key)
     async with AsyncExitStack() as stack:
-        await _start_stack(options, secrets, fake, stack)
+        await _start_stack(options, choice, fake, stack)
         http = await stack.enter_async_context(httpx.AsyncClient(timeout=10.0))
         conversation = Conversation(
             http,
@@ -91,5 +140,5 @@ async def run(options: RunOptions) -> int:
         )
         fake.on_send = conversation.on_send
         if options.scripts:
-            return await scripted(conversation, options.scripts, options.answer_timeout)
+            return await scripted(conversation, options.scripts, options.timing)
         return await interactive(conversation)

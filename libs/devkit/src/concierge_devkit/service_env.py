@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from concierge_devkit.dev_secrets import DevSecrets
 from concierge_devkit.infra import Infrastructure
+from concierge_devkit.pacing import apply_demo_pacing
 from concierge_devkit.stack_config import StackPorts, health_port_variable
 
 
@@ -20,6 +22,9 @@ class RunEnvironment:
     ports: StackPorts
     waha_url: str
     staff_chat_id: str = ""
+    bus_namespace: str = ""  # the run's own, unless the caller's environment sets one
+    media_dir: Path | None = None  # received files and artifacts (MEDIA_STORAGE_URL)
+    demo_pacing: bool = False  # short burst window and typing pauses (concierge_devkit.pacing)
 
 
 def service_environment(
@@ -30,7 +35,8 @@ def service_environment(
     Infrastructure URLs, ports and WAHA settings are the runner's; other
     settings (LOG_LEVEL, BUS_*...) pass through from the caller's environment.
     ``JWT_SECRET`` is the caller's when set, so that a developer can mint API
-    tokens for the run (``python -m gateway token``), else a generated one.
+    tokens for the run (``python -m gateway token``), else a generated one. The
+    caller's ``BUS_NAMESPACE``, ``MEDIA_STORAGE_URL`` and pacing variables win too.
     """
     env = dict(os.environ if environ is None else environ)
     jwt_secret = env.get("JWT_SECRET") or run.secrets.jwt_secret
@@ -52,4 +58,10 @@ def service_environment(
         env[health_port_variable(name)] = str(port)
     if run.staff_chat_id:
         env["STAFF_CHAT_ID"] = run.staff_chat_id
+    if run.bus_namespace and not env.get("BUS_NAMESPACE"):
+        env["BUS_NAMESPACE"] = run.bus_namespace
+    if run.media_dir is not None and not env.get("MEDIA_STORAGE_URL"):
+        env["MEDIA_STORAGE_URL"] = str(run.media_dir)
+    if run.demo_pacing:
+        apply_demo_pacing(env)
     return env

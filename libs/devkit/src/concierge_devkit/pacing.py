@@ -1,0 +1,43 @@
+"""How fast the concierge answers in a terminal chat, and when a scripted line is over.
+
+In production a reply waits for the router's burst window (a person often sends
+several messages in a row; ``ROUTER_BURST_WINDOW_SECONDS``, 3 s) and shows
+"typing..." for a time proportional to its length (``GATEWAY_TYPING_*``, up to
+6 s plus jitter): about 9 s per answer, which makes a terminal demo drag. The
+runner therefore gives the services short pauses unless the caller's
+environment sets these variables, or ``--production-pacing`` asks for the
+services' own defaults.
+"""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+
+# Short enough to chat, long enough that a burst (two lines pasted at once) is one turn,
+# and that the typing indicator is still sent before each reply.
+DEMO_PACING = {
+    "ROUTER_BURST_WINDOW_SECONDS": "0.8",
+    "GATEWAY_TYPING_MIN_SECONDS": "0",
+    "GATEWAY_TYPING_MAX_SECONDS": "0.2",
+    "GATEWAY_TYPING_JITTER_SECONDS": "0",
+}
+
+# A scripted line is over once no reply came for this long after the last one: longer
+# than the gap between two replies of one turn (the code accepted, then the kept answer).
+DEMO_QUIET_SECONDS = 3.0
+# With production pacing each reply is preceded by up to 6.5 s of "typing...".
+PRODUCTION_QUIET_SECONDS = 10.0
+
+
+def apply_demo_pacing(env: MutableMapping[str, str]) -> None:
+    """Set the short pauses in ``env``, leaving alone any of them the caller set."""
+    for name, value in DEMO_PACING.items():
+        if not env.get(name):
+            env[name] = value
+
+
+def quiet_seconds(given: float | None, *, production_pacing: bool) -> float:
+    """The quiet period of a scripted line: ``given``, else the one that fits the pacing."""
+    if given is not None:
+        return given
+    return PRODUCTION_QUIET_SECONDS if production_pacing else DEMO_QUIET_SECONDS

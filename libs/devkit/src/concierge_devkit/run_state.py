@@ -1,0 +1,62 @@
+"""What makes a developer run's conversations its own: secrets and a bus namespace.
+
+Every fresh run draws new ones. The person's conversation id is an HMAC of their
+chat id under ``CONVERSATION_ID_KEY`` and every stream, bucket and Redis key is
+named after ``BUS_NAMESPACE``, so with new values nothing an earlier run left on
+the bus or in Redis reaches this one. They are saved in the data folder
+(``run-state.json``, readable by the owner only) for ``--keep-state``, which
+carries on where the previous run stopped, and so that the next fresh run can
+remove the streams of this one.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+from concierge_devkit.dev_secrets import DevSecrets
+
+log = logging.getLogger(__name__)
+
+FILENAME = "run-state.json"
+
+
+def new_namespace() -> str:
+    """A bus namespace of lower case letters and digits (it names streams and subjects)."""
+    return "dev" + secrets.token_hex(5)
+
+
+@dataclass(frozen=True)
+class RunState:
+    secrets: DevSecrets
+    bus_namespace: str
+
+    @classmethod
+    def fresh(cls) -> RunState:
+        return cls(DevSecrets.generate(), new_namespace())
+
+    @classmethod
+    def load(cls, data_dir: Path) -> RunState | None:
+        """The state the previous run saved in ``data_dir``; ``None`` when absent or unreadable."""
+        try:
+            saved = json.loads((data_dir / FILENAME).read_text())
+            kept = {f.name: str(saved["secrets"][f.name]) for f in fields(DevSecrets)}
+            return cls(DevSecrets(**kept), str(saved["bus_namespace"]))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, KeyError, TypeError):
+            log.warning("%s is unreadable; it will be replaced", data_dir / FILENAME)
+            return None
+
+    def save(self, data_dir: Path) -> None:
+        """Write the state to ``data_dir``, readable and writable by the owner only."""
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path = data_dir / FILENAME
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)  # also when the file existed with other permissions
+        with os.fdopen(fd, "w") as file:
+            json.dump({"secrets": asdict(self.secrets), "bus_namespace": self.bus_namespace}, file)
