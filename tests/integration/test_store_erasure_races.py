@@ -12,27 +12,40 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import time
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
+import msgspec
 import pytest
 from prometheus_client import REGISTRY
 
-from concierge_common.errors import Erased
+from concierge_common.errors import Erased, NotFound
 from concierge_common.media_storage import LocalMediaStorage
-from concierge_common.messages import MessageReceived, ReplyFailed, ReplySent, written_time
+from concierge_common.messages import (
+    Attachment,
+    MediaRef,
+    MessageReceived,
+    ReplyFailed,
+    ReplySent,
+    written_time,
+)
 from store.erasure import Erasure
+from store.media_rows import MediaRows
 from store.recorder import Recorder
 from store.tombstones import Written
 from support.polling import eventually
 from support.store_db import TEST_TOMBSTONES
-from support.store_recording import deliver
+from support.store_recording import deliver, recorder_of
 from support.store_sessions import SessionStore
 
 PHONE = "33600000601@c.us"
+PHOTO_SHA = hashlib.sha256(b"photo").hexdigest()
+PHOTO_KEY = f"in/2026/11/{PHOTO_SHA}.jpg"
+ICS_KEY = f"out/2026/11/{hashlib.sha256(b'BEGIN:VCALENDAR').hexdigest()}.ics"
 LID = "600000000000601@lid"
 # Every table that holds something about a person.
 _PERSONAL_TABLES = (
@@ -210,6 +223,42 @@ async def test_the_person_writing_again_after_the_erasure_is_a_new_person_withou
     texts = await store.pool.fetch("SELECT content FROM interactions")
     assert [row["content"] for row in texts] == ["Bonjour, c'est encore moi"]
     assert (await _rows_left(store))["sessions"] == 1
+
+
+async def test_the_file_of_a_message_dropped_after_the_erasure_is_deleted(
+    store: SessionStore, tmp_path: Path
+) -> None:
+    media = LocalMediaStorage(tmp_path)
+    recorder = recorder_of(store, media)
+    photo = _inbound("voici le certificat")
+    ref = MediaRef(mimetype="image/jpeg", storage_key=PHOTO_KEY, size=5, sha256=PHOTO_SHA)
+    photo = msgspec.structs.replace(photo, kind="image", media=ref)
+    calendar = Attachment(
+        storage_key=ICS_KEY, mimetype="text/calendar", filename="c.ics", artifact_type="ics"
+    )
+    await media.put(PHOTO_KEY, b"photo", "image/jpeg")  # kept by the gateway on arrival
+    await media.put(ICS_KEY, b"BEGIN:VCALENDAR", "text/calendar")  # kept by ai
+    first = await _erased_after_first_message(store, recorder, tmp_path)
+
+    await deliver(recorder, photo)
+    await deliver(recorder, msgspec.structs.replace(_reply_to(first), attachment=calendar))
+
+    assert await _rows_left(store) == {}
+    for key in (PHOTO_KEY, ICS_KEY):
+        with pytest.raises(NotFound):
+            await media.get(key)
+
+
+async def test_a_file_linked_after_its_message_was_erased_leaves_no_media_row(
+    store: SessionStore, recorder: Recorder, tmp_path: Path
+) -> None:
+    first = await _erased_after_first_message(store, recorder, tmp_path)
+    ref = MediaRef(mimetype="image/jpeg", storage_key=PHOTO_KEY, size=5, sha256=PHOTO_SHA)
+
+    linked = await MediaRows(store.pool).attach(f"default:{first.provider_message_id}", ref)
+
+    assert linked is False
+    assert await _rows_left(store) == {}
 
 
 async def test_a_tombstone_keeps_no_whatsapp_id_in_clear(

@@ -3,16 +3,23 @@ what it recorded."""
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 from concierge_common.bus.consumer import Delivery
+from concierge_common.media_storage import LocalMediaStorage, MediaStorage
 from concierge_common.messages import BusMessage
 from store.interactions import Interactions
 from store.recorder import Ledgers, Recorder
 from support.store_sessions import SessionStore
 
 
-def recorder_of(store: SessionStore) -> Recorder:
+def recorder_of(store: SessionStore, media: MediaStorage | None = None) -> Recorder:
+    """``media``: where the files messages name are kept (by default a folder of the
+    system's temporary directory, where no test keeps files)."""
     kept = Interactions(store.pool, store.users, store.sessions)
-    return Recorder(kept, Ledgers.of(store.pool, kept))
+    storage = media or LocalMediaStorage(Path(tempfile.gettempdir()) / "concierge-test-media")
+    return Recorder(kept, Ledgers.of(store.pool, kept, storage))
 
 
 async def deliver(recorder: Recorder, *messages: BusMessage, times: int = 1) -> None:

@@ -10,7 +10,10 @@ just stored the reply as an interaction. Here, in one transaction:
   attachment's ``content`` and the media row. Once: a redelivered reply finds
   the artifact of that session and file already there.
 
-A reply whose interaction is not stored (a chat no person owns) records nothing.
+A reply whose interaction is not stored (a chat no person owns, a person
+erased meanwhile) records nothing. The interaction is read with a share lock on
+its session, which a privacy erasure waits for: the rows are written before the
+erasure (and removed by it) or not at all.
 """
 
 from __future__ import annotations
@@ -27,7 +30,11 @@ from store.db import translated
 log = logging.getLogger(__name__)
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
-_INTERACTION = "SELECT id, session_id FROM interactions WHERE provider_message_id = $1"
+_INTERACTION = """
+SELECT i.id, i.session_id FROM interactions i JOIN sessions s ON s.id = i.session_id
+WHERE i.provider_message_id = $1
+FOR KEY SHARE OF s
+"""
 # DO UPDATE with an unchanged value so that RETURNING gives the existing row's id too.
 _MEDIA = """
 INSERT INTO media (filename, file_path, mime_type, size, sha256)
@@ -50,17 +57,20 @@ class Artifacts:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
 
-    async def record(self, event: ReplySent, provider_message_id: str) -> None:
-        """Record the sent attachment as a media row and an artifact of the reply's session."""
+    async def record(self, event: ReplySent, provider_message_id: str) -> bool:
+        """Record the sent attachment as a media row and an artifact of the reply's session.
+
+        False (nothing written) when the reply's interaction is not stored.
+        """
         attachment = event.attachment
         if attachment is None:
-            return
+            return True
         with translated("artifact.record"):
             async with self._pool.acquire() as conn, conn.transaction():
                 reply = await conn.fetchrow(_INTERACTION, provider_message_id)
                 if reply is None:
                     log.info("file of an unrecorded reply not recorded")
-                    return
+                    return False
                 media_id = await _media(conn, attachment)
                 if media_id is not None:
                     await conn.execute(_LINK, reply["id"], media_id)
@@ -69,6 +79,7 @@ class Artifacts:
             "sent file recorded",
             extra={"artifact_type": attachment.artifact_type, "new_artifact": created},
         )
+        return True
 
 
 async def _media(conn: asyncpg.Connection, attachment: Attachment) -> uuid.UUID | None:

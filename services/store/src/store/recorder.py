@@ -10,7 +10,10 @@ reactions, which update the interactions they concern.
 Errors are concierge errors (:func:`store.db.translated`): the bus retries a
 Postgres outage and dead-letters what can never be stored. A message written
 before its person was erased (:mod:`store.tombstones`) is neither: it is
-acknowledged without a trace but a count and an INFO line without ids.
+acknowledged without a trace but a count and an INFO line without ids, and the
+file it names, if any, is deleted from the media storage
+(:mod:`store.unclaimed_files`), as is the file of a message whose interaction
+was erased before its file could be linked to it.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import asyncpg
 
 from concierge_common.bus.consumer import Delivery
 from concierge_common.errors import Erased, InvalidMessage
+from concierge_common.media_storage import MediaStorage
 from concierge_common.messages import (
     BusMessage,
     MessageReceived,
@@ -38,6 +42,7 @@ from store.interactions import Interaction, Interactions
 from store.media_rows import MediaRows
 from store.metrics import ERASED_DROPPED
 from store.receipts import Receipts
+from store.unclaimed_files import UnclaimedFiles
 
 log = logging.getLogger(__name__)
 
@@ -61,15 +66,17 @@ class Ledgers:
     deliveries: Deliveries
     receipts: Receipts
     artifacts: Artifacts
+    files: UnclaimedFiles
 
     @classmethod
-    def of(cls, pool: asyncpg.Pool, store: Interactions) -> Ledgers:
+    def of(cls, pool: asyncpg.Pool, store: Interactions, storage: MediaStorage) -> Ledgers:
         receipts = Receipts(pool)
         return cls(
             media=MediaRows(pool),
             deliveries=Deliveries(pool, store, receipts),
             receipts=receipts,
             artifacts=Artifacts(pool),
+            files=UnclaimedFiles(pool, storage),
         )
 
 
@@ -84,12 +91,17 @@ class Recorder:
         try:
             await self._record(message, delivery)
         except Erased:
-            kind = _ERASED_KINDS.get(type(message), "other")
-            child(ERASED_DROPPED, kind).inc()
-            log.info(
-                "message of an erased person dropped",
-                extra={"kind": kind, "attempt": delivery.attempt},
-            )
+            await self._drop(message, delivery)
+
+    async def _drop(self, message: BusMessage, delivery: Delivery) -> None:
+        """A message written before its person was erased: counted, its file deleted."""
+        kind = _ERASED_KINDS.get(type(message), "other")
+        child(ERASED_DROPPED, kind).inc()
+        await self._ledgers.files.discard(_file_key(message))
+        log.info(
+            "message of an erased person dropped",
+            extra={"kind": kind, "attempt": delivery.attempt},
+        )
 
     async def _record(self, message: BusMessage, delivery: Delivery) -> None:
         if isinstance(message, ReceiptSeen):
@@ -114,11 +126,21 @@ class Recorder:
         """The media row of a received file; the status and artifact of a sent reply."""
         key = item.provider_message_id
         if isinstance(message, MessageReceived) and message.media and message.media.storage_key:
-            await self._ledgers.media.attach(key, message.media)
+            if not await self._ledgers.media.attach(key, message.media):
+                await self._ledgers.files.discard(message.media.storage_key)
         elif isinstance(message, ReplySent):
             await self._ledgers.deliveries.sent(message, key)
-            if message.attachment is not None:
-                await self._ledgers.artifacts.record(message, key)
+            if not await self._ledgers.artifacts.record(message, key):
+                await self._ledgers.files.discard(_file_key(message))
+
+
+def _file_key(message: BusMessage) -> str:
+    """The media storage key of the file a message names ("" when none)."""
+    if isinstance(message, MessageReceived):
+        return message.media.storage_key if message.media else ""
+    if isinstance(message, ReplySent | ReplyFailed):
+        return message.attachment.storage_key if message.attachment else ""
+    return ""
 
 
 def _interaction(message: BusMessage) -> Interaction:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from concierge_common.bus.topology import ConsumerSpec
+from concierge_common.media_storage import open_storage
 from concierge_common.rpc import RpcServer
 from concierge_common.runtime import Runtime, Subscription
 from concierge_common.store_api import SERVICE
@@ -99,7 +100,8 @@ class StoreService:
         await runtime.nc.flush()  # subscribed on the server: callers find a responder now
         runtime.on_stop(rpc.stop)
 
-        recorder = Recorder(interactions, Ledgers.of(pool, interactions))
+        storage = open_storage(settings.media_storage_url)
+        recorder = Recorder(interactions, Ledgers.of(pool, interactions, storage))
         await runtime.consume(
             Subscription(ConsumerSpec("store", "inbound"), INBOUND_TYPES, recorder),
             Subscription(ConsumerSpec("store", "sent"), SENT_TYPES, recorder),
