@@ -1,4 +1,4 @@
-"""One person behind ``...@c.us`` and ``...@lid`` (WAHA.md section 6).
+"""One person behind ``...@c.us`` and ``...@lid`` (docs/waha.md section 6).
 
 WhatsApp shows some people under a hidden linked id (``...@lid``) instead of
 their phone id, and a person may switch from one to the other. For a message

@@ -1,6 +1,6 @@
 """What the concierge never answers: groups, channels, status updates and broadcasts.
 
-WAHA.md section 6: a bot ignores groups (``...@g.us``), channels
+docs/waha.md section 6: a bot ignores groups (``...@g.us``), channels
 (``...@newsletter``), Status stories (``status@broadcast``), broadcast lists,
 WhatsApp's null id and Meta AI. The rules apply to messages, receipts and
 history alike; the one group allowed through is the staff chat, and only where

@@ -1,7 +1,7 @@
 """Received files, downloaded from WAHA at once and kept in the media storage.
 
 WAHA deletes a received file about three minutes after the message
-(WAHA.md section 10), so the webhook's path downloads it before publishing.
+(docs/waha.md section 10), so the webhook's path downloads it before publishing.
 A file whose type is not allowed is not downloaded, nor one above the size
 limit; a file WAHA no longer has (a webhook delivered late by retries) is
 fetched again through ``getMessage?downloadMedia=true``, once. Whatever goes

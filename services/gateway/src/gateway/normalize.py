@@ -2,11 +2,11 @@
 
 A person's message becomes a ``MessageReceived``. A message a human typed on
 the organisation's phone (``message.any`` with ``fromMe: true`` and ``source:
-"app"``, WAHA.md section 3) becomes an ``OperatorMessageSeen`` on the person's
+"app"``, docs/waha.md section 3) becomes an ``OperatorMessageSeen`` on the person's
 conversation: the takeover signal. The organisation's other own messages
 (``source: "api"``: WAHA's echo of what the concierge sent) are ignored.
 
-What a bot must ignore (WAHA.md section 6, :mod:`gateway.ignore_rules`):
+What a bot must ignore (docs/waha.md section 6, :mod:`gateway.ignore_rules`):
 groups, channels, status updates and broadcast lists, WhatsApp's null and Meta
 AI ids. The one group that is not ignored is the staff chat (``STAFF_CHAT_ID``):
 its messages are published like any other, the router recognises them. A group

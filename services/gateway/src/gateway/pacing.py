@@ -1,6 +1,6 @@
 """How long "typing..." shows before a message: as a person would take, never a fixed time.
 
-WAHA's anti-ban advice (WAHA.md section 11) is to wait "a random interval
+WAHA's anti-ban advice (docs/waha.md section 11) is to wait "a random interval
 depending on the size of the message" between ``startTyping`` and
 ``sendText``. The delay is the text's length at ``chars_per_second``, clamped
 to ``[min_seconds, max_seconds]``, plus a uniform jitter in

@@ -1,14 +1,14 @@
 """WhatsApp's receipts (``message.ack``) and reactions (``message.reaction``) as ``ReceiptSeen``.
 
 Never answered: the store moves the message's delivery status forward or sets
-the person's reaction, and metrics count them (WAHA.md section 3). Receipts in
+the person's reaction, and metrics count them (docs/waha.md section 3). Receipts in
 groups, channels, status and broadcasts are ignored like messages there; the
 per-participant receipts of group messages (``message.ack.group``) too.
 
 A receipt's chat is the person's: for one of the organisation's messages WEBJS
 puts the chat in ``to`` (``from`` is our own id), NOWEB and GOWS in ``from``;
 the serialized id ``{fromMe}_{chat}_{id}`` names it too, read only as a last
-resort (WAHA.md section 5: some engines' ids lack the prefix).
+resort (docs/waha.md section 5: some engines' ids lack the prefix).
 """
 
 from __future__ import annotations

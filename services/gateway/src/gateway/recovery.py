@@ -1,6 +1,6 @@
 """After a WAHA outage, what people wrote meanwhile, from WAHA's history.
 
-WAHA drops a webhook once its retries run out (WAHA.md section 8): messages
+WAHA drops a webhook once its retries run out (docs/waha.md section 8): messages
 people sent while the session or the gateway was down are only in WAHA's
 history. When the session is ``WORKING`` again (:mod:`gateway.waha_session`),
 a background task reads the recent messages of the recently active person

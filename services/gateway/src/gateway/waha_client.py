@@ -182,9 +182,9 @@ class WahaClient:
         """A received file from WAHA's file storage.
 
         Only the path of ``url`` is used, against the configured WAHA base URL:
-        the API key never goes to another host, whatever a webhook says (WAHA.md
-        section 10). :class:`MediaTooLarge` past ``max_bytes``; a 404 (the file
-        expired) is a :class:`DownstreamRejected` with status 404.
+        the API key never goes to another host, whatever a webhook says
+        (docs/waha.md section 10). :class:`MediaTooLarge` past ``max_bytes``; a 404
+        (the file expired) is a :class:`DownstreamRejected` with status 404.
         """
         path = _local_path(url)
         started = time.perf_counter()
@@ -273,7 +273,7 @@ def _json_or_none(response: httpx.Response) -> Any:
 
 
 def _sent_message_id(answer: Any) -> str:
-    """WAHA's id of a sent message; its place depends on the engine (WAHA.md 9.3)."""
+    """WAHA's id of a sent message; its place depends on the engine (docs/waha.md 9.3)."""
     if not isinstance(answer, dict):
         return ""
     value = answer.get("id")

@@ -1,4 +1,4 @@
-"""WAHA's session status, as ``session.status`` events report it (WAHA.md section 3).
+"""WAHA's session status, as ``session.status`` events report it (docs/waha.md section 3).
 
 Remembered per session in the ``waha_sessions`` bucket (shared by replicas):
 the status, since when, when the session stopped working, and when the last

@@ -1,6 +1,6 @@
 """One reply sent to a WhatsApp chat: humanely, within the rate limits, never twice.
 
-The sequence WAHA advises (WAHA.md section 11): ``sendSeen`` on the person's
+The sequence WAHA advises (docs/waha.md section 11): ``sendSeen`` on the person's
 message (only when its id is known: without ids WAHA marks the whole chat
 read), then for each part of the reply (:mod:`gateway.splitting`)
 ``startTyping``, a pause proportional to the part's length

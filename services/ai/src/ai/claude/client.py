@@ -9,6 +9,7 @@ A spend limit (a 429 whose ``error.details.error_code`` is a spend limit) is
 retried by the SDK like any 429 whatever ``x-should-retry`` says; waiting will
 not lift it, so :class:`StopOnSpendLimit`, a client middleware, turns it into
 :class:`SpendLimitReached` at the first attempt, which the SDK does not retry.
+See docs/claude-api.md sections 2 and 7.
 """
 
 from __future__ import annotations
