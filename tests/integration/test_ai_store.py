@@ -28,6 +28,7 @@ from concierge_common.messages import GenerateReply, HandoffRequested, MessageRe
 from concierge_common.rpc import RpcClient
 from support.bus_reading import stored_on
 from support.polling import eventually
+from support.settling import settled
 from support.stack import Stack, running_stack
 
 T = TypeVar("T")
@@ -118,6 +119,7 @@ async def test_a_turn_is_answered_from_the_seeded_parish(env: dict[str, str]) ->
         await bus.ask(chat, "Bonjour", "je voudrais chanter dans la chorale")
         [answer] = await eventually(lambda: bus.texts_to(chat))
         assert answer.startswith("La chorale anime la messe de 11h")
+        await settled(bus.stack)
         assert await bus.handoff_requests(chat) == []
 
 

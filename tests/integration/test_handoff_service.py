@@ -8,7 +8,6 @@ seeded CONTACT_HUMAIN prompts.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -41,6 +40,7 @@ from handoff.settings import HandoffSettings
 from store.seed import load as load_seed
 from support.bus_reading import stored_on
 from support.polling import eventually
+from support.settling import settled
 from support.stack import Stack, running_stack
 
 T = TypeVar("T")
@@ -270,6 +270,7 @@ async def test_desk_rpc_reply_with_a_request_id_reaches_the_person_once(
 
         copy = f"[{handoff.reference}] Réponse de Paul (console) : Bonjour"
         await eventually(lambda: _as_async(copy in desk.staff_texts()))
+        await settled(desk.stack)
         assert [r.text for r in await desk.person_texts(chat)] == ["Bonjour"]
 
 
@@ -291,7 +292,29 @@ async def test_an_idle_handoff_returns_to_the_bot_by_timeout(env: dict[str, str]
         assert texts == ["Je regarde et je reviens vers vous", PROMPTS["handoff_ended"]]
 
 
-async def test_the_no_staff_notice_is_sent_once_with_two_replicas(env: dict[str, str]) -> None:
+class SweepCount:
+    """Counts the sweeps a handoff service's timer runs (its sweeper's ``sweep``, wrapped)."""
+
+    def __init__(self, service: HandoffService, monkeypatch: pytest.MonkeyPatch) -> None:
+        sweeper = service._sweeper
+        assert sweeper is not None, "the service is not started"
+        original = sweeper.sweep
+        self.started = 0
+        self.finished = 0
+
+        async def counted() -> None:
+            self.started += 1
+            try:
+                await original()
+            finally:
+                self.finished += 1
+
+        monkeypatch.setattr(sweeper, "sweep", counted)
+
+
+async def test_the_no_staff_notice_is_sent_once_with_two_replicas(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     chat = "33600000008@c.us"
     async with desk_over(env, HANDOFF_NO_STAFF_SECONDS="0") as desk:
         extra = {
@@ -304,13 +327,22 @@ async def test_the_no_staff_notice_is_sent_once_with_two_replicas(env: dict[str,
         second = HandoffService(settings_module.load(HandoffSettings, extra), health_port=0)
         await second.start()
         try:
+            [first] = [s for s in desk.stack.services if isinstance(s, HandoffService)]
+            sweeps = [SweepCount(replica, monkeypatch) for replica in (first, second)]
             handoff = await desk.open_handoff(chat)
 
             async def noticed() -> bool:
                 return (await desk.handoff(handoff.id)).notice_sent_at is not None
 
             await eventually(noticed)
-            await asyncio.sleep(1.0)  # several more sweeps of both replicas
+            # Two more sweeps of each replica, both begun after the notice was recorded
+            # (a sweep in progress may have read the handoff before).
+            begun = [count.started for count in sweeps]
+
+            async def swept_twice_more() -> bool:
+                return all(c.finished >= b + 2 for c, b in zip(sweeps, begun, strict=True))
+
+            await eventually(swept_twice_more)
         finally:
             await second.stop()
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 import nats
@@ -15,6 +14,8 @@ from concierge_common.errors import PermanentError
 from concierge_common.messages import BusMessage, Codec, MessageReceived, ProcessingFailed
 from concierge_common.runtime import Runtime, Subscription
 from concierge_common.settings import BusSettings
+from support.polling import HANG_GUARD, eventually
+from support.settling import drained
 from support.stack import delete_namespace
 
 
@@ -42,12 +43,16 @@ class Failing:
 
 
 async def _dead_letters(runtime: Runtime) -> list[Msg]:
+    """Every message of the dead-letter stream (as many as the stream says it holds)."""
     js = runtime.nc.jetstream()
-    sub = await js.pull_subscribe(runtime.topology.dlq_filter(), stream=runtime.topology.dlq_stream)
+    stream = runtime.topology.dlq_stream
+    stored = (await js.stream_info(stream)).state.messages
+    sub = await js.pull_subscribe(runtime.topology.dlq_filter(), stream=stream)
+    letters: list[Msg] = []
     try:
-        return await sub.fetch(10, timeout=1)
-    except nats.errors.TimeoutError:
-        return []
+        while len(letters) < stored:
+            letters += await sub.fetch(stored - len(letters), timeout=HANG_GUARD)
+        return letters
     finally:
         await sub.unsubscribe()
 
@@ -61,13 +66,15 @@ async def _run(env: dict[str, str], handler: Failing, wait_for: int) -> list[Msg
             Subscription(ConsumerSpec("probe", "inbound"), (MessageReceived,), handler)
         )
         await runtime.publisher.publish("inbound", _message(1))
-        for _ in range(100):
-            letters = await _dead_letters(runtime)
-            if letters and len(handler.attempts) >= wait_for:
-                break
-            await asyncio.sleep(0.1)
-        await asyncio.sleep(1.5)  # nothing more may happen after the dead letter
-        return letters
+
+        async def dead_lettered() -> bool:
+            return bool(await _dead_letters(runtime)) and len(handler.attempts) >= wait_for
+
+        await eventually(dead_lettered)
+        # The delivery is terminated once its consumer has nothing left unacknowledged:
+        # from then on no attempt can follow, however late.
+        await drained(env["NATS_URL"], runtime.topology)
+        return await _dead_letters(runtime)
     finally:
         await runtime.stop()
         await delete_namespace(env["NATS_URL"], runtime.topology)
@@ -128,12 +135,7 @@ async def test_a_dead_lettered_conversation_message_is_announced_on_the_failed_f
         )
         sent = _message(7)
         await runtime.publisher.publish("inbound", sent)
-        announced: list[Msg] = []
-        for _ in range(100):
-            announced = await _announced_failures(env, env["BUS_NAMESPACE"])
-            if announced:
-                break
-            await asyncio.sleep(0.1)
+        announced = await eventually(lambda: _announced_failures(env, env["BUS_NAMESPACE"]))
     finally:
         await runtime.stop()
         await delete_namespace(env["NATS_URL"], runtime.topology)
