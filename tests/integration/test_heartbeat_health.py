@@ -22,6 +22,7 @@ from gateway.service import GatewayService
 from gateway.settings import GatewaySettings
 from support.api import api_env
 from support.infra import NATS_URL, POSTGRES_ADMIN_URL, REDIS_URL
+from support.polling import HANG_GUARD
 from support.stack import delete_namespace
 
 Check = Callable[[], Awaitable[bool]]
@@ -75,8 +76,11 @@ class Concierge:
     async def health_until(
         self, status: int, seen: Callable[[dict[str, Any]], bool] = lambda body: True
     ) -> httpx.Response:
-        """Poll ``/health`` until it answers ``status`` with a body ``seen`` accepts."""
-        deadline = time.monotonic() + 15.0
+        """Poll ``/health`` until it answers ``status`` with a body ``seen`` accepts.
+
+        The last answer is returned when the hang guard runs out (the test then shows it).
+        """
+        deadline = time.monotonic() + HANG_GUARD
         while True:
             response = await self.health()
             done = response.status_code == status and seen(response.json())

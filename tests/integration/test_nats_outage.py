@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +10,7 @@ import pytest
 
 from support import fixtures
 from support.infra import PrivateNats, free_port
+from support.polling import eventually
 from support.stack import running_stack
 
 
@@ -33,11 +34,14 @@ async def test_webhook_is_503_while_nats_is_down_and_the_retry_succeeds_after(
         assert down.headers["retry-after"] == "2"
         private_nats.start()
         retried = None
-        for _ in range(100):  # WAHA retries until it gets a 2xx
+
+        async def accepted() -> bool:  # WAHA retries until it gets a 2xx
+            nonlocal retried
             retried = await stack.post(body)
-            if retried.status_code == 200:
-                break
-            await asyncio.sleep(0.1)
+            return retried.status_code == 200
+
+        with contextlib.suppress(AssertionError):  # the last answer is shown below
+            await eventually(accepted)
         assert retried is not None
         assert retried.status_code == 200, retried.text
         info = await stack.stream_info()

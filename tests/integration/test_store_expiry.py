@@ -11,6 +11,7 @@ import pytest
 
 from concierge_common.store_api import SessionStatus, SessionUpdate
 from store.expiry import ExpiryJob
+from support.polling import HANG_GUARD
 from support.store_sessions import SessionStore
 
 
@@ -87,14 +88,14 @@ def _failures(caplog: pytest.LogCaptureFixture) -> int:
     return sum("expiry run failed" in record.getMessage() for record in caplog.records)
 
 
-async def _until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+async def _until(condition: Callable[[], bool], timeout: float = HANG_GUARD) -> None:
     deadline = asyncio.get_running_loop().time() + timeout
     while not condition():
         assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
         await asyncio.sleep(0.02)
 
 
-async def _until_expired(store: SessionStore, session_id: str, timeout: float = 10.0) -> None:
+async def _until_expired(store: SessionStore, session_id: str, timeout: float = HANG_GUARD) -> None:
     deadline = asyncio.get_running_loop().time() + timeout
     while (await store.row(session_id))["status"] != "expired":
         assert asyncio.get_running_loop().time() < deadline, "the job did not expire the session"

@@ -4,7 +4,6 @@ operator message that arrives on the ``inbound`` flow instead of dead-lettering 
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -21,6 +20,7 @@ from store.codes import hash_code
 from store.db import init_connection
 from store.service import StoreService
 from store.settings import StoreSettings
+from support.polling import eventually
 from support.stack import delete_namespace
 
 PHONE = "33600000921@c.us"
@@ -166,10 +166,12 @@ async def test_an_operator_message_on_the_inbound_flow_is_recorded(store: StoreS
     await store.runtime.publisher.publish("inbound", message)
     conn = await _connect(store)
     try:
-        deadline = asyncio.get_running_loop().time() + 15
-        while (origin := await conn.fetchval("SELECT origin FROM interactions")) is None:
-            assert asyncio.get_running_loop().time() < deadline, "store did not record it"
-            await asyncio.sleep(0.05)
+
+        async def recorded() -> str | None:
+            found = await conn.fetchval("SELECT origin FROM interactions")
+            return None if found is None else str(found)
+
+        origin = await eventually(recorded)
     finally:
         await conn.close()
     assert origin == "operator"
