@@ -59,6 +59,18 @@ async def test_erasure_drops_everything_cached_about_the_person(store: SessionSt
     assert not await store.redis.exists(store.cache.user_key(session.user_id))
 
 
+async def test_a_copy_written_late_does_not_bring_an_erased_person_back(
+    store: SessionStore,
+) -> None:
+    session = await store.sessions.open(PERSON)
+    read_before = await store.sessions.get(session.id)  # a read or write under way...
+    await store.cache.invalidate_for_erasure(session.user_id, [session.id])
+    await store.cache.put(read_before)  # ...that finishes after the erasure
+    await store.cache.fill(read_before)
+    assert not await store.redis.exists(store.cache.session_key(session.id))
+    assert not await store.redis.exists(store.cache.user_key(session.user_id))
+
+
 async def test_invalidating_a_person_follows_the_pointer_to_their_open_session(
     store: SessionStore,
 ) -> None:

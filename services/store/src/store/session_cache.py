@@ -15,6 +15,14 @@ Two rules keep a reader from putting back an outdated copy:
 What remains (a write whose refresh failed while Redis was unreachable, a
 read that raced the expiry job's delete) is bounded by the short TTL.
 
+A privacy erasure must not be undone by a copy written late: a session read or
+written just before the erasure committed may be put or filled just after its
+entries were dropped. So the erasure first marks the person as erased
+(``<namespace>:store:erased-user:<user_id>``, kept well beyond the entries'
+TTL) and then drops their entries; :meth:`SessionCache.put` and
+:meth:`SessionCache.fill` write nothing for a marked person, checked in the
+same Redis script as the write.
+
 Keys are namespaced like the bus: ``<namespace>:store:session:<id>`` holds the
 msgspec-encoded :class:`SessionView`; ``<namespace>:store:user-session:<user_id>``
 points at a person's open session, so that everything cached about a person
@@ -43,6 +51,27 @@ OPEN_STATUSES = frozenset({"active", "awaiting_input", "handoff"})
 _encoder = msgspec.msgpack.Encoder()
 _decoder = msgspec.msgpack.Decoder(SessionView)
 
+# The erased-person marker outlives any entry written before it by this factor.
+_ERASED_MARK_TTLS = 4
+# KEYS: the person's erased marker, the session's entry, the person's pointer.
+# ARGV: the encoded session, the TTL, the mode ("fill", "open", "ended"), the session id.
+# A fill only adds an absent entry; a put of an open session points the person at it,
+# a put of an ended one drops the pointer. Nothing is written for an erased person.
+_WRITE = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+if ARGV[3] == 'fill' then
+  if redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[2], 'NX') then return 1 end
+  return 0
+end
+redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[2])
+if ARGV[3] == 'open' then
+  redis.call('SET', KEYS[3], ARGV[4], 'EX', ARGV[2])
+else
+  redis.call('DEL', KEYS[3])
+end
+return 1
+"""
+
 
 def connect(url: str, *, timeout_seconds: float = 1.0) -> Redis:
     """A Redis client that fails fast: the cache must never slow the store down much.
@@ -65,12 +94,16 @@ class SessionCache:
         self._redis = redis
         self._prefix = f"{namespace}:store:" if namespace else "store:"
         self._ttl = ttl_seconds
+        self._write = redis.register_script(_WRITE)
 
     def session_key(self, session_id: str) -> str:
         return f"{self._prefix}session:{session_id}"
 
     def user_key(self, user_id: str) -> str:
         return f"{self._prefix}user-session:{user_id}"
+
+    def erased_key(self, user_id: str) -> str:
+        return f"{self._prefix}erased-user:{user_id}"
 
     async def get(self, session_id: str) -> SessionView | None:
         """The cached copy, or None (absent, unreadable, or Redis unavailable)."""
@@ -92,24 +125,28 @@ class SessionCache:
         return view
 
     async def fill(self, view: SessionView) -> None:
-        """Add ``view`` read from Postgres, unless a writer already cached a copy."""
+        """Add ``view`` read from Postgres, unless a writer already cached a copy (or the
+        person was erased meanwhile)."""
         try:
-            await self._redis.set(self.session_key(view.id), _encode(view), ex=self._ttl, nx=True)
+            await self._store(view, "fill")
         except RedisError as exc:
             self._failed("fill", exc)
 
     async def put(self, view: SessionView) -> None:
-        """Replace the copy with ``view`` just committed, and point the person at it if open."""
+        """Replace the copy with ``view`` just committed, and point the person at it if open
+        (nothing for a person erased meanwhile)."""
         try:
-            async with self._redis.pipeline(transaction=True) as pipe:
-                pipe.set(self.session_key(view.id), _encode(view), ex=self._ttl)
-                if view.status in OPEN_STATUSES:
-                    pipe.set(self.user_key(view.user_id), view.id, ex=self._ttl)
-                else:
-                    pipe.delete(self.user_key(view.user_id))
-                await pipe.execute()
+            await self._store(view, "open" if view.status in OPEN_STATUSES else "ended")
         except RedisError as exc:
             self._failed("put", exc)
+
+    async def _store(self, view: SessionView, mode: str) -> None:
+        keys = [
+            self.erased_key(view.user_id),
+            self.session_key(view.id),
+            self.user_key(view.user_id),
+        ]
+        await self._write(keys=keys, args=[_encode(view), self._ttl, mode, view.id])
 
     async def invalidate(self, session_ids: Iterable[str]) -> None:
         """Drop the copies of ``session_ids`` (expired, erased)."""
@@ -131,7 +168,12 @@ class SessionCache:
             self._failed("invalidate_user", exc)
 
     async def invalidate_for_erasure(self, user_id: str, session_ids: list[str]) -> None:
-        """After a person's data was erased: nothing about them may be served from here."""
+        """After a person's data was erased: nothing about them may be served from here,
+        nor be cached again by a write that was under way."""
+        try:
+            await self._redis.set(self.erased_key(user_id), b"1", ex=self._ttl * _ERASED_MARK_TTLS)
+        except RedisError as exc:
+            self._failed("mark_erased", exc)
         await self.invalidate_user(user_id)
         await self.invalidate(session_ids)
 
