@@ -1,15 +1,17 @@
 """Every WAHA webhook body we know of is handled as documented: answered, a takeover
 signal, a receipt or a session status (recorded and counted, never answered), or ignored.
 
-The project's own copies live in tests/fixtures/waha. When the reference
-folder ``../shared/waha-fixtures`` sits beside the repository, its bodies are
-checked too, so a new upstream fixture without an expectation here fails.
+The project's own copies live in tests/fixtures/waha. When
+``WAHA_REFERENCE_FIXTURES`` names a folder of WAHA webhook bodies gathered
+elsewhere (WAHA's docs, a captured session...), they are checked too: a body
+without an expectation here fails, so none is copied in unexamined.
 """
 
 from __future__ import annotations
 
 import copy
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -19,7 +21,7 @@ from concierge_common.messages import MessageReceived, OperatorMessageSeen, Rece
 from gateway.normalize import Ignored, SessionStatusChange, normalize, parse_envelope
 from support.fixtures import FIXTURES, load
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "waha-fixtures"
+REFERENCE = Path(os.environ.get("WAHA_REFERENCE_FIXTURES") or "/nonexistent")
 
 # file -> ("answer", chat, kind, session), ("operator", chat), ("receipt", kind, chat, value),
 # ("status", status, previous...) or ("ignore", reason)
@@ -96,9 +98,9 @@ def test_every_project_fixture_has_an_expectation() -> None:
     assert {path.name for path in FIXTURES.glob("*.json")} == set(EXPECTED)
 
 
-@pytest.mark.skipif(not SHARED.is_dir(), reason="reference folder ../shared/waha-fixtures absent")
+@pytest.mark.skipif(not REFERENCE.is_dir(), reason="WAHA_REFERENCE_FIXTURES names no folder")
 def test_reference_fixtures_conform() -> None:
-    paths = sorted(SHARED.glob("*.json"))
+    paths = sorted(REFERENCE.glob("*.json"))
     assert paths
     for path in paths:
         _check(path)
