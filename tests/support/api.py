@@ -24,6 +24,7 @@ from gateway.app import create_app
 from gateway.settings import DEFAULT_JWT_AUDIENCE, GatewaySettings
 from support.fake_store import FakeStore
 from support.infra import NATS_URL
+from support.polling import HANG_GUARD
 from support.stack import JWT_SECRET, base_env
 
 
@@ -75,7 +76,8 @@ async def running_api(env: dict[str, str], *, with_store: bool = True) -> AsyncI
     app = create_app(
         settings,
         Publisher(nc, topology),
-        RpcClient(nc, topology, timeout=2.0),
+        # A hang guard: no replica answers at once (no responders), and nothing here stalls.
+        RpcClient(nc, topology, timeout=HANG_GUARD),
         HeartbeatReader(nc, topology.health_bucket, max_age=15.0),
     )
     # Unexpected errors must come back as the 500 answer, not be re-raised into the test.

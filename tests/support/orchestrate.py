@@ -29,6 +29,7 @@ from concierge_common.rpc import RpcClient
 from gateway.api_channel import ApiReplies, ReplyListener
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
+from support.polling import HANG_GUARD
 from support.stack import delete_namespace
 
 Script = Callable[[MessageReceived], list[SendReply]]
@@ -78,12 +79,14 @@ class OrchestrateApi:
 
 
 def orchestrate_env(env: dict[str, str], **overrides: str) -> dict[str, str]:
-    """Short waits: these tests never need the production quiet period or timeout."""
-    quick = {
+    """A short quiet period (the scripted replies follow each other at once), and the
+    product's timeout raised to a hang guard: a test waits for its answer however slow
+    the machine. A test about the timeout itself sets a short one, with nothing answering."""
+    waits = {
         "GATEWAY_ORCHESTRATE_QUIET_SECONDS": "0.3",
-        "GATEWAY_ORCHESTRATE_TIMEOUT_SECONDS": "2",
+        "GATEWAY_ORCHESTRATE_TIMEOUT_SECONDS": str(HANG_GUARD),
     }
-    return {**env, **quick, **overrides}
+    return {**env, **waits, **overrides}
 
 
 @contextlib.asynccontextmanager
@@ -114,7 +117,7 @@ async def _client(
     app = create_app(
         settings,
         Publisher(nc, topology),
-        RpcClient(nc, topology, timeout=2.0),
+        RpcClient(nc, topology, timeout=HANG_GUARD),
         HeartbeatReader(nc, topology.health_bucket, max_age=15.0),
         replies=ReplyListener(nc, topology),
     )

@@ -26,6 +26,7 @@ from gateway.recovery import Recovery
 from gateway.settings import GatewaySettings
 from gateway.waha_client import WahaClient
 from support.fixtures import text_message
+from support.polling import HANG_GUARD
 
 KEY = "test-conversation-key"
 SESSION = "default"
@@ -218,7 +219,7 @@ async def test_one_recovery_at_a_time_and_a_request_meanwhile_runs_it_once_more(
 
     setup.ingest.message = slow  # type: ignore[method-assign]
     assert setup.recovery.start(SESSION, since=NOW - 600)
-    await setup.waha.wait_for("chatMessages", 1)
+    await setup.waha.wait_for("chatMessages", 1, timeout=HANG_GUARD)
     assert not setup.recovery.start(SESSION, since=NOW - 900)
     assert not setup.recovery.start(SESSION, since=NOW - 600)
     gate.set()
