@@ -46,7 +46,7 @@ class Fetching:
         """A photo WAHA serves, enriched by another fetcher: storing under ``root``,
         keeping at most ``max_bytes``."""
         url = self.waha.add_file(f"{MESSAGE_ID}.jpeg", PHOTO, "image/jpeg")
-        client = WahaClient(self.waha.base_url, API_KEY, timeout=5)
+        client = WahaClient(self.waha.base_url, API_KEY)
         try:
             fetcher = _fetcher(client, root, max_bytes=max_bytes)
             return await fetcher.enrich(
@@ -64,7 +64,7 @@ def _fetcher(client: WahaClient, root: Path, *, max_bytes: int = 1_000_000) -> M
 async def fetching(tmp_path: Path) -> AsyncIterator[Fetching]:
     fake = WahaFake(api_key=API_KEY)
     server = await serve_fake(fake)
-    client = WahaClient(fake.base_url, API_KEY, timeout=5)
+    client = WahaClient(fake.base_url, API_KEY)
     try:
         yield Fetching(fake, _fetcher(client, tmp_path / "media"), tmp_path / "media")
     finally:
