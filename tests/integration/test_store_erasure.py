@@ -15,7 +15,7 @@ from concierge_common.errors import NotFound
 from concierge_common.media_storage import LocalMediaStorage
 from concierge_common.store_api import RoleWrite, ServiceWrite
 from store.catalog import Catalog
-from store.erasure import Erasure
+from store.erasure import ErasedPerson, Erasure
 from store.roles import Roles
 from store.users import Users
 from support.store_db import TEST_TOMBSTONES, migrated_pool
@@ -101,10 +101,10 @@ async def test_erasure_removes_the_persons_rows_and_files_only(
     service_id = (await Catalog(pool).create(ServiceWrite(name="CATECHESE"))).id
     erased = await _person(pool, tmp_path, "33611111111", service_id)
     kept = await _person(pool, tmp_path, "33622222222", service_id)
-    calls: list[tuple[str, list[str]]] = []
+    calls: list[tuple[str, list[str], list[str]]] = []
 
-    async def after_erase(user_id: str, session_ids: list[str]) -> None:
-        calls.append((user_id, session_ids))
+    async def after_erase(person: ErasedPerson) -> None:
+        calls.append((person.user_id, person.session_ids, sorted(person.whatsapp_ids)))
 
     report = await Erasure(
         pool, LocalMediaStorage(tmp_path), TEST_TOMBSTONES, after_erase=after_erase
@@ -122,7 +122,8 @@ async def test_erasure_removes_the_persons_rows_and_files_only(
     assert report.media_files == 2
     assert not any(path.exists() for path in erased.files)
     assert all(path.exists() for path in kept.files)
-    assert calls == [(erased.user_id, [erased.session_id])]
+    aliases = ["336111111110@lid", "33611111111@c.us"]
+    assert calls == [(erased.user_id, [erased.session_id], aliases)]
     assert await _counts(pool) == {
         "users": 1,
         "user_whatsapp_ids": 2,
@@ -178,7 +179,7 @@ async def test_a_failing_after_erase_does_not_undo_the_erasure(
 ) -> None:
     user_id = await Users(pool, TEST_TOMBSTONES).resolve(pool, "33644444444@c.us")
 
-    async def broken(user_id: str, session_ids: list[str]) -> None:
+    async def broken(person: ErasedPerson) -> None:
         raise ConnectionError("redis is down")
 
     report = await Erasure(

@@ -101,7 +101,9 @@ def _erasure(store: SessionStore, tmp_path: Path) -> Erasure:
         store.pool,
         LocalMediaStorage(tmp_path),
         TEST_TOMBSTONES,
-        after_erase=store.cache.invalidate_for_erasure,
+        after_erase=lambda person: store.cache.invalidate_for_erasure(
+            person.user_id, person.session_ids
+        ),
     )
 
 

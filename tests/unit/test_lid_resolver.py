@@ -15,9 +15,10 @@ import pytest
 from prometheus_client import REGISTRY
 
 from concierge_common import ids
+from concierge_common.ids import lid_key
 from concierge_common.messages import MessageReceived, OperatorMessageSeen
 from concierge_devkit.waha_fake import WahaFake
-from gateway.identity import LidResolver, lid_key
+from gateway.identity import LidResolver
 from gateway.waha_client import WahaClient
 from support.manual_clock import ManualClock
 from support.memory_kv import MemoryBucket, check_key

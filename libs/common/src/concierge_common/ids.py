@@ -1,4 +1,4 @@
-"""Identifiers: internal conversation ids and their bus partition.
+"""Identifiers: internal conversation ids and their bus partition, bus ids, bucket keys.
 
 A conversation id is a keyed hash of the WhatsApp session and chat id, so it
 can be computed at the edge without a database, never reveals a phone number
@@ -30,6 +30,20 @@ def partition(conversation: str, partitions: int) -> int:
 def new_id() -> str:
     """A fresh random id for a bus message (32 hex chars)."""
     return uuid.uuid4().hex
+
+
+# Characters a NATS KV key may hold as they are; any other is written "=XX" (hex, UTF-8).
+_KEY_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
+
+
+def lid_key(lid: str) -> str:
+    """The key of a linked id (``...@lid``) in the ``wa_lids`` bucket: reversible, only
+    characters NATS allows in a key. The gateway writes it; a privacy erasure (store)
+    removes the person's."""
+    return "".join(
+        char if char in _KEY_SAFE else "".join(f"={byte:02X}" for byte in char.encode())
+        for char in lid
+    )
 
 
 def derived_id(stage: str, source_id: str) -> str:

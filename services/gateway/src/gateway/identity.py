@@ -36,6 +36,7 @@ from nats.js.kv import KeyValue
 
 from concierge_common import ids
 from concierge_common.errors import DownstreamRejected, DownstreamUnavailable
+from concierge_common.ids import lid_key
 from concierge_common.metrics import child
 from gateway import metrics
 from gateway.ingest import Incoming
@@ -48,16 +49,6 @@ LID_SUFFIX = "@lid"
 UNKNOWN_RECHECK_SECONDS = 6 * 3600.0
 # The value kept for a linked id without a phone id: the marker, a space, when it was asked.
 _UNKNOWN = "none"
-# Characters a NATS KV key may hold as they are; any other is written "=XX" (hex, UTF-8).
-_KEY_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
-
-
-def lid_key(lid: str) -> str:
-    """The bucket key of a linked id: reversible, only characters NATS allows in a key."""
-    return "".join(
-        char if char in _KEY_SAFE else "".join(f"={byte:02X}" for byte in char.encode())
-        for char in lid
-    )
 
 
 def phone_id(pn: str) -> str:

@@ -35,7 +35,7 @@ def admin_operations(
     """The operations USER_*, SERVICE_*, CONTEXT_*, INFO_* and ROLE_* on ``pool``.
 
     ``pool`` must come from :func:`store.db.create_pool` (jsonb as dicts);
-    ``after_erase(user_id, session_ids)`` runs after a person was erased.
+    ``after_erase(person)`` runs after a person was erased.
     """
     tombstones = Tombstones(settings.intrinsic_id_key)
     storage = open_storage(settings.media_storage_url)

@@ -7,8 +7,8 @@ half done in the database. The media files are deleted from the media storage
 (``MEDIA_STORAGE_URL``: local folder or S3) after the commit: deleting them
 first could lose files of a person whose erasure then rolled back. A key that
 would leave the local storage's root is refused, whatever a row says. Finally
-``after_erase`` lets the owner of a cache (the session cache) forget what it
-still holds about them.
+``after_erase`` lets the owners of caches (the session cache, the gateway's
+linked ids bucket) forget what they still hold about them.
 
 The same transaction leaves a tombstone per WhatsApp id of the person
 (:mod:`store.tombstones`), taken under the locks every resolution of those ids
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
 
 import asyncpg
 
@@ -33,8 +34,18 @@ from store.tombstones import Tombstones
 
 log = logging.getLogger(__name__)
 
-AfterErase = Callable[[str, list[str]], Awaitable[None]]
-"""``after_erase(user_id, session_ids)``, awaited once the rows are gone."""
+
+@dataclass(frozen=True)
+class ErasedPerson:
+    """Who was erased, for the caches that may still hold something about them."""
+
+    user_id: str
+    session_ids: list[str]
+    whatsapp_ids: list[str]
+
+
+AfterErase = Callable[[ErasedPerson], Awaitable[None]]
+"""``after_erase(person)``, awaited once the rows are gone."""
 
 # A person's aliases may grow between reading and locking them: a few tries are plenty.
 _ERASE_ATTEMPTS = 3
@@ -78,7 +89,7 @@ class Erasure:
             for _ in range(_ERASE_ATTEMPTS):
                 try:
                     async with self._pool.acquire() as conn, conn.transaction():
-                        await self._bury(conn, user_id)
+                        whatsapp_ids = await self._bury(conn, user_id)
                         rows, session_ids, file_paths = await _delete_rows(conn, user_id)
                     break
                 except _AliasAdded:
@@ -90,10 +101,10 @@ class Erasure:
             "user erased",
             extra={"user_id": user_id, "rows": rows, "media_files": media_files},
         )
-        await self._notify(user_id, session_ids)
+        await self._notify(ErasedPerson(user_id, session_ids, whatsapp_ids))
         return ErasureReport(user_id=user_id, rows=rows, media_files=media_files)
 
-    async def _bury(self, conn: asyncpg.Connection, user_id: str) -> None:
+    async def _bury(self, conn: asyncpg.Connection, user_id: str) -> list[str]:
         """Lock the person's ids as a resolution does, then the person; leave tombstones.
 
         The ids are locked before the person, in the order resolutions lock them
@@ -107,6 +118,7 @@ class Erasure:
         if not set(now) <= set(ids):
             raise _AliasAdded
         await self._tombstones.bury(conn, ids)
+        return ids
 
     async def _remove_files(self, keys: Iterable[str]) -> int:
         """Delete the files; return how many were deleted.
@@ -126,14 +138,14 @@ class Erasure:
                 log.error("media file not deleted: %s", type(exc).__name__)
         return removed
 
-    async def _notify(self, user_id: str, session_ids: list[str]) -> None:
+    async def _notify(self, person: ErasedPerson) -> None:
         """Tell the cache owner; the erasure stands even if that fails (caches expire)."""
         if self._after_erase is None:
             return
         try:
-            await self._after_erase(user_id, session_ids)
+            await self._after_erase(person)
         except Exception:
-            log.exception("after_erase failed; cached sessions expire on their own")
+            log.exception("after_erase failed; what caches hold expires on its own")
 
 
 async def _delete_rows(

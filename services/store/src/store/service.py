@@ -20,12 +20,14 @@ from concierge_common.store_api import SERVICE
 from store import db, migrations, session_cache
 from store.admin_ops import admin_operations
 from store.claims import ClaimPolicy, Claims
+from store.erasure import ErasedPerson
 from store.expiry import ExpiryJob
 from store.flow_ops import claim_operations, handoff_operations, interaction_operations
 from store.handoff_reads import HandoffReads
 from store.handoffs import Handoffs
 from store.interactions import Interactions
 from store.known_messages import known_operations
+from store.linked_ids import LinkedIds
 from store.recorder import INBOUND_TYPES, SENT_TYPES, Ledgers, Recorder
 from store.session_cache import SessionCache
 from store.session_ops import session_operations
@@ -79,7 +81,13 @@ class StoreService:
         expiry.start()
         runtime.on_stop(expiry.stop)
 
-        admin = admin_operations(pool, settings, after_erase=cache.invalidate_for_erasure)
+        linked = LinkedIds(lambda: runtime.nc.jetstream().key_value(runtime.topology.lid_bucket))
+
+        async def after_erase(person: ErasedPerson) -> None:
+            await cache.invalidate_for_erasure(person.user_id, person.session_ids)
+            await linked.forget(person.whatsapp_ids)
+
+        admin = admin_operations(pool, settings, after_erase=after_erase)
         policy = ClaimPolicy(
             max_attempts=settings.store_code_max_attempts,
             lockout_seconds=settings.store_code_lockout_seconds,
