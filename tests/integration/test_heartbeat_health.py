@@ -91,7 +91,9 @@ class Concierge:
 
 @pytest.fixture
 async def concierge(namespace: str) -> AsyncIterator[Concierge]:
-    env = api_env(namespace, BUS_HEARTBEAT_SECONDS="0.3", GATEWAY_ROLES="api")
+    # A replica is forgotten after three missed heartbeats: at 1 s, a live one is only
+    # forgotten if its event loop stalls for 3 s (0.3 s made that 0.9 s: a loaded machine).
+    env = api_env(namespace, BUS_HEARTBEAT_SECONDS="1", GATEWAY_ROLES="api")
     running = Concierge(env)
     await running.gateway.start()
     try:
