@@ -8,10 +8,8 @@ embedded ones that live as long as the session.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import AsyncIterator
 
-import asyncpg
 import pytest
 
 from support import infra
@@ -58,19 +56,9 @@ def namespace() -> str:
 @pytest.fixture
 async def database_url() -> AsyncIterator[str]:
     """A fresh, empty PostgreSQL database, dropped after the test."""
-    name = "concierge_test_" + uuid.uuid4().hex[:12]
-    admin_url = infra.setting("TEST_POSTGRES_ADMIN_URL")
-    admin = await asyncpg.connect(admin_url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
+    name = await _servers.take_database()
     yield infra.postgres_url(name)
-    admin = await asyncpg.connect(admin_url)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    _servers.give_back_database(name)
 
 
 @pytest.fixture

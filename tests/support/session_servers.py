@@ -10,7 +10,8 @@ each other's servers. They are stopped, and the folder removed, when the session
 also after Ctrl-C.
 
 The servers live on an event loop of their own, in a thread that lasts the whole
-session: the tests' event loops come and go with each test.
+session: the tests' event loops come and go with each test. The same loop runs
+the pool of fresh databases (:mod:`support.databases`) that tests take and give back.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from concierge_devkit.infra import InfraConfig, ensure_infrastructure
 from concierge_devkit.ports import free_port
 from concierge_devkit.postgres import PgState, postgres_state
 from concierge_devkit.probe import nats_answers, redis_answers
+from support.databases import DatabasePool
 from support.infra import DEFAULTS
 
 log = logging.getLogger(__name__)
@@ -90,6 +92,7 @@ class SessionServers:
     _stop: asyncio.Event | None = None
     _ready: threading.Event = field(default_factory=threading.Event)
     _error: BaseException | None = None
+    _databases: DatabasePool | None = None
 
     def start(self) -> dict[str, str]:
         """Block until every server answers; the environment the tests must use."""
@@ -101,6 +104,22 @@ class SessionServers:
             self.stop()
             raise self._error
         return self.exports
+
+    async def take_database(self) -> str:
+        """A new, empty database's name (from the caller's event loop)."""
+        loop, databases = self._pool()
+        made = asyncio.run_coroutine_threadsafe(databases.take(), loop)
+        return await asyncio.wrap_future(made)
+
+    def give_back_database(self, name: str) -> None:
+        """The test is done with ``name``: it is dropped in the background."""
+        loop, databases = self._pool()
+        loop.call_soon_threadsafe(databases.give_back, name)
+
+    def _pool(self) -> tuple[asyncio.AbstractEventLoop, DatabasePool]:
+        if self._loop is None or self._databases is None:
+            raise RuntimeError("the session's test servers are not running")
+        return self._loop, self._databases
 
     def stop(self) -> None:
         """Stop the embedded servers (if any) and remove their data."""
@@ -134,5 +153,8 @@ class SessionServers:
                 "REDIS_URL": infra.redis_url,
                 "TEST_POSTGRES_ADMIN_URL": infra.database_url,
             }
+            self._databases = DatabasePool(infra.database_url)
+            self._databases.start()
             self._ready.set()
             await self._stop.wait()
+            await self._databases.close()
