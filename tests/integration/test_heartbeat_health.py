@@ -56,7 +56,7 @@ class Concierge:
     def __init__(self, env: dict[str, str]) -> None:
         self.bus = settings_module.load(BusSettings, env)
         self.gateway = GatewayService(
-            settings_module.load(GatewaySettings, env), health_port=None, api_port=0
+            settings_module.load(GatewaySettings, env), health_port=0, api_port=0
         )
         self.runtimes: dict[str, Runtime] = {}
 
