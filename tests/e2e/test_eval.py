@@ -3,6 +3,7 @@
 The whole parish set runs through the in-process stack with the code of
 ``concierge eval`` (the set checked against the parish, the parish seeded with
 its dates moved to today, each case its own person through signed webhooks,
+every case at once, each turn ended by the bus barrier of ``support.settling``,
 the WAHA fake's sends judged) and must reach the issue's thresholds: 80 % right
 facts, every human request handed off, no answer from invalid information, no
 cross-family or system-prompt leak. The report is printed either way.
@@ -15,6 +16,7 @@ which cannot pass: its report, its exit code, and what it leaves behind.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import os
 import sys
@@ -31,6 +33,7 @@ from concierge_devkit.evaluation.report import Thresholds
 from concierge_devkit.evaluation.session import evaluate, prepare
 from support.infra import NATS_URL, POSTGRES_ADMIN_URL, REDIS_URL, postgres_url, unique_namespace
 from support.polling import HANG_GUARD, eventually
+from support.settling import settled
 from support.stack import HMAC_KEY, running_stack
 
 PARISH_SET = Path(__file__).resolve().parents[1] / "eval" / "parish.yaml"
@@ -43,11 +46,15 @@ async def test_the_parish_set_reaches_the_thresholds_with_the_offline_answerer(
     env: dict[str, str],
 ) -> None:
     prepared = prepare(PARISH_SET)
-    flow_env = {**env, "STAFF_CHAT_ID": STAFF_CHAT, "ROUTER_BURST_WINDOW_SECONDS": "1"}
+    # The product's burst window: a burst case's messages are one turn however slowly
+    # the machine posts them (under the cases' backlog the router does not wait it out).
+    flow_env = {**env, "STAFF_CHAT_ID": STAFF_CHAT, "ROUTER_BURST_WINDOW_SECONDS": "3"}
     async with running_stack(flow_env, seeded=False) as stack:
         await seed_parish(env["DATABASE_URL"], env["INTRINSIC_ID_KEY"], prepared.seed)
         target = Target(f"http://127.0.0.1:{stack.gateway.api_port}/webhook", HMAC_KEY, STAFF_CHAT)
-        outcome = await evaluate(prepared, target, stack.waha, Timing(), Thresholds())
+        # Each turn ends when the pipeline has handled everything, not after some quiet.
+        timing = Timing(settled=functools.partial(settled, stack))
+        outcome = await evaluate(prepared, target, stack.waha, timing, Thresholds())
     print(outcome.text)  # shown on failure, with the failing cases
     assert not outcome.missed, "; ".join(outcome.missed)
 

@@ -7,14 +7,17 @@ from datetime import date, timedelta
 from typing import Any
 
 import msgspec
+import pytest
 
 from concierge_devkit.evaluation.cases import Case
 from concierge_devkit.evaluation.driver import (
     Mailbox,
+    Rendezvous,
     Timing,
     attribute_alerts,
     chat_id,
     play,
+    quiet_turn_end,
     with_late_replies,
 )
 from concierge_devkit.evaluation.judge import Transcript, TurnRecord
@@ -64,7 +67,11 @@ async def test_a_turn_collects_every_reply_until_the_chat_is_quiet() -> None:
     )
     timing = Timing(answer_timeout=2.0, settle=0.3)
     transcript = await play(
-        case("c", ("question",)), person, mailbox, timing, lambda text: "transmets" in text
+        case("c", ("question",)),
+        person,
+        mailbox,
+        quiet_turn_end(mailbox, timing),
+        lambda text: "transmets" in text,
     )
     assert transcript.turns == (
         TurnRecord(("question",), ("Je n'ai pas trouvé.", "Je transmets votre demande.")),
@@ -82,13 +89,56 @@ async def test_after_a_handoff_a_silent_turn_does_not_wait_for_the_answer_timeou
             case("c", ("humain",), ("allô ?",)),
             person,
             mailbox,
-            timing,
+            quiet_turn_end(mailbox, timing),
             lambda text: "transmets" in text,
         ),
         timeout=HANG_GUARD,
     )
     assert [turn.replies for turn in transcript.turns] == [("Je transmets votre demande.",), ()]
     assert person.said == ["humain", "allô ?"]
+
+
+class CountingBarrier:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def __call__(self) -> None:
+        self.calls += 1
+
+
+async def test_the_rendezvous_waits_for_every_case_then_runs_the_barrier_once_for_all() -> None:
+    barrier = CountingBarrier()
+    rendezvous = Rendezvous(barrier, players=2)
+    first = asyncio.create_task(rendezvous.end_of_turn("a@c.us", 0, False))
+    await asyncio.sleep(0)  # the first case is now waiting for the second
+    assert barrier.calls == 0
+    assert not first.done()
+    await rendezvous.end_of_turn("b@c.us", 0, False)
+    await first
+    assert barrier.calls == 1
+
+
+async def test_a_case_that_ends_does_not_hold_the_others_at_the_rendezvous() -> None:
+    barrier = CountingBarrier()
+    rendezvous = Rendezvous(barrier, players=2)
+    waiting = asyncio.create_task(rendezvous.end_of_turn("a@c.us", 0, False))
+    await asyncio.sleep(0)
+    rendezvous.leave()
+    await waiting
+    assert barrier.calls == 1
+
+
+async def test_a_failing_barrier_fails_every_case_it_would_release() -> None:
+    async def broken() -> None:
+        raise RuntimeError("bus down")
+
+    rendezvous = Rendezvous(broken, players=2)
+    first = asyncio.create_task(rendezvous.end_of_turn("a@c.us", 0, False))
+    await asyncio.sleep(0)
+    with pytest.raises(RuntimeError, match="bus down"):
+        await rendezvous.end_of_turn("b@c.us", 0, False)
+    with pytest.raises(RuntimeError, match="bus down"):
+        await first
 
 
 async def test_the_mailbox_keeps_each_chat_apart_and_says_when_nothing_came() -> None:

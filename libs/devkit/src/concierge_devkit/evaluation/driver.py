@@ -7,6 +7,13 @@ to back (a burst); then the case waits for the first reply (up to
 who answers nobody here) and for ``settle`` seconds of quiet after the last
 one, so that every message of the turn (an apology and a handoff notice, a
 code accepted and the answer) is counted with it.
+
+Where the caller can see the bus (the in-process stack of the tests), it
+passes ``Timing.settled`` instead: a barrier that returns once the pipeline
+has handled everything it was given. Then every case plays at once, turn by
+turn: when every case still playing has sent its turn, the barrier is awaited
+once for all of them, and a turn's replies are exactly what came before it,
+however slow the machine.
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 
 import httpx
@@ -32,11 +39,16 @@ CHAT_PREFIX = "33900"  # + 6 digits: the case's position in the set
 ALERT_MESSAGE = "Message :"  # the staff alert's line quoting the turn (handoff.phrases.alert)
 
 
+Barrier = Callable[[], Awaitable[None]]
+TurnEnd = Callable[[str, int, bool], Awaitable[None]]  # (chat, texts before, handed off)
+
+
 @dataclass(frozen=True)
 class Timing:
     answer_timeout: float = 20.0
     settle: float = 1.5
     concurrency: int = 12
+    settled: Barrier | None = None  # a barrier on the pipeline's own work (see above)
 
 
 @dataclass(frozen=True)
@@ -91,6 +103,57 @@ class Mailbox:
             pass
 
 
+class Rendezvous:
+    """Cases waiting for the end of their turn, released together by one barrier.
+
+    Once every case still playing waits here, the barrier runs once and
+    releases them all; a case that ends leaves, so the others need not wait for it.
+    """
+
+    def __init__(self, barrier: Barrier, players: int) -> None:
+        self._barrier = barrier
+        self._playing = players
+        self._waiting: list[asyncio.Future[None]] = []
+        self._releases: set[asyncio.Task[None]] = set()
+
+    async def end_of_turn(self, chat: str, before: int, handed_off: bool) -> None:
+        arrived = asyncio.get_running_loop().create_future()
+        self._waiting.append(arrived)
+        self._release_when_all_wait()
+        await arrived
+
+    def leave(self) -> None:
+        self._playing -= 1
+        self._release_when_all_wait()
+
+    def _release_when_all_wait(self) -> None:
+        if self._waiting and len(self._waiting) >= self._playing:
+            waiting, self._waiting = self._waiting, []
+            release = asyncio.create_task(self._run_barrier(waiting))
+            self._releases.add(release)
+            release.add_done_callback(self._releases.discard)
+
+    async def _run_barrier(self, waiting: list[asyncio.Future[None]]) -> None:
+        try:
+            await self._barrier()
+        except Exception as exc:
+            for future in waiting:
+                future.set_exception(exc)
+            return
+        for future in waiting:
+            future.set_result(None)
+
+
+def quiet_turn_end(mailbox: Mailbox, timing: Timing) -> TurnEnd:
+    """The end of a turn seen from outside: a first reply, then ``timing.settle`` s of quiet."""
+
+    async def end_of_turn(chat: str, before: int, handed_off: bool) -> None:
+        first = timing.settle if handed_off else timing.answer_timeout
+        await mailbox.settle(chat, before, first=first, quiet=timing.settle)
+
+    return end_of_turn
+
+
 def chat_id(index: int) -> str:
     return f"{CHAT_PREFIX}{index:06d}@c.us"
 
@@ -99,7 +162,7 @@ async def play(
     case: Case,
     person: Conversation,
     mailbox: Mailbox,
-    timing: Timing,
+    end_of_turn: TurnEnd,
     is_handoff_notice: Callable[[str], bool],
 ) -> Transcript:
     """Send the case's turns as ``person``; what came back after each."""
@@ -114,8 +177,7 @@ async def play(
         except DevkitError as exc:
             turns.append(TurnRecord(turn, ()))
             return Transcript(case.id, chat, tuple(turns), error=f"not delivered: {exc}")
-        first = timing.settle if handed_off else timing.answer_timeout
-        await mailbox.settle(chat, before, first=first, quiet=timing.settle)
+        await end_of_turn(chat, before, handed_off)
         replies = tuple(mailbox.texts(chat)[before:])
         handed_off = handed_off or any(is_handoff_notice(reply) for reply in replies)
         turns.append(TurnRecord(turn, replies))
@@ -129,10 +191,22 @@ async def play_all(
     timing: Timing,
     is_handoff_notice: Callable[[str], bool],
 ) -> list[Transcript]:
-    """Play every case (``timing.concurrency`` at once); transcripts in the cases' order."""
+    """Play every case; transcripts in the cases' order.
+
+    ``timing.concurrency`` cases at once, each turn ended by quiet; or, with
+    ``timing.settled``, every case at once, each turn ended by that barrier.
+    """
     mailbox = Mailbox()
     fake.on_send = mailbox.record
-    gate = asyncio.Semaphore(timing.concurrency)
+    end_of_turn: TurnEnd
+    leave: Callable[[], None]
+    if timing.settled is not None:
+        rendezvous = Rendezvous(timing.settled, len(cases))
+        gate = asyncio.Semaphore(len(cases))
+        end_of_turn, leave = rendezvous.end_of_turn, rendezvous.leave
+    else:
+        gate = asyncio.Semaphore(timing.concurrency)
+        end_of_turn, leave = quiet_turn_end(mailbox, timing), _stay
     async with httpx.AsyncClient(timeout=10.0) as http:
 
         async def one(index: int, case: Case) -> Transcript:
@@ -143,15 +217,23 @@ async def play_all(
                 chat_id=chat_id(index),
             )
             async with gate:
-                return await play(case, person, mailbox, timing, is_handoff_notice)
+                try:
+                    return await play(case, person, mailbox, end_of_turn, is_handoff_notice)
+                finally:
+                    leave()
 
         transcripts = await asyncio.gather(*(one(i, c) for i, c in enumerate(cases, 1)))
-    await asyncio.sleep(timing.settle)  # the last staff alerts and late replies
+    # The last staff alerts and late replies.
+    await (timing.settled() if timing.settled is not None else asyncio.sleep(timing.settle))
     alerts = attribute_alerts(cases, mailbox.texts(target.staff_chat_id))
     return [
         replace(with_late_replies(t, mailbox), staff_alerts=tuple(alerts.get(t.case_id, [])))
         for t in transcripts
     ]
+
+
+def _stay() -> None:
+    """Quiet-ended cases wait for nobody: leaving is nothing."""
 
 
 def with_late_replies(transcript: Transcript, mailbox: Mailbox) -> Transcript:
