@@ -16,8 +16,9 @@ from nats.js.errors import NotFoundError
 from concierge_common.bus.topology import Topology
 from concierge_devkit.data_dir import reset_data_dir
 from concierge_devkit.errors import DevkitError
-from concierge_devkit.fresh_start import forget_namespace, start_afresh
+from concierge_devkit.fresh_start import start_afresh
 from concierge_devkit.infra import Infrastructure
+from concierge_devkit.namespaces import forget_namespace
 from concierge_devkit.postgres import create_database, recreate_database
 from concierge_devkit.postgres_embedded import start_postgres
 from concierge_devkit.run_state import RunState

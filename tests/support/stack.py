@@ -21,6 +21,7 @@ from ai.service import AiService
 from ai.settings import AiSettings
 from concierge_common import settings as settings_module
 from concierge_common.bus.topology import Topology
+from concierge_devkit.namespaces import forget_namespace
 from concierge_devkit.waha_fake import WahaFake, serve_fake
 from gateway.service import GatewayService
 from gateway.settings import GatewaySettings
@@ -162,15 +163,6 @@ async def stop_all(gateway: GatewayService, services: list[Any]) -> None:
 
 
 async def delete_namespace(nats_url: str, topology: Topology) -> None:
-    """Remove a test namespace's streams and buckets from the shared server."""
+    """Remove a test namespace's streams and buckets from the shared server (best effort)."""
     with contextlib.suppress(Exception):
-        nc = await asyncio.wait_for(nats.connect(nats_url, max_reconnect_attempts=1), 5)
-        js = nc.jetstream()
-        for stream in (topology.stream, topology.dlq_stream):
-            with contextlib.suppress(Exception):
-                await js.delete_stream(stream)
-        buckets = (topology.sent_bucket, topology.meta_bucket, topology.health_bucket)
-        for bucket in (*buckets, topology.waha_bucket, topology.lid_bucket):
-            with contextlib.suppress(Exception):
-                await js.delete_key_value(bucket)
-        await nc.close()
+        await forget_namespace(nats_url, topology.namespace)

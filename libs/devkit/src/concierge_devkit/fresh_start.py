@@ -10,15 +10,10 @@ developer's and is never dropped.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 
-import nats
-from nats.js.errors import NotFoundError
-
-from concierge_common.bus.topology import Topology
 from concierge_devkit.infra import Infrastructure
+from concierge_devkit.namespaces import forget_namespace
 from concierge_devkit.postgres import recreate_database, redact
 from concierge_devkit.run_state import RunState
 
@@ -36,41 +31,16 @@ async def start_afresh(infra: Infrastructure, previous: RunState | None) -> None
             redact(infra.database_url),
         )
     if previous is not None:
-        await forget_namespace(infra.nats_url, previous.bus_namespace)
+        await forget_previous_namespace(infra.nats_url, previous.bus_namespace)
 
 
-async def forget_namespace(nats_url: str, namespace: str) -> None:
+async def forget_previous_namespace(nats_url: str, namespace: str) -> None:
     """Delete the streams and buckets of a namespace an earlier run generated (best effort)."""
     if not namespace:
         return  # never the un-namespaced production names
-    topology = Topology(namespace, 1)
     try:
-        client = await asyncio.wait_for(
-            nats.connect(nats_url, max_reconnect_attempts=0, connect_timeout=3), 5.0
-        )
+        await forget_namespace(nats_url, namespace)
     except Exception as exc:  # leftovers are harmless: the run goes on
         log.warning("could not remove the previous run's streams: %r", exc)
         return
-    try:
-        js = client.jetstream()
-        for stream in (topology.stream, topology.dlq_stream):
-            with contextlib.suppress(NotFoundError):
-                await js.delete_stream(stream)
-        for bucket in _buckets(topology):
-            with contextlib.suppress(NotFoundError):
-                await js.delete_key_value(bucket)
-        log.info("removed the streams and buckets of the previous run (namespace %s)", namespace)
-    except Exception as exc:
-        log.warning("could not remove the previous run's streams: %r", exc)
-    finally:
-        await client.close()
-
-
-def _buckets(topology: Topology) -> tuple[str, ...]:
-    return (
-        topology.sent_bucket,
-        topology.waha_bucket,
-        topology.lid_bucket,
-        topology.meta_bucket,
-        topology.health_bucket,
-    )
+    log.info("removed the streams and buckets of the previous run (namespace %s)", namespace)

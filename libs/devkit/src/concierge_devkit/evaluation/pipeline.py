@@ -11,8 +11,6 @@ Every stop is registered on the caller's exit stack.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import uuid
 from contextlib import AsyncExitStack
@@ -20,16 +18,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import asyncpg
-import nats
-from nats.js.errors import NotFoundError
 
-from concierge_common.bus.topology import Topology
 from concierge_devkit.dev_secrets import DevSecrets
 from concierge_devkit.endpoints import database_name, with_database
 from concierge_devkit.evaluation.driver import Target
 from concierge_devkit.evaluation.parish import seed_parish
 from concierge_devkit.evaluation.session import Prepared
 from concierge_devkit.infra import InfraConfig, ensure_infrastructure
+from concierge_devkit.namespaces import forget_namespace
 from concierge_devkit.postgres import create_database
 from concierge_devkit.service_env import RunEnvironment, service_environment
 from concierge_devkit.services import start_services, stop_services, wait_ready
@@ -113,16 +109,5 @@ async def _drop_database(url: str) -> None:
 
 async def _delete_namespace(nats_url: str, namespace: str) -> None:
     """Remove the run's streams and buckets (what is already gone is fine)."""
-    topology = Topology(namespace, 1)
-    nc = await asyncio.wait_for(nats.connect(nats_url, max_reconnect_attempts=1), 10)
-    try:
-        js = nc.jetstream()
-        for stream in (topology.stream, topology.dlq_stream):
-            with contextlib.suppress(NotFoundError):
-                await js.delete_stream(stream)
-        for bucket in (topology.sent_bucket, topology.meta_bucket, topology.health_bucket):
-            with contextlib.suppress(NotFoundError):
-                await js.delete_key_value(bucket)
-    finally:
-        await nc.close()
+    await forget_namespace(nats_url, namespace, connect_timeout=10.0)
     log.info("evaluation bus namespace removed")
