@@ -23,7 +23,7 @@ import asyncpg
 import pytest
 
 from concierge_common.bus.topology import Topology
-from concierge_devkit.fresh_start import forget_namespace
+from concierge_devkit.namespaces import forget_namespace
 from concierge_devkit.run_state import RunState
 from support.infra import NATS_URL, POSTGRES_ADMIN_URL, REDIS_URL, free_port, unique_namespace
 from support.stack import delete_namespace
@@ -89,9 +89,7 @@ async def test_run_script_prints_each_reply_under_its_line_on_the_machine_server
     }
     lines = ("Bonjour", "horaires des messes ?", "Quel est le groupe de caté de Léa ?", "SM-4821")
     try:
-        code, out, err = await asyncio.to_thread(
-            run_concierge, env, tmp_path, "--quiet-seconds", "5", lines=lines
-        )
+        code, out, err = await asyncio.to_thread(run_concierge, env, tmp_path, lines=lines)
     finally:
         await delete_namespace(NATS_URL, Topology(namespace, 1))
     assert code == 0, out + err

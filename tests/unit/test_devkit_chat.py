@@ -16,6 +16,7 @@ from concierge_devkit.chat import ScriptTiming, format_reply, scripted, send_lin
 from concierge_devkit.console import _read_raw_line
 from concierge_devkit.conversation import Conversation, Reply
 from concierge_devkit.errors import DevkitError
+from concierge_devkit.settling import Barrier
 from concierge_devkit.waha_fake import Recorded
 
 PERSON = "33612345678@c.us"
@@ -172,15 +173,28 @@ Replies = Sequence[tuple[float, str, str]]
 
 def conversation_replying(replies: Mapping[str, Replies]) -> Conversation:
     """A conversation whose 'gateway' answers each known line with its replies, in time."""
+    conversation, _ = conversation_and_barrier(replies)
+    return conversation
+
+
+def conversation_and_barrier(replies: Mapping[str, Replies]) -> tuple[Conversation, Barrier]:
+    """Also a barrier that returns once every reply due so far was sent (the bus settled)."""
     holder: list[Conversation] = []
+    due: list[asyncio.Task[None]] = []
+
+    async def send_later(delay: float, recorded: Recorded) -> None:
+        await asyncio.sleep(delay)
+        holder[0].on_send(recorded)
 
     def gateway(request: httpx.Request) -> httpx.Response:
         body = str(json.loads(request.content)["payload"]["body"])
-        loop = asyncio.get_running_loop()
         for delay, chat, text in replies.get(body, ()):
             recorded = Recorded("sendText", {}, {"chatId": chat, "text": text})
-            loop.call_later(delay, holder[0].on_send, recorded)
+            due.append(asyncio.get_running_loop().create_task(send_later(delay, recorded)))
         return httpx.Response(200, json={"status": "accepted", "duplicate": False})
+
+    async def settled() -> None:
+        await asyncio.gather(*due)
 
     http = httpx.AsyncClient(transport=httpx.MockTransport(gateway))
     conversation = Conversation(
@@ -188,7 +202,7 @@ def conversation_replying(replies: Mapping[str, Replies]) -> Conversation:
         staff_chat_id=STAFF,
     )  # fmt: skip
     holder.append(conversation)
-    return conversation
+    return conversation, settled
 
 
 async def test_a_later_answer_is_printed_under_the_line_that_brought_it() -> None:
@@ -247,3 +261,32 @@ async def test_a_phone_line_needs_no_answer_and_ends_once_quiet() -> None:
     timing = ScriptTiming(answer_timeout=3600.0, quiet_seconds=0.2)
     assert await scripted(conversation, ["/phone Bonjour, ici le curé"], timing, out=out) == 0
     assert out.getvalue().splitlines() == ["you> /phone Bonjour, ici le curé"]
+
+
+async def test_with_the_bus_barrier_a_line_ends_when_the_services_settled_not_after_quiet() -> None:
+    # The kept answer comes long after the first reply: a quiet period would cut the line
+    # there, the barrier (every reply due has been sent) does not. No quiet period is used.
+    conversation, settled = conversation_and_barrier(
+        {
+            "SM-4821": [(0.0, PERSON, "Code bien reconnu."), (0.5, PERSON, "Léa est en CE2.")],
+            "merci": [(0.0, PERSON, "Avec plaisir !")],
+        }
+    )
+    out = io.StringIO()
+    timing = ScriptTiming(answer_timeout=3600.0, quiet_seconds=0.0, settled=settled)
+    assert await scripted(conversation, ["SM-4821", "merci"], timing, out=out) == 0
+    assert out.getvalue().splitlines() == [
+        "you> SM-4821",
+        "concierge> Code bien reconnu.",
+        "concierge> Léa est en CE2.",
+        "you> merci",
+        "concierge> Avec plaisir !",
+    ]
+
+
+async def test_with_the_bus_barrier_a_line_the_services_left_unanswered_fails_at_once() -> None:
+    conversation, settled = conversation_and_barrier({})
+    out = io.StringIO()
+    timing = ScriptTiming(answer_timeout=3600.0, quiet_seconds=0.0, settled=settled)
+    assert await scripted(conversation, ["Bonjour"], timing, out=out) == 1
+    assert "handled the line without answering it" in out.getvalue()

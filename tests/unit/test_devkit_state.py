@@ -11,7 +11,7 @@ import pytest
 from concierge_devkit.data_dir import embedded_servers_in, reset_data_dir, run_lock
 from concierge_devkit.errors import DevkitError
 from concierge_devkit.infra import InfraConfig
-from concierge_devkit.pacing import DEMO_PACING, apply_demo_pacing, quiet_seconds
+from concierge_devkit.pacing import DEMO_PACING, apply_demo_pacing
 from concierge_devkit.run_state import FILENAME, RunState
 from concierge_devkit.runner import choose_state
 
@@ -129,10 +129,3 @@ def test_demo_pacing_fills_only_what_the_caller_left_unset() -> None:
     assert env["GATEWAY_TYPING_MAX_SECONDS"] == DEMO_PACING["GATEWAY_TYPING_MAX_SECONDS"]
     assert float(env["GATEWAY_TYPING_MIN_SECONDS"]) == 0
     assert float(DEMO_PACING["ROUTER_BURST_WINDOW_SECONDS"]) <= 1.0
-
-
-def test_the_quiet_period_follows_the_pacing_unless_given() -> None:
-    assert quiet_seconds(None, production_pacing=False) < quiet_seconds(
-        None, production_pacing=True
-    )
-    assert quiet_seconds(1.5, production_pacing=True) == 1.5

@@ -12,6 +12,7 @@ from typing import TextIO
 from concierge_devkit.console import PROMPT, LineReader, show
 from concierge_devkit.conversation import Conversation, Reply
 from concierge_devkit.errors import DevkitError
+from concierge_devkit.settling import Barrier
 
 QUIT_COMMANDS = frozenset({"/quit", "/exit", "/q"})
 HELP = (
@@ -95,13 +96,29 @@ async def interactive(conversation: Conversation, out: TextIO = sys.stdout) -> i
 
 @dataclass(frozen=True)
 class ScriptTiming:
-    """How long a scripted line waits: for its first answer, then for quiet."""
+    """When a scripted line is over: once the services settled, or after some quiet."""
 
     answer_timeout: float  # the most a line waits, from sending it to its last reply
     quiet_seconds: float  # after a reply, no other for this long: the line is done
+    # With the services' bus at hand (concierge run): the line is over once they have
+    # handled everything it caused (concierge_devkit.settling), not after some quiet.
+    settled: Barrier | None = None
 
 
-async def _replies_to_line(
+async def _replies_once_settled(
+    conversation: Conversation, settled: Barrier, out: TextIO, *, to: frozenset[str]
+) -> bool:
+    """Wait until the services handled everything, then print every reply that came."""
+    await settled()
+    answered = not to
+    while not conversation.replies.empty():
+        reply = conversation.replies.get_nowait()
+        show(format_reply(reply, conversation.chat_id, conversation.staff_chat_id), out=out)
+        answered = answered or reply.chat_id in to
+    return answered
+
+
+async def _replies_after_quiet(
     conversation: Conversation, timing: ScriptTiming, out: TextIO, *, to: frozenset[str]
 ) -> bool:
     """Print every reply until the chat is quiet; True when one reached ``to`` (or none is due).
@@ -124,6 +141,15 @@ async def _replies_to_line(
     return answered
 
 
+async def _replies_to_line(
+    conversation: Conversation, timing: ScriptTiming, out: TextIO, *, to: frozenset[str]
+) -> bool:
+    """Print every reply ``line`` brought; True when one reached ``to`` (or none is due)."""
+    if timing.settled is not None:
+        return await _replies_once_settled(conversation, timing.settled, out, to=to)
+    return await _replies_after_quiet(conversation, timing, out, to=to)
+
+
 def _answer_due_to(conversation: Conversation, line: str) -> frozenset[str]:
     """Who must be answered for ``line`` to count as answered (nobody after ``/phone``)."""
     command, _, rest = line.partition(" ")
@@ -132,6 +158,12 @@ def _answer_due_to(conversation: Conversation, line: str) -> frozenset[str]:
     if command == "/staff" and rest.strip():
         return frozenset({conversation.chat_id, conversation.staff_chat_id})
     return frozenset({conversation.chat_id})
+
+
+def _no_answer(timing: ScriptTiming) -> str:
+    if timing.settled is not None:
+        return "(no answer: the concierge handled the line without answering it)"
+    return f"(no answer within {timing.answer_timeout:g} s)"
 
 
 async def scripted(
@@ -151,6 +183,6 @@ async def scripted(
         await send_line(conversation, line)
         to = _answer_due_to(conversation, line)
         if not await _replies_to_line(conversation, timing, out, to=to):
-            show(f"(no answer within {timing.answer_timeout:g} s)", out=out)
+            show(_no_answer(timing), out=out)
             return 1
     return 0

@@ -17,10 +17,8 @@ from concierge_devkit.errors import DevkitError
 from concierge_devkit.evaluation import command as evaluation
 from concierge_devkit.infra_only import infra_up
 from concierge_devkit.pacing import (
+    CHAT_QUIET_SECONDS,
     DEMO_PACING,
-    DEMO_QUIET_SECONDS,
-    PRODUCTION_QUIET_SECONDS,
-    quiet_seconds,
 )
 from concierge_devkit.runner import RunOptions, run
 from concierge_devkit.stack_config import resolve_ports
@@ -46,13 +44,6 @@ def _add_chat_options(parser: argparse.ArgumentParser) -> None:
         type=float,
         default=30.0,
         help="with --script, the most one line waits for its replies (seconds, default 30)",
-    )
-    parser.add_argument(
-        "--quiet-seconds",
-        type=float,
-        help="with --script, a line is over when nothing came for this long after a reply "
-        f"(default {DEMO_QUIET_SECONDS:g} s; {PRODUCTION_QUIET_SECONDS:g} s with "
-        "--production-pacing and for concierge chat)",
     )
     parser.add_argument(
         "--chat-id", default=DEFAULT_CHAT, help="the person's phone number or WhatsApp chat id"
@@ -124,9 +115,20 @@ def _add_run(commands: Any) -> None:
     )
 
 
+def _add_quiet_seconds(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--quiet-seconds",
+        type=float,
+        default=CHAT_QUIET_SECONDS,
+        help="with --script, a line is over when nothing came for this long after a reply "
+        f"(default {CHAT_QUIET_SECONDS:g} s: the gateway may pace its replies as in production)",
+    )
+
+
 def _add_chat(commands: Any) -> None:
     parser = commands.add_parser("chat", help="chat through a gateway that already runs")
     _add_chat_options(parser)
+    _add_quiet_seconds(parser)
     parser.add_argument("--gateway-url", default="http://127.0.0.1:8000")
     parser.add_argument(
         "--hmac-key",
@@ -177,14 +179,13 @@ def _run_options(args: argparse.Namespace) -> RunOptions:
         waha=args.waha_port,
         free=args.free_ports,
     )
-    quiet = quiet_seconds(args.quiet_seconds, production_pacing=args.production_pacing)
     return RunOptions(
         data_dir=args.data_dir.resolve(),
         ports=ports,
         chat_id=chat_id_for(args.chat_id),
         staff_chat_id=args.staff_chat_id,
         scripts=tuple(args.script),
-        timing=ScriptTiming(args.answer_timeout, quiet),
+        answer_timeout=args.answer_timeout,
         ready_timeout=args.ready_timeout,
         production_pacing=args.production_pacing,
         keep_state=args.keep_state,
@@ -204,10 +205,7 @@ def _chat_options(args: argparse.Namespace) -> ChatOptions:
         chat_id=chat_id_for(args.chat_id),
         staff_chat_id=args.staff_chat_id,
         scripts=tuple(args.script),
-        # The gateway is someone else's: it may pace its replies as in production.
-        timing=ScriptTiming(
-            args.answer_timeout, quiet_seconds(args.quiet_seconds, production_pacing=True)
-        ),
+        timing=ScriptTiming(args.answer_timeout, args.quiet_seconds),
     )
 
 

@@ -22,11 +22,11 @@ DEMO_PACING = {
     "GATEWAY_TYPING_JITTER_SECONDS": "0",
 }
 
-# A scripted line is over once no reply came for this long after the last one: longer
-# than the gap between two replies of one turn (the code accepted, then the kept answer).
-DEMO_QUIET_SECONDS = 3.0
-# With production pacing each reply is preceded by up to 6.5 s of "typing...".
-PRODUCTION_QUIET_SECONDS = 10.0
+# ``concierge chat`` drives a gateway it cannot see into: a scripted line is over once
+# no reply came for this long after the last one. Longer than the gap between two
+# replies of one turn with production pacing (up to 6.5 s of "typing..." each).
+# (``concierge run`` sees its own services' bus and needs no such guess.)
+CHAT_QUIET_SECONDS = 10.0
 
 
 def apply_demo_pacing(env: MutableMapping[str, str]) -> None:
@@ -34,10 +34,3 @@ def apply_demo_pacing(env: MutableMapping[str, str]) -> None:
     for name, value in DEMO_PACING.items():
         if not env.get(name):
             env[name] = value
-
-
-def quiet_seconds(given: float | None, *, production_pacing: bool) -> float:
-    """The quiet period of a scripted line: ``given``, else the one that fits the pacing."""
-    if given is not None:
-        return given
-    return PRODUCTION_QUIET_SECONDS if production_pacing else DEMO_QUIET_SECONDS

@@ -26,6 +26,7 @@ from concierge_devkit.ports import check_ports_free
 from concierge_devkit.run_state import RunState
 from concierge_devkit.service_env import RunEnvironment, service_environment
 from concierge_devkit.services import prepare_database, start_services, stop_services, wait_ready
+from concierge_devkit.settling import bus_barrier
 from concierge_devkit.signals import cancel_on_sigterm
 from concierge_devkit.stack_config import StackPorts
 from concierge_devkit.waha_fake import WahaFake, serve_fake
@@ -38,7 +39,7 @@ class RunOptions:
     data_dir: Path
     ports: StackPorts
     chat_id: str
-    timing: ScriptTiming  # of --script lines
+    answer_timeout: float = 30.0  # the most a --script line waits for its replies
     staff_chat_id: str = ""
     scripts: tuple[str, ...] = ()
     ready_timeout: float = 60.0
@@ -81,8 +82,8 @@ def _check_ports(ports: StackPorts) -> None:
 
 async def _start_stack(
     options: RunOptions, choice: StateChoice, fake: WahaFake, stack: AsyncExitStack
-) -> None:
-    """Everything up to ready services; each stop is registered on ``stack``."""
+) -> dict[str, str]:
+    """Everything up to ready services (their environment); each stop is registered on ``stack``."""
     _check_ports(options.ports)
     infra = await ensure_infrastructure(InfraConfig.from_env(options.data_dir), stack)
     if choice.fresh:
@@ -111,6 +112,18 @@ async def _start_stack(
         options.ports.gateway,
         waha_url,
     )
+    return env
+
+
+def _settling(options: RunOptions, services_env: dict[str, str]) -> ScriptTiming:
+    """Scripted lines end when this run's services have handled everything (on their bus)."""
+    barrier = bus_barrier(
+        services_env["NATS_URL"],
+        services_env["BUS_NAMESPACE"],
+        timeout=options.answer_timeout,
+    )
+    # The quiet period is never used: the barrier ends every line.
+    return ScriptTiming(options.answer_timeout, quiet_seconds=0.0, settled=barrier)
 
 
 async def run(options: RunOptions) -> int:
@@ -128,7 +141,7 @@ async def _run_with(options: RunOptions, choice: StateChoice) -> int:
     secrets = choice.state.secrets
     fake = WahaFake(api_key=secrets.waha_api_key)
     async with AsyncExitStack() as stack:
-        await _start_stack(options, choice, fake, stack)
+        services_env = await _start_stack(options, choice, fake, stack)
         http = await stack.enter_async_context(httpx.AsyncClient(timeout=10.0))
         conversation = Conversation(
             http,
@@ -140,5 +153,5 @@ async def _run_with(options: RunOptions, choice: StateChoice) -> int:
         )
         fake.on_send = conversation.on_send
         if options.scripts:
-            return await scripted(conversation, options.scripts, options.timing)
+            return await scripted(conversation, options.scripts, _settling(options, services_env))
         return await interactive(conversation)
