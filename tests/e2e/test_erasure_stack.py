@@ -11,9 +11,9 @@ import asyncpg
 
 from gateway.api.auth import mint_token
 from support import fixtures
-from support.polling import eventually
 from support.settling import settled
 from support.stack import JWT_SECRET, running_stack
+from support.store_db import eventually_fetched
 
 CHAT = "33600000778@c.us"
 _ABOUT_A_PERSON = ("users", "user_whatsapp_ids", "sessions", "interactions", "handoffs")
@@ -46,18 +46,9 @@ async def _rows(database_url: str) -> dict[str, int]:
 
 
 async def _first_recorded_person(database_url: str) -> str:
-    conn = await asyncpg.connect(database_url)
-    try:
-
-        async def recorded() -> str | None:
-            owner = await conn.fetchval(
-                "SELECT user_id FROM user_whatsapp_ids WHERE whatsapp_id = $1", CHAT
-            )
-            return None if owner is None else str(owner)
-
-        return await eventually(recorded)
-    finally:
-        await conn.close()
+    return await eventually_fetched(
+        database_url, "SELECT user_id FROM user_whatsapp_ids WHERE whatsapp_id = $1", CHAT
+    )
 
 
 async def test_a_person_erased_while_their_message_is_answered_stays_erased(

@@ -3,7 +3,6 @@ over request/reply, next to its admin operations."""
 
 from __future__ import annotations
 
-import asyncpg
 import nats
 
 from concierge_common.rpc import RpcClient
@@ -17,23 +16,16 @@ from concierge_common.store_api import (
     UserView,
 )
 from support import fixtures
-from support.polling import eventually
 from support.stack import running_stack
+from support.store_db import eventually_fetched
 
 CHAT = "33600000501@c.us"
 
 
 async def _stored_session(database_url: str) -> str:
-    conn = await asyncpg.connect(database_url)
-    try:
-
-        async def recorded() -> str | None:
-            found = await conn.fetchval("SELECT session_id FROM interactions WHERE direction='in'")
-            return None if found is None else str(found)
-
-        return await eventually(recorded)
-    finally:
-        await conn.close()
+    return await eventually_fetched(
+        database_url, "SELECT session_id FROM interactions WHERE direction='in'"
+    )
 
 
 async def test_a_webhook_message_opens_the_session_the_store_then_serves(

@@ -13,22 +13,10 @@ from concierge_common.bus.topology import ConsumerSpec
 from concierge_common.messages import BusMessage, MessageReceived
 from concierge_common.runtime import Runtime, Subscription
 from concierge_common.settings import BusSettings
+from support.bus_messages import numbered_message
 from support.stack import delete_namespace
 
 SPEC = ConsumerSpec("probe", "inbound")
-
-
-def _message(number: int) -> MessageReceived:
-    return MessageReceived(
-        message_id=f"{number:032x}",
-        conversation_id="cd" * 16,
-        correlation_id=f"corr-{number}",
-        session="default",
-        chat_id="33600000031@c.us",
-        sender_id="33600000031@c.us",
-        provider_message_id=f"false_33600000031@c.us_{number}",
-        text="Bonjour",
-    )
 
 
 class Received:
@@ -69,10 +57,10 @@ async def test_stop_does_not_wait_for_an_idle_fetch_to_expire(
 ) -> None:
     handler = Received()
     runtime = await _consuming(slow_fetch_settings, handler)
-    await runtime.publisher.publish("inbound", _message(1))
+    await runtime.publisher.publish("inbound", numbered_message(1))
     await handler.arrived.wait()  # the loops are now idle in hour-long fetches
     await runtime.stop()
-    assert handler.ids == [_message(1).message_id]
+    assert handler.ids == [numbered_message(1).message_id]
 
 
 async def test_a_message_published_after_a_stop_goes_to_the_next_consumer_at_once(
@@ -84,9 +72,9 @@ async def test_a_message_published_after_a_stop_goes_to_the_next_consumer_at_onc
     second = Received()
     replacement = await _consuming(slow_fetch_settings, second)
     try:
-        await replacement.publisher.publish("inbound", _message(2))
+        await replacement.publisher.publish("inbound", numbered_message(2))
         await second.arrived.wait()
     finally:
         await replacement.stop()
     assert first.ids == []
-    assert second.ids == [_message(2).message_id]
+    assert second.ids == [numbered_message(2).message_id]

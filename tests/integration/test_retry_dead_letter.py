@@ -14,22 +14,10 @@ from concierge_common.errors import PermanentError
 from concierge_common.messages import BusMessage, Codec, MessageReceived, ProcessingFailed
 from concierge_common.runtime import Runtime, Subscription
 from concierge_common.settings import BusSettings
+from support.bus_messages import numbered_message
 from support.polling import HANG_GUARD, eventually
 from support.settling import drained
 from support.stack import delete_namespace
-
-
-def _message(number: int) -> MessageReceived:
-    return MessageReceived(
-        message_id=f"{number:032x}",
-        conversation_id="ab" * 16,
-        correlation_id=f"corr-{number}",
-        session="default",
-        chat_id="33600000030@c.us",
-        sender_id="33600000030@c.us",
-        provider_message_id=f"false_33600000030@c.us_{number}",
-        text="Bonjour",
-    )
 
 
 class Failing:
@@ -65,7 +53,7 @@ async def _run(env: dict[str, str], handler: Failing, wait_for: int) -> list[Msg
         await runtime.consume(
             Subscription(ConsumerSpec("probe", "inbound"), (MessageReceived,), handler)
         )
-        await runtime.publisher.publish("inbound", _message(1))
+        await runtime.publisher.publish("inbound", numbered_message(1))
 
         async def dead_lettered() -> bool:
             return bool(await _dead_letters(runtime)) and len(handler.attempts) >= wait_for
@@ -133,7 +121,7 @@ async def test_a_dead_lettered_conversation_message_is_announced_on_the_failed_f
         await runtime.consume(
             Subscription(ConsumerSpec("probe", "inbound"), (MessageReceived,), handler)
         )
-        sent = _message(7)
+        sent = numbered_message(7)
         await runtime.publisher.publish("inbound", sent)
         announced = await eventually(lambda: _announced_failures(env, env["BUS_NAMESPACE"]))
     finally:
@@ -142,7 +130,7 @@ async def test_a_dead_lettered_conversation_message_is_announced_on_the_failed_f
     assert len(announced) == 1
     failed = Codec(ProcessingFailed).decode(announced[0].data)
     assert isinstance(failed, ProcessingFailed)
-    assert failed.conversation_id == "ab" * 16
+    assert failed.conversation_id == sent.conversation_id
     assert (failed.service, failed.flow, failed.error_type) == (
         "probe",
         "inbound",
@@ -152,4 +140,7 @@ async def test_a_dead_lettered_conversation_message_is_announced_on_the_failed_f
     original = Codec(MessageReceived).decode(bytes(failed.original))
     assert original == sent
     subject = announced[0].subject.split(".")
-    assert (subject[-3], subject[-1]) == ("failed", "ab" * 16)  # the conversation's own subject
+    assert (subject[-3], subject[-1]) == (
+        "failed",
+        sent.conversation_id,
+    )  # the conversation's own subject

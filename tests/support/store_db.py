@@ -10,6 +10,7 @@ import asyncpg
 from store import migrations
 from store.db import create_pool
 from store.tombstones import Tombstones
+from support.polling import eventually
 
 # The tombstones of erased people, under a test key (production: INTRINSIC_ID_KEY).
 TEST_TOMBSTONES = Tombstones("test-intrinsic-id-key")
@@ -24,3 +25,17 @@ async def migrated_pool(database_url: str, *, max_size: int = 4) -> AsyncIterato
         yield pool
     finally:
         await pool.close()
+
+
+async def eventually_fetched(database_url: str, query: str, *args: object) -> str:
+    """The value ``query`` returns once it returns one (as text): waits for the store to write."""
+    conn = await asyncpg.connect(database_url)
+    try:
+
+        async def found() -> str | None:
+            value = await conn.fetchval(query, *args)
+            return None if value is None else str(value)
+
+        return await eventually(found)
+    finally:
+        await conn.close()
