@@ -24,8 +24,11 @@ _servers = SessionServers(os.environ)
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    if hasattr(config, "workerinput") or config.option.help or config.option.collectonly:
+    if config.option.help or config.option.collectonly:
         return
+    # Under pytest-xdist the controller runs this first and its workers inherit the
+    # URLs it exported: they find every server answering and only make their own
+    # pool of fresh databases.
     try:
         exports = _servers.start()
     except Exception as exc:

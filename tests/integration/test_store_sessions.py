@@ -145,7 +145,11 @@ async def test_an_update_of_a_session_past_its_expiry_expires_it_and_is_refused(
     assert (await store.row(session.id))["status"] == "expired"
 
 
-@pytest.mark.parametrize("session_id", [str(uuid.uuid4()), "not-a-uuid"])
+@pytest.mark.parametrize(
+    "session_id",
+    ["3f2b8c1e-0d4a-4e5b-9c6d-7e8f9a0b1c2d", "not-a-uuid"],
+    ids=["unknown-uuid", "not-a-uuid"],
+)
 async def test_an_unknown_session_is_not_found(store: SessionStore, session_id: str) -> None:
     with pytest.raises(NotFound):
         await store.sessions.get(session_id)
