@@ -8,6 +8,7 @@ embedded ones that live as long as the session.
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import AsyncIterator
 
 import pytest
@@ -23,9 +24,16 @@ for _name in list(os.environ):
 _servers = SessionServers(os.environ)
 
 
+def _stop_like_ctrl_c(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def pytest_configure(config: pytest.Config) -> None:
     if config.option.help or config.option.collectonly:
         return
+    # A SIGTERM (a CI runner cancelling, `kill`) ends the session as Ctrl-C does, so
+    # that the embedded servers are stopped on the way out.
+    signal.signal(signal.SIGTERM, _stop_like_ctrl_c)
     # Under pytest-xdist the controller runs this first and its workers inherit the
     # URLs it exported: they find every server answering and only make their own
     # pool of fresh databases.

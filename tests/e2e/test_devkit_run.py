@@ -25,7 +25,14 @@ import pytest
 from concierge_common.bus.topology import Topology
 from concierge_devkit.namespaces import forget_namespace
 from concierge_devkit.run_state import RunState
-from support.infra import NATS_URL, POSTGRES_ADMIN_URL, REDIS_URL, free_port, unique_namespace
+from support.infra import (
+    NATS_URL,
+    POSTGRES_ADMIN_URL,
+    REDIS_URL,
+    free_port,
+    postgres_url,
+    unique_namespace,
+)
 from support.stack import delete_namespace
 
 WELCOME = "concierge> Bonjour et bienvenue"
@@ -67,7 +74,7 @@ def under_each_line(transcript: str) -> dict[str, list[str]]:
 async def missing_database() -> AsyncIterator[str]:
     """The URL of a database that does not exist yet; dropped after the test."""
     name = "concierge_devkit_" + uuid.uuid4().hex[:10]
-    yield f"{POSTGRES_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
+    yield postgres_url(name)
     admin = await asyncpg.connect(POSTGRES_ADMIN_URL)
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

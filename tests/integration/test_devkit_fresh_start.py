@@ -15,6 +15,7 @@ from nats.js.errors import NotFoundError
 
 from concierge_common.bus.topology import Topology
 from concierge_devkit.data_dir import reset_data_dir
+from concierge_devkit.endpoints import database_name
 from concierge_devkit.errors import DevkitError
 from concierge_devkit.fresh_start import start_afresh
 from concierge_devkit.infra import Infrastructure
@@ -38,7 +39,7 @@ async def runner_database() -> AsyncIterator[str]:
     yield url
     admin = await asyncpg.connect(POSTGRES_ADMIN_URL)
     try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[-1]}" WITH (FORCE)')
+        await admin.execute(f'DROP DATABASE IF EXISTS "{database_name(url)}" WITH (FORCE)')
     finally:
         await admin.close()
 

@@ -5,10 +5,21 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+from collections.abc import Iterator
 
 import pytest
 
 from concierge_common.runtime import run_until_signal
+
+
+@pytest.fixture(autouse=True)
+def signal_handlers_restored() -> Iterator[None]:
+    """The event loop resets SIGTERM and SIGINT to their defaults when it closes: put
+    back the session's own handlers (tests/conftest.py) after each test."""
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    yield
+    for sig, handler in saved.items():
+        signal.signal(sig, handler)
 
 
 class SlowStartingService:
