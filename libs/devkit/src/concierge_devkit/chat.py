@@ -105,6 +105,12 @@ class ScriptTiming:
     settled: Barrier | None = None
 
 
+def _print_reply(conversation: Conversation, reply: Reply, out: TextIO, to: frozenset[str]) -> bool:
+    """Print ``reply``; True when it went to one of the chats of ``to``."""
+    show(format_reply(reply, conversation.chat_id, conversation.staff_chat_id), out=out)
+    return reply.chat_id in to
+
+
 async def _replies_once_settled(
     conversation: Conversation, settled: Barrier, out: TextIO, *, to: frozenset[str]
 ) -> bool:
@@ -113,8 +119,7 @@ async def _replies_once_settled(
     answered = not to
     while not conversation.replies.empty():
         reply = conversation.replies.get_nowait()
-        show(format_reply(reply, conversation.chat_id, conversation.staff_chat_id), out=out)
-        answered = answered or reply.chat_id in to
+        answered = _print_reply(conversation, reply, out, to) or answered
     return answered
 
 
@@ -136,8 +141,7 @@ async def _replies_after_quiet(
         reply = await conversation.next_reply(min(timing.quiet_seconds, left) if answered else left)
         if reply is None:
             break
-        show(format_reply(reply, conversation.chat_id, conversation.staff_chat_id), out=out)
-        answered = answered or reply.chat_id in to
+        answered = _print_reply(conversation, reply, out, to) or answered
     return answered
 
 
