@@ -11,6 +11,7 @@ that timeout in the product, not in the wait.
 from __future__ import annotations
 
 import asyncio
+import io
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -31,3 +32,34 @@ async def eventually(check: Callable[[], Awaitable[T | None]], timeout: float = 
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError("the expected effect did not happen")
         await asyncio.sleep(0.1)
+
+
+async def wait_until(condition: Callable[[], bool], timeout: float = HANG_GUARD) -> None:
+    """Poll a plain ``condition`` until it holds (fail after ``timeout``, a hang guard)."""
+
+    async def check() -> bool:
+        return condition()
+
+    await eventually(check, timeout)
+
+
+async def guarded(step: Awaitable[T], what: str, timeout: float = HANG_GUARD) -> T:
+    """Await ``step`` within the hang guard; past it, fail showing every task's stack.
+
+    A hung start or stop of services would otherwise surface only as pytest-timeout's
+    dump of the thread, which cannot show where each coroutine waits.
+    """
+    try:
+        return await asyncio.wait_for(step, timeout)
+    except TimeoutError:
+        raise AssertionError(
+            f"{what} did not end within {timeout:g} s:\n{_task_stacks()}"
+        ) from None
+
+
+def _task_stacks() -> str:
+    out = io.StringIO()
+    for task in asyncio.all_tasks():
+        out.write(f"--- {task.get_name()}\n")
+        task.print_stack(limit=8, file=out)
+    return out.getvalue()

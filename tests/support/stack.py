@@ -33,6 +33,7 @@ from router.settings import RouterSettings
 from store import seed
 from store.service import StoreService
 from store.settings import StoreSettings
+from support.polling import guarded
 
 HMAC_KEY = "test-hmac-key"
 WAHA_KEY = "test-waha-key"
@@ -131,12 +132,12 @@ async def running_stack(
     }
     stack = Stack(env=env, waha=waha, gateway=gateway)
     try:
-        await gateway.start()
+        await guarded(gateway.start(), "the gateway's start")
         ordered = sorted(only, key=lambda name: name != "store")
         for name in ordered:
             service = builders[name]()
-            await service.start()
-            stack.services.append(service)
+            stack.services.append(service)  # stopped even if its start fails half-way
+            await guarded(service.start(), f"the {name} service's start")
             if name == "store" and seeded:
                 await seed.seed_database(env["DATABASE_URL"], env["INTRINSIC_ID_KEY"], seed.load())
         stack.http = httpx.AsyncClient(base_url=f"http://127.0.0.1:{gateway.api_port}")
@@ -144,8 +145,8 @@ async def running_stack(
     finally:
         if stack.http is not None:
             await stack.http.aclose()
-        await stop_all(gateway, stack.services)
-        await waha_server.stop()
+        await guarded(stop_all(gateway, stack.services), "stopping the services")
+        await guarded(waha_server.stop(), "stopping the WAHA stand-in")
         await delete_namespace(env["NATS_URL"], Topology(env["BUS_NAMESPACE"], 1))
 
 
