@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 from collections.abc import Awaitable, Callable, Iterator
 
 import uvicorn
@@ -78,11 +79,22 @@ class _EmbeddedServer(uvicorn.Server):
 
 
 class HttpServer:
-    """Runs an ASGI app on the current event loop until :meth:`stop`."""
+    """Runs an ASGI app on the current event loop until :meth:`stop`.
 
-    def __init__(self, app: FastAPI, host: str, port: int) -> None:
+    :meth:`stop` lets the requests being answered finish for at most
+    ``grace_seconds``, then cancels them: a client that keeps a connection open
+    never holds a stopping service (uvicorn alone would wait for it forever).
+    """
+
+    def __init__(self, app: FastAPI, host: str, port: int, *, grace_seconds: float = 5.0) -> None:
         config = uvicorn.Config(
-            app, host=host, port=port, log_config=None, access_log=False, lifespan="off"
+            app,
+            host=host,
+            port=port,
+            log_config=None,
+            access_log=False,
+            lifespan="off",
+            timeout_graceful_shutdown=max(1, math.ceil(grace_seconds)),
         )
         self._server = _EmbeddedServer(config)
         self._task: asyncio.Task[None] | None = None

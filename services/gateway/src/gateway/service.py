@@ -156,7 +156,12 @@ class GatewayService:
             ingest=ingest,
             sessions=sessions,
         )
-        server = HttpServer(app, settings.gateway_host, self._api_port)
+        server = HttpServer(
+            app,
+            settings.gateway_host,
+            self._api_port,
+            grace_seconds=settings.shutdown_grace_seconds,  # webhooks being answered finish
+        )
         await server.start()
         self._api = server
 
