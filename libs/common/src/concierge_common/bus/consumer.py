@@ -20,6 +20,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 import nats.errors
 from nats.aio.client import Client as NATS
@@ -80,6 +81,7 @@ class PartitionedConsumer:
         self._subs: dict[int, JetStreamContext.PullSubscription] = {}
         self._last_tick = time.monotonic()
         self._in_flight = 0
+        self._stop_waiter: asyncio.Future[Any] | None = None
 
     @property
     def spec(self) -> ConsumerSpec:
@@ -94,6 +96,8 @@ class PartitionedConsumer:
         return time.monotonic() - self._last_tick
 
     async def start(self) -> None:
+        # One waiter for the stop, shared by every fetch of every loop (not one per fetch).
+        self._stop_waiter = asyncio.ensure_future(self._stopping.wait())
         for part in range(self._topology.partitions):
             self._subs[part] = await self._bind(part)
             self._tasks.append(asyncio.create_task(self._loop(part), name=self._name(part)))
@@ -101,6 +105,8 @@ class PartitionedConsumer:
     async def stop(self, grace: float) -> None:
         """Stop fetching, let in-flight handlers finish within ``grace`` seconds."""
         self._stopping.set()
+        if self._stop_waiter is not None:
+            await self._stop_waiter
         if self._tasks:
             _, pending = await asyncio.wait(self._tasks, timeout=grace + self._fetch_timeout)
             for task in pending:
@@ -143,12 +149,12 @@ class PartitionedConsumer:
         A fetch that already returned a message is never thrown away: the
         message is handled (within the stop's grace period) like any other.
         """
+        assert self._stop_waiter is not None  # set by start(), before any loop runs
         fetching = asyncio.ensure_future(self._subs[part].fetch(1, timeout=self._fetch_timeout))
-        stopping = asyncio.ensure_future(self._stopping.wait())
         try:
-            await asyncio.wait({fetching, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            either: set[asyncio.Future[Any]] = {fetching, self._stop_waiter}
+            await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            stopping.cancel()
             if not fetching.done():
                 fetching.cancel()
             await asyncio.wait({fetching})
