@@ -4,8 +4,12 @@ Every error the services raise on purpose derives from :class:`ConciergeError`.
 The bus settles a delivery from the class of the error a handler raised:
 
 * :class:`RetryableError` - the same input may succeed later (a downstream is
-  down, a timeout). The delivery is redelivered after a delay, then
+  down, a timeout). The delivery is tried again after a delay, then
   dead-lettered once the attempts are spent.
+* :class:`Outage` - a dependency every message needs (the bus, the database)
+  is down or dropped the connection. Nothing is wrong with the message: it is
+  tried again, with a growing delay capped at a minute, for as long as the
+  outage lasts, and never dead-lettered; the person is answered late.
 * :class:`PermanentError` - retrying cannot help (the input is invalid, a
   downstream rejected it for good). The delivery is dead-lettered at once.
 
@@ -18,7 +22,9 @@ dropped.
     ConciergeError
     +-- ConfigError              missing or invalid setting (fail fast at start)
     +-- RetryableError
-    |   +-- BusUnavailable       NATS cannot take or confirm a publish
+    |   +-- Outage               the bus or the database is down: retried without limit
+    |   |   +-- BusUnavailable       NATS cannot take or confirm a publish
+    |   |   +-- DatabaseUnavailable  PostgreSQL refuses connections or dropped one
     |   +-- DownstreamUnavailable  an HTTP dependency is down or timed out
     +-- PermanentError
         +-- InvalidMessage       a bus message that cannot be decoded
@@ -56,8 +62,16 @@ class PermanentError(ConciergeError):
     """The operation will fail again whatever the number of attempts."""
 
 
-class BusUnavailable(RetryableError):
+class Outage(RetryableError):
+    """A dependency that every message needs is down; retried for as long as it lasts."""
+
+
+class BusUnavailable(Outage):
     """NATS JetStream could not take a message or did not confirm it in time."""
+
+
+class DatabaseUnavailable(Outage):
+    """PostgreSQL refused a connection, is starting or shutting down, or dropped one."""
 
 
 class DownstreamUnavailable(RetryableError):
