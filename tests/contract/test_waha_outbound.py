@@ -32,6 +32,7 @@ from concierge_devkit.waha_fake import WahaFake, serve_fake
 from gateway.api_channel import ApiReplies
 from gateway.outbound import OutboundSender, SendOptions
 from gateway.pacing import Pacing
+from gateway.send_check import SendInDoubt
 from gateway.settings import GatewaySettings
 from gateway.waha_client import WahaClient
 from support.api import api_env
@@ -214,40 +215,42 @@ async def test_an_interrupted_send_found_in_waha_is_confirmed_not_resent(
     await outbound.bucket.put(f"{reply.message_id}.1", b"sending:3EB0CRASHED")
     waha_id = f"true_{PERSON}_3EB0CRASHED"
     outbound.waha.add_history(PERSON, {"id": waha_id, "timestamp": 1, "fromMe": True})
-    confirmed = replies("confirmed_after_crash")
+    confirmed = replies("confirmed")
     await outbound.deliver(reply, attempt=2)
     assert outbound.waha.sent_texts == []
     [lookup] = outbound.waha.calls("getMessage")
     assert lookup.path["messageId"] == waha_id
-    assert replies("confirmed_after_crash") == confirmed + 1
+    assert replies("confirmed") == confirmed + 1
     [event] = await outbound.events(reply)
     assert isinstance(event, ReplySent)
     assert event.provider_message_id == waha_id
 
 
-async def test_an_interrupted_send_unknown_to_waha_is_sent_again_with_the_same_id(
+async def test_an_interrupted_send_unknown_to_waha_is_not_sent_again(
     outbound: Outbound,
 ) -> None:
+    """The gateway died during the call: WAHA may still send it (gateway.send_check)."""
     reply = outbound.reply()
     await outbound.bucket.put(f"{reply.message_id}.1", b"sending:3EB0LOST")
-    resent = replies("resent_after_crash")
-    await outbound.deliver(reply, attempt=2)
-    [text] = outbound.waha.sent_texts
-    assert text.body["id"] == "3EB0LOST"
+    not_confirmed = replies("not_confirmed")
+    with pytest.raises(SendInDoubt):
+        await outbound.deliver(reply, attempt=2)
+    assert outbound.waha.sent_texts == []
     assert outbound.waha.calls("newMessageId") == []
-    assert "sendSeen" not in outbound.endpoints()  # the person's message was seen before
-    assert replies("resent_after_crash") == resent + 1
+    assert replies("not_confirmed") == not_confirmed + 1
+    assert await outbound.events(reply) == []
 
 
-async def test_an_interrupted_send_waha_cannot_look_up_is_sent_again(
+async def test_an_interrupted_send_waha_cannot_look_up_is_not_sent_again(
     outbound: Outbound,
 ) -> None:
     reply = outbound.reply()
     await outbound.bucket.put(f"{reply.message_id}.1", b"sending:3EB0UNKNOWN")
     outbound.waha.fail_next(1, 400, endpoint="getMessage")
-    await outbound.deliver(reply, attempt=2)
-    [text] = outbound.waha.sent_texts
-    assert text.body["id"] == "3EB0UNKNOWN"
+    outbound.waha.fail_next(1, 400, endpoint="chatMessages")
+    with pytest.raises(SendInDoubt):
+        await outbound.deliver(reply, attempt=2)
+    assert outbound.waha.sent_texts == []
 
 
 async def test_a_retry_after_the_first_part_sends_only_the_rest(outbound: Outbound) -> None:

@@ -5,18 +5,26 @@ partition. A WhatsApp reply goes out through :class:`gateway.whatsapp_send.Whats
 seen, typing and text as WAHA advises, long replies in several messages,
 within the rate limits, each message claimed and marked in the ``sent``
 bucket (:mod:`gateway.send_ledger`) around a pre-generated WAHA message id,
-so that a redelivery never sends a message twice and an attempt interrupted
-between the claim and the mark is confirmed with WAHA instead of resent
-blindly. Once every part went out the reply is marked ``sent``; a later
-redelivery is only counted (``duplicate_skipped``).
+so that a redelivery never sends a message twice. Once every part went out the
+reply is marked ``sent``; a later redelivery is only counted
+(``duplicate_skipped``).
 
-WAHA's answers decide what happens on failure: unavailable (422 while the
-session is not WORKING, 5xx, 429, a timeout) propagates, and the bus retries
-with its backoff, then dead-letters; refused for good (WhatsApp's 463 reachout
-timelock, another 4xx) publishes :class:`ReplyFailed` on the ``sent`` flow
-(the store records the undelivered reply), is counted in
-``concierge_gateway_send_failures_total`` and re-raised, so the reply is
-dead-lettered at once and the handoff service tells staff.
+WAHA's answers decide what happens on failure:
+
+* unavailable (422 while the session is not WORKING, 5xx, 429, WAHA not
+  reachable) propagates, and the bus retries with its backoff, then
+  dead-letters; the retry looks the message up in WAHA before sending it again;
+* no answer at all (the client's timeout while a slow phone session sends, a
+  dropped connection): the message is **in doubt**. It propagates too, but a
+  retry only looks it up in WAHA and never sends it again: found, the reply
+  goes on; not found, the retry fails again (``SendInDoubt``) until the
+  attempts are spent, and the dead letter hands the conversation to a human
+  (:mod:`gateway.send_check` argues why not doubling wins);
+* refused for good (WhatsApp's 463 reachout timelock, another 4xx) publishes
+  :class:`ReplyFailed` on the ``sent`` flow (the store records the undelivered
+  reply), is counted in ``concierge_gateway_send_failures_total`` and
+  re-raised, so the reply is dead-lettered at once and the handoff service
+  tells staff.
 
 In every successful case a ``ReplySent`` event is (re)published with a
 deterministic id, so the store records each reply once.

@@ -5,32 +5,58 @@ Keys and values:
 * ``<reply id>`` -> ``sent`` once the whole reply went out (``sending`` while an
   API-channel reply is being published);
 * ``<reply id>.<n>`` -> the state of WhatsApp message number ``n`` (from 1) of
-  the reply: ``sending:<pre-generated id>`` (the claim, written just before
-  the call to WAHA; the id may be empty) then ``sent:<WAHA's id>``.
+  the reply:
+
+  - ``claimed:<t>:<id>``, written just before the call to WAHA (``t``: when, in
+    Unix seconds; ``id``: the pre-generated message id, maybe empty). As long as
+    it stands, whether the message went out is unknown: the part is **in doubt**
+    (the call timed out, its connection dropped, or the process died during it);
+  - ``unsent:<t>:<id>``: WAHA answered the call with an error, or was never
+    reached: the call is over and, as far as WAHA said, nothing went out;
+  - ``sent:<WAHA's id>``: WAHA accepted the message;
+  - ``sending:<id>``: a claim written by an earlier version (no time): in doubt.
 
 Reply ids are hex digests (:func:`concierge_common.ids.derived_id`), so the
-keys stay within the characters NATS allows (``[-/_=.a-zA-Z0-9]``).
+keys stay within the characters NATS allows (``[-/_=.a-zA-Z0-9]``). What to do
+with each state is :mod:`gateway.send_check`'s and :mod:`gateway.whatsapp_send`'s
+business.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from nats.js.errors import KeyNotFoundError
 from nats.js.kv import KeyValue
 
 SENDING = b"sending"
 SENT = b"sent"
-_SENDING_PART = "sending:"
+_CLAIMED = "claimed:"
+_UNSENT = "unsent:"
 _SENT_PART = "sent:"
+_LEGACY_CLAIM = "sending:"
+
+
+class Phase(StrEnum):
+    """Where one WhatsApp message of a reply stands."""
+
+    IN_DOUBT = "in_doubt"  # claimed, WAHA's answer never seen
+    UNSENT = "unsent"  # WAHA answered an error, or was never reached
+    SENT = "sent"  # WAHA accepted it
 
 
 @dataclass(frozen=True)
 class PartState:
-    """One WhatsApp message of a reply: claimed (``sent`` False) or sent."""
+    """One WhatsApp message of a reply, as the ledger last recorded it."""
 
-    sent: bool
-    message_id: str  # the pre-generated id when claimed, WAHA's id once sent
+    phase: Phase
+    message_id: str  # the pre-generated id (maybe empty), WAHA's id once sent
+    claimed_at: float | None = None  # Unix seconds of the last claim, when known
+
+    @property
+    def sent(self) -> bool:
+        return self.phase is Phase.SENT
 
 
 class SendLedger:
@@ -47,20 +73,22 @@ class SendLedger:
 
     async def part(self, reply_id: str, number: int) -> PartState | None:
         value = await self._get(_part_key(reply_id, number))
-        if value is None:
-            return None
-        text = value.decode()
-        if text.startswith(_SENT_PART):
-            return PartState(sent=True, message_id=text.removeprefix(_SENT_PART))
-        return PartState(sent=False, message_id=text.removeprefix(_SENDING_PART))
+        return None if value is None else _decode(value.decode())
 
-    async def claim(self, reply_id: str, number: int, message_id: str) -> None:
+    async def claim(self, reply_id: str, number: int, message_id: str, at: float) -> None:
         """About to call WAHA for this part (with this pre-generated id, maybe empty)."""
-        await self._bucket.put(_part_key(reply_id, number), (_SENDING_PART + message_id).encode())
+        await self._put(reply_id, number, f"{_CLAIMED}{at:.3f}:{message_id}")
 
-    async def mark(self, reply_id: str, number: int, waha_id: str) -> None:
+    async def mark_unsent(self, reply_id: str, number: int, message_id: str, at: float) -> None:
+        """The call claimed at ``at`` ended with WAHA's refusal, or never reached WAHA."""
+        await self._put(reply_id, number, f"{_UNSENT}{at:.3f}:{message_id}")
+
+    async def mark_sent(self, reply_id: str, number: int, waha_id: str) -> None:
         """WAHA accepted this part (under this id, maybe empty)."""
-        await self._bucket.put(_part_key(reply_id, number), (_SENT_PART + waha_id).encode())
+        await self._put(reply_id, number, _SENT_PART + waha_id)
+
+    async def _put(self, reply_id: str, number: int, value: str) -> None:
+        await self._bucket.put(_part_key(reply_id, number), value.encode())
 
     async def _get(self, key: str) -> bytes | None:
         try:
@@ -72,3 +100,20 @@ class SendLedger:
 
 def _part_key(reply_id: str, number: int) -> str:
     return f"{reply_id}.{number}"
+
+
+def _decode(text: str) -> PartState:
+    if text.startswith(_SENT_PART):
+        return PartState(Phase.SENT, text.removeprefix(_SENT_PART))
+    if text.startswith(_LEGACY_CLAIM):
+        return PartState(Phase.IN_DOUBT, text.removeprefix(_LEGACY_CLAIM))
+    phase = Phase.UNSENT if text.startswith(_UNSENT) else Phase.IN_DOUBT
+    at, _, message_id = text.partition(":")[2].partition(":")
+    return PartState(phase, message_id, _seconds(at))
+
+
+def _seconds(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None

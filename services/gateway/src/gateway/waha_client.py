@@ -4,8 +4,21 @@ It owns the timeout, the ``X-Api-Key`` header and the mapping of WAHA's
 answers to the error hierarchy: no answer, 5xx, 429 and 422 (session not
 WORKING yet) are :class:`DownstreamUnavailable` (retried with backoff by the
 bus); other 4xx and WhatsApp's 463 (:data:`TIMELOCK_STATUS`) are
-:class:`DownstreamRejected` (never retried). Sends are not idempotent on WAHA's
-side: the caller records what it sent (see :mod:`gateway.outbound`).
+:class:`DownstreamRejected` (never retried).
+
+Sends are not idempotent on WAHA's side, so the client tells apart a request
+that never reached WAHA (the connection could not be made: plain
+:class:`DownstreamUnavailable`), a request WAHA answered (its status), and a
+request that may have reached WAHA whose answer never came back
+(:class:`NoAnswer`: a read timeout, a connection dropped after the request was
+written, a proxy's 502 or 504). Only the last leaves a send in doubt; the caller
+records what it sent and resolves the doubt with WAHA (:mod:`gateway.send_check`).
+
+Idle connections are dropped after :data:`KEEPALIVE_SECONDS`, before a
+Node.js server (WAHA) closes them on its side (5 s by default): a request
+written on a connection the server is closing would otherwise come back
+without an answer although WAHA never read it, and a send would be in doubt
+for nothing.
 """
 
 from __future__ import annotations
@@ -24,6 +37,19 @@ from gateway import metrics
 log = logging.getLogger(__name__)
 
 _RETRYABLE_STATUSES = frozenset({408, 422, 425, 429})
+# A proxy between the gateway and WAHA gave up waiting, or lost WAHA's answer: WAHA
+# may still have handled the request.
+_UNANSWERED_STATUSES = frozenset({502, 504})
+# httpx errors raised before any byte of the request was written: WAHA never saw it.
+_NOT_SENT_ERRORS = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.ProxyError,
+    httpx.UnsupportedProtocol,
+    httpx.LocalProtocolError,
+)
+KEEPALIVE_SECONDS = 2.0
 # WhatsApp's "reachout timelock": the number may not message new contacts for a while.
 TIMELOCK_STATUS = 463
 
@@ -43,6 +69,11 @@ class WahaClient:
             base_url=base_url.rstrip("/"),
             headers={"X-Api-Key": api_key, "Accept": "application/json"},
             timeout=httpx.Timeout(timeout, connect=5.0),
+            limits=httpx.Limits(
+                max_connections=100,
+                max_keepalive_connections=20,
+                keepalive_expiry=KEEPALIVE_SECONDS,
+            ),
             transport=transport,
         )
 
@@ -144,10 +175,12 @@ class WahaClient:
         since: float,
         limit: int,
         download_media: bool = True,
+        from_me: bool | None = None,
     ) -> list[dict[str, Any]]:
         """The newest ``limit`` messages of the chat sent at or after ``since`` (Unix seconds).
 
-        Newest first, so that a busy chat's latest messages are never cut off.
+        Newest first, so that a busy chat's latest messages are never cut off;
+        ``from_me`` keeps only ours (True) or only others' (False).
         """
         params = {
             "limit": str(limit),
@@ -156,6 +189,8 @@ class WahaClient:
             "downloadMedia": _flag(download_media),
             "filter.timestamp.gte": str(int(since)),
         }
+        if from_me is not None:
+            params["filter.fromMe"] = _flag(from_me)
         path = f"/api/{_seg(session)}/chats/{_seg(chat_id)}/messages"
         answer = await self._get(path, endpoint="chatMessages", params=params)
         return _objects(answer)
@@ -221,9 +256,12 @@ class WahaClient:
         started = time.perf_counter()
         try:
             response = await self._http.request(method, path, **kwargs)
-        except httpx.HTTPError as exc:
+        except _NOT_SENT_ERRORS as exc:
             metrics.WAHA_REQUESTS.labels(endpoint, "error").inc()
             raise DownstreamUnavailable(f"WAHA {endpoint}: {type(exc).__name__}") from exc
+        except httpx.HTTPError as exc:
+            metrics.WAHA_REQUESTS.labels(endpoint, "error").inc()
+            raise NoAnswer(f"WAHA {endpoint}: {type(exc).__name__}") from exc
         finally:
             metrics.WAHA_SECONDS.labels(endpoint).observe(time.perf_counter() - started)
         status = response.status_code
@@ -237,8 +275,18 @@ class MediaTooLarge(DownstreamRejected):
     """A received file is larger than the configured limit (nothing kept)."""
 
 
+class NoAnswer(DownstreamUnavailable):
+    """The request may have reached WAHA, but no answer from WAHA came back.
+
+    For a send, whether the message went out is unknown: WAHA may still be
+    sending it, or have sent it already.
+    """
+
+
 def _raise_for(status: int, endpoint: str) -> NoReturn:
     message = f"WAHA {endpoint} answered {status}"
+    if status in _UNANSWERED_STATUSES:
+        raise NoAnswer(message, status=status)
     if status >= 500 or status in _RETRYABLE_STATUSES:
         raise DownstreamUnavailable(message, status=status)
     raise DownstreamRejected(message, status=status)
