@@ -66,8 +66,16 @@ async def heartbeat_of(service: str, instance: str, readiness: Readiness) -> Hea
 class HeartbeatPublisher:
     """Publishes one replica's heartbeat every ``period`` seconds until :meth:`stop`."""
 
-    def __init__(self, kv: KeyValue, service: str, readiness: Readiness, *, period: float) -> None:
-        self.instance = new_instance_id()
+    def __init__(
+        self,
+        kv: KeyValue,
+        service: str,
+        readiness: Readiness,
+        *,
+        period: float,
+        instance: str | None = None,
+    ) -> None:
+        self.instance = instance or new_instance_id()
         self._kv = kv
         self._service = service
         self._readiness = readiness

@@ -37,8 +37,28 @@ HANDLE_SECONDS = Histogram(
 )
 IN_FLIGHT = Gauge(
     "concierge_bus_in_flight",
-    "Bus deliveries being handled right now.",
+    "Bus deliveries whose handler is running right now.",
     ["service", "flow"],
+)
+CONCURRENCY = Gauge(
+    "concierge_bus_concurrency",
+    "How many handlers of this flow may run at once in one replica (BUS_CONCURRENCY).",
+    ["service", "flow"],
+)
+MAILBOX_DEPTH = Gauge(
+    "concierge_bus_mailbox_depth",
+    "Deliveries held by this replica, waiting in their conversation's mailbox to start.",
+    ["service", "flow"],
+)
+OLDEST_WAITING = Gauge(
+    "concierge_bus_oldest_waiting_seconds",
+    "Age of the delivery that has waited longest in a mailbox of this replica (0: none).",
+    ["service", "flow"],
+)
+PARTITIONS_OWNED = Gauge(
+    "concierge_bus_partitions_owned",
+    "Partitions whose lease this replica holds.",
+    ["service"],
 )
 PUBLISHED = Counter(
     "concierge_bus_published_total",

@@ -2,10 +2,11 @@
 
 ``start`` serves the side app, connects to NATS, declares the streams and starts
 the readiness heartbeat (:mod:`concierge_common.heartbeat`);
-``consume`` declares this service's consumers and starts their pull loops;
-``stop`` shuts down in the right order: not ready (a last heartbeat says so), stop
-fetching, finish in-flight work within the grace period, unsubscribe, drain NATS,
-run the service's own closers, stop the side app.
+``consume`` declares this service's consumers, joins the service's replicas and
+takes this replica's share of the partitions (:mod:`concierge_common.bus.ownership`);
+``stop`` shuts down in the right order: not ready (a last heartbeat says so), hand
+every partition back (stop fetching, settle what is held within the grace period,
+free the leases), drain NATS, run the service's own closers, stop the side app.
 """
 
 from __future__ import annotations
@@ -24,8 +25,11 @@ from nats.aio.client import Client as NATS
 
 from concierge_common import logs, settings
 from concierge_common.bus.connection import connect
-from concierge_common.bus.consumer import Handler, PartitionedConsumer
+from concierge_common.bus.consumer import Capacity, FlowConsumer, Handler
+from concierge_common.bus.leases import Leases
+from concierge_common.bus.ownership import Ownership
 from concierge_common.bus.publisher import Publisher
+from concierge_common.bus.roster import Roster
 from concierge_common.bus.settle import RetryPolicy
 from concierge_common.bus.topology import (
     ConsumerSpec,
@@ -35,7 +39,7 @@ from concierge_common.bus.topology import (
 )
 from concierge_common.errors import ConfigError
 from concierge_common.health import HttpServer, Readiness, side_app
-from concierge_common.heartbeat import HeartbeatPublisher
+from concierge_common.heartbeat import HeartbeatPublisher, new_instance_id
 from concierge_common.messages import BusMessage, Codec
 from concierge_common.settings import BusSettings
 
@@ -67,6 +71,7 @@ class Runtime:
         health_host: str = "0.0.0.0",
     ) -> None:
         self.service = service
+        self.instance = new_instance_id()
         self.settings = settings
         self.topology = Topology.from_settings(settings)
         self.readiness = Readiness()
@@ -77,7 +82,8 @@ class Runtime:
         )
         self._nc: NATS | None = None
         self._publisher: Publisher | None = None
-        self._consumers: list[PartitionedConsumer] = []
+        self._consumers: list[FlowConsumer] = []
+        self._ownership: Ownership | None = None
         self._closers: list[Closer] = []
         self._heartbeat: HeartbeatPublisher | None = None
 
@@ -114,7 +120,11 @@ class Runtime:
     async def _start_heartbeat(self) -> None:
         kv = await self.nc.jetstream().key_value(self.topology.health_bucket)
         self._heartbeat = HeartbeatPublisher(
-            kv, self.service, self.readiness, period=self.settings.bus_heartbeat_seconds
+            kv,
+            self.service,
+            self.readiness,
+            period=self.settings.bus_heartbeat_seconds,
+            instance=self.instance,
         )
         self._heartbeat.start()
 
@@ -127,43 +137,73 @@ class Runtime:
             await declare_consumers(js, self.topology, self.settings, specs)
 
     async def consume(self, *subscriptions: Subscription) -> None:
-        policy = RetryPolicy(
-            max_deliver=self.settings.bus_max_deliver, delays=self.settings.retry_delays()
-        )
+        """Declare the flows' consumers, then take this replica's share of the partitions."""
         js = self.nc.jetstream()
         await declare_consumers(
             js, self.topology, self.settings, tuple(sub.spec for sub in subscriptions)
         )
+        ownership = await self._new_ownership()
         for sub in subscriptions:
-            consumer = PartitionedConsumer(
-                self.nc,
-                self.topology,
-                sub.spec,
-                Codec(*sub.accepts),
-                sub.handler,
-                policy=policy,
-                fetch_timeout=self.settings.bus_fetch_timeout_seconds,
-                ack_wait=sub.spec.ack_wait_seconds or self.settings.bus_ack_wait_seconds,
-                recover=self.declare,
-            )
-            await consumer.start()
+            consumer = self._consumer(sub)
+            consumer.start()
+            ownership.add(consumer)
             self._consumers.append(consumer)
+        self._ownership = ownership
+        await ownership.start()
         self.readiness.add("pull_loops", self._loops_ready)
+
+    async def _new_ownership(self) -> Ownership:
+        lease_time = self.settings.bus_lease_seconds
+        kv = await self.nc.jetstream().key_value(self.topology.lease_bucket)
+        roster = Roster(self.nc, self.topology, self.service, self.instance, expiry=lease_time)
+        return Ownership(
+            self.service,
+            self.topology.partitions,
+            roster,
+            Leases(kv, self.service, self.instance),
+            period=lease_time / 3,
+            instance=self.instance,
+        )
+
+    def _consumer(self, sub: Subscription) -> FlowConsumer:
+        settings = self.settings
+        policy = RetryPolicy(max_deliver=settings.bus_max_deliver, delays=settings.retry_delays())
+        capacity = Capacity(
+            concurrency=sub.spec.concurrency or settings.bus_concurrency,
+            prefetch=settings.bus_prefetch,
+        )
+        return FlowConsumer(
+            self.nc,
+            self.topology,
+            sub.spec,
+            Codec(*sub.accepts),
+            sub.handler,
+            policy=policy,
+            capacity=capacity,
+            fetch_timeout=settings.bus_fetch_timeout_seconds,
+            ack_wait=sub.spec.ack_wait_seconds or settings.bus_ack_wait_seconds,
+            recover=self.declare,
+        )
 
     async def _nats_ready(self) -> bool:
         return bool(self._nc is not None and self._nc.is_connected)
 
     async def _loops_ready(self) -> bool:
         limit = max(3 * self.settings.bus_fetch_timeout_seconds, 10.0)
-        return all(consumer.seconds_since_tick() < limit for consumer in self._consumers)
+        ownership = self._ownership
+        if ownership is None or ownership.seconds_since_tick() > 3 * ownership.period + limit:
+            return False
+        return all(consumer.stalled_for() < limit for consumer in self._consumers)
 
     async def stop(self) -> None:
         self.readiness.stopping = True
         if self._heartbeat is not None:
             await self._heartbeat.stop()  # a last, not-ready heartbeat: /health sees it at once
             self._heartbeat = None
-        grace = self.settings.shutdown_grace_seconds
-        await asyncio.gather(*(consumer.stop(grace) for consumer in self._consumers))
+        if self._ownership is not None:
+            await self._ownership.stop(self.settings.shutdown_grace_seconds)
+            self._ownership = None
+        await asyncio.gather(*(consumer.close() for consumer in self._consumers))
         self._consumers.clear()
         if self._nc is not None and not self._nc.is_closed:
             with contextlib.suppress(Exception):

@@ -31,6 +31,12 @@ class BusSettings(msgspec.Struct, kw_only=True, frozen=True):
     bus_stream_max_age_hours: float = 168.0
     bus_duplicate_window_seconds: float = 3600.0
     bus_fetch_timeout_seconds: float = 2.0
+    # Per replica and flow: handlers running at once, and deliveries held (running or
+    # waiting in their conversation's mailbox). See concierge_common.bus.consumer.
+    bus_concurrency: int = 500
+    bus_prefetch: int = 1000
+    # A partition lease not renewed for this long is free for another replica.
+    bus_lease_seconds: float = 9.0
     # Every replica reports its readiness this often (concierge_common.heartbeat).
     bus_heartbeat_seconds: float = 5.0
     shutdown_grace_seconds: float = 20.0

@@ -1,15 +1,26 @@
-"""Partitioned pull loops: per-conversation order, parallelism across conversations.
+"""A flow consumer: the partitions this replica owns, each conversation an actor.
 
-One loop per partition fetches one message at a time from its durable
-consumer (``max_ack_pending=1`` for ordered flows), decodes it, runs the
-handler with the message's ids bound for logging, keeps the delivery alive
-while the handler runs, and hands the result to :func:`settle`.
+For each partition it owns (:mod:`concierge_common.bus.ownership`), a fetch
+loop pulls deliveries in batches from the partition's durable consumer, as
+long as the replica holds fewer than ``prefetch`` deliveries of the flow.
+Each delivery goes to its conversation's mailbox
+(:mod:`concierge_common.bus.mailboxes`): one conversation's messages are
+handled one at a time and in order, different conversations at the same time,
+at most ``concurrency`` handlers at once. Everything held is kept alive on the
+server (``in_progress``) while it waits or runs, so nothing is redelivered to
+anyone while this replica has it.
 
-Stopping is graceful and prompt: a loop waiting in a fetch abandons it at
-once (the server forgets a pull request whose subscription is gone, so no
-message is delivered to it), the message being handled is finished (or left
-to redelivery once the grace period is over), then the subscriptions are
-removed.
+A failed handler is tried again inside its conversation
+(:func:`concierge_common.bus.settle.decide`); the conversation's later
+messages wait behind it, the others do not.
+
+Order across owners. A partition that moves is handed back only once
+everything held of it is settled: queued deliveries are handled, a delivery
+waiting to be tried again is handed back (nak) with the rest of its
+conversation. A new owner that finds deliveries still pending on the server
+(its predecessor died, or handed some back) waits one ack deadline before
+fetching: by then every one of them is due again, and the server redelivers
+due deliveries first, in stream order, before any new message.
 """
 
 from __future__ import annotations
@@ -19,7 +30,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import nats.errors
@@ -28,12 +39,22 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
 from concierge_common import context, metrics
-from concierge_common.bus.settle import DeadLetters, Outcome, RetryPolicy, settle
+from concierge_common.bus.mailboxes import Mailboxes
+from concierge_common.bus.settle import (
+    DeadLetters,
+    Decision,
+    Outcome,
+    RetryPolicy,
+    Settler,
+    decide,
+)
 from concierge_common.bus.topology import ConsumerSpec, Topology
-from concierge_common.errors import ConciergeError, PermanentError
+from concierge_common.errors import BusUnavailable, ConciergeError, PermanentError
 from concierge_common.messages import BusMessage, Codec
 
 log = logging.getLogger(__name__)
+
+_BATCH = 100
 
 
 @dataclass(frozen=True)
@@ -49,8 +70,42 @@ Handler = Callable[[BusMessage, Delivery], Awaitable[None]]
 Recover = Callable[[], Awaitable[None]]
 
 
-class PartitionedConsumer:
-    """Runs ``handler`` over one flow for one service, one loop per partition."""
+@dataclass(frozen=True)
+class Capacity:
+    """How much one replica takes on for one flow."""
+
+    concurrency: int
+    prefetch: int
+
+
+@dataclass(eq=False)
+class _Lane:
+    """One owned partition: its fetch loop and what this replica holds of it."""
+
+    partition: int
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    settled: asyncio.Event = field(default_factory=asyncio.Event)
+    held: dict[int, _Held] = field(default_factory=dict)
+    yielded: set[str] = field(default_factory=set)
+    task: asyncio.Task[None] | None = None
+    last_tick: float = field(default_factory=time.monotonic)
+    abandoned: bool = False
+
+
+@dataclass(eq=False)
+class _Held:
+    """A delivery this replica holds, queued in its conversation's mailbox or running."""
+
+    msg: Msg
+    sequence: int
+    conversation: str
+    lane: _Lane
+    since: float = field(default_factory=time.monotonic)
+    started: bool = False
+
+
+class FlowConsumer:
+    """Runs ``handler`` over one flow of one service, for the partitions this replica owns."""
 
     def __init__(
         self,
@@ -61,99 +116,181 @@ class PartitionedConsumer:
         handler: Handler,
         *,
         policy: RetryPolicy,
+        capacity: Capacity,
         fetch_timeout: float,
         ack_wait: float,
         recover: Recover | None = None,
     ) -> None:
-        self._nc = nc
         self._js: JetStreamContext = nc.jetstream()
         self._topology = topology
         self._spec = spec
         self._codec = codec
         self._handler = handler
         self._policy = policy
+        self._capacity = capacity
         self._fetch_timeout = fetch_timeout
         self._ack_wait = ack_wait
         self._recover = recover
-        self._dead_letters = DeadLetters(nc, topology, spec.service)
-        self._stopping = asyncio.Event()
-        self._tasks: list[asyncio.Task[None]] = []
-        self._subs: dict[int, JetStreamContext.PullSubscription] = {}
-        self._last_tick = time.monotonic()
-        self._in_flight = 0
-        self._stop_waiter: asyncio.Future[Any] | None = None
+        self._settler = Settler(DeadLetters(nc, topology, spec.service), spec.service, spec.flow)
+        self._slots = asyncio.Semaphore(capacity.concurrency)
+        self._mailboxes: Mailboxes[_Held] = Mailboxes(self._work, name=self._label)
+        self._lanes: dict[int, _Lane] = {}
+        self._held_total = 0
+        self._room = asyncio.Event()
+        self._room.set()
+        self._ticker: asyncio.Task[None] | None = None
+        self._labels = (spec.service, spec.flow)
 
     @property
     def spec(self) -> ConsumerSpec:
         return self._spec
 
     @property
-    def in_flight(self) -> int:
-        return self._in_flight
+    def _label(self) -> str:
+        return f"{self._spec.service}-{self._spec.flow}"
 
-    def seconds_since_tick(self) -> float:
-        """How long since any loop of this consumer last completed a fetch."""
-        return time.monotonic() - self._last_tick
+    @property
+    def held(self) -> int:
+        return self._held_total
 
-    async def start(self) -> None:
-        # One waiter for the stop, shared by every fetch of every loop (not one per fetch).
-        self._stop_waiter = asyncio.ensure_future(self._stopping.wait())
-        for part in range(self._topology.partitions):
-            self._subs[part] = await self._bind(part)
-            self._tasks.append(asyncio.create_task(self._loop(part), name=self._name(part)))
+    def stalled_for(self) -> float:
+        """Seconds since the least recent fetch loop of an owned partition last ticked."""
+        now = time.monotonic()
+        return max((now - lane.last_tick for lane in self._lanes.values()), default=0.0)
 
-    async def stop(self, grace: float) -> None:
-        """Stop fetching, let in-flight handlers finish within ``grace`` seconds."""
-        self._stopping.set()
-        if self._stop_waiter is not None:
-            await self._stop_waiter
-        if self._tasks:
-            _, pending = await asyncio.wait(self._tasks, timeout=grace + self._fetch_timeout)
-            for task in pending:
-                task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
-        for sub in self._subs.values():
-            with contextlib.suppress(Exception):
-                await sub.unsubscribe()
-        self._subs.clear()
+    def start(self) -> None:
+        metrics.child(metrics.CONCURRENCY, *self._labels).set(self._capacity.concurrency)
+        self._ticker = asyncio.create_task(self._keep_alive(), name=f"{self._label}-keepalive")
 
-    def _name(self, part: int) -> str:
-        return self._topology.consumer_name(self._spec, part)
+    async def close(self) -> None:
+        """After every partition was handed back or abandoned: stop the keep-alive ticker."""
+        if self._ticker is not None:
+            self._ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticker
 
-    async def _bind(self, part: int) -> JetStreamContext.PullSubscription:
+    # -- ownership (concierge_common.bus.ownership.PartitionUser) --------------------
+
+    async def acquired(self, partition: int) -> None:
+        lane = _Lane(partition)
+        self._lanes[partition] = lane
+        lane.task = asyncio.create_task(self._fetch_loop(lane), name=self._name(partition))
+
+    async def release(self, partition: int) -> bool:
+        lane = self._lanes.get(partition)
+        if lane is None:
+            return True
+        lane.stopping.set()
+        if lane.task is not None:
+            await asyncio.gather(lane.task, return_exceptions=True)
+        if not lane.held:
+            lane.settled.set()
+        await lane.settled.wait()
+        if self._lanes.get(partition) is lane:
+            del self._lanes[partition]
+        return not lane.abandoned
+
+    async def abandon(self) -> None:
+        """Stop everything now, settling nothing (the server redelivers after ack_wait)."""
+        for lane in self._lanes.values():
+            lane.abandoned = True
+            lane.stopping.set()
+        await self._mailboxes.cancel()
+        for lane in self._lanes.values():
+            lane.settled.set()
+
+    # -- fetching ------------------------------------------------------------------
+
+    def _name(self, partition: int) -> str:
+        return self._topology.consumer_name(self._spec, partition)
+
+    async def _bind(self, partition: int) -> JetStreamContext.PullSubscription:
         return await self._js.pull_subscribe_bind(
-            durable=self._name(part), stream=self._topology.stream
+            durable=self._name(partition), stream=self._topology.stream
         )
 
-    async def _loop(self, part: int) -> None:
-        failures = 0
-        while not self._stopping.is_set():
-            try:
-                msgs = await self._fetch_unless_stopping(part)
-            except nats.errors.TimeoutError:
-                self._tick()
-                failures = 0
-                continue
-            except Exception as exc:
-                failures += 1
-                await self._after_fetch_error(part, exc, failures)
-                continue
-            self._tick()
-            failures = 0
-            for msg in msgs:
-                await self._process(msg)
-
-    async def _fetch_unless_stopping(self, part: int) -> list[Msg]:
-        """One fetch; an empty list when the consumer stops before a message comes.
-
-        A fetch that already returned a message is never thrown away: the
-        message is handled (within the stop's grace period) like any other.
-        """
-        assert self._stop_waiter is not None  # set by start(), before any loop runs
-        fetching = asyncio.ensure_future(self._subs[part].fetch(1, timeout=self._fetch_timeout))
+    async def _fetch_loop(self, lane: _Lane) -> None:
+        sub = await self._bind(lane.partition)
+        stop_waiter = asyncio.ensure_future(lane.stopping.wait())
         try:
-            either: set[asyncio.Future[Any]] = {fetching, self._stop_waiter}
-            await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+            await self._let_leftovers_return(lane)
+            failures = 0
+            while not lane.stopping.is_set():
+                if not await self._wait_for_room(lane, stop_waiter):
+                    break
+                try:
+                    msgs = await self._fetch_unless_stopping(sub, stop_waiter)
+                except TimeoutError:  # nats' own TimeoutError derives from it
+                    self._tick(lane)
+                    failures = 0
+                    continue
+                except Exception as exc:
+                    failures += 1
+                    sub = await self._after_fetch_error(lane, sub, exc, failures)
+                    continue
+                self._tick(lane)
+                failures = 0
+                for msg in msgs:
+                    self._accept(lane, msg)
+        finally:
+            stop_waiter.cancel()
+            with contextlib.suppress(Exception):
+                await sub.unsubscribe()
+
+    async def _let_leftovers_return(self, lane: _Lane) -> None:
+        """Wait one ack deadline if deliveries of another owner are still pending."""
+        try:
+            info = await self._js.consumer_info(self._topology.stream, self._name(lane.partition))
+        except Exception as exc:  # unknown: be safe
+            log.warning("consumer state unknown: %s", type(exc).__name__)
+            pending = 1
+        else:
+            pending = info.num_ack_pending
+        if not pending:
+            return
+        log.info(
+            "partition taken with deliveries pending; waiting for them to come back",
+            extra={"partition": lane.partition, "pending": pending, "wait_s": self._ack_wait},
+        )
+        deadline = time.monotonic() + self._ack_wait
+        while not lane.stopping.is_set() and time.monotonic() < deadline:
+            self._tick(lane)
+            with contextlib.suppress(TimeoutError):
+                step = min(self._fetch_timeout, max(deadline - time.monotonic(), 0.0))
+                await asyncio.wait_for(lane.stopping.wait(), timeout=step)
+
+    def _tick(self, lane: _Lane) -> None:
+        lane.last_tick = time.monotonic()
+        metrics.child(metrics.LOOP_TICK, *self._labels).set(time.time())
+
+    async def _wait_for_room(self, lane: _Lane, stop_waiter: asyncio.Future[Any]) -> bool:
+        """Wait until this flow holds fewer than ``prefetch``; False if stopping first."""
+        while self._held_total >= self._capacity.prefetch:
+            self._tick(lane)  # full, not stalled
+            self._room.clear()
+            room = asyncio.ensure_future(self._room.wait())
+            await asyncio.wait(
+                {room, stop_waiter},
+                timeout=self._fetch_timeout,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+            room.cancel()
+            if stop_waiter.done():
+                return False
+        return True
+
+    async def _fetch_unless_stopping(
+        self, sub: JetStreamContext.PullSubscription, stop_waiter: asyncio.Future[Any]
+    ) -> list[Msg]:
+        """One fetch; an empty list when the partition stops before a message comes.
+
+        A fetch that already returned messages is never thrown away: they are
+        handled like any other.
+        """
+        batch = max(1, min(_BATCH, self._capacity.prefetch - self._held_total))
+        fetching = asyncio.ensure_future(sub.fetch(batch, timeout=self._fetch_timeout))
+        try:
+            await asyncio.wait({fetching, stop_waiter}, return_when=asyncio.FIRST_COMPLETED)
         finally:
             if not fetching.done():
                 fetching.cancel()
@@ -162,61 +299,134 @@ class PartitionedConsumer:
             return []
         return fetching.result()
 
-    def _tick(self) -> None:
-        self._last_tick = time.monotonic()
-        metrics.LOOP_TICK.labels(self._spec.service, self._spec.flow).set(time.time())
-
-    async def _after_fetch_error(self, part: int, exc: Exception, failures: int) -> None:
-        metrics.FETCH_ERRORS.labels(self._spec.service, self._spec.flow).inc()
-        log.warning("pull loop error: %s", type(exc).__name__, extra={"partition": part})
-        await asyncio.sleep(min(0.1 * 2**failures, 5.0))
-        if failures % 3 or self._stopping.is_set():
-            return
+    async def _after_fetch_error(
+        self,
+        lane: _Lane,
+        sub: JetStreamContext.PullSubscription,
+        exc: Exception,
+        failures: int,
+    ) -> JetStreamContext.PullSubscription:
+        metrics.child(metrics.FETCH_ERRORS, *self._labels).inc()
+        log.warning("pull loop error: %s", type(exc).__name__, extra={"partition": lane.partition})
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(lane.stopping.wait(), timeout=min(0.1 * 2**failures, 5.0))
+        if failures % 3 or lane.stopping.is_set():
+            return sub
         # Repeated errors: the server may have restarted without our consumers.
-        with contextlib.suppress(Exception):
+        try:
             if self._recover is not None:
                 await self._recover()
-            old = self._subs[part]
-            self._subs[part] = await self._bind(part)
-            await old.unsubscribe()
-            log.info("pull loop re-bound", extra={"partition": part})
+            fresh = await self._bind(lane.partition)
+        except Exception as error:
+            log.warning("re-bind failed: %s", type(error).__name__)
+            return sub
+        with contextlib.suppress(Exception):
+            await sub.unsubscribe()
+        log.info("pull loop re-bound", extra={"partition": lane.partition})
+        return fresh
 
-    async def _process(self, msg: Msg) -> None:
-        labels = (self._spec.service, self._spec.flow)
-        started = time.perf_counter()
-        self._in_flight += 1
-        metrics.IN_FLIGHT.labels(*labels).inc()
+    def _accept(self, lane: _Lane, msg: Msg) -> None:
+        sequence = msg.metadata.sequence.stream
+        known = lane.held.get(sequence)
+        if known is not None:  # redelivered while we hold it (a missed keep-alive)
+            known.msg = msg
+            return
+        item = _Held(msg, sequence, msg.subject.rsplit(".", 1)[-1], lane)
+        lane.held[sequence] = item
+        lane.settled.clear()
+        self._held_total += 1
+        metrics.child(metrics.MAILBOX_DEPTH, *self._labels).inc()
+        self._mailboxes.post(item.conversation, item)
+
+    def _forget(self, item: _Held) -> None:
+        lane = item.lane
+        if lane.held.pop(item.sequence, None) is None:
+            return
+        self._held_total -= 1
+        if not item.started:
+            metrics.child(metrics.MAILBOX_DEPTH, *self._labels).dec()
+        if self._held_total < self._capacity.prefetch:
+            self._room.set()
+        if not lane.held:
+            lane.settled.set()
+
+    async def _keep_alive(self) -> None:
+        """Every second: the oldest waiting delivery's age; every ack_wait/3: keep-alives."""
+        interval = max(self._ack_wait / 3, 0.5)
+        last = time.monotonic()
+        while True:
+            await asyncio.sleep(min(1.0, interval))
+            now = time.monotonic()
+            items = [item for lane in self._lanes.values() for item in lane.held.values()]
+            waiting = [now - item.since for item in items if not item.started]
+            metrics.child(metrics.OLDEST_WAITING, *self._labels).set(max(waiting, default=0.0))
+            if now - last < interval:
+                continue
+            last = now
+            for item in items:
+                with contextlib.suppress(Exception):
+                    await item.msg.in_progress()
+
+    # -- handling ------------------------------------------------------------------
+
+    async def _work(self, item: _Held) -> None:
+        """Handle one delivery in its conversation's turn, then settle it."""
         try:
-            error = await self._run_handler(msg)
-            outcome = await settle(
-                msg,
-                self._spec.flow,
-                error,
-                policy=self._policy,
-                dead_letters=self._dead_letters,
-                service=self._spec.service,
-            )
-            if outcome is Outcome.UNSETTLED:
-                log.warning("delivery left to redelivery")
+            if item.conversation in item.lane.yielded:
+                # An earlier message of this conversation was handed back: so is this one.
+                await self._settler.give_back(item.msg)
+                return
+            await self._handle(item)
         finally:
-            self._in_flight -= 1
-            metrics.IN_FLIGHT.labels(*labels).dec()
-            metrics.HANDLE_SECONDS.labels(*labels).observe(time.perf_counter() - started)
+            self._forget(item)
 
-    async def _run_handler(self, msg: Msg) -> BaseException | None:
-        meta = msg.metadata
-        if meta.num_delivered > self._policy.max_deliver:
-            return PermanentError(
-                f"delivered {meta.num_delivered} times without being settled (crash loop?)"
-            )
+    async def _handle(self, item: _Held) -> None:
+        attempt = item.msg.metadata.num_delivered
+        message = self._decode(item.msg)
+        if attempt > self._policy.max_deliver and isinstance(message, BusMessage):
+            message = PermanentError(f"delivered {attempt} times without being settled")
+        while True:
+            if isinstance(message, BusMessage):
+                error = await self._attempt(item, message, attempt)
+            else:
+                error = message
+            decision = decide(error, attempt, self._policy)
+            if decision.outcome is Outcome.ACKED:
+                await self._settler.ack(item.msg)
+                return
+            if decision.outcome is Outcome.DEAD_LETTERED:
+                assert error is not None
+                await self._dead_letter(item, error, decision, attempt)
+                return
+            if not await self._retry_later(item, error, attempt, decision):
+                return
+            attempt += 1
+
+    def _decode(self, msg: Msg) -> BusMessage | PermanentError:
         try:
-            message = self._codec.decode(msg.data)
+            return self._codec.decode(msg.data)
         except PermanentError as exc:
             return exc
-        delivery = Delivery(
-            attempt=meta.num_delivered, subject=msg.subject, stream_sequence=meta.sequence.stream
-        )
-        keepalive = asyncio.create_task(self._keep_alive(msg))
+
+    async def _attempt(self, item: _Held, message: BusMessage, attempt: int) -> Exception | None:
+        async with self._slots:
+            if not item.started:
+                item.started = True
+                metrics.child(metrics.MAILBOX_DEPTH, *self._labels).dec()
+            started = time.perf_counter()
+            metrics.child(metrics.IN_FLIGHT, *self._labels).inc()
+            try:
+                return await self._run_handler(item, message, attempt)
+            finally:
+                metrics.child(metrics.IN_FLIGHT, *self._labels).dec()
+                elapsed = time.perf_counter() - started
+                metrics.child(metrics.HANDLE_SECONDS, *self._labels).observe(elapsed)
+
+    async def _run_handler(
+        self, item: _Held, message: BusMessage, attempt: int
+    ) -> Exception | None:
+        msg = item.msg
+        delivery = Delivery(attempt=attempt, subject=msg.subject, stream_sequence=item.sequence)
         try:
             with context.bound(
                 conversation_id=message.conversation_id,
@@ -228,16 +438,49 @@ class PartitionedConsumer:
             if not isinstance(exc, ConciergeError):
                 log.exception("unexpected error in handler")
             return exc
-        finally:
-            keepalive.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await keepalive
         return None
 
-    async def _keep_alive(self, msg: Msg) -> None:
-        """Tell the server we are still working, so a slow handler is not redelivered."""
-        interval = max(self._ack_wait / 3, 0.5)
+    async def _retry_later(
+        self, item: _Held, error: BaseException | None, attempt: int, decision: Decision
+    ) -> bool:
+        """Wait before the next attempt; False when the delivery was handed back instead."""
+        self._settler.count(Outcome.RETRIED)
+        log.warning(
+            "handler failed, trying again",
+            extra={
+                "error_type": type(error).__name__,
+                "attempt": attempt,
+                "delay_s": decision.delay,
+            },
+        )
+        if await _stopped_within(item.lane.stopping, decision.delay):
+            item.lane.yielded.add(item.conversation)
+            await self._settler.give_back(item.msg)
+            return False
+        return True
+
+    async def _dead_letter(
+        self, item: _Held, error: BaseException, decision: Decision, attempts: int
+    ) -> None:
+        """Dead-letter; while the bus cannot store the copy, try again (an outage)."""
+        tries = 0
         while True:
-            await asyncio.sleep(interval)
-            with contextlib.suppress(Exception):
-                await msg.in_progress()
+            try:
+                await self._settler.dead_letter(item.msg, error, decision.reason, attempts)
+                return
+            except BusUnavailable:
+                tries += 1
+            log.warning("dead-letter copy not stored, trying again", extra={"tries": tries})
+            if await _stopped_within(item.lane.stopping, self._policy.delay(tries)):
+                item.lane.yielded.add(item.conversation)
+                await self._settler.give_back(item.msg)
+                return
+
+
+async def _stopped_within(stopping: asyncio.Event, seconds: float) -> bool:
+    """Wait ``seconds``; True (at once) if ``stopping`` is set meanwhile."""
+    try:
+        await asyncio.wait_for(stopping.wait(), timeout=seconds)
+    except TimeoutError:
+        return False
+    return True

@@ -1,13 +1,24 @@
 """The one place that decides what happens to a delivery after its handler ran.
 
-* handler returned         -> ack (and wait for the server to confirm it)
+* handler returned           -> ack (and wait for the server to confirm it)
+* :class:`Outage`            -> try again after a delay, for as long as it lasts
 * RetryableError, or any
-  unexpected exception      -> nak with a growing delay, until the attempts are spent
+  unexpected exception        -> try again after a growing delay, until the
+                                 attempts are spent
 * PermanentError, or the
-  attempts are spent        -> copy to the dead-letter stream, then term
+  attempts are spent          -> copy to the dead-letter stream, then term
 
-If the dead-letter copy cannot be stored, the delivery is nak'ed instead of
-terminated: a message is never dropped because the bus hiccuped.
+Retries happen inside the conversation that owns the delivery
+(:mod:`concierge_common.bus.mailboxes`): the delivery stays held (kept alive on
+the server) while it waits, so the conversation's later messages wait behind it
+and keep their order, while other conversations go on. A delivery that must be
+given up while waiting (its partition moves to another replica, the service
+stops) is handed back to the server (nak) and comes back first to the next
+owner.
+
+If the dead-letter copy cannot be stored, the bus is down: that is an outage
+like any other, and dead-lettering is tried again. A message is never dropped
+because the bus hiccuped.
 """
 
 from __future__ import annotations
@@ -24,7 +35,7 @@ from nats.js.errors import APIError
 
 from concierge_common import ids, metrics
 from concierge_common.bus.topology import RESCUED_FLOWS, Topology
-from concierge_common.errors import BusUnavailable, PermanentError
+from concierge_common.errors import BusUnavailable, Outage, PermanentError
 from concierge_common.messages import ProcessingFailed, encode
 
 log = logging.getLogger(__name__)
@@ -36,6 +47,7 @@ class Outcome(StrEnum):
     ACKED = "acked"
     RETRIED = "retried"
     DEAD_LETTERED = "dead_lettered"
+    GIVEN_BACK = "given_back"
     UNSETTLED = "unsettled"
 
 
@@ -47,10 +59,35 @@ class RetryPolicy:
     delays: tuple[float, ...]
 
     def delay(self, attempt: int) -> float:
-        """Delay before redelivering after failed delivery number ``attempt`` (from 1)."""
+        """Delay before trying again after failed attempt number ``attempt`` (from 1)."""
         if not self.delays:
             return 1.0
-        return self.delays[min(attempt, len(self.delays)) - 1]
+        return self.delays[min(max(attempt, 1), len(self.delays)) - 1]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What to do with a delivery whose handler just ran."""
+
+    outcome: Outcome
+    delay: float = 0.0
+    reason: str = ""
+
+
+ACK = Decision(Outcome.ACKED)
+
+
+def decide(error: BaseException | None, attempt: int, policy: RetryPolicy) -> Decision:
+    """Ack, retry after a delay, or dead-letter, from the handler's error and the attempt."""
+    if error is None:
+        return ACK
+    if isinstance(error, PermanentError):
+        return Decision(Outcome.DEAD_LETTERED, reason="permanent")
+    if isinstance(error, Outage):
+        return Decision(Outcome.RETRIED, delay=policy.delay(attempt))
+    if attempt < policy.max_deliver:
+        return Decision(Outcome.RETRIED, delay=policy.delay(attempt))
+    return Decision(Outcome.DEAD_LETTERED, reason="exhausted")
 
 
 class DeadLetters:
@@ -67,7 +104,7 @@ class DeadLetters:
         self._topology = topology
         self._service = service
 
-    async def put(self, msg: Msg, flow: str, error: BaseException) -> None:
+    async def put(self, msg: Msg, flow: str, error: BaseException, attempts: int) -> None:
         meta = msg.metadata
         headers = {
             "Nats-Msg-Id": f"dlq:{meta.stream}:{meta.sequence.stream}:{meta.consumer}",
@@ -75,6 +112,7 @@ class DeadLetters:
             "Concierge-Stream-Sequence": str(meta.sequence.stream),
             "Concierge-Consumer": meta.consumer or "",
             "Concierge-Deliveries": str(meta.num_delivered),
+            "Concierge-Attempts": str(attempts),
             "Concierge-Error-Type": type(error).__name__,
             "Concierge-Error": str(error)[:_MAX_ERROR_TEXT],
         }
@@ -115,57 +153,60 @@ def _is_json(data: bytes) -> bool:
     return True
 
 
-async def settle(
-    msg: Msg,
-    flow: str,
-    error: BaseException | None,
-    *,
-    policy: RetryPolicy,
-    dead_letters: DeadLetters,
-    service: str,
-) -> Outcome:
-    """Ack, nak with delay, or dead-letter and term ``msg`` according to ``error``."""
-    try:
-        outcome = await _settle(msg, flow, error, policy, dead_letters, service)
-    except (nats.errors.Error, APIError, OSError, BusUnavailable) as exc:
-        # The connection is gone: the server will redeliver after ack_wait.
-        log.warning("could not settle a delivery: %s", type(exc).__name__)
-        outcome = Outcome.UNSETTLED
-    metrics.HANDLED.labels(service, flow, outcome.value).inc()
-    return outcome
+class Settler:
+    """Acks, hands back or dead-letters the deliveries of one service's flow."""
 
+    def __init__(self, dead_letters: DeadLetters, service: str, flow: str) -> None:
+        self._dead_letters = dead_letters
+        self._service = service
+        self._flow = flow
 
-async def _settle(
-    msg: Msg,
-    flow: str,
-    error: BaseException | None,
-    policy: RetryPolicy,
-    dead_letters: DeadLetters,
-    service: str,
-) -> Outcome:
-    if error is None:
-        await msg.ack_sync(timeout=5.0)
-        return Outcome.ACKED
-    attempt = msg.metadata.num_delivered
-    permanent = isinstance(error, PermanentError)
-    if not permanent and attempt < policy.max_deliver:
-        delay = policy.delay(attempt)
-        log.warning(
-            "handler failed, retrying",
-            extra={"error_type": type(error).__name__, "attempt": attempt, "delay_s": delay},
+    def count(self, outcome: Outcome) -> None:
+        metrics.child(metrics.HANDLED, self._service, self._flow, outcome.value).inc()
+
+    async def ack(self, msg: Msg) -> Outcome:
+        """Ack and wait for the server's confirmation; UNSETTLED when it did not come."""
+        try:
+            await msg.ack_sync(timeout=5.0)
+        except (nats.errors.Error, APIError, OSError) as exc:
+            # The server redelivers after ack_wait; handlers are idempotent.
+            log.warning("could not ack a delivery: %s", type(exc).__name__)
+            return self._counted(Outcome.UNSETTLED)
+        return self._counted(Outcome.ACKED)
+
+    async def give_back(self, msg: Msg) -> Outcome:
+        """Return the delivery to the server for the next owner, at once."""
+        try:
+            await msg.nak()
+        except (nats.errors.Error, APIError, OSError) as exc:
+            log.warning("could not hand a delivery back: %s", type(exc).__name__)
+            return self._counted(Outcome.UNSETTLED)
+        return self._counted(Outcome.GIVEN_BACK)
+
+    async def dead_letter(
+        self, msg: Msg, error: BaseException, reason: str, attempts: int
+    ) -> Outcome:
+        """Store a copy with the reason, then term; raise BusUnavailable if the copy failed.
+
+        ``attempts`` counts the handler's runs, retries included (the server's
+        delivery count only grows when a delivery comes back after a crash).
+        """
+        await self._dead_letters.put(msg, self._flow, error, attempts)
+        try:
+            await msg.term()
+        except (nats.errors.Error, APIError, OSError) as exc:
+            raise BusUnavailable("the dead-lettered delivery could not be terminated") from exc
+        metrics.child(metrics.DEAD_LETTERS, self._service, self._flow, reason).inc()
+        log.error(
+            "delivery dead-lettered",
+            extra={
+                "error_type": type(error).__name__,
+                "attempt": attempts,
+                "reason": reason,
+            },
         )
-        await msg.nak(delay=delay)
-        return Outcome.RETRIED
-    try:
-        await dead_letters.put(msg, flow, error)
-    except BusUnavailable:
-        await msg.nak(delay=policy.delay(attempt))
-        return Outcome.RETRIED
-    await msg.term()
-    reason = "permanent" if permanent else "exhausted"
-    metrics.DEAD_LETTERS.labels(service, flow, reason).inc()
-    log.error(
-        "delivery dead-lettered",
-        extra={"error_type": type(error).__name__, "attempt": attempt, "reason": reason},
-    )
-    return Outcome.DEAD_LETTERED
+        return self._counted(Outcome.DEAD_LETTERED)
+
+    def _counted(self, outcome: Outcome) -> Outcome:
+        self.count(outcome)
+        return outcome

@@ -4,10 +4,13 @@ Subjects carry the partition explicitly: ``chat.v1.<flow>.<partition>.<conversat
 The publisher computes the partition from the conversation id
 (:func:`concierge_common.ids.partition`), so all stages agree without a server
 side transform and every JetStream version (2.9 included) works. Each
-(service, flow, partition) has one durable pull consumer; ordered flows use
-``max_ack_pending=1`` so one conversation's messages are handled one at a time,
-in order, while different partitions run in parallel. Every replica of a
-service pulls every partition, so adding replicas needs no configuration.
+(service, flow, partition) has one durable pull consumer. Exactly one replica
+of a service fetches a partition at a time: the one holding its lease in the
+leases bucket (:mod:`concierge_common.bus.ownership`); inside it, each
+conversation is an actor (:mod:`concierge_common.bus.consumer`), so many
+deliveries of a partition are in flight at once (``max_ack_pending`` is
+``BUS_PREFETCH``) while each conversation's are handled in order. Adding
+replicas spreads the partitions over them, with no configuration.
 
 The partition count is recorded in a bucket the first time the topology is
 declared; a process configured with another count refuses to start, because it
@@ -54,8 +57,9 @@ class ConsumerSpec:
 
     service: str
     flow: str
-    ordered: bool = True
     ack_wait_seconds: float | None = None
+    # Handlers of this flow running at once in one replica; None: BUS_CONCURRENCY.
+    concurrency: int | None = None
 
 
 # A resolved linked id is asked again of WAHA after this long (mappings rarely change).
@@ -102,6 +106,15 @@ class Topology:
     def lid_bucket(self) -> str:
         """Linked ids (``...@lid``) resolved to phone ids, shared by every gateway replica."""
         return f"{self.name_prefix}wa_lids"
+
+    @property
+    def lease_bucket(self) -> str:
+        """Partition leases: which replica of each service owns which partition."""
+        return f"{self.name_prefix}bus_leases"
+
+    def presence_subject(self, service: str) -> str:
+        """Core NATS subject where the replicas of ``service`` announce themselves."""
+        return f"{self.subject_prefix}bus.v1.presence.{service}"
 
     @property
     def meta_bucket(self) -> str:
@@ -162,6 +175,10 @@ async def declare_streams(js: JetStreamContext, topo: Topology, settings: BusSet
     )
     await _ensure_bucket(js, KeyValueConfig(bucket=topo.sent_bucket, history=1, ttl=7 * 24 * 3600))
     await _ensure_bucket(js, KeyValueConfig(bucket=topo.meta_bucket, history=1))
+    # A lease not renewed within its time runs out by itself (the holder died).
+    await _ensure_bucket(
+        js, KeyValueConfig(bucket=topo.lease_bucket, history=1, ttl=settings.bus_lease_seconds)
+    )
     await _ensure_bucket(js, KeyValueConfig(bucket=topo.waha_bucket, history=1))
     await _ensure_bucket(js, KeyValueConfig(bucket=topo.lid_bucket, history=1, ttl=LID_TTL))
     # A replica that dies silently leaves the bucket after a few missed heartbeats.
@@ -222,6 +239,10 @@ async def _check_partitions(js: JetStreamContext, topo: Topology) -> None:
         )
 
 
+def _same_limits(current: ConsumerConfig, wanted: ConsumerConfig) -> bool:
+    return current.max_ack_pending == wanted.max_ack_pending and current.ack_wait == wanted.ack_wait
+
+
 async def _ensure_consumer(
     js: JetStreamContext, topo: Topology, settings: BusSettings, spec: ConsumerSpec, part: int
 ) -> None:
@@ -231,7 +252,7 @@ async def _ensure_consumer(
         filter_subject=topo.partition_filter(spec.flow, part),
         ack_policy=AckPolicy.EXPLICIT,
         deliver_policy=DeliverPolicy.ALL,
-        max_ack_pending=1 if spec.ordered else 256,
+        max_ack_pending=settings.bus_prefetch,
         ack_wait=spec.ack_wait_seconds or settings.bus_ack_wait_seconds,
         max_deliver=-1,
     )
@@ -242,7 +263,9 @@ async def _ensure_consumer(
     if info is not None:
         if info.config.filter_subject != config.filter_subject:
             raise ConfigError(f"consumer {name} exists with another filter; delete it to redeclare")
-        return
+        if _same_limits(info.config, config):
+            return
+        log.info("consumer limits updated", extra={"consumer": name})
     try:
         await js.add_consumer(topo.stream, config)
     except APIError as exc:

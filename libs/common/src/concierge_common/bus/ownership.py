@@ -1,0 +1,187 @@
+"""Partition ownership: each replica of a service owns its share of the partitions.
+
+A loop ticks every ``period`` (a third of the lease time). Each tick:
+
+1. announces this replica (:class:`~concierge_common.bus.roster.Roster`);
+2. renews every lease held; a lease that cannot be renewed is *lost*: its
+   partition stops at once;
+3. computes the partitions this replica should own among the live replicas
+   (:func:`~concierge_common.bus.assignment.wanted`);
+4. hands back the partitions it owns but should not: their consumers stop
+   fetching and settle what they hold, then the lease is marked free;
+5. tries to take the partitions it should own but does not.
+
+The same code runs for one replica (it owns everything) and for many. A
+replica that joins is heard on the next tick of the others, which hand over
+its share; one that dies stops renewing, its leases run out, and the others
+take its partitions over.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from typing import Protocol
+
+from nats.errors import Error as NatsError
+from nats.js.errors import APIError
+
+from concierge_common import metrics
+from concierge_common.bus import assignment
+from concierge_common.bus.leases import Leases
+from concierge_common.bus.roster import Roster
+
+log = logging.getLogger(__name__)
+
+
+class PartitionUser(Protocol):
+    """What ownership drives: something that runs partitions (a flow consumer)."""
+
+    async def acquired(self, partition: int) -> None: ...
+
+    async def release(self, partition: int) -> bool:
+        """Stop the partition and settle what it holds; False if something was abandoned."""
+        ...
+
+    async def abandon(self) -> None:
+        """Stop everything at once, settling nothing (the stop's grace period is over)."""
+        ...
+
+
+class Ownership:
+    """Takes, keeps and hands back the partition leases of one replica of a service."""
+
+    def __init__(
+        self,
+        service: str,
+        partitions: int,
+        roster: Roster,
+        leases: Leases,
+        *,
+        period: float,
+        instance: str,
+    ) -> None:
+        self._service = service
+        self._partitions = partitions
+        self._roster = roster
+        self._leases = leases
+        self._period = period
+        self._instance = instance
+        self._users: list[PartitionUser] = []
+        self._held: dict[int, int] = {}
+        self._moving: dict[int, asyncio.Task[None]] = {}
+        self._task: asyncio.Task[None] | None = None
+        # Lease writes (renew, release) one at a time, so a revision is never used twice.
+        self._lock = asyncio.Lock()
+        self._last_tick = time.monotonic()
+
+    @property
+    def period(self) -> float:
+        return self._period
+
+    @property
+    def owned(self) -> frozenset[int]:
+        return frozenset(self._held)
+
+    def seconds_since_tick(self) -> float:
+        return time.monotonic() - self._last_tick
+
+    def add(self, user: PartitionUser) -> None:
+        self._users.append(user)
+
+    async def start(self) -> None:
+        """Join the roster and take a first share before returning (then tick in the background)."""
+        await self._roster.start()
+        await self.tick()
+        self._task = asyncio.create_task(self._run(), name=f"ownership-{self._service}")
+
+    async def stop(self, grace: float) -> None:
+        """Hand every partition back, settling what is held within ``grace`` seconds.
+
+        What is still running after ``grace`` is abandoned: its leases are not
+        freed, so they run out and the next owner waits for the deliveries to
+        come back (their ack deadline) before it fetches.
+        """
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        handing_back = asyncio.gather(
+            *self._moving.values(), *(self._hand_back(p) for p in list(self._held))
+        )
+        try:
+            await asyncio.wait_for(asyncio.shield(handing_back), timeout=grace)
+        except TimeoutError:
+            log.warning("grace period over; abandoning what is still running")
+            await asyncio.gather(*(user.abandon() for user in self._users))
+            await asyncio.gather(handing_back, return_exceptions=True)
+        await self._roster.leave()
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self._period)
+            try:
+                await self.tick()
+            except (NatsError, APIError, OSError) as exc:
+                log.warning("ownership tick failed: %s", type(exc).__name__)
+
+    async def tick(self) -> None:
+        await self._roster.announce()
+        await self._renew()
+        wanted = assignment.wanted(
+            self._service, self._partitions, self._roster.members(), self._instance
+        )
+        for part in self.owned - wanted:
+            if part not in self._moving:
+                self._moving[part] = asyncio.create_task(self._hand_back_then_forget(part))
+        for part in sorted(wanted - self.owned):
+            if part not in self._moving:
+                await self._take(part)
+        self._last_tick = time.monotonic()
+        metrics.child(metrics.PARTITIONS_OWNED, self._service).set(len(self._held))
+
+    async def _renew(self) -> None:
+        async with self._lock:
+            for part in list(self._held):
+                renewed = await self._leases.renew(part, self._held[part])
+                if renewed is not None:
+                    self._held[part] = renewed
+                    continue
+                log.warning("partition lease lost", extra={"partition": part})
+                del self._held[part]
+                self._moving[part] = asyncio.create_task(self._stop_lost(part))
+
+    async def _stop_lost(self, part: int) -> None:
+        try:
+            await asyncio.gather(*(user.release(part) for user in self._users))
+        finally:
+            self._moving.pop(part, None)
+
+    async def _take(self, part: int) -> None:
+        revision = await self._leases.acquire(part)
+        if revision is None:
+            return
+        self._held[part] = revision
+        log.info("partition taken", extra={"partition": part})
+        for user in self._users:
+            await user.acquired(part)
+
+    async def _hand_back_then_forget(self, part: int) -> None:
+        try:
+            await self._hand_back(part)
+        finally:
+            self._moving.pop(part, None)
+
+    async def _hand_back(self, part: int) -> None:
+        """Stop the partition everywhere; free the lease only if nothing was abandoned."""
+        settled = all(await asyncio.gather(*(user.release(part) for user in self._users)))
+        async with self._lock:
+            revision = self._held.pop(part, None)
+            if revision is None:
+                return  # lost meanwhile
+            if settled:
+                with contextlib.suppress(NatsError, APIError, OSError):
+                    await self._leases.release(part, revision)
+        log.info("partition handed back", extra={"partition": part, "settled": settled})
