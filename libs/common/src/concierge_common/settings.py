@@ -30,6 +30,8 @@ class BusSettings(msgspec.Struct, kw_only=True, frozen=True):
     bus_retry_delays: str = "1,3,10,30"
     bus_stream_max_age_hours: float = 168.0
     bus_duplicate_window_seconds: float = 3600.0
+    # Servers of a JetStream cluster that store each stream and bucket (3 on a cluster).
+    bus_stream_replicas: int = 1
     bus_fetch_timeout_seconds: float = 2.0
     # Per replica and flow: handlers running at once, and deliveries held (running or
     # waiting in their conversation's mailbox). See concierge_common.bus.consumer.

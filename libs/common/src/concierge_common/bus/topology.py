@@ -151,7 +151,13 @@ class Topology:
 
 
 async def declare_streams(js: JetStreamContext, topo: Topology, settings: BusSettings) -> None:
-    """Create or update the streams and buckets; safe to run from every replica at once."""
+    """Create or update the streams and buckets; safe to run from every replica at once.
+
+    Each is stored on ``BUS_STREAM_REPLICAS`` servers of a JetStream cluster (1 on a
+    single server, 3 on a three-node cluster: one node may die without losing
+    anything). A stream or bucket keeps the count it was created with.
+    """
+    replicas = settings.bus_stream_replicas
     await _ensure_stream(
         js,
         StreamConfig(
@@ -161,6 +167,7 @@ async def declare_streams(js: JetStreamContext, topo: Topology, settings: BusSet
             storage=StorageType.FILE,
             max_age=settings.bus_stream_max_age_hours * 3600,
             duplicate_window=settings.bus_duplicate_window_seconds,
+            num_replicas=replicas,
         ),
     )
     await _ensure_stream(
@@ -171,20 +178,29 @@ async def declare_streams(js: JetStreamContext, topo: Topology, settings: BusSet
             retention=RetentionPolicy.LIMITS,
             storage=StorageType.FILE,
             max_age=30 * 24 * 3600,
+            num_replicas=replicas,
         ),
     )
-    await _ensure_bucket(js, KeyValueConfig(bucket=topo.sent_bucket, history=1, ttl=7 * 24 * 3600))
-    await _ensure_bucket(js, KeyValueConfig(bucket=topo.meta_bucket, history=1))
+    await _ensure_bucket(
+        js, KeyValueConfig(bucket=topo.sent_bucket, history=1, replicas=replicas, ttl=7 * 24 * 3600)
+    )
+    await _ensure_bucket(js, KeyValueConfig(bucket=topo.meta_bucket, history=1, replicas=replicas))
     # A lease not renewed within its time runs out by itself (the holder died).
     await _ensure_bucket(
-        js, KeyValueConfig(bucket=topo.lease_bucket, history=1, ttl=settings.bus_lease_seconds)
+        js,
+        KeyValueConfig(
+            bucket=topo.lease_bucket, history=1, replicas=replicas, ttl=settings.bus_lease_seconds
+        ),
     )
-    await _ensure_bucket(js, KeyValueConfig(bucket=topo.waha_bucket, history=1))
-    await _ensure_bucket(js, KeyValueConfig(bucket=topo.lid_bucket, history=1, ttl=LID_TTL))
+    await _ensure_bucket(js, KeyValueConfig(bucket=topo.waha_bucket, history=1, replicas=replicas))
+    await _ensure_bucket(
+        js, KeyValueConfig(bucket=topo.lid_bucket, history=1, replicas=replicas, ttl=LID_TTL)
+    )
     # A replica that dies silently leaves the bucket after a few missed heartbeats.
     heartbeat_ttl = PERIODS_KEPT * settings.bus_heartbeat_seconds
     await _ensure_bucket(
-        js, KeyValueConfig(bucket=topo.health_bucket, history=1, ttl=heartbeat_ttl)
+        js,
+        KeyValueConfig(bucket=topo.health_bucket, history=1, replicas=replicas, ttl=heartbeat_ttl),
     )
     await _check_partitions(js, topo)
 
