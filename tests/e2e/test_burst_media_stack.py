@@ -32,6 +32,8 @@ REPLY = "D'après l'affiche, la messe est à 10h30."
 # The product's window: the question's webhook follows the file's by a local HTTP round
 # trip (the file is downloaded meanwhile), a small fraction of it even on a loaded machine.
 BURST_WINDOW = "3"
+# WhatsApp's times (whole seconds): the question is sent a second after the file.
+SENT = 1_767_264_000
 
 
 @pytest.fixture
@@ -40,7 +42,9 @@ def server() -> Iterator[fake.FakeClaude]:
         yield running
 
 
-def _file_message(stack: Stack, chat: str, *, data: bytes, mimetype: str) -> dict[str, Any]:
+def _file_message(
+    stack: Stack, chat: str, *, data: bytes, mimetype: str, sent_at: int
+) -> dict[str, Any]:
     body = copy.deepcopy(fixtures.load("message-voice-ptt-noweb-constructed.json"))
     message_id = f"false_{chat}_{uuid.uuid4().hex[:20].upper()}"
     url = stack.waha.add_file(f"{message_id}.bin", data, mimetype)
@@ -48,6 +52,7 @@ def _file_message(stack: Stack, chat: str, *, data: bytes, mimetype: str) -> dic
     body["payload"].update(
         {
             "id": message_id,
+            "timestamp": sent_at,
             "from": chat,
             "body": None,
             "media": {"url": url, "mimetype": mimetype, "filename": None, "error": None},
@@ -73,9 +78,9 @@ async def test_a_photo_then_a_question_get_one_answer_from_claude_who_saw_the_ph
     }
     async with running_stack(claude_env) as stack:
         person = Conversation(stack, "33610000131@c.us")
-        photo = _file_message(stack, person.chat, data=PNG, mimetype="image/png")
+        photo = _file_message(stack, person.chat, data=PNG, mimetype="image/png", sent_at=SENT)
         assert (await stack.post(photo)).status_code == 200
-        await person.send(QUESTION)
+        await person.send(QUESTION, sent_at=SENT + 1)
         assert await person.expect(1) == [REPLY]
         await settled(stack)
         assert person.received() == [REPLY]
@@ -98,10 +103,14 @@ async def test_a_refused_file_then_a_question_get_the_notice_and_the_answer(
     async with running_stack(burst_env) as stack:
         person = Conversation(stack, "33610000132@c.us")
         program = _file_message(
-            stack, person.chat, data=b"MZ\x90\x00", mimetype="application/x-msdownload"
+            stack,
+            person.chat,
+            data=b"MZ\x90\x00",
+            mimetype="application/x-msdownload",
+            sent_at=SENT,
         )
         assert (await stack.post(program)).status_code == 200
-        await person.send("Quels sont les horaires des messes du dimanche ?")
+        await person.send("Quels sont les horaires des messes du dimanche ?", sent_at=SENT + 1)
         notice, answer = await person.expect(2)
         assert notice == phrases.MEDIA_TYPE_REFUSED
         assert "9h30" in answer

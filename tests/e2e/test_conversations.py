@@ -15,7 +15,7 @@ import pytest
 from support.api import as_role
 from support.conversation import REFERENCE, STAFF_GROUP, Conversation
 from support.settling import settled
-from support.stack import running_stack
+from support.stack import Stack, running_stack
 
 ALWAYS_OPEN = "mon-sun 00:00-24:00"
 # What belongs to the Nguyen family only: a Lefèvre parent must never read it.
@@ -170,6 +170,58 @@ async def test_five_quick_messages_get_one_answer(flow_env: dict[str, str]) -> N
         person = Conversation(stack, "33610000007@c.us")
         for text in ("bonjour", "je voudrais", "savoir", "les horaires", "des messes du dimanche"):
             await person.send(text)
+        [answer] = await person.expect(1)
+        assert "9h30" in answer
+        await settled(stack)
+        assert len(person.received()) == 1
+
+
+# Four questions and what answers each (the seeded parish's facts).
+QUESTIONS = {
+    "Quels sont les horaires des messes du dimanche ?": "9h30",
+    "Quelle est l'adresse de l'église ?": "Chanoine-Martin",
+    "Je voudrais chanter dans la chorale, quand sont les répétitions ?": "20h15",
+    "Quand y a-t-il l'adoration eucharistique ?": "19h",
+}
+# WhatsApp's time of the first message (a quarter past a second: the gaps below stay exact).
+SENT = 1_700_000_000.25
+
+
+async def _queued_for_the_router(
+    stack: Stack, person: Conversation, sent: dict[str, float]
+) -> None:
+    """The person's messages all wait on the bus, then the router starts (a backlog)."""
+    for text, at in sent.items():
+        await person.send(text, sent_at=at)
+    await stack.start_service("router")
+
+
+async def test_questions_sent_2_5_s_apart_and_queued_get_one_answer_each(
+    flow_env: dict[str, str],
+) -> None:
+    env = {**flow_env, "ROUTER_BURST_WINDOW_SECONDS": "1"}
+    async with running_stack(env, only=("store", "ai", "handoff")) as stack:
+        person = Conversation(stack, "33610000017@c.us")
+        sent = {text: SENT + 2.5 * n for n, text in enumerate(QUESTIONS)}
+        await _queued_for_the_router(stack, person, sent)
+        answers = await person.expect(len(QUESTIONS))
+        await settled(stack)
+        assert len(person.received()) == len(QUESTIONS)
+        for answer, expected in zip(answers, QUESTIONS.values(), strict=True):
+            assert expected in answer
+        assert_no_text_twice(person)
+
+
+async def test_a_burst_sent_0_3_s_apart_and_queued_gets_one_answer(
+    flow_env: dict[str, str],
+) -> None:
+    env = {**flow_env, "ROUTER_BURST_WINDOW_SECONDS": "1"}
+    async with running_stack(env, only=("store", "ai", "handoff")) as stack:
+        person = Conversation(stack, "33610000018@c.us")
+        texts = ("bonjour", "je voudrais savoir", "les horaires des messes du dimanche")
+        await _queued_for_the_router(
+            stack, person, {text: SENT + 0.3 * n for n, text in enumerate(texts)}
+        )
         [answer] = await person.expect(1)
         assert "9h30" in answer
         await settled(stack)

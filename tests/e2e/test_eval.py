@@ -46,8 +46,9 @@ async def test_the_parish_set_reaches_the_thresholds_with_the_offline_answerer(
     env: dict[str, str],
 ) -> None:
     prepared = prepare(PARISH_SET)
-    # The product's burst window: a burst case's messages are one turn however slowly
-    # the machine posts them (under the cases' backlog the router does not wait it out).
+    # The product's burst window: a burst case's messages, posted back to back, are sent
+    # well within it (WhatsApp's times are the posting times); however late the router
+    # gets to them under the cases' backlog, it compares those times, not its own.
     flow_env = {**env, "STAFF_CHAT_ID": STAFF_CHAT, "ROUTER_BURST_WINDOW_SECONDS": "3"}
     async with running_stack(flow_env, seeded=False) as stack:
         await seed_parish(env["DATABASE_URL"], env["INTRINSIC_ID_KEY"], prepared.seed)

@@ -28,9 +28,12 @@ class Conversation:
         self.stack = stack
         self.chat = chat
 
-    async def send(self, text: str) -> None:
-        """The person writes ``text``."""
-        await self._post(fixtures.text_message(self.chat, text))
+    async def send(self, text: str, *, sent_at: float | None = None) -> None:
+        """The person writes ``text`` (at ``sent_at`` on their phone, WhatsApp's timestamp)."""
+        body = fixtures.text_message(self.chat, text)
+        if sent_at is not None:
+            body["payload"]["timestamp"] = sent_at
+        await self._post(body)
 
     async def staff(self, text: str) -> None:
         """A staff member writes ``text`` in the staff group."""

@@ -96,6 +96,16 @@ class Stack:
         assert self.http is not None
         return await self.http.post("/webhook", content=raw, headers=sent_headers)
 
+    async def start_service(self, name: str) -> None:
+        """Start the ``name`` service (``store``, ``router``, ``ai``, ``handoff``) in the stack.
+
+        What was published for it meanwhile waits on the bus, as for a service that
+        was down or behind; it is stopped with the others.
+        """
+        service = _BUILDERS[name](self.env)
+        self.services.append(service)  # stopped even if its start fails half-way
+        await guarded(service.start(), f"the {name} service's start")
+
     async def stream_info(self) -> StreamInfo:
         nc = await nats.connect(self.env["NATS_URL"])
         try:
@@ -106,6 +116,14 @@ class Stack:
 
 def _settings(kind: type[Any], env: Mapping[str, str]) -> Any:
     return settings_module.load(kind, env)
+
+
+_BUILDERS: dict[str, Callable[[Mapping[str, str]], Any]] = {
+    "router": lambda env: RouterService(_settings(RouterSettings, env), health_port=0),
+    "ai": lambda env: AiService(_settings(AiSettings, env), health_port=0),
+    "handoff": lambda env: HandoffService(_settings(HandoffSettings, env), health_port=0),
+    "store": lambda env: StoreService(_settings(StoreSettings, env), health_port=0),
+}
 
 
 @contextlib.asynccontextmanager
@@ -124,20 +142,12 @@ async def running_stack(
     waha_server = await serve_fake(waha)
     env = {**env, "WAHA_URL": f"http://127.0.0.1:{waha_server.port}"}
     gateway = GatewayService(_settings(GatewaySettings, env), health_port=0, api_port=0)
-    builders: dict[str, Callable[[], Any]] = {
-        "router": lambda: RouterService(_settings(RouterSettings, env), health_port=0),
-        "ai": lambda: AiService(_settings(AiSettings, env), health_port=0),
-        "handoff": lambda: HandoffService(_settings(HandoffSettings, env), health_port=0),
-        "store": lambda: StoreService(_settings(StoreSettings, env), health_port=0),
-    }
     stack = Stack(env=env, waha=waha, gateway=gateway)
     try:
         await guarded(gateway.start(), "the gateway's start")
         ordered = sorted(only, key=lambda name: name != "store")
         for name in ordered:
-            service = builders[name]()
-            stack.services.append(service)  # stopped even if its start fails half-way
-            await guarded(service.start(), f"the {name} service's start")
+            await stack.start_service(name)
             if name == "store" and seeded:
                 await seed.seed_database(env["DATABASE_URL"], env["INTRINSIC_ID_KEY"], seed.load())
         stack.http = httpx.AsyncClient(base_url=f"http://127.0.0.1:{gateway.api_port}")

@@ -12,6 +12,7 @@ from concierge_common.messages import (
     MEDIA_TOO_LARGE,
     MEDIA_TYPE_REFUSED,
     MEDIA_UNAVAILABLE,
+    BusMessage,
     GenerateReply,
     MediaRef,
     MessageReceived,
@@ -114,12 +115,12 @@ def test_a_kept_file_the_state_cannot_describe_counts_as_lost() -> None:
 
 
 class Burst:
-    """The router with a 3 s burst window; every message is posted while more are coming."""
+    """The router with a 3 s burst window; a burst's messages are all queued, sent together."""
 
     def __init__(self) -> None:
         self.store = FakeStorePort()
         self.bus = RecordingPublisher()
-        self.last = 0
+        self.subject: list[MessageReceived] = []
         outbox = Outbox(self.bus)
         conversation = Conversation(
             self.store,
@@ -129,19 +130,19 @@ class Burst:
             Verification(self.store, outbox, zone=ZoneInfo("Europe/Paris")),
             default_service="RENSEIGNEMENT",
         )
-        coalescer = Coalescer(self._last, window=3.0, clock=lambda: 100.0, sleep=self._sleep)
+        coalescer = Coalescer(self._next, window=3.0, clock=lambda: 100.0, sleep=self._sleep)
         self.handler = InboundHandler(
             self.store, outbox, conversation, coalescer, MemoryHandled(), staff_chat_id=""
         )
 
-    async def _last(self, subject: str) -> int:
-        return self.last
+    async def _next(self, subject: str, sequence: int) -> BusMessage | None:
+        return self.subject[sequence] if sequence < len(self.subject) else None
 
     async def _sleep(self, seconds: float) -> None:
         return None
 
     async def send(self, *messages: MessageReceived) -> None:
-        self.last = len(messages)
+        self.subject = list(messages)
         for sequence, message in enumerate(messages, 1):
             delivery = Delivery(attempt=1, subject="chat.v1.inbound.0.c", stream_sequence=sequence)
             await self.handler(message, delivery)

@@ -9,7 +9,9 @@ from prometheus_client import REGISTRY
 
 from concierge_common.bus.consumer import Delivery
 from concierge_common.messages import (
+    BusMessage,
     GenerateReply,
+    MessageReceived,
     OperatorMessageSeen,
     RelayToStaff,
     SendReply,
@@ -41,14 +43,14 @@ class Forgetful(MemoryHandled):
 
 
 class Stream:
-    """The conversation's subject as JetStream would answer ``get_last_msg``."""
+    """The conversation's subject: its messages by sequence (the first is 1), read ahead."""
 
     def __init__(self) -> None:
-        self.last = 0
+        self.messages: list[BusMessage] = []
         self.slept: list[float] = []
 
-    async def last_sequence(self, subject: str) -> int:
-        return self.last
+    async def next_message(self, subject: str, sequence: int) -> BusMessage | None:
+        return self.messages[sequence] if sequence < len(self.messages) else None
 
     async def sleep(self, seconds: float) -> None:
         self.slept.append(seconds)
@@ -70,7 +72,7 @@ def build(
         default_service="RENSEIGNEMENT",
     )
     coalescer = Coalescer(
-        stream.last_sequence, window=window, clock=lambda: 100.0, sleep=stream.sleep
+        stream.next_message, window=window, clock=lambda: 100.0, sleep=stream.sleep
     )
     handler = InboundHandler(
         store, outbox, conversation, coalescer, handled or MemoryHandled(),
@@ -175,12 +177,21 @@ async def test_a_message_handled_before_is_not_handled_again() -> None:
     assert len(bus.of(GenerateReply)) == 1
 
 
+async def _queued(handler: InboundHandler, stream: Stream, *messages: MessageReceived) -> None:
+    """``messages`` all on the subject before the router handles the first, as in a backlog."""
+    stream.messages.extend(messages)
+    for sequence, message in enumerate(messages, 1):
+        await handler(message, delivery(sequence))
+
+
+def _sent(text: str, at: float, *, created_at: float = 99.0) -> MessageReceived:
+    return msgspec.structs.replace(inbound(text, CHAT, created_at=created_at), sent_at=at)
+
+
 async def test_a_burst_of_messages_becomes_one_turn_answered_once() -> None:
     handler, store, bus, stream = build(window=3.0)
     texts = ["bonjour", "c'est pour un baptême", "quels papiers", "faut-il", "merci"]
-    stream.last = len(texts)
-    for sequence, text in enumerate(texts, 1):
-        await handler(inbound(text, CHAT, created_at=99.0), delivery(sequence))
+    await _queued(handler, stream, *(inbound(text, CHAT, created_at=99.0) for text in texts))
     generated = bus.of(GenerateReply)
     assert len(generated) == 1
     assert generated[0].texts == texts
@@ -190,18 +201,39 @@ async def test_a_burst_of_messages_becomes_one_turn_answered_once() -> None:
     assert max(stream.slept) <= 3.0
 
 
+async def test_queued_questions_sent_seconds_apart_are_each_answered() -> None:
+    handler, store, bus, stream = build(window=1.0)
+    questions = [
+        "horaires des messes du dimanche",
+        "papiers pour un baptême",
+        "horaires de l'accueil paroissial",
+        "préparation au mariage religieux",
+    ]
+    await _queued(handler, stream, *(_sent(q, 500.25 + 2.5 * n) for n, q in enumerate(questions)))
+    assert [g.texts for g in bus.of(GenerateReply)] == [[q] for q in questions]
+    assert "burst" not in store.session_of(CHAT).state
+    assert stream.slept == []  # all older than the window: decided at once
+
+
+async def test_queued_messages_sent_0_3_s_apart_are_one_turn() -> None:
+    handler, _, bus, stream = build(window=1.0)
+    texts = ["bonjour", "horaires des messes", "du dimanche"]
+    await _queued(handler, stream, *(_sent(t, 500.1 + 0.3 * n) for n, t in enumerate(texts)))
+    [generated] = bus.of(GenerateReply)
+    assert generated.texts == texts
+
+
 async def test_old_messages_are_decided_without_waiting() -> None:
     handler, _, bus, stream = build(window=3.0)
-    stream.last = 1
-    await handler(inbound("horaires des messes", CHAT, created_at=50.0), delivery(1))
+    await _queued(handler, stream, inbound("horaires des messes", CHAT, created_at=50.0))
     assert stream.slept == []
     assert len(bus.of(GenerateReply)) == 1
 
 
 async def test_a_redelivered_burst_message_is_kept_once() -> None:
     handler, store, _, stream = build(window=3.0, handled=Forgetful())
-    stream.last = 5
     message = inbound("premier", CHAT, created_at=99.0)
+    stream.messages.extend([message, inbound("second", CHAT, created_at=99.0)])
     await handler(message, delivery(1))
     await handler(message, delivery(1))  # redelivered and not remembered (Redis lost)
     assert store.session_of(CHAT).state["burst"] == [{"id": message.message_id, "text": "premier"}]
@@ -209,10 +241,10 @@ async def test_a_redelivered_burst_message_is_kept_once() -> None:
 
 async def test_a_message_from_the_api_channel_is_answered_without_waiting() -> None:
     handler, _, bus, stream = build(window=3.0)
-    stream.last = 5
     message = msgspec.structs.replace(
         inbound("horaires des messes", CHAT, created_at=99.0), channel="api"
     )
+    stream.messages.extend([message, inbound("encore", CHAT, created_at=99.0)])
     await handler(message, delivery(1))
     assert stream.slept == []
     assert len(bus.of(GenerateReply)) == 1

@@ -2,20 +2,31 @@
 
 People often write a question in three bubbles ("bonjour", "c'est pour un
 baptême", "quels papiers faut-il ?"). Answering each would make the bot talk
-over itself. The router handles one conversation's messages in order; for each
-message it waits until the burst window after that message has passed, then
-looks at the conversation's subject in JetStream: if a later message is already
-there, this one is not the end of the burst and is kept in the session's state
-(Postgres, through the store: losing Redis or the router loses nothing);
-otherwise the turn is every kept message plus this one.
+over itself. The router handles one conversation's messages in order; a
+message ends its turn unless the person's next message was sent less than the
+burst window after it (or before it: two webhooks may cross). The next message
+is the one after it on the conversation's subject in JetStream: already there
+(the router is behind), or arriving while the router waits. A message that does
+not end its turn is kept in the session's state (Postgres, through the store:
+losing Redis or the router loses nothing); the turn is every kept message plus
+the one ending it.
+
+"Sent" is the person's own time (WhatsApp's ``sent_at``, else the gateway's),
+compared only with the time of their other message (:mod:`router.sending_gap`):
+how late the router gets to the messages does not matter, so questions sent
+seconds apart stay separate turns even when they all wait in the queue.
+
+The router waits only while a message is younger than the window, measured on
+the server's clock (the gateway's ``created_at``) and never longer than the
+window, whatever the phone's clock says; then it reads the next message once.
+Under a backlog, messages are older and the decision is immediate.
+
+A reply typed on the organisation's phone after the message (``OperatorMessageSeen``)
+means a human answers: the message is kept and the bot does not answer it.
 
 A kept message's file (its kind and :class:`MediaRef`, without WAHA's passing
 URL) is kept with its text, so a photo sent just before the question reaches
 the answer with it.
-
-The wait happens only while a message is younger than the window: under a
-backlog, messages are older and the decision is immediate. The window is
-measured from the gateway's publish time (``created_at``).
 """
 
 from __future__ import annotations
@@ -27,14 +38,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
-from nats.js import JetStreamContext
-from nats.js.errors import NotFoundError
 
 from concierge_common.bus.consumer import Delivery
-from concierge_common.messages import MEDIA_UNAVAILABLE, MediaRef, MessageReceived
+from concierge_common.messages import (
+    MEDIA_UNAVAILABLE,
+    BusMessage,
+    MediaRef,
+    MessageReceived,
+    OperatorMessageSeen,
+)
+from router.sending_gap import sent_apart
 
 BURST_KEY = "burst"
-LastSequence = Callable[[str], Awaitable[int]]
+# The message after a stream sequence on a subject (None when there is none yet).
+NextMessage = Callable[[str, int], Awaitable[BusMessage | None]]
 
 
 @dataclass(frozen=True)
@@ -71,29 +88,16 @@ class Turn:
         return [item.media for item in self.files if item.media is not None]
 
 
-def jetstream_last_sequence(js: JetStreamContext, stream: str) -> LastSequence:
-    """The sequence of the newest message on a subject (0 when there is none)."""
-
-    async def last(subject: str) -> int:
-        try:
-            raw = await js.get_last_msg(stream, subject)
-        except NotFoundError:
-            return 0
-        return int(raw.seq or 0)
-
-    return last
-
-
 class Coalescer:
     def __init__(
         self,
-        last_sequence: LastSequence,
+        next_message: NextMessage,
         *,
         window: float,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
     ) -> None:
-        self._last_sequence = last_sequence
+        self._next_message = next_message
         self._window = window
         self._clock = clock
         self._sleep = sleep
@@ -103,13 +107,28 @@ class Coalescer:
         return self._window > 0
 
     async def more_coming(self, message: MessageReceived, delivery: Delivery) -> bool:
-        """True when a later message of the same conversation arrived within the window."""
+        """True when ``message`` does not end its turn: the person sent their next message
+        less than the window from it (or a human answered it from the phone)."""
         if not self.enabled:
             return False
+        await self._wait_while_young(message)
+        following = await self._next_message(delivery.subject, delivery.stream_sequence)
+        return self._continued_by(message, following)
+
+    async def _wait_while_young(self, message: MessageReceived) -> None:
+        """Give the next message until the end of the window, on the server's clock."""
         wait = message.created_at + self._window - self._clock()
         if wait > 0:
             await self._sleep(min(wait, self._window))
-        return await self._last_sequence(delivery.subject) > delivery.stream_sequence
+
+    def _continued_by(self, message: MessageReceived, following: BusMessage | None) -> bool:
+        if isinstance(following, OperatorMessageSeen):
+            return True
+        if not isinstance(following, MessageReceived):
+            return False
+        if following.message_id == message.message_id:
+            return False  # a copy of this very message, skipped as a duplicate
+        return sent_apart(message, following) < self._window
 
 
 def pending(state: dict[str, Any]) -> list[dict[str, Any]]:

@@ -12,10 +12,11 @@ from concierge_common.rpc import RpcClient
 from concierge_common.runtime import Runtime, Subscription
 from router.catalog import CatalogCache
 from router.classifier import AiClassifier
-from router.coalescer import Coalescer, jetstream_last_sequence
+from router.coalescer import Coalescer
 from router.conversation import Conversation
 from router.dedup import HandledMessages
 from router.inbound import InboundHandler
+from router.next_message import jetstream_next_message
 from router.outbox import Outbox
 from router.settings import RouterSettings
 from router.store_client import StoreClient
@@ -62,13 +63,13 @@ class RouterService:
             Verification(store, outbox, zone=ZoneInfo(settings.router_timezone)),
             default_service=settings.router_default_service,
         )
-        last_sequence = jetstream_last_sequence(runtime.nc.jetstream(), runtime.topology.stream)
+        next_message = jetstream_next_message(runtime.nc.jetstream(), runtime.topology.stream)
         prefix = f"{settings.bus_namespace}:" if settings.bus_namespace else ""
         return InboundHandler(
             store,
             outbox,
             conversation,
-            Coalescer(last_sequence, window=settings.router_burst_window_seconds),
+            Coalescer(next_message, window=settings.router_burst_window_seconds),
             HandledMessages(
                 redis, key_prefix=prefix, ttl_seconds=settings.router_dedup_ttl_seconds
             ),

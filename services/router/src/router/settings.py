@@ -9,8 +9,8 @@ class RouterSettings(BusSettings, kw_only=True, frozen=True):
     redis_url: str
     router_health_port: int = 9102
     router_dedup_ttl_seconds: int = 172_800
-    # Messages of one person closer than this (seconds) make one turn, answered once.
-    # 0 turns coalescing off (every message is its own turn).
+    # Messages a person sent closer than this (seconds, on WhatsApp's times) make one
+    # turn, answered once; 0 turns coalescing off (every message is its own turn).
     router_burst_window_seconds: float = 3.0
     # Services, prompts and keywords are re-read from the store this often.
     router_catalog_cache_seconds: float = 30.0
