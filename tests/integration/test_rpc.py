@@ -1,4 +1,4 @@
-"""Request/reply over the real NATS: results, remote errors, no responders."""
+"""Request/reply over the real NATS: results, remote errors, outages, no responders."""
 
 from __future__ import annotations
 
@@ -10,13 +10,17 @@ import nats
 import pytest
 from nats.aio.client import Client as NATS
 
+from concierge_common import store_api
 from concierge_common.bus.topology import Topology
 from concierge_common.errors import (
     Conflict,
+    DatabaseUnavailable,
     DownstreamRejected,
     DownstreamUnavailable,
     InvalidRequest,
     NotFound,
+    Outage,
+    RetryableError,
 )
 from concierge_common.rpc import Operation, RpcClient, RpcServer
 from support.infra import NATS_URL
@@ -44,6 +48,10 @@ def _operations(name: str, seen: list[str]) -> list[Operation]:
             raise Conflict("key taken")
         if request.key == "boom":
             raise RuntimeError("a bug with a secret value 0612345678")
+        if request.key == "db-down":
+            raise DatabaseUnavailable("postgres unavailable during lookup: ConnectionRefusedError")
+        if request.key == "busy":
+            raise RetryableError("try again")
         return Answer(key=request.key, served_by=name)
 
     return [Operation("lookup", Ask, lookup)]
@@ -135,3 +143,63 @@ async def test_replicas_share_requests_and_each_is_answered_once(nc: NATS, names
     assert [a.key for a in answers] == [f"k{i}" for i in range(40)]
     assert len(seen) == 40  # one handler run per request, not one per replica
     assert {a.served_by for a in answers} == {"a", "b"}
+
+
+async def test_an_outage_raised_by_an_operation_is_the_same_outage_at_the_caller(
+    nc: NATS, namespace: str
+) -> None:
+    topology = Topology(namespace, 4)
+    server = await _server(nc, topology, "a", [])
+    client = RpcClient(nc, topology)
+    try:
+        with pytest.raises(DatabaseUnavailable) as outage:
+            await client.call("demo", "lookup", Ask("db-down"), Answer)
+        with pytest.raises(DownstreamUnavailable) as busy:
+            await client.call("demo", "lookup", Ask("busy"), Answer)
+    finally:
+        await server.stop()
+    assert isinstance(outage.value, Outage)  # the caller's bus retries it without limit
+    assert "lookup" in str(outage.value)
+    assert not isinstance(busy.value, Outage)  # a plain retryable error stays one
+    assert busy.value.status == 503
+
+
+async def test_no_store_replica_running_is_an_outage_for_the_caller(
+    nc: NATS, namespace: str
+) -> None:
+    topology = Topology(namespace, 4)
+    with pytest.raises(Outage) as outage:
+        await RpcClient(nc, topology).call(store_api.SERVICE, "lookup", Ask("k"), Answer)
+    assert "no store replica answers lookup" in str(outage.value)
+    # A caller may say the store is not essential to it: then it is a plain 503.
+    optional = RpcClient(nc, topology, essential=())
+    with pytest.raises(DownstreamUnavailable):
+        await optional.call(store_api.SERVICE, "lookup", Ask("k"), Answer)
+
+
+async def test_a_store_that_does_not_answer_in_time_is_an_outage_for_the_caller(
+    nc: NATS, namespace: str
+) -> None:
+    topology = Topology(namespace, 4)
+    taken = asyncio.Event()
+    release = asyncio.Event()
+
+    async def stuck(request: Ask) -> Answer:
+        taken.set()
+        await release.wait()  # the store waiting for a database that does not answer
+        return Answer(key=request.key, served_by="late")
+
+    server = RpcServer(store_api.SERVICE, [Operation("lookup", Ask, stuck)])
+    await server.start(nc, topology)
+    await nc.flush()
+    # The client's timeout is the product setting under test, not a guess at speed.
+    client = RpcClient(nc, topology, timeout=0.5)
+    try:
+        with pytest.raises(Outage) as outage:
+            await client.call(store_api.SERVICE, "lookup", Ask("k"), Answer)
+        assert taken.is_set()
+    finally:
+        release.set()
+        await server.stop()
+    assert "store did not answer lookup" in str(outage.value)
+    assert type(outage.value) is Outage  # neither the store nor its database can be told apart

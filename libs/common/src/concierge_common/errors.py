@@ -6,10 +6,11 @@ The bus settles a delivery from the class of the error a handler raised:
 * :class:`RetryableError` - the same input may succeed later (a downstream is
   down, a timeout). The delivery is tried again after a delay, then
   dead-lettered once the attempts are spent.
-* :class:`Outage` - a dependency every message needs (the bus, the database)
-  is down or dropped the connection. Nothing is wrong with the message: it is
-  tried again, with a growing delay capped at a minute, for as long as the
-  outage lasts, and never dead-lettered; the person is answered late.
+* :class:`Outage` - a dependency every message needs (the bus, the database,
+  the store that owns the database) is down or dropped the connection. Nothing
+  is wrong with the message: it is tried again, with a growing delay capped at
+  a minute, for as long as the outage lasts, and never dead-lettered; the
+  person is answered late.
 * :class:`PermanentError` - retrying cannot help (the input is invalid, a
   downstream rejected it for good). The delivery is dead-lettered at once.
 
@@ -22,7 +23,7 @@ dropped.
     ConciergeError
     +-- ConfigError              missing or invalid setting (fail fast at start)
     +-- RetryableError
-    |   +-- Outage               the bus or the database is down: retried without limit
+    |   +-- Outage               the bus, the database or the store is down: retried without limit
     |   |   +-- BusUnavailable       NATS cannot take or confirm a publish
     |   |   +-- DatabaseUnavailable  PostgreSQL refuses connections or dropped one
     |   +-- DownstreamUnavailable  an HTTP dependency is down or timed out
@@ -36,7 +37,11 @@ dropped.
 
 Errors that cross a request/reply boundary (:mod:`concierge_common.rpc`) keep
 their class through their HTTP-like ``status``: a ``NotFound`` raised in store
-is a ``NotFound`` again in the gateway, which answers 404.
+is a ``NotFound`` again in the gateway, which answers 404. An outage keeps its
+class too (the reply names it): a ``DatabaseUnavailable`` raised in store is a
+``DatabaseUnavailable`` again in the router. A store that does not answer at
+all is an ``Outage`` (the class itself) for its caller: it may be the store or
+its database that is down, and either way every message waits for it.
 
 :class:`Erased` is raised on purpose and caught on purpose: a message or a
 request of a person who was erased after it was written is dropped (acked and

@@ -11,13 +11,41 @@ Every reply is a :class:`Reply` envelope: ``result`` on success, ``error`` with
 an HTTP-like status otherwise. The caller turns the status back into the same
 class of :mod:`concierge_common.errors` (404 -> ``NotFound``, 409 ->
 ``Conflict``, 410 -> ``Erased``, other 4xx -> ``InvalidRequest``, 503 ->
-``DownstreamUnavailable``).
+``DownstreamUnavailable``, other 5xx -> ``DownstreamRejected``).
+
+Outages cross the boundary as outages. An operation that raises an
+:class:`~concierge_common.errors.Outage` (the store's database is down) answers
+503 with ``RpcError.outage`` naming its class, and the caller raises that class
+again (``DatabaseUnavailable``): its bus handler is retried for as long as the
+outage lasts instead of being dead-lettered after a few attempts. The field is
+optional and left out when empty, so a caller or an answerer of before it
+still understands the other (an outage is then a plain 503).
+
+A service that does not answer at all (no replica subscribed, or no answer
+within the timeout) is ``DownstreamUnavailable``, except for the services a
+client is told are essential (``RpcClient(essential=...)``, the store by
+default), for which it is an :class:`~concierge_common.errors.Outage`. The
+store is the system of record: every inbound message needs it (a session is
+opened for each one), nothing else can answer in its place, and when no store
+replica answers, the cause is never the request - the store is restarting,
+cut off from the bus, or stuck waiting for PostgreSQL (a database that does
+not answer, rather than refuses, makes the store's own call wait past the
+caller's timeout). Dead-lettering every message of that window after a few
+retries is the failure an outage exists to prevent, so the caller waits and
+retries for as long as it lasts, as it does when the store answers that its
+database is down. A request that times out because of itself (a store
+operation that could never finish in time) would then be retried without end
+rather than dead-lettered: the store's operations are short by design, and an
+outage that lasts is visible (logs and metrics of the retries) rather than
+silent, which is the better failure. Other services (ai, the handoff desk) are
+optional for their callers, who degrade instead (an answer without the
+classifier, a 503 to the staff app).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -27,15 +55,19 @@ from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 
-from concierge_common import context
+from concierge_common import context, store_api
 from concierge_common.bus.topology import Topology
 from concierge_common.errors import (
+    BusUnavailable,
+    ConciergeError,
     Conflict,
+    DatabaseUnavailable,
     DownstreamRejected,
     DownstreamUnavailable,
     Erased,
     InvalidRequest,
     NotFound,
+    Outage,
     RetryableError,
 )
 
@@ -46,12 +78,38 @@ Req = TypeVar("Req")
 
 CORRELATION_HEADER = "Correlation-Id"
 
+# The services whose silence is an outage for their callers (see the module's docstring).
+ESSENTIAL = frozenset({store_api.SERVICE})
 
-class RpcError(msgspec.Struct, frozen=True):
-    """Why a request failed; ``detail`` never carries a message body or a phone number."""
+# The outage classes a reply may name; another name is an Outage still.
+_OUTAGES: dict[str, type[Outage]] = {
+    kind.__name__: kind for kind in (Outage, BusUnavailable, DatabaseUnavailable)
+}
+
+# A request that got no answer: nobody listens, nobody answered in time, or this
+# side's own connection to NATS is closed or full.
+_UNANSWERED = (
+    nats.errors.NoRespondersError,
+    nats.errors.TimeoutError,
+    nats.errors.ConnectionClosedError,
+    nats.errors.ConnectionDrainingError,
+    nats.errors.ConnectionReconnectingError,
+    nats.errors.OutboundBufferLimitError,
+    nats.errors.StaleConnectionError,
+    OSError,
+)
+
+
+class RpcError(msgspec.Struct, frozen=True, omit_defaults=True):
+    """Why a request failed; ``detail`` never carries a message body or a phone number.
+
+    ``outage``: the class name of the :class:`Outage` the operation raised ("" when
+    it raised none); optional on the wire.
+    """
 
     status: int
     detail: str
+    outage: str = ""
 
 
 _NULL = msgspec.Raw(b"null")
@@ -68,8 +126,13 @@ _encoder = msgspec.json.Encoder()
 _reply_decoder = msgspec.json.Decoder(Reply)
 
 
-def error_from(status: int, detail: str) -> Exception:
-    """The error class of ``status``, so that a remote failure keeps its meaning."""
+def error_from(status: int, detail: str, outage: str = "") -> ConciergeError:
+    """The error class of ``status``, so that a remote failure keeps its meaning.
+
+    ``outage`` names the :class:`Outage` the remote side raised: raised again here.
+    """
+    if outage:
+        return _OUTAGES.get(outage, Outage)(detail)
     if status == 404:
         return NotFound(detail)
     if status == 409:
@@ -84,12 +147,24 @@ def error_from(status: int, detail: str) -> Exception:
 
 
 class RpcClient:
-    """Calls operations of other services and decodes their results."""
+    """Calls operations of other services and decodes their results.
 
-    def __init__(self, nc: NATS, topology: Topology, *, timeout: float = 5.0) -> None:
+    ``essential``: the services that not answering at all is an :class:`Outage`
+    for (the store by default); for the others it is ``DownstreamUnavailable``.
+    """
+
+    def __init__(
+        self,
+        nc: NATS,
+        topology: Topology,
+        *,
+        timeout: float = 5.0,
+        essential: Collection[str] = ESSENTIAL,
+    ) -> None:
         self._nc = nc
         self._topology = topology
         self._timeout = timeout
+        self._essential = frozenset(essential)
 
     async def call(
         self,
@@ -107,17 +182,28 @@ class RpcClient:
             msg = await self._nc.request(
                 subject, _encoder.encode(request), timeout=timeout or self._timeout, headers=headers
             )
-        except nats.errors.NoRespondersError as exc:
-            raise DownstreamUnavailable(f"no {service} replica answers {operation}") from exc
-        except (nats.errors.TimeoutError, nats.errors.Error, OSError) as exc:
-            raise DownstreamUnavailable(f"{service} did not answer {operation} in time") from exc
+        except _UNANSWERED as exc:
+            raise self._unanswered(service, operation, exc) from exc
+        except nats.errors.Error as exc:  # the request itself cannot be sent (too large...)
+            raise DownstreamUnavailable(
+                f"cannot ask {service} {operation}: {type(exc).__name__}"
+            ) from exc
         reply = _reply_decoder.decode(msg.data)
         if reply.error is not None:
-            raise error_from(reply.error.status, reply.error.detail)
+            raise error_from(reply.error.status, reply.error.detail, reply.error.outage)
         try:
             return msgspec.json.decode(reply.result, type=result_type)
         except msgspec.ValidationError as exc:
             raise DownstreamRejected(f"{service} answered {operation} unexpectedly: {exc}") from exc
+
+    def _unanswered(self, service: str, operation: str, exc: Exception) -> RetryableError:
+        if isinstance(exc, nats.errors.NoRespondersError):
+            why = f"no {service} replica answers {operation}"
+        else:
+            why = f"{service} did not answer {operation} ({type(exc).__name__})"
+        if service in self._essential:
+            return Outage(why)
+        return DownstreamUnavailable(why)
 
 
 Handler = Callable[[Any], Awaitable[Any]]
@@ -175,6 +261,10 @@ class RpcServer:
             result = await operation.handler(request)
         except InvalidRequest as exc:
             return Reply(error=RpcError(exc.status, str(exc)))
+        except Outage as exc:
+            kind = type(exc).__name__
+            log.warning("operation %s unavailable: %s", name, kind)
+            return Reply(error=RpcError(503, f"{name} is unavailable: {kind}", outage=kind))
         except RetryableError as exc:
             log.warning("operation %s unavailable: %s", name, type(exc).__name__)
             return Reply(error=RpcError(503, f"{name} is temporarily unavailable"))

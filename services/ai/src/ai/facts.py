@@ -22,7 +22,7 @@ import msgspec
 
 from ai import metrics
 from concierge_common import store_api
-from concierge_common.errors import DownstreamUnavailable, NotFound
+from concierge_common.errors import NotFound, RetryableError
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +119,7 @@ class StoreFacts:
     async def _refresh(self, service: str) -> _Entry:
         try:
             return await self._fetch(service)
-        except DownstreamUnavailable:
+        except RetryableError:  # the store unreachable, or its database down
             stale = self._entries.get(service)
             if stale is None:
                 raise

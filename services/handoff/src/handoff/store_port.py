@@ -2,7 +2,9 @@
 
 The desk, the flow handlers and the sweeper depend on :class:`HandoffStore`
 only, so unit tests can give them a small in-memory store. Errors keep the
-store's classes: ``NotFound`` (404), ``Conflict`` (409), ``DownstreamUnavailable``.
+store's classes: ``NotFound`` (404), ``Conflict`` (409), ``DownstreamUnavailable``,
+and an ``Outage`` when the store's database is down or no store answers (the bus
+retries it for as long as it lasts).
 """
 
 from __future__ import annotations

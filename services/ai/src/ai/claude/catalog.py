@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from ai.facts import Rpc
 from concierge_common import store_api
-from concierge_common.errors import DownstreamUnavailable, NotFound
+from concierge_common.errors import NotFound, RetryableError
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ class Catalog:
     async def _refresh(self) -> None:
         try:
             entries = await self._fetch()
-        except DownstreamUnavailable:
+        except RetryableError:  # the store unreachable, or its database down
             if self._entries is None:
                 raise
             log.warning("store unreachable, using the last service catalog read")

@@ -38,7 +38,7 @@ from ai.claude.prompt import escape
 from ai.claude.redaction import redact
 from ai.facts import Rpc
 from concierge_common import store_api
-from concierge_common.errors import DownstreamUnavailable, InvalidRequest
+from concierge_common.errors import InvalidRequest, RetryableError
 from concierge_common.store_api import InteractionView
 
 log = logging.getLogger(__name__)
@@ -67,7 +67,7 @@ class StoreHistory:
             return await self._rpc.call(
                 store_api.SERVICE, store_api.INTERACTION_LIST, query, list[InteractionView]
             )
-        except (DownstreamUnavailable, InvalidRequest) as exc:
+        except (RetryableError, InvalidRequest) as exc:  # an outage of the store included
             log.warning("no conversation history for this turn (%s)", type(exc).__name__)
             return []
 

@@ -2,9 +2,10 @@
 
 The store's errors keep their meaning across request/reply
 (:mod:`concierge_common.rpc`): ``NotFound`` is 404, ``Conflict`` 409, other
-``InvalidRequest`` their own 4xx, ``DownstreamUnavailable`` 503 with
-``Retry-After``. A request FastAPI cannot validate is 422 with the paths of the
-invalid fields, never their values (a body may hold personal data).
+``InvalidRequest`` their own 4xx, ``DownstreamUnavailable`` and an ``Outage``
+(the store or its database down) 503 with ``Retry-After``. A request FastAPI
+cannot validate is 422 with the paths of the invalid fields, never their
+values (a body may hold personal data).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from concierge_common.errors import DownstreamRejected, DownstreamUnavailable, InvalidRequest
+from concierge_common.errors import DownstreamRejected, InvalidRequest, RetryableError
 from concierge_common.problems import PROBLEM_JSON, problem
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,7 @@ RETRY_AFTER_SECONDS = "2"
 def install_problem_handlers(app: FastAPI) -> None:
     """Register the handlers on ``app`` (404 and 405 of unknown routes included)."""
     app.add_exception_handler(InvalidRequest, _invalid_request)
-    app.add_exception_handler(DownstreamUnavailable, _downstream_unavailable)
+    app.add_exception_handler(RetryableError, _downstream_unavailable)
     app.add_exception_handler(DownstreamRejected, _downstream_rejected)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_exception)
