@@ -2,9 +2,15 @@
 
 :func:`translated` turns asyncpg's exceptions into the concierge's error
 hierarchy, so that callers (bus handlers, request/reply operations) settle or
-answer correctly: a lost connection or an overloaded server is retryable, a
-deadlock between concurrent transactions is retryable too, a unique or foreign
-key violation is a conflict, any other refusal is permanent.
+answer correctly: PostgreSQL down, restarting or dropping the connection is a
+:class:`DatabaseUnavailable` outage (:mod:`store.outages` decides which
+failures are), retried for as long as it lasts; a deadlock between concurrent
+transactions or a cancelled statement is retryable a few times; a unique or
+foreign key violation is a conflict; any other refusal is permanent.
+
+Every database call of the store runs inside :func:`translated` (a unit test
+checks it), and the pool opens its connections with :func:`store.outages.connect`:
+a connection that cannot be opened is an outage too.
 """
 
 from __future__ import annotations
@@ -18,15 +24,23 @@ from typing import Any, TypeVar
 import asyncpg
 import msgspec
 
-from concierge_common.errors import Conflict, DownstreamUnavailable, InvalidRequest, PermanentError
+from concierge_common.errors import (
+    ConciergeError,
+    Conflict,
+    DatabaseUnavailable,
+    DownstreamUnavailable,
+    InvalidRequest,
+    PermanentError,
+)
+from store import outages
 
+# Retryable a few times, not an outage: a statement cancelled (timeout), a protocol
+# violation, a configuration limit reached, asyncpg refusing a call on a live connection.
 _UNAVAILABLE = (
-    OSError,
     asyncpg.PostgresConnectionError,
     asyncpg.InterfaceError,
     asyncpg.exceptions.InsufficientResourcesError,
     asyncpg.exceptions.OperatorInterventionError,
-    asyncpg.exceptions.CannotConnectNowError,
 )
 
 
@@ -48,27 +62,36 @@ def translated(what: str) -> Iterator[None]:
     """Run a database call, re-raising its failure as a concierge error about ``what``."""
     try:
         yield
-    except _UNAVAILABLE as exc:
-        raise DownstreamUnavailable(
-            f"postgres unavailable during {what}: {type(exc).__name__}"
-        ) from exc
-    except asyncpg.exceptions.TransactionRollbackError as exc:
+    except ConciergeError:
+        raise
+    except Exception as exc:
+        error = concierge_error(what, exc)
+        if error is None:
+            raise
+        raise error from exc
+
+
+def concierge_error(what: str, exc: Exception) -> ConciergeError | None:
+    """The concierge error of a database failure during ``what``; None for anything else."""
+    kind = type(exc).__name__
+    if outages.is_outage(exc):
+        return DatabaseUnavailable(f"postgres unavailable during {what}: {kind}")
+    if isinstance(exc, _UNAVAILABLE):
+        return DownstreamUnavailable(f"postgres could not run {what}: {kind}")
+    if isinstance(exc, asyncpg.exceptions.TransactionRollbackError):
         # A deadlock or serialization failure: the same call succeeds when tried again.
-        raise DownstreamUnavailable(
-            f"{what} collided with a concurrent change, try again: {type(exc).__name__}"
-        ) from exc
-    except asyncpg.UniqueViolationError as exc:
-        raise Conflict(f"{what}: already exists") from exc
-    except asyncpg.ForeignKeyViolationError as exc:
-        raise Conflict(f"{what}: refers to something that does not exist") from exc
-    except (asyncpg.CheckViolationError, asyncpg.NotNullViolationError) as exc:
-        raise InvalidRequest(
-            f"{what}: value not allowed ({exc.constraint_name})", status=422
-        ) from exc
-    except asyncpg.DataError as exc:
-        raise InvalidRequest(f"{what}: invalid value", status=422) from exc
-    except asyncpg.PostgresError as exc:
-        raise PermanentError(f"{what}: refused by postgres ({type(exc).__name__})") from exc
+        return DownstreamUnavailable(f"{what} collided with a concurrent change, try again: {kind}")
+    if isinstance(exc, asyncpg.UniqueViolationError):
+        return Conflict(f"{what}: already exists")
+    if isinstance(exc, asyncpg.ForeignKeyViolationError):
+        return Conflict(f"{what}: refers to something that does not exist")
+    if isinstance(exc, asyncpg.CheckViolationError | asyncpg.NotNullViolationError):
+        return InvalidRequest(f"{what}: value not allowed ({exc.constraint_name})", status=422)
+    if isinstance(exc, asyncpg.DataError):
+        return InvalidRequest(f"{what}: invalid value", status=422)
+    if isinstance(exc, asyncpg.PostgresError):
+        return PermanentError(f"{what}: refused by postgres ({kind})")
+    return None
 
 
 def rows_affected(status: str) -> int:
@@ -85,4 +108,6 @@ async def init_connection(conn: asyncpg.Connection) -> None:
 async def create_pool(dsn: str, *, max_size: int) -> asyncpg.Pool:
     """The store's connection pool, with the codecs every repository relies on."""
     with translated("connect"):
-        return await asyncpg.create_pool(dsn, min_size=1, max_size=max_size, init=init_connection)
+        return await asyncpg.create_pool(
+            dsn, min_size=1, max_size=max_size, init=init_connection, connect=outages.connect
+        )

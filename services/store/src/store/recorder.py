@@ -8,7 +8,8 @@ was sent), the replies it refused for good, and WhatsApp's receipts and
 reactions, which update the interactions they concern.
 
 Errors are concierge errors (:func:`store.db.translated`): the bus retries a
-Postgres outage and dead-letters what can never be stored. A message written
+Postgres outage (``DatabaseUnavailable``) for as long as it lasts and
+dead-letters what can never be stored. A message written
 before its person was erased (:mod:`store.tombstones`) is neither: it is
 acknowledged without a trace but a count and an INFO line without ids, and the
 file it names, if any, is deleted from the media storage

@@ -97,10 +97,11 @@ class Users:
         runs it in a transaction of its own.
         """
         if isinstance(conn_or_pool, asyncpg.Pool):
-            async with conn_or_pool.acquire() as conn, conn.transaction():
-                return await self.resolve(
-                    conn, whatsapp_id, push_name, aliases=aliases, written=written
-                )
+            with translated("user.resolve"):
+                async with conn_or_pool.acquire() as conn, conn.transaction():
+                    return await self.resolve(
+                        conn, whatsapp_id, push_name, aliases=aliases, written=written
+                    )
         name = push_name.strip()[:_NAME_MAX]
         person_ids = [whatsapp_id, *_other_ids(whatsapp_id, aliases)]
         with translated("user.resolve"):
