@@ -100,6 +100,11 @@ class Runtime:
         return self._publisher
 
     @property
+    def owned_partitions(self) -> frozenset[int]:
+        """The partitions this replica holds the lease of (all of them when alone)."""
+        return self._ownership.owned if self._ownership is not None else frozenset()
+
+    @property
     def health_port(self) -> int | None:
         return self._health.port if self._health else None
 
