@@ -49,17 +49,38 @@ async def guarded(step: Awaitable[T], what: str, timeout: float = HANG_GUARD) ->
     A hung start or stop of services would otherwise surface only as pytest-timeout's
     dump of the thread, which cannot show where each coroutine waits.
     """
-    try:
-        return await asyncio.wait_for(step, timeout)
-    except TimeoutError:
-        raise AssertionError(
-            f"{what} did not end within {timeout:g} s:\n{_task_stacks()}"
-        ) from None
+    task = asyncio.ensure_future(step)
+    done, _ = await asyncio.wait({task}, timeout=timeout)
+    if done:
+        return task.result()
+    stacks = _task_stacks()  # before cancelling, so that the stuck step shows where it waits
+    task.cancel()
+    await asyncio.wait({task})
+    raise AssertionError(f"{what} did not end within {timeout:g} s:\n{stacks}")
 
 
 def _task_stacks() -> str:
+    """Every task and the chain of awaits it is suspended in, outermost first.
+
+    ``Task.print_stack`` shows a single frame for a suspended coroutine; following
+    ``cr_await`` shows where, deep inside, each one actually waits.
+    """
     out = io.StringIO()
     for task in asyncio.all_tasks():
         out.write(f"--- {task.get_name()}\n")
-        task.print_stack(limit=8, file=out)
+        for line in _await_chain(task.get_coro()):
+            out.write(f"    {line}\n")
     return out.getvalue()
+
+
+def _await_chain(awaitable: object) -> list[str]:
+    lines: list[str] = []
+    while awaitable is not None and len(lines) < 40:
+        frame = getattr(awaitable, "cr_frame", None) or getattr(awaitable, "gi_frame", None)
+        if frame is None:
+            lines.append(f"awaiting {awaitable!r:.200}")
+            break
+        code = frame.f_code
+        lines.append(f"{code.co_filename}:{frame.f_lineno} in {code.co_name}")
+        awaitable = getattr(awaitable, "cr_await", None) or getattr(awaitable, "gi_yieldfrom", None)
+    return lines
