@@ -39,10 +39,12 @@ def reply(
     )  # fmt: skip
 
 
-def failed(original: SendReply, flow: str = "outbound") -> ProcessingFailed:
+def failed(
+    original: SendReply, flow: str = "outbound", error_type: str = "DownstreamRejected"
+) -> ProcessingFailed:
     return ProcessingFailed(
         message_id="f1", conversation_id="conv", correlation_id="c", service="gateway",
-        flow=flow, error_type="DownstreamRejected", original=msgspec.Raw(encode(original)),
+        flow=flow, error_type=error_type, original=msgspec.Raw(encode(original)),
     )  # fmt: skip
 
 
@@ -122,3 +124,25 @@ async def test_the_staff_alert_keeps_its_id_when_the_rescue_is_retried() -> None
     await rescue(failed(reply()), DELIVERY)
     first, second = (m.message_id for _, m in bus.published)
     assert first == second
+
+
+async def test_a_reply_never_confirmed_asks_staff_to_check_rather_than_saying_it_was_refused() -> (
+    None
+):
+    store = Store()
+    rescue, bus = build(store)
+    await rescue(failed(reply(), error_type="SendInDoubt"), DELIVERY)
+    [opened] = store.opened
+    assert opened.reason == "delivery_failed"
+    [text] = staff_texts(bus)
+    assert "peut-être non remis" in text
+    assert "refusé" not in text
+    assert "La messe est à 10 h." in text
+
+
+async def test_a_staff_answer_never_confirmed_is_shown_back_as_possibly_undelivered() -> None:
+    rescue, bus = build(Store())
+    await rescue(failed(reply(origin="staff"), error_type="SendInDoubt"), DELIVERY)
+    [text] = staff_texts(bus)
+    assert "n'a peut-être pas été remise" in text
+    assert "refusé" not in text

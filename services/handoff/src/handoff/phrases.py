@@ -202,9 +202,16 @@ def incident(reference: str, name: str, text: str) -> str:
     )
 
 
-def undelivered(reference: str, text: str) -> str:
-    """Staff alert: WhatsApp refused a reply for good, the person never received it."""
+def undelivered(reference: str, text: str, *, in_doubt: bool = False) -> str:
+    """Staff alert: WhatsApp refused a reply for good (or never confirmed sending it)."""
     where = f"[{reference}] " if reference else ""
+    if in_doubt:
+        return (
+            f"⚠️ {where}Message peut-être non remis : WhatsApp n'a jamais confirmé l'envoi"
+            " de cette réponse, la personne ne l'a peut-être pas reçue."
+            f" Message : « {excerpt(text)} ». Merci de vérifier dans la conversation et de la"
+            " lui renvoyer si besoin."
+        )
     return (
         f"⚠️ {where}Message non remis : WhatsApp a refusé d'envoyer cette réponse, la personne"
         f" ne l'a pas reçue. Message : « {excerpt(text)} ». Merci de la recontacter autrement"
@@ -212,8 +219,14 @@ def undelivered(reference: str, text: str) -> str:
     )
 
 
-def staff_reply_undelivered(text: str) -> str:
-    """Staff alert: WhatsApp refused a staff answer to a person."""
+def staff_reply_undelivered(text: str, *, in_doubt: bool = False) -> str:
+    """Staff alert: WhatsApp refused a staff answer to a person (or never confirmed it)."""
+    if in_doubt:
+        return (
+            "⚠️ Votre réponse n'a peut-être pas été remise : WhatsApp n'a jamais confirmé"
+            f" son envoi. Message : « {excerpt(text)} ». Merci de vérifier dans la"
+            " conversation et de la renvoyer si besoin."
+        )
     return (
         "⚠️ Votre réponse n'a pas pu être remise : WhatsApp a refusé de l'envoyer."
         f" Message : « {excerpt(text)} ». Merci de recontacter la personne autrement"

@@ -17,7 +17,10 @@ answer. What happens depends on what failed:
   (reason ``delivery_failed``) and staff are told directly, with the
   undelivered text; the person gets no notice (it would be refused too). A
   staff answer that was refused is shown back to staff; a failed message to
-  the staff chat itself is only counted (telling staff there would loop);
+  the staff chat itself is only counted (telling staff there would loop). A
+  reply the gateway sent but WhatsApp never confirmed (``SendInDoubt``: it may
+  have arrived, so it was not sent twice) is handled the same way, and staff
+  are asked to check the conversation rather than told it was refused;
 - anything else (a ready reply that could not be forwarded...): counted and
   logged, nothing to hand over.
 Every id derives from the failure, so a retried rescue republishes nothing new.
@@ -56,6 +59,9 @@ log = logging.getLogger(__name__)
 
 REASON = "processing_error"
 DELIVERY_FAILED = "delivery_failed"
+# The error class the gateway dead-letters a reply with when WAHA never confirmed
+# sending it (gateway.send_check; services do not import each other, so by name).
+SEND_IN_DOUBT = "SendInDoubt"
 # The chats a person writes from (groups, broadcasts and API chats are not handed over).
 _PERSON_CHAT_SUFFIXES = ("@c.us", "@lid", "@s.whatsapp.net")
 _ORIGINALS = Codec(
@@ -157,9 +163,10 @@ class Rescue:
     async def _undelivered(self, failed: ProcessingFailed, reply: SendReply) -> str:
         if self._outbox.is_staff_chat(reply.chat_id) or not _is_person_chat(reply.chat_id):
             return "staff_chat_undelivered"
+        in_doubt = failed.error_type == SEND_IN_DOUBT
         if reply.origin == "staff":
             await self._tell_staff_undelivered(
-                failed, reply, phrases.staff_reply_undelivered(reply.text)
+                failed, reply, phrases.staff_reply_undelivered(reply.text, in_doubt=in_doubt)
             )
             return "staff_told"
         handoff = await self._store.open_handoff(
@@ -175,7 +182,7 @@ class Rescue:
                 summary=phrases.excerpt(reply.text),
             )
         )
-        text = phrases.undelivered(handoff.reference, reply.text)
+        text = phrases.undelivered(handoff.reference, reply.text, in_doubt=in_doubt)
         await self._tell_staff_undelivered(failed, reply, text)
         return "handed_off_undelivered"
 
