@@ -41,8 +41,9 @@ WAHA_SECONDS = Histogram(
 )
 REPLIES = Counter(
     "concierge_gateway_replies_total",
-    "Outbound replies, by result (sent, duplicate_skipped, confirmed_after_crash,"
-    " resent_after_crash).",
+    "Outbound replies and their parts, by result: sent, duplicate_skipped; for a part"
+    " whose send WAHA did not answer (gateway.send_check): no_answer, then confirmed or"
+    " not_confirmed when looked up; resent_after_failure for a part WAHA refused.",
     ["result"],
 )
 API_REPLIES = Counter(
