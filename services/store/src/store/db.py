@@ -105,9 +105,26 @@ async def init_connection(conn: asyncpg.Connection) -> None:
         await conn.set_type_codec(kind, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
-async def create_pool(dsn: str, *, max_size: int) -> asyncpg.Pool:
-    """The store's connection pool, with the codecs every repository relies on."""
+async def create_pool(
+    dsn: str,
+    *,
+    max_size: int,
+    connect_timeout: float = 10.0,
+    statement_timeout: float | None = 60.0,
+) -> asyncpg.Pool:
+    """The store's connection pool, with the codecs every repository relies on.
+
+    ``connect_timeout`` bounds opening a connection and ``statement_timeout``
+    each statement (asyncpg's ``command_timeout``), so a server that stops
+    answering without closing the connection is noticed as an outage.
+    """
     with translated("connect"):
         return await asyncpg.create_pool(
-            dsn, min_size=1, max_size=max_size, init=init_connection, connect=outages.connect
+            dsn,
+            min_size=1,
+            max_size=max_size,
+            init=init_connection,
+            connect=outages.connect,
+            timeout=connect_timeout,
+            command_timeout=statement_timeout,
         )

@@ -53,7 +53,12 @@ class StoreService:
         settings = self.settings
         runtime = self.runtime
         await migrations.migrate(settings.database_url, self.migrations_dir())
-        pool = await db.create_pool(settings.database_url, max_size=settings.store_pool_max)
+        pool = await db.create_pool(
+            settings.database_url,
+            max_size=settings.store_pool_max,
+            connect_timeout=settings.store_connect_timeout_seconds,
+            statement_timeout=settings.store_statement_timeout_seconds,
+        )
         runtime.on_stop(pool.close)
         redis = session_cache.connect(settings.redis_url)
         runtime.on_stop(redis.aclose)

@@ -17,6 +17,11 @@ class StoreSettings(BusSettings, kw_only=True, frozen=True):
     database_url: str
     store_migrations_dir: str = ""
     store_pool_max: int = 10
+    # A PostgreSQL that hangs instead of refusing (a host gone silent, a dead TCP link)
+    # must surface as an outage, not hold a handler for ever: opening a connection and
+    # each statement are bounded (store.outages classifies the timeouts).
+    store_connect_timeout_seconds: float = 10.0
+    store_statement_timeout_seconds: float = 60.0
     store_health_port: int = 9105
 
     # --- administration and privacy
