@@ -50,5 +50,8 @@ def configure(service: str, level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("uvicorn.access", "nats"):
+    # httpx logs every request at INFO ("HTTP Request: POST <url> ..."): one line per
+    # WAHA call or LLM call, with chat ids in some URLs. Its failures reach us as
+    # exceptions, logged by the caller without the ids.
+    for noisy in ("uvicorn.access", "nats", "httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
