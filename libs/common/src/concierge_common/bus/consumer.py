@@ -445,7 +445,8 @@ class FlowConsumer:
         """Wait before the next attempt; False when the delivery was handed back instead."""
         self._settler.count(Outcome.RETRIED)
         log.warning(
-            "handler failed, trying again",
+            "handler failed (%s), trying again",
+            type(error).__name__,
             extra={
                 "error_type": type(error).__name__,
                 "attempt": attempt,
