@@ -16,6 +16,7 @@ import httpx
 from gateway.api.auth import mint_token
 from support import fixtures
 from support.polling import HANG_GUARD, eventually
+from support.settling import settled
 from support.stack import JWT_SECRET, Stack, running_stack
 
 CHAT = "33600000777@c.us"
@@ -64,6 +65,9 @@ async def test_staff_read_and_move_a_session_that_a_whatsapp_message_opened(
         assert stack.http is not None
         assert (await stack.post(fixtures.text_message(CHAT, "Bonjour"))).status_code == 200
         session_id, user_id = await _session_of_first_message(database_url)
+        # Staff act on the session once the bot has handled the message (its menu state
+        # written), not in a race with it.
+        await settled(stack)
 
         read = await stack.http.get(f"/sessions/{session_id}", headers=_auth("agent"))
         assert read.status_code == 200
