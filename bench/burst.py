@@ -188,11 +188,11 @@ async def measure(args: argparse.Namespace) -> int:
         chats = [kit.chat_of(1, index) for index in range(count)]
         waha.reset()
         llm.reset()
-        meter = kit.CpuMeter(stack.pids)
+        meter = await kit.CpuMeter(stack.pids, stack.database_url).start()
         wave = await kit.send_wave(webhooks, chats, kit.QUESTION)
         expected = wave.expected
         complete = await kit.wait_replies(waha, expected, deadline, "before every reply came")
-        cpu = meter.stop()
+        cpu = await meter.stop()
         result = kit.Latencies.of(wave, waha)
         if complete:
             await stack.settle(deadline, "settling after the burst")

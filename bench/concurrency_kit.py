@@ -7,7 +7,7 @@ concierge from outside, as WhatsApp and Claude would: signed WAHA webhooks in,
 - :class:`MiniHttpServer`, a small HTTP/1.1 keep-alive server on asyncio streams. The
   devkit's ``WahaFake`` (FastAPI) costs about 0.5 ms of CPU per request and a reply
   makes five WAHA calls; on a 2-core machine that competed with the services, so the
-  stand-ins below use this server instead (about a tenth of the cost);
+  stand-ins below use this server instead (110 to 140 us a request);
 - :class:`LlmStandIn`, a Messages API stand-in for the real ``anthropic`` SDK: it
   answers with the ``answer`` tool citing the first fact of the prompt, after a fixed
   delay (or holds a request carrying :data:`HANG_MARKER` for longer), and counts calls,
@@ -54,6 +54,7 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, unquote
 
 import asyncpg
 import httpx
@@ -80,7 +81,7 @@ from concierge_devkit.services import prepare_database, stop_services, wait_read
 from concierge_devkit.settling import drained
 from concierge_devkit.stack_config import SERVICES, StackPorts, health_port_variable
 from concierge_devkit.waha_fake import openapi
-from webhook_ack import cpu_seconds, machine_busy_seconds
+from webhook_ack import cpu_seconds, machine_busy_seconds, nats_server_cpu
 
 KIT = Path(__file__).resolve()
 # A question the demo parish's keywords route to a service whose facts ai sends.
@@ -272,41 +273,77 @@ def load_line() -> str:
 
 @dataclass(frozen=True)
 class CpuUse:
+    """CPU seconds used during ``wall`` seconds, by who."""
+
     wall: float
-    machine: float  # CPU seconds of the whole machine
+    machine: float  # the whole machine
     services: float  # the concierge's (or the baseline pipeline's) processes
+    postgres: float  # the backends connected to the run's database
+    nats: float  # nats-server (shared with whatever else uses it)
     driver: float  # this process: load generator and stand-ins
 
     def line(self) -> str:
         if self.wall <= 0:
             return "cpu: n/a"
-        rest = max(0.0, self.machine - self.services - self.driver)
-        return (
-            f"cpu (cores busy on average): machine {self.machine / self.wall:.2f}, "
-            f"services {self.services / self.wall:.2f}, driver+stand-ins "
-            f"{self.driver / self.wall:.2f}, rest (NATS, PostgreSQL, Redis, other users) "
-            f"{rest / self.wall:.2f}"
+        known = self.services + self.postgres + self.nats + self.driver
+        rest = max(0.0, self.machine - known)
+        share = [
+            ("machine", self.machine),
+            ("services", self.services),
+            ("postgres (run's db)", self.postgres),
+            ("nats-server", self.nats),
+            ("driver+stand-ins", self.driver),
+            ("rest (Redis, other users)", rest),
+        ]
+        return "cpu (cores busy): " + ", ".join(f"{n} {v / self.wall:.2f}" for n, v in share)
+
+
+async def postgres_backends(database_url: str) -> list[int]:
+    """The server processes of the connections to ``database_url``'s database."""
+    if not database_url:
+        return []
+    admin = await asyncpg.connect(with_database(database_url, "postgres"), timeout=10.0)
+    try:
+        rows = await admin.fetch(
+            "SELECT pid FROM pg_stat_activity WHERE datname = $1", database_name(database_url)
         )
+    finally:
+        await admin.close()
+    return [int(row["pid"]) for row in rows]
 
 
 class CpuMeter:
-    """CPU used while something ran: the machine, some processes, this process."""
+    """CPU used while something ran: the machine, the services, their database, NATS, us."""
 
-    def __init__(self, pids: Sequence[int]) -> None:
+    def __init__(self, pids: Sequence[int], database_url: str = "") -> None:
         self._pids = list(pids)
+        self._database_url = database_url
+        self._before: dict[int, float] = {}
+        self._backends: dict[int, float] = {}
+        self._nats: dict[int, float] = {}
+        self._machine = self._own = self._wall = 0.0
+
+    async def start(self) -> CpuMeter:
         self._before = {pid: cpu_seconds(pid) for pid in self._pids}
+        backends = await postgres_backends(self._database_url)
+        self._backends = {pid: cpu_seconds(pid) for pid in backends}
+        self._nats = nats_server_cpu()
         self._machine = machine_busy_seconds()
         self._own = time.process_time()
         self._wall = time.monotonic()
+        return self
 
-    def stop(self) -> CpuUse:
-        services = sum(cpu_seconds(pid) - self._before[pid] for pid in self._pids)
-        return CpuUse(
-            wall=time.monotonic() - self._wall,
-            machine=machine_busy_seconds() - self._machine,
-            services=max(0.0, services),
-            driver=time.process_time() - self._own,
-        )
+    async def stop(self) -> CpuUse:
+        wall = time.monotonic() - self._wall
+        machine = machine_busy_seconds() - self._machine
+        driver = time.process_time() - self._own
+        services = sum(cpu_seconds(pid) - used for pid, used in self._before.items())
+        # A backend that appeared meanwhile counts whole; one that ended is lost.
+        backends = await postgres_backends(self._database_url)
+        postgres = sum(cpu_seconds(pid) - self._backends.get(pid, 0.0) for pid in backends)
+        nats_now = nats_server_cpu()
+        nats_used = sum(nats_now[pid] - used for pid, used in self._nats.items() if pid in nats_now)
+        return CpuUse(wall, machine, max(0.0, services), max(0.0, postgres), nats_used, driver)
 
 
 # -- a small HTTP/1.1 server --------------------------------------------------------------
@@ -315,9 +352,10 @@ class CpuMeter:
 @dataclass(frozen=True)
 class HttpRequest:
     method: str
-    path: str
+    path: str  # without the query, still percent-encoded
     headers: dict[str, str]  # lower-case names
     body: bytes
+    query: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -389,6 +427,8 @@ class MiniHttpServer:
                     return
         except (ConnectionError, asyncio.IncompleteReadError):
             return
+        except asyncio.CancelledError:
+            return  # stop(): a task ending cancelled would be logged by asyncio's streams
         finally:
             self._connections.discard(task)
             writer.close()
@@ -406,7 +446,8 @@ async def _read_request(head: bytes, reader: asyncio.StreamReader) -> HttpReques
         return None
     length = int(headers.get("content-length") or 0)
     body = await reader.readexactly(length) if length else b""
-    return HttpRequest(method, target.split("?", 1)[0], headers, body)
+    path, _, query = target.partition("?")
+    return HttpRequest(method, path, headers, body, dict(parse_qsl(query)))
 
 
 # -- the Messages API stand-in ------------------------------------------------------------
@@ -506,19 +547,25 @@ class LlmStandIn:
 
 _SEND = ("sendText", "sendSeen", "startTyping", "stopTyping")
 _NEW_ID = re.compile(r"^/api/[^/]+/new-message-id$")
-_GET_MESSAGE = re.compile(r"^/api/[^/]+/chats/[^/]+/messages/[^/]+$")
+_CHAT_MESSAGES = re.compile(r"^/api/[^/]+/chats/([^/]+)/messages(?:/([^/]+))?$")
 
 
 class WahaStandIn:
-    """The WAHA calls of a reply; every ``sendText`` recorded per chat with its time."""
+    """The WAHA calls of a reply; every ``sendText`` recorded per chat with its time.
+
+    What was sent is kept as WAHA keeps a chat's history, so that the gateway can look
+    a send in doubt up (``getMessage``, ``chatMessages``: ``gateway.send_check``).
+    """
 
     def __init__(self, api_key: str) -> None:
         self.api_key = api_key
         self.server = MiniHttpServer(self._answer)
         self.on_text: Callable[[str, float], None] | None = None
+        self.history: dict[str, list[dict[str, Any]]] = {}  # chat -> WAMessage, oldest first
         self.reset()
 
     def reset(self) -> None:
+        """Forget the counts (not the history: WAHA would not)."""
         self.texts: dict[str, list[float]] = {}  # chat -> monotonic time of each sendText
         self.bodies: dict[str, list[str]] = {}  # chat -> text of each sendText
         self.calls: Counter[str] = Counter()
@@ -542,9 +589,12 @@ class WahaStandIn:
         if request.method == "GET" and _NEW_ID.match(request.path):
             self.calls["newMessageId"] += 1
             return HttpResponse.json(200, {"id": uuid.uuid4().hex[:20].upper()})
-        if request.method == "GET" and _GET_MESSAGE.match(request.path):
-            self.calls["getMessage"] += 1  # nothing is kept: an interrupted send is resent
-            return HttpResponse.json(404, {"message": "message not found", "statusCode": 404})
+        found = _CHAT_MESSAGES.match(request.path) if request.method == "GET" else None
+        if found is not None:
+            chat, message = unquote(found[1]), found[2]
+            if message is not None:
+                return self._message(chat, unquote(message))
+            return self._messages(chat, request.query)
         self.unknown[f"{request.method} {request.path}"] += 1
         return HttpResponse.json(404, {"message": "not in the stand-in", "statusCode": 404})
 
@@ -563,12 +613,45 @@ class WahaStandIn:
             return HttpResponse.json(201, {"result": True})
         now = time.monotonic()
         chat = str(body["chatId"])
+        text = str(body.get("text", ""))
         self.texts.setdefault(chat, []).append(now)
-        self.bodies.setdefault(chat, []).append(str(body.get("text", "")))
+        self.bodies.setdefault(chat, []).append(text)
+        message_id = f"true_{chat}_{body.get('id') or uuid.uuid4().hex[:20].upper()}"
+        self.history.setdefault(chat, []).append(
+            {
+                "id": message_id,
+                "timestamp": int(time.time()),
+                "from": chat,
+                "fromMe": True,
+                "body": text,
+                "hasMedia": False,
+            }
+        )
         if self.on_text is not None:
             self.on_text(chat, now)
-        message_id = body.get("id") or uuid.uuid4().hex[:20].upper()
-        return HttpResponse.json(201, {"id": f"true_{chat}_{message_id}"})
+        return HttpResponse.json(201, {"id": message_id})
+
+    def _message(self, chat: str, message_id: str) -> HttpResponse:
+        self.calls["getMessage"] += 1
+        for item in self.history.get(chat, ()):
+            if item["id"] == message_id:
+                return HttpResponse.json(200, item)
+        return HttpResponse.json(404, {"message": "message not found", "statusCode": 404})
+
+    def _messages(self, chat: str, query: Mapping[str, str]) -> HttpResponse:
+        """``GET .../chats/{chatId}/messages``: WAHA's filters, order and paging."""
+        self.calls["chatMessages"] += 1
+        items = list(self.history.get(chat, ()))
+        since = query.get("filter.timestamp.gte")
+        if since is not None:
+            items = [item for item in items if item["timestamp"] >= float(since)]
+        if query.get("filter.fromMe") == "false":
+            items = []  # only the concierge's own messages are kept
+        if query.get("sortOrder") == "desc":
+            items.reverse()
+        offset = int(float(query.get("offset", "0")))
+        limit = int(float(query.get("limit", "100")))
+        return HttpResponse.json(200, items[offset : offset + limit])
 
 
 # -- webhooks -----------------------------------------------------------------------------
@@ -936,8 +1019,10 @@ class Problems:
             self.add(f"WAHA stand-in refused {endpoint}: {errors}")
         if len(waha.invalid) > 3:
             self.add(f"... {len(waha.invalid)} invalid WAHA requests in all")
-        for path, count in waha.unknown.items():
+        for path, count in list(waha.unknown.items())[:3]:
             self.add(f"{count} call(s) the WAHA stand-in does not serve: {path}")
+        if len(waha.unknown) > 3:
+            self.add(f"... {sum(waha.unknown.values())} calls the WAHA stand-in does not serve")
         strangers = [chat for chat in waha.texts if webhooks and chat not in webhooks.chats]
         if strangers:
             self.add(f"replies to {len(strangers)} chat(s) nobody wrote from, e.g. {strangers[0]}")

@@ -73,12 +73,12 @@ async def baseline_side(
         await kit.wait_replies(waha, wave.expected, deadline, "in the baseline's warm-up")
         waha.reset()
         chats = [kit.chat_of(2, i) for i in range(int(args.rate * args.duration))]
-        meter = kit.CpuMeter(pipeline.pids)
+        meter = await kit.CpuMeter(pipeline.pids).start()
         wave = await kit.send_wave(webhooks, chats, kit.QUESTION, rate=args.rate)
         done = await kit.wait_replies(
             waha, wave.expected, deadline, "before the baseline's replies"
         )
-        cpu = meter.stop()
+        cpu = await meter.stop()
         result = kit.Latencies.of(wave, waha)
         problems.replies(waha, wave.expected, answer=kit.ANSWER, complete=done)
         problems.requests(waha, webhooks)
@@ -117,10 +117,10 @@ async def measure(args: argparse.Namespace) -> int:
 
         chats = [kit.chat_of(3, i) for i in range(int(args.rate * args.duration))]
         llm.reset()
-        meter = kit.CpuMeter(stack.pids)
+        meter = await kit.CpuMeter(stack.pids, stack.database_url).start()
         wave = await kit.send_wave(webhooks, chats, kit.QUESTION, rate=args.rate)
         complete = await kit.wait_replies(waha, wave.expected, deadline, "before every reply")
-        cpu = meter.stop()
+        cpu = await meter.stop()
         result = kit.Latencies.of(wave, waha)
         if complete:
             await stack.settle(deadline, "settling after the load")

@@ -99,7 +99,7 @@ async def measure(args: argparse.Namespace) -> int:
         await kit.warm_up(stack, webhooks, args.warmup, deadline, problems)
         print(f"stack ready and warm in {time.monotonic() - started:.1f} s", flush=True)
 
-        meter = kit.CpuMeter(stack.pids)
+        meter = await kit.CpuMeter(stack.pids, stack.database_url).start()
         base, complete = await wave_of(stack, webhooks, 4, args.conversations, deadline, problems)
         if complete:
             await stack.settle(deadline, "settling after the baseline wave")
@@ -116,7 +116,7 @@ async def measure(args: argparse.Namespace) -> int:
             waha, held.expected, deadline, "before the held person's reply"
         )
         held_result = kit.Latencies.of(held, waha)
-        cpu = meter.stop()
+        cpu = await meter.stop()
         if complete:
             await stack.settle(deadline, "settling after the hang wave")
         problems.replies(waha, held.expected, answer=kit.ANSWER, complete=complete)

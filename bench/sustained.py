@@ -174,9 +174,9 @@ async def measure(args: argparse.Namespace) -> int:
                 pipeline.webhook_url, secrets.webhook_hmac_key, connections=args.connections
             )
             side.push_async_callback(webhooks.close)
-            meter = kit.CpuMeter(pipeline.pids)
+            meter = await kit.CpuMeter(pipeline.pids).start()
             base, _ = await loop_for(args, webhooks, waha, 2, deadline, problems)
-            base_cpu = meter.stop()
+            base_cpu = await meter.stop()
             problems.requests(waha, webhooks)
         waha.reset()
         print(f"\n{HEADER}\n{base.line('baseline', args.conversations)}", flush=True)
@@ -191,9 +191,9 @@ async def measure(args: argparse.Namespace) -> int:
         answer = kit.ANSWER if llm_url else ""
         await kit.warm_up(stack, webhooks, 16, deadline, problems, answer=answer)
         llm.reset()
-        meter = kit.CpuMeter(stack.pids)
+        meter = await kit.CpuMeter(stack.pids, stack.database_url).start()
         result, drained = await loop_for(args, webhooks, waha, 3, deadline, problems, answer=answer)
-        cpu = meter.stop()
+        cpu = await meter.stop()
         if drained:
             await stack.settle(deadline, "settling after the loop")
         problems.requests(waha, webhooks)
