@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 
 from concierge_common.errors import DownstreamUnavailable
-from gateway.waha_client import NoAnswer, WahaClient
+from gateway.waha_client import MAX_CONNECTIONS, NoAnswer, WahaClient
 
 
 def _client(handler: httpx.MockTransport) -> WahaClient:
@@ -75,3 +77,31 @@ async def test_our_own_latest_messages_of_a_chat_can_be_listed() -> None:
         "filter.timestamp.gte": "100",
         "filter.fromMe": "true",
     }
+
+
+async def test_a_request_waiting_for_a_free_slot_past_the_timeout_was_never_sent() -> None:
+    release = asyncio.Event()
+    reached = 0
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal reached
+        reached += 1
+        await release.wait()
+        return httpx.Response(201, json={"id": "x"})
+
+    client = WahaClient(
+        "http://waha:3000/", "secret", timeout=0.05, transport=httpx.MockTransport(handler)
+    )
+    busy = [
+        asyncio.create_task(client.send_text("default", f"{n}@c.us", "x"))
+        for n in range(MAX_CONNECTIONS)
+    ]
+    while reached < MAX_CONNECTIONS:
+        await asyncio.sleep(0)
+    with pytest.raises(DownstreamUnavailable) as caught:
+        await client.send_text("default", "late@c.us", "x")
+    assert not isinstance(caught.value, NoAnswer)
+    assert reached == MAX_CONNECTIONS  # WAHA never saw the late one
+    release.set()
+    await asyncio.gather(*busy)
+    await client.aclose()

@@ -23,6 +23,7 @@ for nothing.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import logging
 import time
@@ -32,6 +33,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from concierge_common.errors import DownstreamRejected, DownstreamUnavailable
+from concierge_common.metrics import child
 from gateway import metrics
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,15 @@ _NOT_SENT_ERRORS = (
     httpx.LocalProtocolError,
 )
 KEEPALIVE_SECONDS = 2.0
+# Requests to WAHA at once, and connections to it. More wait their turn here, in
+# order, for as long as httpx would have made them wait for a connection (the
+# timeout), and then fail as not sent. httpcore's pool is not made for many: each
+# request scans every connection (a readability check of each idle one) for every
+# request it queues, and with fewer keep-alive slots than connections it closed an
+# idle connection each time it handed out another (it counts every connection as
+# idle): a busy outbound sender spent most of its CPU there, connecting and
+# disconnecting. The rate limits keep WhatsApp sends far below this.
+MAX_CONNECTIONS = 32
 # WhatsApp's "reachout timelock": the number may not message new contacts for a while.
 TIMELOCK_STATUS = 463
 
@@ -70,12 +81,14 @@ class WahaClient:
             headers={"X-Api-Key": api_key, "Accept": "application/json"},
             timeout=httpx.Timeout(timeout, connect=5.0),
             limits=httpx.Limits(
-                max_connections=100,
-                max_keepalive_connections=20,
+                max_connections=MAX_CONNECTIONS,
+                max_keepalive_connections=MAX_CONNECTIONS,
                 keepalive_expiry=KEEPALIVE_SECONDS,
             ),
             transport=transport,
         )
+        self._slots = asyncio.Semaphore(MAX_CONNECTIONS)
+        self._slot_timeout = timeout
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -223,6 +236,7 @@ class WahaClient:
         """
         path = _local_path(url)
         started = time.perf_counter()
+        await self._take_slot("files")
         try:
             async with self._http.stream("GET", path) as response:
                 status = response.status_code
@@ -244,6 +258,7 @@ class WahaClient:
             metrics.WAHA_REQUESTS.labels("files", "error").inc()
             raise DownstreamUnavailable(f"WAHA files: {type(exc).__name__}") from exc
         finally:
+            self._slots.release()
             metrics.WAHA_SECONDS.labels("files").observe(time.perf_counter() - started)
 
     async def _post(self, path: str, body: dict[str, Any], *, endpoint: str) -> Any:
@@ -252,20 +267,31 @@ class WahaClient:
     async def _get(self, path: str, *, endpoint: str, params: dict[str, str] | None = None) -> Any:
         return await self._request("GET", path, endpoint=endpoint, params=params)
 
+    async def _take_slot(self, endpoint: str) -> None:
+        """Wait for a free request slot; not sent (unavailable) past the timeout."""
+        try:
+            async with asyncio.timeout(self._slot_timeout):
+                await self._slots.acquire()
+        except TimeoutError:
+            child(metrics.WAHA_REQUESTS, endpoint, "error").inc()
+            raise DownstreamUnavailable(f"WAHA {endpoint}: PoolTimeout") from None
+
     async def _request(self, method: str, path: str, *, endpoint: str, **kwargs: Any) -> Any:
         started = time.perf_counter()
+        await self._take_slot(endpoint)
         try:
             response = await self._http.request(method, path, **kwargs)
         except _NOT_SENT_ERRORS as exc:
-            metrics.WAHA_REQUESTS.labels(endpoint, "error").inc()
+            child(metrics.WAHA_REQUESTS, endpoint, "error").inc()
             raise DownstreamUnavailable(f"WAHA {endpoint}: {type(exc).__name__}") from exc
         except httpx.HTTPError as exc:
-            metrics.WAHA_REQUESTS.labels(endpoint, "error").inc()
+            child(metrics.WAHA_REQUESTS, endpoint, "error").inc()
             raise NoAnswer(f"WAHA {endpoint}: {type(exc).__name__}") from exc
         finally:
-            metrics.WAHA_SECONDS.labels(endpoint).observe(time.perf_counter() - started)
+            self._slots.release()
+            child(metrics.WAHA_SECONDS, endpoint).observe(time.perf_counter() - started)
         status = response.status_code
-        metrics.WAHA_REQUESTS.labels(endpoint, str(status)).inc()
+        child(metrics.WAHA_REQUESTS, endpoint, str(status)).inc()
         if status < 300:
             return _json_or_none(response)
         _raise_for(status, endpoint)
