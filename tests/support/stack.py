@@ -20,6 +20,7 @@ from nats.js.api import StreamInfo
 from ai.service import AiService
 from ai.settings import AiSettings
 from concierge_common import settings as settings_module
+from concierge_common.bus.connection import servers
 from concierge_common.bus.topology import Topology
 from concierge_devkit.namespaces import forget_namespace
 from concierge_devkit.waha_fake import WahaFake, serve_fake
@@ -107,7 +108,7 @@ class Stack:
         await guarded(service.start(), f"the {name} service's start")
 
     async def stream_info(self) -> StreamInfo:
-        nc = await nats.connect(self.env["NATS_URL"])
+        nc = await nats.connect(servers(self.env["NATS_URL"]))
         try:
             return await nc.jetstream().stream_info(self.topology.stream)
         finally:

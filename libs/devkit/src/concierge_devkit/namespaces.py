@@ -14,6 +14,7 @@ import nats
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
+from concierge_common.bus.connection import servers
 from concierge_common.bus.topology import Topology
 from concierge_devkit.errors import DevkitError
 
@@ -25,6 +26,7 @@ def buckets(topology: Topology) -> tuple[str, ...]:
         topology.waha_bucket,
         topology.lid_bucket,
         topology.meta_bucket,
+        topology.lease_bucket,
         topology.health_bucket,
     )
 
@@ -45,7 +47,8 @@ async def delete_namespace(js: JetStreamContext, namespace: str) -> None:
 async def forget_namespace(nats_url: str, namespace: str, *, connect_timeout: float = 5.0) -> None:
     """Connect to ``nats_url`` and delete the namespace's streams and buckets."""
     client = await asyncio.wait_for(
-        nats.connect(nats_url, max_reconnect_attempts=0, connect_timeout=3), connect_timeout
+        nats.connect(servers(nats_url), max_reconnect_attempts=0, connect_timeout=3),
+        connect_timeout,
     )
     try:
         await delete_namespace(client.jetstream(), namespace)

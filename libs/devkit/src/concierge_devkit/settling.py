@@ -62,6 +62,7 @@ from nats.js import JetStreamContext
 from nats.js.api import ConsumerInfo
 from nats.js.errors import NotFoundError
 
+from concierge_common.bus.connection import servers
 from concierge_common.bus.topology import Topology
 from concierge_devkit.errors import DevkitError
 
@@ -81,7 +82,7 @@ def bus_barrier(nats_url: str, namespace: str, *, timeout: float) -> Barrier:
 
 async def drained(nats_url: str, topology: Topology, *, timeout: float) -> None:
     """Wait until each durable consumer of ``topology``'s stream acknowledged all it could get."""
-    nc = await nats.connect(nats_url)
+    nc = await nats.connect(servers(nats_url))
     try:
         js = nc.jetstream()
         loop = asyncio.get_running_loop()

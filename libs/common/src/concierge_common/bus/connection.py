@@ -13,6 +13,11 @@ from concierge_common import metrics
 log = logging.getLogger(__name__)
 
 
+def servers(url: str) -> list[str]:
+    """``NATS_URL`` as the list of servers it names (a cluster's, comma-separated)."""
+    return [part.strip() for part in url.split(",") if part.strip()]
+
+
 async def connect(url: str, service: str, *, attempts: int = 0) -> NATS:
     """Connect to NATS, retrying the first connection ``attempts`` times (0 = forever).
 
@@ -41,7 +46,7 @@ async def connect(url: str, service: str, *, attempts: int = 0) -> NATS:
         tries += 1
         try:
             nc = await nats.connect(
-                servers=[part.strip() for part in url.split(",")],
+                servers=servers(url),
                 name=service,
                 max_reconnect_attempts=-1,
                 reconnect_time_wait=0.5,

@@ -59,6 +59,17 @@ class Leases:
             return None
         return None
 
+    async def reclaim(self, partition: int) -> int | None:
+        """Take back a lease that ran out while nobody else took it (its new revision).
+
+        Only when the key is absent: a lease another replica holds, or freed after
+        holding it, is not ours any more.
+        """
+        try:
+            return await self._kv.create(self._key(partition), self._held_value)
+        except KeyWrongLastSequenceError:
+            return None
+
     async def renew(self, partition: int, revision: int) -> int | None:
         """The lease's new revision, or None when it was lost."""
         try:

@@ -3,8 +3,11 @@
 A loop ticks every ``period`` (a third of the lease time). Each tick:
 
 1. announces this replica (:class:`~concierge_common.bus.roster.Roster`);
-2. renews every lease held; a lease that cannot be renewed is *lost*: its
-   partition stops at once;
+2. renews every lease held. A renewal that fails for a moment (NATS
+   reconnecting, a cluster electing the bucket's leader) is tried again on the
+   next tick, as long as the lease has not run out; a lease that ran out while
+   nobody took it is taken back at once (the partition goes on, nothing moves);
+   a lease somebody else holds is *lost*: the partition stops at once;
 3. computes the partitions this replica should own among the live replicas
    (:func:`~concierge_common.bus.assignment.wanted`);
 4. hands back the partitions it owns but should not: their consumers stop
@@ -71,6 +74,7 @@ class Ownership:
         self._instance = instance
         self._users: list[PartitionUser] = []
         self._held: dict[int, int] = {}
+        self._renewed_at: dict[int, float] = {}
         self._moving: dict[int, asyncio.Task[None]] = {}
         self._task: asyncio.Task[None] | None = None
         # Lease writes (renew, release) one at a time, so a revision is never used twice.
@@ -145,13 +149,33 @@ class Ownership:
     async def _renew(self) -> None:
         async with self._lock:
             for part in list(self._held):
-                renewed = await self._leases.renew(part, self._held[part])
+                try:
+                    renewed = await self._renewed(part)
+                except (NatsError, APIError, OSError) as exc:
+                    if time.monotonic() - self._renewed_at[part] < self._lease_time:
+                        log.warning("lease renewal failed: %s", type(exc).__name__)
+                        continue
+                    renewed = None
                 if renewed is not None:
                     self._held[part] = renewed
+                    self._renewed_at[part] = time.monotonic()
                     continue
                 log.warning("partition lease lost", extra={"partition": part})
                 del self._held[part]
                 self._moving[part] = asyncio.create_task(self._stop_lost(part))
+
+    @property
+    def _lease_time(self) -> float:
+        return 3 * self._period
+
+    async def _renewed(self, part: int) -> int | None:
+        """The lease's new revision: renewed, or taken back if it ran out unclaimed."""
+        renewed = await self._leases.renew(part, self._held[part])
+        if renewed is None:
+            renewed = await self._leases.reclaim(part)
+            if renewed is not None:
+                log.warning("partition lease ran out; taken back", extra={"partition": part})
+        return renewed
 
     async def _stop_lost(self, part: int) -> None:
         try:
@@ -164,6 +188,7 @@ class Ownership:
         if revision is None:
             return
         self._held[part] = revision
+        self._renewed_at[part] = time.monotonic()
         log.info("partition taken", extra={"partition": part})
         for user in self._users:
             await user.acquired(part)

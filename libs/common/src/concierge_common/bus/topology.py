@@ -155,7 +155,7 @@ async def declare_streams(js: JetStreamContext, topo: Topology, settings: BusSet
 
     Each is stored on ``BUS_STREAM_REPLICAS`` servers of a JetStream cluster (1 on a
     single server, 3 on a three-node cluster: one node may die without losing
-    anything). A stream or bucket keeps the count it was created with.
+    anything); existing streams and buckets are scaled to that count.
     """
     replicas = settings.bus_stream_replicas
     await _ensure_stream(
@@ -236,6 +236,19 @@ async def _ensure_bucket(js: JetStreamContext, config: KeyValueConfig) -> None:
             await js.create_key_value(config)
         except APIError as exc:
             log.debug("bucket create raced: %s", exc.description)
+        return
+    await _scale_bucket(js, config)
+
+
+async def _scale_bucket(js: JetStreamContext, config: KeyValueConfig) -> None:
+    """Give an existing bucket the wanted number of copies (a bucket is a stream ``KV_<name>``)."""
+    info = await js.stream_info(f"KV_{config.bucket}")
+    current = info.config
+    if (current.num_replicas or 1) == config.replicas:
+        return
+    current.num_replicas = config.replicas
+    await js.update_stream(current)
+    log.info("bucket copies changed", extra={"bucket": config.bucket, "replicas": config.replicas})
 
 
 async def _check_partitions(js: JetStreamContext, topo: Topology) -> None:
