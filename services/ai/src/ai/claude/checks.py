@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ai.answerer import Kind
 from ai.claude.prompt import FAMILY_ID, Prompt
@@ -72,15 +73,21 @@ def is_courtesy(text: str) -> bool:
 
 def unsourced_contacts(text: str, sources: str) -> list[str]:
     """The phone numbers, e-mail addresses and links of ``text`` absent from ``sources``."""
-    known_phones = {_phone(found) for found in PHONE_LIKE.findall(sources)}
-    known_text = _link(sources)
-    missing = [found for found in PHONE_LIKE.findall(text) if _phone(found) not in known_phones]
-    missing += [found for found in EMAIL.findall(text) if found.lower() not in sources.lower()]
-    missing += [
-        found
-        for found in LINK.findall(text)
-        if "@" not in found and _link(found).rstrip("/.,;:!?)") not in known_text
-    ]
+    phones = PHONE_LIKE.findall(text)
+    emails = EMAIL.findall(text)
+    links = [found for found in LINK.findall(text) if "@" not in found]
+    if not (phones or emails or links):
+        return []  # most answers: the sources need not be searched
+    missing = []
+    if phones:
+        known_phones = {_phone(found) for found in PHONE_LIKE.findall(sources)}
+        missing += [found for found in phones if _phone(found) not in known_phones]
+    if emails:
+        lowered = sources.lower()
+        missing += [found for found in emails if found.lower() not in lowered]
+    if links:
+        known_text = _link(sources)
+        missing += [found for found in links if _link(found).rstrip("/.,;:!?)") not in known_text]
     return missing
 
 
@@ -97,14 +104,25 @@ def _link(text: str) -> str:
 
 
 def leaks(text: str, instructions: str, sources: str) -> bool:
-    """True when ``text`` repeats :data:`LEAK_WORDS` consecutive words of the instructions."""
+    """True when ``text`` repeats :data:`LEAK_WORDS` consecutive words of the instructions.
+
+    That is, a run of the answer found in the instructions but not in the sources.
+    The instructions are a service's prompt and the rules, the same text turn after
+    turn, and the sources a service's facts: both are folded into runs once
+    (:func:`_known_shingles`), not on every answer.
+    """
     said = _shingles(text)
     if not said:
         return False
-    secret = _shingles(instructions) - _shingles(sources)
-    return bool(said & secret)
+    told = said & _known_shingles(instructions)
+    return bool(told and told - _known_shingles(sources))
 
 
 def _shingles(text: str) -> set[tuple[str, ...]]:
     seq = words(fold(text))
     return {tuple(seq[i : i + LEAK_WORDS]) for i in range(len(seq) - LEAK_WORDS + 1)}
+
+
+@lru_cache(maxsize=64)
+def _known_shingles(text: str) -> frozenset[tuple[str, ...]]:
+    return frozenset(_shingles(text))
