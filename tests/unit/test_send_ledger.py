@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import nats.errors
 import pytest
+from nats.js.errors import NoStreamResponseError
+from nats.js.kv import KeyValue
 
+from concierge_common.errors import BusUnavailable
 from gateway.send_ledger import PartState, Phase, SendLedger
 from support.memory_kv import MemoryBucket
 
@@ -40,3 +44,28 @@ async def test_a_claim_without_a_pre_generated_id_keeps_its_time() -> None:
 async def test_stored_values_are_read_conservatively(stored: bytes, expected: PartState) -> None:
     bucket = MemoryBucket("sent", {f"{REPLY}.1": stored})
     assert await SendLedger(bucket).part(REPLY, 1) == expected  # type: ignore[arg-type]
+
+
+class UnreachableBucket(MemoryBucket):
+    """A bucket NATS cannot reach (reconnecting, a cluster electing its leader)."""
+
+    async def get(self, key: str) -> KeyValue.Entry:
+        raise nats.errors.TimeoutError
+
+    async def put(self, key: str, value: bytes) -> int:
+        raise NoStreamResponseError
+
+
+async def test_a_ledger_nats_cannot_reach_is_an_outage_not_a_failed_reply() -> None:
+    ledger = SendLedger(UnreachableBucket("sent"))  # type: ignore[arg-type]
+    with pytest.raises(BusUnavailable):
+        await ledger.part(REPLY, 1)
+    with pytest.raises(BusUnavailable):
+        await ledger.claim(REPLY, 1, "3EB0AA", 1_800_000_000.0)
+    with pytest.raises(BusUnavailable):
+        await ledger.set_reply(REPLY, b"sent")
+
+
+async def test_a_missing_key_is_no_state_not_an_outage() -> None:
+    ledger = SendLedger(MemoryBucket("sent"))  # type: ignore[arg-type]
+    assert await ledger.part(REPLY, 2) is None

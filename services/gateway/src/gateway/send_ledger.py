@@ -16,6 +16,11 @@ Keys and values:
   - ``sent:<WAHA's id>``: WAHA accepted the message;
   - ``sending:<id>``: a claim written by an earlier version (no time): in doubt.
 
+The bucket is on the bus: when NATS cannot read or write it (reconnecting, a
+cluster electing the bucket's leader), the call raises :class:`BusUnavailable`,
+an outage, tried again for as long as it lasts, never a reason to dead-letter a
+reply.
+
 Reply ids are hex digests (:func:`concierge_common.ids.derived_id`), so the
 keys stay within the characters NATS allows (``[-/_=.a-zA-Z0-9]``). What to do
 with each state is :mod:`gateway.send_check`'s and :mod:`gateway.whatsapp_send`'s
@@ -24,11 +29,16 @@ business.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 
-from nats.js.errors import KeyNotFoundError
+import nats.errors
+from nats.js.errors import APIError, KeyNotFoundError
 from nats.js.kv import KeyValue
+
+from concierge_common.errors import BusUnavailable
 
 SENDING = b"sending"
 SENT = b"sent"
@@ -69,7 +79,8 @@ class SendLedger:
         return await self._get(reply_id)
 
     async def set_reply(self, reply_id: str, state: bytes) -> None:
-        await self._bucket.put(reply_id, state)
+        with _bus_errors():
+            await self._bucket.put(reply_id, state)
 
     async def part(self, reply_id: str, number: int) -> PartState | None:
         value = await self._get(_part_key(reply_id, number))
@@ -88,14 +99,29 @@ class SendLedger:
         await self._put(reply_id, number, _SENT_PART + waha_id)
 
     async def _put(self, reply_id: str, number: int, value: str) -> None:
-        await self._bucket.put(_part_key(reply_id, number), value.encode())
+        with _bus_errors():
+            await self._bucket.put(_part_key(reply_id, number), value.encode())
 
     async def _get(self, key: str) -> bytes | None:
         try:
-            entry = await self._bucket.get(key)
+            with _bus_errors():
+                entry = await self._bucket.get(key)
         except KeyNotFoundError:
             return None
         return entry.value
+
+
+@contextmanager
+def _bus_errors() -> Iterator[None]:
+    """NATS failing to read or write the bucket is an outage (a missing key is not)."""
+    try:
+        yield
+    except KeyNotFoundError:
+        raise
+    except (nats.errors.Error, APIError, OSError) as exc:
+        raise BusUnavailable(
+            f"the sent-replies ledger is unavailable: {type(exc).__name__}"
+        ) from exc
 
 
 def _part_key(reply_id: str, number: int) -> str:
