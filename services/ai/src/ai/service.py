@@ -85,7 +85,11 @@ class AiService:
         )
         await warmup.warm_up(backend.ranker, rpc)
         await runtime.consume(
-            Subscription(ConsumerSpec("ai", "ai"), (GenerateReply, SendReply), responder)
+            Subscription(
+                ConsumerSpec("ai", "ai", concurrency=settings.turn_concurrency()),
+                (GenerateReply, SendReply),
+                responder,
+            )
         )
         self._answering.set()
 

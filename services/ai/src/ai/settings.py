@@ -35,6 +35,11 @@ class AiSettings(BusSettings, kw_only=True, frozen=True):
     ai_facts_cache_seconds: float = 30.0
     # Seconds ai waits for the store's answer (facts, handoff.open).
     ai_store_timeout_seconds: float = 5.0
+    # Turns one replica answers at once, so also its most Claude calls in flight. 0: the
+    # bus's BUS_CONCURRENCY with Claude (the calls wait on the network), and 4 per
+    # embedding thread with the offline answerer (it works on the CPU: more turns at
+    # once would only make each one slower).
+    ai_concurrency: int = 0
     # The organisation's time zone: "today" for the family calendars.
     ai_timezone: str = "Europe/Paris"
     # intent.classify: smallest score of the chosen service, and how many times the
@@ -60,3 +65,11 @@ class AiSettings(BusSettings, kw_only=True, frozen=True):
     ai_offline_min_probability: float = 0.6
     # intent.classify with embeddings: smallest probability of the chosen service.
     ai_classify_min_probability: float = 0.6
+
+    def turn_concurrency(self) -> int:
+        """How many turns one replica answers at once (see ``ai_concurrency``)."""
+        if self.ai_concurrency > 0:
+            return self.ai_concurrency
+        if self.anthropic_api_key:
+            return self.bus_concurrency
+        return 4 * max(self.ai_embedding_threads, 1)
