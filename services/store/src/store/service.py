@@ -115,9 +115,14 @@ class StoreService:
 
         storage = open_storage(settings.media_storage_url)
         recorder = Recorder(interactions, Ledgers.of(pool, interactions, storage))
+        # Each recording holds a connection: as many at once as the pool has, so that the
+        # requests of the other services (sessions, facts) still find connections.
+        width = settings.store_pool_max
         await runtime.consume(
-            Subscription(ConsumerSpec("store", "inbound"), INBOUND_TYPES, recorder),
-            Subscription(ConsumerSpec("store", "sent"), SENT_TYPES, recorder),
+            Subscription(
+                ConsumerSpec("store", "inbound", concurrency=width), INBOUND_TYPES, recorder
+            ),
+            Subscription(ConsumerSpec("store", "sent", concurrency=width), SENT_TYPES, recorder),
         )
 
     async def stop(self) -> None:
