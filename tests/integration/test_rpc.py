@@ -203,3 +203,61 @@ async def test_a_store_that_does_not_answer_in_time_is_an_outage_for_the_caller(
         await server.stop()
     assert "store did not answer lookup" in str(outage.value)
     assert type(outage.value) is Outage  # neither the store nor its database can be told apart
+
+
+def _gated_operations(gate: asyncio.Event, started: asyncio.Event) -> list[Operation]:
+    async def lookup(request: Ask) -> Answer:
+        if request.key == "slow":
+            started.set()
+            await gate.wait()
+        return Answer(key=request.key, served_by="gated")
+
+    return [Operation("lookup", Ask, lookup)]
+
+
+async def test_a_slow_request_holds_up_no_other_request(nc: NATS, namespace: str) -> None:
+    topology = Topology(namespace, 4)
+    gate, started = asyncio.Event(), asyncio.Event()
+    server = RpcServer("demo", _gated_operations(gate, started))
+    await server.start(nc, topology)
+    await nc.flush()
+    client = RpcClient(nc, topology, timeout=60)
+    try:
+        slow = asyncio.create_task(client.call("demo", "lookup", Ask("slow"), Answer))
+        await started.wait()
+        quick = await client.call("demo", "lookup", Ask("quick"), Answer)
+        assert not slow.done()
+        gate.set()
+        assert (await slow).key == "slow"
+    finally:
+        gate.set()
+        await server.stop()
+    assert quick.key == "quick"
+
+
+async def test_a_stopping_server_finishes_the_requests_it_is_answering(
+    nc: NATS, namespace: str
+) -> None:
+    topology = Topology(namespace, 4)
+    gate, started = asyncio.Event(), asyncio.Event()
+    server = RpcServer("demo", _gated_operations(gate, started))
+    await server.start(nc, topology)
+    await nc.flush()
+    slow = asyncio.create_task(
+        RpcClient(nc, topology, timeout=60).call("demo", "lookup", Ask("slow"), Answer)
+    )
+    await started.wait()
+    stopping = asyncio.create_task(server.stop())
+    gate.set()
+    await stopping
+    assert (await slow).key == "slow"
+
+
+async def test_each_replica_is_a_micro_service_found_by_ping(nc: NATS, namespace: str) -> None:
+    topology = Topology(namespace, 4)
+    server = await _server(nc, topology, "a", [])
+    try:
+        pong = await nc.request(f"$SRV.PING.concierge_{namespace}_demo", b"", timeout=5)
+    finally:
+        await server.stop()
+    assert msgspec.json.decode(pong.data)["name"] == f"concierge_{namespace}_demo"

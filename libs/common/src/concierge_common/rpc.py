@@ -44,6 +44,8 @@ classifier, a 503 to the staff app).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
@@ -51,9 +53,10 @@ from typing import Any, TypeVar
 
 import msgspec
 import nats.errors
+from nats import micro
 from nats.aio.client import Client as NATS
-from nats.aio.msg import Msg
-from nats.aio.subscription import Subscription
+from nats.micro.request import Request
+from nats.micro.service import Service
 
 from concierge_common import context, store_api
 from concierge_common.bus.topology import Topology
@@ -77,6 +80,8 @@ T = TypeVar("T")
 Req = TypeVar("Req")
 
 CORRELATION_HEADER = "Correlation-Id"
+# The micro service version every replica reports ($SRV.INFO): the wire contract's.
+_VERSION = "1.0.0"
 
 # The services whose silence is an outage for their callers (see the module's docstring).
 ESSENTIAL = frozenset({store_api.SERVICE})
@@ -219,35 +224,68 @@ class Operation:
 
 
 class RpcServer:
-    """Answers a service's operations; replicas share the load through a queue group."""
+    """Answers a service's operations; replicas share the load through a queue group.
 
-    def __init__(self, service: str, operations: list[Operation]) -> None:
+    It is a NATS micro service (``nats.micro``): ``$SRV.PING``, ``$SRV.INFO`` and
+    ``$SRV.STATS`` find and describe every replica (``nats micro ls``), with one
+    endpoint taking ``rpc.v1.<service>.>`` (operation names may have several
+    tokens, ``session.open``; an unknown one is answered 404). Requests are
+    answered concurrently, up to ``concurrency`` at once per replica: a subscription
+    alone would answer one at a time, and one slow query would hold up every other
+    caller. Beyond that, requests wait in the subscription's queue.
+    """
+
+    def __init__(
+        self, service: str, operations: list[Operation], *, concurrency: int = 256
+    ) -> None:
         self._service = service
         self._operations = {op.name: op for op in operations}
         self._decoders = {op.name: msgspec.json.Decoder(op.request_type) for op in operations}
-        self._subscription: Subscription | None = None
+        self._micro: Service | None = None
         self._prefix = ""
+        self._slots = asyncio.Semaphore(concurrency)
+        self._answering: set[asyncio.Task[None]] = set()
 
     async def start(self, nc: NATS, topology: Topology) -> None:
-        # ``>``: operation names may have several tokens (``session.open``).
         self._prefix = topology.rpc_subject(self._service, "")
-        subject = topology.rpc_subject(self._service, ">")
-        self._subscription = await nc.subscribe(
-            subject, queue=f"rpc-{self._service}", cb=self._on_request
+        name = f"{topology.namespace}_{self._service}" if topology.namespace else self._service
+        self._micro = await micro.add_service(
+            nc,
+            name=f"concierge_{name}",
+            version=_VERSION,
+            description=f"the concierge's {self._service} operations",
+            queue_group=f"rpc-{self._service}",
+        )
+        await self._micro.add_endpoint(
+            name="operations",
+            subject=topology.rpc_subject(self._service, ">"),
+            handler=self._on_request,
         )
 
     async def stop(self) -> None:
-        if self._subscription is not None:
-            await self._subscription.drain()  # type: ignore[no-untyped-call]
-            self._subscription = None
+        """Stop taking requests, then let those being answered finish."""
+        if self._micro is not None:
+            await self._micro.stop()
+            self._micro = None
+        await asyncio.gather(*self._answering, return_exceptions=True)
 
-    async def _on_request(self, msg: Msg) -> None:
-        name = msg.subject.removeprefix(self._prefix)
-        correlation = (msg.headers or {}).get(CORRELATION_HEADER, "")
+    async def _on_request(self, request: Request) -> None:
+        await self._slots.acquire()  # past the limit, requests wait in the subscription
+        task = asyncio.create_task(self._serve(request))
+        self._answering.add(task)
+        task.add_done_callback(self._answered)
+
+    def _answered(self, task: asyncio.Task[None]) -> None:
+        self._answering.discard(task)
+        self._slots.release()
+
+    async def _serve(self, request: Request) -> None:
+        name = request.subject.removeprefix(self._prefix)
+        correlation = (request.headers or {}).get(CORRELATION_HEADER, "")
         with context.bound(correlation_id=correlation):
-            reply = await self._answer(name, msg.data)
-        if msg.reply:
-            await msg.respond(_encoder.encode(reply))
+            reply = await self._answer(name, request.data)
+        with contextlib.suppress(nats.errors.Error):  # the caller is gone: it retries
+            await request.respond(_encoder.encode(reply))
 
     async def _answer(self, name: str, data: bytes) -> Reply:
         operation = self._operations.get(name)
