@@ -39,8 +39,15 @@ def distance(a: str, b: str, limit: int) -> int:
 
 
 def near(word: str, reference: str) -> bool:
-    """``word`` is ``reference`` or a small typo of it (see :func:`tolerance`)."""
+    """``word`` is ``reference`` or a small typo of it (see :func:`tolerance`).
+
+    Most pairs are unrelated words: an edit adds or removes at most one letter of
+    each word's set of letters (a swap none), so letters in one word only, more
+    than two per edit allowed, rule a pair out without computing the distance.
+    """
     if word == reference:
         return True
     limit = tolerance(reference)
-    return limit > 0 and distance(word, reference, limit) <= limit
+    if limit == 0 or len(set(word) ^ set(reference)) > 2 * limit:
+        return False
+    return distance(word, reference, limit) <= limit
