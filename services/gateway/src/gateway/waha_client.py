@@ -35,6 +35,7 @@ import httpx
 from concierge_common.errors import DownstreamRejected, DownstreamUnavailable
 from concierge_common.metrics import child
 from gateway import metrics
+from gateway.waha_http import LeanTransport
 
 log = logging.getLogger(__name__)
 
@@ -76,22 +77,31 @@ class WahaClient:
         timeout: float = 30.0,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self._http = httpx.AsyncClient(
-            base_url=base_url.rstrip("/"),
-            headers={"X-Api-Key": api_key, "Accept": "application/json"},
-            timeout=httpx.Timeout(timeout, connect=5.0),
-            limits=httpx.Limits(
-                max_connections=MAX_CONNECTIONS,
-                max_keepalive_connections=MAX_CONNECTIONS,
-                keepalive_expiry=KEEPALIVE_SECONDS,
-            ),
-            transport=transport,
-        )
+        def client(transport: httpx.AsyncBaseTransport | None) -> httpx.AsyncClient:
+            return httpx.AsyncClient(
+                base_url=base_url.rstrip("/"),
+                headers={"X-Api-Key": api_key, "Accept": "application/json"},
+                timeout=httpx.Timeout(timeout, connect=5.0),
+                limits=httpx.Limits(
+                    max_connections=MAX_CONNECTIONS,
+                    max_keepalive_connections=MAX_CONNECTIONS,
+                    keepalive_expiry=KEEPALIVE_SECONDS,
+                ),
+                transport=transport,
+            )
+
+        # The API calls over plain HTTP go through the lean transport; files (streamed,
+        # size-checked as they come) and HTTPS through httpx's own.
+        self._files = client(transport)
+        lean = transport is None and urlsplit(base_url).scheme == "http"
+        self._http = client(LeanTransport(keepalive=KEEPALIVE_SECONDS)) if lean else self._files
         self._slots = asyncio.Semaphore(MAX_CONNECTIONS)
         self._slot_timeout = timeout
 
     async def aclose(self) -> None:
         await self._http.aclose()
+        if self._files is not self._http:
+            await self._files.aclose()
 
     async def send_text(
         self, session: str, chat_id: str, text: str, *, message_id: str = "", reply_to: str = ""
@@ -238,7 +248,7 @@ class WahaClient:
         started = time.perf_counter()
         await self._take_slot("files")
         try:
-            async with self._http.stream("GET", path) as response:
+            async with self._files.stream("GET", path) as response:
                 status = response.status_code
                 metrics.WAHA_REQUESTS.labels("files", str(status)).inc()
                 if status >= 300:
