@@ -138,6 +138,7 @@ class FlowConsumer:
         self._room = asyncio.Event()
         self._room.set()
         self._ticker: asyncio.Task[None] | None = None
+        self._closed = False
         self._labels = (spec.service, spec.flow)
 
     @property
@@ -163,6 +164,7 @@ class FlowConsumer:
 
     async def close(self) -> None:
         """After every partition was handed back or abandoned: stop the keep-alive ticker."""
+        self._closed = True
         if self._ticker is not None:
             self._ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -353,7 +355,7 @@ class FlowConsumer:
         """Every second: the oldest waiting delivery's age; every ack_wait/3: keep-alives."""
         interval = max(self._ack_wait / 3, 0.5)
         last = time.monotonic()
-        while True:
+        while not self._closed:
             await asyncio.sleep(min(1.0, interval))
             now = time.monotonic()
             items = [item for lane in self._lanes.values() for item in lane.held.values()]

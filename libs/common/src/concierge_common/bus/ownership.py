@@ -77,6 +77,7 @@ class Ownership:
         self._renewed_at: dict[int, float] = {}
         self._moving: dict[int, asyncio.Task[None]] = {}
         self._task: asyncio.Task[None] | None = None
+        self._stopped = asyncio.Event()
         # Lease writes (renew, release) one at a time, so a revision is never used twice.
         self._lock = asyncio.Lock()
         self._last_tick = time.monotonic()
@@ -108,10 +109,11 @@ class Ownership:
         freed, so they run out and the next owner waits for the deliveries to
         come back (their ack deadline) before it fetches.
         """
+        self._stopped.set()
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            # A tick in a NATS call ends with that call (its own timeout) and stops there.
+            await asyncio.wait({self._task})
         handing_back = asyncio.gather(
             *self._moving.values(), *(self._hand_back(p) for p in list(self._held))
         )
@@ -124,8 +126,12 @@ class Ownership:
         await self._roster.leave()
 
     async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self._period)
+        # A stop is an event, not only a cancellation: nats-py turns a cancellation
+        # that lands inside a JetStream publish into one of its own errors.
+        while not self._stopped.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopped.wait(), timeout=self._period)
+                return
             try:
                 await self.tick()
             except (NatsError, APIError, OSError) as exc:
@@ -141,7 +147,7 @@ class Ownership:
             if part not in self._moving:
                 self._moving[part] = asyncio.create_task(self._hand_back_then_forget(part))
         for part in sorted(wanted - self.owned):
-            if part not in self._moving:
+            if part not in self._moving and not self._stopped.is_set():
                 await self._take(part)
         self._last_tick = time.monotonic()
         metrics.child(metrics.PARTITIONS_OWNED, self._service).set(len(self._held))
@@ -149,6 +155,8 @@ class Ownership:
     async def _renew(self) -> None:
         async with self._lock:
             for part in list(self._held):
+                if self._stopped.is_set():
+                    return
                 try:
                     renewed = await self._renewed(part)
                 except (NatsError, APIError, OSError) as exc:
