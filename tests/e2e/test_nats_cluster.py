@@ -173,8 +173,9 @@ async def _deliver(stack: Stack, body: dict[str, Any], refused: Counter[str]) ->
     """Post a webhook as WAHA does: the same body again until the gateway stored it.
 
     While the cluster elects a new leader the gateway may answer 503 (JetStream did
-    not confirm the message) or not answer in time; WAHA then retries, and the
-    message's id makes a copy stored twice count once.
+    not confirm the message) or not answer in time; a loaded machine may also drop a
+    kept-alive connection just as it is reused. WAHA then retries, and the message's
+    id makes a copy stored twice count once.
     """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + HANG_GUARD
@@ -183,6 +184,8 @@ async def _deliver(stack: Stack, body: dict[str, Any], refused: Counter[str]) ->
             response = await stack.post(body)
         except httpx.TimeoutException:
             refused["timeout"] += 1
+        except httpx.TransportError as exc:  # the connection closed under the request
+            refused[type(exc).__name__] += 1
         else:
             if response.status_code == 200:
                 return
