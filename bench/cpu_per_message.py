@@ -338,8 +338,8 @@ class NatsTraffic:
         for kind, seen in sorted(self.kinds.items(), key=lambda item: -item[1]):
             print(f"  {seen / count:>7.2f}  {kind}")
         print(
-            f"  replies to inboxes are not attributable: {self.inbox / count:.1f} per message "
-            "from every client of this server, other people's included"
+            f"  messages to inboxes (replies, deliveries): {self.inbox / count:.1f} per message, "
+            "every client's of this server (only this run's with --own-nats)"
         )
 
 
