@@ -3,43 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import subprocess
-import sys
+from pathlib import Path
 
-import httpx
 import nats
 
 from support import fixtures
-from support.infra import free_port
 from support.polling import HANG_GUARD, eventually
+from support.service_processes import start_service
 from support.settling import settled
 from support.stack import Stack, running_stack
-
-
-def _start_router(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], int]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "router"],
-        env={**os.environ, **env, "ROUTER_HEALTH_PORT": str(port)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    return process, port
-
-
-async def _wait_ready(process: subprocess.Popen[bytes], port: int) -> None:
-    async with httpx.AsyncClient() as client:
-
-        async def ready() -> bool:
-            assert process.poll() is None, "the router subprocess exited before it was ready"
-            try:
-                return (await client.get(f"http://127.0.0.1:{port}/readyz")).status_code == 200
-            except httpx.HTTPError:
-                return False
-
-        await eventually(ready)
 
 
 async def _router_has_taken_a_message(stack: Stack) -> bool:
@@ -66,26 +38,30 @@ ANSWERABLE = (
 )
 
 
-async def test_sigterm_during_traffic_loses_and_doubles_nothing(env: dict[str, str]) -> None:
+async def test_sigterm_during_traffic_loses_and_doubles_nothing(
+    env: dict[str, str], tmp_path: Path
+) -> None:
     bodies = [
         fixtures.text_message(f"336200000{index % 12:02d}@c.us", ANSWERABLE[index // 12])
         for index in range(60)
     ]
     async with running_stack(env, only=("ai", "handoff", "store")) as stack:
-        router, port = _start_router(env)
-        await _wait_ready(router, port)
-        first_half = asyncio.gather(*(stack.post(body) for body in bodies[:30]))
-        await eventually(lambda: _router_has_taken_a_message(stack))
-        router.send_signal(signal.SIGTERM)
-        responses = list(await first_half)
-        output, _ = await asyncio.to_thread(router.communicate, timeout=HANG_GUARD)
-        assert router.returncode == 0, output.decode()[-2000:]
-        assert b"stop signal received" in output
+        router = await start_service("router", env, tmp_path, label="router")
+        try:
+            await router.wait_ready()
+            first_half = asyncio.gather(*(stack.post(body) for body in bodies[:30]))
+            await eventually(lambda: _router_has_taken_a_message(stack))
+            router.terminate()
+            responses = list(await first_half)
+            assert await router.exit_code_after_sigterm() == 0, router.output()[-2000:]
+            assert router.logged("stop signal received")
+        finally:
+            await router.stop()
         responses += await asyncio.gather(*(stack.post(body) for body in bodies[30:]))
         assert all(response.status_code == 200 for response in responses)
-        replacement, port = _start_router(env)
+        replacement = await start_service("router", env, tmp_path, label="replacement")
         try:
-            await _wait_ready(replacement, port)
+            await replacement.wait_ready()
             sent = await stack.waha.wait_for_texts(60, timeout=HANG_GUARD)
             await settled(stack)
             assert len(stack.waha.sent_texts) == 60
@@ -93,5 +69,4 @@ async def test_sigterm_during_traffic_loses_and_doubles_nothing(env: dict[str, s
                 body["payload"]["from"] for body in bodies
             }
         finally:
-            replacement.send_signal(signal.SIGTERM)
-            await asyncio.to_thread(replacement.communicate, timeout=HANG_GUARD)
+            await replacement.stop()
