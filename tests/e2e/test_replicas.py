@@ -262,7 +262,7 @@ async def test_sigterm_of_one_replica_of_each_hands_back_within_its_grace(
         await load.check(deployment)
 
         for victim in victims:
-            assert await victim.exit_code_after_sigterm() == 0, victim.output()[-3000:]
+            assert await victim.wait_exit() == 0, victim.output()[-3000:]
             # Everything it owned was handed back settled (its leases freed), in its grace.
             assert not victim.logged(GRACE_OVER), victim.label
             handed_back = _since_the_signal(victim, "partition handed back")

@@ -53,7 +53,7 @@ async def test_sigterm_during_traffic_loses_and_doubles_nothing(
             await eventually(lambda: _router_has_taken_a_message(stack))
             router.terminate()
             responses = list(await first_half)
-            assert await router.exit_code_after_sigterm() == 0, router.output()[-2000:]
+            assert await router.wait_exit() == 0, router.output()[-2000:]
             assert router.logged("stop signal received")
         finally:
             await router.stop()

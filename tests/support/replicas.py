@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import warnings
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +31,6 @@ from gateway.signature import sign
 from store import migrations, seed
 from support.polling import HANG_GUARD, eventually
 from support.service_processes import (
-    KNOWN_STOP_HANG,
     ServiceProcess,
     start_service,
     stop_all,
@@ -247,11 +245,7 @@ async def running_deployment(
 
 
 def _hung_at_the_end(processes: list[ServiceProcess], log_dir: Path) -> None:
-    """Processes that did not stop after the test: a warning for the known bug, else a failure."""
     labels = ", ".join(process.label for process in processes)
-    if all(process.stuck_before_hand_back() for process in processes):
-        warnings.warn(f"{labels} did not stop after SIGTERM: {KNOWN_STOP_HANG}", stacklevel=1)
-        return
     raise AssertionError(
         f"did not stop after SIGTERM: {labels} (killed; their stacks are at the end "
         f"of their logs in {log_dir}):\n{tails(processes, 80)}"

@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from concierge_devkit.processes import ManagedProcess, spawn
@@ -32,16 +31,6 @@ from support.polling import HANG_GUARD, eventually
 
 SERVICES = ("gateway", "router", "ai", "handoff", "store")
 PORT_TAKEN = "address already in use"  # what uvicorn logs before the process exits
-
-# A bus bug (tests/unit/test_ownership_stop.py): now and then a SIGTERMed replica
-# never exits. Tests that meet it say so (xfail, or a warning when it is only their
-# clean-up) instead of failing for what they are not about.
-KNOWN_STOP_HANG = (
-    "known bus bug: Ownership.stop() cancels the tick task once and awaits it; a cancel "
-    "that meets the answer of one of the tick's NATS requests is dropped by asyncio.wait_for "
-    "(Python 3.11), the tick loop goes on and the SIGTERMed replica never exits "
-    "(tests/unit/test_ownership_stop.py)"
-)
 
 
 @dataclass
@@ -110,31 +99,6 @@ class ServiceProcess:
         code = self.returncode
         assert code is not None
         return code
-
-    async def exit_code_after_sigterm(self) -> int:
-        """Wait for the exit that a SIGTERM sent earlier causes; its code.
-
-        When the replica meets :data:`KNOWN_STOP_HANG` instead, it is killed and the
-        test is marked as an expected failure naming the bug.
-        """
-        try:
-            return await self.wait_exit()
-        except AssertionError:
-            if not self.stuck_before_hand_back():
-                raise
-        self.kill()
-        await self.process.wait()
-        pytest.xfail(f"{self.label}: {KNOWN_STOP_HANG}")
-
-    def stuck_before_hand_back(self) -> bool:
-        """Whether this SIGTERMed replica shows :data:`KNOWN_STOP_HANG`: it received the
-        signal, then neither handed a partition back nor stopped."""
-        records = self.log_records()
-        signalled = [i for i, r in enumerate(records) if r.get("msg") == "stop signal received"]
-        if not signalled:
-            return False
-        after = {record.get("msg") for record in records[signalled[-1] + 1 :]}
-        return not after & {"partition handed back", "service stopped"}
 
     async def wait_ready(
         self, client: httpx.AsyncClient | None = None, timeout: float = HANG_GUARD
