@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import msgspec
 import nats
 import pytest
 from nats.aio.client import Client as NATS
+from nats.aio.msg import Msg
 
 from concierge_common import store_api
 from concierge_common.bus.topology import Topology
@@ -261,3 +262,44 @@ async def test_each_replica_is_a_micro_service_found_by_ping(nc: NATS, namespace
     finally:
         await server.stop()
     assert msgspec.json.decode(pong.data)["name"] == f"concierge_{namespace}_demo"
+
+
+async def test_a_client_sends_at_most_its_limit_of_requests_at_once(
+    nc: NATS, namespace: str
+) -> None:
+    topology = Topology(namespace, 4)
+    gate, started = asyncio.Event(), asyncio.Event()
+    server = RpcServer("demo", _gated_operations(gate, started))
+    await server.start(nc, topology)
+    await nc.flush()
+    client = RpcClient(nc, topology, timeout=60, max_in_flight=1)
+    seen: list[str] = []
+    marked = asyncio.Event()
+    sniffer = await nc.subscribe(topology.rpc_subject("demo", ">"), cb=_recorder(seen, marked))
+    try:
+        slow = asyncio.create_task(client.call("demo", "lookup", Ask("slow"), Answer))
+        await started.wait()
+        quick = asyncio.create_task(client.call("demo", "lookup", Ask("quick"), Answer))
+        for _ in range(5):
+            await asyncio.sleep(0)  # the quick call runs up to its slot and waits there
+        # Delivered in the order published: once the marker is seen, so is anything before it.
+        await nc.publish(topology.rpc_subject("demo", "marker"), b"")
+        await marked.wait()
+        assert seen == [topology.rpc_subject("demo", "lookup")]  # quick not sent yet
+        gate.set()
+        assert (await slow).key == "slow"
+        assert (await quick).key == "quick"
+    finally:
+        gate.set()
+        await sniffer.unsubscribe()
+        await server.stop()
+
+
+def _recorder(seen: list[str], marked: asyncio.Event) -> Callable[[Msg], Awaitable[None]]:
+    async def record(msg: Msg) -> None:
+        if msg.subject.endswith(".marker"):
+            marked.set()
+        else:
+            seen.append(msg.subject)
+
+    return record

@@ -156,6 +156,12 @@ class RpcClient:
 
     ``essential``: the services that not answering at all is an :class:`Outage`
     for (the store by default); for the others it is ``DownstreamUnavailable``.
+
+    ``max_in_flight``: requests of this process waiting for an answer at once, per
+    service asked. Many conversations run at once (:mod:`concierge_common.bus.consumer`),
+    and a burst of them would otherwise send the store hundreds of requests at a time,
+    more than its connections can answer before the callers' timeouts: the requests
+    past the limit wait here, and the timeout counts only once a request is sent.
     """
 
     def __init__(
@@ -165,11 +171,20 @@ class RpcClient:
         *,
         timeout: float = 5.0,
         essential: Collection[str] = ESSENTIAL,
+        max_in_flight: int = 64,
     ) -> None:
         self._nc = nc
         self._topology = topology
         self._timeout = timeout
         self._essential = frozenset(essential)
+        self._max_in_flight = max_in_flight
+        self._slots: dict[str, asyncio.Semaphore] = {}
+
+    def _slots_for(self, service: str) -> asyncio.Semaphore:
+        slots = self._slots.get(service)
+        if slots is None:
+            slots = self._slots[service] = asyncio.Semaphore(self._max_in_flight)
+        return slots
 
     async def call(
         self,
@@ -184,9 +199,13 @@ class RpcClient:
         subject = self._topology.rpc_subject(service, operation)
         headers = {CORRELATION_HEADER: context.correlation_id_var.get() or ""}
         try:
-            msg = await self._nc.request(
-                subject, _encoder.encode(request), timeout=timeout or self._timeout, headers=headers
-            )
+            async with self._slots_for(service):
+                msg = await self._nc.request(
+                    subject,
+                    _encoder.encode(request),
+                    timeout=timeout or self._timeout,
+                    headers=headers,
+                )
         except _UNANSWERED as exc:
             raise self._unanswered(service, operation, exc) from exc
         except nats.errors.Error as exc:  # the request itself cannot be sent (too large...)
