@@ -115,9 +115,10 @@ class StoreService:
 
         storage = open_storage(settings.media_storage_url)
         recorder = Recorder(interactions, Ledgers.of(pool, interactions, storage))
-        # Each recording holds a connection: as many at once as the pool has, so that the
-        # requests of the other services (sessions, facts) still find connections.
-        width = settings.store_pool_max
+        # Each recording holds a connection: the two recording flows together use at
+        # most half the pool, so that the other services' requests (sessions, facts) and
+        # the readiness check still find connections.
+        width = max(1, settings.store_pool_max // 4)
         await runtime.consume(
             Subscription(
                 ConsumerSpec("store", "inbound", concurrency=width), INBOUND_TYPES, recorder
