@@ -23,6 +23,7 @@ import re
 import sys
 import time
 from contextlib import AsyncExitStack
+from dataclasses import dataclass
 
 import msgspec
 from anthropic import AsyncAnthropic
@@ -52,8 +53,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 # -- the baseline -------------------------------------------------------------------------
 
 
-async def sdk_baseline(llm: kit.LlmStandIn, count: int, clients: int) -> tuple[float, int, int]:
-    """``count`` concurrent SDK calls over ``clients`` clients: seconds, peak, failures."""
+@dataclass(frozen=True)
+class Baseline:
+    seconds: float  # until the last call returned
+    peak: int  # the stand-in's calls in flight at most
+    failures: int
+    cpu: float  # this process's CPU seconds meanwhile (SDK and stand-in)
+
+
+async def sdk_baseline(llm: kit.LlmStandIn, count: int, clients: int) -> Baseline:
+    """``count`` concurrent SDK calls over ``clients`` clients, all from this process."""
     llm.reset()
     sdks = [
         AsyncAnthropic(
@@ -72,7 +81,7 @@ async def sdk_baseline(llm: kit.LlmStandIn, count: int, clients: int) -> tuple[f
             messages=[{"role": "user", "content": kit.QUESTION}],
         )
 
-    started = time.monotonic()
+    started, cpu = time.monotonic(), time.process_time()
     try:
         results = await asyncio.gather(*(call(i) for i in range(count)), return_exceptions=True)
     finally:
@@ -80,7 +89,7 @@ async def sdk_baseline(llm: kit.LlmStandIn, count: int, clients: int) -> tuple[f
             await sdk.close()
     elapsed = time.monotonic() - started
     failures = sum(isinstance(result, BaseException) for result in results)
-    return elapsed, llm.peak, failures
+    return Baseline(elapsed, llm.peak, failures, time.process_time() - cpu)
 
 
 # -- what the configuration allows --------------------------------------------------------
@@ -156,17 +165,19 @@ async def measure(args: argparse.Namespace) -> int:
     async with AsyncExitStack() as exits:
         await kit.start_stand_ins(exits, llm.server, waha.server)
 
-        base_seconds, base_peak, base_failed = await deadline.wait_for(
+        base = await deadline.wait_for(
             sdk_baseline(llm, count, args.ai_replicas), "during the baseline"
         )
+        base_seconds = base.seconds
         print(
             f"\nbaseline: {count} concurrent Messages API calls (anthropic SDK, "
             f"{args.ai_replicas} client(s)) all done in {kit.seconds(base_seconds)}; "
-            f"stand-in peak in flight {base_peak}",
+            f"stand-in peak in flight {base.peak}; this process's CPU "
+            f"{base.cpu:.1f} s ({base.cpu / count * 1000:.1f} ms a call, SDK and stand-in)",
             flush=True,
         )
-        if base_failed:
-            problems.add(f"{base_failed} baseline SDK call(s) failed")
+        if base.failures:
+            problems.add(f"{base.failures} baseline SDK call(s) failed")
 
         options = kit.StackOptions.from_args(
             args,
@@ -216,6 +227,7 @@ async def measure(args: argparse.Namespace) -> int:
         print("\nwhat the configuration allows:")
         for line in expectations(args, stack, chats):
             print(f"  {line}")
+        stack.print_log_notes()
         print(f"after the run: {kit.load_line()}")
         print()
         problems.report()

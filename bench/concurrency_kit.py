@@ -386,6 +386,7 @@ class MiniHttpServer:
         self._route = route
         self._server: asyncio.Server | None = None
         self._connections: set[asyncio.Task[Any]] = set()
+        self.failures: list[str] = []  # requests the route raised on (answered 500)
         self.port = 0
 
     @property
@@ -420,7 +421,11 @@ class MiniHttpServer:
                 if request is None:
                     writer.write(HttpResponse.json(411, {"message": "length required"}).wire())
                     return
-                response = await self._route(request)
+                try:
+                    response = await self._route(request)
+                except Exception as exc:  # a stand-in's bug must show, not drop the connection
+                    self.failures.append(f"{request.method} {request.path}: {exc!r}")
+                    response = HttpResponse.json(500, {"message": "stand-in failure"})
                 writer.write(response.wire())
                 await writer.drain()
                 if request.headers.get("connection", "").lower() == "close":
@@ -939,12 +944,41 @@ class ConciergeStack:
     def error_logs(self) -> Counter[str]:
         """ERROR (and CRITICAL) lines each service wrote."""
         found: Counter[str] = Counter()
+        for (name, level, _), count in self.log_notes().items():
+            if level in ("error", "critical"):
+                found[name] += count
+        return found
+
+    def log_notes(self) -> Counter[tuple[str, str, str]]:
+        """(process, level, message) of every WARNING or worse line the services wrote."""
+        found: Counter[tuple[str, str, str]] = Counter()
         for process in self.processes:
             with contextlib.suppress(OSError):
                 for line in process.log_path.read_text(errors="replace").splitlines():
-                    if '"level": "error"' in line or '"level": "critical"' in line:
-                        found[process.name] += 1
+                    if '"level": "info"' in line or '"level": "debug"' in line:
+                        continue
+                    try:
+                        entry = json.loads(line)
+                    except ValueError:
+                        continue
+                    if isinstance(entry, dict) and entry.get("level") not in (None, "info"):
+                        kind = entry.get("error_type") or entry.get("error") or ""
+                        text = str(entry.get("msg", ""))[:70] + (f" ({kind})" if kind else "")
+                        found[(process.name, str(entry["level"]), text)] += 1
         return found
+
+    def print_log_notes(self, top: int = 6) -> None:
+        """The most frequent warnings and errors, to explain slow or odd figures."""
+        notes = self.log_notes()
+        if not notes:
+            print("services' logs: no warning")
+            return
+        print(f"services' logs: {sum(notes.values())} warning/error line(s), most frequent:")
+        shown = notes.most_common(top)
+        errors = [item for item in notes.most_common() if item[0][1] != "warning"]
+        shown += [item for item in errors[:top] if item not in shown]
+        for (name, level, text), count in shown:
+            print(f"  {count:>6} {name} {level}: {text}")
 
     async def dead_letters(self) -> int:
         nc = await nats.connect(self.options.nats_url)
@@ -1015,6 +1049,8 @@ class Problems:
                 self.add(f"{count} reply(ies) were not the stand-in's answer: {text[:80]!r}")
 
     def requests(self, waha: WahaStandIn, webhooks: Webhooks | None) -> None:
+        for failure in waha.server.failures[:3]:
+            self.add(f"the WAHA stand-in failed on {failure}")
         for endpoint, errors in waha.invalid[:3]:
             self.add(f"WAHA stand-in refused {endpoint}: {errors}")
         if len(waha.invalid) > 3:
@@ -1037,6 +1073,8 @@ class Problems:
             self.add(f"{letters} dead letter(s) in {stack.topology.dlq_stream}")
         for name, count in stack.error_logs().items():
             self.add(f"{name} logged {count} ERROR line(s) (see its log: --keep-logs)")
+        if llm is not None and llm.server.failures:
+            self.add(f"the Messages API stand-in failed: {llm.server.failures[0]}")
         if llm is not None and llm.refused:
             self.add(f"the Messages API stand-in refused {llm.refused} request(s)")
         if llm is not None and llm.without_fact:

@@ -137,6 +137,7 @@ async def measure(args: argparse.Namespace) -> int:
             f"stack: namespace {stack.namespace}, started and warmed up in {ready:.1f} s; "
             f"stand-in LLM calls {llm.calls}, peak in flight {llm.peak}"
         )
+        stack.print_log_notes()
         print(f"after the run: {kit.load_line()}\n")
         problems.report()
         if problems.lines:

@@ -140,6 +140,7 @@ async def measure(args: argparse.Namespace) -> int:
             f"stack: namespace {stack.namespace}; stand-in LLM calls {llm.calls} "
             f"({llm.hung} held), peak in flight {llm.peak}"
         )
+        stack.print_log_notes()
         print(f"after the run: {kit.load_line()}\n")
         problems.report()
         if problems.lines:
