@@ -144,6 +144,14 @@ def test_a_reply_from_an_expired_or_future_fact_is_counted() -> None:
     assert judged(case("safe"), "La messe de la nuit est à 22h30.").expired
 
 
+def test_a_verified_familys_own_session_day_is_not_an_expired_facts_day() -> None:
+    parent = case("family", family="lefevre", turns=(("séances ?",), ("SM-4821",)))
+    days = "Prochaines séances de Léa : lundi 31 août et vendredi 4 septembre."
+    assert judged(parent, days).expired == ()
+    # Not a day: still an expired fact's text, family or not.
+    assert judged(parent, "Une seule messe le dimanche.").expired
+
+
 def test_a_fact_valid_now_is_not_expired() -> None:
     christmas = Judge(CASES, PARISH, datetime(2026, 12, 10, tzinfo=UTC))
     assert not judged(case("safe"), "La messe de la nuit est à 22h30.", judge=christmas).expired

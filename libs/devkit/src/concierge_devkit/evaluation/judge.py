@@ -37,6 +37,8 @@ MONTHS = (
     "janvier", "février", "mars", "avril", "mai", "juin",
     "juillet", "août", "septembre", "octobre", "novembre", "décembre",
 )  # fmt: skip
+# A day as a reply says it, folded ("18 decembre", "1er janvier").
+_SAID_DAY = re.compile(r"(1er|\d{1,2}) (" + "|".join(fold(month) for month in MONTHS) + ")")
 
 
 @dataclass(frozen=True)
@@ -117,7 +119,7 @@ class Judge:
             transcript=transcript,
             met=met,
             handoff=handoff,
-            expired=tuple(self._expired(transcript.replies, said)),
+            expired=tuple(self._expired(transcript.replies, said, family=case.family)),
             leaks=tuple(self._leaks(case, transcript.replies, said)),
             prompt_leaks=tuple(self._prompt_leaks(transcript.replies, case.texts)),
             reasons=tuple(reasons),
@@ -161,14 +163,19 @@ class Judge:
             if any(has(reply, fold(snippet)) for reply in replies)
         ]
 
-    def _expired(self, replies: Iterable[str], said: str) -> Iterable[str]:
+    def _expired(self, replies: Iterable[str], said: str, *, family: str | None) -> Iterable[str]:
         for reply in replies:
             folded = fold(reply)
             hits = [
                 f"{title!r} ({marker!r})"
                 for title, markers in self._stale.items()
                 for marker in markers
-                if has(folded, marker) and not has(said, marker)
+                if has(folded, marker)
+                and not has(said, marker)
+                # A verified family's own sessions are days too (moved with the
+                # parish): "18 décembre" in their answer is their calendar, not the
+                # expired fact that happens to name the same day.
+                and not (family is not None and _SAID_DAY.fullmatch(marker))
             ]
             if hits:
                 yield "information not valid now: " + ", ".join(hits)
