@@ -49,7 +49,17 @@ async def test_the_parish_set_reaches_the_thresholds_with_the_offline_answerer(
     # The product's burst window: a burst case's messages, posted back to back, are sent
     # well within it (WhatsApp's times are the posting times); however late the router
     # gets to them under the cases' backlog, it compares those times, not its own.
-    flow_env = {**env, "STAFF_CHAT_ID": STAFF_CHAT, "ROUTER_BURST_WINDOW_SECONDS": "3"}
+    # Answer quality, not throughput: the 218 cases are played at once, and with every
+    # conversation in flight the store of a loaded 2-core machine answers some requests
+    # after their timeout; a request that timed out but was carried out can leave a
+    # conversation silent (known, to be made idempotent). A few handlers per flow at a
+    # time keep this a test of the answers.
+    flow_env = {
+        **env,
+        "STAFF_CHAT_ID": STAFF_CHAT,
+        "ROUTER_BURST_WINDOW_SECONDS": "3",
+        "BUS_CONCURRENCY": "8",
+    }
     async with running_stack(flow_env, seeded=False) as stack:
         await seed_parish(env["DATABASE_URL"], env["INTRINSIC_ID_KEY"], prepared.seed)
         target = Target(f"http://127.0.0.1:{stack.gateway.api_port}/webhook", HMAC_KEY, STAFF_CHAT)

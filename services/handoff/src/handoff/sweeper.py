@@ -59,21 +59,26 @@ class Sweeper:
         self._batch = batch
         self._clock = clock
         self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
 
     def start(self) -> None:
         if self._task is None:
             self._task = asyncio.create_task(self._run(), name="handoff-sweeper")
 
     async def stop(self) -> None:
+        # An event as well as a cancel: a cancel landing as a store request is answered
+        # is lost (asyncio.wait_for on Python 3.11), and the loop would sweep on.
+        self._stopping.set()
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await asyncio.wait({self._task})
             self._task = None
 
     async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self._period)
+        while not self._stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), timeout=self._period)
+                return
             try:
                 await self.sweep()
             except RetryableError as exc:
