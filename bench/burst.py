@@ -30,6 +30,8 @@ from anthropic import AsyncAnthropic
 
 import concurrency_kit as kit
 from ai.settings import AiSettings
+from concierge_common import settings as settings_module
+from concierge_common.errors import ConfigError
 from concierge_devkit.dev_secrets import DevSecrets
 
 # A setting that would bound how many LLM calls one ai process makes at once.
@@ -105,6 +107,16 @@ def sdk_pool_limit() -> int:
         return 1000
 
 
+def turn_concurrency(stack: kit.ConciergeStack) -> int | None:
+    """How many turns one ai process answers at once, as ai computes it (when it says)."""
+    try:
+        settings = settings_module.load(AiSettings, stack.env)
+    except ConfigError:
+        return None
+    method = getattr(settings, "turn_concurrency", None)
+    return int(method()) if callable(method) else None
+
+
 def expectations(
     args: argparse.Namespace, stack: kit.ConciergeStack, chats: list[str]
 ) -> list[str]:
@@ -113,17 +125,25 @@ def expectations(
     names = [
         f.name for f in msgspec.structs.fields(AiSettings) if CONCURRENCY_SETTING.search(f.name)
     ]
-    if names:
+    found = ", ".join(f"{n.upper()}={stack.setting(AiSettings, n)}" for n in names)
+    turns = turn_concurrency(stack)
+    if turns is not None:
+        rounds = math.ceil(count / (turns * replicas))
+        lines.append(
+            f"ai turns at once: {turns} per ai process (AiSettings.turn_concurrency(); {found}) "
+            f"x{replicas} -> at least {rounds} x {delay:g} s = {rounds * delay:.1f} s "
+            "(partitions assumed evenly shared by the replicas)"
+        )
+    elif names:
         for name in names:
             value = stack.setting(AiSettings, name)
-            lines.append(
-                f"ai setting {name.upper()}={value} (per ai process, x{replicas} replicas, "
-                "partitions assumed evenly shared)"
-            )
+            limit = f"{value}" if isinstance(value, int | float) and value > 0 else "0 (no limit)"
+            lines.append(f"ai setting {name.upper()}={limit} (per ai process, x{replicas})")
             if isinstance(value, int | float) and value > 0:
                 rounds = math.ceil(count / (value * replicas))
                 lines.append(
-                    f"  -> expected at least {rounds} x {delay:g} s = {rounds * delay:.1f} s"
+                    f"  -> at least {rounds} x {delay:g} s = {rounds * delay:.1f} s "
+                    "(partitions assumed evenly shared by the replicas)"
                 )
     else:
         lines.append("ai LLM concurrency setting: none (no AI_* setting limits concurrent calls)")

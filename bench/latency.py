@@ -23,6 +23,7 @@ from contextlib import AsyncExitStack
 
 import concurrency_kit as kit
 from concierge_devkit.dev_secrets import DevSecrets
+from concurrency_kit import percentile
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -46,13 +47,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def summary(name: str, wave: kit.Wave, result: kit.Latencies) -> str:
     return (
         f"{name:<10} {len(wave.chats):>6} {wave.rate:>8.1f} {result.answered:>8} "
-        f"{kit.millis(result.p50):>10} {kit.millis(result.p99):>10} "
+        f"{kit.millis(result.p50):>10} {kit.millis(percentile(result.values, 0.9)):>10} "
+        f"{kit.millis(result.p99):>10} "
         f"{kit.millis(max(result.values, default=float('nan'))):>10} {kit.millis(wave.lag):>9}"
     )
 
 
 HEADER = (
-    f"{'side':<10} {'sent':>6} {'msg/s':>8} {'answered':>8} {'p50':>10} {'p99':>10} "
+    f"{'side':<10} {'sent':>6} {'msg/s':>8} {'answered':>8} {'p50':>10} {'p90':>10} {'p99':>10} "
     f"{'max':>10} {'send lag':>9}"
 )
 
