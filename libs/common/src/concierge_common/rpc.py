@@ -280,6 +280,7 @@ class RpcServer:
             subject=topology.rpc_subject(self._service, ">"),
             handler=self._on_request,
         )
+        await nc.flush()  # the server knows the subscription: a request sent now finds it
 
     async def stop(self) -> None:
         """Stop taking requests, then let those being answered finish."""
