@@ -247,13 +247,7 @@ async def measure(args: argparse.Namespace) -> int:
         print("\nwhat the configuration allows:")
         for line in expectations(args, stack, chats):
             print(f"  {line}")
-        stack.print_log_notes()
-        print(f"after the run: {kit.load_line()}")
-        print()
-        problems.report()
-        if problems.lines:
-            return kit.EXIT_BROKEN
-        return kit.EXIT_OK if complete else kit.EXIT_CAPPED
+        return kit.conclude(stack, problems, complete=complete)
 
 
 def main(argv: list[str] | None = None) -> int:

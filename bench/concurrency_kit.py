@@ -1389,3 +1389,13 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def conclude(stack: ConciergeStack, problems: Problems, *, complete: bool) -> int:
+    """The end of every run: the services' warnings, the load, the problems, the exit code."""
+    stack.print_log_notes()
+    print(f"after the run: {load_line()}\n")
+    problems.report()
+    if problems.lines:
+        return EXIT_BROKEN
+    return EXIT_OK if complete else EXIT_CAPPED

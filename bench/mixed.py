@@ -140,12 +140,7 @@ async def measure(args: argparse.Namespace) -> int:
             f"stack: namespace {stack.namespace}; stand-in LLM calls {llm.calls} "
             f"({llm.hung} held), peak in flight {llm.peak}"
         )
-        stack.print_log_notes()
-        print(f"after the run: {kit.load_line()}\n")
-        problems.report()
-        if problems.lines:
-            return kit.EXIT_BROKEN
-        return kit.EXIT_OK if complete else kit.EXIT_CAPPED
+        return kit.conclude(stack, problems, complete=complete)
 
 
 def main(argv: list[str] | None = None) -> int:
