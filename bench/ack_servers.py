@@ -9,7 +9,7 @@ consumer, side app, HMAC check, normalisation, metrics, logging) configured from
 an environment like production's, in a bench-only bus namespace, run as
 ``python -m gateway`` runs it (``run_until_signal``) with its JSON logs on stdout.
 
-Both are served by :class:`concierge_common.health.HttpServer` (the same uvicorn
+Both are served by :class:`concierge_common.bus.health.HttpServer` (the same uvicorn
 configuration) and stop on SIGTERM.
 """
 
@@ -27,8 +27,8 @@ from nats.aio.client import Client as NATS
 
 from concierge_common import logs
 from concierge_common import settings as settings_module
-from concierge_common.health import HttpServer
-from concierge_common.runtime import run_until_signal, wait_for_signal
+from concierge_common.bus.health import HttpServer
+from concierge_common.bus.runtime import run_until_signal, wait_for_signal
 
 HMAC_KEY = "bench-hmac-key"
 JWT_SECRET = "bench-jwt-secret-never-used-for-real"

@@ -1185,8 +1185,8 @@ class _Envelope(msgspec.Struct):
 async def serve_pipeline(args: argparse.Namespace) -> None:
     """The baseline process: ``ack_servers.baseline_app`` plus one pull consumer."""
     from ack_servers import baseline_app
-    from concierge_common.health import HttpServer
-    from concierge_common.runtime import wait_for_signal
+    from concierge_common.bus.health import HttpServer
+    from concierge_common.bus.runtime import wait_for_signal
 
     subject = f"{args.namespace}.baseline.inbound"
     nc = await nats.connect(args.nats_url, name="bench-baseline-pipeline")

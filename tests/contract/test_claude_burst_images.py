@@ -11,7 +11,7 @@ import pytest
 
 from ai.answerer import Answer
 from ai.claude.images import MAX_IMAGES
-from concierge_common.messages import MEDIA_TOO_LARGE, GenerateReply, MediaRef
+from concierge_common.contracts.messages import MEDIA_TOO_LARGE, GenerateReply, MediaRef
 from support import fake_claude as fake
 from support.claude_store import MemoryStore, image_reader, turn
 

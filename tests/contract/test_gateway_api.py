@@ -15,7 +15,7 @@ import httpx
 import msgspec
 import pytest
 
-from concierge_common import store_api as api
+from concierge_common.contracts import store_api as api
 from support.api import Api, api_env, as_role, bearer, running_api, token
 
 PROBLEM = "application/problem+json"

@@ -12,10 +12,10 @@ from pathlib import Path
 from nats.aio.client import Client as NATS
 
 from concierge_common import settings as settings_module
+from concierge_common.bus.heartbeat import HeartbeatReader
 from concierge_common.bus.publisher import Publisher
+from concierge_common.bus.rpc import RpcClient
 from concierge_common.bus.topology import Topology
-from concierge_common.heartbeat import HeartbeatReader
-from concierge_common.rpc import RpcClient
 from gateway.api.docs import render
 from gateway.app import create_app
 from gateway.settings import GatewaySettings

@@ -22,7 +22,7 @@ from nats.aio.client import Client as NATS
 from concierge_common import ids
 from concierge_common import settings as settings_module
 from concierge_common.bus.topology import Topology, declare_streams
-from concierge_common.messages import (
+from concierge_common.contracts.messages import (
     BusMessage,
     Codec,
     MessageReceived,

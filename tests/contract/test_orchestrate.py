@@ -17,12 +17,12 @@ from nats.aio.client import Client as NATS
 
 from concierge_common import ids
 from concierge_common import settings as settings_module
+from concierge_common.bus.heartbeat import HeartbeatReader
 from concierge_common.bus.publisher import Publisher
+from concierge_common.bus.rpc import RpcClient
 from concierge_common.bus.topology import Topology
+from concierge_common.contracts.messages import MessageReceived, SendReply
 from concierge_common.errors import ConfigError
-from concierge_common.heartbeat import HeartbeatReader
-from concierge_common.messages import MessageReceived, SendReply
-from concierge_common.rpc import RpcClient
 from gateway.api_channel import ReplyListener
 from gateway.app import create_app
 from gateway.settings import GatewaySettings

@@ -24,7 +24,7 @@ from concierge_common import settings as settings_module
 from concierge_common.bus.consumer import Delivery
 from concierge_common.bus.publisher import Publisher
 from concierge_common.bus.topology import Topology, declare_streams
-from concierge_common.messages import Codec, ReplySent, SendReply
+from concierge_common.contracts.messages import Codec, ReplySent, SendReply
 from gateway.api_channel import ApiReplies, ReplyInbox, ReplyListener
 from gateway.outbound import SENT, OutboundSender
 from gateway.settings import GatewaySettings

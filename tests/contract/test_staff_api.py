@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from concierge_common import handoff_api as desk
+from concierge_common.contracts import handoff_api as desk
 from concierge_common.errors import InvalidRequest
 from gateway.api.auth import mint_token
 from gateway.settings import DEFAULT_JWT_AUDIENCE

@@ -25,9 +25,9 @@ from concierge_common import settings as settings_module
 from concierge_common.bus.consumer import Delivery
 from concierge_common.bus.publisher import Publisher
 from concierge_common.bus.topology import Topology, declare_streams
+from concierge_common.contracts.messages import Attachment, Codec, ReplyFailed, ReplySent, SendReply
 from concierge_common.errors import DownstreamUnavailable
-from concierge_common.media_storage import LocalMediaStorage
-from concierge_common.messages import Attachment, Codec, ReplyFailed, ReplySent, SendReply
+from concierge_common.storage.media_storage import LocalMediaStorage
 from concierge_devkit.waha_fake import serve_fake
 from gateway.api_channel import ApiReplies
 from gateway.outbound import OutboundSender, SendOptions

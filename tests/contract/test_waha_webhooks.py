@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from concierge_common import ids
-from concierge_common.messages import MessageReceived, OperatorMessageSeen, ReceiptSeen
+from concierge_common.contracts.messages import MessageReceived, OperatorMessageSeen, ReceiptSeen
 from gateway.normalize import Ignored, SessionStatusChange, normalize, parse_envelope
 from support.fixtures import FIXTURES, load
 

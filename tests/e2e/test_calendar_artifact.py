@@ -10,7 +10,7 @@ from pathlib import Path
 
 import asyncpg
 
-from concierge_common.messages import Codec, SendReply
+from concierge_common.contracts.messages import Codec, SendReply
 from support.bus_reading import stored_on
 from support.conversation import Conversation
 from support.polling import HANG_GUARD, eventually

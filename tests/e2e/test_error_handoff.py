@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from concierge_common import settings as settings_module
 from concierge_common.bus.consumer import Delivery
+from concierge_common.bus.runtime import Runtime, Subscription
 from concierge_common.bus.topology import ConsumerSpec
+from concierge_common.contracts.messages import BusMessage, MessageReceived, OperatorMessageSeen
 from concierge_common.errors import PermanentError
-from concierge_common.messages import BusMessage, MessageReceived, OperatorMessageSeen
-from concierge_common.runtime import Runtime, Subscription
 from concierge_common.settings import BusSettings
 from support.conversation import REFERENCE, STAFF_GROUP, Conversation
 from support.settling import settled

@@ -12,7 +12,7 @@ import nats
 import pytest
 
 from concierge_common import ids
-from concierge_common.messages import Codec, MessageReceived
+from concierge_common.contracts.messages import Codec, MessageReceived
 from support.bus_reading import stored_on
 from support.conversation import STAFF_GROUP, Conversation
 from support.settling import settled

@@ -26,7 +26,7 @@ import pytest
 from nats.aio.client import Client as NATS
 from nats.js.errors import ServiceUnavailableError
 
-from concierge_common.runtime import Runtime
+from concierge_common.bus.runtime import Runtime
 from support import fixtures
 from support.conversation import texts_to
 from support.nats_cluster import NatsCluster, binary_missing, nats_cluster

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import nats
 
-from concierge_common.rpc import RpcClient
-from concierge_common.store_api import (
+from concierge_common.bus.rpc import RpcClient
+from concierge_common.contracts.store_api import (
     SERVICE,
     SESSION_OPEN,
     USER_GET,

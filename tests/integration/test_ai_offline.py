@@ -23,8 +23,8 @@ from ai.classifier import IntentClassifier
 from ai.embeddings import E5Embedder
 from ai.facts import StoreFacts
 from ai.hybrid import Calibration, HybridRanker
-from concierge_common import ai_api
-from concierge_common import store_api as api
+from concierge_common.contracts import ai_api
+from concierge_common.contracts import store_api as api
 from store import seed
 from support import fixtures
 from support.polling import eventually

@@ -23,10 +23,10 @@ from ai.service import AiService
 from ai.settings import AiSettings
 from concierge_common import ids
 from concierge_common import settings as settings_module
+from concierge_common.bus.heartbeat import Heartbeat, HeartbeatReader
 from concierge_common.bus.publisher import Publisher
-from concierge_common.heartbeat import Heartbeat, HeartbeatReader
-from concierge_common.messages import GenerateReply, MessageReceived
-from concierge_common.runtime import Subscription
+from concierge_common.bus.runtime import Subscription
+from concierge_common.contracts.messages import GenerateReply, MessageReceived
 from support.gated_model import GatedLoader
 from support.polling import eventually, guarded
 from support.stack import Stack, running_stack

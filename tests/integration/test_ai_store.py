@@ -20,12 +20,18 @@ from nats.aio.client import Client as NATS
 
 from ai.facts import StoreFacts
 from ai.responder import SORRY
-from concierge_common import ai_api, ids
-from concierge_common import store_api as api
+from concierge_common import ids
 from concierge_common.bus.publisher import Publisher
+from concierge_common.bus.rpc import RpcClient
 from concierge_common.bus.topology import Topology
-from concierge_common.messages import GenerateReply, HandoffRequested, MessageReceived, SendReply
-from concierge_common.rpc import RpcClient
+from concierge_common.contracts import ai_api
+from concierge_common.contracts import store_api as api
+from concierge_common.contracts.messages import (
+    GenerateReply,
+    HandoffRequested,
+    MessageReceived,
+    SendReply,
+)
 from support.bus_reading import stored_on
 from support.polling import eventually
 from support.settling import settled

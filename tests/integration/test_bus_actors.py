@@ -11,10 +11,10 @@ import pytest
 
 from concierge_common import settings as settings_module
 from concierge_common.bus.consumer import Delivery
+from concierge_common.bus.runtime import Runtime, Subscription
 from concierge_common.bus.topology import ConsumerSpec
+from concierge_common.contracts.messages import BusMessage, MessageReceived
 from concierge_common.errors import DatabaseUnavailable
-from concierge_common.messages import BusMessage, MessageReceived
-from concierge_common.runtime import Runtime, Subscription
 from concierge_common.settings import BusSettings
 from support.bus_messages import numbered_message
 from support.polling import guarded, wait_until

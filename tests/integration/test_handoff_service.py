@@ -21,20 +21,21 @@ import nats.errors
 import pytest
 from nats.aio.client import Client as NATS
 
-from concierge_common import handoff_api, ids
+from concierge_common import ids
 from concierge_common import settings as settings_module
-from concierge_common import store_api as api
 from concierge_common.bus.publisher import Publisher
+from concierge_common.bus.rpc import RpcClient
 from concierge_common.bus.topology import Topology
-from concierge_common.errors import Conflict
-from concierge_common.messages import (
+from concierge_common.contracts import handoff_api
+from concierge_common.contracts import store_api as api
+from concierge_common.contracts.messages import (
     HandoffRequested,
     MessageReceived,
     RelayToStaff,
     SendReply,
     StaffMessageReceived,
 )
-from concierge_common.rpc import RpcClient
+from concierge_common.errors import Conflict
 from handoff.service import HandoffService
 from handoff.settings import HandoffSettings
 from store.seed import load as load_seed

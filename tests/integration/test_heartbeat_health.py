@@ -15,8 +15,8 @@ import pytest
 from redis.asyncio import Redis
 
 from concierge_common import settings as settings_module
+from concierge_common.bus.runtime import Runtime
 from concierge_common.bus.topology import Topology
-from concierge_common.runtime import Runtime
 from concierge_common.settings import BusSettings
 from gateway.service import GatewayService
 from gateway.settings import GatewaySettings

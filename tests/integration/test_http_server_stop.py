@@ -7,7 +7,7 @@ import asyncio
 import httpx
 from fastapi import FastAPI
 
-from concierge_common.health import HttpServer
+from concierge_common.bus.health import HttpServer
 from support.polling import HANG_GUARD, guarded
 
 

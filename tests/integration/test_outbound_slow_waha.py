@@ -21,7 +21,7 @@ from prometheus_client import REGISTRY
 from concierge_common import ids
 from concierge_common import settings as settings_module
 from concierge_common.bus.topology import Topology
-from concierge_common.messages import Codec, ProcessingFailed, ReplySent, SendReply
+from concierge_common.contracts.messages import Codec, ProcessingFailed, ReplySent, SendReply
 from concierge_devkit.waha_fake import serve_fake
 from gateway.service import GatewayService
 from gateway.settings import GatewaySettings

@@ -8,7 +8,7 @@ import msgspec
 import pytest
 
 from concierge_common import settings as settings_module
-from concierge_common.runtime import Runtime
+from concierge_common.bus.runtime import Runtime
 from concierge_common.settings import BusSettings
 from router.next_message import jetstream_next_message
 from support.bus_messages import numbered_message

@@ -11,8 +11,9 @@ import pytest
 from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
 
-from concierge_common import store_api
+from concierge_common.bus.rpc import Operation, RpcClient, RpcServer
 from concierge_common.bus.topology import Topology
+from concierge_common.contracts import store_api
 from concierge_common.errors import (
     Conflict,
     DatabaseUnavailable,
@@ -23,7 +24,6 @@ from concierge_common.errors import (
     Outage,
     RetryableError,
 )
-from concierge_common.rpc import Operation, RpcClient, RpcServer
 from support.infra import NATS_URL
 
 

@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 from concierge_common.errors import DownstreamRejected, DownstreamUnavailable, NotFound
-from concierge_common.media_storage import S3MediaStorage, media_key, open_storage
-from concierge_common.sigv4 import Credentials
+from concierge_common.storage.media_storage import S3MediaStorage, media_key, open_storage
+from concierge_common.storage.sigv4 import Credentials
 from store.erasure import Erasure
 from store.users import Users
 from support.fake_s3 import FakeS3, serve_s3

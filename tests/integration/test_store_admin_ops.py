@@ -12,10 +12,10 @@ import asyncpg
 import nats
 import pytest
 
-from concierge_common import store_api as api
+from concierge_common.bus.rpc import RpcClient, RpcServer
 from concierge_common.bus.topology import Topology
+from concierge_common.contracts import store_api as api
 from concierge_common.errors import Conflict, InvalidRequest, NotFound
-from concierge_common.rpc import RpcClient, RpcServer
 from concierge_common.settings import load
 from store.admin_ops import admin_operations
 from store.settings import StoreSettings

@@ -10,8 +10,7 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import pytest
 
-from concierge_common.errors import Conflict, InvalidRequest, NotFound
-from concierge_common.store_api import (
+from concierge_common.contracts.store_api import (
     ContextWrite,
     InfoUpdate,
     InfoView,
@@ -20,6 +19,7 @@ from concierge_common.store_api import (
     ServiceUpdate,
     ServiceWrite,
 )
+from concierge_common.errors import Conflict, InvalidRequest, NotFound
 from store.catalog import Catalog
 from store.codes import hash_code
 from store.contexts import Contexts

@@ -10,7 +10,7 @@ from typing import Any
 import msgspec
 import pytest
 
-from concierge_common.messages import Attachment, ReplySent
+from concierge_common.contracts.messages import Attachment, ReplySent
 from store.recorder import Recorder
 from support.store_recording import deliver
 from support.store_sessions import SessionStore

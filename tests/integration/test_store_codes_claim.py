@@ -14,8 +14,8 @@ import msgspec
 import pytest
 from prometheus_client import REGISTRY
 
+from concierge_common.contracts.store_api import CodeClaim, FamilyQuery, RoleWrite, ServiceWrite
 from concierge_common.errors import NotFound
-from concierge_common.store_api import CodeClaim, FamilyQuery, RoleWrite, ServiceWrite
 from store import seed
 from store.catalog import Catalog
 from store.claims import ClaimPolicy, Claims

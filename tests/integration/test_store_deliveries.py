@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from concierge_common.messages import ReplyFailed, ReplySent
+from concierge_common.contracts.messages import ReplyFailed, ReplySent
 from store.recorder import Recorder
 from support.store_recording import deliver, delivery_status
 from support.store_sessions import SessionStore

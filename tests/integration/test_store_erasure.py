@@ -11,9 +11,9 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from concierge_common.contracts.store_api import RoleWrite, ServiceWrite
 from concierge_common.errors import NotFound
-from concierge_common.media_storage import LocalMediaStorage
-from concierge_common.store_api import RoleWrite, ServiceWrite
+from concierge_common.storage.media_storage import LocalMediaStorage
 from store.catalog import Catalog
 from store.erasure import ErasedPerson, Erasure
 from store.roles import Roles

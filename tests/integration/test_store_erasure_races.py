@@ -23,9 +23,7 @@ import msgspec
 import pytest
 from prometheus_client import REGISTRY
 
-from concierge_common.errors import Erased, NotFound
-from concierge_common.media_storage import LocalMediaStorage
-from concierge_common.messages import (
+from concierge_common.contracts.messages import (
     Attachment,
     MediaRef,
     MessageReceived,
@@ -33,6 +31,8 @@ from concierge_common.messages import (
     ReplySent,
     written_time,
 )
+from concierge_common.errors import Erased, NotFound
+from concierge_common.storage.media_storage import LocalMediaStorage
 from store.erasure import Erasure
 from store.media_rows import MediaRows
 from store.recorder import Recorder

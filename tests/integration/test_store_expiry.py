@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import pytest
 
-from concierge_common.store_api import SessionStatus, SessionUpdate
+from concierge_common.contracts.store_api import SessionStatus, SessionUpdate
 from store.expiry import ExpiryJob
 from support.polling import HANG_GUARD
 from support.store_sessions import SessionStore

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from concierge_common.media_storage import LocalMediaStorage
-from concierge_common.store_api import CodeClaim, HandoffMove, HandoffOpen, ServiceWrite
+from concierge_common.contracts.store_api import CodeClaim, HandoffMove, HandoffOpen, ServiceWrite
+from concierge_common.storage.media_storage import LocalMediaStorage
 from store.catalog import Catalog
 from store.claims import ClaimPolicy, Claims
 from store.erasure import Erasure

@@ -12,10 +12,10 @@ import asyncpg
 import pytest
 
 from concierge_common import settings as settings_module
-from concierge_common import store_api as api
+from concierge_common.bus.rpc import RpcClient
+from concierge_common.contracts import store_api as api
+from concierge_common.contracts.messages import OperatorMessageSeen
 from concierge_common.errors import Conflict, NotFound
-from concierge_common.messages import OperatorMessageSeen
-from concierge_common.rpc import RpcClient
 from store.codes import hash_code
 from store.db import init_connection
 from store.service import StoreService

@@ -14,8 +14,7 @@ from typing import Any
 import pytest
 from prometheus_client import REGISTRY
 
-from concierge_common.errors import Conflict, InvalidRequest, NotFound
-from concierge_common.store_api import (
+from concierge_common.contracts.store_api import (
     HandoffListQuery,
     HandoffMove,
     HandoffOpen,
@@ -24,6 +23,7 @@ from concierge_common.store_api import (
     HandoffView,
     SessionUpdate,
 )
+from concierge_common.errors import Conflict, InvalidRequest, NotFound
 from store.handoff_reads import HandoffReads
 from store.handoffs import Handoffs
 from support.store_sessions import SessionStore, session_store

@@ -12,9 +12,9 @@ import asyncpg
 import pytest
 
 from concierge_common import settings as settings_module
-from concierge_common import store_api as api
+from concierge_common.bus.rpc import RpcClient
+from concierge_common.contracts import store_api as api
 from concierge_common.errors import InvalidRequest
-from concierge_common.rpc import RpcClient
 from store.service import StoreService
 from store.settings import StoreSettings
 from support.stack import delete_namespace

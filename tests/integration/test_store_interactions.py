@@ -7,7 +7,7 @@ import asyncio
 import uuid
 
 from concierge_common.bus.consumer import Delivery
-from concierge_common.messages import MessageReceived, ReplySent
+from concierge_common.contracts.messages import MessageReceived, ReplySent
 from store.recorder import Recorder
 from support.store_recording import deliver
 from support.store_sessions import SessionStore

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 
-from concierge_common.messages import MediaRef
+from concierge_common.contracts.messages import MediaRef
 from store.media_rows import MediaRows
 from store.users import Users
 from support.store_db import TEST_TOMBSTONES, migrated_pool

@@ -7,8 +7,8 @@ import uuid
 
 import msgspec
 
-from concierge_common.messages import OperatorMessageSeen
-from concierge_common.store_api import HandoffOpen
+from concierge_common.contracts.messages import OperatorMessageSeen
+from concierge_common.contracts.store_api import HandoffOpen
 from store.handoffs import Handoffs
 from store.recorder import Recorder
 from support.store_recording import deliver

@@ -19,11 +19,11 @@ import nats
 import pytest
 from nats.aio.client import Client as NATS
 
-from concierge_common import store_api
+from concierge_common.bus.rpc import RpcClient, RpcServer
 from concierge_common.bus.topology import Topology
+from concierge_common.contracts import store_api
+from concierge_common.contracts.messages import MessageReceived
 from concierge_common.errors import DatabaseUnavailable, Outage
-from concierge_common.messages import MessageReceived
-from concierge_common.rpc import RpcClient, RpcServer
 from store.session_ops import session_operations
 from support.infra import NATS_URL
 from support.polling import eventually

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from concierge_common.messages import ReceiptSeen, ReplySent
+from concierge_common.contracts.messages import ReceiptSeen, ReplySent
 from store.receipts import key_hash
 from store.recorder import Recorder
 from support.store_recording import deliver

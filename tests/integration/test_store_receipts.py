@@ -8,9 +8,9 @@ from typing import Any, Literal
 
 import pytest
 
+from concierge_common.contracts.messages import MessageReceived, ReceiptSeen, ReplySent
+from concierge_common.contracts.store_api import KnownMessagesQuery
 from concierge_common.errors import InvalidRequest
-from concierge_common.messages import MessageReceived, ReceiptSeen, ReplySent
-from concierge_common.store_api import KnownMessagesQuery
 from store.known_messages import MAX_IDS, KnownMessages
 from store.recorder import Recorder
 from support.store_recording import deliver, delivery_status

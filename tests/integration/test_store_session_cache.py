@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from concierge_common.store_api import SessionUpdate
+from concierge_common.contracts.store_api import SessionUpdate
 from store.expiry import ExpiryJob
 from support.store_sessions import CLOSED_REDIS_URL, SessionStore, session_store
 

@@ -9,10 +9,9 @@ import uuid
 import nats
 import pytest
 
+from concierge_common.bus.rpc import RpcClient, RpcServer
 from concierge_common.bus.topology import Topology
-from concierge_common.errors import Conflict, NotFound
-from concierge_common.rpc import RpcClient, RpcServer
-from concierge_common.store_api import (
+from concierge_common.contracts.store_api import (
     SERVICE,
     SESSION_GET,
     SESSION_OPEN,
@@ -23,6 +22,7 @@ from concierge_common.store_api import (
     SessionUpdate,
     SessionView,
 )
+from concierge_common.errors import Conflict, NotFound
 from store.session_ops import session_operations
 from support.infra import NATS_URL
 from support.store_sessions import SessionStore, session_store

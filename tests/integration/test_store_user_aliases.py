@@ -14,7 +14,7 @@ import uuid
 
 import pytest
 
-from concierge_common.messages import MessageReceived
+from concierge_common.contracts.messages import MessageReceived
 from store.recorder import Recorder
 from support.store_recording import deliver
 from support.store_sessions import SessionStore

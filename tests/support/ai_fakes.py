@@ -6,9 +6,9 @@ from typing import TypeVar
 
 import msgspec
 
-from concierge_common import store_api as api
 from concierge_common.bus.consumer import Delivery
-from concierge_common.messages import BusMessage, SendReply
+from concierge_common.contracts import store_api as api
+from concierge_common.contracts.messages import BusMessage, SendReply
 from support.handoff_views import opened_view
 
 T = TypeVar("T")

@@ -15,10 +15,10 @@ import httpx
 import nats
 
 from concierge_common import settings as settings_module
+from concierge_common.bus.heartbeat import HeartbeatReader
 from concierge_common.bus.publisher import Publisher
+from concierge_common.bus.rpc import RpcClient
 from concierge_common.bus.topology import Topology
-from concierge_common.heartbeat import HeartbeatReader
-from concierge_common.rpc import RpcClient
 from gateway.api.auth import mint_token
 from gateway.app import create_app
 from gateway.settings import DEFAULT_JWT_AUDIENCE, GatewaySettings

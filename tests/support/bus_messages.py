@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from concierge_common.messages import MessageReceived
+from concierge_common.contracts.messages import MessageReceived
 
 
 def numbered_message(number: int, *, phone: str = "33600000030") -> MessageReceived:

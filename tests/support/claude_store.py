@@ -27,9 +27,9 @@ from ai.claude.images import ImageLoader
 from ai.facts import StoreFacts
 from ai.settings import AiSettings
 from concierge_common import settings as settings_module
-from concierge_common import store_api as api
-from concierge_common.media_storage import LocalMediaStorage
-from concierge_common.messages import GenerateReply, MessageReceived
+from concierge_common.contracts import store_api as api
+from concierge_common.contracts.messages import GenerateReply, MessageReceived
+from concierge_common.storage.media_storage import LocalMediaStorage
 from support.views import service_view
 
 T = TypeVar("T")

@@ -21,19 +21,19 @@ import msgspec
 import nats
 from nats.aio.client import Client as NATS
 
-from concierge_common import handoff_api as desk
 from concierge_common import settings as settings_module
+from concierge_common.bus.rpc import Operation, RpcServer
 from concierge_common.bus.topology import Topology
-from concierge_common.errors import Conflict, NotFound
-from concierge_common.rpc import Operation, RpcServer
-from concierge_common.settings import BusSettings
-from concierge_common.store_api import (
+from concierge_common.contracts import handoff_api as desk
+from concierge_common.contracts.store_api import (
     HANDOFF_OPEN_STATES,
     HANDOFF_TRANSITIONS,
     HandoffEventView,
     HandoffState,
     HandoffView,
 )
+from concierge_common.errors import Conflict, NotFound
+from concierge_common.settings import BusSettings
 
 NOW = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 

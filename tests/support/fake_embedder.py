@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from ai.embeddings import Matrix, Vector
-from concierge_common.text import words
+from concierge_common.french.text import words
 
 COMMON = 3.0  # weight of the axis every text shares
 OWN_AXES = 4096

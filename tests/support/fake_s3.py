@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 
 from fastapi import FastAPI, Request, Response
 
-from concierge_common.health import HttpServer
-from concierge_common.sigv4 import Credentials, canonical_request, signing_key
+from concierge_common.bus.health import HttpServer
+from concierge_common.storage.sigv4 import Credentials, canonical_request, signing_key
 
 _AUTHORIZATION = re.compile(
     r"^AWS4-HMAC-SHA256 Credential=(?P<key>[^/]+)/(?P<day>\d{8})/(?P<region>[^/]+)/s3/aws4_request,"

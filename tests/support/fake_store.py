@@ -17,10 +17,10 @@ from typing import Any, TypeVar
 import msgspec
 from nats.aio.client import Client as NATS
 
-from concierge_common import store_api as api
+from concierge_common.bus.rpc import Operation, RpcServer
 from concierge_common.bus.topology import Topology
+from concierge_common.contracts import store_api as api
 from concierge_common.errors import Conflict, NotFound
-from concierge_common.rpc import Operation, RpcServer
 
 V = TypeVar("V", bound=msgspec.Struct)
 NOW = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)

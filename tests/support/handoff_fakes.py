@@ -16,9 +16,8 @@ from datetime import UTC, datetime, timedelta
 import msgspec
 
 from concierge_common import ids
-from concierge_common import store_api as api
-from concierge_common.errors import Conflict, NotFound, RetryableError
-from concierge_common.messages import (
+from concierge_common.contracts import store_api as api
+from concierge_common.contracts.messages import (
     BusMessage,
     HandoffRequested,
     MediaRef,
@@ -27,6 +26,7 @@ from concierge_common.messages import (
     SendReply,
     StaffMessageReceived,
 )
+from concierge_common.errors import Conflict, NotFound, RetryableError
 from handoff import business_hours
 from handoff.alerts import Alerts
 from handoff.desk import Desk

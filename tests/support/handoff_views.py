@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from concierge_common import store_api as api
+from concierge_common.contracts import store_api as api
 
 OPENED_AT = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 

@@ -21,11 +21,11 @@ from nats.aio.msg import Msg
 
 from concierge_common import ids
 from concierge_common import settings as settings_module
+from concierge_common.bus.heartbeat import HeartbeatReader
 from concierge_common.bus.publisher import Publisher
+from concierge_common.bus.rpc import RpcClient
 from concierge_common.bus.topology import Topology, declare_streams
-from concierge_common.heartbeat import HeartbeatReader
-from concierge_common.messages import Codec, MessageReceived, SendReply
-from concierge_common.rpc import RpcClient
+from concierge_common.contracts.messages import Codec, MessageReceived, SendReply
 from gateway.api_channel import ApiReplies, ReplyListener
 from gateway.app import create_app
 from gateway.settings import GatewaySettings

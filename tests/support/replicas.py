@@ -24,8 +24,8 @@ import httpx
 import nats
 
 from concierge_common.bus import assignment
+from concierge_common.bus.health import HttpServer
 from concierge_common.bus.topology import Topology
-from concierge_common.health import HttpServer
 from concierge_devkit.waha_fake import serve_fake
 from gateway.signature import sign
 from store import migrations, seed

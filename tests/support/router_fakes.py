@@ -16,9 +16,9 @@ from typing import Any
 
 import msgspec
 
-from concierge_common import store_api as api
+from concierge_common.contracts import store_api as api
+from concierge_common.contracts.messages import BusMessage, MessageReceived
 from concierge_common.errors import Erased
-from concierge_common.messages import BusMessage, MessageReceived
 from support.handoff_views import opened_view
 from support.views import service_view
 

@@ -7,8 +7,8 @@ import tempfile
 from pathlib import Path
 
 from concierge_common.bus.consumer import Delivery
-from concierge_common.media_storage import LocalMediaStorage, MediaStorage
-from concierge_common.messages import BusMessage
+from concierge_common.contracts.messages import BusMessage
+from concierge_common.storage.media_storage import LocalMediaStorage, MediaStorage
 from store.interactions import Interactions
 from store.recorder import Ledgers, Recorder
 from support.store_sessions import SessionStore

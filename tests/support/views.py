@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from concierge_common import store_api as api
+from concierge_common.contracts import store_api as api
 
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 

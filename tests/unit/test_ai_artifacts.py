@@ -15,8 +15,8 @@ from ai.answerer import Answer
 from ai.artifacts import CalendarArtifacts, asks_for_calendar, filename
 from ai.handoffs import HandoffOpener
 from ai.responder import Responder
-from concierge_common.media_storage import LocalMediaStorage
-from concierge_common.messages import GenerateReply, SendReply
+from concierge_common.contracts.messages import GenerateReply, SendReply
+from concierge_common.storage.media_storage import LocalMediaStorage
 from support.ai_fakes import DELIVERY, NoStore, Published
 from support.claude_store import turn
 

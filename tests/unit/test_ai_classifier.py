@@ -7,7 +7,7 @@ from prometheus_client import REGISTRY
 
 from ai.classifier import IntentClassifier
 from ai.facts import Fact
-from concierge_common import ai_api
+from concierge_common.contracts import ai_api
 
 FACTS = (
     Fact("m", "RENSEIGNEMENT", "Messes du dimanche", "Samedi à 18h, dimanche à 9h30 et 11h."),

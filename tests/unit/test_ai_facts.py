@@ -11,7 +11,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from ai.facts import StoreFacts
-from concierge_common import store_api as api
+from concierge_common.contracts import store_api as api
 from concierge_common.errors import DownstreamUnavailable
 from support.views import service_view
 

@@ -23,8 +23,8 @@ from ai.facts import Fact, StoreFacts
 from ai.hybrid import BACKGROUND, Calibration, HybridRanker
 from ai.ranking import Document
 from ai.settings import AiSettings
-from concierge_common import ai_api
-from concierge_common import store_api as api
+from concierge_common.contracts import ai_api
+from concierge_common.contracts import store_api as api
 from support.fake_embedder import TopicEmbedder
 from support.views import service_view
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ai.lexicon import SYNONYM, question_terms, relatedness
-from concierge_common.text import stem
+from concierge_common.french.text import stem
 
 
 @pytest.mark.parametrize(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from ai.lexicon import PREFIX, SYNONYM, TYPO, question_terms, relatedness
-from concierge_common.text import fold, stem, terms
-from concierge_common.typos import distance
+from concierge_common.french.text import fold, stem, terms
+from concierge_common.french.typos import distance
 
 
 def test_folding_removes_case_and_accents_and_plurals() -> None:

@@ -13,7 +13,7 @@ from ai.facts import Fact
 from ai.handoffs import HandoffOpener
 from ai.responder import NOT_TEXT, Responder
 from ai.turns import TurnAnswerer
-from concierge_common.messages import (
+from concierge_common.contracts.messages import (
     MEDIA_TOO_LARGE,
     GenerateReply,
     MediaRef,

@@ -12,9 +12,8 @@ from ai.answerer import Answer
 from ai.handoffs import REASON, SUMMARY_CHARS, HandoffOpener, summary
 from ai.responder import NOT_TEXT, SORRY, Responder
 from concierge_common import ids
-from concierge_common import store_api as api
-from concierge_common.errors import DownstreamUnavailable, InvalidMessage, NotFound
-from concierge_common.messages import (
+from concierge_common.contracts import store_api as api
+from concierge_common.contracts.messages import (
     GenerateReply,
     HandoffRequested,
     MediaRef,
@@ -22,6 +21,7 @@ from concierge_common.messages import (
     ReplySent,
     SendReply,
 )
+from concierge_common.errors import DownstreamUnavailable, InvalidMessage, NotFound
 from support.ai_fakes import DELIVERY, HandoffStore, Published
 
 NOW = datetime(2026, 11, 25, 10, tzinfo=UTC)

@@ -11,7 +11,7 @@ import pytest
 from ai.answerer import WELCOME, FactAnswerer
 from ai.facts import Fact
 from ai.turns import TurnAnswerer
-from concierge_common.messages import GenerateReply, MessageReceived
+from concierge_common.contracts.messages import GenerateReply, MessageReceived
 
 PARIS = ZoneInfo("Europe/Paris")
 # 23:30 UTC on 8 December is already 9 December in Paris: Léa's session of the 9th is "today".

@@ -23,8 +23,8 @@ from ai.hybrid import BACKGROUND, Calibration, HybridRanker, passage_text
 from ai.ranking import Document
 from ai.settings import AiSettings
 from concierge_common import settings as settings_module
+from concierge_common.bus.runtime import Closer
 from concierge_common.errors import DatabaseUnavailable, DownstreamUnavailable, Outage
-from concierge_common.runtime import Closer
 from support.claude_store import MemoryStore
 from support.fake_embedder import TopicModel
 from support.gated_model import GatedLoader

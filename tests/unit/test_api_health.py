@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from concierge_common.heartbeat import Heartbeat
+from concierge_common.bus.heartbeat import Heartbeat
 from gateway.api.health import SERVICES, components, health_body
 
 AT = datetime(2026, 11, 1, tzinfo=UTC)

@@ -13,9 +13,9 @@ from ai.claude.answerer import ClaudeAnswerer
 from ai.facts import StoreFacts
 from ai.settings import AiSettings
 from concierge_common import settings as settings_module
+from concierge_common.bus.runtime import Closer
+from concierge_common.contracts.messages import GenerateReply
 from concierge_common.errors import ConfigError
-from concierge_common.messages import GenerateReply
-from concierge_common.runtime import Closer
 from support.claude_store import MemoryStore
 
 ZONE = ZoneInfo("Europe/Paris")

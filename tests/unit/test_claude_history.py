@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from ai.claude.history import messages
-from concierge_common.store_api import InteractionView
+from concierge_common.contracts.store_api import InteractionView
 
 AT = datetime(2026, 11, 25, 9, tzinfo=UTC)
 

@@ -10,7 +10,7 @@ import pytest
 from ai.answerer import Answer, HandOff
 from ai.handoffs import REASON, HandoffOpener
 from ai.responder import SORRY, UNAVAILABLE, Responder, staff_summary
-from concierge_common.messages import GenerateReply, HandoffRequested, SendReply
+from concierge_common.contracts.messages import GenerateReply, HandoffRequested, SendReply
 from support.ai_fakes import DELIVERY, HandoffStore, Published
 from support.claude_store import turn
 

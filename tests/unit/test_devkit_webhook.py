@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from concierge_common.messages import MessageReceived
+from concierge_common.contracts.messages import MessageReceived
 from concierge_devkit import webhook
 from gateway.normalize import normalize, parse_envelope
 from gateway.signature import verify

@@ -8,7 +8,7 @@ import msgspec
 import pytest
 
 from concierge_common import ids
-from concierge_common.messages import MEDIA_TOO_LARGE, MediaRef, written_time
+from concierge_common.contracts.messages import MEDIA_TOO_LARGE, MediaRef, written_time
 from handoff import phrases
 from handoff.desk import Actor
 from support.handoff_fakes import (

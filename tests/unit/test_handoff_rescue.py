@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import msgspec
 
-from concierge_common import store_api as api
 from concierge_common.bus.consumer import Delivery
-from concierge_common.errors import Erased
-from concierge_common.messages import (
+from concierge_common.contracts import store_api as api
+from concierge_common.contracts.messages import (
     BusMessage,
     GenerateReply,
     HandoffRequested,
@@ -17,6 +16,7 @@ from concierge_common.messages import (
     StaffMessageReceived,
     encode,
 )
+from concierge_common.errors import Erased
 from handoff.outbox import Outbox
 from handoff.rescue import Rescue
 from support.handoff_views import opened_view

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import msgspec
 
-from concierge_common import store_api as api
 from concierge_common.bus.consumer import Delivery
-from concierge_common.messages import HandoffRequested, ProcessingFailed, SendReply, encode
+from concierge_common.contracts import store_api as api
+from concierge_common.contracts.messages import (
+    HandoffRequested,
+    ProcessingFailed,
+    SendReply,
+    encode,
+)
 from handoff.outbox import Outbox
 from handoff.rescue import Rescue
 from support.handoff_views import opened_view

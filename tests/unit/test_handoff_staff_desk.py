@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from concierge_common import handoff_api as api
+from concierge_common.contracts import handoff_api as api
 from concierge_common.errors import Conflict, InvalidRequest, NotFound
 from handoff.desk_ops import DeskOperations
 from support.handoff_fakes import (

@@ -17,8 +17,8 @@ from typing import Any
 import httpx
 import pytest
 
+from concierge_common.contracts.messages import MessageReceived
 from concierge_common.errors import DownstreamUnavailable
-from concierge_common.messages import MessageReceived
 from concierge_devkit.waha_fake import WahaFake
 from gateway import metrics
 from gateway.normalize import normalize, parse_envelope

@@ -15,8 +15,8 @@ import pytest
 from prometheus_client import REGISTRY
 
 from concierge_common import ids
+from concierge_common.contracts.messages import MessageReceived, OperatorMessageSeen
 from concierge_common.ids import lid_key
-from concierge_common.messages import MessageReceived, OperatorMessageSeen
 from concierge_devkit.waha_fake import WahaFake
 from gateway.identity import LidResolver
 from gateway.waha_client import WahaClient

@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 from prometheus_client import REGISTRY
 
-from concierge_common.media_storage import LocalMediaStorage
-from concierge_common.messages import (
+from concierge_common.contracts.messages import (
     MEDIA_TOO_LARGE,
     MEDIA_TYPE_REFUSED,
     MEDIA_UNAVAILABLE,
@@ -19,6 +18,7 @@ from concierge_common.messages import (
     MessageReceived,
     OperatorMessageSeen,
 )
+from concierge_common.storage.media_storage import LocalMediaStorage
 from concierge_devkit.waha_fake import WahaFake, serve_fake
 from gateway.media_fetch import MediaFetcher, extension_of
 from gateway.waha_client import WahaClient

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from concierge_common.errors import ConfigError, InvalidRequest, NotFound
-from concierge_common.media_storage import (
+from concierge_common.storage.media_storage import (
     DEFAULT_DIR,
     LocalMediaStorage,
     S3Location,

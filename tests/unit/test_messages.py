@@ -3,14 +3,14 @@ from __future__ import annotations
 import msgspec
 import pytest
 
-from concierge_common.errors import InvalidMessage
-from concierge_common.messages import (
+from concierge_common.contracts.messages import (
     Codec,
     GenerateReply,
     MessageReceived,
     SendReply,
     encode,
 )
+from concierge_common.errors import InvalidMessage
 
 INBOUND = MessageReceived(
     message_id="a" * 32,

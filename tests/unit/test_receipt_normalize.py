@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from concierge_common import ids
+from concierge_common.contracts.messages import ReceiptSeen
 from concierge_common.errors import InvalidRequest
-from concierge_common.messages import ReceiptSeen
 from gateway.normalize import Ignored, SessionStatusChange, normalize, parse_envelope
 from gateway.receipts_normalize import metric_value
 from support.fixtures import load

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 
 from concierge_common.bus.consumer import Delivery
-from concierge_common.messages import (
+from concierge_common.contracts.messages import (
     MEDIA_TOO_LARGE,
     MEDIA_TYPE_REFUSED,
     MEDIA_UNAVAILABLE,

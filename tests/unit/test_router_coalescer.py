@@ -11,7 +11,7 @@ import msgspec
 import pytest
 
 from concierge_common.bus.consumer import Delivery
-from concierge_common.messages import BusMessage, MessageReceived, OperatorMessageSeen
+from concierge_common.contracts.messages import BusMessage, MessageReceived, OperatorMessageSeen
 from router.coalescer import Coalescer
 from router.sending_gap import sent_apart
 from support.router_fakes import inbound

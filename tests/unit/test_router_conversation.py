@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from concierge_common.messages import (
+from concierge_common.contracts.messages import (
     GenerateReply,
     HandoffRequested,
     MessageReceived,

@@ -8,7 +8,7 @@ import msgspec
 from prometheus_client import REGISTRY
 
 from concierge_common.bus.consumer import Delivery
-from concierge_common.messages import (
+from concierge_common.contracts.messages import (
     BusMessage,
     GenerateReply,
     MessageReceived,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from concierge_common.typos import distance, near
+from concierge_common.french.typos import distance, near
 from router.keywords import KeywordMatcher
 
 SERVICES = [

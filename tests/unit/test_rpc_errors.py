@@ -3,6 +3,7 @@ from __future__ import annotations
 import msgspec
 import pytest
 
+from concierge_common.bus.rpc import Reply, RpcError, error_from
 from concierge_common.errors import (
     BusUnavailable,
     Conflict,
@@ -13,7 +14,6 @@ from concierge_common.errors import (
     NotFound,
     Outage,
 )
-from concierge_common.rpc import Reply, RpcError, error_from
 
 
 @pytest.mark.parametrize(

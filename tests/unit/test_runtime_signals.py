@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from concierge_common.runtime import run_until_signal
+from concierge_common.bus.runtime import run_until_signal
 
 
 @pytest.fixture(autouse=True)

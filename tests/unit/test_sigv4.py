@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from concierge_common.sigv4 import EMPTY_SHA256, Credentials, canonical_request, host_of, sign
+from concierge_common.storage.sigv4 import (
+    EMPTY_SHA256,
+    Credentials,
+    canonical_request,
+    host_of,
+    sign,
+)
 
 # The S3 "GET Object" example of AWS's Signature Version 4 documentation.
 EXAMPLE_CREDENTIALS = Credentials(

@@ -9,8 +9,8 @@ import re
 import asyncpg
 import pytest
 
+from concierge_common.contracts.messages import OperatorMessageSeen
 from concierge_common.errors import DownstreamUnavailable, NotFound
-from concierge_common.messages import OperatorMessageSeen
 from store import interactions
 from store.db import translated
 from store.handoffs import REFERENCE_ALPHABET, handoff_id, new_reference

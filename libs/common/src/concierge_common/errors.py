@@ -35,7 +35,7 @@ dropped.
         |   +-- Erased           it belongs to a person erased since it was written (410)
         +-- DownstreamRejected   an HTTP dependency refused the request for good
 
-Errors that cross a request/reply boundary (:mod:`concierge_common.rpc`) keep
+Errors that cross a request/reply boundary (:mod:`concierge_common.bus.rpc`) keep
 their class through their HTTP-like ``status``: a ``NotFound`` raised in store
 is a ``NotFound`` again in the gateway, which answers 404. An outage keeps its
 class too (the reply names it): a ``DatabaseUnavailable`` raised in store is a

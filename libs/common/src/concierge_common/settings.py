@@ -39,7 +39,7 @@ class BusSettings(msgspec.Struct, kw_only=True, frozen=True):
     bus_prefetch: int = 1000
     # A partition lease not renewed for this long is free for another replica.
     bus_lease_seconds: float = 9.0
-    # Every replica reports its readiness this often (concierge_common.heartbeat).
+    # Every replica reports its readiness this often (concierge_common.bus.heartbeat).
     bus_heartbeat_seconds: float = 5.0
     shutdown_grace_seconds: float = 20.0
     log_level: str = "INFO"

@@ -2,7 +2,7 @@
 
 from ai.service import AiService
 from ai.settings import AiSettings
-from concierge_common.runtime import run_main
+from concierge_common.bus.runtime import run_main
 
 if __name__ == "__main__":
     run_main("ai", AiSettings, AiService)

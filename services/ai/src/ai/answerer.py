@@ -24,8 +24,8 @@ from ai import hybrid
 from ai.facts import Fact, FactSource
 from ai.hybrid import HybridRanker
 from ai.ranking import Document, Index, Match
-from concierge_common.messages import GenerateReply
-from concierge_common.text import words
+from concierge_common.contracts.messages import GenerateReply
+from concierge_common.french.text import words
 
 MIN_COVERAGE = 0.5
 CLOSE_RATIO = 0.8  # a second fact is given too when it scores this close to the best

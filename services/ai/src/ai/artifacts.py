@@ -9,7 +9,7 @@ all of them. The decision is made in code, before and whatever the answerer
 words.
 
 The file is written to the media storage (content-addressed: ``out/YYYY/MM/
-<sha256>.ics``) and travels as a :class:`~concierge_common.messages.Attachment`
+<sha256>.ics``) and travels as a :class:`~concierge_common.contracts.messages.Attachment`
 of the reply; the store records it as an ``ics`` artifact of the session. Its
 ``content`` names the children's first names and the number of events, nothing
 else.
@@ -28,10 +28,10 @@ from zoneinfo import ZoneInfo
 from ai import calendar_ics, family
 from ai.answerer import turn_text
 from ai.facts import Clock, utc_now
+from concierge_common.contracts.messages import Attachment, GenerateReply
 from concierge_common.errors import DownstreamUnavailable
-from concierge_common.media_storage import MediaStorage, media_key
-from concierge_common.messages import Attachment, GenerateReply
-from concierge_common.text import words
+from concierge_common.french.text import words
+from concierge_common.storage.media_storage import MediaStorage, media_key
 
 log = logging.getLogger(__name__)
 

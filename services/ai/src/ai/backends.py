@@ -28,9 +28,9 @@ from ai.facts import Rpc, StoreFacts
 from ai.hybrid import HybridRanker
 from ai.settings import AiSettings
 from ai.turns import TurnAnswerer
+from concierge_common.bus.runtime import Closer
 from concierge_common.errors import ConfigError
-from concierge_common.media_storage import MediaStorage
-from concierge_common.runtime import Closer
+from concierge_common.storage.media_storage import MediaStorage
 
 log = logging.getLogger(__name__)
 

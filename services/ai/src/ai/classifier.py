@@ -25,9 +25,9 @@ from ai import metrics
 from ai.facts import FactSource
 from ai.hybrid import HybridRanker
 from ai.ranking import Document, Index
-from concierge_common import ai_api
-from concierge_common.rpc import Operation
-from concierge_common.text import words
+from concierge_common.bus.rpc import Operation
+from concierge_common.contracts import ai_api
+from concierge_common.french.text import words
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from typing import Protocol, TypeVar
 import msgspec
 
 from ai import metrics
-from concierge_common import store_api
+from concierge_common.contracts import store_api
 from concierge_common.errors import NotFound, RetryableError
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ class Fact:
 
 
 class Rpc(Protocol):
-    """What ai needs of :class:`concierge_common.rpc.RpcClient`."""
+    """What ai needs of :class:`concierge_common.bus.rpc.RpcClient`."""
 
     async def call(
         self,

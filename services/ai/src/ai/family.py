@@ -21,8 +21,8 @@ from datetime import date
 from typing import Any
 
 from ai.lexicon import question_terms
-from concierge_common.text import stem, words
-from concierge_common.typos import near
+from concierge_common.french.text import stem, words
+from concierge_common.french.typos import near
 
 log = logging.getLogger(__name__)
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import logging
 
 from ai.facts import Rpc
-from concierge_common import store_api
+from concierge_common.contracts import store_api
+from concierge_common.contracts.messages import GenerateReply
 from concierge_common.errors import InvalidRequest
-from concierge_common.messages import GenerateReply
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """How ai reads the words of a question: content words, padding, and related words.
 
-Built on :mod:`concierge_common.text` (folding, plurals, common stopwords), it adds
+Built on :mod:`concierge_common.french.text` (folding, plurals, common stopwords), it adds
 what matching questions against facts needs:
 
 * padding: words every question carries ("je voudrais savoir si...") that say
@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from concierge_common.text import STOPWORDS, stem, words
-from concierge_common.typos import near
+from concierge_common.french.text import STOPWORDS, stem, words
+from concierge_common.french.typos import near
 
 EXACT = 1.0
 TYPO = 0.8

@@ -11,7 +11,7 @@ A turn may hold several messages (a burst): its files are
 
 from __future__ import annotations
 
-from concierge_common.messages import GenerateReply, MediaRef, MessageReceived
+from concierge_common.contracts.messages import GenerateReply, MediaRef, MessageReceived
 
 # A turn without a single word that ai cannot answer (not a readable image).
 NO_WORDS = (

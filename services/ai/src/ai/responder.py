@@ -34,8 +34,7 @@ from ai.artifacts import CalendarArtifacts, Produced
 from ai.handoffs import HandoffOpener
 from concierge_common import ids
 from concierge_common.bus.consumer import Delivery
-from concierge_common.errors import InvalidMessage
-from concierge_common.messages import (
+from concierge_common.contracts.messages import (
     Attachment,
     BusMessage,
     GenerateReply,
@@ -43,6 +42,7 @@ from concierge_common.messages import (
     SendReply,
     written_time,
 )
+from concierge_common.errors import InvalidMessage
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ there (expired, not yet valid, or never given) and a human answers instead.
 Someone who asks to talk to a person ("je voudrais parler au curé") wants a
 person, not a fact about that person: that question is handed over too.
 
-Words are folded and stemmed (:mod:`concierge_common.text`), in French,
+Words are folded and stemmed (:mod:`concierge_common.french.text`), in French,
 English and Portuguese; short words must match exactly ("avent" is one letter
 from "avant"), longer ones may carry a typo.
 """
@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from concierge_common.text import stem, words
-from concierge_common.typos import near
+from concierge_common.french.text import stem, words
+from concierge_common.french.typos import near
 
 EXACT_BELOW = 7  # letters: shorter period words must be written exactly
 

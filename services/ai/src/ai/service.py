@@ -14,13 +14,13 @@ from ai.facts import StoreFacts
 from ai.handoffs import HandoffOpener
 from ai.responder import Responder
 from ai.settings import AiSettings
-from concierge_common import ai_api
+from concierge_common.bus.rpc import RpcClient, RpcServer
+from concierge_common.bus.runtime import Runtime, Subscription
 from concierge_common.bus.topology import ConsumerSpec
+from concierge_common.contracts import ai_api
+from concierge_common.contracts.messages import GenerateReply, SendReply
 from concierge_common.errors import ConfigError
-from concierge_common.media_storage import open_storage
-from concierge_common.messages import GenerateReply, SendReply
-from concierge_common.rpc import RpcClient, RpcServer
-from concierge_common.runtime import Runtime, Subscription
+from concierge_common.storage.media_storage import open_storage
 
 
 class AiService:

@@ -7,7 +7,7 @@ from concierge_common.settings import BusSettings
 
 class AiSettings(BusSettings, kw_only=True, frozen=True):
     ai_health_port: int = 9103
-    # Where received files and produced artifacts are kept (concierge_common.media_storage):
+    # Where received files and produced artifacts are kept (concierge_common.storage.media_storage):
     # ai reads the images people send (Claude) and writes the files it sends (.ics).
     media_storage_url: str = ""
     # Claude

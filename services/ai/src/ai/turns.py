@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from ai import family, media_replies
 from ai.answerer import Answer, FactAnswerer, courtesy, turn_text
 from ai.facts import Clock, utc_now
-from concierge_common.messages import GenerateReply
+from concierge_common.contracts.messages import GenerateReply
 
 
 class TurnAnswerer:

@@ -30,7 +30,7 @@ from typing import TypeVar
 from ai import offline
 from ai.facts import Rpc, StoreFacts
 from ai.hybrid import HybridRanker
-from concierge_common import store_api
+from concierge_common.contracts import store_api
 from concierge_common.errors import RetryableError
 
 log = logging.getLogger(__name__)

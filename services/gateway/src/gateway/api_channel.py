@@ -26,8 +26,8 @@ from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
 
 from concierge_common.bus.topology import Topology
+from concierge_common.contracts.messages import SendReply, encode
 from concierge_common.errors import BusUnavailable
-from concierge_common.messages import SendReply, encode
 
 log = logging.getLogger(__name__)
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from concierge_common.bus.heartbeat import HeartbeatReader
 from concierge_common.bus.publisher import Publisher
-from concierge_common.heartbeat import HeartbeatReader
-from concierge_common.rpc import RpcClient
+from concierge_common.bus.rpc import RpcClient
 from gateway.api.admin import admin_router
 from gateway.api.auth import Authorizer, TokenVerifier
 from gateway.api.docs import OPENAPI_URL, install_docs

@@ -15,12 +15,12 @@ from typing import Any
 from nats.aio.client import Client as NATS
 
 from concierge_common import settings as settings_module
+from concierge_common.bus.heartbeat import HeartbeatReader
 from concierge_common.bus.publisher import Publisher
+from concierge_common.bus.rpc import RpcClient
+from concierge_common.bus.runtime import run_main
 from concierge_common.bus.topology import Topology
 from concierge_common.errors import ConfigError
-from concierge_common.heartbeat import HeartbeatReader
-from concierge_common.rpc import RpcClient
-from concierge_common.runtime import run_main
 from gateway.api.auth import ADMIN, ROLES, mint_token
 from gateway.api.docs import render
 from gateway.app import create_app

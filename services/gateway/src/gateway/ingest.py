@@ -17,7 +17,7 @@ from typing import Protocol
 from nats.js.api import PubAck
 
 from concierge_common.bus.publisher import Publisher
-from concierge_common.messages import MessageReceived, OperatorMessageSeen, ReceiptSeen
+from concierge_common.contracts.messages import MessageReceived, OperatorMessageSeen, ReceiptSeen
 
 Incoming = MessageReceived | OperatorMessageSeen
 

@@ -17,15 +17,15 @@ import mimetypes
 
 from msgspec.structs import replace
 
-from concierge_common.errors import ConciergeError, DownstreamRejected
-from concierge_common.media_storage import MediaStorage, media_key
-from concierge_common.messages import (
+from concierge_common.contracts.messages import (
     MEDIA_TOO_LARGE,
     MEDIA_TYPE_REFUSED,
     MEDIA_UNAVAILABLE,
     MediaRef,
     MessageReceived,
 )
+from concierge_common.errors import ConciergeError, DownstreamRejected
+from concierge_common.storage.media_storage import MediaStorage, media_key
 from gateway import metrics
 from gateway.ingest import Incoming
 from gateway.waha_client import MediaTooLarge, WahaClient

@@ -25,13 +25,13 @@ from dataclasses import dataclass
 import msgspec
 
 from concierge_common import ids
-from concierge_common.errors import InvalidRequest
-from concierge_common.messages import (
+from concierge_common.contracts.messages import (
     MediaRef,
     MessageReceived,
     OperatorMessageSeen,
     ReceiptSeen,
 )
+from concierge_common.errors import InvalidRequest
 from gateway.ignore_rules import Ignored, ignore_reason
 from gateway.receipts_normalize import GROUP_RECEIPT_EVENT, RECEIPT_EVENTS, receipt
 from gateway.waha_events import (

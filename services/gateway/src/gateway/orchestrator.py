@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from concierge_common import ids
+from concierge_common.contracts.messages import BusMessage, MessageReceived, SendReply
 from concierge_common.errors import DownstreamUnavailable
-from concierge_common.messages import BusMessage, MessageReceived, SendReply
 from gateway.api_channel import API_SESSION, ReplyInbox, api_chat_id
 
 log = logging.getLogger(__name__)

@@ -47,8 +47,8 @@ from nats.js.kv import KeyValue
 from concierge_common import ids
 from concierge_common.bus.consumer import Delivery
 from concierge_common.bus.publisher import Publisher
+from concierge_common.contracts.messages import BusMessage, ReplyFailed, ReplySent, SendReply
 from concierge_common.errors import DownstreamRejected, InvalidMessage, NotFound
-from concierge_common.messages import BusMessage, ReplyFailed, ReplySent, SendReply
 from gateway import metrics
 from gateway.api_channel import API_SESSION, ApiReplies, is_api_chat
 from gateway.send_ledger import SENDING, SENT, SendLedger

@@ -14,8 +14,8 @@ resort (docs/waha.md section 5: some engines' ids lack the prefix).
 from __future__ import annotations
 
 from concierge_common import ids
+from concierge_common.contracts.messages import ReceiptSeen
 from concierge_common.errors import InvalidRequest
-from concierge_common.messages import ReceiptSeen
 from gateway.ignore_rules import Ignored, ignore_reason
 from gateway.waha_events import (
     WahaEnvelope,

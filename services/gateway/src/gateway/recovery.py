@@ -33,11 +33,11 @@ from typing import Any
 
 import msgspec
 
+from concierge_common.bus.rpc import RpcClient
+from concierge_common.contracts.messages import MessageReceived
+from concierge_common.contracts.store_api import INTERACTION_KNOWN, SERVICE, KnownMessagesQuery
 from concierge_common.errors import DownstreamRejected, InvalidRequest, RetryableError
-from concierge_common.messages import MessageReceived
 from concierge_common.metrics import child
-from concierge_common.rpc import RpcClient
-from concierge_common.store_api import INTERACTION_KNOWN, SERVICE, KnownMessagesQuery
 from gateway import metrics
 from gateway.ignore_rules import ignore_reason
 from gateway.ingest import Ingest

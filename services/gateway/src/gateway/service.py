@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import httpx
 
+from concierge_common.bus.health import HttpServer
+from concierge_common.bus.heartbeat import HeartbeatReader
 from concierge_common.bus.publisher import Publisher
+from concierge_common.bus.rpc import RpcClient
+from concierge_common.bus.runtime import Runtime, Subscription
 from concierge_common.bus.topology import PERIODS_KEPT, ConsumerSpec
-from concierge_common.health import HttpServer
-from concierge_common.heartbeat import HeartbeatReader
-from concierge_common.media_storage import open_storage
-from concierge_common.messages import SendReply
-from concierge_common.rpc import RpcClient
-from concierge_common.runtime import Runtime, Subscription
+from concierge_common.contracts.messages import SendReply
+from concierge_common.storage.media_storage import open_storage
 from gateway.api_channel import ApiReplies, ReplyListener
 from gateway.app import create_app
 from gateway.identity import LidResolver

@@ -52,7 +52,7 @@ class GatewaySettings(BusSettings, kw_only=True, frozen=True):
 
     # --- files (issue 6). Where received files and artifacts are kept: "" or a folder
     # path (local disk, the default ".concierge/media"), or "s3://KEY:SECRET@host/path/bucket"
-    # for S3-compatible storage such as Supabase Storage (concierge_common.media_storage).
+    # for S3-compatible storage such as Supabase Storage (concierge_common.storage.media_storage).
     media_storage_url: str = ""
     # Received files above this size, or whose mime type starts with none of these
     # comma-separated prefixes, are not downloaded; the person gets a polite answer.

@@ -18,10 +18,10 @@ import time
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
+from concierge_common.contracts.messages import OperatorMessageSeen, ReceiptSeen
+from concierge_common.contracts.problems import problem
 from concierge_common.errors import BusUnavailable, InvalidRequest
-from concierge_common.messages import OperatorMessageSeen, ReceiptSeen
 from concierge_common.metrics import child
-from concierge_common.problems import problem
 from gateway import metrics, receipts_normalize, signature
 from gateway.ingest import Ingest
 from gateway.normalize import Ignored, SessionStatusChange, normalize, parse_envelope

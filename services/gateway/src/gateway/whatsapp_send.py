@@ -35,9 +35,9 @@ from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any
 
+from concierge_common.contracts.messages import SendReply
 from concierge_common.errors import DownstreamRejected, DownstreamUnavailable
-from concierge_common.media_storage import MediaStorage
-from concierge_common.messages import SendReply
+from concierge_common.storage.media_storage import MediaStorage
 from gateway import metrics
 from gateway.pacing import NO_PAUSE, Pacing
 from gateway.rate_limit import SendLimits

@@ -1,6 +1,6 @@
 """``python -m handoff``: run the handoff service until SIGTERM."""
 
-from concierge_common.runtime import run_main
+from concierge_common.bus.runtime import run_main
 from handoff.service import HandoffService
 from handoff.settings import HandoffSettings
 

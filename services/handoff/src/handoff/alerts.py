@@ -17,10 +17,10 @@ from __future__ import annotations
 import logging
 
 from concierge_common import ids
+from concierge_common.contracts.messages import HandoffRequested
+from concierge_common.contracts.store_api import HANDOFF_OPEN_STATES, HandoffView
 from concierge_common.errors import NotFound
-from concierge_common.messages import HandoffRequested
 from concierge_common.metrics import child
-from concierge_common.store_api import HANDOFF_OPEN_STATES, HandoffView
 from handoff import metrics, phrases
 from handoff.desk import Clock, utc_now
 from handoff.outbox import Outbox, Recipient

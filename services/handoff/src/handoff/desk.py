@@ -19,16 +19,16 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from concierge_common import ids
-from concierge_common.errors import Conflict, InvalidRequest
-from concierge_common.handoff_api import DeskHandoff
-from concierge_common.metrics import child
-from concierge_common.store_api import (
+from concierge_common.contracts.handoff_api import DeskHandoff
+from concierge_common.contracts.store_api import (
     HANDOFF_OPEN_STATES,
     HandoffMove,
     HandoffState,
     HandoffTouch,
     HandoffView,
 )
+from concierge_common.errors import Conflict, InvalidRequest
+from concierge_common.metrics import child
 from handoff import metrics, phrases
 from handoff.outbox import Outbox, Recipient
 from handoff.prompts import PersonTexts

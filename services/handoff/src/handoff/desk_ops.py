@@ -1,4 +1,4 @@
-"""The staff desk over request/reply (:mod:`concierge_common.handoff_api`).
+"""The staff desk over request/reply (:mod:`concierge_common.contracts.handoff_api`).
 
 The gateway's staff HTTP API calls these; they drive the same :class:`Desk` as
 the staff chat, with actor ``api:<staff>``. ``NotFound`` and ``Conflict`` keep
@@ -16,11 +16,11 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from concierge_common import context, ids
-from concierge_common import handoff_api as api
+from concierge_common.bus.rpc import Operation
+from concierge_common.contracts import handoff_api as api
+from concierge_common.contracts.store_api import HandoffView
 from concierge_common.errors import Conflict, NotFound
 from concierge_common.metrics import child
-from concierge_common.rpc import Operation
-from concierge_common.store_api import HandoffView
 from handoff import metrics
 from handoff.desk import Actor, Desk
 from handoff.store_port import HandoffStore

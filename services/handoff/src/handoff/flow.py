@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from concierge_common.bus.consumer import Delivery
-from concierge_common.errors import InvalidMessage
-from concierge_common.messages import (
+from concierge_common.contracts.messages import (
     BusMessage,
     HandoffRequested,
     RelayToStaff,
     StaffMessageReceived,
 )
+from concierge_common.errors import InvalidMessage
 from handoff.alerts import Alerts
 from handoff.relay import Relay
 from handoff.staff_chat import StaffChat

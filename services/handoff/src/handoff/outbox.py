@@ -16,15 +16,15 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from concierge_common import ids
-from concierge_common.messages import (
+from concierge_common.contracts.messages import (
     Attachment,
     BusMessage,
     MessageReceived,
     SendReply,
     written_time,
 )
+from concierge_common.contracts.store_api import HandoffView
 from concierge_common.metrics import child
-from concierge_common.store_api import HandoffView
 from handoff import metrics
 
 log = logging.getLogger(__name__)

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from concierge_common.messages import MessageReceived
-from concierge_common.store_api import HandoffView
+from concierge_common.contracts.messages import MessageReceived
+from concierge_common.contracts.store_api import HandoffView
 from handoff.business_hours import BusinessHours
 
 # --- person-facing ----------------------------------------------------------------------

@@ -22,10 +22,10 @@ from __future__ import annotations
 import logging
 
 from concierge_common import ids
+from concierge_common.contracts.messages import Attachment, MessageReceived, RelayToStaff
+from concierge_common.contracts.store_api import HandoffTouch, HandoffView
 from concierge_common.errors import Conflict, NotFound
-from concierge_common.messages import Attachment, MessageReceived, RelayToStaff
 from concierge_common.metrics import child
-from concierge_common.store_api import HandoffTouch, HandoffView
 from handoff import metrics, phrases
 from handoff.desk import Actor, Clock, Desk, utc_now
 from handoff.outbox import Outbox, Recipient
@@ -34,7 +34,7 @@ from handoff.store_port import HandoffStore
 
 log = logging.getLogger(__name__)
 
-# POST /orchestrate's messages (concierge_common.messages.MessageReceived.channel).
+# POST /orchestrate's messages (concierge_common.contracts.messages.MessageReceived.channel).
 API_CHANNEL = "api"
 
 

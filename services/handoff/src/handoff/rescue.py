@@ -35,10 +35,9 @@ import logging
 from typing import Protocol
 
 from concierge_common import ids
-from concierge_common import store_api as api
 from concierge_common.bus.consumer import Delivery
-from concierge_common.errors import Erased, InvalidMessage
-from concierge_common.messages import (
+from concierge_common.contracts import store_api as api
+from concierge_common.contracts.messages import (
     BusMessage,
     Codec,
     GenerateReply,
@@ -51,6 +50,7 @@ from concierge_common.messages import (
     StaffMessageReceived,
     written_time,
 )
+from concierge_common.errors import Erased, InvalidMessage
 from concierge_common.metrics import child
 from handoff import metrics, phrases
 from handoff.outbox import Outbox, Publishes, Recipient

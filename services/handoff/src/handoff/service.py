@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from concierge_common.bus.rpc import RpcClient, RpcServer
+from concierge_common.bus.runtime import Runtime, Subscription
 from concierge_common.bus.topology import ConsumerSpec
-from concierge_common.handoff_api import SERVICE
-from concierge_common.messages import ProcessingFailed
-from concierge_common.rpc import RpcClient, RpcServer
-from concierge_common.runtime import Runtime, Subscription
+from concierge_common.contracts.handoff_api import SERVICE
+from concierge_common.contracts.messages import ProcessingFailed
 from handoff.alerts import Alerts
 from handoff.desk import Desk
 from handoff.desk_ops import DeskOperations

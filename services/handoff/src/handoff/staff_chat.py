@@ -12,10 +12,10 @@ from __future__ import annotations
 import logging
 
 from concierge_common import ids
+from concierge_common.contracts.messages import StaffMessageReceived
+from concierge_common.contracts.store_api import HandoffView
 from concierge_common.errors import Conflict, InvalidRequest, NotFound
-from concierge_common.messages import StaffMessageReceived
 from concierge_common.metrics import child
-from concierge_common.store_api import HandoffView
 from handoff import metrics, phrases, staff_syntax
 from handoff.desk import MAX_REPLY_CHARS, Actor, Clock, Desk, utc_now
 from handoff.outbox import Outbox, Recipient

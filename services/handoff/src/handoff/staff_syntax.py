@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from concierge_common.text import words
+from concierge_common.french.text import words
 
 # "H" + 4 letters or digits, optionally "#H7K2P", "[H7K2P]", "(H7K2P)", then a separator.
 _ADDRESSED = re.compile(

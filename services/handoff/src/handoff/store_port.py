@@ -13,9 +13,9 @@ from typing import Protocol, TypeVar
 
 import msgspec
 
-from concierge_common import store_api as api
+from concierge_common.bus.rpc import RpcClient
+from concierge_common.contracts import store_api as api
 from concierge_common.errors import NotFound
-from concierge_common.rpc import RpcClient
 
 T = TypeVar("T")
 

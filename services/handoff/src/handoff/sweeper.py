@@ -22,8 +22,8 @@ import logging
 from datetime import datetime, timedelta
 
 from concierge_common import ids
+from concierge_common.contracts.store_api import HandoffView
 from concierge_common.errors import Conflict, NotFound, RetryableError
-from concierge_common.store_api import HandoffView
 from handoff import metrics, phrases
 from handoff.desk import Actor, Clock, Desk, utc_now
 from handoff.outbox import Outbox, Recipient

@@ -1,6 +1,6 @@
 """``python -m router``: run the router service until SIGTERM."""
 
-from concierge_common.runtime import run_main
+from concierge_common.bus.runtime import run_main
 from router.service import RouterService
 from router.settings import RouterSettings
 

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from concierge_common import store_api as api
+from concierge_common.contracts import store_api as api
 from concierge_common.errors import ConciergeError
 from router.keywords import KeywordMatcher
 from router.store_client import StorePort

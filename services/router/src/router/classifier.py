@@ -6,9 +6,9 @@ import logging
 from collections.abc import Sequence
 from typing import Protocol
 
-from concierge_common import ai_api
+from concierge_common.bus.rpc import RpcClient
+from concierge_common.contracts import ai_api
 from concierge_common.errors import ConciergeError
-from concierge_common.rpc import RpcClient
 from router.catalog import Service
 
 log = logging.getLogger(__name__)

@@ -40,7 +40,7 @@ from typing import Any
 import msgspec
 
 from concierge_common.bus.consumer import Delivery
-from concierge_common.messages import (
+from concierge_common.contracts.messages import (
     MEDIA_UNAVAILABLE,
     BusMessage,
     MediaRef,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 
-from concierge_common.text import words
+from concierge_common.french.text import words
 
 
 class Command(enum.Enum):

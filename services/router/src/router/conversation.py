@@ -22,9 +22,9 @@ import logging
 from dataclasses import dataclass, replace
 from typing import Any
 
-from concierge_common import store_api as api
+from concierge_common.contracts import store_api as api
+from concierge_common.french.text import terms
 from concierge_common.metrics import child
-from concierge_common.text import terms
 from router import phrases, smalltalk
 from router.catalog import Catalog, CatalogCache, Service
 from router.classifier import Classifier

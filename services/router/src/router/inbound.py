@@ -17,15 +17,15 @@ from __future__ import annotations
 
 import logging
 
-from concierge_common import store_api as api
 from concierge_common.bus.consumer import Delivery
-from concierge_common.errors import Erased, InvalidMessage
-from concierge_common.messages import (
+from concierge_common.contracts import store_api as api
+from concierge_common.contracts.messages import (
     BusMessage,
     MessageReceived,
     OperatorMessageSeen,
     written_time,
 )
+from concierge_common.errors import Erased, InvalidMessage
 from concierge_common.metrics import child
 from router.coalescer import Coalescer, keep, turn_of
 from router.commands import is_cancel

@@ -3,7 +3,7 @@
 People write on WhatsApp with or without accents, in capitals, in the plural and
 with typos ("catéchisme", "CATECHISMES", "catechsime"). A keyword matches a
 word of the message when both fold to the same stem, or when the word is a small
-typo of the keyword (:mod:`concierge_common.typos`).
+typo of the keyword (:mod:`concierge_common.french.typos`).
 A keyword of several words ("code parent") matches those words in a row.
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from concierge_common.text import stem, words
-from concierge_common.typos import near
+from concierge_common.french.text import stem, words
+from concierge_common.french.typos import near
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Protocol
 
-from concierge_common.messages import (
+from concierge_common.contracts.messages import (
     MEDIA_ERRORS,
     MEDIA_TOO_LARGE,
     MEDIA_TYPE_REFUSED,

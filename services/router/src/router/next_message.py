@@ -14,8 +14,13 @@ import logging
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
+from concierge_common.contracts.messages import (
+    BusMessage,
+    Codec,
+    MessageReceived,
+    OperatorMessageSeen,
+)
 from concierge_common.errors import InvalidMessage
-from concierge_common.messages import BusMessage, Codec, MessageReceived, OperatorMessageSeen
 from router.coalescer import NextMessage
 
 log = logging.getLogger(__name__)

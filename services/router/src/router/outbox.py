@@ -12,8 +12,8 @@ import hashlib
 from typing import Any, Protocol
 
 from concierge_common import ids
-from concierge_common import store_api as api
-from concierge_common.messages import (
+from concierge_common.contracts import store_api as api
+from concierge_common.contracts.messages import (
     BusMessage,
     GenerateReply,
     HandoffRequested,

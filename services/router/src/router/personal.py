@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from concierge_common.text import fold, words
+from concierge_common.french.text import fold, words
 
 _POSSESSIVES = frozenset({"mon", "ma", "mes", "notre", "nos", "my", "meu", "minha", "meus"})
 _CHILDREN = frozenset(

@@ -19,7 +19,7 @@ clock, for both messages alike.
 
 from __future__ import annotations
 
-from concierge_common.messages import MessageReceived
+from concierge_common.contracts.messages import MessageReceived
 
 # The resolution of WhatsApp's timestamps.
 _WHOLE_SECOND = 1.0

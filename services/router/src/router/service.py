@@ -6,10 +6,10 @@ from zoneinfo import ZoneInfo
 
 from redis.asyncio import Redis
 
+from concierge_common.bus.rpc import RpcClient
+from concierge_common.bus.runtime import Runtime, Subscription
 from concierge_common.bus.topology import ConsumerSpec
-from concierge_common.messages import MessageReceived, OperatorMessageSeen
-from concierge_common.rpc import RpcClient
-from concierge_common.runtime import Runtime, Subscription
+from concierge_common.contracts.messages import MessageReceived, OperatorMessageSeen
 from router.catalog import CatalogCache
 from router.classifier import AiClassifier
 from router.coalescer import Coalescer

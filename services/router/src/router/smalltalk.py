@@ -7,7 +7,7 @@ end in a handoff).
 
 from __future__ import annotations
 
-from concierge_common.text import words
+from concierge_common.french.text import words
 
 _GREETINGS = frozenset(
     {"bonjour", "bonsoir", "salut", "coucou", "hello", "bjr", "slt", "hi", "hey", "ola", "oi",

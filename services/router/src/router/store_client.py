@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from concierge_common import store_api as api
-from concierge_common.rpc import RpcClient
+from concierge_common.bus.rpc import RpcClient
+from concierge_common.contracts import store_api as api
 
 
 class StorePort(Protocol):

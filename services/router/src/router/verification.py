@@ -19,9 +19,9 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
-from concierge_common import store_api as api
+from concierge_common.contracts import store_api as api
+from concierge_common.french.text import terms
 from concierge_common.metrics import child
-from concierge_common.text import terms
 from router import phrases
 from router.catalog import Service
 from router.coalescer import Turn

@@ -17,8 +17,8 @@ from typing import TypeVar
 import msgspec
 
 from concierge_common import logs, settings
+from concierge_common.bus.runtime import run_main
 from concierge_common.errors import ConfigError
-from concierge_common.runtime import run_main
 from store import migrations, seed
 from store.service import StoreService
 from store.settings import MigrateSettings, SeedSettings, StoreSettings

@@ -1,8 +1,8 @@
 """The store's administration operations over request/reply (users, services, prompts...).
 
-Each operation of :mod:`concierge_common.store_api` maps to one repository
+Each operation of :mod:`concierge_common.contracts.store_api` maps to one repository
 call; the repositories raise NotFound, Conflict or a 422 InvalidRequest, which
-:class:`~concierge_common.rpc.RpcServer` sends back with their status so the
+:class:`~concierge_common.bus.rpc.RpcServer` sends back with their status so the
 caller (the gateway's HTTP API) raises the same class again.
 """
 
@@ -13,10 +13,10 @@ from typing import TypeVar
 
 import asyncpg
 
-from concierge_common import store_api as api
+from concierge_common.bus.rpc import Operation
+from concierge_common.contracts import store_api as api
 from concierge_common.errors import InvalidRequest
-from concierge_common.media_storage import open_storage
-from concierge_common.rpc import Operation
+from concierge_common.storage.media_storage import open_storage
 from store.catalog import Catalog
 from store.contexts import Contexts
 from store.erasure import AfterErase, Erasure

@@ -24,7 +24,7 @@ import uuid
 
 import asyncpg
 
-from concierge_common.messages import Attachment, ReplySent
+from concierge_common.contracts.messages import Attachment, ReplySent
 from store.db import translated
 
 log = logging.getLogger(__name__)

@@ -11,8 +11,8 @@ import logging
 
 import asyncpg
 
+from concierge_common.contracts.store_api import Deleted, ServiceUpdate, ServiceView, ServiceWrite
 from concierge_common.errors import InvalidRequest
-from concierge_common.store_api import Deleted, ServiceUpdate, ServiceView, ServiceWrite
 from store.db import translated, view
 from store.lookup import found
 

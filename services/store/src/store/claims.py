@@ -24,8 +24,8 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from concierge_common.contracts.store_api import ClaimResult, CodeClaim, FamilyQuery, FamilyView
 from concierge_common.metrics import child
-from concierge_common.store_api import ClaimResult, CodeClaim, FamilyQuery, FamilyView
 from store.catalog import normalise_name
 from store.codes import hash_code
 from store.db import translated, view

@@ -10,8 +10,8 @@ import logging
 
 import asyncpg
 
+from concierge_common.contracts.store_api import ContextView, ContextWrite, Deleted
 from concierge_common.errors import InvalidRequest
-from concierge_common.store_api import ContextView, ContextWrite, Deleted
 from store.catalog import require_service
 from store.db import translated, view
 from store.lookup import found

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 import asyncpg
 
-from concierge_common.messages import ReplyFailed, ReplySent
+from concierge_common.contracts.messages import ReplyFailed, ReplySent
 from store import interactions
 from store.db import translated
 from store.interactions import Interaction, Interactions

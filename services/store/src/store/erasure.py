@@ -25,9 +25,9 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from concierge_common.contracts.store_api import ErasureReport
 from concierge_common.errors import ConciergeError, InvalidRequest, RetryableError
-from concierge_common.media_storage import MediaStorage
-from concierge_common.store_api import ErasureReport
+from concierge_common.storage.media_storage import MediaStorage
 from store.db import rows_affected, translated
 from store.lookup import found
 from store.tombstones import Tombstones

@@ -4,8 +4,8 @@ conversation so far (INTERACTION_LIST)."""
 
 from __future__ import annotations
 
-from concierge_common import store_api as api
-from concierge_common.rpc import Operation
+from concierge_common.bus.rpc import Operation
+from concierge_common.contracts import store_api as api
 from store.claims import Claims
 from store.handoff_reads import HandoffReads
 from store.handoffs import Handoffs

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import asyncpg
 
-from concierge_common.errors import InvalidRequest
-from concierge_common.store_api import (
+from concierge_common.contracts.store_api import (
     HANDOFF_OPEN_STATES,
     HandoffEventView,
     HandoffListQuery,
     HandoffQuery,
     HandoffView,
 )
+from concierge_common.errors import InvalidRequest
 from store.db import translated, view
 from store.handoffs import handoff_id
 from store.lookup import found

@@ -23,9 +23,7 @@ from typing import Any
 
 import asyncpg
 
-from concierge_common.errors import Conflict, NotFound, RetryableError
-from concierge_common.metrics import child
-from concierge_common.store_api import (
+from concierge_common.contracts.store_api import (
     HANDOFF_OPEN_STATES,
     HANDOFF_TRANSITIONS,
     HandoffMove,
@@ -34,6 +32,8 @@ from concierge_common.store_api import (
     HandoffView,
     SessionView,
 )
+from concierge_common.errors import Conflict, NotFound, RetryableError
+from concierge_common.metrics import child
 from store.db import translated, view
 from store.lookup import found
 from store.metrics import HANDOFF_TRANSITIONS as TRANSITIONS

@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 
 import asyncpg
 
+from concierge_common.contracts.store_api import Deleted, InfoUpdate, InfoView, InfoWrite
 from concierge_common.errors import InvalidRequest
-from concierge_common.store_api import Deleted, InfoUpdate, InfoView, InfoWrite
 from store.catalog import require_service
 from store.db import translated, view
 from store.lookup import found

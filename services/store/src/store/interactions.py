@@ -20,14 +20,14 @@ from typing import Literal
 
 import asyncpg
 
-from concierge_common.errors import InvalidRequest
-from concierge_common.messages import (
+from concierge_common.contracts.messages import (
     MessageReceived,
     OperatorMessageSeen,
     ReplySent,
     written_time,
 )
-from concierge_common.store_api import InteractionQuery, InteractionView
+from concierge_common.contracts.store_api import InteractionQuery, InteractionView
+from concierge_common.errors import InvalidRequest
 from store.db import translated, view
 from store.sessions import Sessions
 from store.tombstones import UNKNOWN, Written

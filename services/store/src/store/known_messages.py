@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import asyncpg
 
+from concierge_common.bus.rpc import Operation
+from concierge_common.contracts.store_api import INTERACTION_KNOWN, KnownMessagesQuery
 from concierge_common.errors import InvalidRequest
-from concierge_common.rpc import Operation
-from concierge_common.store_api import INTERACTION_KNOWN, KnownMessagesQuery
 from store.db import translated
 
 MAX_IDS = 1000

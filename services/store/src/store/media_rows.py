@@ -17,7 +17,7 @@ import logging
 
 import asyncpg
 
-from concierge_common.messages import MediaRef
+from concierge_common.contracts.messages import MediaRef
 from store.db import rows_affected, translated
 
 log = logging.getLogger(__name__)

@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 
 import asyncpg
 
-from concierge_common.messages import ReceiptSeen
+from concierge_common.contracts.messages import ReceiptSeen
 from store.db import translated
 
 log = logging.getLogger(__name__)

@@ -25,9 +25,7 @@ from dataclasses import dataclass
 import asyncpg
 
 from concierge_common.bus.consumer import Delivery
-from concierge_common.errors import Erased, InvalidMessage
-from concierge_common.media_storage import MediaStorage
-from concierge_common.messages import (
+from concierge_common.contracts.messages import (
     BusMessage,
     MessageReceived,
     OperatorMessageSeen,
@@ -35,7 +33,9 @@ from concierge_common.messages import (
     ReplyFailed,
     ReplySent,
 )
+from concierge_common.errors import Erased, InvalidMessage
 from concierge_common.metrics import child
+from concierge_common.storage.media_storage import MediaStorage
 from store import interactions
 from store.artifacts import Artifacts
 from store.deliveries import Deliveries

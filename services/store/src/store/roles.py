@@ -11,8 +11,8 @@ import logging
 
 import asyncpg
 
+from concierge_common.contracts.store_api import Deleted, RoleView, RoleWrite
 from concierge_common.errors import Conflict, InvalidRequest
-from concierge_common.store_api import Deleted, RoleView, RoleWrite
 from store.catalog import require_service
 from store.codes import hash_code, normalise_code
 from store.db import translated, view

@@ -26,8 +26,8 @@ from typing import Any
 import asyncpg
 import msgspec
 
+from concierge_common.contracts.store_api import ProcessingType, Role
 from concierge_common.errors import ConfigError
-from concierge_common.store_api import ProcessingType, Role
 from store.codes import hash_code
 from store.contexts import insert_next_version
 from store.db import init_connection, rows_affected, translated

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from concierge_common.bus.rpc import RpcServer
+from concierge_common.bus.runtime import Runtime, Subscription
 from concierge_common.bus.topology import ConsumerSpec
-from concierge_common.media_storage import open_storage
-from concierge_common.rpc import RpcServer
-from concierge_common.runtime import Runtime, Subscription
-from concierge_common.store_api import SERVICE
+from concierge_common.contracts.store_api import SERVICE
+from concierge_common.storage.media_storage import open_storage
 from store import db, migrations, session_cache
 from store.admin_ops import admin_operations
 from store.claims import ClaimPolicy, Claims

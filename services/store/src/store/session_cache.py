@@ -40,8 +40,8 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
+from concierge_common.contracts.store_api import SessionView
 from concierge_common.metrics import child
-from concierge_common.store_api import SessionView
 from store.metrics import SESSION_CACHE
 
 log = logging.getLogger(__name__)

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import logging
 
-from concierge_common.errors import Erased
-from concierge_common.metrics import child
-from concierge_common.rpc import Operation
-from concierge_common.store_api import (
+from concierge_common.bus.rpc import Operation
+from concierge_common.contracts.store_api import (
     SESSION_GET,
     SESSION_OPEN,
     SESSION_UPDATE,
@@ -20,6 +18,8 @@ from concierge_common.store_api import (
     SessionUpdate,
     SessionView,
 )
+from concierge_common.errors import Erased
+from concierge_common.metrics import child
 from store.metrics import ERASED_DROPPED
 from store.sessions import Sessions
 from store.tombstones import Written

@@ -25,9 +25,9 @@ from typing import Any
 
 import asyncpg
 
+from concierge_common.contracts.store_api import SESSION_TRANSITIONS, SessionUpdate, SessionView
 from concierge_common.errors import Conflict, NotFound, RetryableError
 from concierge_common.metrics import child
-from concierge_common.store_api import SESSION_TRANSITIONS, SessionUpdate, SessionView
 from store.db import translated, view
 from store.metrics import SESSIONS_EXPIRED
 from store.session_cache import SessionCache

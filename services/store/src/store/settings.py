@@ -29,7 +29,7 @@ class StoreSettings(BusSettings, kw_only=True, frozen=True):
     # WhatsApp ids of erased people (store.tombstones) are stored; changing it invalidates
     # every provisioned code and makes the tombstones unrecognisable.
     intrinsic_id_key: str
-    # Where media files live (concierge_common.media_storage); media.file_path is a key
+    # Where media files live (concierge_common.storage.media_storage); media.file_path is a key
     # there, and a privacy erasure deletes the person's files there.
     media_storage_url: str = ""
     # Wrong codes (code.claim) a person may type for a service within the lockout window

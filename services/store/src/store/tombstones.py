@@ -23,7 +23,7 @@ written (:class:`Written`):
   person whose id has a tombstone, whatever their time says: only the person,
   or a human writing from the organisation's phone, starts a new one.
 
-Origins come from the messages (:func:`concierge_common.messages.written_time`:
+Origins come from the messages (:func:`concierge_common.contracts.messages.written_time`:
 the earlier of WhatsApp's and the gateway's clocks), erasure times from the
 database's clock; a message written in the very second of an erasure counts as
 older than it (WhatsApp's times are whole seconds), so it is dropped.

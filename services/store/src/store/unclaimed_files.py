@@ -20,7 +20,7 @@ import logging
 import asyncpg
 
 from concierge_common.errors import InvalidRequest
-from concierge_common.media_storage import MediaStorage
+from concierge_common.storage.media_storage import MediaStorage
 from store.db import translated
 
 log = logging.getLogger(__name__)

@@ -25,8 +25,8 @@ from collections.abc import Sequence
 
 import asyncpg
 
+from concierge_common.contracts.store_api import UserView
 from concierge_common.errors import Conflict, Erased, NotFound
-from concierge_common.store_api import UserView
 from store.db import translated, view
 from store.tombstones import UNKNOWN, Tombstones, Written
 

@@ -8,7 +8,7 @@ import logging
 import nats
 from nats.aio.client import Client as NATS
 
-from concierge_common import metrics
+from concierge_common.bus import metrics
 
 log = logging.getLogger(__name__)
 

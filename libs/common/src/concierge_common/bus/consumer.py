@@ -37,7 +37,8 @@ from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
-from concierge_common import context, metrics
+from concierge_common import context
+from concierge_common.bus import metrics
 from concierge_common.bus.mailboxes import Mailboxes
 from concierge_common.bus.settle import (
     DeadLetters,
@@ -48,8 +49,9 @@ from concierge_common.bus.settle import (
     decide,
 )
 from concierge_common.bus.topology import ConsumerSpec, Topology
+from concierge_common.contracts.messages import BusMessage, Codec
 from concierge_common.errors import BusUnavailable, ConciergeError, PermanentError
-from concierge_common.messages import BusMessage, Codec
+from concierge_common.metrics import child
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +161,7 @@ class FlowConsumer:
         return max((now - lane.last_tick for lane in self._lanes.values()), default=0.0)
 
     def start(self) -> None:
-        metrics.child(metrics.CONCURRENCY, *self._labels).set(self._capacity.concurrency)
+        child(metrics.CONCURRENCY, *self._labels).set(self._capacity.concurrency)
         self._ticker = asyncio.create_task(self._keep_alive(), name=f"{self._label}-keepalive")
 
     async def close(self) -> None:
@@ -262,7 +264,7 @@ class FlowConsumer:
 
     def _tick(self, lane: _Lane) -> None:
         lane.last_tick = time.monotonic()
-        metrics.child(metrics.LOOP_TICK, *self._labels).set(time.time())
+        child(metrics.LOOP_TICK, *self._labels).set(time.time())
 
     async def _wait_for_room(self, lane: _Lane, stop_waiter: asyncio.Future[Any]) -> bool:
         """Wait until this flow holds fewer than ``prefetch``; False if stopping first."""
@@ -307,7 +309,7 @@ class FlowConsumer:
         exc: Exception,
         failures: int,
     ) -> JetStreamContext.PullSubscription:
-        metrics.child(metrics.FETCH_ERRORS, *self._labels).inc()
+        child(metrics.FETCH_ERRORS, *self._labels).inc()
         log.warning("pull loop error: %s", type(exc).__name__, extra={"partition": lane.partition})
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(lane.stopping.wait(), timeout=min(0.1 * 2**failures, 5.0))
@@ -336,7 +338,7 @@ class FlowConsumer:
         lane.held[sequence] = item
         lane.settled.clear()
         self._held_total += 1
-        metrics.child(metrics.MAILBOX_DEPTH, *self._labels).inc()
+        child(metrics.MAILBOX_DEPTH, *self._labels).inc()
         self._mailboxes.post(item.conversation, item)
 
     def _forget(self, item: _Held) -> None:
@@ -345,7 +347,7 @@ class FlowConsumer:
             return
         self._held_total -= 1
         if not item.started:
-            metrics.child(metrics.MAILBOX_DEPTH, *self._labels).dec()
+            child(metrics.MAILBOX_DEPTH, *self._labels).dec()
         if self._held_total < self._capacity.prefetch:
             self._room.set()
         if not lane.held:
@@ -360,7 +362,7 @@ class FlowConsumer:
             now = time.monotonic()
             items = [item for lane in self._lanes.values() for item in lane.held.values()]
             waiting = [now - item.since for item in items if not item.started]
-            metrics.child(metrics.OLDEST_WAITING, *self._labels).set(max(waiting, default=0.0))
+            child(metrics.OLDEST_WAITING, *self._labels).set(max(waiting, default=0.0))
             if now - last < interval:
                 continue
             last = now
@@ -413,15 +415,15 @@ class FlowConsumer:
         async with self._slots:
             if not item.started:
                 item.started = True
-                metrics.child(metrics.MAILBOX_DEPTH, *self._labels).dec()
+                child(metrics.MAILBOX_DEPTH, *self._labels).dec()
             started = time.perf_counter()
-            metrics.child(metrics.IN_FLIGHT, *self._labels).inc()
+            child(metrics.IN_FLIGHT, *self._labels).inc()
             try:
                 return await self._run_handler(item, message, attempt)
             finally:
-                metrics.child(metrics.IN_FLIGHT, *self._labels).dec()
+                child(metrics.IN_FLIGHT, *self._labels).dec()
                 elapsed = time.perf_counter() - started
-                metrics.child(metrics.HANDLE_SECONDS, *self._labels).observe(elapsed)
+                child(metrics.HANDLE_SECONDS, *self._labels).observe(elapsed)
 
     async def _run_handler(
         self, item: _Held, message: BusMessage, attempt: int

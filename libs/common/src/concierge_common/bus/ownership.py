@@ -31,10 +31,10 @@ from typing import Protocol
 from nats.errors import Error as NatsError
 from nats.js.errors import APIError
 
-from concierge_common import metrics
-from concierge_common.bus import assignment
+from concierge_common.bus import assignment, metrics
 from concierge_common.bus.leases import Leases
 from concierge_common.bus.roster import Roster
+from concierge_common.metrics import child
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +150,7 @@ class Ownership:
             if part not in self._moving and not self._stopped.is_set():
                 await self._take(part)
         self._last_tick = time.monotonic()
-        metrics.child(metrics.PARTITIONS_OWNED, self._service).set(len(self._held))
+        child(metrics.PARTITIONS_OWNED, self._service).set(len(self._held))
 
     async def _renew(self) -> None:
         async with self._lock:

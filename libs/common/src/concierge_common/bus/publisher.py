@@ -10,10 +10,11 @@ from nats.aio.client import Client as NATS
 from nats.js.api import PubAck
 from nats.js.errors import APIError
 
-from concierge_common import metrics
+from concierge_common.bus import metrics
 from concierge_common.bus.topology import Topology
+from concierge_common.contracts.messages import BusMessage, encode
 from concierge_common.errors import BusUnavailable
-from concierge_common.messages import BusMessage, encode
+from concierge_common.metrics import child
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ class Publisher:
     async def publish(self, flow: str, message: BusMessage) -> PubAck:
         """Store ``message`` in ``flow``; raise :class:`BusUnavailable` if NATS cannot."""
         if not self._nc.is_connected:
-            metrics.child(metrics.PUBLISHED, flow, "failed").inc()
+            child(metrics.PUBLISHED, flow, "failed").inc()
             raise BusUnavailable("not connected to NATS")
         subject = self._topology.subject(flow, message.conversation_id)
         headers = {"Nats-Msg-Id": message.message_id, "Correlation-Id": message.correlation_id}
@@ -53,9 +54,9 @@ class Publisher:
                 subject, encode(message), timeout=self._timeout, headers=headers
             )
         except (nats.errors.Error, APIError, OSError) as exc:
-            metrics.child(metrics.PUBLISHED, flow, "failed").inc()
+            child(metrics.PUBLISHED, flow, "failed").inc()
             reason = type(exc).__name__
             raise BusUnavailable(f"JetStream did not store the message: {reason}") from exc
-        metrics.child(metrics.PUBLISH_SECONDS, flow).observe(time.perf_counter() - started)
-        metrics.child(metrics.PUBLISHED, flow, "duplicate" if ack.duplicate else "stored").inc()
+        child(metrics.PUBLISH_SECONDS, flow).observe(time.perf_counter() - started)
+        child(metrics.PUBLISHED, flow, "duplicate" if ack.duplicate else "stored").inc()
         return ack

@@ -33,10 +33,12 @@ from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
 from nats.js.errors import APIError
 
-from concierge_common import ids, metrics
+from concierge_common import ids
+from concierge_common.bus import metrics
 from concierge_common.bus.topology import RESCUED_FLOWS, Topology
+from concierge_common.contracts.messages import ProcessingFailed, encode
 from concierge_common.errors import BusUnavailable, Outage, PermanentError
-from concierge_common.messages import ProcessingFailed, encode
+from concierge_common.metrics import child
 
 log = logging.getLogger(__name__)
 
@@ -162,7 +164,7 @@ class Settler:
         self._flow = flow
 
     def count(self, outcome: Outcome) -> None:
-        metrics.child(metrics.HANDLED, self._service, self._flow, outcome.value).inc()
+        child(metrics.HANDLED, self._service, self._flow, outcome.value).inc()
 
     async def ack(self, msg: Msg) -> Outcome:
         """Ack and wait for the server's confirmation; UNSETTLED when it did not come."""
@@ -196,7 +198,7 @@ class Settler:
             await msg.term()
         except (nats.errors.Error, APIError, OSError) as exc:
             raise BusUnavailable("the dead-lettered delivery could not be terminated") from exc
-        metrics.child(metrics.DEAD_LETTERS, self._service, self._flow, reason).inc()
+        child(metrics.DEAD_LETTERS, self._service, self._flow, reason).inc()
         log.error(
             "delivery dead-lettered",
             extra={

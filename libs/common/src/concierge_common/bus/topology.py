@@ -40,7 +40,7 @@ from concierge_common.settings import BusSettings
 
 log = logging.getLogger(__name__)
 
-# The health bucket keeps a heartbeat this many periods (concierge_common.heartbeat):
+# The health bucket keeps a heartbeat this many periods (concierge_common.bus.heartbeat):
 # one lost heartbeat is not an outage.
 PERIODS_KEPT = 3
 FLOWS = ("inbound", "ai", "handoff", "outbound", "sent", "failed")

@@ -26,7 +26,7 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
-from concierge_common.health import HttpServer
+from concierge_common.bus.health import HttpServer
 from concierge_devkit.waha_fake import openapi
 
 SEND_ENDPOINTS = ("sendText", "sendFile", "sendSeen", "startTyping", "stopTyping")

@@ -44,8 +44,8 @@ from ai.claude.catalog import Entry
 from ai.claude.client import Request, failure_of
 from ai.claude.costs import Prices, Tokens, cost
 from ai.facts import Clock, FactSource, utc_now
-from concierge_common.messages import GenerateReply
-from concierge_common.store_api import InteractionView
+from concierge_common.contracts.messages import GenerateReply
+from concierge_common.contracts.store_api import InteractionView
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ai.facts import Rpc
-from concierge_common import store_api
+from concierge_common.contracts import store_api
 from concierge_common.errors import NotFound, RetryableError
 
 log = logging.getLogger(__name__)

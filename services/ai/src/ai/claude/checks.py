@@ -24,7 +24,7 @@ from ai.answerer import Kind
 from ai.claude.prompt import FAMILY_ID, Prompt
 from ai.claude.redaction import EMAIL
 from ai.claude.tools import Reply
-from concierge_common.text import fold, words
+from concierge_common.french.text import fold, words
 
 COURTESY_CHARS = 160
 LEAK_WORDS = 8

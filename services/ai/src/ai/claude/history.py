@@ -37,9 +37,9 @@ from anthropic.types import (
 from ai.claude.prompt import escape
 from ai.claude.redaction import redact
 from ai.facts import Rpc
-from concierge_common import store_api
+from concierge_common.contracts import store_api
+from concierge_common.contracts.store_api import InteractionView
 from concierge_common.errors import InvalidRequest, RetryableError
-from concierge_common.store_api import InteractionView
 
 log = logging.getLogger(__name__)
 

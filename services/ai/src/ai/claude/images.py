@@ -23,9 +23,9 @@ from typing import Literal
 from anthropic.types import ImageBlockParam
 
 from ai import media_replies
+from concierge_common.contracts.messages import GenerateReply, MediaRef
 from concierge_common.errors import DownstreamUnavailable, NotFound
-from concierge_common.media_storage import MediaStorage
-from concierge_common.messages import GenerateReply, MediaRef
+from concierge_common.storage.media_storage import MediaStorage
 
 log = logging.getLogger(__name__)
 

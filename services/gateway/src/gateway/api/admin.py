@@ -1,7 +1,7 @@
 """``/admin/...``: the parish's catalogue (services, prompts, facts) and people (users,
 roles, privacy erasure). Admin role only.
 
-Every route is one store operation (:mod:`concierge_common.store_api`). Ids are
+Every route is one store operation (:mod:`concierge_common.contracts.store_api`). Ids are
 UUIDs: a malformed one is answered 422 (``path.<name>_id``) without asking the
 store; a well-formed id that does not exist is 404. ``POST`` answers 201 with
 the new resource's ``Location``; ``DELETE`` answers 204, except a user's erasure,
@@ -15,8 +15,8 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Response
 from pydantic import AwareDatetime
 
-from concierge_common import store_api as api
-from concierge_common.rpc import RpcClient
+from concierge_common.bus.rpc import RpcClient
+from concierge_common.contracts import store_api as api
 from gateway.api.auth import ADMIN, Authorizer
 from gateway.api.errors import problem_responses
 from gateway.api.models import (

@@ -1,7 +1,7 @@
 """Every error of the HTTP API answered as ``application/problem+json`` (RFC 9457).
 
 The store's errors keep their meaning across request/reply
-(:mod:`concierge_common.rpc`): ``NotFound`` is 404, ``Conflict`` 409, other
+(:mod:`concierge_common.bus.rpc`): ``NotFound`` is 404, ``Conflict`` 409, other
 ``InvalidRequest`` their own 4xx, ``DownstreamUnavailable`` and an ``Outage``
 (the store or its database down) 503 with ``Retry-After``. A request FastAPI
 cannot validate is 422 with the paths of the invalid fields, never their
@@ -19,8 +19,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from concierge_common.contracts.problems import PROBLEM_JSON, problem
 from concierge_common.errors import DownstreamRejected, InvalidRequest, RetryableError
-from concierge_common.problems import PROBLEM_JSON, problem
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """``GET /health``: is the whole concierge up? Public, and it names components only.
 
-Every replica publishes readiness heartbeats (:mod:`concierge_common.heartbeat`).
+Every replica publishes readiness heartbeats (:mod:`concierge_common.bus.heartbeat`).
 A service is up when at least one of its fresh replicas reports ready. PostgreSQL
 is up when a fresh store replica's ``postgres`` check passes; Redis when a fresh
 store or router replica's ``redis`` check passes; NATS is this gateway's own
@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
+from concierge_common.bus.heartbeat import Heartbeat, HeartbeatReader
 from concierge_common.errors import BusUnavailable
-from concierge_common.heartbeat import Heartbeat, HeartbeatReader
 from gateway.api.models import HealthOut, ReplicasOut
 
 SERVICES = ("gateway", "router", "ai", "handoff", "store")

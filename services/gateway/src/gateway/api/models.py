@@ -1,5 +1,5 @@
 """The HTTP API's bodies (pydantic, for FastAPI's validation and OpenAPI) and their
-conversion to and from the store's msgspec contract (:mod:`concierge_common.store_api`).
+conversion to and from the store's msgspec contract (:mod:`concierge_common.contracts.store_api`).
 
 This is the only place where the two meet. Request bodies forbid unknown fields.
 ``PATCH`` bodies change only the fields they carry; ``null`` clears the fields
@@ -24,8 +24,8 @@ from pydantic import (
     field_validator,
 )
 
-from concierge_common import store_api
-from concierge_common.store_api import (
+from concierge_common.contracts import store_api
+from concierge_common.contracts.store_api import (
     HandoffState,
     HandoffTrigger,
     ProcessingType,

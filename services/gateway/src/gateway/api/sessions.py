@@ -6,8 +6,8 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends
 
-from concierge_common.rpc import RpcClient
-from concierge_common.store_api import SERVICE, SESSION_GET, SESSION_UPDATE, SessionView
+from concierge_common.bus.rpc import RpcClient
+from concierge_common.contracts.store_api import SERVICE, SESSION_GET, SESSION_UPDATE, SessionView
 from gateway.api.auth import AGENT, Authorizer
 from gateway.api.errors import problem_responses
 from gateway.api.models import SessionOut, SessionUpdateIn, by_id, to_api

@@ -1,7 +1,7 @@
 """``/staff/handoffs``: the staff console's desk (agents and admins).
 
 Every route is one operation of the handoff service's desk
-(:mod:`concierge_common.handoff_api`), asked over request/reply and waiting at
+(:mod:`concierge_common.contracts.handoff_api`), asked over request/reply and waiting at
 most ``GATEWAY_DESK_TIMEOUT_SECONDS``: the desk relays the replies to the
 person, moves the handoff and tells the person when it ends. Who acts is the
 token's subject (a display name), never a phone number. Errors keep their
@@ -21,7 +21,9 @@ from uuid import UUID
 import msgspec
 from fastapi import APIRouter, Depends, Header, HTTPException, Query
 
-from concierge_common import handoff_api as desk_api
+from concierge_common.bus.rpc import RpcClient
+from concierge_common.contracts import handoff_api as desk_api
+from concierge_common.contracts.store_api import HandoffState, HandoffView
 from concierge_common.errors import (
     ConciergeError,
     Conflict,
@@ -30,8 +32,6 @@ from concierge_common.errors import (
     RetryableError,
 )
 from concierge_common.metrics import child
-from concierge_common.rpc import RpcClient
-from concierge_common.store_api import HandoffState, HandoffView
 from gateway import metrics
 from gateway.api.auth import AGENT, Authorizer, Dependency, Principal
 from gateway.api.errors import problem_responses

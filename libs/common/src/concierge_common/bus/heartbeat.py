@@ -1,6 +1,6 @@
 """Readiness heartbeats: every replica says, every few seconds, whether it is ready.
 
-Each service's :class:`~concierge_common.runtime.Runtime` publishes a small
+Each service's :class:`~concierge_common.bus.runtime.Runtime` publishes a small
 :class:`Heartbeat` into a JetStream key-value bucket
 (:attr:`~concierge_common.bus.topology.Topology.health_bucket`) under the key
 ``<service>.<instance>``. The bucket's ``max_age`` is a few periods, so a
@@ -26,8 +26,8 @@ from nats.aio.client import Client as NATS
 from nats.js.errors import BucketNotFoundError
 from nats.js.kv import KV_DEL, KV_PURGE, KeyValue
 
+from concierge_common.bus.health import Readiness
 from concierge_common.errors import BusUnavailable
-from concierge_common.health import Readiness
 
 log = logging.getLogger(__name__)
 

@@ -58,8 +58,9 @@ from nats.aio.client import Client as NATS
 from nats.micro.request import Request
 from nats.micro.service import Service
 
-from concierge_common import context, store_api
+from concierge_common import context
 from concierge_common.bus.topology import Topology
+from concierge_common.contracts import store_api
 from concierge_common.errors import (
     BusUnavailable,
     ConciergeError,

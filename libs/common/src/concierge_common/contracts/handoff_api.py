@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import msgspec
 
-from concierge_common.store_api import HandoffEventView, HandoffState, HandoffView
+from concierge_common.contracts.store_api import HandoffEventView, HandoffState, HandoffView
 
 SERVICE = "handoff"
 

@@ -6,7 +6,7 @@ words differ by one letter too often: "caté"/"cote") nor for numbers, one up
 to 8 letters, two beyond. The distance is the optimal string alignment
 distance: swapping two neighbouring letters ("catechsime") is one edit.
 Both the router's trigger keywords and ai's fact matching use it, on folded,
-stemmed words (:mod:`concierge_common.text`).
+stemmed words (:mod:`concierge_common.french.text`).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The lifecycle of one service process.
 
 ``start`` serves the side app, connects to NATS, declares the streams and starts
-the readiness heartbeat (:mod:`concierge_common.heartbeat`);
+the readiness heartbeat (:mod:`concierge_common.bus.heartbeat`);
 ``consume`` declares this service's consumers, joins the service's replicas and
 takes this replica's share of the partitions (:mod:`concierge_common.bus.ownership`);
 ``stop`` shuts down in the right order: not ready (a last heartbeat says so), hand
@@ -26,6 +26,8 @@ from nats.aio.client import Client as NATS
 from concierge_common import logs, settings
 from concierge_common.bus.connection import connect
 from concierge_common.bus.consumer import Capacity, FlowConsumer, Handler
+from concierge_common.bus.health import HttpServer, Readiness, side_app
+from concierge_common.bus.heartbeat import HeartbeatPublisher, new_instance_id
 from concierge_common.bus.leases import Leases
 from concierge_common.bus.ownership import Ownership
 from concierge_common.bus.publisher import Publisher
@@ -37,10 +39,8 @@ from concierge_common.bus.topology import (
     declare_consumers,
     declare_streams,
 )
+from concierge_common.contracts.messages import BusMessage, Codec
 from concierge_common.errors import ConfigError
-from concierge_common.health import HttpServer, Readiness, side_app
-from concierge_common.heartbeat import HeartbeatPublisher, new_instance_id
-from concierge_common.messages import BusMessage, Codec
 from concierge_common.settings import BusSettings
 
 log = logging.getLogger(__name__)

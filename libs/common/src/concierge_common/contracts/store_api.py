@@ -1,6 +1,6 @@
 """The store's request/reply contract: operation names and their msgspec payloads.
 
-store answers these on ``rpc.v1.store.<operation>`` (:mod:`concierge_common.rpc`);
+store answers these on ``rpc.v1.store.<operation>`` (:mod:`concierge_common.bus.rpc`);
 the gateway's HTTP API, the router and the handoff service call them. Times are
 UTC ``datetime`` values (ISO 8601 on the wire); ids are UUID strings.
 

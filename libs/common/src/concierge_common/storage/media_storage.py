@@ -41,7 +41,7 @@ from concierge_common.errors import (
     InvalidRequest,
     NotFound,
 )
-from concierge_common.sigv4 import Credentials, sign, uri_encode
+from concierge_common.storage.sigv4 import Credentials, sign, uri_encode
 
 DEFAULT_DIR = ".concierge/media"
 DEFAULT_REGION = "us-east-1"

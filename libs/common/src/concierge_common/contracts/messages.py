@@ -31,7 +31,7 @@ class MediaRef(msgspec.Struct, kw_only=True, frozen=True, omit_defaults=True):
 
     The gateway downloads ``url`` as soon as the webhook arrives (WAHA deletes
     it after about three minutes) and stores it in the media storage
-    (:mod:`concierge_common.media_storage`) under ``storage_key``. When the file
+    (:mod:`concierge_common.storage.media_storage`) under ``storage_key``. When the file
     was not kept, ``storage_key`` is empty and ``error`` says why, as one of
     :data:`MEDIA_ERRORS`.
     """

@@ -1,6 +1,6 @@
 """AWS Signature Version 4 for S3-compatible storage (AWS S3, Supabase Storage, MinIO).
 
-Only what :mod:`concierge_common.media_storage` needs: header-based signing of
+Only what :mod:`concierge_common.storage.media_storage` needs: header-based signing of
 one request whose payload hash is known (``x-amz-content-sha256``). The
 canonical request follows AWS's rules for S3: the path is used as sent (S3
 signs the URI-encoded path once, without normalising it), query parameters

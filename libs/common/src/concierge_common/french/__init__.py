@@ -1,0 +1,1 @@
+"""French text helpers: folding, word splitting, stemming and typo distance."""
