@@ -4,7 +4,9 @@ conversion to and from the store's msgspec contract (:mod:`concierge_common.cont
 This is the only place where the two meet. Request bodies forbid unknown fields.
 ``PATCH`` bodies change only the fields they carry; ``null`` clears the fields
 that may be empty (a service's ``required_role``, an info's validity bounds) and
-is refused for the others.
+is refused for the others. Each response model shows every field of its store
+view (the per-call flags such as ``created`` aside): a contract test checks the
+pairs, so a field added to a view cannot silently vanish from the API.
 """
 
 from __future__ import annotations
