@@ -15,8 +15,10 @@ import pytest
 from redis.asyncio import Redis
 
 from concierge_common import settings as settings_module
-from concierge_common.bus.runtime import Runtime
-from concierge_common.bus.topology import Topology
+from concierge_common.bus.consumer import Delivery
+from concierge_common.bus.runtime import Runtime, Subscription
+from concierge_common.bus.topology import ConsumerSpec, Topology
+from concierge_common.contracts.messages import BusMessage, ProcessingFailed
 from concierge_common.settings import BusSettings
 from gateway.service import GatewayService
 from gateway.settings import GatewaySettings
@@ -60,8 +62,11 @@ class Concierge:
         )
         self.runtimes: dict[str, Runtime] = {}
 
-    async def start(self, service: str, name: str | None = None) -> Runtime:
-        runtime = Runtime(service, self.bus, health_port=None)
+    async def start(
+        self, service: str, name: str | None = None, *, consumes: bool = False
+    ) -> Runtime:
+        """A bare runtime of ``service``; ``consumes``: not ready until it consumes."""
+        runtime = Runtime(service, self.bus, health_port=None, consumes=consumes)
         await runtime.start()
         for check, probe in CHECKS.get(service, {}).items():
             runtime.readiness.add(check, probe)
@@ -159,3 +164,24 @@ async def test_another_ready_replica_keeps_the_service_up(concierge: Concierge) 
     assert response.status_code == 200
     assert response.json()["replicas"]["ai"]["ready"] == 1
     assert response.json()["components"]["ai"] == "up"
+
+
+async def _ignore(message: BusMessage, delivery: Delivery) -> None:
+    raise AssertionError("no message flows in this test")
+
+
+async def test_a_replica_is_not_reported_ready_before_its_consumers_run(
+    concierge: Concierge,
+) -> None:
+    late = await concierge.start("handoff", name="handoff-2", consumes=True)
+    waiting = await concierge.health_until(
+        200, lambda body: body["replicas"]["handoff"]["reporting"] == 2
+    )
+    # Connected and heart-beating, but not consuming yet: counted, not ready.
+    assert waiting.json()["replicas"]["handoff"] == {"reporting": 2, "ready": 1}
+    spec = ConsumerSpec("handoff", "failed")
+    await late.consume(Subscription(spec, (ProcessingFailed,), _ignore))
+    both = await concierge.health_until(
+        200, lambda body: body["replicas"]["handoff"] == {"reporting": 2, "ready": 2}
+    )
+    assert both.json()["replicas"]["handoff"] == {"reporting": 2, "ready": 2}

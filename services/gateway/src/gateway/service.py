@@ -47,6 +47,7 @@ class GatewayService:
             "gateway",
             settings,
             health_port=settings.gateway_health_port if health_port is None else health_port,
+            consumes="outbound" in settings.roles,
         )
         self._waha_transport = waha_transport
         self._api_port = settings.gateway_port if api_port is None else api_port

@@ -69,8 +69,11 @@ class Runtime:
         *,
         health_port: int | None,
         health_host: str = "0.0.0.0",
+        consumes: bool = True,
     ) -> None:
+        """``consumes``: this replica will call :meth:`consume`; it is not ready until then."""
         self.service = service
+        self._consumes = consumes
         self.instance = new_instance_id()
         self.settings = settings
         self.topology = Topology.from_settings(settings)
@@ -119,6 +122,8 @@ class Runtime:
         self._publisher = Publisher(self._nc, self.topology)
         await self.declare()
         self.readiness.add("nats", self._nats_ready)
+        if self._consumes:  # not ready (nor reported so by heartbeat) before its consumers run
+            self.readiness.add("pull_loops", self._loops_ready)
         await self._start_heartbeat()
         log.info("service started", extra={"partitions": self.topology.partitions})
 
@@ -155,7 +160,7 @@ class Runtime:
             self._consumers.append(consumer)
         self._ownership = ownership
         await ownership.start()
-        self.readiness.add("pull_loops", self._loops_ready)
+        self.readiness.add("pull_loops", self._loops_ready)  # already there unless consumes=False
 
     async def _new_ownership(self) -> Ownership:
         lease_time = self.settings.bus_lease_seconds
