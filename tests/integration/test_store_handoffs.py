@@ -139,6 +139,32 @@ async def test_opening_twice_returns_the_open_handoff(desk: Desk) -> None:
     assert len(await desk.reads.events(first.id)) == 1
 
 
+async def test_the_opening_message_is_kept_and_a_later_open_does_not_replace_it(
+    desk: Desk,
+) -> None:
+    user_id = await desk.person()
+    first = await desk.open(user_id, requested_by="person", message_id="msg-opening")
+    again = await desk.open(user_id, requested_by="person", message_id="msg-later")
+    owner = await desk.open(user_id, requested_by="operator", assigned_to="phone")
+
+    assert first.opened_by_message == "msg-opening"
+    assert again.opened_by_message == owner.opened_by_message == "msg-opening"
+    assert again.created is owner.created is False
+    found = await desk.reads.find(HandoffQuery(conversation_id=CONVERSATION))
+    assert (found.id, found.opened_by_message) == (first.id, "msg-opening")
+    assert (await desk.reads.get(first.id)).opened_by_message == "msg-opening"
+    [listed] = await desk.reads.listing(HandoffListQuery())
+    assert listed.opened_by_message == "msg-opening"
+
+
+async def test_a_handoff_opened_without_a_message_id_names_none(desk: Desk) -> None:
+    handoff = await desk.open(await desk.person())
+
+    assert handoff.opened_by_message is None
+    row = await desk.store.pool.fetchrow("SELECT * FROM handoffs WHERE id = $1", handoff.id)
+    assert row["opened_by_message"] is None
+
+
 async def test_concurrent_opens_make_one_handoff(desk: Desk) -> None:
     user_id = await desk.person()
 

@@ -85,6 +85,8 @@ class FakeStorePort:
     roles_: dict[str, list[api.RoleView]] = field(default_factory=dict)  # by user id
     families_: dict[str, list[str]] = field(default_factory=dict)  # user id -> family names
     handoffs: list[api.HandoffOpen] = field(default_factory=list)
+    open_handoffs: dict[str, api.HandoffView] = field(default_factory=dict)  # by conversation
+    handoff_lookups: list[str] = field(default_factory=list)  # conversation ids looked up
     claims: list[api.CodeClaim] = field(default_factory=list)
     updates: list[api.SessionUpdate] = field(default_factory=list)
     family_queries: list[api.FamilyQuery] = field(default_factory=list)
@@ -184,7 +186,17 @@ class FakeStorePort:
         for chat, session in self.sessions.items():
             if session.user_id == request.user_id and session.status != "closed":
                 self.sessions[chat] = msgspec.structs.replace(session, status="handoff")
-        return opened_view(request)
+        current = self.open_handoffs.get(request.conversation_id)
+        if current is not None:  # idempotent, as in the store: the open one, as it is
+            return msgspec.structs.replace(current, created=False)
+        opened = opened_view(request, opened_by_message=request.message_id or None)
+        self.open_handoffs[request.conversation_id] = opened
+        return opened
+
+    async def open_handoff_of(self, conversation_id: str) -> api.HandoffView | None:
+        self.handoff_lookups.append(conversation_id)
+        current = self.open_handoffs.get(conversation_id)
+        return None if current is None else msgspec.structs.replace(current, created=False)
 
 
 class NoClassifier:

@@ -187,7 +187,11 @@ class Conversation:
     async def hand_off(
         self, ctx: TurnContext, *, reason: str, requested_by: api.HandoffTrigger
     ) -> None:
-        """Open a handoff in the store (the session moves to ``handoff``), then alert."""
+        """Open a handoff in the store (the session moves to ``handoff``), then alert.
+
+        The store keeps the id of the turn's last message as the one that opened
+        it: see :meth:`finish_hand_off` for a message redelivered after this.
+        """
         last = ctx.turn.last
         handoff = await self._store.open_handoff(
             api.HandoffOpen(
@@ -198,15 +202,48 @@ class Conversation:
                 reason=reason,
                 requested_by=requested_by,
                 summary=ctx.turn.text[:500],
+                message_id=last.message_id,
             )
         )
+        await self._handed_off(ctx, handoff, reason=reason, requested_by=requested_by)
+
+    async def finish_hand_off(
+        self, turn: Turn, session: api.SessionView, handoff: api.HandoffView
+    ) -> None:
+        """The rest of a hand-off this turn opened on an earlier attempt.
+
+        The store opened ``handoff`` for the turn's last message (the session is
+        in ``handoff`` already), but that attempt failed before the alert went
+        out: the store's reply came too late, or the router stopped in between.
+        """
+        catalog = await self._catalogs.get()
+        ctx = TurnContext(turn, session, catalog, without_burst(session.state))
+        log.info("hand-off finished on a retry", extra={"handoff_id": handoff.id})
+        await self._handed_off(
+            ctx, handoff, reason=handoff.reason, requested_by=handoff.requested_by
+        )
+
+    async def _handed_off(
+        self,
+        ctx: TurnContext,
+        handoff: api.HandoffView,
+        *,
+        reason: str,
+        requested_by: api.HandoffTrigger,
+    ) -> None:
+        """After the store opened ``handoff``: ask for staff and the person's notice, then
+        clean the session state (its status is the store's: ``handoff``).
+
+        Running this twice for one turn still alerts once: see
+        :meth:`Outbox.handoff_requested`.
+        """
         _decided("handoff")
         await self._outbox.handoff_requested(
             ctx.turn, handoff, reason=reason, requested_by=requested_by
         )
         ctx.state.pop(STEP, None)
         ctx.state.pop(MENU_KEY, None)
-        await self.save(ctx)  # the status is the store's: handoff
+        await self.save(ctx)
 
     async def save(
         self,

@@ -5,7 +5,9 @@ For each message, in the conversation's order:
 - a message from the organisation's phone (``OperatorMessageSeen``) hands the
   conversation to that human at once (store ``handoff.open``, active);
 - while a human owns the conversation, the person's messages are relayed to
-  staff and the bot says nothing ("menu", "annuler"... ask to come back);
+  staff and the bot says nothing ("menu", "annuler"... ask to come back); but a
+  redelivered message whose first attempt opened that handoff finishes its
+  hand-off instead (the alert and the person's notice may never have gone out);
 - otherwise quick successive messages are coalesced into one turn
   (:mod:`router.coalescer`) and the turn goes to :class:`Conversation`.
 
@@ -79,6 +81,8 @@ class InboundHandler:
             return "staff"
         session = await self._open(message)
         if session.status == "handoff":
+            if delivery.attempt > 1 and await self._finished_own_hand_off(message, session):
+                return "handoff_finished"
             await self._outbox.relay(message, cancel=is_cancel(message.text))
             return "relayed"
         if self._coalescer.enabled and message.channel == "whatsapp":
@@ -93,6 +97,22 @@ class InboundHandler:
                 return "coalesced"
         await self._conversation.handle(turn_of(session.state, message), session)
         return "turn"
+
+    async def _finished_own_hand_off(
+        self, message: MessageReceived, session: api.SessionView
+    ) -> bool:
+        """On a retry: finish the hand-off this message's first attempt opened, if it did.
+
+        That attempt's ``handoff.open`` may have landed in the store with its reply
+        lost (or the router stopped right after it): the session is in ``handoff``
+        but staff and the person may never have heard of it. Only retries ask the
+        store, so a first delivery costs no extra round trip.
+        """
+        handoff = await self._store.open_handoff_of(message.conversation_id)
+        if handoff is None or handoff.opened_by_message != message.message_id:
+            return False
+        await self._conversation.finish_hand_off(turn_of(session.state, message), session, handoff)
+        return True
 
     async def _open(self, message: MessageReceived) -> api.SessionView:
         return await self._store.open_session(

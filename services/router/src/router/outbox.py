@@ -91,6 +91,15 @@ class Outbox:
     async def handoff_requested(
         self, turn: Turn, handoff: api.HandoffView, *, reason: str, requested_by: str
     ) -> None:
+        """Ask the handoff service to alert staff and tell the person a human will answer.
+
+        Exactly once per hand-off, even when a redelivered turn finishes it again
+        (:meth:`Conversation.finish_hand_off`): this request's id derives from the
+        turn's last message, so JetStream drops a second one within the stream's
+        duplicate window; and the handoff service derives the alert's and the
+        person's notice's ids from the handoff's id, so a second request for the
+        same handoff (within that window too) would not reach staff or the person twice.
+        """
         last = turn.last
         await self._publisher.publish(
             "handoff",

@@ -11,6 +11,7 @@ from typing import Protocol
 
 from concierge_common.bus.rpc import RpcClient
 from concierge_common.contracts import store_api as api
+from concierge_common.errors import NotFound
 
 
 class StorePort(Protocol):
@@ -36,6 +37,8 @@ class StorePort(Protocol):
     async def families(self, user_id: str, service_name: str) -> list[api.FamilyView]: ...
 
     async def open_handoff(self, request: api.HandoffOpen) -> api.HandoffView: ...
+
+    async def open_handoff_of(self, conversation_id: str) -> api.HandoffView | None: ...
 
 
 class StoreClient:
@@ -90,3 +93,11 @@ class StoreClient:
 
     async def open_handoff(self, request: api.HandoffOpen) -> api.HandoffView:
         return await self._rpc.call(api.SERVICE, api.HANDOFF_OPEN, request, api.HandoffView)
+
+    async def open_handoff_of(self, conversation_id: str) -> api.HandoffView | None:
+        """The conversation's open handoff, or None when no handoff of it is open."""
+        query = api.HandoffQuery(conversation_id=conversation_id)
+        try:
+            return await self._rpc.call(api.SERVICE, api.HANDOFF_FIND, query, api.HandoffView)
+        except NotFound:
+            return None

@@ -11,6 +11,10 @@ in the same lock order as privacy erasure (person, then sessions, then
 handoffs), so they cannot deadlock each other. The session cache is refreshed
 once the transaction committed. Every state a handoff enters is written to
 ``handoff_events`` in the same transaction.
+
+A handoff keeps the message id its opener gave (``opened_by_message``, set when
+it is inserted, never by a later open), so that the message, redelivered after
+the store's reply was lost, can tell the hand-off is its own and finish it.
 """
 
 from __future__ import annotations
@@ -60,11 +64,12 @@ WHERE conversation_id = $1 AND state IN ('requested', 'assigned', 'active')
 FOR UPDATE
 """
 # $11: who already answers (the handoff starts active, owned by them), or NULL.
+# $12: the message that opens it, or NULL; set here only, so a later open keeps it.
 _INSERT = """
 INSERT INTO handoffs (reference, conversation_id, user_id, session_id, wa_session, chat_id,
-                      reason, requested_by, summary, state, assigned_to,
+                      reason, requested_by, summary, state, assigned_to, opened_by_message,
                       first_staff_reply_at, last_staff_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,
         CASE WHEN $11::text IS NULL THEN NULL ELSE now() END,
         CASE WHEN $11::text IS NULL THEN NULL ELSE now() END)
 ON CONFLICT (conversation_id) WHERE state IN ('requested', 'assigned', 'active') DO NOTHING
@@ -267,6 +272,7 @@ async def _insert(
         request.summary[:_SUMMARY_MAX],
         "requested" if staff is None else "active",
         staff,
+        _name(request.message_id),
     )
     for _ in range(_REFERENCE_ATTEMPTS):
         try:

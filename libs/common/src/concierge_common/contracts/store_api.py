@@ -211,6 +211,11 @@ class HandoffOpen(_Struct, frozen=True):
     requested_by: HandoffTrigger
     summary: str = ""
     assigned_to: str | None = None
+    # The bus message id of the message whose turn opens it (the router: the turn's last
+    # message; handoff rescue: the failure's). Kept by the handoff that this call opens,
+    # never changed by a later open: a redelivered message that finds the conversation
+    # handed over knows from it whether the hand-off is its own, still to finish.
+    message_id: str = ""
 
 
 class HandoffQuery(_Struct, frozen=True):
@@ -380,6 +385,8 @@ class HandoffView(_Struct, frozen=True):
     notice_sent_at: datetime | None
     ended_at: datetime | None
     created: bool = False  # handoff.open: True when this call opened it
+    # ``HandoffOpen.message_id`` of the call that opened it; None when none was given.
+    opened_by_message: str | None = None
 
 
 class HandoffEventView(_Struct, frozen=True):
