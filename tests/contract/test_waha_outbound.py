@@ -8,36 +8,22 @@ against WAHA's OpenAPI (``waha.invalid`` stays empty).
 from __future__ import annotations
 
 import base64
-import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 
-import msgspec
-import nats
 import pytest
-from nats.aio.client import Client as NATS
-from nats.js.kv import KeyValue
 from prometheus_client import REGISTRY
 
 from concierge_common import ids
-from concierge_common import settings as settings_module
-from concierge_common.bus.consumer import Delivery
-from concierge_common.bus.publisher import Publisher
-from concierge_common.bus.topology import Topology, declare_streams
-from concierge_common.contracts.messages import Attachment, Codec, ReplyFailed, ReplySent, SendReply
+from concierge_common.contracts.messages import Attachment, Codec, ReplyFailed, ReplySent
 from concierge_common.errors import DownstreamRejected, DownstreamUnavailable, NotFound
 from concierge_common.storage.media_storage import LocalMediaStorage
-from concierge_devkit.waha_fake import WahaFake, serve_fake
-from gateway.api_channel import ApiReplies
-from gateway.outbound import OutboundSender, SendOptions
+from concierge_devkit.waha_fake import WahaFake
+from gateway.outbound import SendOptions
 from gateway.pacing import Pacing
 from gateway.send_check import SendInDoubt
-from gateway.settings import GatewaySettings
-from gateway.waha_client import WahaClient
-from support.api import api_env
-from support.bus_reading import stored_on
-from support.stack import WAHA_KEY, delete_namespace
+from support.outbound_harness import OutboundHarness, outbound_harness
+from support.stack import WAHA_KEY
 
 PERSON = "33600000701@c.us"
 STAFF_CHAT = "120363000000000701@g.us"
@@ -46,87 +32,26 @@ SENT_FLOW = Codec(ReplySent, ReplyFailed)
 HUMANE = ["sendSeen", "startTyping", "stopTyping", "sendText"]
 
 
-@dataclass
-class Outbound:
-    sender: OutboundSender
-    waha: WahaFake
-    bucket: KeyValue
-    nc: NATS
-    topology: Topology
-    key: str
-    pauses: list[float]
-    media: LocalMediaStorage
+Outbound = OutboundHarness[WahaFake]
 
-    def reply(self, text: str = "La messe est à 10 h 30.", **fields: object) -> SendReply:
-        chat = str(fields.pop("chat_id", PERSON))
-        reply = SendReply(
-            message_id=ids.new_id(),
-            conversation_id=ids.conversation_id(self.key, "default", chat),
-            correlation_id="corr-1",
-            session="default",
-            chat_id=chat,
-            text=text,
-            in_reply_to="inbound-1",
-            in_reply_to_provider_id=f"false_{chat}_3EB0{uuid.uuid4().hex[:16].upper()}",
-        )
-        return msgspec.structs.replace(reply, **fields)
 
-    async def deliver(self, reply: SendReply, attempt: int = 1) -> None:
-        await self.sender(reply, Delivery(attempt=attempt, subject="s", stream_sequence=1))
+def _options(media: LocalMediaStorage, pauses: list[float]) -> SendOptions:
+    async def pause(seconds: float) -> None:
+        pauses.append(seconds)
 
-    def endpoints(self) -> list[str]:
-        """What the gateway asked of WAHA, in order, without the id requests."""
-        return [r.endpoint for r in self.waha.requests if r.endpoint != "newMessageId"]
-
-    def texts(self) -> list[str]:
-        return [str(r.body["text"]) for r in self.waha.sent_texts]
-
-    async def events(self, reply: SendReply) -> list[ReplySent | ReplyFailed]:
-        subject = self.topology.subject("sent", reply.conversation_id)
-        found = await stored_on(self.nc, self.topology.stream, subject, SENT_FLOW.decode)
-        return [event for event in found if isinstance(event, ReplySent | ReplyFailed)]
+    pacing = Pacing(
+        chars_per_second=10, min_seconds=1, max_seconds=5, jitter_seconds=0, sleep=pause
+    )
+    return SendOptions(
+        pacing=pacing, media=media, part_max_chars=PART_MAX, staff_chat_id=STAFF_CHAT
+    )
 
 
 @pytest.fixture
 async def outbound(namespace: str, tmp_path: Path) -> AsyncIterator[Outbound]:
-    settings = settings_module.load(GatewaySettings, api_env(namespace))
-    topology = Topology.from_settings(settings)
     waha = WahaFake(api_key=WAHA_KEY)
-    server = await serve_fake(waha)
-    client = WahaClient(waha.base_url, WAHA_KEY)
-    nc = await nats.connect(settings.nats_url)
-    pauses: list[float] = []
-
-    async def pause(seconds: float) -> None:
-        pauses.append(seconds)
-
-    media = LocalMediaStorage(tmp_path)
-    pacing = Pacing(
-        chars_per_second=10, min_seconds=1, max_seconds=5, jitter_seconds=0, sleep=pause
-    )
-    options = SendOptions(
-        pacing=pacing, media=media, part_max_chars=PART_MAX, staff_chat_id=STAFF_CHAT
-    )
-    try:
-        await declare_streams(nc.jetstream(), topology, settings)
-        bucket = await nc.jetstream().key_value(topology.sent_bucket)
-        sender = OutboundSender(
-            client,
-            bucket,
-            Publisher(nc, topology),
-            ApiReplies(nc, topology),
-            whatsapp_session="default",
-            options=options,
-        )
-        yield Outbound(
-            sender, waha, bucket, nc, topology, settings.conversation_id_key, pauses, media
-        )
-        assert waha.invalid == []
-    finally:
-        await client.aclose()
-        await nc.close()
-        await server.stop()
-        await delete_namespace(settings.nats_url, topology)
+    async with outbound_harness(namespace, tmp_path, waha, _options, person=PERSON) as harness:
+        yield harness
 
 
 def replies(result: str) -> float:

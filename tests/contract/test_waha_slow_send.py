@@ -11,33 +11,20 @@ as the consumer does.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 
-import msgspec
-import nats
 import pytest
-from nats.aio.client import Client as NATS
 from prometheus_client import REGISTRY
 
-from concierge_common import ids
-from concierge_common import settings as settings_module
-from concierge_common.bus.consumer import Delivery
-from concierge_common.bus.publisher import Publisher
-from concierge_common.bus.topology import Topology, declare_streams
-from concierge_common.contracts.messages import Attachment, Codec, ReplyFailed, ReplySent, SendReply
+from concierge_common.contracts.messages import Attachment, Codec, ReplyFailed, ReplySent
 from concierge_common.errors import DownstreamUnavailable
 from concierge_common.storage.media_storage import LocalMediaStorage
-from concierge_devkit.waha_fake import serve_fake
-from gateway.api_channel import ApiReplies
-from gateway.outbound import OutboundSender, SendOptions
+from gateway.outbound import SendOptions
 from gateway.send_check import SendInDoubt
 from gateway.send_ledger import Phase, SendLedger
-from gateway.settings import GatewaySettings
-from gateway.waha_client import NoAnswer, WahaClient
-from support.api import api_env
-from support.bus_reading import stored_on
-from support.stack import WAHA_KEY, delete_namespace
+from gateway.waha_client import NoAnswer
+from support.outbound_harness import OutboundHarness, outbound_harness
+from support.stack import WAHA_KEY
 from support.waha_hold import HoldingWaha
 
 PERSON = "33600000711@c.us"
@@ -50,70 +37,28 @@ SENTENCES = [
 SENT_FLOW = Codec(ReplySent, ReplyFailed)
 
 
-@dataclass
-class Slow:
-    sender: OutboundSender
-    waha: HoldingWaha
-    ledger: SendLedger
-    nc: NATS
-    topology: Topology
-    key: str
-    media: LocalMediaStorage
+Slow = OutboundHarness[HoldingWaha]
 
-    def reply(self, text: str = "La messe est à 10 h 30.", **fields: object) -> SendReply:
-        reply = SendReply(
-            message_id=ids.new_id(),
-            conversation_id=ids.conversation_id(self.key, "default", PERSON),
-            correlation_id="corr-slow",
-            session="default",
-            chat_id=PERSON,
-            text=text,
-            in_reply_to="inbound-1",
-        )
-        return msgspec.structs.replace(reply, **fields)
 
-    async def deliver(self, reply: SendReply, attempt: int) -> None:
-        await self.sender(reply, Delivery(attempt=attempt, subject="s", stream_sequence=1))
-
-    def texts(self) -> list[str]:
-        return [str(r.body["text"]) for r in self.waha.sent_texts]
-
-    async def events(self, reply: SendReply) -> list[ReplySent | ReplyFailed]:
-        subject = self.topology.subject("sent", reply.conversation_id)
-        found = await stored_on(self.nc, self.topology.stream, subject, SENT_FLOW.decode)
-        return [event for event in found if isinstance(event, ReplySent | ReplyFailed)]
+def _options(media: LocalMediaStorage, pauses: list[float]) -> SendOptions:
+    return SendOptions(media=media, part_max_chars=60)
 
 
 @pytest.fixture
 async def slow(namespace: str, tmp_path: Path) -> AsyncIterator[Slow]:
-    settings = settings_module.load(GatewaySettings, api_env(namespace))
-    topology = Topology.from_settings(settings)
     waha = HoldingWaha(api_key=WAHA_KEY)
-    server = await serve_fake(waha)
-    client = WahaClient(waha.base_url, WAHA_KEY, timeout=TIMEOUT)
-    nc = await nats.connect(settings.nats_url)
-    media = LocalMediaStorage(tmp_path)
-    options = SendOptions(media=media, part_max_chars=60)
-    try:
-        await declare_streams(nc.jetstream(), topology, settings)
-        bucket = await nc.jetstream().key_value(topology.sent_bucket)
-        sender = OutboundSender(
-            client,
-            bucket,
-            Publisher(nc, topology),
-            ApiReplies(nc, topology),
-            whatsapp_session="default",
-            options=options,
-        )
-        key = settings.conversation_id_key
-        yield Slow(sender, waha, SendLedger(bucket), nc, topology, key, media)
-        assert waha.invalid == []
-    finally:
-        waha.release_all()
-        await client.aclose()
-        await nc.close()
-        await server.stop()
-        await delete_namespace(settings.nats_url, topology)
+    harness = outbound_harness(
+        namespace, tmp_path, waha, _options, person=PERSON, client_timeout=TIMEOUT
+    )
+    async with harness as running:
+        try:
+            yield running
+        finally:
+            waha.release_all()  # a held send would keep the stand-in from stopping
+
+
+def ledger(slow: Slow) -> SendLedger:
+    return SendLedger(slow.bucket)
 
 
 def replies(result: str) -> float:
@@ -173,7 +118,7 @@ async def test_a_send_waha_never_shows_is_never_sent_again(slow: Slow) -> None:
         with pytest.raises(SendInDoubt):
             await slow.deliver(reply, attempt=attempt)
     assert await slow.events(reply) == []
-    state = await slow.ledger.part(reply.message_id, 1)
+    state = await ledger(slow).part(reply.message_id, 1)
     assert state is not None
     assert state.phase is Phase.IN_DOUBT
     hold.release()
@@ -254,7 +199,7 @@ async def test_a_send_waha_refused_is_looked_up_then_sent_again_with_the_same_id
     with pytest.raises(DownstreamUnavailable) as failed:
         await slow.deliver(reply, attempt=1)
     assert not isinstance(failed.value, NoAnswer)  # WAHA answered: the call is over
-    state = await slow.ledger.part(reply.message_id, 1)
+    state = await ledger(slow).part(reply.message_id, 1)
     assert state is not None
     assert state.phase is Phase.UNSENT
     resent = replies("resent_after_failure")
