@@ -23,7 +23,9 @@ answer. What happens depends on what failed:
   are asked to check the conversation rather than told it was refused;
 - anything else (a ready reply that could not be forwarded...): counted and
   logged, nothing to hand over.
-Every id derives from the failure, so a retried rescue republishes nothing new.
+Every id derives from the failure, so a retried rescue republishes nothing new;
+the store keeps the failure's id as the one that opened the handoff, so a retry
+whose first attempt opened it (the store's reply lost) still requests the alert.
 The person is looked up with when their message (or what the failed reply
 answers) was written: a person erased since is not brought back by a rescue
 (the store answers ``Erased``), and the failure is only counted (``erased``).
@@ -141,9 +143,10 @@ class Rescue:
                 reason=REASON,
                 requested_by="error",
                 summary=phrases.excerpt(inbound.text),
+                message_id=failed.message_id,
             )
         )
-        if not handoff.created:
+        if not _opened_for(handoff, failed):
             await self._alert_directly(failed, inbound, handoff.reference)
             return "staff_alerted"
         request = HandoffRequested(
@@ -229,6 +232,12 @@ class Rescue:
             message_id=ids.derived_id("rescue-staff-chat", failed.message_id),
             correlation_id=failed.correlation_id,
         )
+
+
+def _opened_for(handoff: api.HandoffView, failed: ProcessingFailed) -> bool:
+    """Whether this failure's rescue opened ``handoff``: now, or on an earlier attempt
+    whose store reply was lost (then the usual alert is still to be requested)."""
+    return handoff.created or handoff.opened_by_message == failed.message_id
 
 
 def _person_message(original: BusMessage) -> MessageReceived | None:
