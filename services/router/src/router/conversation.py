@@ -14,6 +14,11 @@ The order of decisions, for a person whose conversation no human owns:
    family's record for a parent, and only theirs).
 The session is written last, after what the person will read was published,
 so a crash in between replays the same decisions (same derived message ids).
+A write also records the turn's last message (:data:`SAVED_TURN`): a message
+redelivered after its turn's write landed (the store's reply lost, or a crash
+before the bus was told) finds its turn done, instead of being decided again
+from the state that turn left (a menu choice taken for a question, a code
+asked twice, a code sent to ai).
 """
 
 from __future__ import annotations
@@ -46,6 +51,17 @@ _QUESTION_TERMS = 2
 THANKS_REPLY = "Je vous en prie ! N'hésitez pas si vous avez une autre question."
 # Roles a person can prove with a code sent in the chat; other roles are granted by staff.
 VERIFIABLE_ROLES = frozenset({"parent"})
+# In the session state: the id of the last message of the last turn whose session was written.
+SAVED_TURN = "saved_turn"
+
+
+def turn_saved(session: api.SessionView, message_id: str) -> bool:
+    """Whether the turn ending with ``message_id`` was decided and saved already.
+
+    Everything a turn publishes goes out before its session is written, so
+    nothing of such a turn is left to do.
+    """
+    return session.state.get(SAVED_TURN) == message_id
 
 
 @dataclass
@@ -262,7 +278,8 @@ class Conversation:
             changes["service_id"] = service_id
         if new_state != ctx.session.state:
             changes["state"] = new_state
-        if changes:
+        if changes:  # the state is written whole, with the turn that wrote it
+            changes["state"] = {**new_state, SAVED_TURN: ctx.turn.last.message_id}
             await self._store.update_session(api.SessionUpdate(id=ctx.session.id, **changes))
 
     async def _offered(self, ctx: TurnContext) -> list[Service]:

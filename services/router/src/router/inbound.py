@@ -8,6 +8,7 @@ For each message, in the conversation's order:
   staff and the bot says nothing ("menu", "annuler"... ask to come back); but a
   redelivered message whose first attempt opened that handoff finishes its
   hand-off instead (the alert and the person's notice may never have gone out);
+- a redelivered message whose turn was already saved is not decided again;
 - otherwise quick successive messages are coalesced into one turn
   (:mod:`router.coalescer`) and the turn goes to :class:`Conversation`.
 
@@ -31,7 +32,7 @@ from concierge_common.errors import Erased, InvalidMessage
 from concierge_common.metrics import child
 from router.coalescer import Coalescer, keep, turn_of
 from router.commands import is_cancel
-from router.conversation import Conversation
+from router.conversation import Conversation, turn_saved
 from router.dedup import Handled
 from router.metrics import MESSAGES
 from router.outbox import Outbox
@@ -85,6 +86,8 @@ class InboundHandler:
                 return "handoff_finished"
             await self._outbox.relay(message, cancel=is_cancel(message.text))
             return "relayed"
+        if delivery.attempt > 1 and turn_saved(session, message.message_id):
+            return "already_answered"  # only the bus's acknowledgement was lost
         if self._coalescer.enabled and message.channel == "whatsapp":
             more = await self._coalescer.more_coming(message, delivery)
             session = await self._open(message)
