@@ -158,6 +158,9 @@ class HandoffOut(BaseModel):
     last_staff_at: datetime | None
     notice_sent_at: datetime | None
     ended_at: datetime | None
+    opened_by_message: str | None = Field(
+        default=None, description="The bus id of the message whose turn opened it, if any"
+    )
 
 
 class HandoffEventOut(BaseModel):
