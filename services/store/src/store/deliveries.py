@@ -1,10 +1,11 @@
 """What became of the replies: accepted by WAHA, or refused for good.
 
 A reply WAHA accepted is recorded by the recorder (an outbound interaction
-keyed by WAHA's id of its first message) and marked ``sent`` here with the ids
-of its other parts, unless WhatsApp's receipts already moved it further
-(``server``, ``read``...): a status never moves backwards. Receipts that came
-before the reply was recorded are applied then (:meth:`Receipts.replay`).
+keyed by WAHA's id of its first message) as ``sent`` with the ids of its other
+parts; a redelivered one is marked so here again, unless WhatsApp's receipts
+already moved it further (``server``, ``read``...): a status never moves
+backwards. Receipts that came before the reply was recorded are applied then
+(:meth:`Receipts.replay`).
 A reply WAHA refused (463, another 4xx) is recorded as an outbound
 interaction of the person's session, keyed
 ``failed:<reply id>``, with ``delivery_status = 'failed'`` and the reason.
@@ -46,11 +47,16 @@ class Deliveries:
         self._interactions = interactions
         self._receipts = receipts
 
-    async def sent(self, event: ReplySent, provider_message_id: str) -> None:
-        """Mark the recorded reply ``sent`` with its parts, then apply its early receipts."""
-        parts = [key for key in event.provider_message_ids if key != provider_message_id]
-        with translated("delivery.sent"):
-            await self._pool.execute(_MARK_SENT, provider_message_id, parts)
+    async def sent(self, event: ReplySent, provider_message_id: str, *, marked: bool) -> None:
+        """Mark the recorded reply ``sent`` with its parts, then apply its early receipts.
+
+        ``marked``: the recording that just stored the reply stored it so already
+        (:func:`store.interactions.outbound`); a redelivery marks it again here.
+        """
+        parts = list(interactions.other_parts(event, provider_message_id))
+        if not marked:
+            with translated("delivery.sent"):
+                await self._pool.execute(_MARK_SENT, provider_message_id, parts)
         await self._receipts.replay([provider_message_id, *parts])
 
     async def failed(self, event: ReplyFailed) -> None:

@@ -39,8 +39,8 @@ _MESSAGE_TYPES = frozenset({"text", "image", "audio", "video", "document", "loca
 _ALREADY_STORED = "SELECT 1 FROM interactions WHERE provider_message_id = $1"
 _INSERT = """
 INSERT INTO interactions (session_id, direction, message_type, content, provider_message_id,
-                          correlation_id, origin, occurred_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                          correlation_id, origin, occurred_at, delivery_status, part_message_ids)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 ON CONFLICT (provider_message_id) DO NOTHING
 """
 
@@ -74,6 +74,9 @@ class Interaction:
     aliases: tuple[str, ...] = ()
     # When it was written (or what a reply answers was): checked against erasures.
     written: Written = UNKNOWN
+    # A reply WAHA accepted is stored ``sent``, with WAHA's ids of its other parts.
+    delivery_status: str = ""
+    part_message_ids: tuple[str, ...] = ()
 
 
 def inbound(message: MessageReceived) -> Interaction:
@@ -102,18 +105,26 @@ def reply_written(in_reply_to_at: float, created_at: float) -> Written:
 
 def outbound(event: ReplySent) -> Interaction:
     """A reply WAHA accepted; keyed by its WhatsApp id, else by our reply id."""
+    key = event.provider_message_id or f"reply:{event.reply_id}"
     return Interaction(
         whatsapp_id=event.chat_id,
         push_name="",
         direction="out",
         message_type="text",
         content=event.text,
-        provider_message_id=event.provider_message_id or f"reply:{event.reply_id}",
+        provider_message_id=key,
         correlation_id=event.correlation_id,
         origin=event.origin,
         occurred_at=datetime.fromtimestamp(event.sent_at, tz=UTC),
         written=reply_written(event.in_reply_to_at, event.created_at),
+        delivery_status="sent",
+        part_message_ids=other_parts(event, key),
     )
+
+
+def other_parts(event: ReplySent, key: str) -> tuple[str, ...]:
+    """WAHA's ids of a reply's messages but the one it is stored under (``key``)."""
+    return tuple(part for part in event.provider_message_ids if part != key)
 
 
 def operator(message: OperatorMessageSeen) -> Interaction:
@@ -174,6 +185,8 @@ class Interactions:
                     item.correlation_id,
                     item.origin,
                     item.occurred_at,
+                    item.delivery_status,
+                    list(item.part_message_ids),
                 )
         await self._sessions.remember(opened)
         return bool(status.endswith(" 1"))

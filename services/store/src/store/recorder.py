@@ -117,20 +117,21 @@ class Recorder:
             log.info("message to or from a non-person chat not recorded")
             return
         stored = await self._store.record(item)
-        await self._accompany(message, item)
+        await self._accompany(message, item, stored=stored)
         log.info(
             "interaction recorded",
             extra={"new": stored, "direction": item.direction, "attempt": delivery.attempt},
         )
 
-    async def _accompany(self, message: BusMessage, item: Interaction) -> None:
-        """The media row of a received file; the status and artifact of a sent reply."""
+    async def _accompany(self, message: BusMessage, item: Interaction, *, stored: bool) -> None:
+        """The media row of a received file; the status and artifact of a sent reply
+        (``stored``: the reply was stored just now, ``sent`` already)."""
         key = item.provider_message_id
         if isinstance(message, MessageReceived) and message.media and message.media.storage_key:
             if not await self._ledgers.media.attach(key, message.media):
                 await self._ledgers.files.discard(message.media.storage_key)
         elif isinstance(message, ReplySent):
-            await self._ledgers.deliveries.sent(message, key)
+            await self._ledgers.deliveries.sent(message, key, marked=stored)
             if not await self._ledgers.artifacts.record(message, key):
                 await self._ledgers.files.discard(_file_key(message))
 

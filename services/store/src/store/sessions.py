@@ -55,6 +55,14 @@ _TOUCH = """
 UPDATE sessions SET last_activity_at = now(), expires_at = now() + make_interval(secs => $2)
 WHERE id = $1 RETURNING *
 """
+# The common case of an open in one statement: the person's open session, not stale,
+# touched (the row lock is the UPDATE's own); no row when there is none to continue.
+_TOUCH_OPEN_OF_USER = """
+UPDATE sessions SET last_activity_at = now(), expires_at = now() + make_interval(secs => $2)
+WHERE user_id = $1
+  AND (status = 'handoff' OR (status IN ('active', 'awaiting_input') AND expires_at >= now()))
+RETURNING *
+"""
 _CREATE = """
 INSERT INTO sessions (user_id, expires_at) VALUES ($1, now() + make_interval(secs => $2))
 ON CONFLICT (user_id) WHERE status IN ('active', 'awaiting_input', 'handoff') DO NOTHING
@@ -135,6 +143,9 @@ class Sessions:
 
         The caller commits, then passes the result to :meth:`remember`.
         """
+        touched = await conn.fetchrow(_TOUCH_OPEN_OF_USER, user_id, self._ttl)
+        if touched is not None:
+            return Opened(view(SessionView, touched))
         expired = None
         for _ in range(_OPEN_ATTEMPTS):
             row = await conn.fetchrow(_LOCK_OPEN_OF_USER, user_id)

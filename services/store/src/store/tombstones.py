@@ -52,7 +52,12 @@ from datetime import UTC, datetime
 
 import asyncpg
 
-_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended('erased-id:' || $1, 0))"
+# One statement for all the ids, locked in the order given (volatile functions of the
+# target list are evaluated after the sort).
+_LOCK = """
+SELECT pg_advisory_xact_lock(hashtextextended('erased-id:' || id_hash, 0))
+FROM unnest($1::text[]) WITH ORDINALITY AS ids (id_hash, n) ORDER BY n
+"""
 _LATEST = "SELECT max(erased_at) FROM erased_whatsapp_ids WHERE id_hash = ANY($1::text[])"
 _BURY = """
 INSERT INTO erased_whatsapp_ids (id_hash, erased_at)
@@ -113,13 +118,23 @@ class Tombstones:
         what it writes about these ids then commits before any erasure of them
         starts, or after one committed (and its tombstone is returned here).
         """
+        hashes = await self.lock(conn, whatsapp_ids)
+        latest: datetime | None = await conn.fetchval(_LATEST, hashes)
+        return latest
+
+    async def lock(self, conn: asyncpg.Connection, whatsapp_ids: Iterable[str]) -> list[str]:
+        """The first half of :meth:`guard`: lock the ids, return their hashes.
+
+        The caller reads their latest erasure (``erased_whatsapp_ids``) in a later
+        statement than this one: a statement sees what was committed when it
+        started, so a read in the same statement would miss an erasure it waited for.
+        """
         if not conn.is_in_transaction():
             raise RuntimeError("Tombstones.guard must run inside a transaction")
         hashes = sorted({self.id_hash(whatsapp_id) for whatsapp_id in whatsapp_ids})
-        for id_hash in hashes:  # one order for everyone: no deadlock between two guards
-            await conn.execute(_LOCK, id_hash)
-        latest: datetime | None = await conn.fetchval(_LATEST, hashes)
-        return latest
+        # One order for everyone: no deadlock between two guards.
+        await conn.execute(_LOCK, hashes)
+        return hashes
 
     async def bury(self, conn: asyncpg.Connection, whatsapp_ids: Iterable[str]) -> None:
         """Record (in the erasure's transaction) that these ids were erased now."""

@@ -22,6 +22,8 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
 import asyncpg
 
@@ -48,11 +50,29 @@ GROUP BY u.id
 """
 _OWNER = "SELECT user_id FROM user_whatsapp_ids WHERE whatsapp_id = $1"
 _OWNERS = "SELECT whatsapp_id, user_id FROM user_whatsapp_ids WHERE whatsapp_id = ANY($1::text[])"
+# The latest erasure of the ids' hashes ($2), and who owns each id ($1) with their name:
+# always one row (the erasure, maybe NULL), then one per owned id.
+_ERASURE_AND_OWNERS = """
+SELECT e.erased_at, w.whatsapp_id, w.user_id, u.name
+FROM (SELECT max(erased_at) AS erased_at FROM erased_whatsapp_ids
+      WHERE id_hash = ANY($2::text[])) e
+LEFT JOIN (user_whatsapp_ids w JOIN users u ON u.id = w.user_id)
+    ON w.whatsapp_id = ANY($1::text[])
+"""
+_NAME_USER = "UPDATE users SET name = $2, updated_at = now() WHERE id = $1 AND name = ''"
 _CLAIM_ALIAS = """
 INSERT INTO user_whatsapp_ids (whatsapp_id, user_id) VALUES ($1, $2)
 ON CONFLICT (whatsapp_id) DO NOTHING
 RETURNING user_id
 """
+
+
+@dataclass(frozen=True)
+class _Owner:
+    """Who owns a WhatsApp id, and their name ("" when unknown)."""
+
+    user_id: str
+    name: str
 
 
 def is_person(whatsapp_id: str) -> bool:
@@ -91,7 +111,8 @@ class Users:
         is created with them all. :class:`Erased` when what it is resolved for
         (``written`` then) belongs to a person erased since.
 
-        Pass a connection inside the caller's transaction (a savepoint then): the
+        Pass a connection inside the caller's transaction (a savepoint when it creates
+        or links an id): the
         erasure of these ids waits until that transaction ends, so what it writes
         about the person is either erased or never erased-then-recreated. A pool
         runs it in a transaction of its own.
@@ -105,9 +126,12 @@ class Users:
         name = push_name.strip()[:_NAME_MAX]
         person_ids = [whatsapp_id, *_other_ids(whatsapp_id, aliases)]
         with translated("user.resolve"):
-            erased_at = await self._tombstones.guard(conn_or_pool, person_ids)
+            hashes = await self._tombstones.lock(conn_or_pool, person_ids)
+            erased_at, owners = await _erasure_and_owners(conn_or_pool, person_ids, hashes)
             if erased_at is not None and written.predates(erased_at):
                 raise Erased("user.resolve: written before its person was erased")
+            if all(i in owners for i in person_ids):
+                return await _known(conn_or_pool, person_ids, owners, name)
             creates = erased_at is None or written.starts_person
             for _ in range(_RESOLVE_ATTEMPTS - 1):
                 try:
@@ -136,6 +160,33 @@ class Users:
                     raise Conflict("this WhatsApp id belongs to another user")
                 row = await conn.fetchrow(_SELECT_USER, uid)
         return view(UserView, row)
+
+
+async def _erasure_and_owners(
+    conn: asyncpg.Connection, person_ids: list[str], hashes: list[str]
+) -> tuple[datetime | None, dict[str, _Owner]]:
+    """The ids' latest erasure and their owners today, in one statement (after the lock)."""
+    rows = await conn.fetch(_ERASURE_AND_OWNERS, person_ids, hashes)
+    owners = {
+        row["whatsapp_id"]: _Owner(str(row["user_id"]), row["name"])
+        for row in rows
+        if row["whatsapp_id"] is not None
+    }
+    erased_at: datetime | None = rows[0]["erased_at"]
+    return erased_at, owners
+
+
+async def _known(
+    conn: asyncpg.Connection, person_ids: list[str], owners: dict[str, _Owner], name: str
+) -> str:
+    """The person when every one of their ids is owned already: nothing to link nor create
+    (so no savepoint); their name is set if they had none."""
+    owner = owners[person_ids[0]]
+    if name and not owner.name:
+        await conn.execute(_NAME_USER, owner.user_id, name)
+    if any(owners[i].user_id != owner.user_id for i in person_ids[1:]):
+        log.warning("alias left to another user: not merged automatically")
+    return owner.user_id
 
 
 class _LostToAnother(Exception):
@@ -220,11 +271,7 @@ async def _find_or_create(conn: asyncpg.Connection, whatsapp_id: str, name: str)
     )
     if owner is not None:
         if name and not owner["name"]:
-            await conn.execute(
-                "UPDATE users SET name = $2, updated_at = now() WHERE id = $1 AND name = ''",
-                owner["user_id"],
-                name,
-            )
+            await conn.execute(_NAME_USER, owner["user_id"], name)
         return str(owner["user_id"])
     new_id = await conn.fetchval("INSERT INTO users (name) VALUES ($1) RETURNING id", name)
     claimed = await conn.fetchval(_CLAIM_ALIAS, whatsapp_id, new_id)
