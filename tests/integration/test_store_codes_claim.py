@@ -49,8 +49,11 @@ class Parish:
     async def person(self, phone: str) -> str:
         return await Users(self.pool, TEST_TOMBSTONES).resolve(self.pool, f"{phone}@c.us")
 
-    async def claim(self, user_id: str, code: str, service: str = "CATECHESE") -> Any:
-        return await self.claims.claim(CodeClaim(user_id=user_id, service_name=service, code=code))
+    async def claim(
+        self, user_id: str, code: str, service: str = "CATECHESE", message_id: str = ""
+    ) -> Any:
+        claim = CodeClaim(user_id=user_id, service_name=service, code=code, message_id=message_id)
+        return await self.claims.claim(claim)
 
     async def attempts(self, user_id: str) -> asyncpg.Record:
         row = await self.pool.fetchrow(
@@ -112,6 +115,33 @@ async def test_a_wrong_code_is_rejected_with_the_attempts_left(parish: Parish) -
     assert first.locked_until is None
     assert _claims_counted("rejected") == before + 2
     assert await parish.claims.family(FamilyQuery(user_id=parent, service_name="CATECHESE")) == []
+
+
+async def test_a_redelivered_wrong_code_costs_one_attempt_not_two(parish: Parish) -> None:
+    await parish.provision("SM-4821", LEFEVRE)
+    parent = await parish.person("33600000001")
+
+    first = await parish.claim(parent, "SM-0000", message_id="msg-1")
+    redelivered = await parish.claim(parent, "SM-0000", message_id="msg-1")
+    next_message = await parish.claim(parent, "SM-0000", message_id="msg-2")
+
+    assert (first.status, first.attempts_left) == ("rejected", 2)
+    assert (redelivered.status, redelivered.attempts_left) == ("rejected", 2)
+    assert (next_message.status, next_message.attempts_left) == ("rejected", 1)
+    assert (await parish.attempts(parent))["failures"] == 2
+
+
+async def test_the_right_code_forgets_the_message_of_the_last_failure(parish: Parish) -> None:
+    await parish.provision("SM-4821", LEFEVRE)
+    parent = await parish.person("33600000001")
+    await parish.claim(parent, "SM-0000", message_id="msg-1")
+    assert (await parish.attempts(parent))["last_failed_message"] == "msg-1"
+
+    accepted = await parish.claim(parent, "SM-4821", message_id="msg-2")
+
+    assert accepted.status == "accepted"
+    attempts = await parish.attempts(parent)
+    assert (attempts["failures"], attempts["last_failed_message"]) == (0, None)
 
 
 async def test_the_last_wrong_code_locks_the_parent_out_even_for_the_right_code(

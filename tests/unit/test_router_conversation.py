@@ -253,6 +253,17 @@ async def test_a_lockout_explains_and_hands_off() -> None:
     assert only(out, HandoffRequested)
 
 
+async def test_a_code_claim_names_the_message_that_carried_the_code() -> None:
+    """The store counts a wrong code once per message, even when it is redelivered."""
+    h = Harness()
+    await h.say("caté")
+    carrier = inbound("SM-0000", CHAT)
+    session = await h.store.open_session(CHAT, "Marie")
+    await h.conversation.handle(Turn(carrier, ["SM-0000"]), session)
+    [claim] = h.store.claims
+    assert claim.message_id == carrier.message_id
+
+
 async def test_a_message_without_a_code_is_asked_again() -> None:
     h = Harness()
     await h.say("le caté de mon fils")

@@ -73,7 +73,12 @@ class Verification:
         elif code is None:
             await self._no_code(ctx, conversation, service)
         else:
-            claim = api.CodeClaim(user_id=ctx.session.user_id, service_name=service.name, code=code)
+            claim = api.CodeClaim(
+                user_id=ctx.session.user_id,
+                service_name=service.name,
+                code=code,
+                message_id=ctx.turn.last.message_id,  # a redelivery is not counted twice
+            )
             result = await self._store.claim(claim)
             child(CODE_ATTEMPTS, result.status).inc()
             await self._settle(ctx, conversation, service, result)

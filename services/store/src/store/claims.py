@@ -12,6 +12,8 @@ the other and the failure count stays exact.
 * Wrong code: one more failure (counting restarts when the first failure is
   older than the lockout window). Reaching the maximum locks the person out for
   the lockout duration: ``locked``; otherwise ``rejected`` with the attempts left.
+  The claim of a message whose failure was already counted (a redelivery: the
+  first reply was lost) counts nothing and gets the same ``rejected``.
 
 ``family.get`` returns the person's own verified rows only (theirs, with a
 code): never a row of another person, even of the same family.
@@ -44,7 +46,7 @@ INSERT INTO code_attempts (user_id, service_id) VALUES ($1, $2)
 ON CONFLICT (user_id, service_id) DO NOTHING
 """
 _LOCK_ATTEMPTS = """
-SELECT failures, locked_until, locked_until > now() AS locked
+SELECT failures, locked_until, locked_until > now() AS locked, last_failed_message
 FROM code_attempts WHERE user_id = $1 AND service_id = $2
 FOR UPDATE
 """
@@ -60,7 +62,8 @@ SELECT $2, service_id, role, intrinsic_id, attributes FROM user_services WHERE i
 RETURNING id
 """
 _FORGET_FAILURES = """
-UPDATE code_attempts SET failures = 0, first_failure_at = NULL, locked_until = NULL
+UPDATE code_attempts SET failures = 0, first_failure_at = NULL, locked_until = NULL,
+    last_failed_message = NULL
 WHERE user_id = $1 AND service_id = $2
 """
 # A failure older than the window starts a new count.
@@ -72,12 +75,13 @@ UPDATE code_attempts SET
     first_failure_at = CASE WHEN first_failure_at IS NULL
                                  OR first_failure_at <= now() - make_interval(secs => $3)
                             THEN now() ELSE first_failure_at END,
-    locked_until = NULL
+    locked_until = NULL,
+    last_failed_message = $4
 WHERE user_id = $1 AND service_id = $2
 RETURNING failures
 """
 _LOCK_OUT = """
-UPDATE code_attempts SET failures = 0, first_failure_at = NULL,
+UPDATE code_attempts SET failures = 0, first_failure_at = NULL, last_failed_message = NULL,
     locked_until = now() + make_interval(secs => $3)
 WHERE user_id = $1 AND service_id = $2
 RETURNING locked_until
@@ -114,13 +118,13 @@ class Claims:
             async with self._pool.acquire() as conn, conn.transaction():
                 service_id = await _service_id(conn, request.service_name)
                 user_id = str(found(await conn.fetchval(_LOCK_USER, request.user_id), "user"))
-                result = await self._claim_in(conn, user_id, service_id, request.code)
+                result = await self._claim_in(conn, user_id, service_id, request)
         child(CODE_CLAIMS, result.status).inc()
         log.info("code claimed", extra={"outcome": result.status, "user_id": request.user_id})
         return result
 
     async def _claim_in(
-        self, conn: asyncpg.Connection, user_id: str, service_id: str, code: str
+        self, conn: asyncpg.Connection, user_id: str, service_id: str, request: CodeClaim
     ) -> ClaimResult:
         policy = self._policy
         await conn.execute(_ENSURE_ATTEMPTS, user_id, service_id)
@@ -128,14 +132,19 @@ class Claims:
         if attempts["locked"]:
             until = attempts["locked_until"]
             return ClaimResult(status="locked", attempts_left=0, locked_until=until)
-        intrinsic_id = hash_code(self._key, service_id, code)
+        intrinsic_id = hash_code(self._key, service_id, request.code)
         role_id = await _bind_code(conn, service_id, intrinsic_id, user_id)
         if role_id is not None:
             await conn.execute(_FORGET_FAILURES, user_id, service_id)
             return ClaimResult(
                 status="accepted", attempts_left=policy.max_attempts, role_id=role_id
             )
-        failures = await conn.fetchval(_FAIL, user_id, service_id, policy.lockout_seconds)
+        message = request.message_id or None
+        if message is not None and attempts["last_failed_message"] == message:
+            # A redelivery of the message whose failure was counted: the same answer.
+            left = policy.max_attempts - attempts["failures"]
+            return ClaimResult(status="rejected", attempts_left=left)
+        failures = await conn.fetchval(_FAIL, user_id, service_id, policy.lockout_seconds, message)
         if failures >= policy.max_attempts:
             until = await conn.fetchval(_LOCK_OUT, user_id, service_id, policy.lockout_seconds)
             return ClaimResult(status="locked", attempts_left=0, locked_until=until)

@@ -187,6 +187,9 @@ class CodeClaim(_Struct, frozen=True):
     user_id: str
     service_name: str  # e.g. CATECHESE
     code: str  # as typed: case, spaces and dashes are normalised by the store
+    # The bus id of the message that carried the code: a redelivery of that message
+    # (its first claim counted, the reply lost) costs no second attempt.
+    message_id: str = ""
 
 
 class FamilyQuery(_Struct, frozen=True):
