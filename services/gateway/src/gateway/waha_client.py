@@ -25,17 +25,19 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import logging
 import time
 from typing import Any, NoReturn
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 import httpx
+import msgspec
 
 from concierge_common.errors import DownstreamRejected, DownstreamUnavailable
 from concierge_common.metrics import child
 from gateway import metrics
-from gateway.waha_http import LeanTransport
+from gateway.waha_http import LeanClient, Timeouts
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +55,7 @@ _NOT_SENT_ERRORS = (
     httpx.LocalProtocolError,
 )
 KEEPALIVE_SECONDS = 2.0
+_encoder = msgspec.json.Encoder()
 # Requests to WAHA at once, and connections to it. More wait their turn here, in
 # order, for as long as httpx would have made them wait for a connection (the
 # timeout), and then fail as not sent. httpcore's pool is not made for many: each
@@ -90,18 +93,27 @@ class WahaClient:
                 transport=transport,
             )
 
-        # The API calls over plain HTTP go through the lean transport; files (streamed,
-        # size-checked as they come) and HTTPS through httpx's own.
+        # The API calls over plain HTTP go through the lean client; files (streamed,
+        # size-checked as they come), HTTPS and a given transport through httpx.
         self._files = client(transport)
         lean = transport is None and urlsplit(base_url).scheme == "http"
-        self._http = client(LeanTransport(keepalive=KEEPALIVE_SECONDS)) if lean else self._files
+        self._lean = (
+            LeanClient(
+                base_url,
+                {"X-Api-Key": api_key, "Accept": "application/json"},
+                keepalive=KEEPALIVE_SECONDS,
+                timeouts=Timeouts(connect=5.0, write=timeout, read=timeout),
+            )
+            if lean
+            else None
+        )
         self._slots = asyncio.Semaphore(MAX_CONNECTIONS)
         self._slot_timeout = timeout
 
     async def aclose(self) -> None:
-        await self._http.aclose()
-        if self._files is not self._http:
-            await self._files.aclose()
+        if self._lean is not None:
+            await self._lean.aclose()
+        await self._files.aclose()
 
     async def send_text(
         self, session: str, chat_id: str, text: str, *, message_id: str = "", reply_to: str = ""
@@ -290,7 +302,7 @@ class WahaClient:
         started = time.perf_counter()
         await self._take_slot(endpoint)
         try:
-            response = await self._http.request(method, path, **kwargs)
+            status, answer = await self._exchange(method, path, **kwargs)
         except _NOT_SENT_ERRORS as exc:
             child(metrics.WAHA_REQUESTS, endpoint, "error").inc()
             raise DownstreamUnavailable(f"WAHA {endpoint}: {type(exc).__name__}") from exc
@@ -300,11 +312,27 @@ class WahaClient:
         finally:
             self._slots.release()
             child(metrics.WAHA_SECONDS, endpoint).observe(time.perf_counter() - started)
-        status = response.status_code
         child(metrics.WAHA_REQUESTS, endpoint, str(status)).inc()
         if status < 300:
-            return _json_or_none(response)
+            return answer
         _raise_for(status, endpoint)
+
+    async def _exchange(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: dict[str, Any] | None = None,
+        params: dict[str, str] | None = None,
+    ) -> tuple[int, Any]:
+        """WAHA's status and its answer's JSON (None when the body is not JSON)."""
+        if self._lean is None:
+            response = await self._files.request(method, path, json=json, params=params)
+            return response.status_code, _response_json(response)
+        body = None if json is None else _encoder.encode(json)
+        query = urlencode(params or {})
+        status, answer = await self._lean.request(method, path, body=body, query=query)
+        return status, _json_or_none(answer)
 
 
 class MediaTooLarge(DownstreamRejected):
@@ -349,7 +377,14 @@ def _local_path(url: str) -> str:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
-def _json_or_none(response: httpx.Response) -> Any:
+def _json_or_none(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None
+
+
+def _response_json(response: httpx.Response) -> Any:
     try:
         return response.json()
     except ValueError:

@@ -29,11 +29,21 @@ import asyncio
 import contextlib
 import time
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import httpx
 
 _HEAD_LIMIT = 64 * 1024
 _NO_BODY = frozenset({204, 304})
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Seconds allowed to connect, to write the request and to read the answer."""
+
+    connect: float | None
+    write: float | None
+    read: float | None
 
 
 @dataclass(eq=False)
@@ -68,11 +78,32 @@ class LeanTransport(httpx.AsyncBaseTransport):
         timeouts = request.extensions.get("timeout", {})
         where = (url.host, url.port or 80)
         wire = _head(request) + await request.aread()
-        connection = self._take(where) or await _open(where, timeouts.get("connect"), request)
+        status, reason, headers, body = await self.exchange(
+            where,
+            wire,
+            Timeouts(timeouts.get("connect"), timeouts.get("write"), timeouts.get("read")),
+            request,
+        )
+        return httpx.Response(
+            status,
+            headers=headers,
+            stream=httpx.ByteStream(body),
+            extensions={"http_version": b"HTTP/1.1", "reason_phrase": reason},
+        )
+
+    async def exchange(
+        self,
+        where: tuple[str, int],
+        wire: bytes,
+        timeouts: Timeouts,
+        request: httpx.Request | None = None,
+    ) -> tuple[int, bytes, list[tuple[bytes, bytes]], bytes]:
+        """Write one whole request, read its answer: status, reason, headers and body."""
+        connection = self._take(where) or await _open(where, timeouts.connect, request)
         try:
-            await _write(connection, wire, timeouts.get("write"), request)
+            await _write(connection, wire, timeouts.write, request)
             status, reason, headers, body, keep = await _read(
-                connection.reader, request, timeouts.get("read")
+                connection.reader, request, timeouts.read
             )
         except BaseException:
             connection.close()
@@ -82,12 +113,7 @@ class LeanTransport(httpx.AsyncBaseTransport):
             self._idle.setdefault(where, []).append(connection)
         else:
             connection.close()
-        return httpx.Response(
-            status,
-            headers=headers,
-            stream=httpx.ByteStream(body),
-            extensions={"http_version": b"HTTP/1.1", "reason_phrase": reason},
-        )
+        return status, reason, headers, body
 
     def _take(self, where: tuple[str, int]) -> _Connection | None:
         idle = self._idle.get(where)
@@ -106,6 +132,45 @@ class LeanTransport(httpx.AsyncBaseTransport):
         self._idle.clear()
 
 
+class LeanClient:
+    """Requests to one plain-HTTP server, without httpx's client around the transport.
+
+    httpx's client costs more CPU per call than the transport (the URL merged
+    and parsed again, the headers and cookies of every request and answer, the
+    request and response models): the same call here writes a request head
+    built once, and returns the status and the body. Errors are the
+    transport's (httpx's classes, the ones :mod:`gateway.waha_client` tells apart).
+    """
+
+    def __init__(
+        self, base_url: str, headers: dict[str, str], *, keepalive: float, timeouts: Timeouts
+    ) -> None:
+        parts = urlsplit(base_url)
+        if parts.scheme != "http" or not parts.hostname:
+            raise ValueError(f"lean client: not a plain http URL: {parts.scheme!r}")
+        self._where = (parts.hostname, parts.port or 80)
+        self._prefix = parts.path.rstrip("/")
+        fields = {"Host": parts.netloc, **headers}
+        self._fields = "".join(f"{name}: {value}\r\n" for name, value in fields.items()).encode()
+        self._timeouts = timeouts
+        self._transport = LeanTransport(keepalive=keepalive)
+
+    async def request(
+        self, method: str, path: str, *, body: bytes | None = None, query: str = ""
+    ) -> tuple[int, bytes]:
+        """The status and the body of WAHA's answer to ``method path?query`` with ``body``."""
+        target = self._prefix + path + (f"?{query}" if query else "")
+        head = f"{method} {target} HTTP/1.1\r\n".encode() + self._fields
+        if body is not None:
+            head += b"Content-Type: application/json\r\nContent-Length: %d\r\n" % len(body)
+        wire = head + b"\r\n" + (body or b"")
+        status, _, _, answer = await self._transport.exchange(self._where, wire, self._timeouts)
+        return status, answer
+
+    async def aclose(self) -> None:
+        await self._transport.aclose()
+
+
 def _head(request: httpx.Request) -> bytes:
     lines = [b"%s %s HTTP/1.1" % (request.method.encode("ascii"), request.url.raw_path)]
     lines += [name + b": " + value for name, value in request.headers.raw]
@@ -113,7 +178,7 @@ def _head(request: httpx.Request) -> bytes:
 
 
 async def _open(
-    where: tuple[str, int], timeout: float | None, request: httpx.Request
+    where: tuple[str, int], timeout: float | None, request: httpx.Request | None
 ) -> _Connection:
     try:
         async with asyncio.timeout(timeout):
@@ -126,7 +191,7 @@ async def _open(
 
 
 async def _write(
-    connection: _Connection, wire: bytes, timeout: float | None, request: httpx.Request
+    connection: _Connection, wire: bytes, timeout: float | None, request: httpx.Request | None
 ) -> None:
     try:
         async with asyncio.timeout(timeout):
@@ -139,7 +204,7 @@ async def _write(
 
 
 async def _read(
-    reader: asyncio.StreamReader, request: httpx.Request, timeout: float | None
+    reader: asyncio.StreamReader, request: httpx.Request | None, timeout: float | None
 ) -> tuple[int, bytes, list[tuple[bytes, bytes]], bytes, bool]:
     """Status, reason, headers, body, and whether the connection may be reused."""
     try:
