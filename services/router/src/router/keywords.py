@@ -10,10 +10,35 @@ A keyword of several words ("code parent") matches those words in a row.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from concierge_common.french.text import stem, words
-from concierge_common.french.typos import near
+from concierge_common.french.typos import distance, tolerance
+
+
+@dataclass(frozen=True)
+class _Stem:
+    """A keyword's stem with what :func:`concierge_common.french.typos.near` derives from
+    it, computed once instead of for every word of every message."""
+
+    text: str
+    limit: int = field(init=False)
+    letters: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "limit", tolerance(self.text))
+        object.__setattr__(self, "letters", frozenset(self.text))
+
+    def near(self, word: str) -> bool:
+        """``near(word, self.text)``, with the same answer."""
+        if word == self.text:
+            return True
+        limit = self.limit
+        if limit == 0 or abs(len(word) - len(self.text)) > limit:
+            return False
+        if len(self.letters.symmetric_difference(word)) > 2 * limit:
+            return False
+        return distance(word, self.text, limit) <= limit
 
 
 @dataclass(frozen=True)
@@ -21,14 +46,34 @@ class Trigger:
     """One keyword of one service, as the stems of its words."""
 
     service: str
-    stems: tuple[str, ...]
+    stems: tuple[_Stem, ...]
 
-    def found_in(self, message: Sequence[str]) -> bool:
+    def found_in(self, message: Sequence[str], near: _Nearness) -> bool:
+        """The keyword's words are near words of ``message`` in a row."""
+        first, *rest = (near.words(k) for k in self.stems)
+        if not first:
+            return False
         size = len(self.stems)
         return any(
-            all(near(w, k) for k, w in zip(self.stems, message[start : start + size], strict=True))
+            message[start] in first
+            and all(message[start + i] in after for i, after in enumerate(rest, start=1))
             for start in range(len(message) - size + 1)
         )
+
+
+class _Nearness:
+    """The words of one message near each keyword stem, looked for once per stem."""
+
+    def __init__(self, message: Sequence[str]) -> None:
+        self._distinct = set(message)
+        self._near: dict[str, frozenset[str]] = {}
+
+    def words(self, keyword: _Stem) -> frozenset[str]:
+        found = self._near.get(keyword.text)
+        if found is None:
+            found = frozenset(w for w in self._distinct if keyword.near(w))
+            self._near[keyword.text] = found
+        return found
 
 
 class KeywordMatcher:
@@ -36,7 +81,7 @@ class KeywordMatcher:
 
     def __init__(self, keywords: Iterable[tuple[str, Iterable[str]]]) -> None:
         self._triggers = [
-            Trigger(service, tuple(stem(w) for w in words(keyword)))
+            Trigger(service, tuple(_Stem(stem(w)) for w in words(keyword)))
             for service, service_keywords in keywords
             for keyword in service_keywords
             if words(keyword)
@@ -50,8 +95,9 @@ class KeywordMatcher:
     def hits(self, text: str) -> dict[str, int]:
         """How many keywords of each named service ``text`` contains (in configured order)."""
         message = [stem(w) for w in words(text)]
+        near = _Nearness(message)
         hits: dict[str, int] = {}
         for trigger in self._triggers:
-            if trigger.found_in(message):
+            if trigger.found_in(message, near):
                 hits[trigger.service] = hits.get(trigger.service, 0) + 1
         return hits
