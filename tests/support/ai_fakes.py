@@ -9,6 +9,7 @@ import msgspec
 from concierge_common.bus.consumer import Delivery
 from concierge_common.contracts import store_api as api
 from concierge_common.contracts.messages import BusMessage, SendReply
+from concierge_common.errors import NotFound
 from support.handoff_views import opened_view
 
 T = TypeVar("T")
@@ -30,11 +31,13 @@ class Published:
 
 
 class HandoffStore:
-    """Answers handoff.open, or fails the way it is told to."""
+    """Answers handoff.open (the open handoff once there is one) and handoff.find, or
+    fails the way it is told to."""
 
     def __init__(self, failure: Exception | None = None) -> None:
         self.requests: list[api.HandoffOpen] = []
         self.failure = failure
+        self.opened: api.HandoffView | None = None
 
     async def call(
         self,
@@ -45,12 +48,22 @@ class HandoffStore:
         *,
         timeout: float | None = None,
     ) -> T:
-        assert (service, operation) == (api.SERVICE, api.HANDOFF_OPEN)
-        assert isinstance(request, api.HandoffOpen)
-        self.requests.append(request)
+        assert service == api.SERVICE
         if self.failure is not None:
             raise self.failure
-        view = opened_view(request)
+        if operation == api.HANDOFF_FIND:
+            if self.opened is None:
+                raise NotFound("no open handoff")
+            view = self.opened
+        else:
+            assert operation == api.HANDOFF_OPEN
+            assert isinstance(request, api.HandoffOpen)
+            self.requests.append(request)
+            if self.opened is None:
+                self.opened = opened_view(request, opened_by_message=request.message_id or None)
+                view = self.opened
+            else:
+                view = msgspec.structs.replace(self.opened, created=False)
         return msgspec.json.decode(msgspec.json.encode(view), type=result_type)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 
 import msgspec
@@ -135,6 +136,7 @@ async def test_no_answer_opens_a_handoff_then_apologises_then_alerts_staff() -> 
             reason=REASON,
             requested_by="ai",
             summary="Bonjour / une question délicate",
+            message_id="g1",  # the turn's: a redelivery finds the handoff it opened
         )
     ]
     [(first_flow, apology), (second_flow, requested)] = published.messages
@@ -187,6 +189,29 @@ async def test_a_redelivered_turn_publishes_the_same_ids() -> None:
     await responder(_turn("une question"), DELIVERY)
     first, second = published.messages[:2], published.messages[2:]
     assert [m.message_id for _, m in first] == [m.message_id for _, m in second]
+
+
+async def test_a_retried_turn_that_opened_a_handoff_finishes_it_without_asking_again() -> None:
+    """The first attempt opened the handoff; the bus redelivers the turn (a lost ack, a
+    crash before the publishes): the second answerer would answer, but is not asked."""
+    store = HandoffStore()
+    undecided, first, _ = _responder(None, store)
+    await undecided(_turn("une question"), DELIVERY)
+    sure, again, _ = _responder(Answer("Une réponse tardive", "fact"), store)
+    await sure(_turn("une question"), dataclasses.replace(DELIVERY, attempt=2))
+    assert "Une réponse tardive" not in [m.text for m in again.replies()]
+    assert [m.message_id for _, m in again.messages] == [m.message_id for _, m in first.messages]
+    [requested] = [m for _, m in again.messages if isinstance(m, HandoffRequested)]
+    assert store.opened is not None
+    assert requested.handoff_id == store.opened.id
+
+
+async def test_a_retried_turn_without_its_own_handoff_is_answered_as_usual() -> None:
+    store = HandoffStore()
+    responder, published, _ = _responder(Answer("La messe est à 10 h 30.", "fact"), store)
+    await responder(_turn("une question"), dataclasses.replace(DELIVERY, attempt=2))
+    assert [m.text for m in published.replies()] == ["La messe est à 10 h 30."]
+    assert store.requests == []
 
 
 async def test_an_image_gets_a_polite_reply_asking_for_text() -> None:

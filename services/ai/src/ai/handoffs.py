@@ -12,7 +12,7 @@ import logging
 from ai.facts import Rpc
 from concierge_common.contracts import store_api
 from concierge_common.contracts.messages import GenerateReply
-from concierge_common.errors import InvalidRequest
+from concierge_common.errors import InvalidRequest, NotFound
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +53,7 @@ class HandoffOpener:
             reason=reason,
             requested_by="ai",
             summary=text,
+            message_id=turn.message_id,
         )
         try:
             view = await self._rpc.call(
@@ -67,3 +68,14 @@ class HandoffOpener:
             return None
         log.info("handoff opened", extra={"handoff_id": view.id, "newly_opened": view.created})
         return view
+
+    async def opened_by(self, turn: GenerateReply) -> store_api.HandoffView | None:
+        """The conversation's open handoff if this very turn opened it (an earlier attempt)."""
+        query = store_api.HandoffQuery(conversation_id=turn.conversation_id)
+        try:
+            view = await self._rpc.call(
+                store_api.SERVICE, store_api.HANDOFF_FIND, query, store_api.HandoffView
+            )
+        except NotFound:
+            return None
+        return view if view.opened_by_message == turn.message_id else None

@@ -87,7 +87,7 @@ class Responder:
         if isinstance(message, SendReply):
             await self._forward(message)
         elif isinstance(message, GenerateReply):
-            await self._respond(message)
+            await self._respond(message, delivery)
         else:
             raise InvalidMessage(f"ai flow cannot carry {type(message).__name__}")
 
@@ -100,7 +100,9 @@ class Responder:
         metrics.count_answer("forwarded")
         log.info("ready reply forwarded", extra={"origin": reply.origin})
 
-    async def _respond(self, turn: GenerateReply) -> None:
+    async def _respond(self, turn: GenerateReply, delivery: Delivery) -> None:
+        if delivery.attempt > 1 and await self._finish_hand_off(turn):
+            return
         produced = await self._artifacts.for_turn(turn) if self._artifacts else None
         if produced is not None:
             await self._send_file(turn, produced)
@@ -118,6 +120,21 @@ class Responder:
         await self._reply(turn, answer.text)
         metrics.count_answer("answered")
         _log_answer(answer)
+
+    async def _finish_hand_off(self, turn: GenerateReply) -> bool:
+        """True when an earlier attempt of this turn opened a handoff: it is finished as decided.
+
+        The answerer is not asked again: a second answer might differ, and the
+        person, whose session is already with a human, would get it. Apology and
+        request keep their ids, so what the first attempt published is not doubled.
+        """
+        opened = await self._opener.opened_by(turn)
+        if opened is None:
+            return False
+        said = turn.turn_texts() or [media_replies.IMAGE_ONLY_TURN]
+        await self._hand_off(turn, said, HandOff(opened.reason))
+        log.info("handoff of an earlier attempt finished", extra={"reason": opened.reason})
+        return True
 
     async def _send_file(self, turn: GenerateReply, produced: Produced) -> None:
         await self._reply(turn, produced.text, attachment=produced.attachment)
