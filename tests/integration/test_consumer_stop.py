@@ -1,4 +1,5 @@
-"""Stopping a service abandons its idle fetches at once, and no message is lost by it."""
+"""Stopping a service while its fetches wait an hour: the stop ends within its grace period
+(the fetches under way are let finish until then, then abandoned), and no message is lost."""
 
 from __future__ import annotations
 
@@ -32,8 +33,8 @@ class Received:
 @pytest.fixture
 def slow_fetch_settings(env: dict[str, str]) -> BusSettings:
     """A fetch that would wait an hour and an acknowledgement deadline as long:
-    a stop that waited for the fetch, or a message lost to an abandoned fetch,
-    would hold the test until the suite's hang guard."""
+    a stop not bounded by its grace period, or a message lost to an abandoned
+    fetch, would hold the test until the suite's hang guard."""
     overrides = {"BUS_FETCH_TIMEOUT_SECONDS": "3600", "BUS_ACK_WAIT_SECONDS": "3600"}
     return settings_module.load(BusSettings, {**env, **overrides})
 
@@ -52,7 +53,7 @@ async def _consuming(config: BusSettings, handler: Received) -> Runtime:
     return runtime
 
 
-async def test_stop_does_not_wait_for_an_idle_fetch_to_expire(
+async def test_stop_does_not_wait_for_an_idle_fetch_past_its_grace_period(
     slow_fetch_settings: BusSettings, namespace_removed: None
 ) -> None:
     handler = Received()

@@ -1,8 +1,10 @@
 """A flow consumer: the partitions this replica owns, each conversation an actor.
 
 For each partition it owns (:mod:`concierge_common.bus.ownership`), a fetch
-loop pulls deliveries in batches from the partition's durable consumer, as
-long as the replica holds fewer than ``prefetch`` deliveries of the flow.
+loop pulls deliveries from the partition's durable consumer, as long as the
+replica holds fewer than ``prefetch`` deliveries of the flow: one at a time
+while the partition is idle, in batches while messages flow
+(:mod:`concierge_common.bus.pacing`).
 Each delivery goes to its conversation's mailbox
 (:mod:`concierge_common.bus.mailboxes`): one conversation's messages are
 handled one at a time and in order, different conversations at the same time,
@@ -17,7 +19,10 @@ messages wait behind it, the others do not.
 Order across owners. A partition that moves is handed back only once
 everything held of it is settled: queued deliveries are handled, a delivery
 waiting to be tried again is handed back (nak) with the rest of its
-conversation. A new owner that finds deliveries still pending on the server
+conversation. A fetch under way when the partition stops is let finish (only an
+abandon cuts it short): what it brings is handed back too, each delivery after
+the ones of its conversation already held, so that nothing this replica received
+stays pending on the server. A new owner that finds deliveries still pending on the server
 (its predecessor died, or handed some back) waits one ack deadline before
 fetching: by then every one of them is due again, and the server redelivers
 due deliveries first, in stream order, before any new message.
@@ -40,6 +45,7 @@ from nats.js import JetStreamContext
 from concierge_common import context
 from concierge_common.bus import metrics
 from concierge_common.bus.mailboxes import Mailboxes
+from concierge_common.bus.pacing import Fetch, FetchPacing
 from concierge_common.bus.settle import (
     DeadLetters,
     Decision,
@@ -54,8 +60,6 @@ from concierge_common.errors import BusUnavailable, ConciergeError, PermanentErr
 from concierge_common.metrics import child
 
 log = logging.getLogger(__name__)
-
-_BATCH = 100
 
 
 @dataclass(frozen=True)
@@ -85,12 +89,12 @@ class _Lane:
 
     partition: int
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    abandoned: asyncio.Event = field(default_factory=asyncio.Event)
     settled: asyncio.Event = field(default_factory=asyncio.Event)
     held: dict[int, _Held] = field(default_factory=dict)
     yielded: set[str] = field(default_factory=set)
     task: asyncio.Task[None] | None = None
     last_tick: float = field(default_factory=time.monotonic)
-    abandoned: bool = False
 
 
 @dataclass(eq=False)
@@ -103,6 +107,8 @@ class _Held:
     lane: _Lane
     since: float = field(default_factory=time.monotonic)
     started: bool = False
+    # Received after its partition began to stop: handed back in its turn, not handled.
+    late: bool = False
 
 
 class FlowConsumer:
@@ -191,12 +197,12 @@ class FlowConsumer:
         await lane.settled.wait()
         if self._lanes.get(partition) is lane:
             del self._lanes[partition]
-        return not lane.abandoned
+        return not lane.abandoned.is_set()
 
     async def abandon(self) -> None:
         """Stop everything now, settling nothing (the server redelivers after ack_wait)."""
         for lane in self._lanes.values():
-            lane.abandoned = True
+            lane.abandoned.set()
             lane.stopping.set()
         await self._mailboxes.cancel()
         for lane in self._lanes.values():
@@ -215,22 +221,23 @@ class FlowConsumer:
     async def _fetch_loop(self, lane: _Lane) -> None:
         sub = await self._bind(lane.partition)
         stop_waiter = asyncio.ensure_future(lane.stopping.wait())
+        pacing = FetchPacing(idle_wait=self._fetch_timeout)
         try:
             await self._let_leftovers_return(lane)
             failures = 0
             while not lane.stopping.is_set():
                 if not await self._wait_for_room(lane, stop_waiter):
                     break
+                fetch = pacing.next(self._capacity.prefetch - self._held_total)
                 try:
-                    msgs = await self._fetch_unless_stopping(sub, stop_waiter)
+                    msgs = await self._fetch_unless_abandoned(sub, fetch, lane)
                 except TimeoutError:  # nats' own TimeoutError derives from it
-                    self._tick(lane)
-                    failures = 0
-                    continue
+                    msgs = []
                 except Exception as exc:
                     failures += 1
                     sub = await self._after_fetch_error(lane, sub, exc, failures)
                     continue
+                pacing.fetched(fetch, len(msgs))
                 self._tick(lane)
                 failures = 0
                 for msg in msgs:
@@ -282,19 +289,22 @@ class FlowConsumer:
                 return False
         return True
 
-    async def _fetch_unless_stopping(
-        self, sub: JetStreamContext.PullSubscription, stop_waiter: asyncio.Future[Any]
+    async def _fetch_unless_abandoned(
+        self, sub: JetStreamContext.PullSubscription, fetch: Fetch, lane: _Lane
     ) -> list[Msg]:
-        """One fetch; an empty list when the partition stops before a message comes.
+        """One fetch, let finish even when the partition stops meanwhile.
 
-        A fetch that already returned messages is never thrown away: they are
-        handled like any other.
+        Cutting a fetch short would lose what the server already sent to it:
+        those deliveries would stay pending, for nobody, until their ack
+        deadline. Only an abandon (the stop's grace period is over) cuts it
+        short, and then returns an empty list.
         """
-        batch = max(1, min(_BATCH, self._capacity.prefetch - self._held_total))
-        fetching = asyncio.ensure_future(sub.fetch(batch, timeout=self._fetch_timeout))
+        fetching = asyncio.ensure_future(sub.fetch(fetch.batch, timeout=fetch.timeout))
+        abandoned = asyncio.ensure_future(lane.abandoned.wait())
         try:
-            await asyncio.wait({fetching, stop_waiter}, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait({fetching, abandoned}, return_when=asyncio.FIRST_COMPLETED)
         finally:
+            abandoned.cancel()
             if not fetching.done():
                 fetching.cancel()
             await asyncio.wait({fetching})
@@ -335,6 +345,7 @@ class FlowConsumer:
             known.msg = msg
             return
         item = _Held(msg, sequence, msg.subject.rsplit(".", 1)[-1], lane)
+        item.late = lane.stopping.is_set()
         lane.held[sequence] = item
         lane.settled.clear()
         self._held_total += 1
@@ -375,8 +386,9 @@ class FlowConsumer:
     async def _work(self, item: _Held) -> None:
         """Handle one delivery in its conversation's turn, then settle it."""
         try:
-            if item.conversation in item.lane.yielded:
-                # An earlier message of this conversation was handed back: so is this one.
+            if item.late or item.conversation in item.lane.yielded:
+                # Received while stopping, or an earlier message of this conversation
+                # was handed back: this one goes back too, after those before it.
                 await self._settler.give_back(item.msg)
                 return
             await self._handle(item)
