@@ -79,6 +79,21 @@ UPDATE sessions SET
     ended_at = CASE WHEN $2 IN ('closed', 'expired') THEN now() END
 WHERE id = $1 RETURNING *
 """
+# An update in one statement, when the session may take it: live (not stale), and in a
+# status ($7) from which the requested one ($2, NULL: unchanged) may be reached.
+_UPDATE_LIVE = """
+UPDATE sessions SET
+    status = coalesce($2, status),
+    service_id = coalesce($3::uuid, service_id),
+    state = coalesce($4::jsonb, state),
+    metadata = coalesce($5::jsonb, metadata),
+    last_activity_at = now(),
+    expires_at = now() + make_interval(secs => $6),
+    ended_at = CASE WHEN coalesce($2, status) IN ('closed', 'expired') THEN now() END
+WHERE id = $1 AND status = ANY($7::text[])
+  AND NOT (status IN ('active', 'awaiting_input') AND expires_at < now())
+RETURNING *
+"""
 _HAND_OVER = """
 UPDATE sessions SET status = 'handoff', last_activity_at = now(),
     expires_at = now() + make_interval(secs => $2)
@@ -222,14 +237,33 @@ class Sessions:
     async def update(self, change: SessionUpdate) -> SessionView:
         """Apply ``change``: Conflict for an illegal transition or a session that is over."""
         key = _session_id(change.id)
-        with translated("session.update"):
-            async with self._pool.acquire() as conn, conn.transaction():
-                view, expired_now = await self._apply(conn, key, change)
-        await self._cache.put(view)
+        session = await self._update_live(key, change)
+        expired_now = False
+        if session is None:
+            # Not found, over, stale or an illegal transition: the locked path tells which.
+            with translated("session.update"):
+                async with self._pool.acquire() as conn, conn.transaction():
+                    session, expired_now = await self._apply(conn, key, change)
+        await self._cache.put(session)
         if expired_now:
             child(SESSIONS_EXPIRED, "access").inc()
             raise Conflict(f"session {key} expired")
-        return view
+        return session
+
+    async def _update_live(self, key: str, change: SessionUpdate) -> SessionView | None:
+        """The common update in one statement; None when the session may not take it."""
+        with translated("session.update"):
+            row = await self._pool.fetchrow(
+                _UPDATE_LIVE,
+                key,
+                change.status,
+                change.service_id,
+                change.state,
+                change.metadata,
+                self._ttl,
+                _statuses_towards(change.status),
+            )
+        return None if row is None else view(SessionView, row)
 
     async def _apply(
         self, conn: asyncpg.Connection, key: str, change: SessionUpdate
@@ -260,6 +294,15 @@ def _next_status(current: str, requested: str | None) -> str:
     if requested not in SESSION_TRANSITIONS[current]:
         raise Conflict(f"a session cannot go from {current} to {requested}")
     return requested
+
+
+def _statuses_towards(requested: str | None) -> list[str]:
+    """The statuses from which an update may go to ``requested`` (None: stay as it is)."""
+    return [
+        current
+        for current, allowed in SESSION_TRANSITIONS.items()
+        if allowed and (requested is None or requested == current or requested in allowed)
+    ]
 
 
 def _session_id(value: str) -> str:
