@@ -8,6 +8,12 @@ typed by a parent is hashing it the same way and looking the hash up.
 Normalising forgives what people do when they copy a code from a letter or a
 message: surrounding spaces, lower case, spaces or dashes inside ("sm 4821",
 "SM–4821" with the dash a phone keyboard substitutes).
+
+Codes come in two formats. The first families got short ones (``SM-4821``: about
+10⁴ values, guessable); ``concierge codes generate`` makes strong ones (three
+groups of four from an alphabet without look-alikes, ``K7PM-3QX9-HT4C``: about
+59 bits). Both are hashed alike; a code is *weak* when it is shorter than the
+strong format, and weak codes can be suspended (:mod:`store.claim_limits`).
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ import hmac
 import re
 
 _SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212]+")
+# Characters of a strong code once normalised (three groups of four).
+STRONG_LENGTH = 12
 
 
 def normalise_code(code: str) -> str:
@@ -28,3 +36,8 @@ def hash_code(key: str, service_id: str, code: str) -> str:
     """The hex HMAC-SHA256 under ``key`` of ``code`` (normalised) within ``service_id``."""
     message = f"{service_id.strip().lower()}:{normalise_code(code)}".encode()
     return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
+
+
+def is_weak(code: str) -> bool:
+    """Whether ``code`` is shorter than the strong format (an old, guessable code)."""
+    return len(normalise_code(code)) < STRONG_LENGTH

@@ -17,8 +17,20 @@ SESSION_CACHE = Counter(
 )
 CODE_CLAIMS = Counter(
     "concierge_store_code_claims_total",
-    "Codes people typed to prove a role (code.claim), by outcome (accepted, rejected, locked).",
+    "Codes people typed to prove a role (code.claim), by outcome (accepted, rejected, locked; "
+    "paused: not checked, too many wrong codes lately from the person's channel or everyone).",
     ["outcome"],
+)
+CODE_CLAIM_PAUSES = Counter(
+    "concierge_store_code_claim_pauses_total",
+    "Pauses of code checking started because a shared budget of wrong codes was spent "
+    "(store.claim_limits), by the budget's scope (source, channel, global).",
+    ["scope"],
+)
+WEAK_CODES_SUSPENDED = Counter(
+    "concierge_store_weak_codes_suspended_total",
+    "Services whose short (old format) codes stopped working after too many wrong short "
+    "codes across identities; staff must re-issue strong codes.",
 )
 HANDOFFS_OPENED = Counter(
     "concierge_store_handoffs_opened_total",

@@ -19,7 +19,7 @@ from concierge_common.contracts.store_api import SERVICE
 from concierge_common.storage.media_storage import open_storage
 from store import db, migrations, session_cache
 from store.admin_ops import admin_operations
-from store.claims import ClaimPolicy, Claims
+from store.claims import Claims, claim_policy
 from store.erasure import ErasedPerson
 from store.expiry import ExpiryJob
 from store.flow_ops import claim_operations, handoff_operations, interaction_operations
@@ -93,10 +93,7 @@ class StoreService:
             await linked.forget(person.whatsapp_ids)
 
         admin = admin_operations(pool, settings, after_erase=after_erase)
-        policy = ClaimPolicy(
-            max_attempts=settings.store_code_max_attempts,
-            lockout_seconds=settings.store_code_lockout_seconds,
-        )
+        policy = claim_policy(settings)
         claims = Claims(pool, settings.intrinsic_id_key, policy)
         handoffs = handoff_operations(Handoffs(pool, sessions), HandoffReads(pool))
         interactions = Interactions(pool, users, sessions)

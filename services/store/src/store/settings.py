@@ -36,6 +36,18 @@ class StoreSettings(BusSettings, kw_only=True, frozen=True):
     # before being locked out; and how long a lockout lasts (also the counting window).
     store_code_max_attempts: int = 3
     store_code_lockout_seconds: float = 900.0
+    # Each lockout in a row lasts twice the one before, up to this.
+    store_code_max_lockout_seconds: float = 86400.0
+    # Wrong codes shared by every identity (store.claim_limits, SECURITY.md): past a
+    # budget within the window, codes from that source, channel or everyone are not
+    # checked until the oldest of those failures leaves the window.
+    store_code_window_seconds: float = 3600.0
+    store_code_source_budget: int = 20
+    store_code_channel_budget: int = 40
+    store_code_global_budget: int = 60
+    # Wrong short (old format) codes of a service within a day that stop its short codes.
+    store_code_weak_window_seconds: float = 86400.0
+    store_code_weak_budget: int = 10
 
     # --- sessions
     # Redis: a rebuildable read-through cache of sessions (Postgres stays the truth).

@@ -351,12 +351,21 @@ class ErasureReport(_Struct, frozen=True):
 
 class ClaimResult(_Struct, frozen=True):
     """``accepted``: the role is bound to the user; ``rejected``: wrong code, attempts
-    remain; ``locked``: too many wrong codes, no attempt counts until ``locked_until``."""
+    remain; ``locked``: too many wrong codes (the person's, or lately everyone's: see
+    ``paused``), no code is checked until ``locked_until``."""
 
     status: ClaimStatus
     attempts_left: int
     locked_until: datetime | None = None
     role_id: str | None = None
+    # Seconds until a code is checked again (``locked``: the lockout or the pause left).
+    retry_after_seconds: float = 0.0
+    # ``locked`` because too many wrong codes came lately from the person's channel (or
+    # from everyone), not because of the person: nobody's code is checked until
+    # ``locked_until``, and the person did nothing wrong (no handoff for them).
+    paused: bool = False
+    # This wrong code started such a pause: staff should be told (once per pause).
+    pause_started: bool = False
 
 
 class FamilyView(_Struct, frozen=True):
