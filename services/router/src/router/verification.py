@@ -6,13 +6,18 @@ router asks for their code and keeps what they asked (the session waits in
 (hashed codes, limited attempts, lockout): accepted binds the role to the
 person's stable identity, and the question they asked first is answered;
 rejected says how many attempts remain; locked says until when and hands the
-conversation to a human. A turn without anything like a code either names
-another service (the person moved on) or gets the request again.
-The code itself never reaches ai, a log or a metric.
+conversation to a human. Paused (too many wrong codes lately from the person's
+channel, or from everyone: :mod:`store.claim_limits`) is not the person's doing:
+they are told when to come back, without a handoff, except for the one claim
+that started the pause, whose handoff is how staff learn that codes are being
+guessed. A turn without anything like a code either names another service (the
+person moved on) or gets the request again. The code itself never reaches ai,
+a log, a metric or a staff alert.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -80,8 +85,8 @@ class Verification:
                 message_id=ctx.turn.last.message_id,  # a redelivery is not counted twice
             )
             result = await self._store.claim(claim)
-            child(CODE_ATTEMPTS, result.status).inc()
-            await self._settle(ctx, conversation, service, result)
+            child(CODE_ATTEMPTS, "paused" if result.paused else result.status).inc()
+            await self._settle(ctx, conversation, service, result, code)
 
     async def _no_code(
         self, ctx: TurnContext, conversation: Conversation, service: Service
@@ -105,6 +110,7 @@ class Verification:
         conversation: Conversation,
         service: Service,
         result: api.ClaimResult,
+        code: str,
     ) -> None:
         if result.status == "accepted":
             await self._accepted(ctx, conversation, service)
@@ -113,11 +119,27 @@ class Verification:
             text = f"{text} {phrases.attempts_left(result.attempts_left)}"
             await self._outbox.say(ctx.turn.last, text, "code-rejected")
             await conversation.save(ctx, status="awaiting_input", service_id=service.view.id)
+        elif result.paused:
+            await self._paused(ctx, conversation, result, code)
         else:
             until = phrases.clock_time(result.locked_until, self._zone)
             await self._outbox.say(ctx.turn.last, phrases.LOCKED.format(until=until), "locked")
             _leave(ctx)
+            _forget_code(ctx, code)
             await conversation.hand_off(ctx, reason="code_lockout", requested_by="lockout")
+
+    async def _paused(
+        self, ctx: TurnContext, conversation: Conversation, result: api.ClaimResult, code: str
+    ) -> None:
+        """Codes are not checked for now: say when to come back; staff hear of a new pause."""
+        until = phrases.clock_time(result.locked_until, self._zone)
+        await self._outbox.say(ctx.turn.last, phrases.PAUSED.format(until=until), "paused")
+        _leave(ctx)
+        if result.pause_started:
+            _forget_code(ctx, code)
+            await conversation.hand_off(ctx, reason="code_guessing", requested_by="lockout")
+        else:
+            await conversation.save(ctx, status="active")
 
     async def _accepted(
         self, ctx: TurnContext, conversation: Conversation, service: Service
@@ -148,6 +170,14 @@ def without_code(text: str, code: str) -> str:
     intro = r"(?:(?:mon|notre|le)\s+)?code(?:\s+parent)?\s*(?:est|:)?\s*"
     pattern = re.compile(f"(?i)(?:{intro})?{re.escape(code)}[\\s,.;:!]*")
     return pattern.sub("", text).strip()
+
+
+def _forget_code(ctx: TurnContext, code: str) -> None:
+    """The turn without the code, before it goes to staff in a handoff alert."""
+    last = ctx.turn.last
+    texts = [without_code(text, code) for text in ctx.turn.texts]
+    bare = msgspec.structs.replace(last, text=without_code(last.text, code))
+    ctx.turn = dataclasses.replace(ctx.turn, last=bare, texts=texts)
 
 
 def _leave(ctx: TurnContext) -> None:
