@@ -1,4 +1,5 @@
-"""The ``concierge`` command: ``run`` (everything and a chat), ``chat``, ``infra up``, ``eval``."""
+"""The ``concierge`` command: ``run`` (everything and a chat), ``chat``, ``infra up``, ``eval``,
+``codes generate``."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from collections.abc import Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
+from concierge_devkit import codes
 from concierge_devkit.chat import ScriptTiming
 from concierge_devkit.chat_only import ChatOptions, chat_only
 from concierge_devkit.errors import DevkitError
@@ -169,6 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
     infra_commands = infra.add_subparsers(dest="infra_command", required=True)
     infra_commands.add_parser("up", help="ensure NATS, PostgreSQL, Redis; print the URLs")
     evaluation.add_parser(commands)
+    codes.add_parser(commands)
     return parser
 
 
@@ -216,6 +219,8 @@ def _command(args: argparse.Namespace) -> Coroutine[Any, Any, int]:
         return chat_only(_chat_options(args))
     if args.command == "eval":
         return evaluation.run_eval(evaluation.options_from(args))
+    if args.command == "codes":
+        return codes.run(args)
     return infra_up(args.data_dir.resolve())
 
 

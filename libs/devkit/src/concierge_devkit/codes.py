@@ -1,0 +1,83 @@
+"""``concierge codes generate``: new parent codes, strong enough that guessing is hopeless.
+
+A code is three groups of four characters, ``K7PM-3QX9-HT4C``, drawn with the
+``secrets`` module from 8 digits and 23 capital letters: no ``0``/``O`` nor
+``1``/``I``/``L``, so a code read out on the phone or copied from paper has no
+look-alikes. Each group holds at least one letter and one digit (drawn again
+until it does, which keeps the draw uniform over such groups): the router tells
+a code from words that way. That leaves 639,584 groups, about 19.3 bits each,
+57.9 bits a code: against the store's shared budget of wrong codes (a few
+dozen an hour, :mod:`store.claim_limits`), guessing one family's code would
+take billions of years (200 families, 60 guesses an hour: 2.5e9 years on average).
+
+The codes are printed only (one a line); staff give each to a family and
+provision it (``role.grant`` with it as ``intrinsic_id``, hashed by the store).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import secrets
+import string
+import sys
+from typing import Any
+
+DIGITS = "23456789"
+LETTERS = "".join(c for c in string.ascii_uppercase if c not in "ILO")
+ALPHABET = DIGITS + LETTERS
+GROUPS = 3
+GROUP_LENGTH = 4
+
+
+def _valid_group(group: str) -> bool:
+    return any(c in DIGITS for c in group) and any(c in LETTERS for c in group)
+
+
+def new_group() -> str:
+    """Four characters of the alphabet with a digit and a letter among them."""
+    while True:
+        group = "".join(secrets.choice(ALPHABET) for _ in range(GROUP_LENGTH))
+        if _valid_group(group):
+            return group
+
+
+def new_code() -> str:
+    """A new strong code, ``XXXX-XXXX-XXXX``."""
+    return "-".join(new_group() for _ in range(GROUPS))
+
+
+def code_bits() -> float:
+    """The entropy of a code, in bits."""
+    size = len(ALPHABET) ** GROUP_LENGTH
+    without_digit = len(LETTERS) ** GROUP_LENGTH
+    without_letter = len(DIGITS) ** GROUP_LENGTH
+    return GROUPS * math.log2(size - without_digit - without_letter)
+
+
+def add_parser(commands: Any) -> None:
+    codes = commands.add_parser("codes", help="parent codes")
+    actions = codes.add_subparsers(dest="codes_command", required=True)
+    generate = actions.add_parser(
+        "generate",
+        help="print new strong codes (one a line)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    generate.add_argument("-n", "--count", type=_positive, default=1, help="how many (1)")
+
+
+def _positive(value: str) -> int:
+    count = int(value)
+    if not 1 <= count <= 10_000:
+        raise argparse.ArgumentTypeError("between 1 and 10000")
+    return count
+
+
+async def run(args: argparse.Namespace) -> int:
+    """Print ``args.count`` distinct new codes."""
+    codes: set[str] = set()
+    while len(codes) < args.count:
+        codes.add(new_code())
+    sys.stdout.write("".join(f"{code}\n" for code in codes))
+    return 0
