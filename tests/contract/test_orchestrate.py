@@ -151,7 +151,7 @@ async def test_publishes_one_message_received_of_the_api_channel(api: Orchestrat
     response = await api.http.post("/orchestrate", json=body, headers=CHANNEL)
     assert response.status_code == 200, response.text
     [message] = api.pipeline.received
-    chat = "web-8f3a@api"
+    chat = "tester:web-8f3a@api"  # the person within the token's channel
     conversation = ids.conversation_id(api.conversation_key, "api", chat)
     expected_id = ids.derived_id("gateway", f"api\x1f{message.provider_message_id}")
     assert message == MessageReceived(

@@ -81,7 +81,7 @@ async def test_the_store_records_the_api_exchange_once(
         assert response.status_code == 200, response.text
 
         async def both_recorded() -> list[tuple[str, str]] | None:
-            rows = await interactions_of(database_url, "web-e2e2@api")
+            rows = await interactions_of(database_url, "tester:web-e2e2@api")
             return rows if len(rows) >= 2 else None
 
         assert await eventually(both_recorded) == [("in", ""), ("out", "ai")]

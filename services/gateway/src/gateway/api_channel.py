@@ -2,7 +2,10 @@
 
 A caller of ``POST /orchestrate`` is a person like any other for the pipeline:
 their messages enter the ``inbound`` flow in the pseudo WAHA session ``api``
-with the chat id ``<user>@api``. Their replies must not go to WAHA: the
+with the chat id ``<channel>:<user>@api``: the person is scoped to the calling
+channel (its token's subject), so two channels never share a person and no
+channel can write as another channel's person, whatever ``user`` it names
+(:func:`api_person`). Their replies must not go to WAHA: the
 gateway's outbound role publishes each of them (the ``SendReply`` itself) on a
 core NATS subject of the conversation, where the api role that holds the HTTP
 request open is listening. Any replica's outbound role may publish, any api
@@ -18,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from collections.abc import AsyncIterator
 
 import msgspec
@@ -33,13 +37,31 @@ log = logging.getLogger(__name__)
 
 API_SESSION = "api"
 API_CHAT_SUFFIX = "@api"
+# A channel (a token's subject) as it prefixes its people: no ":" (the separator, so
+# the first ":" of a person always ends their channel) and no "@" (the id's suffix).
+CHANNEL_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+CHANNEL_SEPARATOR = ":"
 
 _reply_decoder = msgspec.json.Decoder(SendReply)
 
 
-def api_chat_id(user: str) -> str:
-    """The chat id of the caller's opaque user id (also the person's id for the store)."""
-    return f"{user}{API_CHAT_SUFFIX}"
+class UnscopedChannel(ValueError):
+    """A token subject that cannot name a channel (empty, or outside ``CHANNEL_PATTERN``)."""
+
+
+def api_person(channel: str, user: str) -> str:
+    """``<channel>:<user>``: the caller's opaque ``user`` within its ``channel``.
+
+    Raise :class:`UnscopedChannel` when ``channel`` is not a usable subject.
+    """
+    if not CHANNEL_PATTERN.fullmatch(channel):
+        raise UnscopedChannel("the token's subject cannot name a channel")
+    return f"{channel}{CHANNEL_SEPARATOR}{user}"
+
+
+def api_chat_id(person: str) -> str:
+    """The chat id of a scoped person (:func:`api_person`; also their id for the store)."""
+    return f"{person}{API_CHAT_SUFFIX}"
 
 
 def is_api_chat(session: str, chat_id: str) -> bool:

@@ -87,9 +87,12 @@ class Orchestrator:
         self._timing = timing
         self._clock = clock
 
-    def message(self, user: str, text: str, name: str = "") -> MessageReceived:
-        """The ``MessageReceived`` of one request (a fresh provider message id each time)."""
-        chat_id = api_chat_id(user)
+    def message(self, person: str, text: str, name: str = "") -> MessageReceived:
+        """The ``MessageReceived`` of one request (a fresh provider message id each time).
+
+        ``person`` is scoped to its channel already (:func:`gateway.api_channel.api_person`).
+        """
+        chat_id = api_chat_id(person)
         provider_id = ids.new_id()
         message_id = ids.derived_id("gateway", f"{API_SESSION}\x1f{provider_id}")
         return MessageReceived(

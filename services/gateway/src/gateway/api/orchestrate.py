@@ -2,7 +2,10 @@
 test), answered synchronously through the same pipeline as WhatsApp.
 
 For roles ``channel`` and ``admin``. The person is the caller's opaque ``user``
-id (the store knows them as ``<user>@api``, never by a phone number). 200 with
+id within the calling channel, the token's subject (the store knows them as
+``<subject>:<user>@api``, never by a phone number): a channel cannot reach
+another channel's person, and a token whose subject cannot name a channel is
+answered 403. 200 with
 the replies once they stopped coming (:mod:`gateway.orchestrator`); 503 with
 ``Retry-After`` when the bus cannot take the message (nothing was published);
 504 when it was accepted but nothing answered in time (it may still be answered
@@ -14,22 +17,26 @@ and recorded: do not resend it blindly, the person would be answered twice).
 
 import logging
 import time
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException
 
 from concierge_common.errors import BusUnavailable
 from concierge_common.metrics import child
 from gateway import metrics
-from gateway.api.auth import CHANNEL, Authorizer
+from gateway.api.auth import CHANNEL, Authorizer, Principal
 from gateway.api.errors import RETRY_AFTER_SECONDS, problem_responses
 from gateway.api.models import OrchestrateIn, OrchestrateOut, ReplyOut
+from gateway.api_channel import UnscopedChannel, api_person
 from gateway.orchestrator import Exchange, NoReply, Orchestrator
 
 log = logging.getLogger(__name__)
 
 DESCRIPTION = (
     "The message goes through the router, ai and handoff exactly like a WhatsApp message"
-    " of the person `user`. The answer comes once a first reply came and no other followed"
+    " of the person `user` of the calling channel (the token's subject: two channels never"
+    " share a person; a subject other than letters, digits and `._-`, at most 64, is 403)."
+    " The answer comes once a first reply came and no other followed"
     " for `GATEWAY_ORCHESTRATE_QUIET_SECONDS`; 504 when nothing came within"
     " `GATEWAY_ORCHESTRATE_TIMEOUT_SECONDS` (the message was accepted: it may still be"
     " answered later, do not resend it blindly). While a human owns the conversation the"
@@ -40,23 +47,23 @@ DESCRIPTION = (
 
 def orchestrate_router(orchestrator: Orchestrator | None, auth: Authorizer) -> APIRouter:
     """The route; without an ``orchestrator`` (a process that cannot listen) it answers 503."""
-    router = APIRouter(
-        tags=["orchestrate"],
-        dependencies=[Depends(auth.require(CHANNEL))],
-        responses=problem_responses(401, 403, 422, 503, 504),
-    )
+    guard = auth.require(CHANNEL)
+    router = APIRouter(tags=["orchestrate"], responses=problem_responses(401, 403, 422, 503, 504))
 
     @router.post(
         "/orchestrate",
         summary="Send a person's message and wait for the replies",
         description=DESCRIPTION,
     )
-    async def orchestrate(body: OrchestrateIn) -> OrchestrateOut:
+    async def orchestrate(
+        body: OrchestrateIn, principal: Annotated[Principal, Depends(guard)]
+    ) -> OrchestrateOut:
+        person = _person(principal, body.user)
         if orchestrator is None:
             raise _unavailable("orchestration is not available in this process")
         started = time.perf_counter()
         try:
-            exchange = await _exchange(orchestrator, body)
+            exchange = await _exchange(orchestrator, person, body)
         finally:
             metrics.ORCHESTRATE_SECONDS.observe(time.perf_counter() - started)
         return OrchestrateOut(
@@ -68,8 +75,17 @@ def orchestrate_router(orchestrator: Orchestrator | None, auth: Authorizer) -> A
     return router
 
 
-async def _exchange(orchestrator: Orchestrator, body: OrchestrateIn) -> Exchange:
-    message = orchestrator.message(body.user, body.text, body.name or "")
+def _person(principal: Principal, user: str) -> str:
+    """``user`` within the caller's channel; 403 when the token names no usable channel."""
+    try:
+        return api_person(principal.subject, user)
+    except UnscopedChannel as exc:
+        log.warning("orchestrate refused: the token's subject cannot name a channel")
+        raise HTTPException(403, str(exc)) from exc
+
+
+async def _exchange(orchestrator: Orchestrator, person: str, body: OrchestrateIn) -> Exchange:
+    message = orchestrator.message(person, body.text, body.name or "")
     try:
         exchange = await orchestrator.exchange(message)
     except BusUnavailable as exc:
