@@ -23,6 +23,10 @@ class BusSettings(msgspec.Struct, kw_only=True, frozen=True):
     """What every service needs to talk over NATS JetStream."""
 
     nats_url: str
+    # The NATS user this process connects as, and its password (never logged); empty:
+    # the URL's own (nats://user:password@host) or none (a server without users).
+    nats_user: str = ""
+    nats_password: str = ""
     bus_namespace: str = ""
     bus_partitions: int = 16
     bus_max_deliver: int = 5

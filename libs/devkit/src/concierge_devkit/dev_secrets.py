@@ -17,6 +17,8 @@ class DevSecrets:
     webhook_hmac_key: str
     jwt_secret: str  # signs the HTTP API's bearer tokens (python -m gateway token)
     intrinsic_id_key: str  # hashes parent codes: the demo families are seeded under it
+    # Each service's password on an embedded NATS is derived from it (concierge_devkit.bus_access).
+    bus_password_seed: str
 
     @classmethod
     def generate(cls) -> DevSecrets:
@@ -26,4 +28,5 @@ class DevSecrets:
             webhook_hmac_key=secrets.token_urlsafe(32),
             jwt_secret=secrets.token_urlsafe(32),
             intrinsic_id_key=secrets.token_urlsafe(32),
+            bus_password_seed=secrets.token_urlsafe(32),
         )

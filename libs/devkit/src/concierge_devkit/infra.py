@@ -4,6 +4,11 @@ A configured URL always wins: when something answers there it is used as is
 (the PostgreSQL database is created if the server answers without it). Only
 when nothing answers at a URL on this machine is an embedded server started,
 in the data folder, and it is stopped when the runner's exit stack unwinds.
+
+Given a run's :class:`~concierge_devkit.bus_access.BusAccess`, an embedded NATS
+knows only that run's users (one per service, the production permissions): the
+services get their own in :attr:`Infrastructure.service_nats`, and ``NATS_URL``
+names the kit's ``admin`` user. A NATS that already answers is used as it is.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from concierge_devkit.bus_access import BusAccess
 from concierge_devkit.endpoints import Endpoint, database_name, endpoint
 from concierge_devkit.errors import DevkitError
 from concierge_devkit.nats_embedded import start_nats
@@ -23,6 +29,7 @@ from concierge_devkit.postgres import ensure_database, redact
 from concierge_devkit.postgres_embedded import start_postgres
 from concierge_devkit.probe import nats_answers, redis_answers
 from concierge_devkit.redis_embedded import start_redis
+from concierge_devkit.stack_config import SERVICES
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +75,19 @@ class Infrastructure:
     # The database is the runner's (the embedded server's, or the default URL's with
     # DATABASE_URL unset): a fresh run may drop it. Never one DATABASE_URL names.
     own_database: bool = False
+    # NATS_USER / NATS_PASSWORD of each service on an embedded NATS with users; empty else.
+    service_nats: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def nats_env(self, service: str) -> dict[str, str]:
+        """What ``service`` connects to NATS with (its own user, when the server has users)."""
+        if service not in self.service_nats:
+            return {}
+        return {"NATS_URL": self.plain_nats_url, **self.service_nats[service]}
+
+    @property
+    def plain_nats_url(self) -> str:
+        """``nats_url`` without the user it may name."""
+        return ",".join(part.rpartition("@")[2] for part in self.nats_url.split(","))
 
     def exports(self) -> dict[str, str]:
         return {
@@ -93,16 +113,24 @@ def _require_local(name: str, url: str, where: Endpoint) -> None:
         )
 
 
-async def _ensure_nats(config: InfraConfig, stack: AsyncExitStack, infra: Infrastructure) -> None:
+async def _ensure_nats(
+    config: InfraConfig, stack: AsyncExitStack, infra: Infrastructure, access: BusAccess | None
+) -> None:
     where = endpoint(config.nats_url, 4222)
+    shown = redact(config.nats_url)
     if await nats_answers(where):
-        log.info("NATS: using %s", config.nats_url)
+        log.info("NATS: using %s", shown)
         return
     _require_local("NATS_URL", config.nats_url, where)
-    log.info("NATS: nothing answers at %s, starting an embedded nats-server", config.nats_url)
-    process = await start_nats(where, config.data_dir / "nats", config.log_dir)
+    log.info("NATS: nothing answers at %s, starting an embedded nats-server", shown)
+    authorization = access.server_config() if access is not None else None
+    process = await start_nats(where, config.data_dir / "nats", config.log_dir, authorization)
     _register_stop(stack, "NATS", functools.partial(process.stop, 15.0))
     infra.embedded.append("nats")
+    if access is not None:
+        log.info("NATS: one user per service (the production permissions)")
+        infra.nats_url = access.admin_url(config.nats_url)
+        infra.service_nats = {name: access.service_env(name) for name in SERVICES}
 
 
 async def _ensure_redis(config: InfraConfig, stack: AsyncExitStack, infra: Infrastructure) -> None:
@@ -136,12 +164,17 @@ async def _ensure_postgres(
     log.info("PostgreSQL: embedded at %s", infra.database_url)
 
 
-async def ensure_infrastructure(config: InfraConfig, stack: AsyncExitStack) -> Infrastructure:
-    """Make NATS, PostgreSQL and Redis answer; register the embedded ones' stops on ``stack``."""
+async def ensure_infrastructure(
+    config: InfraConfig, stack: AsyncExitStack, access: BusAccess | None = None
+) -> Infrastructure:
+    """Make NATS, PostgreSQL and Redis answer; register the embedded ones' stops on ``stack``.
+
+    ``access``: the users an embedded NATS knows (None: it knows none, anyone connects).
+    """
     config.log_dir.mkdir(parents=True, exist_ok=True)
     infra = Infrastructure(config.nats_url, config.database_url, config.redis_url)
     infra.own_database = not config.database_url_given
-    await _ensure_nats(config, stack, infra)
+    await _ensure_nats(config, stack, infra, access)
     await _ensure_postgres(config, stack, infra)
     await _ensure_redis(config, stack, infra)
     return infra

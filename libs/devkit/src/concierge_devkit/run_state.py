@@ -30,6 +30,12 @@ def new_namespace() -> str:
     return "dev" + secrets.token_hex(5)
 
 
+def _secrets(saved: dict[str, object]) -> DevSecrets:
+    """The saved secrets; one a previous version did not save yet is drawn anew."""
+    drawn = asdict(DevSecrets.generate())
+    return DevSecrets(**{f.name: str(saved.get(f.name, drawn[f.name])) for f in fields(DevSecrets)})
+
+
 @dataclass(frozen=True)
 class RunState:
     secrets: DevSecrets
@@ -44,8 +50,7 @@ class RunState:
         """The state the previous run saved in ``data_dir``; ``None`` when absent or unreadable."""
         try:
             saved = json.loads((data_dir / FILENAME).read_text())
-            kept = {f.name: str(saved["secrets"][f.name]) for f in fields(DevSecrets)}
-            return cls(DevSecrets(**kept), str(saved["bus_namespace"]))
+            return cls(_secrets(saved["secrets"]), str(saved["bus_namespace"]))
         except FileNotFoundError:
             return None
         except (OSError, ValueError, KeyError, TypeError):

@@ -11,12 +11,14 @@ A run starts afresh unless ``keep_state`` (:mod:`concierge_devkit.run_state`,
 from __future__ import annotations
 
 import logging
+import os
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
+from concierge_devkit.bus_access import BusAccess
 from concierge_devkit.chat import ScriptTiming, interactive, scripted
 from concierge_devkit.conversation import Conversation
 from concierge_devkit.data_dir import reset_data_dir, run_lock
@@ -28,7 +30,7 @@ from concierge_devkit.service_env import RunEnvironment, service_environment
 from concierge_devkit.services import prepare_database, start_services, stop_services, wait_ready
 from concierge_devkit.settling import bus_barrier
 from concierge_devkit.signals import cancel_on_sigterm
-from concierge_devkit.stack_config import StackPorts
+from concierge_devkit.stack_config import SERVICES, StackPorts
 from concierge_devkit.waha_fake import WahaFake, serve_fake
 
 log = logging.getLogger(__name__)
@@ -85,7 +87,9 @@ async def _start_stack(
 ) -> dict[str, str]:
     """Everything up to ready services (their environment); each stop is registered on ``stack``."""
     _check_ports(options.ports)
-    infra = await ensure_infrastructure(InfraConfig.from_env(options.data_dir), stack)
+    state = choice.state
+    access = BusAccess.for_run(state.secrets.bus_password_seed, state.bus_namespace, os.environ)
+    infra = await ensure_infrastructure(InfraConfig.from_env(options.data_dir), stack, access)
     if choice.fresh:
         await start_afresh(infra, choice.previous)
     waha = await serve_fake(fake, port=options.ports.waha)
@@ -103,7 +107,8 @@ async def _start_stack(
     )
     env = service_environment(run)
     await prepare_database(env, options.log_dir)
-    processes = await start_services(env, options.log_dir)
+    own = {name: infra.nats_env(name) for name in SERVICES}
+    processes = await start_services(env, options.log_dir, own)
     stack.push_async_callback(stop_services, processes)
     log.info("services starting; their logs go to %s/<service>.log", options.log_dir)
     await wait_ready(processes, options.ports.health, options.ready_timeout)

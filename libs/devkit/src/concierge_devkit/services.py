@@ -38,12 +38,20 @@ async def prepare_database(env: Mapping[str, str], log_dir: Path, timeout: float
     log.info("database: %s", process.log_tail(1) or "ready")
 
 
-async def start_services(env: Mapping[str, str], log_dir: Path) -> list[ManagedProcess]:
-    """Start every service with its JSON logs in ``log_dir/<service>.log``."""
+async def start_services(
+    env: Mapping[str, str],
+    log_dir: Path,
+    own: Mapping[str, Mapping[str, str]] | None = None,
+) -> list[ManagedProcess]:
+    """Start every service with its JSON logs in ``log_dir/<service>.log``.
+
+    ``own``: variables of one service only, over ``env`` (its NATS user and password).
+    """
     started: list[ManagedProcess] = []
     for name in SERVICES:
+        service_env = {**env, **(own or {}).get(name, {})}
         process = await spawn(
-            name, [sys.executable, "-m", name], env=env, log_path=log_dir / f"{name}.log"
+            name, [sys.executable, "-m", name], env=service_env, log_path=log_dir / f"{name}.log"
         )
         started.append(process)
     return started

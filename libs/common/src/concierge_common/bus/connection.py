@@ -1,14 +1,22 @@
-"""The NATS connection: unlimited reconnects, state in metrics and logs."""
+"""The NATS connection: unlimited reconnects, state in metrics and logs.
+
+A service connects as its own NATS user (``NATS_USER`` / ``NATS_PASSWORD``, or a
+``nats://user:password@host`` URL), whose permissions are its own subjects only
+(:mod:`concierge_common.bus.permissions`); its replies then arrive under its own
+inbox prefix, the only one it may subscribe to. Credentials are never logged.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from urllib.parse import urlsplit
 
 import nats
 from nats.aio.client import Client as NATS
 
 from concierge_common.bus import metrics
+from concierge_common.bus.permissions import inbox_prefix
 
 log = logging.getLogger(__name__)
 
@@ -18,12 +26,22 @@ def servers(url: str) -> list[str]:
     return [part.strip() for part in url.split(",") if part.strip()]
 
 
-async def connect(url: str, service: str, *, attempts: int = 0) -> NATS:
+def url_user(url: str) -> str:
+    """The user named in the first server of ``url`` (``nats://user:pw@host``), else ""."""
+    first = next(iter(servers(url)), "")
+    return urlsplit(first).username or "" if "@" in first else ""
+
+
+async def connect(
+    url: str, service: str, *, attempts: int = 0, user: str = "", password: str = ""
+) -> NATS:
     """Connect to NATS, retrying the first connection ``attempts`` times (0 = forever).
 
+    ``user`` and ``password``: the NATS user to connect as (else the URL's, if any).
     Once connected, the client reconnects without limit (the library default
     gives up after about 60 attempts) and buffers publishes while it does.
     """
+    credentials: dict[str, str] = {"user": user, "password": password} if user else {}
     gauge = metrics.BUS_CONNECTED.labels(service)
     client: list[NATS] = []
 
@@ -55,6 +73,8 @@ async def connect(url: str, service: str, *, attempts: int = 0) -> NATS:
                 disconnected_cb=on_disconnected,
                 reconnected_cb=on_reconnected,
                 error_cb=on_error,
+                inbox_prefix=inbox_prefix(user or url_user(url)),
+                **credentials,
             )
         except (TimeoutError, OSError, nats.errors.NoServersError) as exc:
             if attempts and tries >= attempts:

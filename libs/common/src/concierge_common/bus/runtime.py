@@ -118,7 +118,12 @@ class Runtime:
     async def start(self) -> None:
         if self._health is not None:
             await self._health.start()
-        self._nc = await connect(self.settings.nats_url, self.service)
+        self._nc = await connect(
+            self.settings.nats_url,
+            self.service,
+            user=self.settings.nats_user,
+            password=self.settings.nats_password,
+        )
         self._publisher = Publisher(self._nc, self.topology)
         await self.declare()
         self.readiness.add("nats", self._nats_ready)
