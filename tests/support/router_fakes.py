@@ -162,6 +162,11 @@ class FakeStorePort:
             verdict = self.claim_outcomes.pop(0)
             if verdict == "locked":
                 return api.ClaimResult(status="locked", attempts_left=0, locked_until=NOW)
+            if verdict in ("paused", "pause_started"):
+                return api.ClaimResult(
+                    status="locked", attempts_left=2, locked_until=NOW, paused=True,
+                    pause_started=verdict == "pause_started",
+                )  # fmt: skip
             return api.ClaimResult(status="rejected", attempts_left=int(verdict))
         family = CODES.get(claim.code.replace("-", "").replace(" ", "").upper())
         if family is None:

@@ -253,6 +253,32 @@ async def test_a_lockout_explains_and_hands_off() -> None:
     assert only(out, HandoffRequested)
 
 
+async def test_a_pause_explains_without_a_handoff() -> None:
+    """Codes are paused for the person's channel: not their doing, no human needed."""
+    h = Harness()
+    h.store.claim_outcomes = ["paused"]
+    await h.say("caté")
+    out = await h.say("mon code SM-0000")
+    assert "vérification des codes est momentanément suspendue" in h.replies()[-1]
+    assert h.store.handoffs == []
+    assert not [m for m in out if isinstance(m, HandoffRequested)]
+    assert h.store.session_of(CHAT).status == "active"
+
+
+async def test_the_claim_that_starts_a_pause_alerts_staff_without_the_code() -> None:
+    h = Harness()
+    h.store.claim_outcomes = ["pause_started"]
+    await h.say("caté")
+    out = await h.say("mon code SM-0000 merci")
+    [handoff] = h.store.handoffs
+    assert (handoff.reason, handoff.requested_by) == ("code_guessing", "lockout")
+    assert "0000" not in handoff.summary
+    request = only(out, HandoffRequested)
+    assert isinstance(request, HandoffRequested)
+    assert "0000" not in request.inbound.text
+    assert "0000" not in request.summary
+
+
 async def test_a_code_claim_names_the_message_that_carried_the_code() -> None:
     """The store counts a wrong code once per message, even when it is redelivered."""
     h = Harness()
