@@ -29,7 +29,7 @@ from concierge_common.contracts.messages import (
 from concierge_common.contracts.store_api import InteractionQuery, InteractionView
 from concierge_common.errors import InvalidRequest
 from store.db import translated, view
-from store.sessions import Sessions
+from store.sessions import Opened, Sessions, continuing
 from store.tombstones import UNKNOWN, Written
 from store.users import Users
 from store.users import is_person as is_person  # the recorder asks it here
@@ -43,6 +43,22 @@ INSERT INTO interactions (session_id, direction, message_type, content, provider
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 ON CONFLICT (provider_message_id) DO NOTHING
 """
+
+# The common case: the person's live session continued and the row stored in one statement
+# (columns as in _INSERT; ``inserted`` False when it was stored meanwhile).
+_CONTINUE_AND_INSERT = continuing("""
+, stored AS (
+    INSERT INTO interactions (session_id, direction, message_type, content, provider_message_id,
+                              correlation_id, origin, occurred_at, delivery_status,
+                              part_message_ids)
+    SELECT touched.id, $3::text, $4::text, $5::text, $6::text, $7::text, $8::text,
+           $9::timestamptz, $10::text, $11::text[]
+    FROM touched
+    ON CONFLICT (provider_message_id) DO NOTHING
+    RETURNING 1
+)
+SELECT touched.*, EXISTS (SELECT 1 FROM stored) AS inserted FROM touched
+""")
 
 MAX_HISTORY = 200
 # The last texts of a session (a voice note or an image without caption has none),
@@ -174,22 +190,33 @@ class Interactions:
                     aliases=item.aliases,
                     written=item.written,
                 )
-                opened = await self._sessions.open_in(conn, user_id)
-                status = await conn.execute(
-                    _INSERT,
-                    opened.view.id,
-                    item.direction,
-                    item.message_type,
-                    item.content,
-                    item.provider_message_id,
-                    item.correlation_id,
-                    item.origin,
-                    item.occurred_at,
-                    item.delivery_status,
-                    list(item.part_message_ids),
-                )
+                opened, stored = await self._store_in(conn, user_id, item)
         await self._sessions.remember(opened)
-        return bool(status.endswith(" 1"))
+        return stored
+
+    async def _store_in(
+        self, conn: asyncpg.Connection, user_id: str, item: Interaction
+    ) -> tuple[Opened, bool]:
+        """Insert ``item`` into the person's open session (continued, or opened); True
+        when this inserted it."""
+        columns = (
+            item.direction,
+            item.message_type,
+            item.content,
+            item.provider_message_id,
+            item.correlation_id,
+            item.origin,
+            item.occurred_at,
+            item.delivery_status,
+            list(item.part_message_ids),
+        )
+        continued = await self._sessions.continue_in(conn, user_id, _CONTINUE_AND_INSERT, *columns)
+        if continued is not None:
+            opened, row = continued
+            return opened, bool(row["inserted"])
+        opened = await self._sessions.open_in(conn, user_id)
+        status = await conn.execute(_INSERT, opened.view.id, *columns)
+        return opened, bool(status.endswith(" 1"))
 
     async def recent(self, query: InteractionQuery) -> list[InteractionView]:
         """The last ``query.limit`` texts of a session, oldest first (none for an unknown one)."""

@@ -106,6 +106,15 @@ UPDATE sessions SET status = 'closed', ended_at = now(), last_activity_at = now(
 WHERE id = $1 RETURNING *
 """
 
+
+def continuing(statement: str) -> str:
+    """One statement: the person's live session ($1: their user id; $2: the session TTL)
+    continued as :meth:`Sessions.open_in` does, as ``touched``, then ``statement`` (more
+    common table expressions and a final query, its parameters from $3); no row when
+    there is no live session to continue (:meth:`Sessions.continue_in`)."""
+    return f"WITH touched AS ({_TOUCH_OPEN_OF_USER.strip()}){statement}"
+
+
 # A concurrent open wins the insert at most once per attempt: three attempts are plenty.
 _OPEN_ATTEMPTS = 3
 
@@ -176,6 +185,18 @@ class Sessions:
                 return Opened(view(SessionView, created, created=True), expired)
             # Another transaction created the person's session since our lookup: continue it.
         raise RetryableError("session.open: the person's session kept changing, try again")
+
+    async def continue_in(
+        self, conn: asyncpg.Connection, user_id: str, statement: str, *args: Any
+    ) -> tuple[Opened, asyncpg.Record] | None:
+        """Continue the person's live session and run a :func:`continuing` ``statement`` with
+        ``args``, in one round trip; None when there was none (then :meth:`open_in`).
+
+        Inside the caller's transaction, like :meth:`open_in`; the caller commits, then
+        passes the :class:`Opened` to :meth:`remember`.
+        """
+        row = await conn.fetchrow(statement, user_id, self._ttl, *args)
+        return None if row is None else (Opened(view(SessionView, row)), row)
 
     async def hand_over_in(self, conn: asyncpg.Connection, user_id: str) -> Opened:
         """The person's open session moved to ``handoff`` (one is created if they have none).
