@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from pathlib import Path
 
 from concierge_common.bus.connection import url_user
@@ -21,6 +23,7 @@ from concierge_common.bus.permissions import (
 from concierge_common.bus.topology import Topology
 from concierge_common.contracts import store_api
 from concierge_devkit.bus_access import BusAccess, password, user_of, with_user
+from concierge_devkit.run_state import FILENAME, RunState
 
 TOPO = Topology("ns", 2)
 
@@ -95,3 +98,14 @@ def test_a_runs_users_have_derived_passwords_and_an_admin_url() -> None:
 def test_the_committed_compose_config_is_the_generated_one() -> None:
     committed = Path(__file__).parents[2] / "infra" / "nats" / "auth.conf"
     assert committed.read_text() == server_config(Topology("", 16))
+
+
+def test_a_state_saved_before_the_bus_seed_gets_one(tmp_path: Path) -> None:
+    state = RunState.fresh()
+    saved = dataclasses.asdict(state.secrets)
+    del saved["bus_password_seed"]
+    (tmp_path / FILENAME).write_text(json.dumps({"secrets": saved, "bus_namespace": "x"}))
+    loaded = RunState.load(tmp_path)
+    assert loaded is not None
+    assert loaded.secrets.jwt_secret == state.secrets.jwt_secret
+    assert loaded.secrets.bus_password_seed

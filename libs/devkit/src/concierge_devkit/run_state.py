@@ -30,10 +30,18 @@ def new_namespace() -> str:
     return "dev" + secrets.token_hex(5)
 
 
+# Secrets added since the first saved states: drawn anew when a saved state lacks them.
+_ADDED = frozenset({"bus_password_seed"})
+
+
 def _secrets(saved: dict[str, object]) -> DevSecrets:
-    """The saved secrets; one a previous version did not save yet is drawn anew."""
+    """The saved secrets (KeyError when one is missing, unless it is a newer one)."""
     drawn = asdict(DevSecrets.generate())
-    return DevSecrets(**{f.name: str(saved.get(f.name, drawn[f.name])) for f in fields(DevSecrets)})
+    kept = {
+        f.name: str(saved[f.name] if f.name in saved or f.name not in _ADDED else drawn[f.name])
+        for f in fields(DevSecrets)
+    }
+    return DevSecrets(**kept)
 
 
 @dataclass(frozen=True)

@@ -25,16 +25,21 @@ in one process, as a developer run starts it. ``admin`` may do anything: the
 developer kit's tools and an operator's ``nats`` CLI, never a service.
 
 :func:`server_config` writes these users as a nats-server ``authorization`` block;
-``python -m concierge_common.bus.permissions`` prints it for docker compose.
+``python -m concierge_common.bus.permissions`` prints it for docker compose
+(``infra/nats/auth.conf``), and ``--passwords .nats`` draws the users' passwords, one
+file per user (:func:`write_passwords`).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import secrets
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from concierge_common.bus.topology import ConsumerSpec, Topology
 from concierge_common.contracts import ai_api, handoff_api, store_api
@@ -56,6 +61,7 @@ class Identity:
     writes: tuple[str, ...] = ()  # buckets (Topology attribute names)
     watches_health: bool = False  # reads every heartbeat (GET /health)
     api_replies: str = ""  # "publish" or "subscribe": the POST /orchestrate meeting point
+    peeks: bool = False  # reads single messages of the chat stream (any subject)
 
 
 _ADMIN_OPERATIONS = (
@@ -134,6 +140,7 @@ ROUTER = Identity(
         ),
         ai_api.SERVICE: (ai_api.CLASSIFY,),
     },
+    peeks=True,  # whether a conversation's next message is already waiting (router.next_message)
 )
 AI = Identity(
     user="ai",
@@ -346,6 +353,8 @@ def permissions(topo: Topology, who: Identity) -> Permissions:
     for bucket in (getattr(topo, name) for name in who.reads):
         pub += _bucket_reads(bucket)
     pub += [f"$KV.{getattr(topo, name)}.>" for name in who.writes]
+    if who.peeks:
+        pub.append(f"$JS.API.STREAM.MSG.GET.{topo.stream}")
     if who.watches_health:
         pub += _bucket_watch(topo.health_bucket)
     for extra_pub, extra_sub in (_consuming(topo, who), _api_replies(topo, who)):
@@ -406,12 +415,41 @@ def server_config(topo: Topology, passwords: Mapping[str, str] | None = None) ->
     return "\n".join(lines)
 
 
+def write_passwords(folder: Path) -> list[Path]:
+    """New passwords: ``server.env`` (every user's, for nats-server) and ``<user>.env``.
+
+    Each ``<user>.env`` holds that user's ``NATS_PASSWORD`` only, so that a container
+    given its own file never sees another service's password. Owner-only files; an
+    existing file is kept (its password may be in use).
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    drawn = {user: secrets.token_urlsafe(32) for user in USERS}
+    files = {folder / f"{user}.env": f"NATS_PASSWORD={drawn[user]}\n" for user in USERS}
+    files[folder / "server.env"] = "".join(
+        f"{password_variable(user)}={drawn[user]}\n" for user in USERS
+    )
+    if any(path.exists() for path in files):
+        raise SystemExit(f"{folder} already holds passwords: remove it to draw new ones")
+    for path, text in files.items():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as file:
+            file.write(text)
+    return list(files)
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Print the authorization block of a bus (``--namespace``, ``--partitions``)."""
+    """Print the authorization block of a bus, or draw its users' passwords."""
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--namespace", default="")
     parser.add_argument("--partitions", type=int, default=16)
+    parser.add_argument(
+        "--passwords", type=Path, metavar="FOLDER", help="write new passwords there instead"
+    )
     args = parser.parse_args(argv)
+    if args.passwords is not None:
+        for path in write_passwords(args.passwords):
+            sys.stdout.write(f"{path}\n")
+        return
     sys.stdout.write(server_config(Topology(args.namespace, args.partitions)))
 
 
