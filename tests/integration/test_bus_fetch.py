@@ -19,6 +19,7 @@ from nats.js import JetStreamContext
 
 from concierge_common import settings as settings_module
 from concierge_common.bus.consumer import Capacity, Delivery, FlowConsumer
+from concierge_common.bus.ownership import HandBack
 from concierge_common.bus.publisher import Publisher
 from concierge_common.bus.runtime import Runtime
 from concierge_common.bus.settle import RetryPolicy
@@ -148,7 +149,7 @@ async def test_a_lone_message_is_taken_by_a_fetch_that_waits_for_nothing_more(
 ) -> None:
     handler = Handled()
     flow = consumers(handler)
-    await flow.acquired(0)
+    await flow.acquired(0, clean=False)
     await wait_until(fetches.under_way)  # the partition is idle, waiting for a message
 
     for number in (1, 2):  # the second comes after the partition went idle again
@@ -168,7 +169,7 @@ async def test_a_partition_handed_back_leaves_nothing_it_received_pending(
 ) -> None:
     first, second = Handled(), Handled()
     before = consumers(first)
-    await before.acquired(0)
+    await before.acquired(0, clean=False)
     [early] = await _publish(runtime, 1)
     await wait_until(lambda: first.ids == [early])
 
@@ -178,14 +179,14 @@ async def test_a_partition_handed_back_leaves_nothing_it_received_pending(
     releasing = asyncio.create_task(before.release(0))
     await asyncio.sleep(0)  # one turn of the loop: the hand-back has begun (it stops the lane)
     fetches.hold.set()
-    assert await guarded(releasing, "the hand-back")
+    assert await guarded(releasing, "the hand-back") is HandBack.CLEAN
 
     # What it received after the hand-back began went back to the server (nak): the next
     # owner gets it at once, not after the server's five-minute ack deadline. (NATS 2.9
-    # counts a delivery handed back as pending until it is delivered again, so the next
-    # owner still waits its own ack deadline, here a short one, before fetching.)
-    after = consumers(second, quarantine=0.1)
-    await after.acquired(0)
+    # counts a delivery handed back as pending until it is delivered again: only the clean
+    # hand-over tells the next owner it need not wait its own five-minute ack deadline.)
+    after = consumers(second)
+    await after.acquired(0, clean=True)
     await wait_until(lambda: len(first.ids) + len(second.ids) == 4)
     assert first.ids == [early]
     assert second.ids == late  # each message once, in order

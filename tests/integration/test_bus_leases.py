@@ -1,5 +1,6 @@
 """Partition leases on a real bus: one that ran out unclaimed is taken back without moving
-the partition; one somebody else holds stops the partition here."""
+the partition; one somebody else holds stops the partition here; the next owner learns
+whether the last one handed the partition over cleanly."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from nats.js.kv import KeyValue
 
 from concierge_common import settings as settings_module
 from concierge_common.bus.consumer import Delivery
+from concierge_common.bus.leases import Leases
 from concierge_common.bus.runtime import Runtime, Subscription
 from concierge_common.bus.topology import ConsumerSpec
 from concierge_common.contracts.messages import BusMessage, MessageReceived
@@ -102,3 +104,25 @@ async def test_a_lease_somebody_else_holds_stops_the_partition_here(runtime: Run
         await other
     # Once the other replica is gone (its lease runs out), this one takes it again.
     await wait_until(lambda: PARTITION in runtime.owned_partitions)
+
+
+async def test_the_next_owner_learns_whether_the_lease_was_handed_over_cleanly(
+    runtime: Runtime,
+) -> None:
+    kv = await _leases(runtime)  # a service of its own: the runtime's partitions are not touched
+    first, second = Leases(kv, "other", "first"), Leases(kv, "other", "second")
+
+    taken = await first.acquire(0)  # never held: whatever a dead owner left may be pending
+    assert taken is not None
+    assert not taken.clean
+    assert await second.acquire(0) is None  # held
+    await first.release(0, taken.revision, clean=True)
+
+    again = await second.acquire(0)
+    assert again is not None
+    assert again.clean
+    await second.release(0, again.revision, clean=False)  # some may stay pending a while
+
+    last = await first.acquire(0)
+    assert last is not None
+    assert not last.clean

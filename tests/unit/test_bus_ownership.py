@@ -6,7 +6,8 @@ import asyncio
 
 from nats.js.errors import TooManyStalledMsgsError
 
-from concierge_common.bus.ownership import Ownership
+from concierge_common.bus.leases import Taken
+from concierge_common.bus.ownership import HandBack, Ownership
 from support.polling import guarded
 
 
@@ -35,8 +36,8 @@ class Leases:
         self.hanging = asyncio.Event()
         self.released: list[int] = []
 
-    async def acquire(self, partition: int) -> int | None:
-        return 1
+    async def acquire(self, partition: int) -> Taken | None:
+        return Taken(1, clean=True)
 
     async def reclaim(self, partition: int) -> int | None:
         return 1
@@ -51,7 +52,7 @@ class Leases:
                 raise TooManyStalledMsgsError from None
         return revision + 1
 
-    async def release(self, partition: int, revision: int) -> None:
+    async def release(self, partition: int, revision: int, *, clean: bool) -> None:
         self.released.append(partition)
 
 
@@ -59,12 +60,12 @@ class Partitions:
     def __init__(self) -> None:
         self.running: set[int] = set()
 
-    async def acquired(self, partition: int) -> None:
+    async def acquired(self, partition: int, *, clean: bool) -> None:
         self.running.add(partition)
 
-    async def release(self, partition: int) -> bool:
+    async def release(self, partition: int) -> HandBack:
         self.running.discard(partition)
-        return True
+        return HandBack.CLEAN
 
     async def abandon(self) -> None:
         self.running.clear()
@@ -118,3 +119,65 @@ async def test_stop_ends_even_when_the_tick_turns_its_cancellation_into_a_nats_e
     leases.hang.set()
     await leases.hanging.wait()  # a tick is inside a renewal
     await guarded(ownership.stop(grace=1), "the ownership's stop")
+
+
+class HandOver(Leases):
+    """Leases taken cleanly or not, per partition; records how each was released."""
+
+    def __init__(self, clean: frozenset[int]) -> None:
+        super().__init__()
+        self._clean = clean
+        self.how: dict[int, bool] = {}
+
+    async def acquire(self, partition: int) -> Taken | None:
+        return Taken(1, clean=partition in self._clean)
+
+    async def release(self, partition: int, revision: int, *, clean: bool) -> None:
+        self.how[partition] = clean
+
+
+class Handing(Partitions):
+    """Records how each partition was taken, and hands each back as told."""
+
+    def __init__(self, outcomes: dict[int, HandBack]) -> None:
+        super().__init__()
+        self.outcomes = outcomes
+        self.taken_clean: dict[int, bool] = {}
+
+    async def acquired(self, partition: int, *, clean: bool) -> None:
+        self.taken_clean[partition] = clean
+        await super().acquired(partition, clean=clean)
+
+    async def release(self, partition: int) -> HandBack:
+        await super().release(partition)
+        return self.outcomes.get(partition, HandBack.CLEAN)
+
+
+async def test_each_user_hears_whether_its_partition_was_handed_over_cleanly() -> None:
+    leases, user = HandOver(clean=frozenset({1, 5})), Handing({})
+    ownership = _ownership(frozenset({"me"}), leases)
+    ownership.add(user)
+    await ownership.start()
+    await ownership.stop(grace=1)
+    assert user.taken_clean == {part: part in {1, 5} for part in range(8)}
+
+
+async def test_the_lease_says_clean_only_when_every_user_handed_back_everything() -> None:
+    leases = HandOver(clean=frozenset())
+    unsettled = {2: HandBack.UNSETTLED, 3: HandBack.UNSETTLED}
+    first, second = Handing(unsettled), Handing({3: HandBack.CLEAN, 4: HandBack.UNSETTLED})
+    ownership = _ownership(frozenset({"me"}), leases)
+    ownership.add(first)
+    ownership.add(second)
+    await ownership.start()
+    await ownership.stop(grace=1)
+    assert leases.how == {part: part not in {2, 3, 4} for part in range(8)}
+
+
+async def test_an_abandoned_partition_keeps_its_lease_until_it_runs_out() -> None:
+    leases, user = HandOver(clean=frozenset()), Handing({6: HandBack.ABANDONED})
+    ownership = _ownership(frozenset({"me"}), leases)
+    ownership.add(user)
+    await ownership.start()
+    await ownership.stop(grace=1)
+    assert sorted(leases.how) == [0, 1, 2, 3, 4, 5, 7]

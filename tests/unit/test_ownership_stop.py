@@ -22,8 +22,8 @@ import asyncio
 import contextlib
 from typing import cast
 
-from concierge_common.bus.leases import Leases
-from concierge_common.bus.ownership import Ownership
+from concierge_common.bus.leases import Leases, Taken
+from concierge_common.bus.ownership import HandBack, Ownership
 from concierge_common.bus.roster import Roster
 from support.polling import wait_until
 
@@ -50,24 +50,24 @@ class _AnsweredByTheTest:
     def __init__(self) -> None:
         self.renewals: list[asyncio.Future[int]] = []
 
-    async def acquire(self, partition: int) -> int | None:
-        return 1
+    async def acquire(self, partition: int) -> Taken | None:
+        return Taken(1, clean=False)
 
     async def renew(self, partition: int, revision: int) -> int | None:
         answer: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         self.renewals.append(answer)
         return await asyncio.wait_for(answer, timeout=60)  # as nats.aio.client.request does
 
-    async def release(self, partition: int, revision: int) -> None:
+    async def release(self, partition: int, revision: int, *, clean: bool) -> None:
         return None
 
 
 class _User:
-    async def acquired(self, partition: int) -> None:
+    async def acquired(self, partition: int, *, clean: bool) -> None:
         return None
 
-    async def release(self, partition: int) -> bool:
-        return True
+    async def release(self, partition: int) -> HandBack:
+        return HandBack.CLEAN
 
     async def abandon(self) -> None:
         return None

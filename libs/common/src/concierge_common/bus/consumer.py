@@ -22,10 +22,13 @@ waiting to be tried again is handed back (nak) with the rest of its
 conversation. A fetch under way when the partition stops is let finish (only an
 abandon cuts it short): what it brings is handed back too, each delivery after
 the ones of its conversation already held, so that nothing this replica received
-stays pending on the server. A new owner that finds deliveries still pending on the server
-(its predecessor died, or handed some back) waits one ack deadline before
-fetching: by then every one of them is due again, and the server redelivers
-due deliveries first, in stream order, before any new message.
+is left waiting on the server for its ack deadline. A delivery handed back is due again at once, and
+the server redelivers due deliveries first, before any new message: after such a
+clean hand-over (:class:`~concierge_common.bus.ownership.HandBack`) the new owner
+fetches at once. Otherwise (its predecessor died, was stopped while still
+waiting for deliveries of its own predecessor, or could not confirm an ack or a
+hand-back) a new owner that finds deliveries still pending on the server waits
+one ack deadline before fetching: by then every one of them is due again.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from nats.js import JetStreamContext
 from concierge_common import context
 from concierge_common.bus import metrics
 from concierge_common.bus.mailboxes import Mailboxes
+from concierge_common.bus.ownership import HandBack
 from concierge_common.bus.pacing import Fetch, FetchPacing
 from concierge_common.bus.settle import (
     DeadLetters,
@@ -91,10 +95,15 @@ class _Lane:
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
     abandoned: asyncio.Event = field(default_factory=asyncio.Event)
     settled: asyncio.Event = field(default_factory=asyncio.Event)
+    # Its fetch loop has ended: nothing more comes to this replica for the partition.
+    fetched: asyncio.Event = field(default_factory=asyncio.Event)
     held: dict[int, _Held] = field(default_factory=dict)
     yielded: set[str] = field(default_factory=set)
     task: asyncio.Task[None] | None = None
     last_tick: float = field(default_factory=time.monotonic)
+    # Until when (monotonic) something of this partition may stay pending on the
+    # server without being due again: a hand-back before then is not clean.
+    unsettled_until: float = 0.0
 
 
 @dataclass(eq=False)
@@ -180,15 +189,18 @@ class FlowConsumer:
 
     # -- ownership (concierge_common.bus.ownership.PartitionUser) --------------------
 
-    async def acquired(self, partition: int) -> None:
+    async def acquired(self, partition: int, *, clean: bool) -> None:
+        """Run the partition; over a clean hand-over it fetches at once."""
         lane = _Lane(partition)
         self._lanes[partition] = lane
-        lane.task = asyncio.create_task(self._fetch_loop(lane), name=self._name(partition))
+        fetching = self._fetch_loop(lane, clean=clean)
+        lane.task = asyncio.create_task(fetching, name=self._name(partition))
 
-    async def release(self, partition: int) -> bool:
+    async def release(self, partition: int) -> HandBack:
+        """Stop the partition once everything held of it is settled; how clean that was."""
         lane = self._lanes.get(partition)
         if lane is None:
-            return True
+            return HandBack.CLEAN
         lane.stopping.set()
         if lane.task is not None:
             await asyncio.gather(lane.task, return_exceptions=True)
@@ -197,7 +209,7 @@ class FlowConsumer:
         await lane.settled.wait()
         if self._lanes.get(partition) is lane:
             del self._lanes[partition]
-        return not lane.abandoned.is_set()
+        return _hand_back(lane)
 
     async def abandon(self) -> None:
         """Stop everything now, settling nothing (the server redelivers after ack_wait)."""
@@ -218,12 +230,19 @@ class FlowConsumer:
             durable=self._name(partition), stream=self._topology.stream
         )
 
-    async def _fetch_loop(self, lane: _Lane) -> None:
+    async def _fetch_loop(self, lane: _Lane, *, clean: bool) -> None:
+        try:
+            await self._fetch_until_stopped(lane, clean=clean)
+        finally:
+            lane.fetched.set()
+
+    async def _fetch_until_stopped(self, lane: _Lane, *, clean: bool) -> None:
         sub = await self._bind(lane.partition)
         stop_waiter = asyncio.ensure_future(lane.stopping.wait())
         pacing = FetchPacing(idle_wait=self._fetch_timeout)
         try:
-            await self._let_leftovers_return(lane)
+            if not clean:
+                await self._let_leftovers_return(lane)
             failures = 0
             while not lane.stopping.is_set():
                 if not await self._wait_for_room(lane, stop_waiter):
@@ -263,6 +282,7 @@ class FlowConsumer:
             extra={"partition": lane.partition, "pending": pending, "wait_s": self._ack_wait},
         )
         deadline = time.monotonic() + self._ack_wait
+        lane.unsettled_until = max(lane.unsettled_until, deadline)
         while not lane.stopping.is_set() and time.monotonic() < deadline:
             self._tick(lane)
             with contextlib.suppress(TimeoutError):
@@ -321,6 +341,7 @@ class FlowConsumer:
     ) -> JetStreamContext.PullSubscription:
         child(metrics.FETCH_ERRORS, *self._labels).inc()
         log.warning("pull loop error: %s", type(exc).__name__, extra={"partition": lane.partition})
+        self._unsettled(lane)  # what the failed fetch was sent stays pending until its deadline
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(lane.stopping.wait(), timeout=min(0.1 * 2**failures, 5.0))
         if failures % 3 or lane.stopping.is_set():
@@ -351,6 +372,24 @@ class FlowConsumer:
         self._held_total += 1
         child(metrics.MAILBOX_DEPTH, *self._labels).inc()
         self._mailboxes.post(item.conversation, item)
+
+    def _unsettled(self, lane: _Lane) -> None:
+        """Something of ``lane`` may stay pending, not due, for up to one ack deadline."""
+        lane.unsettled_until = max(lane.unsettled_until, time.monotonic() + self._ack_wait)
+
+    def _settled(self, item: _Held, outcome: Outcome) -> None:
+        if outcome is Outcome.UNSETTLED:  # not confirmed: it may still be pending
+            self._unsettled(item.lane)
+
+    async def _give_back(self, item: _Held) -> None:
+        """Hand a delivery back once its partition's fetches are over.
+
+        The server redelivers a delivery handed back at once: to a fetch still under
+        way here, it would come back behind its conversation's later messages and be
+        handed back again after them, out of order.
+        """
+        await item.lane.fetched.wait()
+        self._settled(item, await self._settler.give_back(item.msg))
 
     def _forget(self, item: _Held) -> None:
         lane = item.lane
@@ -389,7 +428,7 @@ class FlowConsumer:
             if item.late or item.conversation in item.lane.yielded:
                 # Received while stopping, or an earlier message of this conversation
                 # was handed back: this one goes back too, after those before it.
-                await self._settler.give_back(item.msg)
+                await self._give_back(item)
                 return
             await self._handle(item)
         finally:
@@ -407,7 +446,7 @@ class FlowConsumer:
                 error = message
             decision = decide(error, attempt, self._policy)
             if decision.outcome is Outcome.ACKED:
-                await self._settler.ack(item.msg)
+                self._settled(item, await self._settler.ack(item.msg))
                 return
             if decision.outcome is Outcome.DEAD_LETTERED:
                 assert error is not None
@@ -471,7 +510,7 @@ class FlowConsumer:
         )
         if await _stopped_within(item.lane.stopping, decision.delay):
             item.lane.yielded.add(item.conversation)
-            await self._settler.give_back(item.msg)
+            await self._give_back(item)
             return False
         return True
 
@@ -489,8 +528,17 @@ class FlowConsumer:
             log.warning("dead-letter copy not stored, trying again", extra={"tries": tries})
             if await _stopped_within(item.lane.stopping, self._policy.delay(tries)):
                 item.lane.yielded.add(item.conversation)
-                await self._settler.give_back(item.msg)
+                await self._give_back(item)
                 return
+
+
+def _hand_back(lane: _Lane) -> HandBack:
+    """How a stopped lane was handed back."""
+    if lane.abandoned.is_set():
+        return HandBack.ABANDONED
+    if time.monotonic() < lane.unsettled_until:
+        return HandBack.UNSETTLED
+    return HandBack.CLEAN
 
 
 async def _stopped_within(stopping: asyncio.Event, seconds: float) -> bool:

@@ -11,8 +11,10 @@ A loop ticks every ``period`` (a third of the lease time). Each tick:
 3. computes the partitions this replica should own among the live replicas
    (:func:`~concierge_common.bus.assignment.wanted`);
 4. hands back the partitions it owns but should not: their consumers stop
-   fetching and settle what they hold, then the lease is marked free;
-5. tries to take the partitions it should own but does not.
+   fetching and settle what they hold, then the lease is marked free, saying
+   whether the hand-back was clean (:class:`HandBack`);
+5. tries to take the partitions it should own but does not, telling the
+   consumers whether the last owner handed the partition over cleanly.
 
 The same code runs for one replica (it owns everything) and for many. A
 replica that joins is heard on the next tick of the others, which hand over
@@ -26,6 +28,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from enum import IntEnum
 from typing import Protocol
 
 from nats.errors import Error as NatsError
@@ -39,13 +42,26 @@ from concierge_common.metrics import child
 log = logging.getLogger(__name__)
 
 
+class HandBack(IntEnum):
+    """How a partition was handed back, from best to worst (the worst user's counts)."""
+
+    # Everything acked or handed back (nak): nothing pending that is not due again.
+    CLEAN = 0
+    # Settled here, but some deliveries may stay pending until their ack deadline.
+    UNSETTLED = 1
+    # Cut short (the stop's grace period is over): the lease is left to run out.
+    ABANDONED = 2
+
+
 class PartitionUser(Protocol):
     """What ownership drives: something that runs partitions (a flow consumer)."""
 
-    async def acquired(self, partition: int) -> None: ...
+    async def acquired(self, partition: int, *, clean: bool) -> None:
+        """Run the partition; ``clean``: its last owner left nothing pending that is not due."""
+        ...
 
-    async def release(self, partition: int) -> bool:
-        """Stop the partition and settle what it holds; False if something was abandoned."""
+    async def release(self, partition: int) -> HandBack:
+        """Stop the partition and settle what it holds; say how clean that was."""
         ...
 
     async def abandon(self) -> None:
@@ -192,14 +208,14 @@ class Ownership:
             self._moving.pop(part, None)
 
     async def _take(self, part: int) -> None:
-        revision = await self._leases.acquire(part)
-        if revision is None:
+        taken = await self._leases.acquire(part)
+        if taken is None:
             return
-        self._held[part] = revision
+        self._held[part] = taken.revision
         self._renewed_at[part] = time.monotonic()
-        log.info("partition taken", extra={"partition": part})
+        log.info("partition taken", extra={"partition": part, "clean": taken.clean})
         for user in self._users:
-            await user.acquired(part)
+            await user.acquired(part, clean=taken.clean)
 
     async def _hand_back_then_forget(self, part: int) -> None:
         try:
@@ -208,13 +224,15 @@ class Ownership:
             self._moving.pop(part, None)
 
     async def _hand_back(self, part: int) -> None:
-        """Stop the partition everywhere; free the lease only if nothing was abandoned."""
-        settled = all(await asyncio.gather(*(user.release(part) for user in self._users)))
+        """Stop the partition everywhere; free the lease only if nothing was abandoned,
+        saying whether the next owner must wait for deliveries still pending."""
+        outcomes = await asyncio.gather(*(user.release(part) for user in self._users))
+        how = max(outcomes, default=HandBack.CLEAN)
         async with self._lock:
             revision = self._held.pop(part, None)
             if revision is None:
                 return  # lost meanwhile
-            if settled:
+            if how is not HandBack.ABANDONED:
                 with contextlib.suppress(NatsError, APIError, OSError):
-                    await self._leases.release(part, revision)
-        log.info("partition handed back", extra={"partition": part, "settled": settled})
+                    await self._leases.release(part, revision, clean=how is HandBack.CLEAN)
+        log.info("partition handed back", extra={"partition": part, "how": how.name.lower()})
