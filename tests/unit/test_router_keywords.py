@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from concierge_common.french.typos import distance, near
-from router.keywords import KeywordMatcher
+from router.keywords import KeywordMatcher, _Stem
 
 SERVICES = [
     ("RENSEIGNEMENT", ["messe", "horaire", "baptême", "mariage"]),
@@ -64,3 +64,16 @@ def test_typo_tolerance_grows_with_length() -> None:
     assert near("secretaira", "secretariat")
     assert not near("cote", "cate")
     assert not near("2027", "2026")  # numbers are exact
+
+
+def test_each_keyword_stem_decides_like_the_shared_typo_rule() -> None:
+    """The matcher computes a stem's tolerance and letters once: same answers as ``near``."""
+    stems = ["catechism", "messe", "secretariat", "bapteme", "communion", "2024"]
+    words = [
+        "catechsime", "catechisme", "catchisme", "cat", "messes", "mess", "secretaria",
+        "secretaire", "baptem", "bapteme", "comunion", "communions", "2025", "2024", "",
+    ]  # fmt: skip
+    for reference in stems:
+        keyword = _Stem(reference)
+        for word in words:
+            assert keyword.near(word) == near(word, reference), (word, reference)
