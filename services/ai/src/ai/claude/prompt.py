@@ -18,6 +18,7 @@ already filters; this is checked again here, at the instant of the request).
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -85,15 +86,27 @@ def instructions(service_prompt: str) -> str:
 
 def facts_block(facts: Sequence[Fact], now: datetime, today: date) -> str:
     """Today's date (in the organisation's zone) and the facts valid at ``now``."""
+    return _facts_text(tuple(fact for fact in facts if fact.valid_at(now)), today)
+
+
+# The facts of a service change rarely (ai reads them again every few seconds at most):
+# their text is made once per set of facts and day, not once per turn.
+@functools.lru_cache(maxsize=32)
+def _facts_text(valid: tuple[Fact, ...], today: date) -> str:
     lines = [f"Nous sommes le {french_date(today, today)} {today.year}.", "<facts>"]
     lines += [
         f'<fact id="{_attribute(fact.id)}" title="{_attribute(fact.title)}">'
         f"{escape(_capped(fact.content))}</fact>"
-        for fact in facts
-        if fact.valid_at(now)
+        for fact in valid
     ]
     lines.append("</facts>")
     return "\n".join(lines)
+
+
+@functools.lru_cache(maxsize=32)
+def _sources(valid: tuple[Fact, ...]) -> str:
+    """The facts' titles and texts: where an answer's contact details may come from."""
+    return "\n".join(f"{fact.title}\n{fact.content}" for fact in valid)
 
 
 def family_block(record: Mapping[str, Any]) -> str:
@@ -112,18 +125,18 @@ def build(
     family: Mapping[str, Any] | None = None,
 ) -> Prompt:
     """The system blocks for a turn of a service at ``now`` (``today`` where the parish is)."""
-    valid = [fact for fact in facts if fact.valid_at(now)]
+    valid = tuple(fact for fact in facts if fact.valid_at(now))
     told = instructions(service_prompt)
     blocks: list[TextBlockParam] = [
         {"type": "text", "text": told, "cache_control": {"type": "ephemeral"}},
         {
             "type": "text",
-            "text": facts_block(valid, now, today),
+            "text": _facts_text(valid, today),
             "cache_control": {"type": "ephemeral"},
         },
     ]
     ids = {fact.id for fact in valid}
-    sources = [f"{fact.title}\n{fact.content}" for fact in valid]
+    sources = [_sources(valid)] if valid else []
     if family is not None:
         block = family_block(family)
         blocks.append({"type": "text", "text": block})
