@@ -396,6 +396,9 @@ async def test_erasing_a_user_answers_the_report(gw: Api) -> None:
         "user_id": user.id,
         "rows": {"users": 1, "sessions": 1},
         "media_files": 0,
+        "streams": {"chat": 2, "dlq": 1},
+        "buckets": {"wa_lids": 1, "sent_replies": 0},
+        "redis_keys": 1,
     }
     assert gw.store.last(api.USER_ERASE) == api.ById(id=user.id)
     assert_problem(await gw.http.get(f"/admin/users/{user.id}", headers=ADMIN), 404)

@@ -161,7 +161,14 @@ class FakeStore:
         for session_id in sessions:
             del self.sessions[session_id]
         rows = {"users": 1, "sessions": len(sessions)}
-        return api.ErasureReport(user_id=request.id, rows=rows, media_files=0)
+        return api.ErasureReport(
+            user_id=request.id,
+            rows=rows,
+            media_files=0,
+            streams={"chat": 2, "dlq": 1},
+            buckets={"wa_lids": 1, "sent_replies": 0},
+            redis_keys=1,
+        )
 
     def _list_services(self, query: api.ListQuery) -> list[api.ServiceView]:
         services = self.services.values()

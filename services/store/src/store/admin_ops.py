@@ -17,10 +17,12 @@ from concierge_common.bus.rpc import Operation
 from concierge_common.contracts import store_api as api
 from concierge_common.errors import InvalidRequest
 from concierge_common.storage.media_storage import open_storage
+from store.bus_traces import BusTraces
 from store.catalog import Catalog
 from store.contexts import Contexts
 from store.erasure import AfterErase, Erasure
 from store.infos import Infos
+from store.redis_traces import RedisTraces
 from store.roles import Roles
 from store.settings import StoreSettings
 from store.tombstones import Tombstones
@@ -30,16 +32,30 @@ T = TypeVar("T")
 
 
 def admin_operations(
-    pool: asyncpg.Pool, settings: StoreSettings, *, after_erase: AfterErase | None = None
+    pool: asyncpg.Pool,
+    settings: StoreSettings,
+    *,
+    after_erase: AfterErase | None = None,
+    bus: BusTraces | None = None,
+    redis: RedisTraces | None = None,
 ) -> list[Operation]:
     """The operations USER_*, SERVICE_*, CONTEXT_*, INFO_* and ROLE_* on ``pool``.
 
     ``pool`` must come from :func:`store.db.create_pool` (jsonb as dicts);
-    ``after_erase(person)`` runs after a person was erased.
+    ``after_erase(person)`` runs after a person was erased; ``bus`` and ``redis``
+    remove the person's copies there (:mod:`store.erasure`).
     """
     tombstones = Tombstones(settings.intrinsic_id_key)
     storage = open_storage(settings.media_storage_url)
-    erasure = Erasure(pool, storage, tombstones, after_erase=after_erase)
+    erasure = Erasure(
+        pool,
+        storage,
+        tombstones,
+        after_erase=after_erase,
+        conversation_key=settings.conversation_id_key,
+        bus=bus,
+        redis=redis,
+    )
     return [
         *_user_operations(Users(pool, tombstones), erasure),
         *_service_operations(Catalog(pool)),

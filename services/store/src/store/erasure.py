@@ -6,9 +6,18 @@ code attempts, and the media rows only they refer to), so an erasure is never
 half done in the database. The media files are deleted from the media storage
 (``MEDIA_STORAGE_URL``: local folder or S3) after the commit: deleting them
 first could lose files of a person whose erasure then rolled back. A key that
-would leave the local storage's root is refused, whatever a row says. Finally
-``after_erase`` lets the owners of caches (the session cache, the gateway's
-linked ids bucket) forget what they still hold about them.
+would leave the local storage's root is refused, whatever a row says. Then
+``after_erase`` lets the owners of caches (the session cache) forget what they
+still hold about them.
+
+The person's copies elsewhere go last (``SECURITY.md``, "Erasure (item 5)"):
+their traces (:mod:`store.erasure_traces`: ids, conversations, correlations,
+handoff references, files) are read in the transaction, before the deletes;
+the relays of their messages recorded in a staff chat's session are deleted
+with their rows (:mod:`store.staff_relays`, their file with them when nobody
+else refers to it); after the commit, their messages are removed from the
+bus's streams and buckets (:mod:`store.bus_traces`) and their keys from Redis
+(:mod:`store.redis_traces`). The report says what was removed from where.
 
 The same transaction leaves a tombstone per WhatsApp id of the person
 (:mod:`store.tombstones`), taken under the locks every resolution of those ids
@@ -28,8 +37,12 @@ import asyncpg
 from concierge_common.contracts.store_api import ErasureReport
 from concierge_common.errors import ConciergeError, InvalidRequest, RetryableError
 from concierge_common.storage.media_storage import MediaStorage
+from store.bus_traces import BusSwept, BusTraces
 from store.db import rows_affected, translated
+from store.erasure_traces import Traces, gather
 from store.lookup import found
+from store.redis_traces import RedisTraces
+from store.staff_relays import delete_relays
 from store.tombstones import Tombstones
 
 log = logging.getLogger(__name__)
@@ -77,11 +90,17 @@ class Erasure:
         tombstones: Tombstones,
         *,
         after_erase: AfterErase | None = None,
+        conversation_key: str = "",
+        bus: BusTraces | None = None,
+        redis: RedisTraces | None = None,
     ) -> None:
         self._pool = pool
         self._media = media
         self._tombstones = tombstones
         self._after_erase = after_erase
+        self._conversation_key = conversation_key
+        self._bus = bus
+        self._redis = redis
 
     async def erase_user(self, user_id: str) -> ErasureReport:
         """Remove the person and what is theirs; NotFound when there is no such person."""
@@ -90,7 +109,9 @@ class Erasure:
                 try:
                     async with self._pool.acquire() as conn, conn.transaction():
                         whatsapp_ids = await self._bury(conn, user_id)
-                        rows, session_ids, file_paths = await _delete_rows(conn, user_id)
+                        rows, session_ids, file_paths, traces = await _delete_rows(
+                            conn, user_id, whatsapp_ids, self._conversation_key
+                        )
                     break
                 except _AliasAdded:
                     continue  # rolled back; the next try locks the new alias too
@@ -102,7 +123,16 @@ class Erasure:
             extra={"user_id": user_id, "rows": rows, "media_files": media_files},
         )
         await self._notify(ErasedPerson(user_id, session_ids, whatsapp_ids))
-        return ErasureReport(user_id=user_id, rows=rows, media_files=media_files)
+        swept = await self._bus.sweep(traces) if self._bus else BusSwept({}, {})
+        redis_keys = await self._redis.sweep(traces) if self._redis else 0
+        return ErasureReport(
+            user_id=user_id,
+            rows=rows,
+            media_files=media_files,
+            streams=swept.streams,
+            buckets=swept.buckets,
+            redis_keys=redis_keys,
+        )
 
     async def _bury(self, conn: asyncpg.Connection, user_id: str) -> list[str]:
         """Lock the person's ids as a resolution does, then the person; leave tombstones.
@@ -149,8 +179,8 @@ class Erasure:
 
 
 async def _delete_rows(
-    conn: asyncpg.Connection, user_id: str
-) -> tuple[dict[str, int], list[str], list[str]]:
+    conn: asyncpg.Connection, user_id: str, whatsapp_ids: list[str], conversation_key: str
+) -> tuple[dict[str, int], list[str], list[str], Traces]:
     """Delete the rows, children first so that each count is exact.
 
     Locking the person (done by :meth:`Erasure._bury`) and their sessions first
@@ -161,6 +191,9 @@ async def _delete_rows(
     uid = found(await conn.fetchval(_LOCK_USER, user_id), f"user {user_id}")
     sessions = [row["id"] for row in await conn.fetch(_LOCK_SESSIONS, uid)]
     media_ids = [row["media_id"] for row in await conn.fetch(_MEDIA_OF_SESSIONS, sessions)]
+    traces = await gather(conn, uid, whatsapp_ids, sessions, conversation_key=conversation_key)
+    relayed, relayed_media = await delete_relays(conn, sessions, traces)
+    media_ids += relayed_media
     rows = {
         "artifacts": await _count(
             conn, "DELETE FROM artifacts WHERE session_id = ANY($1)", sessions
@@ -171,6 +204,8 @@ async def _delete_rows(
     }
     file_paths = [row["file_path"] for row in await conn.fetch(_DELETE_ORPHAN_MEDIA, media_ids)]
     rows["media"] = len(file_paths)
+    if relayed:
+        rows["relayed_interactions"] = relayed
     rows.update(await _delete_flow_rows(conn, uid))
     rows["sessions"] = await _count(conn, "DELETE FROM sessions WHERE user_id = $1", uid)
     rows["user_services"] = await _count(conn, "DELETE FROM user_services WHERE user_id = $1", uid)
@@ -178,7 +213,7 @@ async def _delete_rows(
         conn, "DELETE FROM user_whatsapp_ids WHERE user_id = $1", uid
     )
     rows["users"] = await _count(conn, "DELETE FROM users WHERE id = $1", uid)
-    return rows, [str(session) for session in sessions], file_paths
+    return rows, [str(session) for session in sessions], file_paths, traces
 
 
 class _AliasAdded(Exception):

@@ -19,6 +19,7 @@ from concierge_common.contracts.store_api import SERVICE
 from concierge_common.storage.media_storage import open_storage
 from store import db, migrations, session_cache
 from store.admin_ops import admin_operations
+from store.bus_traces import BusTraces
 from store.claims import Claims, claim_policy
 from store.erasure import ErasedPerson
 from store.expiry import ExpiryJob
@@ -27,8 +28,8 @@ from store.handoff_reads import HandoffReads
 from store.handoffs import Handoffs
 from store.interactions import Interactions
 from store.known_messages import known_operations
-from store.linked_ids import LinkedIds
 from store.recorder import INBOUND_TYPES, SENT_TYPES, Ledgers, Recorder
+from store.redis_traces import RedisTraces
 from store.session_cache import SessionCache
 from store.session_ops import session_operations
 from store.sessions import Sessions
@@ -86,13 +87,16 @@ class StoreService:
         expiry.start()
         runtime.on_stop(expiry.stop)
 
-        linked = LinkedIds(lambda: runtime.nc.jetstream().key_value(runtime.topology.lid_bucket))
-
         async def after_erase(person: ErasedPerson) -> None:
             await cache.invalidate_for_erasure(person.user_id, person.session_ids)
-            await linked.forget(person.whatsapp_ids)
 
-        admin = admin_operations(pool, settings, after_erase=after_erase)
+        admin = admin_operations(
+            pool,
+            settings,
+            after_erase=after_erase,
+            bus=BusTraces(lambda: runtime.nc, runtime.topology),
+            redis=RedisTraces(redis, namespace=settings.bus_namespace),
+        )
         policy = claim_policy(settings)
         claims = Claims(pool, settings.intrinsic_id_key, policy)
         handoffs = handoff_operations(Handoffs(pool, sessions), HandoffReads(pool))

@@ -29,6 +29,11 @@ class StoreSettings(BusSettings, kw_only=True, frozen=True):
     # WhatsApp ids of erased people (store.tombstones) are stored; changing it invalidates
     # every provisioned code and makes the tombstones unrecognisable.
     intrinsic_id_key: str
+    # The gateway's key of conversation ids (concierge_common.ids.conversation_id): a
+    # privacy erasure computes the person's conversations with it, to purge them from
+    # the bus (store.bus_traces). Without it, only the conversations of their handoffs
+    # are purged at once; their other messages are still found one by one.
+    conversation_id_key: str = ""
     # Where media files live (concierge_common.storage.media_storage); media.file_path is a key
     # there, and a privacy erasure deletes the person's files there.
     media_storage_url: str = ""

@@ -12,11 +12,14 @@ the subjects its job needs, derived here from the topology
 * the RPC operations it calls, one subject each (``rpc.v1.<service>.<operation>``),
   and, for a service that answers, its own operations and the replies to them;
 * its readiness heartbeat (its own keys of the health bucket), the buckets it reads
-  or writes, and its own reply inbox (``_INBOX.<user>.>``, see
-  :func:`inbox_prefix`), so that no user can read another's replies.
+  or writes, and its own reply inbox (``_INBOX.<user>.>``, see :func:`inbox_prefix`),
+  so that no user can read another's replies;
+* for the store only, the removal of an erased person's messages from the streams
+  and buckets that may hold them (:func:`_erasing`).
 
 Every runtime declares the streams and buckets at start (idempotent), so every user
-may look them up, create and update them (never delete nor purge them).
+may look them up, create and update them (never delete them; only the store purges
+a person's conversation from the chat stream).
 
 The gateway has one identity per role: ``gateway-api`` (webhooks and the HTTP API,
 including the admin operations staff call with an admin token) and
@@ -62,6 +65,7 @@ class Identity:
     watches_health: bool = False  # reads every heartbeat (GET /health)
     api_replies: str = ""  # "publish" or "subscribe": the POST /orchestrate meeting point
     peeks: bool = False  # reads single messages of the chat stream (any subject)
+    erases: bool = False  # removes a person's messages from streams and buckets (see below)
 
 
 _ADMIN_OPERATIONS = (
@@ -186,8 +190,7 @@ STORE = Identity(
     service="store",
     consumes=("inbound", "sent"),
     serves=True,
-    reads=("lid_bucket",),
-    writes=("lid_bucket",),  # erasure purges a person's linked ids
+    erases=True,  # a privacy erasure removes the person's copies (store.bus_traces)
 )
 
 
@@ -211,6 +214,7 @@ def _merged(user: str, *parts: Identity) -> Identity:
         reads=union("reads"),
         writes=union("writes"),
         watches_health=any(part.watches_health for part in parts),
+        erases=any(part.erases for part in parts),
         api_replies="both" if len({p.api_replies for p in parts} - {""}) > 1 else "",
     )
 
@@ -315,6 +319,25 @@ def _consumer(topo: Topology, name: str) -> list[str]:
     ]
 
 
+def _erasing(topo: Topology) -> list[str]:
+    """A privacy erasure reads the chat and dead-letter streams and the buckets that
+    name people (linked ids, the send ledger) through ephemeral consumers, deletes the
+    person's messages one by one and purges their conversations' subjects and their
+    keys (a bucket refuses single deletes)."""
+    buckets = [f"KV_{topo.lid_bucket}", f"KV_{topo.sent_bucket}"]
+    streams = [topo.stream, topo.dlq_stream, *buckets]
+    subjects = [f"$JS.API.STREAM.PURGE.{stream}" for stream in (topo.stream, *buckets)]
+    subjects += [f"$JS.API.STREAM.MSG.DELETE.{stream}" for stream in (topo.stream, topo.dlq_stream)]
+    for stream in streams:
+        subjects += [
+            f"$JS.API.CONSUMER.CREATE.{stream}.>",
+            f"$JS.API.CONSUMER.INFO.{stream}.*",
+            f"$JS.API.CONSUMER.MSG.NEXT.{stream}.*",
+            f"$JS.API.CONSUMER.DELETE.{stream}.*",
+        ]
+    return subjects
+
+
 def _consuming(topo: Topology, who: Identity) -> tuple[list[str], list[str]]:
     """Publish and subscribe subjects of a service that consumes flows."""
     if not who.consumes:
@@ -357,6 +380,8 @@ def permissions(topo: Topology, who: Identity) -> Permissions:
         pub.append(f"$JS.API.STREAM.MSG.GET.{topo.stream}")
     if who.watches_health:
         pub += _bucket_watch(topo.health_bucket)
+    if who.erases:
+        pub += _erasing(topo)
     for extra_pub, extra_sub in (_consuming(topo, who), _api_replies(topo, who)):
         pub += extra_pub
         sub += extra_sub

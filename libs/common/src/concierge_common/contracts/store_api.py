@@ -342,11 +342,22 @@ class RoleView(_Struct, frozen=True):
 
 
 class ErasureReport(_Struct, frozen=True):
-    """What a privacy erasure removed, by kind (counts only)."""
+    """What a privacy erasure removed, and where (counts only).
+
+    ``rows``: PostgreSQL rows per table (``relayed_interactions``: the person's
+    messages relayed to a staff chat that is recorded, in its session);
+    ``media_files``: files deleted from the media storage; ``streams``: bus
+    messages removed per stream (``chat``: the conversation stream, ``dlq``:
+    dead letters); ``buckets``: entries removed per key-value bucket
+    (``wa_lids``, ``sent_replies``); ``redis_keys``: Redis keys deleted.
+    """
 
     user_id: str
     rows: dict[str, int]
     media_files: int
+    streams: dict[str, int] = msgspec.field(default_factory=dict)
+    buckets: dict[str, int] = msgspec.field(default_factory=dict)
+    redis_keys: int = 0
 
 
 class ClaimResult(_Struct, frozen=True):

@@ -83,11 +83,19 @@ class UserOut(BaseModel):
 
 
 class ErasureReportOut(BaseModel):
-    """What a privacy erasure removed, as counts."""
+    """What a privacy erasure removed, and where, as counts.
+
+    ``rows``: database rows per table; ``media_files``: files deleted from the media
+    storage; ``streams``: bus messages per stream (``chat``, ``dlq``); ``buckets``:
+    entries per key-value bucket (``wa_lids``, ``sent_replies``); ``redis_keys``.
+    """
 
     user_id: UUID
     rows: dict[str, int]
     media_files: int
+    streams: dict[str, int] = {}
+    buckets: dict[str, int] = {}
+    redis_keys: int = 0
 
 
 class ServiceOut(BaseModel):
