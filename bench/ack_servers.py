@@ -30,7 +30,7 @@ from concierge_common import settings as settings_module
 from concierge_common.bus.health import HttpServer
 from concierge_common.bus.runtime import run_until_signal, wait_for_signal
 
-HMAC_KEY = "bench-hmac-key"
+HMAC_KEY = "bench-hmac-key-of-at-least-32-bytes"
 JWT_SECRET = "bench-jwt-secret-never-used-for-real"
 
 
@@ -76,9 +76,10 @@ def gateway_env(nats_url: str, namespace: str, port: int, log_level: str) -> dic
     return {
         "NATS_URL": nats_url,
         "BUS_NAMESPACE": namespace,
-        "CONVERSATION_ID_KEY": "bench-conversation-key",
+        "CONVERSATION_ID_KEY": "bench-conversation-key-of-32-bytes",
         "WAHA_URL": "http://127.0.0.1:1",  # never called: nothing is sent outbound
-        "WAHA_API_KEY": "bench-waha-key",
+        "WAHA_API_KEY": "bench-waha-key-of-at-least-32-bytes",
+        "GATEWAY_SOURCE_REQUESTS_PER_SECOND": "0",  # one source sends everything here
         "WAHA_WEBHOOK_HMAC_KEY": HMAC_KEY,
         "JWT_SECRET": JWT_SECRET,  # the api role serves the HTTP API too (not measured)
         "GATEWAY_HOST": "127.0.0.1",

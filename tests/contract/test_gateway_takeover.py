@@ -31,7 +31,7 @@ from concierge_common.contracts.messages import (
 from gateway.settings import GatewaySettings
 from gateway.signature import sign
 from support.api import api_env, running_api
-from support.fixtures import load
+from support.fixtures import fresh, load
 from support.stack import HMAC_KEY, delete_namespace
 
 STAFF_GROUP = "120363000000000001@g.us"
@@ -46,7 +46,7 @@ class Edge:
     key: str
 
     async def post(self, body: dict[str, Any]) -> httpx.Response:
-        raw = json.dumps(body).encode()
+        raw = json.dumps(fresh(body)).encode()
         headers = {"content-type": "application/json", "x-webhook-hmac": sign(HMAC_KEY, raw)}
         return await self.http.post("/webhook", content=raw, headers=headers)
 

@@ -1,5 +1,8 @@
-"""``GET /health`` from real heartbeats: five services' runtimes on the real NATS, the
-store's check on the real PostgreSQL, the router's on the real Redis."""
+"""``GET /health`` and its details from real heartbeats: five services' runtimes on the
+real NATS, the store's check on the real PostgreSQL, the router's on the real Redis.
+
+The public ``/health`` says ``ok`` or ``unavailable`` only; the details (components,
+replicas) are at ``/health/details`` for an admin token."""
 
 from __future__ import annotations
 
@@ -22,7 +25,7 @@ from concierge_common.contracts.messages import BusMessage, ProcessingFailed
 from concierge_common.settings import BusSettings
 from gateway.service import GatewayService
 from gateway.settings import GatewaySettings
-from support.api import api_env
+from support.api import api_env, as_role
 from support.infra import NATS_URL, POSTGRES_ADMIN_URL, REDIS_URL
 from support.polling import HANG_GUARD
 from support.stack import delete_namespace
@@ -74,9 +77,14 @@ class Concierge:
         return runtime
 
     async def health(self) -> httpx.Response:
-        url = f"http://127.0.0.1:{self.gateway.api_port}/health"
+        """The details (an admin's view)."""
+        url = f"http://127.0.0.1:{self.gateway.api_port}/health/details"
         async with httpx.AsyncClient() as http:
-            return await http.get(url)
+            return await http.get(url, headers=as_role("admin"))
+
+    async def public_health(self) -> httpx.Response:
+        async with httpx.AsyncClient() as http:
+            return await http.get(f"http://127.0.0.1:{self.gateway.api_port}/health")
 
     async def health_until(
         self, status: int, seen: Callable[[dict[str, Any]], bool] = lambda body: True
@@ -124,6 +132,8 @@ async def test_health_is_ok_when_all_five_services_report_ready(concierge: Conci
         for name in ("gateway", "router", "ai", "handoff", "store", "nats", "postgres", "redis")
     }
     assert body["replicas"]["router"] == {"reporting": 1, "ready": 1}
+    public = await concierge.public_health()
+    assert (public.status_code, public.json()) == (200, {"status": "ok"})
 
 
 async def test_a_stopped_service_makes_health_503_naming_it(concierge: Concierge) -> None:
@@ -134,6 +144,16 @@ async def test_a_stopped_service_makes_health_503_naming_it(concierge: Concierge
     assert response.json()["status"] == "unavailable"
     assert response.json()["down"] == ["handoff"]
     assert response.json()["components"]["handoff"] == "down"
+    public = await concierge.public_health()
+    assert (public.status_code, public.json()) == (503, {"status": "unavailable"})
+
+
+async def test_the_details_need_an_admin_token(concierge: Concierge) -> None:
+    url = f"http://127.0.0.1:{concierge.gateway.api_port}/health/details"
+    async with httpx.AsyncClient() as http:
+        anonymous = await http.get(url)
+        agent = await http.get(url, headers=as_role("agent"))
+    assert (anonymous.status_code, agent.status_code) == (401, 403)
 
 
 async def test_stopping_the_store_takes_postgres_out_of_sight(concierge: Concierge) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -28,4 +29,10 @@ def text_message(
     payload["from"] = chat_id
     payload["body"] = body
     payload.pop("_data", None)
-    return event
+    return fresh(event)
+
+
+def fresh(event: dict[str, Any]) -> dict[str, Any]:
+    """``event`` as WAHA would post it now: its envelope's timestamp (milliseconds) is now,
+    so that the gateway's replay window (GATEWAY_WEBHOOK_MAX_AGE_SECONDS) lets it in."""
+    return {**event, "timestamp": int(time.time() * 1000)}

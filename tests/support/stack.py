@@ -36,8 +36,8 @@ from store.service import StoreService
 from store.settings import StoreSettings
 from support.polling import guarded
 
-HMAC_KEY = "test-hmac-key"
-WAHA_KEY = "test-waha-key"
+HMAC_KEY = "test-hmac-key-of-at-least-32-bytes"
+WAHA_KEY = "test-waha-key-of-at-least-32-bytes"
 JWT_SECRET = "test-jwt-secret-of-at-least-32-bytes"
 
 
@@ -51,8 +51,8 @@ def base_env(*, nats_url: str, namespace: str, database_url: str, redis_url: str
         "SHUTDOWN_GRACE_SECONDS": "5",
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
-        "CONVERSATION_ID_KEY": "test-conversation-key",
-        "INTRINSIC_ID_KEY": "test-intrinsic-id-key",
+        "CONVERSATION_ID_KEY": "test-conversation-key-of-at-least-32-bytes",
+        "INTRINSIC_ID_KEY": "test-intrinsic-id-key-of-at-least-32-bytes",
         "WAHA_URL": "http://127.0.0.1:1",
         "WAHA_API_KEY": WAHA_KEY,
         "WAHA_WEBHOOK_HMAC_KEY": HMAC_KEY,

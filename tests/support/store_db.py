@@ -13,7 +13,7 @@ from store.tombstones import Tombstones
 from support.polling import eventually
 
 # The tombstones of erased people, under a test key (production: INTRINSIC_ID_KEY).
-TEST_TOMBSTONES = Tombstones("test-intrinsic-id-key")
+TEST_TOMBSTONES = Tombstones("test-intrinsic-id-key-of-at-least-32-bytes")
 
 
 @contextlib.asynccontextmanager

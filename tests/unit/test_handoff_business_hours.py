@@ -95,7 +95,7 @@ def test_an_unknown_time_zone_is_a_config_error() -> None:
 def test_the_service_refuses_to_start_with_invalid_hours() -> None:
     env = {
         "NATS_URL": "nats://127.0.0.1:4222",
-        "CONVERSATION_ID_KEY": "k",
+        "CONVERSATION_ID_KEY": "k" * 32,
         "HANDOFF_BUSINESS_HOURS": "mon 18:00-09:00",
     }
     with pytest.raises(ConfigError, match="ends before it starts"):
@@ -103,6 +103,6 @@ def test_the_service_refuses_to_start_with_invalid_hours() -> None:
 
 
 def test_the_service_refuses_a_zero_sweep_period() -> None:
-    env = {"NATS_URL": "nats://x", "CONVERSATION_ID_KEY": "k", "HANDOFF_SWEEP_SECONDS": "0"}
+    env = {"NATS_URL": "nats://x", "CONVERSATION_ID_KEY": "k" * 32, "HANDOFF_SWEEP_SECONDS": "0"}
     with pytest.raises(ConfigError, match="HANDOFF_SWEEP_SECONDS"):
         settings.load(HandoffSettings, env)

@@ -28,7 +28,7 @@ from gateway.waha_client import WahaClient
 from support.fixtures import text_message
 from support.polling import HANG_GUARD
 
-KEY = "test-conversation-key"
+KEY = "test-conversation-key-of-at-least-32-bytes"
 SESSION = "default"
 NOW = 1_800_000_000.0
 PERSON = "33611111111@c.us"
@@ -84,7 +84,7 @@ def _settings() -> GatewaySettings:
         nats_url="nats://127.0.0.1:1",
         conversation_id_key=KEY,
         waha_url="http://waha",
-        waha_api_key="k",
+        waha_api_key="k" * 32,
         gateway_roles="outbound",
         gateway_recovery_max_age_seconds=3600,
     )

@@ -23,7 +23,7 @@ from gateway.waha_client import WahaClient
 from support.manual_clock import ManualClock
 from support.memory_kv import MemoryBucket, check_key
 
-KEY = "test-conversation-key"
+KEY = "test-conversation-key-of-at-least-32-bytes"
 SESSION = "default"
 LID = "999888777@lid"
 PHONE = "33612345678@c.us"

@@ -46,9 +46,9 @@ def test_empty_value_counts_as_missing() -> None:
 
 _GATEWAY_ENV = {
     "NATS_URL": "nats://x:4222",
-    "CONVERSATION_ID_KEY": "k",
+    "CONVERSATION_ID_KEY": "k" * 32,
     "WAHA_URL": "http://waha",
-    "WAHA_API_KEY": "a",
+    "WAHA_API_KEY": "a" * 32,
 }
 _JWT_SECRET = "j" * 32
 
@@ -72,13 +72,13 @@ def test_gateway_api_names_every_missing_secret_at_once() -> None:
 
 
 def test_gateway_api_refuses_a_short_jwt_secret() -> None:
-    env = {**_GATEWAY_ENV, "WAHA_WEBHOOK_HMAC_KEY": "h", "JWT_SECRET": "too-short"}
+    env = {**_GATEWAY_ENV, "WAHA_WEBHOOK_HMAC_KEY": "h" * 32, "JWT_SECRET": "too-short"}
     with pytest.raises(ConfigError, match="JWT_SECRET must be at least 32 bytes"):
         load(GatewaySettings, env)
 
 
 def test_api_token_settings_have_defaults_but_the_secret() -> None:
-    env = {**_GATEWAY_ENV, "WAHA_WEBHOOK_HMAC_KEY": "h", "JWT_SECRET": _JWT_SECRET}
+    env = {**_GATEWAY_ENV, "WAHA_WEBHOOK_HMAC_KEY": "h" * 32, "JWT_SECRET": _JWT_SECRET}
     config = load(GatewaySettings, {**env, "GATEWAY_CORS_ORIGINS": "https://a.example, ,https://b"})
     assert (config.jwt_audience, config.jwt_issuer) == ("concierge-api", "")
     assert config.cors_origins == ("https://a.example", "https://b")

@@ -17,6 +17,9 @@ import msgspec
 from concierge_common.errors import ConfigError
 
 S = TypeVar("S", bound=msgspec.Struct)
+# A key shorter than the hash it keys (HMAC-SHA256, HS256) is guessable offline from
+# what it signs or derives: one token, one conversation id (RFC 7518 section 3.2).
+MIN_SECRET_BYTES = 32
 
 
 class BusSettings(msgspec.Struct, kw_only=True, frozen=True):
@@ -80,3 +83,21 @@ def _upper_path(detail: str) -> str:
     head, _, tail = detail.partition("`$.")
     name, _, rest = tail.partition("`")
     return f"{head}{name.upper()}{rest}"
+
+
+def check_secrets(settings: msgspec.Struct, *names: str) -> None:
+    """Refuse, at start, any of the secret settings ``names`` that is set but too short.
+
+    Secrets shorter than :data:`MIN_SECRET_BYTES` (UTF-8) are named in the
+    :class:`ConfigError`, never shown. Empty values are left to the required-field checks.
+    """
+    short = [
+        name.upper()
+        for name in names
+        if (value := getattr(settings, name)) and len(str(value).encode()) < MIN_SECRET_BYTES
+    ]
+    if short:
+        raise ConfigError(
+            f"{', '.join(short)} must be at least {MIN_SECRET_BYTES} bytes long"
+            " (draw one with: python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+        )

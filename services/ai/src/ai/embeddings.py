@@ -33,6 +33,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ai import metrics
+from ai.reading import first_chars
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +94,7 @@ class E5Embedder:
         )
 
     async def query(self, text: str) -> Vector:
+        text = first_chars(text)  # the start of a long message only (ai.reading)
         key = _digest(text)
         vector = self._queries.get(key)
         if vector is None:

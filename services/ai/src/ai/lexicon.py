@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from ai.reading import MAX_QUESTION_TERMS, first_chars
 from concierge_common.french.text import STOPWORDS, stem, words
 from concierge_common.french.typos import near
 
@@ -110,10 +111,17 @@ IGNORED = PADDING | SMS_PADDING | OTHER_LANGUAGES_PADDING
 
 
 def question_terms(text: str) -> tuple[list[str], list[str]]:
-    """The content and the neutral words of ``text``, folded and stemmed, once each."""
+    """The content and the neutral words of ``text``, folded and stemmed, once each.
+
+    Only the start of ``text`` is read (:func:`ai.reading.first_chars`), and at most
+    :data:`~ai.reading.MAX_QUESTION_TERMS` distinct words of it: ranking compares
+    each of them with every word of the facts, so its work is bounded per message.
+    """
     content: list[str] = []
     neutral: list[str] = []
-    for word in words(text):
+    for word in words(first_chars(text)):
+        if len(content) + len(neutral) >= MAX_QUESTION_TERMS:
+            break
         term = stem(word)
         if word in STOPWORDS or term in IGNORED or (len(term) < 2 and not term.isdigit()):
             continue

@@ -1,5 +1,9 @@
 """The gateway's public HTTP app: WAHA's webhook and the HTTP API.
 
+Every route is behind the public port's limits (SECURITY.md, item 3): a rate limit
+per source (:mod:`gateway.source_limits`) and a body limit enforced while the body
+is read (:mod:`concierge_common.bus.http_limits`).
+
 ``POST /webhook`` is registered directly on the app (an included router costs
 the hot path a few microseconds) and bypasses the API's middleware. Everything
 else is the bearer-guarded API (:mod:`gateway.api`), ``/health``, and its
@@ -11,6 +15,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from concierge_common.bus.heartbeat import HeartbeatReader
+from concierge_common.bus.http_limits import BodyLimit
 from concierge_common.bus.publisher import Publisher
 from concierge_common.bus.rpc import RpcClient
 from gateway.api.admin import admin_router
@@ -25,6 +30,7 @@ from gateway.api.staff import staff_router
 from gateway.ingest import Ingest
 from gateway.orchestrator import Listening, Orchestrator, Timing
 from gateway.settings import GatewaySettings
+from gateway.source_limits import Buckets, SourceLimit, SourceRate
 from gateway.waha_session import SessionWatch
 from gateway.webhook import WebhookEndpoint
 
@@ -32,6 +38,7 @@ VERSION = "0.3.0"
 DESCRIPTION = """The concierge's public edge.
 
 `POST /webhook` receives WAHA's events (signed with `X-Webhook-Hmac`).
+`/health` says `ok` or `unavailable`, no more (the details: `/health/details`, admin).
 Every other route but `/health` needs a bearer token (HS256 JWT) whose `roles`
 claim holds `admin` (everything), `agent` (sessions and the staff desk,
 `/staff/handoffs`) or `channel` (`POST /orchestrate`: another channel's messages,
@@ -83,7 +90,7 @@ def create_app(
             settings.jwt_secret, audience=settings.jwt_audience, issuer=settings.jwt_issuer
         )
     )
-    app.include_router(health_router(heartbeats))
+    app.include_router(health_router(heartbeats, auth))
     app.include_router(sessions_router(rpc, auth))
     app.include_router(staff_router(rpc, auth, timeout=settings.gateway_desk_timeout_seconds))
     app.include_router(admin_router(rpc, auth))
@@ -91,7 +98,22 @@ def create_app(
     install_docs(app)
     install_problem_handlers(app)
     app.add_middleware(ApiEdge, cors_origins=settings.cors_origins)
+    install_edge_limits(app, settings)
     return app
+
+
+def install_edge_limits(app: FastAPI, settings: GatewaySettings) -> None:
+    """Every route of the public port: bodies bounded while read, then (outermost) a rate
+    limit per source, so that a flooding source costs a dictionary lookup and no more."""
+    app.add_middleware(BodyLimit, max_bytes=settings.gateway_max_body_bytes)
+    rate = SourceRate(settings.gateway_source_requests_per_second, settings.gateway_source_burst)
+    if rate.enabled:
+        app.add_middleware(
+            SourceLimit,
+            buckets=Buckets(rate),
+            client_header=settings.gateway_client_ip_header,
+            exempt=settings.rate_limit_exempt,
+        )
 
 
 def _orchestrator(

@@ -52,14 +52,14 @@ def _parser() -> argparse.ArgumentParser:
 
 def openapi_document() -> dict[str, Any]:
     """The document of the app as ``create_app`` builds it; no connection is made."""
-    placeholder = "unused-by-the-document"
+    placeholder = "unused-by-the-document" * 2  # as long as a real secret must be
     settings = GatewaySettings(
         nats_url="nats://127.0.0.1:4222",
         conversation_id_key=placeholder,
         waha_url="http://127.0.0.1:3000",
         waha_api_key=placeholder,
         gateway_allow_unsigned_webhooks=True,
-        jwt_secret=placeholder * 2,
+        jwt_secret=placeholder,
     )
     nc, topology = NATS(), Topology.from_settings(settings)
     app = create_app(

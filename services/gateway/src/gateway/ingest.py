@@ -14,10 +14,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+import nats.errors
 from nats.js.api import PubAck
 
 from concierge_common.bus.publisher import Publisher
-from concierge_common.contracts.messages import MessageReceived, OperatorMessageSeen, ReceiptSeen
+from concierge_common.contracts.messages import (
+    BusMessage,
+    MessageReceived,
+    OperatorMessageSeen,
+    ReceiptSeen,
+)
+from concierge_common.errors import BusUnavailable, InvalidRequest
 
 Incoming = MessageReceived | OperatorMessageSeen
 
@@ -31,8 +38,16 @@ class Enricher(Protocol):
     async def enrich(self, message: Incoming) -> Incoming: ...
 
 
+class TooLargeForBus(InvalidRequest):
+    """NATS refused the message as larger than its ``max_payload`` (413): retrying cannot help."""
+
+    def __init__(self) -> None:
+        super().__init__("message larger than the bus carries", status=413)
+
+
 class Ingest:
-    """Enriches and publishes; raises ``BusUnavailable`` when JetStream cannot take it."""
+    """Enriches and publishes; raises ``BusUnavailable`` when JetStream cannot take it, and
+    :class:`TooLargeForBus` when it never will."""
 
     def __init__(self, publisher: Publisher, enrichers: Sequence[Enricher] = ()) -> None:
         self._publisher = publisher
@@ -41,7 +56,15 @@ class Ingest:
     async def message(self, message: MessageReceived | OperatorMessageSeen) -> PubAck:
         for enricher in self._enrichers:
             message = await enricher.enrich(message)
-        return await self._publisher.publish("inbound", message)
+        return await self._publish("inbound", message)
 
     async def receipt(self, receipt: ReceiptSeen) -> PubAck:
-        return await self._publisher.publish("sent", receipt)
+        return await self._publish("sent", receipt)
+
+    async def _publish(self, flow: str, message: BusMessage) -> PubAck:
+        try:
+            return await self._publisher.publish(flow, message)
+        except BusUnavailable as exc:
+            if isinstance(exc.__cause__, nats.errors.MaxPayloadError):
+                raise TooLargeForBus() from exc
+            raise

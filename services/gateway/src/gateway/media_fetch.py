@@ -14,6 +14,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import mimetypes
+import posixpath
+from urllib.parse import unquote, urlsplit
 
 from msgspec.structs import replace
 
@@ -33,6 +35,7 @@ from gateway.waha_client import MediaTooLarge, WahaClient
 log = logging.getLogger(__name__)
 
 MEDIA_KINDS = frozenset({"image", "audio", "video", "document"})
+FILES_PREFIX = "/api/files/"
 STORED = "stored"
 EXPIRED_STATUS = 404
 # Where the mimetypes module has no answer, or not the usual one.
@@ -79,6 +82,9 @@ class MediaFetcher:
         """``ref`` with where the file is kept, or with why it is not."""
         if not ref.url or ref.error:
             return replace(ref, error=MEDIA_UNAVAILABLE)
+        if not in_files(ref.url):
+            _warn("received file with a path outside WAHA's files", message, None)
+            return replace(ref, error=MEDIA_UNAVAILABLE)
         if not self.allowed(ref.mimetype):
             return replace(ref, error=MEDIA_TYPE_REFUSED)
         try:
@@ -117,9 +123,25 @@ class MediaFetcher:
         )
         media = (fresh or {}).get("media")
         fresh_url = media.get("url") if isinstance(media, dict) else None
-        if not isinstance(fresh_url, str) or not fresh_url:
+        if not isinstance(fresh_url, str) or not in_files(fresh_url):
             raise DownstreamRejected("WAHA has the file no more", status=EXPIRED_STATUS)
         return await self._waha.download(fresh_url, max_bytes=self._max_bytes)
+
+
+def in_files(url: str) -> bool:
+    """Whether ``url``'s path stays in WAHA's ``/api/files/`` once normalised.
+
+    Percent-encoded dots and slashes are decoded first (``%2e%2e%2f``); a path with
+    ``.`` or ``..`` segments, empty segments or a backslash is refused outright
+    rather than normalised: WAHA never produces one.
+    """
+    path = urlsplit(url).path
+    decoded = unquote(path)
+    if "\\" in decoded or "\x00" in decoded:
+        return False
+    if posixpath.normpath(decoded) != decoded or "//" in decoded:
+        return False
+    return decoded.startswith(FILES_PREFIX) and len(decoded) > len(FILES_PREFIX)
 
 
 def base_type(mimetype: str) -> str:
@@ -133,11 +155,11 @@ def extension_of(mimetype: str) -> str:
     return _EXTENSIONS.get(kind) or mimetypes.guess_extension(kind, strict=False) or ""
 
 
-def _warn(what: str, message: MessageReceived, exc: Exception) -> None:
+def _warn(what: str, message: MessageReceived, exc: Exception | None) -> None:
     """No person's id (chat, WAHA message id) in the log: the bus message id is opaque."""
     log.warning(
         "%s: %s",
         what,
-        type(exc).__name__,
+        type(exc).__name__ if exc else "refused",
         extra={"message_id": message.message_id, "status": getattr(exc, "status", None)},
     )

@@ -127,3 +127,9 @@ TYPING_SECONDS = Histogram(
     "How long 'typing...' was shown before a message.",
     buckets=(0.5, 1, 2, 3, 4, 6, 8, 10),
 )
+EDGE_REFUSED = Counter(
+    "concierge_gateway_edge_refused_total",
+    "Requests the public port refused before any handler ran or while checking a webhook,"
+    " by reason (rate_limited, too_large, oversized_field, replayed, bus_refused).",
+    ["reason"],
+)

@@ -162,6 +162,8 @@ class GatewayService:
             settings.gateway_host,
             self._api_port,
             grace_seconds=settings.shutdown_grace_seconds,  # webhooks being answered finish
+            max_body_bytes=settings.gateway_max_body_bytes,
+            max_connections=settings.gateway_max_connections,
         )
         await server.start()
         self._api = server

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 import msgspec
 
 from concierge_common.errors import ConfigError
-from concierge_common.settings import BusSettings
+from concierge_common.settings import BusSettings, check_secrets
 
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 ROLES = frozenset({"api", "outbound"})
 DEFAULT_JWT_AUDIENCE = "concierge-api"
-# HS256 keys shorter than the hash are guessable offline from one token (RFC 7518 3.2).
-MIN_JWT_SECRET_BYTES = 32
+# Every secret setting of the gateway: each at least 32 bytes long, checked at start.
+SECRETS = ("conversation_id_key", "waha_api_key", "waha_webhook_hmac_key", "jwt_secret")
 
 
 class GatewaySettings(BusSettings, kw_only=True, frozen=True):
@@ -27,6 +30,18 @@ class GatewaySettings(BusSettings, kw_only=True, frozen=True):
     gateway_health_port: int = 9101
     gateway_publish_timeout_seconds: float = 3.0
     gateway_max_body_bytes: int = 1_048_576
+    # --- the public port's limits (SECURITY.md, item 3): requests per second and burst
+    # per source (0: off); the header a trusted proxy puts the client's address in
+    # (empty: the peer's address is the source); addresses or networks never limited
+    # (WAHA's, comma separated); connections and requests at once (503 beyond).
+    gateway_source_requests_per_second: float = 50.0
+    gateway_source_burst: int = 500
+    gateway_client_ip_header: str = ""
+    gateway_rate_limit_exempt: str = ""
+    gateway_max_connections: int = 1000
+    # Webhooks whose event is older than this are refused (SECURITY.md, item 7; 0: off).
+    # Longer than WAHA's retries (about half an hour), within the bus's duplicate window.
+    gateway_webhook_max_age_seconds: float = 2400.0
     # What this process runs: "api" (the public HTTP edge: webhook and API), "outbound"
     # (the consumer that sends replies through WAHA), or both. Production runs them as
     # two deployables so that sending never competes with webhook latency.
@@ -88,7 +103,22 @@ class GatewaySettings(BusSettings, kw_only=True, frozen=True):
             )
         if "api" in self.roles:
             self._check_api_secrets()
+            self._check_edge()
+        check_secrets(self, *SECRETS)
         self._check_orchestrate_timing()
+
+    def _check_edge(self) -> None:
+        max_age = self.gateway_webhook_max_age_seconds
+        if max_age < 0 or max_age > self.bus_duplicate_window_seconds:
+            raise ConfigError(
+                "GATEWAY_WEBHOOK_MAX_AGE_SECONDS must be between 0 and"
+                f" BUS_DUPLICATE_WINDOW_SECONDS ({self.bus_duplicate_window_seconds:g}),"
+                f" got {max_age:g}: an older replay would be neither refused nor deduplicated"
+            )
+        try:
+            self.rate_limit_exempt  # noqa: B018  (parsed now, refused at start)
+        except ValueError as exc:
+            raise ConfigError(f"GATEWAY_RATE_LIMIT_EXEMPT: {exc}") from None
 
     def _check_api_secrets(self) -> None:
         missing = []
@@ -101,7 +131,6 @@ class GatewaySettings(BusSettings, kw_only=True, frozen=True):
             missing.append("JWT_SECRET")
         if missing:
             raise ConfigError("missing environment variable(s): " + ", ".join(missing))
-        check_jwt_secret(self.jwt_secret)
 
     def _check_orchestrate_timing(self) -> None:
         quiet = self.gateway_orchestrate_quiet_seconds
@@ -121,6 +150,10 @@ class GatewaySettings(BusSettings, kw_only=True, frozen=True):
         return tuple(t.strip() for t in self.gateway_media_types.split(",") if t.strip())
 
     @property
+    def rate_limit_exempt(self) -> tuple[Network, ...]:
+        return exempt_networks(self.gateway_rate_limit_exempt)
+
+    @property
     def cors_origins(self) -> tuple[str, ...]:
         return tuple(o.strip() for o in self.gateway_cors_origins.split(",") if o.strip())
 
@@ -133,9 +166,13 @@ class JwtSettings(msgspec.Struct, kw_only=True, frozen=True):
     jwt_issuer: str = ""
 
     def __post_init__(self) -> None:
-        check_jwt_secret(self.jwt_secret)
+        if not self.jwt_secret:
+            raise ConfigError("missing environment variable(s): JWT_SECRET")
+        check_secrets(self, "jwt_secret")
 
 
-def check_jwt_secret(secret: str) -> None:
-    if len(secret.encode()) < MIN_JWT_SECRET_BYTES:
-        raise ConfigError(f"JWT_SECRET must be at least {MIN_JWT_SECRET_BYTES} bytes long")
+def exempt_networks(text: str) -> tuple[Network, ...]:
+    """Comma-separated addresses or networks (CIDR); ``ValueError`` naming a wrong one."""
+    return tuple(
+        ipaddress.ip_network(part.strip(), strict=False) for part in text.split(",") if part.strip()
+    )

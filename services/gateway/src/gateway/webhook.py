@@ -5,9 +5,13 @@ organisation's phone (``OperatorMessageSeen``) both go to the person's
 ``inbound`` flow, in the order WAHA delivers them.
 
 The answer is 200 only once JetStream has stored the message. 401 for a bad
-signature, 4xx for a body that cannot be used (nothing is published), 503 with
-``Retry-After`` when NATS cannot take the message, so that WAHA retries. The
-handler does nothing else: the reply is produced asynchronously.
+signature, 4xx for a body that cannot be used (nothing is published): 413 past
+the body limit (checked while the body is read), 422 for a field longer than any
+real one (:mod:`gateway.edge_bounds`), 400 for an event older than the replay
+window (:mod:`gateway.replay`), 413 for a message the bus refuses as too large
+(never a 503: WAHA would retry it for ever). 503 with ``Retry-After`` when NATS
+cannot take the message, so that WAHA retries. The handler does nothing else: the
+reply is produced asynchronously.
 """
 
 from __future__ import annotations
@@ -18,13 +22,17 @@ import time
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
+from concierge_common.bus.http_limits import BodyTooLarge
 from concierge_common.contracts.messages import OperatorMessageSeen, ReceiptSeen
 from concierge_common.contracts.problems import problem
 from concierge_common.errors import BusUnavailable, InvalidRequest
 from concierge_common.metrics import child
-from gateway import metrics, receipts_normalize, signature
-from gateway.ingest import Ingest
+from gateway import edge_bounds, metrics, receipts_normalize, signature
+from gateway.api.errors import title_of
+from gateway.edge_bounds import FieldTooLong
+from gateway.ingest import Ingest, TooLargeForBus
 from gateway.normalize import Ignored, SessionStatusChange, normalize, parse_envelope
+from gateway.replay import Replayed, ReplayWindow
 from gateway.settings import GatewaySettings
 from gateway.waha_session import SessionWatch
 
@@ -40,6 +48,7 @@ class WebhookEndpoint:
         self._settings = settings
         self._ingest = ingest
         self._sessions = sessions
+        self._replay = ReplayWindow(settings.gateway_webhook_max_age_seconds)
 
     async def __call__(self, request: Request) -> Response:
         started = time.perf_counter()
@@ -49,10 +58,12 @@ class WebhookEndpoint:
             metrics.WEBHOOK_SECONDS.observe(time.perf_counter() - started)
 
     async def _handle(self, request: Request) -> Response:
-        raw = await request.body()
+        try:
+            raw = await request.body()  # bounded while read (BodyLimit, the app's middleware)
+        except BodyTooLarge:
+            return _refused("too_large", 413, "webhook body exceeds the configured limit")
         if len(raw) > self._settings.gateway_max_body_bytes:
-            child(metrics.WEBHOOKS, "unknown", "rejected").inc()
-            return problem(413, "Payload Too Large", "webhook body exceeds the configured limit")
+            return _refused("too_large", 413, "webhook body exceeds the configured limit")
         key = self._settings.waha_webhook_hmac_key
         headers = request.headers
         if key and not signature.verify(
@@ -64,12 +75,20 @@ class WebhookEndpoint:
         try:
             envelope = parse_envelope(raw)
             event = envelope.event or "unknown"
+            edge_bounds.check_envelope(envelope)
+            self._replay.check(envelope.timestamp)
             result = normalize(
                 envelope,
                 conversation_key=self._settings.conversation_id_key,
                 default_session=self._settings.waha_session,
                 staff_chat_id=self._settings.staff_chat_id,
             )
+            edge_bounds.check_result(result)
+        except FieldTooLong as exc:
+            return _refused("oversized_field", exc.status, str(exc))
+        except Replayed as exc:
+            log.warning("webhook refused: %s", exc)
+            return _refused("replayed", exc.status, str(exc))
         except InvalidRequest as exc:
             child(metrics.WEBHOOKS, "unknown", "rejected").inc()
             return problem(exc.status, "Invalid webhook", str(exc))
@@ -87,6 +106,8 @@ class WebhookEndpoint:
                 ack = await self._ingest.receipt(result)
             else:
                 ack = await self._ingest.message(result)
+        except TooLargeForBus:
+            return _refused("bus_refused", 413, "message too large to be carried")
         except BusUnavailable:
             child(metrics.WEBHOOKS, _event_label(event), "unavailable").inc()
             log.warning("bus unavailable, asking WAHA to retry")
@@ -132,6 +153,13 @@ _KNOWN_EVENTS = frozenset(
         "call.received",
     }
 )
+
+
+def _refused(reason: str, status: int, detail: str) -> Response:
+    """A webhook refused at the edge: counted, answered with a problem WAHA need not retry."""
+    child(metrics.WEBHOOKS, "unknown", "rejected").inc()
+    metrics.EDGE_REFUSED.labels(reason).inc()
+    return problem(status, title_of(status), detail)
 
 
 def _event_label(event: str) -> str:

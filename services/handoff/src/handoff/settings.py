@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from concierge_common.errors import ConfigError
-from concierge_common.settings import BusSettings
+from concierge_common.settings import BusSettings, check_secrets
 from handoff import business_hours
 from handoff.business_hours import BusinessHours
 
@@ -27,6 +27,7 @@ class HandoffSettings(BusSettings, kw_only=True, frozen=True):
     handoff_store_timeout_seconds: float = 5.0
 
     def __post_init__(self) -> None:
+        check_secrets(self, "conversation_id_key")
         self.business_hours()  # ConfigError at start, naming the mistake
         positive = {
             "HANDOFF_SWEEP_SECONDS": self.handoff_sweep_seconds,

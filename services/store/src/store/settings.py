@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import msgspec
 
-from concierge_common.settings import BusSettings
+from concierge_common.settings import BusSettings, check_secrets
 
 
 class StoreSettings(BusSettings, kw_only=True, frozen=True):
@@ -64,6 +64,9 @@ class StoreSettings(BusSettings, kw_only=True, frozen=True):
     # Seconds a session stays in the cache; bounds how stale a missed invalidation leaves it.
     store_session_cache_ttl_seconds: int = 30
 
+    def __post_init__(self) -> None:
+        check_secrets(self, "intrinsic_id_key", "conversation_id_key")
+
 
 class MigrateSettings(msgspec.Struct, kw_only=True, frozen=True):
     """``python -m store migrate``: the database only."""
@@ -77,3 +80,6 @@ class SeedSettings(MigrateSettings, kw_only=True, frozen=True):
     """``python -m store seed``: the database and the key the demo codes are hashed with."""
 
     intrinsic_id_key: str
+
+    def __post_init__(self) -> None:
+        check_secrets(self, "intrinsic_id_key")

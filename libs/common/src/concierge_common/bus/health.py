@@ -18,10 +18,14 @@ import uvicorn
 from fastapi import FastAPI, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.types import ASGIApp
+
+from concierge_common.bus.http_limits import BodyLimit
 
 log = logging.getLogger(__name__)
 
 Check = Callable[[], Awaitable[bool]]
+DEFAULT_MAX_HEADER_BYTES = 16_384  # uvicorn's own default, made explicit
 
 
 class Readiness:
@@ -84,9 +88,28 @@ class HttpServer:
     :meth:`stop` lets the requests being answered finish for at most
     ``grace_seconds``, then cancels them: a client that keeps a connection open
     never holds a stopping service (uvicorn alone would wait for it forever).
+
+    With ``max_body_bytes``, every request body is limited while it is read
+    (:class:`~concierge_common.bus.http_limits.BodyLimit`, 413 beyond; the public
+    port sets it, tools and test doubles that take uploads need not). The header
+    block is limited to ``max_header_bytes``, and beyond ``max_connections`` open
+    connections and requests at once new ones are answered 503 (uvicorn's
+    ``limit_concurrency``).
     """
 
-    def __init__(self, app: FastAPI, host: str, port: int, *, grace_seconds: float = 5.0) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        host: str,
+        port: int,
+        *,
+        grace_seconds: float = 5.0,
+        max_body_bytes: int | None = None,
+        max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES,
+        max_connections: int | None = None,
+    ) -> None:
+        if max_body_bytes is not None:
+            app = BodyLimit(app, max_bytes=max_body_bytes)
         config = uvicorn.Config(
             app,
             host=host,
@@ -95,6 +118,8 @@ class HttpServer:
             access_log=False,
             lifespan="off",
             timeout_graceful_shutdown=max(1, math.ceil(grace_seconds)),
+            h11_max_incomplete_event_size=max_header_bytes,
+            limit_concurrency=max_connections,
         )
         self._server = _EmbeddedServer(config)
         self._task: asyncio.Task[None] | None = None

@@ -13,9 +13,11 @@
 
 Keys are relative paths such as ``in/2026/11/<sha256>.jpg`` (:func:`media_key`):
 content-addressed, so the same file received twice in a month is stored once.
-A key that would leave the local root (``..``, an absolute path, a symlink
-pointing away) is refused with :class:`InvalidRequest`, whatever a database row
-says. Secrets never appear in logs, reprs or error messages.
+Keys are checked alike for both storages (:func:`check_key`): a relative path
+without empty, ``.`` or ``..`` segments, backslashes or control characters, of at
+most 1,024 bytes; on the disk, a key that would still leave the root (a symlink
+pointing away) is refused too. Either way with :class:`InvalidRequest`, whatever
+a database row says. Secrets never appear in logs, reprs or error messages.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from concierge_common.storage.sigv4 import Credentials, sign, uri_encode
 DEFAULT_DIR = ".concierge/media"
 DEFAULT_REGION = "us-east-1"
 DIRECTIONS = frozenset({"in", "out"})
+MAX_KEY_BYTES = 1024  # S3's own limit on an object key
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _EXTENSION = re.compile(r"^\.[a-z0-9]{1,10}$")
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
@@ -102,6 +105,21 @@ def _scheme_of(url: str) -> str | None:
     return match.group(1).lower() if match else None
 
 
+def check_key(key: str) -> None:
+    """Refuse a key that is no plain relative path, on the disk and in a bucket alike.
+
+    Segments are separated by ``/``; none may be empty, ``.`` or ``..``, and no
+    character may be a backslash or a control character. An S3 storage would keep
+    ``a/../b`` as it is, but a proxy, a tool or a later copy to a disk may not.
+    """
+    if not key or len(key.encode()) > MAX_KEY_BYTES:
+        raise InvalidRequest("media key empty or too long")
+    if any(ch == "\\" or ord(ch) < 32 or ord(ch) == 127 for ch in key):
+        raise InvalidRequest("media key with a refused character")
+    if any(segment in ("", ".", "..") for segment in key.split("/")):
+        raise InvalidRequest("media key must be a relative path without '.' or '..'")
+
+
 # --- the local disk ---------------------------------------------------------------------
 
 
@@ -117,6 +135,7 @@ class LocalMediaStorage:
 
     def path_of(self, key: str) -> Path:
         """The file's absolute path; :class:`InvalidRequest` when ``key`` escapes the root."""
+        check_key(key)
         root = self._root.resolve()
         candidate = (root / key).resolve()
         if not key or candidate == root or not candidate.is_relative_to(root):
@@ -258,8 +277,7 @@ class S3MediaStorage:
     async def _call(
         self, method: str, key: str, data: bytes = b"", headers: dict[str, str] | None = None
     ) -> httpx.Response:
-        if not key or key.startswith("/"):
-            raise InvalidRequest("media key must be a relative path")
+        check_key(key)
         location = self._location
         url = location.url_of(key)
         signed = sign(

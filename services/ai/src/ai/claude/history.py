@@ -13,8 +13,9 @@ starting and ending with ``user``, so:
 - the turn's texts are the last ``user`` message (merged with an unanswered
   question that precedes it).
 
-What the person wrote is redacted (:mod:`ai.claude.redaction`) and escaped like
-the facts, so it can never pass for a tag of the system prompt. The images the
+What the person wrote is cut to :data:`TURN_CHARS` per message, with a note saying
+what was left unread (:mod:`ai.reading`), then redacted (:mod:`ai.claude.redaction`)
+and escaped like the facts, so it can never pass for a tag of the system prompt. The images the
 person sent with the turn go first in the last ``user`` message, in the order
 they were sent, before its text (:mod:`ai.claude.images`).
 """
@@ -37,6 +38,7 @@ from anthropic.types import (
 from ai.claude.prompt import escape
 from ai.claude.redaction import redact
 from ai.facts import Rpc
+from ai.reading import cut_note
 from concierge_common.contracts import store_api
 from concierge_common.contracts.store_api import InteractionView
 from concierge_common.errors import InvalidRequest, RetryableError
@@ -44,7 +46,7 @@ from concierge_common.errors import InvalidRequest, RetryableError
 log = logging.getLogger(__name__)
 
 Role = Literal["user", "assistant"]
-TURN_CHARS = 4000  # a turn longer than this is cut (a pasted document...)
+TURN_CHARS = 4000  # a message longer than this is cut, with a note (a pasted document...)
 
 
 class StoreHistory:
@@ -89,7 +91,7 @@ def messages(
     earlier = _without_turn(list(history), turn_texts)
     said = _merged([_said(item) for item in earlier])
     kept = _within(said, max_chars)
-    turn = Said("user", _user_text("\n".join(turn_texts))[:TURN_CHARS])
+    turn = Said("user", _user_text("\n".join(turn_texts)))
     final = [_param(item) for item in _merged([*kept, turn])]
     if images:
         final[-1] = _with_images(final[-1], images)
@@ -125,7 +127,8 @@ def _said(item: InteractionView) -> Said:
 
 
 def _user_text(text: str) -> str:
-    return escape(redact(text.strip()))
+    """Cut first (redacting a whole 65,536-character message would be the slow part)."""
+    return escape(redact(cut_note(text.strip(), TURN_CHARS)))
 
 
 def _merged(said: list[Said]) -> list[Said]:

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import re
 
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Linear: an address starts where no address character precedes it (else every start
+# inside a long word would be tried, each to the end of the word), and its parts are
+# never given back (possessive).
+EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]++@[\w-]++(?:\.[\w-]++)+")
 IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?\b", re.I)
 CARD = re.compile(r"\b\d(?:[ -]?\d){12,18}\b")
 # French numbers (06 12 34 56 78, +33 6 12 34 56 78, 0033...) and any other

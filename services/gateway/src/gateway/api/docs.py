@@ -1,9 +1,11 @@
 """The API's documentation: the OpenAPI document and its Swagger UI page.
 
 ``/openapi.json`` is FastAPI's document plus the ``Problem`` schema every error
-response refers to. ``/docs`` is the Swagger UI, whose script and stylesheet
-come from the jsDelivr CDN: its Content-Security-Policy allows exactly those,
-the page's one inline script by its hash, and calls to this origin only.
+response refers to. ``/docs`` is the Swagger UI, whose script, stylesheet and icon
+are served by the gateway itself from the ``swagger-ui-bundle-v2`` package (a pinned
+Swagger UI release inside the wheel): no CDN is trusted and nothing is fetched from
+the internet. Its Content-Security-Policy allows scripts and styles of this origin
+only, plus the page's one inline script by its hash.
 """
 
 from __future__ import annotations
@@ -12,19 +14,26 @@ import base64
 import hashlib
 import json
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
+from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
 
 from gateway.api.models import Problem
 
 OPENAPI_URL = "/openapi.json"
 DOCS_URL = "/docs"
-CDN = "https://cdn.jsdelivr.net"
-FAVICON_HOST = "https://fastapi.tiangolo.com"
+ASSETS_URL = "/docs/assets"
+# The Swagger UI files the page needs, and their media types.
+ASSETS = {
+    "swagger-ui-bundle.js": "text/javascript",
+    "swagger-ui.css": "text/css",
+    "favicon-32x32.png": "image/png",
+}
 _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
 
 
@@ -37,13 +46,35 @@ def install_docs(app: FastAPI) -> None:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
-    page = get_swagger_ui_html(openapi_url=OPENAPI_URL, title=f"{app.title} - API")
+    page = get_swagger_ui_html(
+        openapi_url=OPENAPI_URL,
+        title=f"{app.title} - API",
+        swagger_js_url=f"{ASSETS_URL}/swagger-ui-bundle.js",
+        swagger_css_url=f"{ASSETS_URL}/swagger-ui.css",
+        swagger_favicon_url=f"{ASSETS_URL}/favicon-32x32.png",
+    )
     html = bytes(page.body).decode()
     csp = swagger_csp(html)
 
     @app.get(DOCS_URL, include_in_schema=False)
     async def swagger_ui() -> HTMLResponse:
         return HTMLResponse(html, headers={"Content-Security-Policy": csp})
+
+    _install_assets(app)
+
+
+def _install_assets(app: FastAPI) -> None:
+    """One route per file, read once: no path from the request ever reaches the disk."""
+    for name, media_type in ASSETS.items():
+        route = _asset((swagger_ui_path / name).read_bytes(), media_type)
+        app.add_api_route(f"{ASSETS_URL}/{name}", route, methods=["GET"], include_in_schema=False)
+
+
+def _asset(content: bytes, media_type: str) -> Callable[[], Awaitable[Response]]:
+    async def asset() -> Response:
+        return Response(content, media_type=media_type)
+
+    return asset
 
 
 def _document(app: FastAPI) -> dict[str, Any]:
@@ -65,10 +96,10 @@ def swagger_csp(html: str) -> str:
     return "; ".join(
         (
             "default-src 'none'",
-            f"script-src {CDN} {hashes}",
+            f"script-src 'self' {hashes}",
             # Swagger UI styles some elements inline; styles cannot run code.
-            f"style-src {CDN} 'unsafe-inline'",
-            f"img-src 'self' data: {FAVICON_HOST}",
+            "style-src 'self' 'unsafe-inline'",
+            "img-src 'self' data:",
             "connect-src 'self'",
             "frame-ancestors 'none'",
             "base-uri 'none'",
