@@ -103,6 +103,12 @@ NO_PACING = {
 NO_RATE_LIMITS = {
     "GATEWAY_CHAT_MESSAGES_PER_MINUTE": "0",
     "GATEWAY_GLOBAL_MESSAGES_PER_MINUTE": "0",
+    # The hourly budgets of issue 14 item 6 (a bench sends thousands of messages an hour).
+    "ROUTER_PERSON_MESSAGES_PER_HOUR": "0",
+    "ROUTER_CHANNEL_MESSAGES_PER_HOUR": "0",
+    "ROUTER_PERSON_RELAYS_PER_HOUR": "0",
+    "AI_PERSON_TOKENS_PER_HOUR": "0",
+    "AI_CHANNEL_TOKENS_PER_HOUR": "0",
 }
 # Settings the caller's environment must not slip into the services (--env passes them).
 _SERVICE_PREFIXES = (

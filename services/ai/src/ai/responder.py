@@ -19,6 +19,10 @@ holds a readable image (:func:`ai.media_replies.images`, from any message of
 the turn); otherwise the person is asked to write. Every reply names the person's message it answers
 (``in_reply_to_provider_id``, for the read receipt) and when it was written
 (``in_reply_to_at``: the store records no reply to a person erased since).
+
+With a token budget (:mod:`ai.token_budget`, the Claude answerer), a turn
+whose person or channel has spent the hour's tokens is not answered: the first
+such turn of the hour gets :data:`OVER_BUDGET`, the next ones nothing.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from ai import handoffs, media_replies, metrics
 from ai.answerer import Answer, Answerer, HandOff
 from ai.artifacts import CalendarArtifacts, Produced
 from ai.handoffs import HandoffOpener
+from ai.token_budget import TokenBudget
 from concierge_common import ids
 from concierge_common.bus.consumer import Delivery
 from concierge_common.contracts.messages import (
@@ -59,6 +64,19 @@ APOLOGIES: dict[str, str | None] = {
     "ai_spend_limit": UNAVAILABLE,
     "ai_sensitive": DELICATE,
 }
+# Told once an hour when a token budget is spent ("humain" is the router's command).
+OVER_BUDGET = {
+    "person": (
+        "J'ai déjà beaucoup répondu à vos questions cette dernière heure et ne peux plus vous "
+        "répondre moi-même pour le moment. Réessayez dans une heure, ou écrivez « humain » "
+        "pour parler à une personne de l'accueil."
+    ),
+    "channel": (
+        "Je reçois beaucoup de questions en ce moment et ne peux pas vous répondre moi-même "
+        "tout de suite. Réessayez un peu plus tard, ou écrivez « humain » pour parler à une "
+        "personne de l'accueil."
+    ),
+}
 
 
 class Publishes(Protocol):
@@ -77,11 +95,13 @@ class Responder:
         opener: HandoffOpener,
         *,
         artifacts: CalendarArtifacts | None = None,
+        budget: TokenBudget | None = None,
     ) -> None:
         self._publisher = publisher
         self._answerer = answerer
         self._opener = opener
         self._artifacts = artifacts
+        self._budget = budget
 
     async def __call__(self, message: BusMessage, delivery: Delivery) -> None:
         if isinstance(message, SendReply):
@@ -112,6 +132,8 @@ class Responder:
             await self._reply(turn, NOT_TEXT)
             metrics.count_answer("not_text")
             return
+        if not await self._within_budget(turn):
+            return
         answer = await self._answerer.answer(turn)
         if not isinstance(answer, Answer):
             said = texts or [media_replies.IMAGE_ONLY_TURN]
@@ -120,6 +142,20 @@ class Responder:
         await self._reply(turn, answer.text)
         metrics.count_answer("answered")
         _log_answer(answer)
+
+    async def _within_budget(self, turn: GenerateReply) -> bool:
+        """Whether the turn may be answered; if not, the hour's first refusal is told."""
+        if self._budget is None:
+            return True
+        spent = await self._budget.check(turn)
+        if spent.allowed:
+            return True
+        if spent.notify:
+            await self._reply(turn, OVER_BUDGET[spent.scope])
+        metrics.count_over_budget(spent.scope, notified=spent.notify)
+        metrics.count_answer("over_budget")
+        log.info("token budget spent", extra={"scope": spent.scope, "notice": spent.notify})
+        return False
 
     async def _finish_hand_off(self, turn: GenerateReply) -> bool:
         """True when an earlier attempt of this turn opened a handoff: it is finished as decided.

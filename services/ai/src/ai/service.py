@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from redis.asyncio import Redis
 
 from ai import warmup
 from ai.artifacts import CalendarArtifacts
@@ -14,6 +17,7 @@ from ai.facts import StoreFacts
 from ai.handoffs import HandoffOpener
 from ai.responder import Responder
 from ai.settings import AiSettings
+from ai.token_budget import Limits, LocalTokenBudget, RedisTokenBudget, TokenBudget
 from concierge_common.bus.rpc import RpcClient, RpcServer
 from concierge_common.bus.runtime import Runtime, Subscription
 from concierge_common.bus.topology import ConsumerSpec
@@ -21,6 +25,8 @@ from concierge_common.contracts import ai_api
 from concierge_common.contracts.messages import GenerateReply, SendReply
 from concierge_common.errors import ConfigError
 from concierge_common.storage.media_storage import open_storage
+
+log = logging.getLogger(__name__)
 
 
 class AiService:
@@ -70,6 +76,7 @@ class AiService:
         runtime.on_stop(server.stop)
 
         storage = open_storage(settings.media_storage_url)
+        budget = self._token_budget() if settings.anthropic_api_key else None
         backend = build_backend(
             settings,
             facts,
@@ -78,10 +85,15 @@ class AiService:
             on_stop=runtime.on_stop,
             storage=storage,
             embedder=self._embedder,
+            budget=budget,
         )
         artifacts = CalendarArtifacts(storage, zone=self.zone)
         responder = Responder(
-            runtime.publisher, backend.answerer, HandoffOpener(rpc), artifacts=artifacts
+            runtime.publisher,
+            backend.answerer,
+            HandoffOpener(rpc),
+            artifacts=artifacts,
+            budget=budget,
         )
         await warmup.warm_up(backend.ranker, rpc)
         await runtime.consume(
@@ -92,6 +104,20 @@ class AiService:
             )
         )
         self._answering.set()
+
+    def _token_budget(self) -> TokenBudget:
+        """Claude's token budgets: in Redis (shared by the replicas), else in memory."""
+        settings = self.settings
+        limits = Limits(
+            person=settings.ai_person_tokens_per_hour, channel=settings.ai_channel_tokens_per_hour
+        )
+        if not settings.redis_url:
+            log.warning("no REDIS_URL: token budgets are counted by each replica alone")
+            return LocalTokenBudget(limits)
+        redis = Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
+        self.runtime.on_stop(redis.aclose)
+        prefix = f"{settings.bus_namespace}:" if settings.bus_namespace else ""
+        return RedisTokenBudget(redis, limits, key_prefix=prefix)
 
     async def _answering_ready(self) -> bool:
         return self._answering.is_set()

@@ -7,6 +7,8 @@ from concierge_common.settings import BusSettings
 
 class AiSettings(BusSettings, kw_only=True, frozen=True):
     ai_health_port: int = 9103
+    # Redis: the token budgets of the Claude answerer (empty: counted in memory).
+    redis_url: str = ""
     # Where received files and produced artifacts are kept (concierge_common.storage.media_storage):
     # ai reads the images people send (Claude) and writes the files it sends (.ics).
     media_storage_url: str = ""
@@ -29,6 +31,12 @@ class AiSettings(BusSettings, kw_only=True, frozen=True):
     ai_price_output_per_mtok: float = 0.50
     ai_price_cache_write_per_mtok: float = 0.125
     ai_price_cache_read_per_mtok: float = 0.01
+    # Cost limits (SECURITY.md, item 6): Claude tokens (input, output, cache reads and
+    # writes) one person, and one channel (a WAHA session, an API token's subject), may
+    # spend an hour; 0: unlimited. Counted in Redis (REDIS_URL), shared by the replicas;
+    # without REDIS_URL each replica counts in memory.
+    ai_person_tokens_per_hour: int = 200_000
+    ai_channel_tokens_per_hour: int = 5_000_000
     # Smallest relevance score of a fact to answer with it (else: handoff).
     ai_min_score: float = 1.0
     # Seconds the store's valid facts of a service are reused before asking again.

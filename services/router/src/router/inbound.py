@@ -9,6 +9,8 @@ For each message, in the conversation's order:
   redelivered message whose first attempt opened that handoff finishes its
   hand-off instead (the alert and the person's notice may never have gone out);
 - a redelivered message whose turn was already saved is not decided again;
+- a message over the hour's budgets of its person or channel is not answered
+  (:mod:`router.admission`; relayed messages have a budget of their own);
 - otherwise quick successive messages are coalesced into one turn
   (:mod:`router.coalescer`) and the turn goes to :class:`Conversation`.
 
@@ -30,6 +32,7 @@ from concierge_common.contracts.messages import (
 )
 from concierge_common.errors import Erased, InvalidMessage
 from concierge_common.metrics import child
+from router.admission import Admission
 from router.coalescer import Coalescer, keep, turn_of
 from router.commands import is_cancel
 from router.conversation import Conversation, turn_saved
@@ -51,6 +54,7 @@ class InboundHandler:
         handled: Handled,
         *,
         staff_chat_id: str,
+        admission: Admission | None = None,
     ) -> None:
         self._store = store
         self._outbox = outbox
@@ -58,6 +62,7 @@ class InboundHandler:
         self._coalescer = coalescer
         self._handled = handled
         self._staff_chat_id = staff_chat_id
+        self._admission = admission
 
     async def __call__(self, message: BusMessage, delivery: Delivery) -> None:
         if isinstance(message, OperatorMessageSeen):
@@ -84,10 +89,14 @@ class InboundHandler:
         if session.status == "handoff":
             if delivery.attempt > 1 and await self._finished_own_hand_off(message, session):
                 return "handoff_finished"
+            if not await self._admits(message, relayed=True):
+                return "over_budget"
             await self._outbox.relay(message, cancel=is_cancel(message.text))
             return "relayed"
         if delivery.attempt > 1 and turn_saved(session, message.message_id):
             return "already_answered"  # only the bus's acknowledgement was lost
+        if not await self._admits(message):
+            return "over_budget"  # the store records it all the same (its own consumer)
         if self._coalescer.enabled and message.channel == "whatsapp":
             more = await self._coalescer.more_coming(message, delivery)
             session = await self._open(message)
@@ -100,6 +109,9 @@ class InboundHandler:
                 return "coalesced"
         await self._conversation.handle(turn_of(session.state, message), session)
         return "turn"
+
+    async def _admits(self, message: MessageReceived, *, relayed: bool = False) -> bool:
+        return self._admission is None or await self._admission.admits(message, relayed=relayed)
 
     async def _finished_own_hand_off(
         self, message: MessageReceived, session: api.SessionView

@@ -17,6 +17,18 @@ CODE_ATTEMPTS = Counter(
 MESSAGES = Counter(
     "concierge_router_messages_total",
     "Inbound messages by what happened to them (turn, coalesced, relayed, staff, operator, "
-    "erased: dropped, their person was erased after they were written...).",
+    "erased: dropped, their person was erased after they were written; over_budget: not "
+    "answered nor relayed, a budget of the hour was spent...).",
     ["outcome"],
+)
+BUDGET_REFUSALS = Counter(
+    "concierge_router_budget_refusals_total",
+    "Inbound messages refused because a budget of the hour was spent, by scope (person, "
+    "channel: the assistant's budgets; relay: messages relayed to staff during a handoff).",
+    ["scope"],
+)
+BUDGET_NOTICES = Counter(
+    "concierge_router_budget_notices_total",
+    "Notices sent to a person whose budget was spent (one per person and hour), by scope.",
+    ["scope"],
 )

@@ -59,6 +59,23 @@ FILE_RECEIVED = "J'ai bien reçu votre {what}, merci. Que puis-je faire pour vou
 CANNOT_USE = "Merci pour votre {what}, mais je ne sais pas m'en servir. " + WRITE_INSTEAD
 
 
+# Cost and abuse limits (issue 14, item 6): told once an hour, at the first refused message.
+OVER_BUDGET = {
+    "person": (
+        "Vous m'avez envoyé beaucoup de messages en peu de temps. Je vous répondrai de "
+        "nouveau après {until}. Pour une urgence, contactez directement l'accueil paroissial."
+    ),
+    "channel": (
+        "Je reçois beaucoup de messages en ce moment et ne peux pas vous répondre tout de "
+        "suite. Merci de m'écrire de nouveau après {until}."
+    ),
+    "relay": (
+        "Vous avez envoyé beaucoup de messages à l'accueil en peu de temps : les suivants "
+        "lui seront transmis après {until}. Merci de votre patience."
+    ),
+}
+
+
 def text(catalog: Catalog, key: str, *services: str) -> str:
     """The prompt ``key`` of the first of ``services`` that has one, else the default."""
     return catalog.prompt(key, *services) or DEFAULTS[key]

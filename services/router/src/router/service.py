@@ -10,6 +10,8 @@ from concierge_common.bus.rpc import RpcClient
 from concierge_common.bus.runtime import Runtime, Subscription
 from concierge_common.bus.topology import ConsumerSpec
 from concierge_common.contracts.messages import MessageReceived, OperatorMessageSeen
+from router.admission import Admission
+from router.budgets import Limits, RedisBudgets
 from router.catalog import CatalogCache
 from router.classifier import AiClassifier
 from router.coalescer import Coalescer
@@ -55,12 +57,13 @@ class RouterService:
         rpc = RpcClient(runtime.nc, runtime.topology, timeout=timeout)
         store = StoreClient(rpc)
         outbox = Outbox(runtime.publisher)
+        zone = ZoneInfo(settings.router_timezone)
         conversation = Conversation(
             store,
             outbox,
             CatalogCache(store, ttl=settings.router_catalog_cache_seconds),
             AiClassifier(rpc, timeout=timeout),
-            Verification(store, outbox, zone=ZoneInfo(settings.router_timezone)),
+            Verification(store, outbox, zone=zone),
             default_service=settings.router_default_service,
         )
         next_message = jetstream_next_message(runtime.nc.jetstream(), runtime.topology.stream)
@@ -74,7 +77,17 @@ class RouterService:
                 redis, key_prefix=prefix, ttl_seconds=settings.router_dedup_ttl_seconds
             ),
             staff_chat_id=settings.staff_chat_id,
+            admission=Admission(_budgets(redis, settings, prefix), outbox, zone=zone),
         )
 
     async def stop(self) -> None:
         await self.runtime.stop()
+
+
+def _budgets(redis: Redis, settings: RouterSettings, prefix: str) -> RedisBudgets:
+    limits = Limits(
+        person=settings.router_person_messages_per_hour,
+        channel=settings.router_channel_messages_per_hour,
+        relay=settings.router_person_relays_per_hour,
+    )
+    return RedisBudgets(redis, limits, key_prefix=prefix)

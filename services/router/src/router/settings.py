@@ -19,5 +19,11 @@ class RouterSettings(BusSettings, kw_only=True, frozen=True):
     router_store_timeout_seconds: float = 5.0
     # Times told to people (e.g. the end of a code lockout) are given in this zone.
     router_timezone: str = "Europe/Paris"
+    # Cost and abuse limits (SECURITY.md, item 6): messages an hour the assistant takes from
+    # one person, and from one channel (a WAHA session, an API token's subject), and
+    # messages an hour relayed to staff for one person during a handoff; 0: unlimited.
+    router_person_messages_per_hour: int = 60
+    router_channel_messages_per_hour: int = 2000
+    router_person_relays_per_hour: int = 120
     # The staff chat (a number or a group): its messages are replies and commands for the desk.
     staff_chat_id: str = ""

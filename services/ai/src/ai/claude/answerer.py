@@ -18,6 +18,9 @@ What Claude decides is then acted upon:
 - a request that still fails after the SDK's retries: handed off
   (``ai_unavailable``, ``ai_spend_limit``), an ERROR log for a configuration error.
 
+Every request's tokens are added to the person's and channel's budgets of the
+hour (``usage``: :mod:`ai.token_budget`; the responder checks them first).
+
 A bare greeting or thanks gets the offline courtesy without asking Claude.
 An image the person sent goes with the turn as an image block
 (:mod:`ai.claude.images`), with :data:`ai.media_replies.IMAGE_ONLY_TURN` as the
@@ -44,6 +47,7 @@ from ai.claude.catalog import Entry
 from ai.claude.client import Request, failure_of
 from ai.claude.costs import Prices, Tokens, cost
 from ai.facts import Clock, FactSource, utc_now
+from ai.token_budget import TokenBudget
 from concierge_common.contracts.messages import GenerateReply
 from concierge_common.contracts.store_api import InteractionView
 
@@ -103,6 +107,7 @@ class ClaudeAnswerer:
         images: Images | None = None,
         clock: Clock = utc_now,
         monotonic: Callable[[], float] = time.monotonic,
+        usage: TokenBudget | None = None,
     ) -> None:
         self._sender = sender
         self._facts = facts
@@ -114,6 +119,7 @@ class ClaudeAnswerer:
         self._images = images
         self._clock = clock
         self._monotonic = monotonic
+        self._usage = usage
 
     async def answer(self, turn: GenerateReply) -> Answer | HandOff:
         polite = courtesy(turn_text(turn))
@@ -148,12 +154,12 @@ class ClaudeAnswerer:
             built.blocks, ask.messages, tools.definitions(destinations), ask.turn.user_ref
         )
         try:
-            message = await self._send(request)
+            message = await self._send(request, ask.turn)
         except anthropic.AnthropicError as err:
             return _failed(err)
         return await self._act(tools.decision(message), built, ask, services)
 
-    async def _send(self, request: Request) -> Message:
+    async def _send(self, request: Request, turn: GenerateReply) -> Message:
         started = self._monotonic()
         try:
             message = await self._sender.send(request)
@@ -161,6 +167,8 @@ class ClaudeAnswerer:
             metrics.CLAUDE_SECONDS.observe(self._monotonic() - started)
         tokens = Tokens.of(message.usage)
         metrics.count_claude_usage(tokens.by_kind(), cost(tokens, self._prices))
+        if self._usage is not None:
+            await self._usage.record(turn, sum(tokens.by_kind().values()))
         log.info(
             "claude replied",
             extra={
