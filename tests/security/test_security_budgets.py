@@ -10,9 +10,11 @@ is not asked again for them (one notice), and another person still is.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import asyncpg
 import pytest
+import yaml
 from prometheus_client import REGISTRY
 from redis.asyncio import Redis
 
@@ -101,3 +103,11 @@ async def test_claude_stops_for_a_person_whose_tokens_are_spent_not_for_another(
     assert texts_to(published, ANNE) == [ANSWER] * 3 + [TOKENS_SPENT["person"]]
     assert texts_to(published, BRUNO) == [ANSWER]
     assert len(sender.requests) == 3 + 1  # none for Anne once her 10,000 tokens were spent
+
+
+def test_every_ai_replica_shares_the_token_counts_through_redis_in_compose() -> None:
+    compose = yaml.safe_load((Path(__file__).parents[2] / "docker-compose.yml").read_text())
+    ai = compose["services"]["ai"]
+    assert ai["environment"]["REDIS_URL"].startswith("redis://:${REDIS_PASSWORD")
+    assert ai["depends_on"]["redis"] == {"condition": "service_healthy"}
+    assert "bus" in ai["networks"]
