@@ -67,6 +67,9 @@ def base_env(*, nats_url: str, namespace: str, database_url: str, redis_url: str
         "GATEWAY_TYPING_JITTER_SECONDS": "0",
         "GATEWAY_CHAT_MESSAGES_PER_MINUTE": "0",
         "GATEWAY_GLOBAL_MESSAGES_PER_MINUTE": "0",
+        # Every test request comes from 127.0.0.1: the public port's per-source limit
+        # has its own tests (tests/security/test_security_public_port.py).
+        "GATEWAY_SOURCE_REQUESTS_PER_SECOND": "0",
     }
 
 

@@ -40,8 +40,14 @@ LIMITS: dict[str, int] = {
     "error": 200,
 }
 ENVELOPE_LIMITS: dict[str, int] = {"id": 64, "event": 64, "session": MAX_SESSION_CHARS}
-# Where the webhook's field is called differently from the bus message's.
-_WAHA_NAMES = {"text": "body"}
+# What WAHA calls the fields the bus message takes from its payload.
+_WAHA_NAMES = {
+    "text": "body",
+    "chat_id": "from",
+    "sender_id": "participant",
+    "provider_message_id": "id",
+    "target_provider_id": "id",
+}
 
 
 class FieldTooLong(InvalidRequest):

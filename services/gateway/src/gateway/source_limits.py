@@ -70,6 +70,9 @@ class Buckets:
         self._clock = clock
         self._buckets: OrderedDict[str, _Bucket] = OrderedDict()
 
+    def __len__(self) -> int:
+        return len(self._buckets)
+
     def take(self, source: str) -> float:
         """0 when ``source`` may go on (a token is taken), else the seconds until one is back."""
         now = self._clock()
