@@ -45,7 +45,7 @@ def server() -> Iterator[fake.FakeClaude]:
 def _file_message(
     stack: Stack, chat: str, *, data: bytes, mimetype: str, sent_at: int
 ) -> dict[str, Any]:
-    body = copy.deepcopy(fixtures.load("message-voice-ptt-noweb-constructed.json"))
+    body = fixtures.fresh(copy.deepcopy(fixtures.load("message-voice-ptt-noweb-constructed.json")))
     message_id = f"false_{chat}_{uuid.uuid4().hex[:20].upper()}"
     url = stack.waha.add_file(f"{message_id}.bin", data, mimetype)
     body["id"] = "evt_" + uuid.uuid4().hex

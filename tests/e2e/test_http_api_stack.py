@@ -155,7 +155,9 @@ async def test_health_sees_every_service_and_erasure_forgets_the_person(
     async with running_stack(env) as stack:
         http = stack.http
         assert http is not None
-        health = await _health_when_all_up(stack)
+        public = await _health_when_all_up(stack)
+        assert (public.status_code, public.json()) == (200, {"status": "ok"})
+        health = await http.get("/health/details", headers=_auth("admin"))
         assert health.status_code == 200, health.json()
         assert health.json()["down"] == []
         for component in (

@@ -23,7 +23,7 @@ PNG = base64.b64decode(
 def _file_message(
     stack: Stack, chat: str, *, data: bytes, mimetype: str, extension: str, caption: str = ""
 ) -> dict[str, Any]:
-    body = copy.deepcopy(fixtures.load("message-voice-ptt-noweb-constructed.json"))
+    body = fixtures.fresh(copy.deepcopy(fixtures.load("message-voice-ptt-noweb-constructed.json")))
     message_id = f"false_{chat}_{uuid.uuid4().hex[:20].upper()}"
     url = stack.waha.add_file(f"{message_id}{extension}", data, mimetype)
     body["id"] = "evt_" + uuid.uuid4().hex

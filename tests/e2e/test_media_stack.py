@@ -27,7 +27,7 @@ WHERE i.provider_message_id = $1 AND i.direction = 'in'
 
 def _with_file(stack: Stack, name: str, data: bytes, mimetype: str) -> dict[str, Any]:
     """The fixture's webhook, its ``media.url`` pointing at a file WAHA (the fake) holds."""
-    event = copy.deepcopy(fixtures.load(name))
+    event = fixtures.fresh(copy.deepcopy(fixtures.load(name)))
     payload = event["payload"]
     payload["media"]["url"] = stack.waha.add_file(f"{payload['id']}.bin", data, mimetype)
     return event

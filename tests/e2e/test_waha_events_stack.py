@@ -42,7 +42,7 @@ def _session_status(status: str) -> dict[str, Any]:
 
 
 def _receipt(name: str, **payload: Any) -> dict[str, Any]:
-    body = copy.deepcopy(fixtures.load(name))
+    body = fixtures.fresh(copy.deepcopy(fixtures.load(name)))
     body["payload"].update(payload)
     return body
 
@@ -101,7 +101,7 @@ async def test_every_project_fixture_is_answered_or_only_recorded_as_documented(
     expected = Counter(ANSWERED.values())  # at least one reply per message
     async with running_stack(env) as stack:
         for name in ANSWERED:
-            await _post(stack, fixtures.load(name))
+            await _post(stack, fixtures.fresh(fixtures.load(name)))
         await _until(lambda: _sent_per_chat(stack) >= expected, stack)
         await settled(stack)  # a reply may come in several messages: all of them
         answered = _sent_per_chat(stack)
@@ -110,7 +110,7 @@ async def test_every_project_fixture_is_answered_or_only_recorded_as_documented(
         # receipts, session statuses, own messages, groups, channels, status.
         for name in names:
             if name not in ANSWERED:
-                await _post(stack, fixtures.load(name))
+                await _post(stack, fixtures.fresh(fixtures.load(name)))
         await settled(stack)  # a session status may start a history recovery: it ended too
         assert _sent_per_chat(stack) == answered
         assert stack.waha.invalid == []

@@ -18,7 +18,7 @@ from store.codes import hash_code
 from store.infos import Infos
 from support.store_db import migrated_pool
 
-KEY = "test-intrinsic-key"
+KEY = "test-intrinsic-key-of-at-least-32-bytes"
 _TABLES = ("services", "service_contexts", "service_infos", "user_services")
 
 
