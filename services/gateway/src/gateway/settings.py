@@ -29,7 +29,9 @@ class GatewaySettings(BusSettings, kw_only=True, frozen=True):
     gateway_port: int = 8000
     gateway_health_port: int = 9101
     gateway_publish_timeout_seconds: float = 3.0
-    gateway_max_body_bytes: int = 1_048_576
+    # 2 MiB: the longest message WhatsApp allows (65,536 characters), all emoji, comes
+    # twice in a WEBJS webhook (body and _data), JSON-escaped: about 1.5 MB.
+    gateway_max_body_bytes: int = 2_097_152
     # --- the public port's limits (SECURITY.md, item 3): requests per second and burst
     # per source (0: off); the header a trusted proxy puts the client's address in
     # (empty: the peer's address is the source); addresses or networks never limited
