@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import msgspec
 from prometheus_client import REGISTRY
 
 from ai.responder import OVER_BUDGET
-from ai.token_budget import CHANNEL, PERSON, Limits, LocalTokenBudget, channel_of
+from ai.token_budget import CHANNEL, PERSON, Limits, LocalTokenBudget
 from support.ai_fakes import DELIVERY
 from support.manual_clock import ManualClock
 from support.token_budgets import ANSWER, CostlySender, question, responder, texts_to
@@ -52,14 +51,6 @@ async def test_zero_means_unlimited() -> None:
     budget = LocalTokenBudget(Limits(), clock=ManualClock(START))
     await budget.record(question(ANNE), 10**9)
     assert (await budget.check(question(ANNE))).allowed
-
-
-def test_the_channel_is_named_as_the_router_names_it() -> None:
-    inbound = msgspec.structs.replace(
-        question(ANNE).inbound, session="api", chat_id="web-8f3a:u1@api", channel="api"
-    )
-    assert channel_of(inbound) == "api:web-8f3a"
-    assert channel_of(question(ANNE).inbound) == "whatsapp:default"
 
 
 async def test_claude_is_not_asked_once_the_budget_is_spent_one_notice_then_silence() -> None:

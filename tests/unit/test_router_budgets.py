@@ -13,6 +13,7 @@ from concierge_common.contracts.messages import (
     MessageReceived,
     RelayToStaff,
     SendReply,
+    channel_of,
 )
 from router.admission import Admission
 from router.budgets import (
@@ -21,7 +22,6 @@ from router.budgets import (
     RELAY,
     Limits,
     LocalBudgets,
-    channel_of,
 )
 from router.catalog import CatalogCache
 from router.coalescer import Coalescer

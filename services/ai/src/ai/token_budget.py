@@ -3,8 +3,9 @@
 The router bounds how many messages reach the assistant (``router.budgets``);
 this bounds what they cost: every Claude request's tokens (its ``usage``:
 input, output, cache reads and writes) are added to the person's (their
-conversation id) and their channel's (:func:`channel_of`) count of the last
-hour. A turn whose person or channel has spent its budget is not sent to
+conversation id) and their channel's count of the last hour (the channel as
+every budget names it: ``concierge_common.contracts.messages.channel_of``).
+A turn whose person or channel has spent its budget is not sent to
 Claude: the first such turn of the hour gets a polite notice, the next ones
 nothing (:class:`ai.responder.Responder`). Usage is known only once Claude
 replied, so a budget can be overrun by one turn's tokens, never more (a
@@ -32,22 +33,13 @@ from typing import Protocol
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from concierge_common.contracts.messages import GenerateReply, MessageReceived
+from concierge_common.contracts.messages import GenerateReply, channel_of
 
 log = logging.getLogger(__name__)
 
 PERSON, CHANNEL = "person", "channel"
 HOUR = 3600.0
 SLICES = 12
-API_SESSION = "api"
-
-
-def channel_of(message: MessageReceived) -> str:
-    """The message's channel, as the router names it (``router.budgets.channel_of``)."""
-    if message.channel == "api" or message.session == API_SESSION:
-        subject, _, _ = message.chat_id.partition(":")
-        return f"api:{subject}"
-    return f"whatsapp:{message.session}"
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,9 @@
 One person could otherwise make the assistant answer a message every few
 seconds for hours. Before a turn is decided, each message of a person takes
 room in two sliding one-hour windows: the person's own (their conversation id)
-and their channel's (:func:`channel_of`: a WAHA session, or an API caller's
-token subject). A message that finds either window full is refused: it is not
+and their channel's (a WAHA session, or an API caller's token subject:
+``concierge_common.contracts.messages.channel_of``). A message that finds
+either window full is refused: it is not
 answered (the store still records it, from its own consumer of ``inbound``).
 A refused message takes no room, so a flood is cut to the budget and the
 person is answered again as soon as their oldest message of the hour leaves
@@ -38,25 +39,12 @@ from typing import Protocol
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from concierge_common.contracts.messages import MessageReceived
+from concierge_common.contracts.messages import MessageReceived, channel_of
 
 log = logging.getLogger(__name__)
 
 PERSON, CHANNEL, RELAY = "person", "channel", "relay"
 HOUR = 3600.0
-API_SESSION = "api"  # the pseudo WAHA session of POST /orchestrate's people
-
-
-def channel_of(message: MessageReceived) -> str:
-    """The channel a message came by: ``api:<subject>`` for an API caller's person
-    (``<subject>:<user>@api``), else ``whatsapp:<WAHA session>``.
-
-    ai keeps the same key for its token budget (:func:`ai.token_budget.channel_of`).
-    """
-    if message.channel == "api" or message.session == API_SESSION:
-        subject, _, _ = message.chat_id.partition(":")
-        return f"api:{subject}"
-    return f"whatsapp:{message.session}"
 
 
 @dataclass(frozen=True)

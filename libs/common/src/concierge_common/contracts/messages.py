@@ -113,6 +113,18 @@ class OperatorMessageSeen(BusMessage, tag="message.operator.v1", frozen=True):
     aliases: list[str] = msgspec.field(default_factory=list)
 
 
+API_SESSION = "api"  # the pseudo WAHA session of the people of POST /orchestrate
+
+
+def channel_of(message: MessageReceived) -> str:
+    """The channel a message came by, as every budget names it: ``api:<subject>`` for
+    an API caller's person (``<subject>:<user>@api``), else ``whatsapp:<WAHA session>``."""
+    if message.channel == "api" or message.session == API_SESSION:
+        subject, _, _ = message.chat_id.partition(":")
+        return f"api:{subject}"
+    return f"whatsapp:{message.session}"
+
+
 def written_time(message: MessageReceived | OperatorMessageSeen) -> float:
     """When ``message`` was written, in Unix seconds: the earlier of WhatsApp's time
     (``sent_at``, whole seconds) and the gateway's (``created_at``).
