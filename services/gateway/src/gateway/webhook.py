@@ -8,7 +8,8 @@ The answer is 200 only once JetStream has stored the message. 401 for a bad
 signature, 4xx for a body that cannot be used (nothing is published): 413 past
 the body limit (checked while the body is read), 422 for a field longer than any
 real one (:mod:`gateway.edge_bounds`), 400 for an event older than the replay
-window (:mod:`gateway.replay`), 413 for a message the bus refuses as too large
+window (:mod:`gateway.replay`) or nested deeper than the decoders go (WAHA's own
+bodies are a few levels deep), 413 for a message the bus refuses as too large
 (never a 503: WAHA would retry it for ever). 503 with ``Retry-After`` when NATS
 cannot take the message, so that WAHA retries. The handler does nothing else: the
 reply is produced asynchronously.
@@ -92,6 +93,12 @@ class WebhookEndpoint:
         except InvalidRequest as exc:
             child(metrics.WEBHOOKS, "unknown", "rejected").inc()
             return problem(exc.status, "Invalid webhook", str(exc))
+        except RecursionError:  # msgspec's decoders, even when skipping a field
+            child(metrics.WEBHOOKS, "unknown", "rejected").inc()
+            return problem(400, "Invalid webhook", "body nested too deeply")
+        except UnicodeDecodeError:  # msgspec checks a string's UTF-8 only when it reads it
+            child(metrics.WEBHOOKS, "unknown", "rejected").inc()
+            return problem(400, "Invalid webhook", "body is not valid UTF-8")
         if isinstance(result, Ignored):
             child(metrics.WEBHOOKS, _event_label(event), "ignored").inc()
             child(metrics.IGNORED, result.reason).inc()
