@@ -65,6 +65,9 @@ from concierge_common.metrics import child
 
 log = logging.getLogger(__name__)
 
+# Seconds past a fetch's timeout after which the server has surely dropped the request.
+REQUEST_MARGIN = 0.2
+
 
 @dataclass(frozen=True)
 class Delivery:
@@ -101,6 +104,8 @@ class _Lane:
     yielded: set[str] = field(default_factory=set)
     task: asyncio.Task[None] | None = None
     last_tick: float = field(default_factory=time.monotonic)
+    # Until when (monotonic) the server may still answer this lane's last fetch.
+    requested_until: float = 0.0
     # Until when (monotonic) something of this partition may stay pending on the
     # server without being due again: a hand-back before then is not clean.
     unsettled_until: float = 0.0
@@ -248,6 +253,8 @@ class FlowConsumer:
                 if not await self._wait_for_room(lane, stop_waiter):
                     break
                 fetch = pacing.next(self._capacity.prefetch - self._held_total)
+                # A request nats-py gave up on may outlive the fetch that sent it.
+                lane.requested_until = max(lane.requested_until, time.monotonic() + fetch.timeout)
                 try:
                     msgs = await self._fetch_unless_abandoned(sub, fetch, lane)
                 except TimeoutError:  # nats' own TimeoutError derives from it
@@ -263,8 +270,27 @@ class FlowConsumer:
                     self._accept(lane, msg)
         finally:
             stop_waiter.cancel()
+            await self._let_requests_expire(sub, lane)
             with contextlib.suppress(Exception):
                 await sub.unsubscribe()
+
+    async def _let_requests_expire(
+        self, sub: JetStreamContext.PullSubscription, lane: _Lane
+    ) -> None:
+        """Wait until the server dropped this lane's last fetch, taking what it still sent.
+
+        A fetch that returned (a short batch, or the client's own timeout) may still
+        be waiting on the server: a delivery handed back meanwhile would be sent to
+        it again, and lost with the subscription until its ack deadline.
+        """
+        if lane.abandoned.is_set():
+            return
+        wait = lane.requested_until + REQUEST_MARGIN - time.monotonic()
+        if wait > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(lane.abandoned.wait(), timeout=wait)
+        for msg in _strays(sub):
+            self._accept(lane, msg)
 
     async def _let_leftovers_return(self, lane: _Lane) -> None:
         """Wait one ack deadline if deliveries of another owner are still pending."""
@@ -530,6 +556,17 @@ class FlowConsumer:
                 item.lane.yielded.add(item.conversation)
                 await self._give_back(item)
                 return
+
+
+def _strays(sub: JetStreamContext.PullSubscription) -> list[Msg]:
+    """Deliveries that reached the subscription after its last fetch returned."""
+    queue = sub._sub._pending_queue  # nats-py keeps them for the next fetch
+    strays: list[Msg] = []
+    while not queue.empty():
+        msg = queue.get_nowait()
+        if not JetStreamContext.is_status_msg(msg):
+            strays.append(msg)
+    return strays
 
 
 def _hand_back(lane: _Lane) -> HandBack:

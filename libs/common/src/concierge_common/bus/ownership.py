@@ -235,4 +235,6 @@ class Ownership:
             if how is not HandBack.ABANDONED:
                 with contextlib.suppress(NatsError, APIError, OSError):
                     await self._leases.release(part, revision, clean=how is HandBack.CLEAN)
-        log.info("partition handed back", extra={"partition": part, "how": how.name.lower()})
+        settled = how is not HandBack.ABANDONED  # its lease freed
+        extra = {"partition": part, "settled": settled, "clean": how is HandBack.CLEAN}
+        log.info("partition handed back", extra=extra)
