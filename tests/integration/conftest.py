@@ -15,8 +15,8 @@ from support.store_sessions import SessionStore, session_store
 
 
 @pytest.fixture
-async def store(database_url: str, namespace: str) -> AsyncIterator[SessionStore]:
-    async with session_store(database_url, namespace) as wired:
+async def store(database_url: str) -> AsyncIterator[SessionStore]:
+    async with session_store(database_url) as wired:
         yield wired
 
 

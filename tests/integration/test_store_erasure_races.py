@@ -97,14 +97,7 @@ def _reply_to(message: MessageReceived) -> ReplySent:
 
 
 def _erasure(store: SessionStore, tmp_path: Path) -> Erasure:
-    return Erasure(
-        store.pool,
-        LocalMediaStorage(tmp_path),
-        TEST_TOMBSTONES,
-        after_erase=lambda person: store.cache.invalidate_for_erasure(
-            person.user_id, person.session_ids
-        ),
-    )
+    return Erasure(store.pool, LocalMediaStorage(tmp_path), TEST_TOMBSTONES)
 
 
 async def _user_of(store: SessionStore, whatsapp_id: str) -> str | None:

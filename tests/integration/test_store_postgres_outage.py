@@ -42,12 +42,10 @@ async def nc() -> AsyncIterator[NATS]:
 
 
 @pytest.fixture
-async def proxy_and_store(
-    database_url: str, namespace: str
-) -> AsyncIterator[tuple[TcpProxy, SessionStore]]:
+async def proxy_and_store(database_url: str) -> AsyncIterator[tuple[TcpProxy, SessionStore]]:
     async with (
         proxied(database_url) as (proxy, url),
-        session_store(url, namespace) as store,
+        session_store(url) as store,
     ):
         yield proxy, store
 
@@ -137,9 +135,9 @@ async def test_a_caller_of_the_store_gets_the_outage_over_request_reply(
 
 
 async def test_a_backend_terminated_in_the_middle_of_a_transaction_is_an_outage(
-    database_url: str, namespace: str
+    database_url: str,
 ) -> None:
-    async with session_store(database_url, namespace) as store:
+    async with session_store(database_url) as store:
         opened = await store.sessions.open(PERSON)
         admin = await asyncpg.connect(database_url)
         try:

@@ -45,9 +45,9 @@ async def test_first_open_creates_a_session_and_the_next_continues_it(
 
 
 async def test_open_pushes_the_expiry_forward_by_the_inactivity_timeout(
-    database_url: str, namespace: str
+    database_url: str,
 ) -> None:
-    async with session_store(database_url, namespace, ttl_seconds=600) as store:
+    async with session_store(database_url, ttl_seconds=600) as store:
         view = await store.sessions.open(PERSON)
         assert (view.expires_at - view.last_activity_at).total_seconds() == 600
 
@@ -109,6 +109,20 @@ async def test_an_update_without_status_keeps_it_and_replaces_only_what_is_given
     assert view.metadata == {"lang": "fr"}
     assert view.last_activity_at > session.last_activity_at
     assert view.expires_at > session.expires_at
+
+
+async def test_a_get_reads_what_was_last_written_and_never_says_created(
+    store: SessionStore,
+) -> None:
+    opened = await store.sessions.open(PERSON)
+    before = await store.sessions.get(opened.id)
+    await store.sessions.update(SessionUpdate(id=opened.id, state={"step": "age"}))
+    # Changed behind the store's back too: a read shows Postgres, never an older copy.
+    await store.pool.execute("UPDATE sessions SET metadata = '{\"x\": 1}' WHERE id = $1", opened.id)
+    after = await store.sessions.get(opened.id)
+    assert opened.created is True
+    assert (before.created, before.state) == (False, {})
+    assert (after.state, after.metadata) == ({"step": "age"}, {"x": 1})
 
 
 async def test_an_illegal_transition_is_refused_with_conflict(store: SessionStore) -> None:

@@ -20,7 +20,6 @@ import asyncpg
 from concierge_common.metrics import child
 from store.db import translated
 from store.metrics import SESSIONS_EXPIRED
-from store.session_cache import SessionCache
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +33,8 @@ RETURNING id
 class ExpiryJob:
     """Runs :meth:`run_once` every ``interval_seconds`` until stopped."""
 
-    def __init__(self, pool: asyncpg.Pool, cache: SessionCache, *, interval_seconds: float) -> None:
+    def __init__(self, pool: asyncpg.Pool, *, interval_seconds: float) -> None:
         self._pool = pool
-        self._cache = cache
         self._interval = interval_seconds
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -48,7 +46,6 @@ class ExpiryJob:
         expired = [str(row["id"]) for row in rows]
         if expired:
             child(SESSIONS_EXPIRED, "job").inc(len(expired))
-            await self._cache.invalidate(expired)
             log.info("sessions expired", extra={"count": len(expired)})
         return expired
 

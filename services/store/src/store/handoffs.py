@@ -8,8 +8,7 @@ handoff per conversation, so opening is idempotent even across replicas.
 Writes that also change the person's session (open, move) first lock the
 person's ``users`` row: every such write for one person runs after the other,
 in the same lock order as privacy erasure (person, then sessions, then
-handoffs), so they cannot deadlock each other. The session cache is refreshed
-once the transaction committed. Every state a handoff enters is written to
+handoffs), so they cannot deadlock each other. Every state a handoff enters is written to
 ``handoff_events`` in the same transaction.
 
 A handoff keeps the message id its opener gave (``opened_by_message``, set when
@@ -34,7 +33,6 @@ from concierge_common.contracts.store_api import (
     HandoffOpen,
     HandoffTouch,
     HandoffView,
-    SessionView,
 )
 from concierge_common.errors import Conflict, NotFound, RetryableError
 from concierge_common.metrics import child
@@ -105,11 +103,10 @@ VALUES ($1, $2, $3, $4, $5)
 
 @dataclass
 class _Written:
-    """What a transaction changed: the handoff, its state changes, the sessions written."""
+    """What a transaction changed: the handoff and its state changes."""
 
     handoff: HandoffView
     entered: list[str] = field(default_factory=list)
-    sessions: list[SessionView] = field(default_factory=list)
 
 
 class Handoffs:
@@ -130,7 +127,7 @@ class Handoffs:
                 user_id = await _lock_user(conn, request.user_id)
                 opened = await self._sessions.hand_over_in(conn, user_id)
                 written = await _open_in(conn, request, user_id, opened.view.id)
-        await self._sessions.remember(opened)
+        self._sessions.remember(opened)
         if written.handoff.created:
             child(HANDOFFS_OPENED, written.handoff.requested_by).inc()
             log.info(
@@ -149,7 +146,6 @@ class Handoffs:
                 user_id = found(await conn.fetchval(_USER_OF, key), f"handoff {key}")
                 await _lock_user(conn, str(user_id))
                 written = await self._move_in(conn, key, request)
-        await self._sessions.refresh(written.sessions)
         _count(written)
         log.info("handoff moved", extra={"handoff_id": key, "to_state": request.to})
         return written.handoff
@@ -157,29 +153,23 @@ class Handoffs:
     async def _move_in(self, conn: asyncpg.Connection, key: str, request: HandoffMove) -> _Written:
         row = found(await conn.fetchrow(_LOCK_BY_ID, key), f"handoff {key}")
         _check_move(row["state"], request)
-        sessions = await self._end_session(conn, row, request.to)
+        await self._end_session(conn, row, request.to)
         moved = await conn.fetchrow(_MOVE, key, request.to, _assignee(request))
         await _event(conn, key, row["state"], request.to, request.actor, request.note)
-        return _Written(view(HandoffView, moved), [request.to], sessions)
+        return _Written(view(HandoffView, moved), [request.to])
 
-    async def _end_session(
-        self, conn: asyncpg.Connection, row: asyncpg.Record, to: str
-    ) -> list[SessionView]:
-        """Sessions written: the handoff's session closed (returned, closed), and for
-        returned the fresh active one the person continues in (no context carried)."""
+    async def _end_session(self, conn: asyncpg.Connection, row: asyncpg.Record, to: str) -> None:
+        """The handoff's session closed (returned, closed), and for returned a fresh
+        active one opened, which the person continues in (no context carried)."""
         if to not in ("returned", "closed"):
-            return []
+            return
         why = {"ended_by": f"handoff_{'return' if to == 'returned' else 'close'}"}
         session_id = None if row["session_id"] is None else str(row["session_id"])
         metadata: dict[str, Any] = {**why, "handoff_id": str(row["id"])}
         user_id = str(row["user_id"])
-        closed = await self._sessions.end_handoff_in(conn, user_id, session_id, metadata)
-        written = [] if closed is None else [closed]
+        await self._sessions.end_handoff_in(conn, user_id, session_id, metadata)
         if to == "returned":
-            opened = await self._sessions.open_in(conn, user_id)
-            written += [opened.expired] if opened.expired is not None else []
-            written.append(opened.view)
-        return written
+            await self._sessions.open_in(conn, user_id)
 
     async def touch(self, request: HandoffTouch) -> HandoffView:
         """Record activity on an open handoff (Conflict otherwise).

@@ -191,7 +191,7 @@ class Interactions:
                     written=item.written,
                 )
                 opened, stored = await self._store_in(conn, user_id, item)
-        await self._sessions.remember(opened)
+        self._sessions.remember(opened)
         return stored
 
     async def _store_in(

@@ -10,11 +10,6 @@ SESSIONS_EXPIRED = Counter(
     "access: an open or update that found the session past its expiry).",
     ["trigger"],
 )
-SESSION_CACHE = Counter(
-    "concierge_store_session_cache_total",
-    "Session cache lookups and failures, by result (hit, miss, error).",
-    ["result"],
-)
 CODE_CLAIMS = Counter(
     "concierge_store_code_claims_total",
     "Codes people typed to prove a role (code.claim), by outcome (accepted, rejected, locked; "

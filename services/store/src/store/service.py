@@ -5,7 +5,7 @@ and ``sent`` flows (every message becomes an interaction, including what an
 operator wrote from the phone), sweeps inactive sessions, and answers the other
 services' requests over request/reply (sessions, administration, code claims
 and family records, handoffs, a session's recent messages).
-Redis only caches sessions: when it is down the store answers from Postgres.
+Redis only holds other services' keys about a person, which an erasure deletes.
 """
 
 from __future__ import annotations
@@ -17,11 +17,10 @@ from concierge_common.bus.runtime import Runtime, Subscription
 from concierge_common.bus.topology import ConsumerSpec
 from concierge_common.contracts.store_api import SERVICE
 from concierge_common.storage.media_storage import open_storage
-from store import db, migrations, session_cache
+from store import db, migrations, redis_client
 from store.admin_ops import admin_operations
 from store.bus_traces import BusTraces
 from store.claims import Claims, claim_policy
-from store.erasure import ErasedPerson
 from store.expiry import ExpiryJob
 from store.flow_ops import claim_operations, handoff_operations, interaction_operations
 from store.handoff_reads import HandoffReads
@@ -30,7 +29,6 @@ from store.interactions import Interactions
 from store.known_messages import known_operations
 from store.recorder import INBOUND_TYPES, SENT_TYPES, Ledgers, Recorder
 from store.redis_traces import RedisTraces
-from store.session_cache import SessionCache
 from store.session_ops import session_operations
 from store.sessions import Sessions
 from store.settings import StoreSettings
@@ -61,7 +59,7 @@ class StoreService:
             statement_timeout=settings.store_statement_timeout_seconds,
         )
         runtime.on_stop(pool.close)
-        redis = session_cache.connect(settings.redis_url)
+        redis = redis_client.connect(settings.redis_url)
         runtime.on_stop(redis.aclose)
 
         async def postgres_ready() -> bool:
@@ -75,25 +73,16 @@ class StoreService:
         runtime.readiness.add("redis", redis_ready)
         await runtime.start()
 
-        cache = SessionCache(
-            redis,
-            namespace=settings.bus_namespace,
-            ttl_seconds=settings.store_session_cache_ttl_seconds,
-        )
         users = Users(pool, Tombstones(settings.intrinsic_id_key))
-        sessions = Sessions(pool, users, cache, ttl_seconds=settings.store_session_ttl_seconds)
+        sessions = Sessions(pool, users, ttl_seconds=settings.store_session_ttl_seconds)
 
-        expiry = ExpiryJob(pool, cache, interval_seconds=settings.store_expiry_interval_seconds)
+        expiry = ExpiryJob(pool, interval_seconds=settings.store_expiry_interval_seconds)
         expiry.start()
         runtime.on_stop(expiry.stop)
-
-        async def after_erase(person: ErasedPerson) -> None:
-            await cache.invalidate_for_erasure(person.user_id, person.session_ids)
 
         admin = admin_operations(
             pool,
             settings,
-            after_erase=after_erase,
             bus=BusTraces(lambda: runtime.nc, runtime.topology),
             redis=RedisTraces(redis, namespace=settings.bus_namespace),
         )

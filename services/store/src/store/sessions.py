@@ -11,8 +11,10 @@ over even before the expiry job (:mod:`store.expiry`) sweeps it, so open and
 update expire it themselves when they find it. Sessions in handoff never expire
 this way (a human owns the conversation; the handoff service owns that timeout).
 
-Writes lock the row (``SELECT ... FOR UPDATE``) inside a transaction, then
-refresh the cache (:mod:`store.session_cache`) once the transaction committed.
+Writes lock the row (``SELECT ... FOR UPDATE``) inside a transaction, or change it
+in one statement when that is enough. Postgres is the only copy: no cache in front
+of it (on the hot path every access is a write; only the staff HTTP API reads a
+session by id, one indexed query).
 """
 
 from __future__ import annotations
@@ -30,7 +32,6 @@ from concierge_common.errors import Conflict, NotFound, RetryableError
 from concierge_common.metrics import child
 from store.db import translated, view
 from store.metrics import SESSIONS_EXPIRED
-from store.session_cache import SessionCache
 from store.tombstones import UNKNOWN, Written
 from store.users import Users
 
@@ -128,14 +129,11 @@ class Opened:
 
 
 class Sessions:
-    """Opens, reads and changes sessions; keeps the cache in step with Postgres."""
+    """Opens, reads and changes sessions."""
 
-    def __init__(
-        self, pool: asyncpg.Pool, users: Users, cache: SessionCache, *, ttl_seconds: float
-    ) -> None:
+    def __init__(self, pool: asyncpg.Pool, users: Users, *, ttl_seconds: float) -> None:
         self._pool = pool
         self._users = users
-        self._cache = cache
         self._ttl = float(ttl_seconds)
 
     async def open(
@@ -159,7 +157,7 @@ class Sessions:
                     conn, whatsapp_id, push_name, aliases=aliases, written=written
                 )
                 opened = await self.open_in(conn, user_id)
-        await self.remember(opened)
+        self.remember(opened)
         return opened.view
 
     async def open_in(self, conn: asyncpg.Connection, user_id: str) -> Opened:
@@ -229,31 +227,20 @@ class Sessions:
             return None
         return view(SessionView, await conn.fetchrow(_END_HANDOFF, row["id"], metadata))
 
-    async def remember(self, opened: Opened) -> None:
-        """After the commit: cache what an open wrote, and count a stale session it ended."""
+    @staticmethod
+    def remember(opened: Opened) -> None:
+        """After the commit: count a stale session the open ended on the way."""
         if opened.expired is not None:
             child(SESSIONS_EXPIRED, "access").inc()
-            await self._cache.put(opened.expired)
-        await self._cache.put(opened.view)
-
-    async def refresh(self, views: list[SessionView]) -> None:
-        """After the commit: cache the sessions a transaction wrote, in the order written."""
-        for written in views:
-            await self._cache.put(written)
 
     async def get(self, session_id: str) -> SessionView:
-        """The session, from the cache when it holds a copy; NotFound when there is none."""
+        """The session; NotFound when there is none."""
         key = _session_id(session_id)
-        cached = await self._cache.get(key)
-        if cached is not None:
-            return cached
         with translated("session.get"):
             row = await self._pool.fetchrow(_SELECT_BY_ID, key)
         if row is None:
             raise NotFound(f"session {key} not found")
-        session = view(SessionView, row)
-        await self._cache.fill(session)
-        return session
+        return view(SessionView, row)
 
     async def update(self, change: SessionUpdate) -> SessionView:
         """Apply ``change``: Conflict for an illegal transition or a session that is over."""
@@ -265,7 +252,6 @@ class Sessions:
             with translated("session.update"):
                 async with self._pool.acquire() as conn, conn.transaction():
                     session, expired_now = await self._apply(conn, key, change)
-        await self._cache.put(session)
         if expired_now:
             child(SESSIONS_EXPIRED, "access").inc()
             raise Conflict(f"session {key} expired")

@@ -55,14 +55,12 @@ class StoreSettings(BusSettings, kw_only=True, frozen=True):
     store_code_weak_budget: int = 10
 
     # --- sessions
-    # Redis: a rebuildable read-through cache of sessions (Postgres stays the truth).
+    # Redis: where an erasure deletes the person's keys (store.redis_traces).
     redis_url: str
     # Seconds of inactivity after which an active or awaiting_input session expires.
     store_session_ttl_seconds: float = 1800.0
     # Seconds between two runs of the expiry job.
     store_expiry_interval_seconds: float = 60.0
-    # Seconds a session stays in the cache; bounds how stale a missed invalidation leaves it.
-    store_session_cache_ttl_seconds: int = 30
 
     def __post_init__(self) -> None:
         check_secrets(self, "intrinsic_id_key", "conversation_id_key")
