@@ -45,7 +45,7 @@ def admin_router(rpc: RpcClient, auth: Authorizer) -> APIRouter:
     router = APIRouter(
         prefix="/admin",
         dependencies=[Depends(auth.require(ADMIN))],
-        responses=problem_responses(401, 403, 404, 422, 503),
+        responses=problem_responses(400, 401, 403, 404, 422, 503),
     )
     _services(router, rpc)
     _contexts(router, rpc)

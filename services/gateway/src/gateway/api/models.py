@@ -12,6 +12,7 @@ pairs, so a field added to a view cannot silently vanish from the API.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal, TypeVar
 from uuid import UUID
@@ -22,6 +23,8 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
+    StrictInt,
     StringConstraints,
     field_validator,
 )
@@ -40,6 +43,20 @@ M = TypeVar("M", bound=BaseModel)
 
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+def _never_null(*names: str) -> Callable[[dict[str, Any]], None]:
+    """``json_schema_extra`` of a body whose ``names`` may be left out but never be null:
+    its schema says so (no ``null`` among their types), as :func:`_not_null` checks."""
+
+    def drop_null(schema: dict[str, Any]) -> None:
+        for name in names:
+            field = schema["properties"][name]
+            types = [each for each in field.pop("anyOf", ()) if each.get("type") != "null"]
+            field.update(types[0] if len(types) == 1 else {"anyOf": types})
+            field.pop("default", None)
+
+    return drop_null
 
 
 def _not_null(value: object) -> object:
@@ -238,6 +255,10 @@ def all_to_api(model: type[M], views: list[Any]) -> list[M]:
 class SessionUpdateIn(_Body):
     """Fields left out are kept; ``state`` and ``metadata`` replace the whole object."""
 
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra=_never_null("status", "service_id", "state", "metadata")
+    )
+
     status: SessionStatus | None = None
     service_id: UUID | None = None
     state: dict[str, Any] | None = None
@@ -264,23 +285,45 @@ class ServiceIn(_Body):
     trigger_keywords: list[str] = Field(default_factory=list, max_length=100)
     processing_type: ProcessingType = "ai"
     required_role: Role | None = None
-    is_active: bool = True
-    display_order: int = 0
+    is_active: StrictBool = True
+    display_order: StrictInt = 0  # never `true`: the schema says integer
 
     def to_store(self) -> store_api.ServiceWrite:
         return store_api.ServiceWrite(**self.model_dump())
 
 
+_SERVICE_FIELDS = (
+    "name",
+    "description",
+    "trigger_keywords",
+    "processing_type",
+    "is_active",
+    "display_order",
+)
+
+
 class ServicePatch(_Body):
     """``required_role: null`` clears it."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra=_never_null(
+            "name",
+            "description",
+            "trigger_keywords",
+            "processing_type",
+            "is_active",
+            "display_order",
+        ),
+    )
 
     name: str | None = Field(None, min_length=1, max_length=64)
     description: str | None = Field(None, max_length=2000)
     trigger_keywords: list[str] | None = Field(None, max_length=100)
     processing_type: ProcessingType | None = None
     required_role: Role | None = None
-    is_active: bool | None = None
-    display_order: int | None = None
+    is_active: StrictBool | None = None
+    display_order: StrictInt | None = None
 
     _present = field_validator(
         "name", "description", "trigger_keywords", "processing_type", "is_active", "display_order"
@@ -316,6 +359,8 @@ class InfoIn(_Body):
 
 class InfoPatch(_Body):
     """``valid_from: null`` / ``valid_to: null`` make that bound unbounded."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_never_null("title", "content"))
 
     title: str | None = Field(None, min_length=1, max_length=200)
     content: str | None = Field(None, min_length=1, max_length=20_000)

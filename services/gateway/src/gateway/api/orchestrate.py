@@ -48,7 +48,9 @@ DESCRIPTION = (
 def orchestrate_router(orchestrator: Orchestrator | None, auth: Authorizer) -> APIRouter:
     """The route; without an ``orchestrator`` (a process that cannot listen) it answers 503."""
     guard = auth.require(CHANNEL)
-    router = APIRouter(tags=["orchestrate"], responses=problem_responses(401, 403, 422, 503, 504))
+    router = APIRouter(
+        tags=["orchestrate"], responses=problem_responses(400, 401, 403, 422, 503, 504)
+    )
 
     @router.post(
         "/orchestrate",

@@ -18,7 +18,7 @@ def sessions_router(rpc: RpcClient, auth: Authorizer) -> APIRouter:
         prefix="/sessions",
         tags=["sessions"],
         dependencies=[Depends(auth.require(AGENT))],
-        responses=problem_responses(401, 403, 404, 422, 503),
+        responses=problem_responses(400, 401, 403, 404, 422, 503),
     )
 
     @router.get("/{session_id}", summary="Read a session")

@@ -114,7 +114,7 @@ def staff_router(rpc: RpcClient, auth: Authorizer, *, timeout: float) -> APIRout
         prefix="/staff",
         tags=["staff"],
         dependencies=[Depends(guard)],
-        responses=problem_responses(401, 403, 404, 422, 503),
+        responses=problem_responses(400, 401, 403, 404, 422, 503),
     )
     desk = Desk(rpc, timeout=timeout)
     _reads(router, desk)
