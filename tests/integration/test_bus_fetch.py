@@ -168,12 +168,6 @@ async def test_a_lone_message_is_taken_by_a_fetch_that_waits_for_nothing_more(
     assert handler.ids == [numbered_message(1).message_id, numbered_message(2).message_id]
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="known race, about one run in four here: a hand-back's nak is not confirmed "
-    "(Settler.give_back publishes it), so the next owner's first fetch, on the same "
-    "connection, may be served before the server has processed it",
-)
 async def test_a_partition_handed_back_leaves_nothing_it_received_pending(
     runtime: Runtime, consumers: MakeConsumer, fetches: Fetches
 ) -> None:

@@ -152,7 +152,9 @@ class FlowConsumer:
         self._fetch_timeout = fetch_timeout
         self._ack_wait = ack_wait
         self._recover = recover
-        self._settler = Settler(DeadLetters(nc, topology, spec.service), spec.service, spec.flow)
+        self._settler = Settler(
+            nc, DeadLetters(nc, topology, spec.service), spec.service, spec.flow
+        )
         self._slots = asyncio.Semaphore(capacity.concurrency)
         self._mailboxes: Mailboxes[_Held] = Mailboxes(self._work, name=self._label)
         self._lanes: dict[int, _Lane] = {}

@@ -42,6 +42,8 @@ from concierge_common.metrics import child
 
 log = logging.getLogger(__name__)
 
+NAK = b"-NAK"  # JetStream's negative ack: the delivery is due again at once
+
 _MAX_ERROR_TEXT = 500
 
 
@@ -158,7 +160,8 @@ def _is_json(data: bytes) -> bool:
 class Settler:
     """Acks, hands back or dead-letters the deliveries of one service's flow."""
 
-    def __init__(self, dead_letters: DeadLetters, service: str, flow: str) -> None:
+    def __init__(self, nc: NATS, dead_letters: DeadLetters, service: str, flow: str) -> None:
+        self._nc = nc
         self._dead_letters = dead_letters
         self._service = service
         self._flow = flow
@@ -177,9 +180,15 @@ class Settler:
         return self._counted(Outcome.ACKED)
 
     async def give_back(self, msg: Msg) -> Outcome:
-        """Return the delivery to the server for the next owner, at once."""
+        """Return the delivery to the server for the next owner, at once, and wait for the
+        server's confirmation; UNSETTLED when it did not come.
+
+        Confirmed, so that a partition handed over cleanly has nothing in flight: the
+        next owner's first fetch may reach the server right after, and must find the
+        delivery due again, not still held by this replica.
+        """
         try:
-            await msg.nak()
+            await self._nc.request(msg.reply, NAK, timeout=5.0)
         except (nats.errors.Error, APIError, OSError) as exc:
             log.warning("could not hand a delivery back: %s", type(exc).__name__)
             return self._counted(Outcome.UNSETTLED)
