@@ -20,8 +20,9 @@ from pydantic import BaseModel
 from concierge_common.contracts import store_api as api
 from gateway.api import models
 
-# Fields of a view that describe one call, not the resource (not shown by the API).
-PER_CALL = {"created"}
+# Fields of a view that describe one call, not the resource (not shown by the API):
+# ``created`` and ``roles`` (the person's roles, for the router) are session.open's.
+PER_CALL = {"created", "roles"}
 
 PAIRS: list[tuple[type[BaseModel], type[msgspec.Struct]]] = [
     (models.SessionOut, api.SessionView),
@@ -56,6 +57,8 @@ def _sample(name: str, info: msgspec.inspect.Type) -> Any:
         return [_sample(name, info.item_type)]
     if isinstance(info, msgspec.inspect.DictType):
         return {"key": _sample("value", info.value_type)}
+    if isinstance(info, msgspec.inspect.StructType):
+        return info.cls(**{field.name: _sample(field.name, field.type) for field in info.fields})
     if isinstance(info, msgspec.inspect.AnyType):
         return {"nested": ["any", 1]}
     raise AssertionError(f"no sample for {name}: {info}")

@@ -17,6 +17,7 @@ from concierge_common.contracts.store_api import (
     SESSION_OPEN,
     SESSION_UPDATE,
     ById,
+    RoleGrant,
     SessionOpen,
     SessionStatus,
     SessionUpdate,
@@ -109,6 +110,25 @@ async def test_an_update_without_status_keeps_it_and_replaces_only_what_is_given
     assert view.metadata == {"lang": "fr"}
     assert view.last_activity_at > session.last_activity_at
     assert view.expires_at > session.expires_at
+
+
+async def test_open_returns_the_persons_roles_created_or_continued(store: SessionStore) -> None:
+    first = await store.sessions.open(PERSON)
+    service_id = await store.pool.fetchval(
+        "INSERT INTO services (name) VALUES ('CATECHESE') RETURNING id::text"
+    )
+    await store.pool.execute(
+        "INSERT INTO user_services (user_id, service_id, role) VALUES ($1, $2, 'parent')",
+        first.user_id,
+        service_id,
+    )
+    continued = await store.sessions.open(PERSON)
+    await store.sessions.update(SessionUpdate(id=first.id, status="closed"))
+    created = await store.sessions.open(PERSON)
+    assert first.roles == []
+    assert continued.roles == [RoleGrant(service_id=service_id, role="parent")]
+    assert (created.created, created.roles) == (True, continued.roles)
+    assert (await store.sessions.get(first.id)).roles is None  # session.open's only
 
 
 async def test_a_get_reads_what_was_last_written_and_never_says_created(

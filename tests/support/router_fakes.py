@@ -93,6 +93,8 @@ class FakeStorePort:
     claim_outcomes: list[str] = field(default_factory=list)  # forced verdicts, in order
     aliases: dict[str, list[str]] = field(default_factory=dict)  # the last aliases of an id
     erased: dict[str, float] = field(default_factory=dict)  # whatsapp id -> when erased
+    roles_with_session: bool = True  # False: an older store (session.open without roles)
+    role_lists: int = 0  # role.list calls
 
     async def open_session(
         self,
@@ -107,7 +109,7 @@ class FakeStorePort:
         self.aliases[whatsapp_id] = list(aliases)
         current = self.sessions.get(whatsapp_id)
         if current is not None and current.status not in ("closed", "expired"):
-            return msgspec.structs.replace(current, created=False)
+            return msgspec.structs.replace(current, created=False, roles=self._grants(current))
         user = current.user_id if current else f"user-{uuid.uuid4().hex[:8]}"
         session = api.SessionView(
             id=str(uuid.uuid4()),
@@ -122,7 +124,14 @@ class FakeStorePort:
             created=True,
         )
         self.sessions[whatsapp_id] = session
-        return session
+        return msgspec.structs.replace(session, roles=self._grants(session))
+
+    def _grants(self, session: api.SessionView) -> list[api.RoleGrant] | None:
+        """The roles session.open returns with ``session`` (the real store's rule)."""
+        if not self.roles_with_session:
+            return None
+        held = self.roles_.get(session.user_id, [])
+        return [api.RoleGrant(service_id=r.service_id, role=r.role) for r in held]
 
     def session_of(self, whatsapp_id: str) -> api.SessionView:
         return self.sessions[whatsapp_id]
@@ -154,6 +163,7 @@ class FakeStorePort:
         return [view]
 
     async def roles(self, user_id: str) -> list[api.RoleView]:
+        self.role_lists += 1
         return list(self.roles_.get(user_id, []))
 
     async def claim(self, claim: api.CodeClaim) -> api.ClaimResult:

@@ -234,6 +234,31 @@ async def test_after_verification_catechism_questions_carry_the_family() -> None
     assert generate.family["family"] == "Famille Nguyen"
 
 
+async def test_the_roles_come_with_the_session_without_a_role_list() -> None:
+    h = Harness()
+    await h.say("catéchisme")
+    await h.say("SM-7390")
+    lists = h.store.role_lists  # the code accepted: the roles were read again
+    out = await h.say("Quel est le groupe de Thomas ?")
+    generate = only(out, GenerateReply)
+    assert isinstance(generate, GenerateReply)
+    assert generate.family is not None
+    assert h.store.role_lists == lists
+
+
+async def test_without_roles_in_the_session_the_router_asks_role_list() -> None:
+    h = Harness()
+    h.store.roles_with_session = False  # an older store
+    await h.say("catéchisme")
+    await h.say("SM-7390")
+    lists = h.store.role_lists
+    out = await h.say("Quel est le groupe de Thomas ?")
+    generate = only(out, GenerateReply)
+    assert isinstance(generate, GenerateReply)
+    assert generate.family is not None
+    assert h.store.role_lists > lists
+
+
 async def test_a_wrong_code_says_how_many_attempts_remain() -> None:
     h = Harness()
     await h.say("caté")

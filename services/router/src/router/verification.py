@@ -146,6 +146,7 @@ class Verification:
     ) -> None:
         first = [str(text) for text in ctx.state.get(PENDING) or []]
         _leave(ctx)
+        ctx.session = msgspec.structs.replace(ctx.session, roles=None)  # read them again
         accepted = phrases.text(ctx.catalog, "code_accepted", service.name)
         if not _is_question(first, service):
             await self._outbox.say(ctx.turn.last, accepted, "code-accepted")

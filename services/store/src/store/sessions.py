@@ -22,12 +22,18 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import asyncpg
+import msgspec
 
-from concierge_common.contracts.store_api import SESSION_TRANSITIONS, SessionUpdate, SessionView
+from concierge_common.contracts.store_api import (
+    SESSION_TRANSITIONS,
+    RoleGrant,
+    SessionUpdate,
+    SessionView,
+)
 from concierge_common.errors import Conflict, NotFound, RetryableError
 from concierge_common.metrics import child
 from store.db import translated, view
@@ -116,6 +122,17 @@ def continuing(statement: str) -> str:
     return f"WITH touched AS ({_TOUCH_OPEN_OF_USER.strip()}){statement}"
 
 
+# The person's roles ($1: their user id), as session.open returns them (RoleGrant).
+_ROLES_OF_USER = """
+SELECT coalesce(jsonb_agg(jsonb_build_object('service_id', service_id, 'role', role)
+                          ORDER BY created_at, id), '[]'::jsonb)
+FROM user_services WHERE user_id = $1
+"""
+# session.open's common case in one statement: the live session continued, with the roles.
+_CONTINUE_WITH_ROLES = continuing(
+    f" SELECT touched.*, ({_ROLES_OF_USER.strip()}) AS roles FROM touched"  # noqa: S608 - constant
+)
+
 # A concurrent open wins the insert at most once per attempt: three attempts are plenty.
 _OPEN_ATTEMPTS = 3
 
@@ -144,7 +161,8 @@ class Sessions:
         aliases: Sequence[str] = (),
         written: Written = UNKNOWN,
     ) -> SessionView:
-        """Continue the person's open session, or create one (``created`` says which).
+        """Continue the person's open session, or create one (``created`` says which),
+        with the person's roles (``roles``: the router needs them every turn).
 
         ``aliases`` are the person's other ids: the session is the one of the person
         any of them names (see :meth:`Users.resolve`). ``written``: when the message
@@ -156,9 +174,19 @@ class Sessions:
                 user_id = await self._users.resolve(
                     conn, whatsapp_id, push_name, aliases=aliases, written=written
                 )
-                opened = await self.open_in(conn, user_id)
+                opened = await self._open_with_roles(conn, user_id)
         self.remember(opened)
         return opened.view
+
+    async def _open_with_roles(self, conn: asyncpg.Connection, user_id: str) -> Opened:
+        """:meth:`open_in`, the view carrying the person's roles (one statement when the
+        session is continued; a second one only when it was created or expired)."""
+        continued = await self.continue_in(conn, user_id, _CONTINUE_WITH_ROLES)
+        if continued is not None:
+            return continued[0]
+        opened = await self._open_locked(conn, user_id)
+        roles = await conn.fetchval(_ROLES_OF_USER, user_id)
+        return replace(opened, view=_with_roles(opened.view, roles))
 
     async def open_in(self, conn: asyncpg.Connection, user_id: str) -> Opened:
         """Open or continue ``user_id``'s session inside the caller's transaction.
@@ -168,6 +196,11 @@ class Sessions:
         touched = await conn.fetchrow(_TOUCH_OPEN_OF_USER, user_id, self._ttl)
         if touched is not None:
             return Opened(view(SessionView, touched))
+        return await self._open_locked(conn, user_id)
+
+    async def _open_locked(self, conn: asyncpg.Connection, user_id: str) -> Opened:
+        """:meth:`open_in` when there was no live session to touch: the open one locked
+        (a stale one expired), then continued, or a session created."""
         expired = None
         for _ in range(_OPEN_ATTEMPTS):
             row = await conn.fetchrow(_LOCK_OPEN_OF_USER, user_id)
@@ -290,6 +323,10 @@ class Sessions:
             _UPDATE, key, status, change.service_id, change.state, change.metadata, self._ttl
         )
         return view(SessionView, updated), False
+
+
+def _with_roles(session: SessionView, roles: list[dict[str, Any]]) -> SessionView:
+    return msgspec.structs.replace(session, roles=msgspec.convert(roles, list[RoleGrant]))
 
 
 def _next_status(current: str, requested: str | None) -> str:

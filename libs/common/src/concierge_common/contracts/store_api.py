@@ -56,7 +56,7 @@ HANDOFF_TRANSITIONS: dict[str, frozenset[str]] = {
 
 SESSION_GET = "session.get"  # ById -> SessionView
 SESSION_UPDATE = "session.update"  # SessionUpdate -> SessionView
-SESSION_OPEN = "session.open"  # SessionOpen -> SessionView (continue the active one or create)
+SESSION_OPEN = "session.open"  # SessionOpen -> SessionView (continued or created), with roles
 USER_GET = "user.get"  # ById -> UserView
 USER_ERASE = "user.erase"  # ById -> ErasureReport
 SERVICE_LIST = "service.list"  # ListQuery -> list[ServiceView]
@@ -286,6 +286,13 @@ class UserView(_Struct, frozen=True):
     updated_at: datetime
 
 
+class RoleGrant(_Struct, frozen=True):
+    """A role a person holds for a service (a :class:`RoleView` without its record)."""
+
+    service_id: str
+    role: Role
+
+
 class SessionView(_Struct, frozen=True):
     id: str
     user_id: str
@@ -297,6 +304,8 @@ class SessionView(_Struct, frozen=True):
     last_activity_at: datetime
     expires_at: datetime
     created: bool = False  # session.open: True when this call created it
+    # session.open: the person's roles when it opened (None: not given, ask role.list).
+    roles: list[RoleGrant] | None = None
 
 
 class ServiceView(_Struct, frozen=True):
