@@ -799,7 +799,7 @@ async def drop_database(url: str) -> None:
 
 
 async def forget_redis_keys(redis_url: str, namespace: str) -> None:
-    """Delete the namespace's Redis keys (dedup, rate windows, session cache)."""
+    """Delete the namespace's Redis keys (dedup, rate windows, budgets)."""
     client = Redis.from_url(redis_url)
     try:
         batch: list[Any] = []

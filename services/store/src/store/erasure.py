@@ -7,8 +7,8 @@ half done in the database. The media files are deleted from the media storage
 (``MEDIA_STORAGE_URL``: local folder or S3) after the commit: deleting them
 first could lose files of a person whose erasure then rolled back. A key that
 would leave the local storage's root is refused, whatever a row says. Then
-``after_erase`` lets the owners of caches (the session cache) forget what they
-still hold about them.
+``after_erase`` lets whoever keeps copies outside the database (a cache) forget
+what they still hold about them.
 
 The person's copies elsewhere go last (``SECURITY.md``, "Erasure (item 5)"):
 their traces (:mod:`store.erasure_traces`: ids, conversations, correlations,

@@ -6,9 +6,7 @@ names them: the gateway's sliding window of sends per chat
 each message it handled (``<prefix>router:handled:<bus id>``, two days; the
 bus id is derived from WAHA's message id) and whatever else a service keys by
 chat id or conversation id (found by a ``SCAN`` of the namespace's keys for
-them). The session cache is the store's own and is emptied by
-:meth:`store.session_cache.SessionCache.invalidate_for_erasure`, whose
-erased-person marker must stay: nothing here matches it.
+them).
 
 A Redis that fails is logged and leaves the keys to their expiry.
 """
