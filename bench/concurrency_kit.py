@@ -103,6 +103,8 @@ NO_PACING = {
 NO_RATE_LIMITS = {
     "GATEWAY_CHAT_MESSAGES_PER_MINUTE": "0",
     "GATEWAY_GLOBAL_MESSAGES_PER_MINUTE": "0",
+    # The public port's limit per source (issue 14 item 3): every webhook comes from here.
+    "GATEWAY_SOURCE_REQUESTS_PER_SECOND": "0",
     # The hourly budgets of issue 14 item 6 (a bench sends thousands of messages an hour).
     "ROUTER_PERSON_MESSAGES_PER_HOUR": "0",
     "ROUTER_CHANNEL_MESSAGES_PER_HOUR": "0",

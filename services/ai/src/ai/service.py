@@ -6,8 +6,6 @@ import asyncio
 import logging
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from redis.asyncio import Redis
-
 from ai import warmup
 from ai.artifacts import CalendarArtifacts
 from ai.backends import build_backend
@@ -18,6 +16,7 @@ from ai.handoffs import HandoffOpener
 from ai.responder import Responder
 from ai.settings import AiSettings
 from ai.token_budget import Limits, LocalTokenBudget, RedisTokenBudget, TokenBudget
+from concierge_common import redis_client
 from concierge_common.bus.rpc import RpcClient, RpcServer
 from concierge_common.bus.runtime import Runtime, Subscription
 from concierge_common.bus.topology import ConsumerSpec
@@ -114,7 +113,7 @@ class AiService:
         if not settings.redis_url:
             log.warning("no REDIS_URL: token budgets are counted by each replica alone")
             return LocalTokenBudget(limits)
-        redis = Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
+        redis = redis_client.connect(settings.redis_url)
         self.runtime.on_stop(redis.aclose)
         prefix = f"{settings.bus_namespace}:" if settings.bus_namespace else ""
         return RedisTokenBudget(redis, limits, key_prefix=prefix)

@@ -26,6 +26,7 @@ from typing import Protocol
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from concierge_common import redis_client
 from concierge_common.errors import DownstreamUnavailable
 from gateway import metrics
 
@@ -202,6 +203,6 @@ def open_limits(
     local = LocalWindows(limits)
     if not redis_url:
         return SendLimits(local, max_wait=max_wait), None
-    redis = Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2)
+    redis = redis_client.connect(redis_url)
     windows = RedisWindows(redis, limits, key_prefix=key_prefix, fallback=local)
     return SendLimits(windows, max_wait=max_wait), redis

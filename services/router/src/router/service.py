@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from redis.asyncio import Redis
 
+from concierge_common import redis_client
 from concierge_common.bus.rpc import RpcClient
 from concierge_common.bus.runtime import Runtime, Subscription
 from concierge_common.bus.topology import ConsumerSpec
@@ -34,7 +35,7 @@ class RouterService:
     async def start(self) -> None:
         settings = self.settings
         runtime = self.runtime
-        redis = Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
+        redis = redis_client.connect(settings.redis_url)
         runtime.on_stop(redis.aclose)
         await runtime.start()
 
