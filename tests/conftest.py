@@ -12,6 +12,7 @@ import signal
 from collections.abc import AsyncIterator
 
 import pytest
+from redis.asyncio import Redis
 
 from support import infra
 from support.session_servers import SessionServers
@@ -80,3 +81,16 @@ def env(namespace: str, database_url: str) -> dict[str, str]:
         database_url=database_url,
         redis_url=infra.setting("REDIS_URL"),
     )
+
+
+@pytest.fixture
+async def redis(namespace: str) -> AsyncIterator[Redis]:
+    """A client of the test Redis; the namespace's keys are deleted afterwards."""
+    client = Redis.from_url(infra.setting("REDIS_URL"))
+    try:
+        yield client
+    finally:
+        keys = [key async for key in client.scan_iter(match=f"{namespace}:*")]
+        if keys:
+            await client.delete(*keys)
+        await client.aclose()

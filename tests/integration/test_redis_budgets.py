@@ -3,33 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
-import pytest
 from redis.asyncio import Redis
 
 from ai.token_budget import Limits as TokenLimits
 from ai.token_budget import RedisTokenBudget
 from router.budgets import CHANNEL, PERSON, Limits, RedisBudgets
-from support.infra import REDIS_URL
 from support.manual_clock import ManualClock
 from support.router_fakes import inbound as message
 from support.token_budgets import question
 
 ANNE, BRUNO = "33611111111@c.us", "33622222222@c.us"
 START = 1_764_064_800.0
-
-
-@pytest.fixture
-async def redis(namespace: str) -> AsyncIterator[Redis]:
-    client = Redis.from_url(REDIS_URL)
-    try:
-        yield client
-    finally:
-        keys = [key async for key in client.scan_iter(match=f"{namespace}:*")]
-        if keys:
-            await client.delete(*keys)
-        await client.aclose()
 
 
 def replica(redis: Redis, namespace: str, clock: ManualClock, **limits: int) -> RedisBudgets:

@@ -2,25 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
 from redis.asyncio import Redis
 
 from gateway.rate_limit import CHAT, GLOBAL, Limits, LocalWindows, RedisWindows
-from support.infra import REDIS_URL
-
-
-@pytest.fixture
-async def redis(namespace: str) -> AsyncIterator[Redis]:
-    client = Redis.from_url(REDIS_URL)
-    try:
-        yield client
-    finally:
-        keys = [key async for key in client.scan_iter(match=f"{namespace}:*")]
-        if keys:
-            await client.delete(*keys)
-        await client.aclose()
 
 
 def windows(redis: Redis, namespace: str, limits: Limits) -> RedisWindows:

@@ -9,11 +9,9 @@ is not asked again for them (one notice), and another person still is.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
-import pytest
 import yaml
 from prometheus_client import REGISTRY
 from redis.asyncio import Redis
@@ -23,7 +21,6 @@ from ai.token_budget import Limits as TokenLimits
 from ai.token_budget import RedisTokenBudget
 from support.ai_fakes import DELIVERY
 from support.conversation import Conversation
-from support.infra import REDIS_URL
 from support.polling import eventually
 from support.settling import settled
 from support.stack import running_stack
@@ -76,18 +73,6 @@ async def test_a_flood_is_cut_after_the_budget_while_another_person_is_answered(
         assert len(said) == BUDGET + 1  # an answer to each message within the budget
         assert not any(text.startswith(NOTICE_START) for text in answered)
         assert said[0] == answered[0]  # the same answer to the same question
-
-
-@pytest.fixture
-async def redis(namespace: str) -> AsyncIterator[Redis]:
-    client = Redis.from_url(REDIS_URL)
-    try:
-        yield client
-    finally:
-        keys = [key async for key in client.scan_iter(match=f"{namespace}:*")]
-        if keys:
-            await client.delete(*keys)
-        await client.aclose()
 
 
 async def test_claude_stops_for_a_person_whose_tokens_are_spent_not_for_another(
