@@ -20,7 +20,7 @@ from concierge_common.errors import DownstreamRejected, DownstreamUnavailable, N
 from concierge_common.storage.media_storage import LocalMediaStorage
 from concierge_devkit.waha_fake import WahaFake
 from gateway.outbound import SendOptions
-from gateway.pacing import Pacing
+from gateway.pacing import NO_PAUSE, Pacing
 from gateway.send_check import SendInDoubt
 from support.outbound_harness import OutboundHarness, outbound_harness
 from support.stack import WAHA_KEY
@@ -93,6 +93,18 @@ async def test_the_events_say_when_what_the_reply_answers_was_written(
     assert events[notice.message_id].in_reply_to_at == notice.created_at
     assert isinstance(events[answer.message_id], ReplySent)
     assert events[answer.message_id].in_reply_to_at == 1_800_000_000.0
+
+
+async def test_with_the_pauses_configured_off_no_typing_is_shown(
+    namespace: str, tmp_path: Path
+) -> None:
+    def unpaced(media: LocalMediaStorage, pauses: list[float]) -> SendOptions:
+        return SendOptions(pacing=NO_PAUSE, media=media, staff_chat_id=STAFF_CHAT)
+
+    waha = WahaFake(api_key=WAHA_KEY)
+    async with outbound_harness(namespace, tmp_path, waha, unpaced, person=PERSON) as harness:
+        await harness.deliver(harness.reply("La messe est à 10 h 30."))
+        assert harness.endpoints() == ["sendSeen", "sendText"]
 
 
 async def test_the_persons_message_is_marked_read_only_when_its_id_is_known(

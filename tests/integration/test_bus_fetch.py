@@ -162,10 +162,26 @@ async def test_a_lone_message_is_taken_by_a_fetch_that_waits_for_nothing_more(
         await wait_until(fetches.under_way)
 
     # A fetch that may wait the whole timeout asks for one message: it returns when that
-    # one comes instead of holding it for a batch to fill. Batches wait only briefly.
-    assert all(call.batch == 1 for call in fetches.calls if call.timeout == FETCH_TIMEOUT)
-    assert any(call.batch > 1 and call.timeout < FETCH_TIMEOUT for call in fetches.calls)
+    # one comes instead of holding it for a batch to fill. Nothing waited behind either
+    # message (the server says so with each delivery), so no batch was asked for either.
+    assert all(call.batch == 1 and call.timeout == FETCH_TIMEOUT for call in fetches.calls)
     assert handler.ids == [numbered_message(1).message_id, numbered_message(2).message_id]
+
+
+async def test_messages_waiting_behind_a_delivery_are_fetched_as_a_batch_that_waits_briefly(
+    runtime: Runtime, consumers: MakeConsumer, fetches: Fetches
+) -> None:
+    waiting = await _publish(runtime, 1, 2, 3, 4, 5)  # before anyone owns the partition
+    handler = Handled()
+    flow = consumers(handler)
+    await flow.acquired(0, clean=True)
+    await wait_until(lambda: len(handler.ids) == len(waiting))
+
+    first, second = fetches.calls[0], fetches.calls[1]
+    assert (first.batch, first.got) == (1, 1)  # idle: one message, which had 4 behind it
+    assert (second.batch > 1, second.timeout < FETCH_TIMEOUT) == (True, True)
+    assert second.got == 4
+    assert handler.ids == waiting
 
 
 async def test_a_partition_handed_back_leaves_nothing_it_received_pending(

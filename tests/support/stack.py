@@ -60,10 +60,11 @@ def base_env(*, nats_url: str, namespace: str, database_url: str, redis_url: str
         "JWT_SECRET": JWT_SECRET,
         # Off unless a test is about coalescing: most tests send several messages quickly.
         "ROUTER_BURST_WINDOW_SECONDS": "0",
-        # No "typing..." pause and no rate limit unless a test is about them: tests send
+        # A "typing..." pause of 1 ms (the typing calls are made; with no pause at all the
+        # gateway skips them) and no rate limit unless a test is about them: tests send
         # many replies quickly (the gateway's pacing and limits have their own tests).
         "GATEWAY_TYPING_MIN_SECONDS": "0",
-        "GATEWAY_TYPING_MAX_SECONDS": "0",
+        "GATEWAY_TYPING_MAX_SECONDS": "0.001",
         "GATEWAY_TYPING_JITTER_SECONDS": "0",
         "GATEWAY_CHAT_MESSAGES_PER_MINUTE": "0",
         "GATEWAY_GLOBAL_MESSAGES_PER_MINUTE": "0",

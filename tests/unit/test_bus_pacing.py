@@ -39,3 +39,17 @@ def test_the_short_wait_never_exceeds_the_fetch_timeout() -> None:
     pacing = FetchPacing(idle_wait=0.01)
     pacing.fetched(Fetch(1, 0.01), got=1)
     assert pacing.next(room=1000).timeout == 0.01
+
+
+def test_a_full_fetch_with_nothing_waiting_behind_it_leaves_the_partition_idle() -> None:
+    pacing = FetchPacing(idle_wait=2.0)
+    pacing.fetched(Fetch(1, 2.0), got=1, waiting=0)
+    assert pacing.next(room=1000) == Fetch(1, 2.0)
+
+
+def test_a_full_fetch_with_messages_waiting_behind_it_asks_for_a_batch() -> None:
+    pacing = FetchPacing(idle_wait=2.0)
+    pacing.fetched(Fetch(1, 2.0), got=1, waiting=40)
+    assert pacing.next(room=1000) == Fetch(BATCH, BURST_WAIT)
+    pacing.fetched(Fetch(BATCH, BURST_WAIT), got=BATCH, waiting=0)
+    assert pacing.next(room=1000) == Fetch(1, 2.0)

@@ -42,6 +42,11 @@ class Pacing:
         self._sleep = sleep
         self._uniform = uniform
 
+    @property
+    def pauses(self) -> bool:
+        """Whether any message waits at all (with no pause, "typing..." is never seen)."""
+        return self._max > 0 or self._jitter > 0
+
     def delay(self, text: str) -> float:
         """Seconds of "typing..." for ``text`` (jitter included)."""
         typing = min(max(len(text) / self._cps, self._min), self._max)

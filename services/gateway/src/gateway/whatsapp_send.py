@@ -4,7 +4,8 @@ The sequence WAHA advises (docs/waha.md section 11): ``sendSeen`` on the person'
 message (only when its id is known: without ids WAHA marks the whole chat
 read), then for each part of the reply (:mod:`gateway.splitting`)
 ``startTyping``, a pause proportional to the part's length
-(:mod:`gateway.pacing`), ``stopTyping`` and ``sendText``. Messages to the staff
+(:mod:`gateway.pacing`), ``stopTyping`` and ``sendText`` (no typing calls when
+the pauses are configured off: nobody would see them). Messages to the staff
 chat (or any group) and staff answers relayed to a person are sent directly. A
 failure of seen or typing is logged and counted
 (``concierge_waha_requests_total``), never fatal.
@@ -173,6 +174,8 @@ class WhatsAppSender:
             return ""
 
     async def _typing(self, session: str, chat_id: str, text: str) -> None:
+        if not self._options.pacing.pauses:
+            return  # "typing..." shown and hidden at once: two calls nobody would see
         await self._quietly(self._waha.start_typing(session, chat_id), "startTyping")
         await self._options.pacing.pause(text)
         await self._quietly(self._waha.stop_typing(session, chat_id), "stopTyping")

@@ -265,7 +265,7 @@ class FlowConsumer:
                     failures += 1
                     sub = await self._after_fetch_error(lane, sub, exc, failures)
                     continue
-                pacing.fetched(fetch, len(msgs))
+                pacing.fetched(fetch, len(msgs), _waiting_behind(msgs))
                 self._tick(lane)
                 failures = 0
                 for msg in msgs:
@@ -558,6 +558,16 @@ class FlowConsumer:
                 item.lane.yielded.add(item.conversation)
                 await self._give_back(item)
                 return
+
+
+def _waiting_behind(msgs: list[Msg]) -> int | None:
+    """How many messages the server still held for the consumer behind the last one."""
+    if not msgs:
+        return None
+    try:
+        return msgs[-1].metadata.num_pending
+    except Exception:  # not a JetStream delivery (a test's stand-in): unknown
+        return None
 
 
 def _strays(sub: JetStreamContext.PullSubscription) -> list[Msg]:

@@ -9,6 +9,14 @@ Once a fetch got all it asked for, more may be waiting: the next fetch asks for
 a full batch and waits only briefly, so that what is waiting comes at once and
 nothing that comes later waits long. A fetch that gets less than it asked for,
 or nothing, makes the partition idle again.
+
+Each delivery tells how many messages were still waiting for the consumer
+behind it (JetStream's ``num_pending``). When the last one of a fetch says
+none were, the partition stays idle instead of asking for a batch that would
+only time out empty: at a steady low rate that halves the fetch requests (each
+one a request to the server and its status reply). It is only a hint:
+messages handed back for redelivery are not counted in it, and an idle
+fetch's long poll takes them as soon as they are due.
 """
 
 from __future__ import annotations
@@ -43,6 +51,10 @@ class FetchPacing:
             return Fetch(1, self.idle_wait)
         return Fetch(max(1, min(BATCH, room)), min(self.burst_wait, self.idle_wait))
 
-    def fetched(self, fetch: Fetch, got: int) -> None:
-        """What ``fetch`` returned (0 when it timed out)."""
-        self.flowing = got >= fetch.batch
+    def fetched(self, fetch: Fetch, got: int, waiting: int | None = None) -> None:
+        """What ``fetch`` returned (0 when it timed out).
+
+        ``waiting``: how many messages the server still held for the consumer behind
+        the last delivery, when it said (None: unknown).
+        """
+        self.flowing = got >= fetch.batch and (waiting is None or waiting > 0)
