@@ -5,8 +5,8 @@ partition. A WhatsApp reply goes out through :class:`gateway.whatsapp_send.Whats
 seen, typing and text as WAHA advises, long replies in several messages,
 within the rate limits, each message claimed and marked in the ``sent``
 bucket (:mod:`gateway.send_ledger`) around a pre-generated WAHA message id,
-so that a redelivery never sends a message twice. Once every part went out the
-reply is marked ``sent``; a later redelivery is only counted
+so that a redelivery never sends a message twice. The last part's mark says
+the whole reply went out; a later redelivery is only counted
 (``duplicate_skipped``).
 
 WAHA's answers decide what happens on failure:
@@ -53,7 +53,7 @@ from gateway import metrics
 from gateway.api_channel import API_SESSION, ApiReplies, is_api_chat
 from gateway.send_ledger import SENDING, SENT, SendLedger
 from gateway.waha_client import TIMELOCK_STATUS, WahaClient
-from gateway.whatsapp_send import SendOptions, WhatsAppSender
+from gateway.whatsapp_send import SendOptions, Sent, WhatsAppSender
 
 __all__ = ["SENDING", "SENT", "OutboundSender", "SendOptions"]
 
@@ -105,21 +105,19 @@ class OutboundSender:
         await self._publisher.publish("sent", _sent_event(message, []))
 
     async def _to_whatsapp(self, message: SendReply, delivery: Delivery) -> None:
-        if await self._ledger.reply(message.message_id) == SENT:
+        sent = await self._send(message)
+        if sent.before:
             metrics.REPLIES.labels("duplicate_skipped").inc()
             log.info("reply already sent, not sending again")
-            provider_ids = await self._whatsapp.sent_ids(message)
         else:
-            provider_ids = await self._send(message)
-            await self._ledger.set_reply(message.message_id, SENT)
             metrics.REPLIES.labels("sent").inc()
             log.info(
                 "reply sent",
-                extra={"attempt": delivery.attempt, "api": False, "parts": len(provider_ids)},
+                extra={"attempt": delivery.attempt, "api": False, "parts": len(sent.ids)},
             )
-        await self._publisher.publish("sent", _sent_event(message, provider_ids))
+        await self._publisher.publish("sent", _sent_event(message, sent.ids))
 
-    async def _send(self, message: SendReply) -> list[str]:
+    async def _send(self, message: SendReply) -> Sent:
         session = self._whatsapp_session if message.session == API_SESSION else message.session
         try:
             return await self._whatsapp.send(message, session)

@@ -2,8 +2,9 @@
 
 Keys and values:
 
-* ``<reply id>`` -> ``sent`` once the whole reply went out (``sending`` while an
-  API-channel reply is being published);
+* ``<reply id>`` -> ``sent`` once an API-channel reply was published
+  (``sending`` while it is being published); a WhatsApp reply written by an
+  earlier version may have it too;
 * ``<reply id>.<n>`` -> the state of WhatsApp message number ``n`` (from 1) of
   the reply:
 
@@ -14,6 +15,10 @@ Keys and values:
   - ``unsent:<t>:<id>``: WAHA answered the call with an error, or was never
     reached: the call is over and, as far as WAHA said, nothing went out;
   - ``sent:<WAHA's id>``: WAHA accepted the message;
+  - ``done:<WAHA's id>``: WAHA accepted the message, and it was the reply's
+    last: the whole reply went out (one write where a mark per reply took
+    another, and the reply stays complete if a later attempt would split its
+    text differently);
   - ``sending:<id>``: a claim written by an earlier version (no time): in doubt.
 
 The bucket is on the bus: when NATS cannot read or write it (reconnecting, a
@@ -45,6 +50,7 @@ SENT = b"sent"
 _CLAIMED = "claimed:"
 _UNSENT = "unsent:"
 _SENT_PART = "sent:"
+_DONE = "done:"
 _LEGACY_CLAIM = "sending:"
 
 
@@ -63,6 +69,7 @@ class PartState:
     phase: Phase
     message_id: str  # the pre-generated id (maybe empty), WAHA's id once sent
     claimed_at: float | None = None  # Unix seconds of the last claim, when known
+    last: bool = False  # sent, and the last message of its reply
 
     @property
     def sent(self) -> bool:
@@ -86,6 +93,20 @@ class SendLedger:
         value = await self._get(_part_key(reply_id, number))
         return None if value is None else _decode(value.decode())
 
+    async def parts(self, reply_id: str, count: int) -> list[PartState | None]:
+        """The states of parts 1 to ``count``, read in order.
+
+        Parts go out in order, so the reading stops at the first part with no state
+        (none after it has one) and after the reply's last part: the rest is None.
+        """
+        states: list[PartState | None] = []
+        for number in range(1, count + 1):
+            state = await self.part(reply_id, number)
+            states.append(state)
+            if state is None or state.last:
+                break
+        return states + [None] * (count - len(states))
+
     async def claim(self, reply_id: str, number: int, message_id: str, at: float) -> None:
         """About to call WAHA for this part (with this pre-generated id, maybe empty)."""
         await self._put(reply_id, number, f"{_CLAIMED}{at:.3f}:{message_id}")
@@ -94,9 +115,11 @@ class SendLedger:
         """The call claimed at ``at`` ended with WAHA's refusal, or never reached WAHA."""
         await self._put(reply_id, number, f"{_UNSENT}{at:.3f}:{message_id}")
 
-    async def mark_sent(self, reply_id: str, number: int, waha_id: str) -> None:
-        """WAHA accepted this part (under this id, maybe empty)."""
-        await self._put(reply_id, number, _SENT_PART + waha_id)
+    async def mark_sent(
+        self, reply_id: str, number: int, waha_id: str, *, last: bool = False
+    ) -> None:
+        """WAHA accepted this part (under this id, maybe empty); ``last``: the reply's last."""
+        await self._put(reply_id, number, (_DONE if last else _SENT_PART) + waha_id)
 
     async def _put(self, reply_id: str, number: int, value: str) -> None:
         with _bus_errors():
@@ -131,6 +154,8 @@ def _part_key(reply_id: str, number: int) -> str:
 def _decode(text: str) -> PartState:
     if text.startswith(_SENT_PART):
         return PartState(Phase.SENT, text.removeprefix(_SENT_PART))
+    if text.startswith(_DONE):
+        return PartState(Phase.SENT, text.removeprefix(_DONE), last=True)
     if text.startswith(_LEGACY_CLAIM):
         return PartState(Phase.IN_DOUBT, text.removeprefix(_LEGACY_CLAIM))
     phase = Phase.UNSENT if text.startswith(_UNSENT) else Phase.IN_DOUBT

@@ -54,6 +54,14 @@ NOT_IMPLEMENTED = 501  # WAHA's answer when the engine lacks an endpoint
 
 
 @dataclass(frozen=True)
+class Sent:
+    """WAHA's ids of a reply's messages; ``before``: all of them had gone out earlier."""
+
+    ids: list[str]
+    before: bool
+
+
+@dataclass(frozen=True)
 class SendOptions:
     """How WhatsApp replies go out (defaults: no pause, no limits, no file storage)."""
 
@@ -79,14 +87,12 @@ class WhatsAppSender:
             return [reply.text]
         return split_reply(reply.text, self._options.part_max_chars) or [reply.text]
 
-    async def sent_ids(self, reply: SendReply) -> list[str]:
-        """WAHA's ids of the parts already sent (for a reply sent before)."""
-        states = [await self._ledger.part(reply.message_id, n) for n in _numbers(self.parts(reply))]
-        return [state.message_id for state in states if state is not None and state.sent]
-
-    async def send(self, reply: SendReply, session: str) -> list[str]:
+    async def send(self, reply: SendReply, session: str) -> Sent:
+        """Send what has not gone out yet of ``reply``; WAHA's ids of all its messages."""
         parts = self.parts(reply)
-        states = [await self._ledger.part(reply.message_id, n) for n in _numbers(parts)]
+        states = await self._ledger.parts(reply.message_id, len(parts))
+        if _complete(states):
+            return Sent([s.message_id for s in states if s is not None and s.sent], before=True)
         humane = self._humane(reply)
         if humane and reply.in_reply_to_provider_id and all(s is None for s in states):
             await self._quietly(
@@ -95,9 +101,10 @@ class WhatsAppSender:
             )
         ids = []
         for number, (text, state) in enumerate(zip(parts, states, strict=True), start=1):
-            ids.append(await self._part(reply, session, number, text, state, humane=humane))
+            last = number == len(parts)
+            ids.append(await self._part(reply, session, (number, last), text, state, humane=humane))
         metrics.REPLY_PARTS.observe(len(parts))
-        return ids
+        return Sent(ids, before=False)
 
     def _humane(self, reply: SendReply) -> bool:
         """Seen and typing for what the concierge answers a person, not for staff or groups."""
@@ -108,18 +115,20 @@ class WhatsAppSender:
         self,
         reply: SendReply,
         session: str,
-        number: int,
+        place: tuple[int, bool],
         text: str,
         state: PartState | None,
         *,
         humane: bool,
     ) -> str:
+        """Part ``place`` (its number, whether it is the last) of ``reply``."""
+        number, last = place
         if state is not None and state.sent:
             return state.message_id
         if state is not None:
             found = await self._check.find(_wanted(reply, session, text, state))
             if found is not None:
-                await self._ledger.mark_sent(reply.message_id, number, found)
+                await self._ledger.mark_sent(reply.message_id, number, found, last=last)
                 metrics.REPLIES.labels("confirmed").inc()
                 log.warning("earlier send found in WAHA, not sent again", extra=_about(state))
                 return found
@@ -130,18 +139,19 @@ class WhatsAppSender:
             metrics.REPLIES.labels("resent_after_failure").inc()
             log.warning("failed send not found in WAHA, sending again", extra=_about(state))
         message_id = state.message_id if state is not None else ""
-        return await self._send_part(reply, session, number, text, message_id, humane=humane)
+        return await self._send_part(reply, session, place, text, message_id, humane=humane)
 
     async def _send_part(
         self,
         reply: SendReply,
         session: str,
-        number: int,
+        place: tuple[int, bool],
         text: str,
         message_id: str,
         *,
         humane: bool,
     ) -> str:
+        number, last = place
         if self._options.limits is not None:
             await self._options.limits.acquire(reply.conversation_id)
         if not message_id and reply.attachment is None:
@@ -160,7 +170,7 @@ class WhatsAppSender:
         except (DownstreamUnavailable, DownstreamRejected):
             await self._ledger.mark_unsent(reply.message_id, number, message_id, claimed_at)
             raise
-        await self._ledger.mark_sent(reply.message_id, number, waha_id)
+        await self._ledger.mark_sent(reply.message_id, number, waha_id, last=last)
         return waha_id
 
     async def _new_message_id(self, session: str) -> str:
@@ -212,8 +222,11 @@ class WhatsAppSender:
             log.warning("WAHA %s failed (status %s), going on", endpoint, exc.status)
 
 
-def _numbers(parts: list[str]) -> range:
-    return range(1, len(parts) + 1)
+def _complete(states: list[PartState | None]) -> bool:
+    """Whether the reply went out whole before: its last part, or every part, was sent."""
+    return any(s is not None and s.last for s in states) or all(
+        s is not None and s.sent for s in states
+    )
 
 
 def _wanted(reply: SendReply, session: str, text: str, state: PartState) -> Wanted:
