@@ -1,6 +1,7 @@
 """Starting content: the services, prompts and facts of a parish, and two demo families.
 
-``python -m store seed`` loads ``seed_data/parish.json`` into the database. The
+``python -m store seed`` loads ``seed_data/parish.json`` into the database
+(``python -m store seed --file PATH``: another parish's file, same format). The
 parish (Paroisse Saint-Martin de Lyon-Vaise), its address, telephone number,
 e-mail and people are invented, as are the two families of the catechism.
 
@@ -21,6 +22,7 @@ import logging
 from dataclasses import dataclass, fields
 from datetime import datetime
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -103,6 +105,18 @@ def load(raw: bytes | None = None) -> SeedData:
         raise ConfigError(f"invalid seed data: {exc}") from exc
     _check(data)
     return data
+
+
+def load_file(path: Path) -> SeedData:
+    """The seed in the JSON file ``path`` (another parish), checked like the packaged one."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read the seed file {path}: {exc.strerror}") from exc
+    try:
+        return load(raw)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
 
 
 def _check(data: SeedData) -> None:
