@@ -181,3 +181,35 @@ async def test_an_abandoned_partition_keeps_its_lease_until_it_runs_out() -> Non
     await ownership.start()
     await ownership.stop(grace=1)
     assert sorted(leases.how) == [0, 1, 2, 3, 4, 5, 7]
+
+
+class SlowRenewals(Leases):
+    """Each renewal takes a while (a busy event loop, a slow bus): counts how many overlap."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.in_flight = 0
+        self.most_at_once = 0
+        self.all_started = asyncio.Event()
+
+    async def renew(self, partition: int, revision: int) -> int | None:
+        self.in_flight += 1
+        self.most_at_once = max(self.most_at_once, self.in_flight)
+        if self.most_at_once == 8:
+            self.all_started.set()
+        try:
+            await self.all_started.wait()  # one after the other, this would never end
+        finally:
+            self.in_flight -= 1
+        return revision + 1
+
+
+async def test_every_held_lease_is_renewed_at_once_not_one_after_the_other() -> None:
+    leases = SlowRenewals()
+    ownership = _ownership(frozenset({"me"}), leases)
+    await ownership.start()
+    try:
+        await guarded(leases.all_started.wait(), "eight renewals under way at once")
+        assert leases.most_at_once == 8
+    finally:
+        await ownership.stop(grace=1)

@@ -169,24 +169,38 @@ class Ownership:
         child(metrics.PARTITIONS_OWNED, self._service).set(len(self._held))
 
     async def _renew(self) -> None:
+        """Renew every held lease at once: one round trip for all, however busy the loop.
+
+        Renewing one after the other made a busy replica's last leases wait for the
+        first ones' round trips; under load (a slow event loop) that outlasted the
+        lease time, and partitions ran out while their owner was alive.
+        """
         async with self._lock:
-            for part in list(self._held):
-                if self._stopped.is_set():
-                    return
-                try:
-                    renewed = await self._renewed(part)
-                except (NatsError, APIError, OSError) as exc:
-                    if time.monotonic() - self._renewed_at[part] < self._lease_time:
-                        log.warning("lease renewal failed: %s", type(exc).__name__)
-                        continue
-                    renewed = None
-                if renewed is not None:
-                    self._held[part] = renewed
-                    self._renewed_at[part] = time.monotonic()
-                    continue
-                log.warning("partition lease lost", extra={"partition": part})
-                del self._held[part]
-                self._moving[part] = asyncio.create_task(self._stop_lost(part))
+            parts = list(self._held)
+            if self._stopped.is_set() or not parts:
+                return
+            results = await asyncio.gather(
+                *(self._renewed(part) for part in parts), return_exceptions=True
+            )
+            for part, result in zip(parts, results, strict=True):
+                self._settle_renewal(part, result)
+
+    def _settle_renewal(self, part: int, result: int | BaseException | None) -> None:
+        """Record a renewal's outcome: renewed, failed for a moment, or the lease lost."""
+        if isinstance(result, NatsError | APIError | OSError):
+            if time.monotonic() - self._renewed_at[part] < self._lease_time:
+                log.warning("lease renewal failed: %s", type(result).__name__)
+                return
+            result = None
+        elif isinstance(result, BaseException):
+            raise result
+        if result is not None:
+            self._held[part] = result
+            self._renewed_at[part] = time.monotonic()
+            return
+        log.warning("partition lease lost", extra={"partition": part})
+        del self._held[part]
+        self._moving[part] = asyncio.create_task(self._stop_lost(part))
 
     @property
     def _lease_time(self) -> float:
