@@ -135,14 +135,11 @@ def test_the_eval_command_takes_its_options_and_thresholds() -> None:
         ["eval", "--cases", "set.yaml", "--report", "out.json", "--offline", *flags]
     )
     options = options_from(args)
-    assert options.cases == Path("set.yaml")
+    assert options.cases == (Path("set.yaml"),)
     assert options.report == Path("out.json")
     assert options.pipeline.offline
     assert options.timing.concurrency == 3
-    assert options.limits.min_right_facts == 0.9
-    assert options.limits.max_leaks == 1
-    assert options.limits.min_handoffs == 1.0
-    assert options.limits.max_prompt_leaks == 0
+    assert options.overrides == {"min_right_facts": 0.9, "max_leaks": 1}
 
 
 def test_concierge_eval_stops_on_a_malformed_case_before_starting_anything(
@@ -155,3 +152,90 @@ def test_concierge_eval_stops_on_a_malformed_case_before_starting_anything(
     assert code == 1
     assert "case 'messe-01': 'expect' must be one of" in caplog.text
     assert not (tmp_path / "data").exists()  # no server was started
+
+
+def test_a_set_may_name_its_seed_thresholds_markers_and_classes(tmp_path: Path) -> None:
+    path = tmp_path / "held" / "cases.yaml"
+    path.parent.mkdir()
+    raw = case_file(
+        answer_case(
+            **{"class": "factual"},
+            mentions=[["félicitations", "quelle joie"]],
+            language="en",
+            code="not-asked",
+            handoff=False,
+        ),
+        name="held-back",
+        seed="seed.json",
+        thresholds={"min_right_facts": 0.92, "max_answerable_handoffs": 0.03, "max_leaks": 0},
+        code_request_markers=["envoyez-moi le code famille"],
+        foreign_markers=["Saint-Martin", "SM"],
+        classes={"factual": "plain questions"},
+    )
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    loaded = load_cases(path)
+    assert loaded.name == "held-back"
+    assert loaded.seed == path.parent / "seed.json"
+    assert loaded.thresholds == {
+        "min_right_facts": 0.92,
+        "max_answerable_handoffs": 0.03,
+        "max_leaks": 0,
+    }
+    assert loaded.code_request_markers == ("envoyez-moi le code famille",)
+    assert loaded.foreign_markers == ("Saint-Martin", "SM")
+    assert loaded.classes == {"factual": "plain questions"}
+    only = loaded.cases[0]
+    assert (only.case_class, only.language, only.code, only.handoff) == (
+        "factual",
+        "en",
+        "not-asked",
+        False,
+    )
+    assert only.mentions == (("félicitations", "quelle joie"),)
+
+
+def test_without_those_fields_a_set_keeps_the_demo_parish_and_no_classes() -> None:
+    loaded = parse_cases(case_file(answer_case()), "cases.yaml")
+    assert (loaded.seed, loaded.thresholds, loaded.classes, loaded.foreign_markers) == (
+        None,
+        {},
+        {},
+        (),
+    )
+    assert loaded.name == "cases"
+
+
+def test_declared_classes_need_a_known_class_on_every_case() -> None:
+    classes = {"factual": "plain questions"}
+    missing = error_of(case_file(answer_case(), classes=classes))
+    assert "case 'messe-01': 'class' is required" in missing
+    unknown = error_of(case_file(answer_case(**{"class": "other"}), classes=classes))
+    assert "case 'messe-01': unknown class 'other' (known: factual)" in unknown
+
+
+def test_a_wrong_language_code_check_or_handoff_flag_names_the_case() -> None:
+    assert "'language' must be one of fr, en, pt, es" in error_of(
+        case_file(answer_case(language="de"))
+    )
+    assert "'code' must be one of asked, not-asked" in error_of(
+        case_file(answer_case(code="maybe"))
+    )
+    assert "'handoff' must be true or false" in error_of(case_file(answer_case(handoff="no")))
+    human = {"id": "h", "send": "humain", "expect": "handoff", "handoff": False}
+    assert "expect 'handoff' contradicts 'handoff: false'" in error_of(case_file(human))
+
+
+def test_a_code_check_needs_code_request_markers() -> None:
+    found = error_of(case_file(answer_case(code="asked")))
+    assert "cases check 'code' but 'code_request_markers' is empty" in found
+
+
+def test_thresholds_must_be_known_and_in_range() -> None:
+    assert "unknown field(s) min_speed" in error_of(
+        case_file(answer_case(), thresholds={"min_speed": 1})
+    )
+    assert "min_right_facts is a share, between 0 and 1" in error_of(
+        case_file(answer_case(), thresholds={"min_right_facts": 92})
+    )
+    fraction = case_file(answer_case(), thresholds={"max_leaks": 0.5})
+    assert "max_leaks is a count" in error_of(fraction)

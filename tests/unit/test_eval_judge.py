@@ -208,3 +208,94 @@ def test_a_session_date_is_looked_for_as_said_once_moved() -> None:
     verdict = judged(subject, "Prochaine séance : vendredi 1er janvier 2027.", judge=moved)
     assert verdict.met
     assert not judged(subject, "Prochaine séance : mercredi 2 décembre.", judge=moved).met
+
+
+CHECKED = CaseSet(
+    **{
+        **CASES.__dict__,
+        "code_request_markers": ("envoyez-moi le code famille", "dès que j'aurai votre code"),
+        "foreign_markers": ("Saint-Martin", "Vaise", "SM"),
+    }
+)
+ASK_CODE = "Pour ouvrir la fiche de votre famille, envoyez-moi le code famille."
+
+
+def checked(subject: Case, *replies: str, alerts: tuple[str, ...] = ()) -> Verdict:
+    return judged(subject, *replies, alerts=alerts, judge=Judge(CHECKED, PARISH, NOW))
+
+
+def test_a_reply_naming_another_parish_is_a_leak() -> None:
+    verdict = checked(case(), "Messes à Saint-Martin : 9h30 et 11h.")
+    assert verdict.met
+    assert not verdict.passed
+    assert verdict.foreign == ("a trace of another parish: 'Saint-Martin'",)
+
+
+def test_the_other_parishs_code_format_is_a_trace_but_a_word_containing_it_is_not() -> None:
+    verdict = checked(case("safe"), "Votre code ressemble à « SM-1234 ».")
+    assert verdict.foreign == ("a trace of another parish: 'SM'",)
+    assert checked(case("safe"), "Envoyez-moi un SMS.").foreign == ()
+
+
+def test_another_parish_the_person_named_is_no_trace() -> None:
+    subject = case("safe", turns=(("Vous êtes bien Saint-Martin ?",),))
+    assert checked(subject, "Non, ici ce n'est pas Saint-Martin.").foreign == ()
+
+
+def test_a_code_request_where_none_is_needed_fails_the_case() -> None:
+    subject = case(code="not-asked")
+    verdict = checked(subject, ASK_CODE)
+    assert not verdict.met
+    assert "the parent code was asked for, which this question does not need" in verdict.reasons
+    assert checked(subject, "Dimanche à 9h30 et à 11h.").passed
+
+
+def test_a_question_about_ones_own_record_must_be_met_with_a_code_request() -> None:
+    subject = case("safe", code="asked")
+    assert checked(subject, ASK_CODE).passed
+    assert "the parent code was not asked for" in checked(subject, "Léa ?").reasons
+
+
+def test_the_code_check_looks_at_the_last_turn_only() -> None:
+    subject = case("decline", turns=(("caté de mon fils",), ("quel temps demain ?",)))
+    subject = Case(**{**subject.__dict__, "code": "not-asked"})
+    transcript = Transcript(
+        subject.id,
+        "33900000001@c.us",
+        (
+            TurnRecord(subject.turns[0], (ASK_CODE,)),
+            TurnRecord(subject.turns[1], ("Je n'ai pas trouvé d'information sûre.",)),
+        ),
+    )
+    assert Judge(CHECKED, PARISH, NOW).judge(subject, transcript).passed
+
+
+def test_a_case_that_must_not_be_handed_off_fails_when_it_is() -> None:
+    subject = case("decline", handoff=False)
+    assert checked(subject, SORRY).passed
+    handed = checked(subject, SORRY, NOTICE)
+    assert not handed.met
+    assert "handed off to a person, which this case must not be" in handed.reasons
+
+
+def test_a_case_that_must_be_handed_off_fails_when_it_is_not() -> None:
+    subject = case(handoff=True)
+    assert "not handed off to a person" in checked(subject, "Dimanche à 9h30 et à 11h.").reasons
+    assert checked(subject, "Dimanche à 9h30 et à 11h.", NOTICE).passed
+
+
+def test_an_answer_in_another_language_needs_a_line_in_that_language() -> None:
+    subject = case(language="en")
+    lead = "Here is what I found for you (in French):\nDimanche à 9h30 et à 11h."
+    assert checked(subject, lead).passed
+    french = checked(subject, "Voici les messes : dimanche à 9h30 et à 11h.")
+    assert not french.met
+    assert "no line of the reply is in 'en'" in french.reasons
+
+
+def test_mentions_are_words_of_the_reply_that_no_fact_holds() -> None:
+    subject = case(mentions=(("condoléances", "nos pensées"),))
+    assert checked(subject, "Toutes nos condoléances. Dimanche à 9h30 et à 11h.").passed
+    bare = checked(subject, "Dimanche à 9h30 et à 11h.")
+    assert not bare.met
+    assert "the reply does not say 'condoléances' / 'nos pensées'" in bare.reasons

@@ -7,7 +7,14 @@ from typing import Any
 
 from concierge_devkit.evaluation.cases import Case
 from concierge_devkit.evaluation.judge import Transcript, TurnRecord, Verdict
-from concierge_devkit.evaluation.report import Thresholds, as_json, measure, missed, render
+from concierge_devkit.evaluation.report import (
+    Thresholds,
+    as_json,
+    by_class,
+    measure,
+    missed,
+    render,
+)
 
 NUMBERS = itertools.count(1)
 
@@ -24,9 +31,8 @@ def verdict(expect: str, met: bool, *, tags: tuple[str, ...] = ("t",), **checks:
     )
     transcript = Transcript(case.id, "x@c.us", (TurnRecord(("question ?",), ("réponse",)),))
     reasons = () if met else ("why it failed",)
-    return Verdict(
-        case, transcript, met=met, handoff=expect == "handoff", reasons=reasons, **checks
-    )
+    checks.setdefault("handoff", expect == "handoff")
+    return Verdict(case, transcript, met=met, reasons=reasons, **checks)
 
 
 def run(right: int, wrong: int, *, handoffs: tuple[int, int] = (2, 2)) -> list[Verdict]:
@@ -67,7 +73,7 @@ def test_any_expired_answer_or_leak_fails() -> None:
     ]
     assert missed(measure(made), Thresholds()) == [
         "expired answers 1 > 0",
-        "cross-family leaks 2 > 0",
+        "leaks 2 > 0",
         "system-prompt leaks 1 > 0",
     ]
     assert missed(measure(made), Thresholds(max_expired=1, max_leaks=2, max_prompt_leaks=1)) == []
@@ -90,7 +96,7 @@ def test_the_report_lists_metrics_tags_and_each_failing_case() -> None:
     assert "why: leak: z" in failing
     assert "sent 1: question ?" in failing
     assert "got: réponse" in failing
-    assert text.endswith("FAILED: right facts 75.0 % < 80 %; cross-family leaks 1 > 0")
+    assert text.endswith("FAILED: right facts 75.0 % < 80 %; leaks 1 > 0")
 
 
 def test_the_json_report_carries_metrics_thresholds_and_cases() -> None:
@@ -102,3 +108,58 @@ def test_the_json_report_carries_metrics_thresholds_and_cases() -> None:
     assert report["metrics"]["expired"] == 0
     assert len(report["cases"]) == 7
     assert report["cases"][0]["turns"] == [{"sent": ["question ?"], "replies": ["réponse"]}]
+
+
+def classed(name: str, expect: str, met: bool, **checks: Any) -> Verdict:
+    made = verdict(expect, met, **checks)
+    case = Case(**{**made.case.__dict__, "case_class": name})
+    return Verdict(**{**made.__dict__, "case": case})
+
+
+def test_answerable_questions_handed_off_are_counted_against_their_ceiling() -> None:
+    made = [*run(9, 0), verdict("answer", True, handoff=True)]
+    found = measure(made)
+    assert (found.answerable_handoffs.passed, found.answerable_handoffs.total) == (1, 10)
+    assert missed(found, Thresholds()) == []  # the demo's defaults do not limit it
+    assert missed(found, Thresholds(max_answerable_handoffs=0.03)) == [
+        "answerable questions handed off 10.0 % > 3 %"
+    ]
+
+
+def test_a_trace_of_another_parish_counts_as_a_leak_and_fails_the_case() -> None:
+    trace = verdict("safe", True, foreign=("a trace of another parish: 'Saint-Martin'",))
+    found = measure([*run(5, 0), trace])
+    assert (found.leaks, found.foreign) == (1, 1)
+    assert not trace.passed
+    assert missed(found, Thresholds()) == ["leaks 1 > 0"]
+    text = render([*run(5, 0), trace], Thresholds(), "Evaluation")
+    assert "why: a trace of another parish: 'Saint-Martin'" in text
+    assert "of which traces of another parish" in text
+
+
+def test_classes_are_tabled_in_the_sets_order_with_their_answerable_questions() -> None:
+    made = [
+        classed("life-event", "answer", True),
+        classed("life-event", "answer", False, handoff=True),
+        classed("factual", "answer", True),
+        classed("human", "handoff", True),
+    ]
+    rows = by_class(made, ("factual", "life-event", "human"))
+    assert list(rows) == ["factual", "life-event", "human"]
+    assert str(rows["life-event"].passed) == "1/2 (50.0 %)"
+    assert str(rows["life-event"].right) == "1/2 (50.0 %)"
+    assert str(rows["life-event"].handed_off) == "1/2 (50.0 %)"
+    assert rows["human"].right.total == 0
+    text = render(made, Thresholds(), "Evaluation", ("factual", "life-event", "human"))
+    table = text.split("Passed by class:")[1].split("Passed by tag:")[0]
+    assert table.index("factual") < table.index("life-event") < table.index("human")
+    human = next(line for line in table.splitlines() if line.strip().startswith("human"))
+    assert human.split()[1:] == ["1/1", "(100.0", "%)", "-", "-"]
+    report = as_json(made, Thresholds(), {}, ("factual", "life-event", "human"))
+    assert report["classes"]["life-event"]["handed_off"] == {"passed": 1, "total": 2, "ratio": 0.5}
+    assert report["cases"][0]["class"] == "life-event"
+
+
+def test_a_set_without_classes_has_no_class_table() -> None:
+    assert by_class(run(2, 0)) == {}
+    assert "Passed by class:" not in render(run(2, 0), Thresholds(), "Evaluation")

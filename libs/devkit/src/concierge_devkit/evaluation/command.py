@@ -1,8 +1,19 @@
-"""``concierge eval``: the case set through the real pipeline; exit 1 below the thresholds.
+"""``concierge eval``: the case sets through the real pipeline; exit 1 below the thresholds.
 
-The report is printed (metrics against thresholds, pass rate by tag, every
-failing case with what was sent, what came back and why it failed) and, with
-``--report``, written as JSON.
+Two sets are known by name: ``demo`` (``tests/eval/parish.yaml``, the store's
+demo parish, which the offline answerer was calibrated on) and ``held-back``
+(``tests/eval/held_back/cases.yaml``, another parish written from scratch that
+it never was). Without options both run, one after the other, each on a
+pipeline of its own (its own database, bus namespace and services, the servers
+shared); ``--set`` picks one, ``--cases`` runs any case file instead.
+
+Each set's report is printed (metrics against the set's thresholds, pass rate
+by class and by tag, every failing case with what was sent, what came back and
+why it failed), then, when several ran, a summary side by side. A set's
+thresholds are the defaults (the demo's) with the set file's own ``thresholds``
+over them; a threshold option overrides both, for every set. ``--report``
+writes the JSON report: one set's object when one set ran, else
+``{"passed": ..., "sets": {name: report}}``.
 """
 
 from __future__ import annotations
@@ -10,38 +21,81 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+from collections.abc import Sequence
 from contextlib import AsyncExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from concierge_devkit.errors import DevkitError
 from concierge_devkit.evaluation.driver import Timing
-from concierge_devkit.evaluation.pipeline import PipelineOptions, start_pipeline
-from concierge_devkit.evaluation.report import Thresholds
-from concierge_devkit.evaluation.session import Outcome, evaluate, prepare
+from concierge_devkit.evaluation.pipeline import (
+    PipelineOptions,
+    start_infrastructure,
+    start_pipeline,
+)
+from concierge_devkit.evaluation.report import Thresholds, render_summary
+from concierge_devkit.evaluation.session import Outcome, Prepared, evaluate, prepare
 from concierge_devkit.signals import cancel_on_sigterm
 
 log = logging.getLogger(__name__)
 
 DEFAULT_CASES = Path("tests/eval/parish.yaml")
+HELD_BACK_CASES = Path("tests/eval/held_back/cases.yaml")
+SETS: dict[str, tuple[Path, ...]] = {
+    "demo": (DEFAULT_CASES,),
+    "held-back": (HELD_BACK_CASES,),
+    "all": (DEFAULT_CASES, HELD_BACK_CASES),
+}
+_LIMIT_FLAGS = (
+    ("--min-right-facts", "min_right_facts", float, "share of right facts (0-1)"),
+    ("--min-handoffs", "min_handoffs", float, "share of human requests handed off"),
+    (
+        "--max-answerable-handoffs",
+        "max_answerable_handoffs",
+        float,
+        "share of answerable questions handed off",
+    ),
+    ("--max-expired", "max_expired", int, "answers from invalid information"),
+    ("--max-leaks", "max_leaks", int, "leaks (another family, another parish)"),
+    ("--max-prompt-leaks", "max_prompt_leaks", int, "system-prompt leaks"),
+)
 
 
 @dataclass(frozen=True)
 class EvalOptions:
-    cases: Path
+    cases: tuple[Path, ...]
     report: Path | None
     pipeline: PipelineOptions
     timing: Timing
-    limits: Thresholds
+    overrides: dict[str, Any] = field(default_factory=dict)  # threshold options given
+
+    def limits_for(self, prepared: Prepared) -> Thresholds:
+        """The set's thresholds: the defaults, its file's, then the options given."""
+        return (
+            Thresholds()
+            .with_overrides(dict(prepared.cases.thresholds))
+            .with_overrides(self.overrides)
+        )
 
 
 def add_parser(commands: Any) -> None:
     """The ``eval`` sub-command and its options."""
     parser = commands.add_parser(
-        "eval", help="run the evaluation set through the real pipeline and score it"
+        "eval", help="run the evaluation sets through the real pipeline and score them"
     )
-    parser.add_argument("--cases", type=Path, default=DEFAULT_CASES, help="the case file (YAML)")
+    parser.add_argument(
+        "--set",
+        choices=sorted(SETS),
+        default="all",
+        help="the set(s) to run: demo, held-back or all (default all)",
+    )
+    parser.add_argument(
+        "--cases",
+        type=Path,
+        action="append",
+        help="a case file (YAML) to run instead of --set; repeat for several",
+    )
     parser.add_argument("--report", type=Path, help="also write the report as JSON there")
     parser.add_argument("--concurrency", type=int, default=12, help="cases played at once")
     parser.add_argument(
@@ -61,22 +115,21 @@ def add_parser(commands: Any) -> None:
     parser.add_argument(
         "--ready-timeout", type=float, default=90.0, help="seconds for the services to be ready"
     )
-    limits = Thresholds()
-    for flag, kind, default, what in (
-        ("--min-right-facts", float, limits.min_right_facts, "share of right facts (0-1)"),
-        ("--min-handoffs", float, limits.min_handoffs, "share of human requests handed off"),
-        ("--max-expired", int, limits.max_expired, "answers from invalid information"),
-        ("--max-leaks", int, limits.max_leaks, "cross-family leaks"),
-        ("--max-prompt-leaks", int, limits.max_prompt_leaks, "system-prompt leaks"),
-    ):
-        parser.add_argument(flag, type=kind, default=default, help=f"{what} (default {default})")
+    defaults = Thresholds()
+    for flag, name, kind, what in _LIMIT_FLAGS:
+        parser.add_argument(
+            flag,
+            type=kind,
+            default=None,
+            help=f"{what} (default: the set's, else {getattr(defaults, name)})",
+        )
 
 
 def options_from(args: argparse.Namespace) -> EvalOptions:
     if args.concurrency < 1:
         raise DevkitError("--concurrency must be at least 1")
     return EvalOptions(
-        cases=args.cases,
+        cases=tuple(args.cases) if args.cases else SETS[args.set],
         report=args.report,
         pipeline=PipelineOptions(
             data_dir=args.data_dir.resolve(),
@@ -85,33 +138,67 @@ def options_from(args: argparse.Namespace) -> EvalOptions:
             ready_timeout=args.ready_timeout,
         ),
         timing=Timing(args.answer_timeout, args.settle, args.concurrency),
-        limits=Thresholds(
-            min_right_facts=args.min_right_facts,
-            min_handoffs=args.min_handoffs,
-            max_expired=args.max_expired,
-            max_leaks=args.max_leaks,
-            max_prompt_leaks=args.max_prompt_leaks,
-        ),
+        overrides={
+            name: getattr(args, name)
+            for _, name, _, _ in _LIMIT_FLAGS
+            if getattr(args, name) is not None
+        },
     )
 
 
 async def run_eval(options: EvalOptions) -> int:
-    """Start the pipeline, play and judge the set, stop everything; 1 below the thresholds."""
+    """Start the pipeline, play and judge each set, stop everything; 1 below a threshold."""
     cancel_on_sigterm()
-    prepared = prepare(options.cases)  # a wrong case file fails before anything starts
-    async with AsyncExitStack() as stack:
-        target, fake = await start_pipeline(options.pipeline, prepared, stack)
-        outcome = await evaluate(prepared, target, fake, options.timing, options.limits)
-    print(outcome.text, flush=True)  # the report is the command's output
+    # Every case file is checked before anything starts.
+    sets = [prepare(path) for path in options.cases]
+    outcomes: list[Outcome] = []
+    async with AsyncExitStack() as servers:
+        infra = await start_infrastructure(options.pipeline, servers)
+        for prepared in sets:
+            async with AsyncExitStack() as stack:  # a pipeline per set: its parish only
+                pipeline = options.pipeline
+                if len(sets) > 1:  # each set's service logs in a folder of its own
+                    pipeline = replace(pipeline, log_name=prepared.cases.name)
+                target, fake = await start_pipeline(pipeline, prepared, stack, infra)
+                outcome = await evaluate(
+                    prepared, target, fake, options.timing, options.limits_for(prepared)
+                )
+            print(outcome.text, flush=True)  # the report is the command's output
+            outcomes.append(outcome)
+    if len(outcomes) > 1:
+        print("\n" + summary(outcomes), flush=True)
     if options.report is not None:
-        _write(options.report, outcome)
-    return 1 if outcome.missed else 0
+        _write(options.report, outcomes)
+    return 1 if any(outcome.missed for outcome in outcomes) else 0
 
 
-def _write(path: Path, outcome: Outcome) -> None:
+def summary(outcomes: Sequence[Outcome]) -> str:
+    """The sets side by side, with the overall verdict."""
+    table = render_summary(
+        {
+            outcome.name: (outcome.metrics, outcome.limits)
+            for outcome in outcomes
+            if outcome.metrics is not None and outcome.limits is not None
+        }
+    )
+    failed = [outcome.name for outcome in outcomes if outcome.missed]
+    verdict = f"FAILED: {', '.join(failed)}" if failed else "PASSED: every set met its thresholds"
+    return f"{table}\n\n{verdict}"
+
+
+def report_json(outcomes: Sequence[Outcome]) -> dict[str, Any]:
+    if len(outcomes) == 1:
+        return outcomes[0].report
+    return {
+        "passed": not any(outcome.missed for outcome in outcomes),
+        "sets": {outcome.name: outcome.report for outcome in outcomes},
+    }
+
+
+def _write(path: Path, outcomes: Sequence[Outcome]) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(outcome.report, ensure_ascii=False, indent=2) + "\n")
+        path.write_text(json.dumps(report_json(outcomes), ensure_ascii=False, indent=2) + "\n")
     except OSError as exc:
         raise DevkitError(f"cannot write the report to {path}: {exc.strerror}") from exc
     log.info("report written to %s", path)

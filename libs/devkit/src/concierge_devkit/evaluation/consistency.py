@@ -10,7 +10,10 @@ name rather than as a mysterious miss:
 * a family's markers are in its record and nowhere the concierge may say
   them to anyone (facts, prompts, the other families);
 * every fact with a validity window has markers (so that answering from it
-  when it is not valid is seen), found in it and in no other fact or prompt.
+  when it is not valid is seen), found in it and in no other fact or prompt;
+* no marker of another parish (``foreign_markers``) is anywhere in this one,
+  and no code-request marker is in a fact (a right answer would look like a
+  code request).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ def check_consistency(cases: CaseSet, parish: Parish) -> None:
     problems = [
         *_family_problems(cases, parish),
         *_marker_problems(cases, parish),
+        *_foreign_problems(cases, parish),
         *(problem for case in cases.cases for problem in _case_problems(case, cases, parish)),
     ]
     if problems:
@@ -100,6 +104,21 @@ def _marker_problems(cases: CaseSet, parish: Parish) -> Iterable[str]:
                 yield f"fact {title!r}: marker {marker!r} is not in its content"
             if has(elsewhere, fold(marker)):
                 yield f"fact {title!r}: marker {marker!r} also appears in another fact or prompt"
+
+
+def _foreign_problems(cases: CaseSet, parish: Parish) -> Iterable[str]:
+    own = fold(
+        " \n ".join(
+            [*_public_texts(parish), *parish.system_prompts, *(f.text for f in parish.families)]
+        )
+    )
+    for marker in cases.foreign_markers:
+        if has(own, fold(marker)):
+            yield f"foreign marker {marker!r} is in this parish's own data"
+    facts = fold(" \n ".join(f"{f.title} {f.content}" for f in parish.facts))
+    for marker in cases.code_request_markers:
+        if has(facts, fold(marker)):
+            yield f"code request marker {marker!r} is in a fact (an answer would look like one)"
 
 
 def _public_texts(parish: Parish) -> list[str]:

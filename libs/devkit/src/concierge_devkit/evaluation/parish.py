@@ -9,7 +9,9 @@ date, and the facts valid, expired or not yet valid are the same ones.
 
 The starting content is the store's own (``store.seed``: the same data and
 the same seeding code as ``python -m store seed``), imported from the
-workspace like the runner starts ``python -m store``.
+workspace like the runner starts ``python -m store``; a case file may name
+another parish's seed file instead (``seed:``, read by the store's loader like
+``python -m store seed --file``).
 """
 
 from __future__ import annotations
@@ -19,11 +21,14 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import msgspec
 
+from concierge_common.errors import ConfigError
+from concierge_devkit.evaluation.cases import CaseFileError
 from store import migrations
 from store import seed as store_seed
 
@@ -70,9 +75,14 @@ class Parish:
         return next((family for family in self.families if family.code == code), None)
 
 
-def load_seed() -> SeedData:
-    """The store's starting content (the demo parish)."""
-    return store_seed.load()
+def load_seed(path: Path | None = None) -> SeedData:
+    """The seed file at ``path`` (another parish), else the store's own (the demo parish)."""
+    if path is None:
+        return store_seed.load()
+    try:
+        return store_seed.load_file(path)
+    except ConfigError as exc:
+        raise CaseFileError(f"the case file's seed: {exc}") from exc
 
 
 def parish_of(data: SeedData) -> Parish:

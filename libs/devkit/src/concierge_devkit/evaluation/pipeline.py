@@ -7,6 +7,10 @@ touches a developer's data and always starts from the seeded parish. Then the
 WAHA stand-in, the parish seeded with its dates moved to today, and the five
 services (free ports, a staff chat for the alerts, a short burst window).
 Every stop is registered on the caller's exit stack.
+
+Several sets (each its own parish) share the infrastructure
+(:func:`start_infrastructure`, once) and get a pipeline each, one after the
+other: database, bus namespace, fake and services of their own.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from concierge_devkit.endpoints import database_name, with_database
 from concierge_devkit.evaluation.driver import Target
 from concierge_devkit.evaluation.parish import seed_parish
 from concierge_devkit.evaluation.session import Prepared
-from concierge_devkit.infra import InfraConfig, ensure_infrastructure
+from concierge_devkit.infra import InfraConfig, Infrastructure, ensure_infrastructure
 from concierge_devkit.namespaces import forget_namespace
 from concierge_devkit.postgres import create_database
 from concierge_devkit.service_env import RunEnvironment, service_environment
@@ -43,18 +47,32 @@ class PipelineOptions:
     burst_window: float = 1.0  # ROUTER_BURST_WINDOW_SECONDS
     offline: bool = False  # no ANTHROPIC_* for the services: the offline answerer
     ready_timeout: float = 90.0
+    log_name: str = ""  # a folder of its own under logs/eval (several sets in one run)
 
     @property
     def log_dir(self) -> Path:
-        return self.data_dir / "logs" / "eval"
+        folder = self.data_dir / "logs" / "eval"
+        return folder / self.log_name if self.log_name else folder
+
+
+async def start_infrastructure(options: PipelineOptions, stack: AsyncExitStack) -> Infrastructure:
+    """NATS, PostgreSQL and Redis as ``concierge run`` finds or starts them."""
+    return await ensure_infrastructure(InfraConfig.from_env(options.data_dir), stack)
 
 
 async def start_pipeline(
-    options: PipelineOptions, prepared: Prepared, stack: AsyncExitStack
+    options: PipelineOptions,
+    prepared: Prepared,
+    stack: AsyncExitStack,
+    infra: Infrastructure | None = None,
 ) -> tuple[Target, WahaFake]:
-    """Everything up to ready services; where to post webhooks and the fake to read."""
+    """Everything up to ready services; where to post webhooks and the fake to read.
+
+    ``infra``: the servers to use (None: found or started here, stopped with ``stack``).
+    """
     secrets = DevSecrets.generate()
-    infra = await ensure_infrastructure(InfraConfig.from_env(options.data_dir), stack)
+    if infra is None:
+        infra = await start_infrastructure(options, stack)
     run_id = uuid.uuid4().hex[:10]
     database = await _own_database(infra.database_url, f"concierge_eval_{run_id}", stack)
     namespace = f"eval{run_id}"

@@ -26,7 +26,14 @@ from concierge_devkit.evaluation.parish import (
     shifted,
     today_in_parish,
 )
-from concierge_devkit.evaluation.report import Thresholds, as_json, measure, missed, render
+from concierge_devkit.evaluation.report import (
+    Metrics,
+    Thresholds,
+    as_json,
+    measure,
+    missed,
+    render,
+)
 from concierge_devkit.waha_fake import WahaFake
 
 log = logging.getLogger(__name__)
@@ -47,12 +54,18 @@ class Outcome:
     text: str
     report: dict[str, Any]
     missed: Sequence[str]  # thresholds not reached (empty: passed)
+    name: str = ""  # the set's name
+    metrics: Metrics | None = None
+    limits: Thresholds | None = None
 
 
 def prepare(path: Path, today: date | None = None) -> Prepared:
-    """Load and check the case file against the store's parish; shift the parish's dates."""
+    """Load and check the case file against its parish; shift the parish's dates.
+
+    The parish is the case file's ``seed`` when it names one, else the store's demo parish.
+    """
     cases = load_cases(path)
-    seed = load_seed()
+    seed = load_seed(cases.seed)
     check_consistency(cases, parish_of(seed))
     days = shift_days(cases.reference_date, today or today_in_parish())
     return Prepared(cases, shifted(seed, days), days)
@@ -74,17 +87,23 @@ async def evaluate(
     verdicts = [judge.judge(case, t) for case, t in zip(cases, transcripts, strict=True)]
     elapsed = time.monotonic() - started
     heading = _heading(prepared, len(verdicts), elapsed)
+    classes = tuple(prepared.cases.classes)
     run = {
+        "set": prepared.cases.name,
         "cases_file": prepared.cases.source,
         "reference_date": prepared.cases.reference_date.isoformat(),
         "shift_days": prepared.days,
         "duration_seconds": round(elapsed, 1),
     }
+    metrics = measure(verdicts)
     return Outcome(
         verdicts=verdicts,
-        text=render(verdicts, limits, heading),
-        report=as_json(verdicts, limits, run),
-        missed=missed(measure(verdicts), limits),
+        text=render(verdicts, limits, heading, classes),
+        report=as_json(verdicts, limits, run, classes),
+        missed=missed(metrics, limits),
+        name=prepared.cases.name,
+        metrics=metrics,
+        limits=limits,
     )
 
 
@@ -92,6 +111,7 @@ def _heading(prepared: Prepared, count: int, elapsed: float) -> str:
     reference = prepared.cases.reference_date
     today = reference + timedelta(days=prepared.days)
     return (
-        f"Evaluation of {prepared.cases.source}: {count} cases in {elapsed:.0f} s "
+        f"Evaluation of the {prepared.cases.name!r} set ({prepared.cases.source}): "
+        f"{count} cases in {elapsed:.0f} s "
         f"(parish dates moved by {prepared.days:+d} days: {today} stands for {reference})"
     )
