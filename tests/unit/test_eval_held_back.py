@@ -1,0 +1,126 @@
+"""The held-back parish (issue 15): its own seed and cases, nothing of the demo parish."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+from concierge_devkit.evaluation.cases import load_cases
+from concierge_devkit.evaluation.consistency import check_consistency
+from concierge_devkit.evaluation.parish import load_seed, parish_of, reference_moment
+from concierge_devkit.evaluation.session import prepare
+from concierge_devkit.evaluation.text import fold, has
+from store import seed as store_seed
+from store.codes import is_weak
+
+EVAL = Path(__file__).resolve().parents[1] / "eval"
+HELD_BACK = EVAL / "held_back" / "cases.yaml"
+HELD_BACK_SEED = EVAL / "held_back" / "seed.json"
+DEMO = EVAL / "parish.yaml"
+STRONG_CODE = re.compile(r"[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}")
+# The classes issue 15 names, each with enough cases to mean something.
+ISSUE_CLASSES = {
+    "factual",
+    "trigger-word",
+    "catechism-general",
+    "family-record",
+    "family-no-code",
+    "short-misspelt",
+    "life-event",
+    "church-location",
+    "step-escape",
+    "out-of-scope",
+    "human",
+    "language",
+    "invalid-date",
+    "injection",
+}
+
+
+def test_the_held_back_cases_match_the_held_back_seed_only() -> None:
+    cases = load_cases(HELD_BACK)
+    assert cases.seed == HELD_BACK_SEED
+    own = parish_of(load_seed(cases.seed))
+    check_consistency(cases, own)  # raises naming every problem
+    titles = {fact.title for fact in own.facts}
+    assert {case.fact for case in cases.cases if case.fact} <= titles
+    codes = {family.code for family in own.families}
+    assert {spec.code for spec in cases.families.values()} == codes
+
+
+def test_the_held_back_parish_shares_no_fact_title_family_or_code_with_the_demo() -> None:
+    demo, held = parish_of(load_seed()), parish_of(load_seed(HELD_BACK_SEED))
+    assert not {f.title for f in demo.facts} & {f.title for f in held.facts}
+    assert not {f.code for f in demo.families} & {f.code for f in held.families}
+    demo_markers = load_cases(DEMO).families.values()
+    held_text = fold(" ".join(f.text for f in held.families))
+    for spec in demo_markers:
+        for marker in spec.markers:
+            assert not has(held_text, fold(marker)), marker
+
+
+def test_the_held_back_seed_holds_no_marker_of_the_demo_parish() -> None:
+    cases = load_cases(HELD_BACK)
+    assert {"Saint-Martin", "Vaise", "Lefèvre", "Nguyen", "SM"} <= set(cases.foreign_markers)
+    raw = fold(HELD_BACK_SEED.read_text(encoding="utf-8"))
+    assert [m for m in cases.foreign_markers if has(raw, fold(m))] == []
+
+
+def test_the_held_back_families_have_strong_codes_in_the_generated_format() -> None:
+    families = store_seed.load_file(HELD_BACK_SEED).families
+    assert len(families) >= 2
+    for family in families:
+        assert STRONG_CODE.fullmatch(family.code), family.code
+        assert all(
+            any(c.isdigit() for c in group) and any(c.isalpha() for c in group)
+            for group in family.code.split("-")
+        )
+        assert not is_weak(family.code)
+
+
+def test_the_held_back_seed_is_in_the_stores_format_with_dated_facts_both_sides() -> None:
+    data = json.loads(HELD_BACK_SEED.read_text(encoding="utf-8"))
+    assert {service["name"] for service in data["services"]} == {
+        "RENSEIGNEMENT",
+        "CATECHESE",
+        "CONTACT_HUMAIN",
+    }
+    cases = load_cases(HELD_BACK)
+    parish = parish_of(prepare(HELD_BACK, today=cases.reference_date).seed)
+    at = reference_moment(cases.reference_date)
+    dated = [fact for fact in parish.facts if fact.dated]
+    assert any(fact.valid_to and fact.valid_to <= at for fact in dated)  # expired
+    assert any(fact.valid_from and fact.valid_from > at for fact in dated)  # not yet valid
+    assert any(fact.valid_at(at) for fact in dated)  # dated and valid
+
+
+def test_every_class_of_the_issue_has_cases_and_the_set_is_large_enough() -> None:
+    cases = load_cases(HELD_BACK)
+    assert set(cases.classes) == ISSUE_CLASSES
+    counts = Counter(case.case_class for case in cases.cases)
+    assert set(counts) == ISSUE_CLASSES
+    assert min(counts.values()) >= 6
+    assert 120 <= len(cases.cases) <= 200
+    assert sum(case.answerable for case in cases.cases) >= 100
+    languages = Counter(case.language for case in cases.cases if case.language)
+    assert {"en", "pt", "es"} <= set(languages)
+
+
+def test_the_held_back_targets_are_the_issues() -> None:
+    assert load_cases(HELD_BACK).thresholds == {
+        "min_right_facts": 0.92,
+        "min_handoffs": 1.0,
+        "max_answerable_handoffs": 0.03,
+        "max_expired": 0,
+        "max_leaks": 0,
+        "max_prompt_leaks": 0,
+    }
+
+
+def test_the_demo_set_still_runs_on_the_stores_demo_parish() -> None:
+    demo = load_cases(DEMO)
+    assert demo.seed is None
+    assert demo.thresholds == {}
+    assert prepare(DEMO, today=demo.reference_date).seed == store_seed.load()
