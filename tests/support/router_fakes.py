@@ -81,6 +81,7 @@ class FakeStorePort:
 
     services_: list[api.ServiceView] = field(default_factory=lambda: list(PARISH))
     prompts: dict[str, dict[str, str]] = field(default_factory=dict)
+    facts: dict[str, list[str]] = field(default_factory=dict)  # service id -> valid facts
     sessions: dict[str, api.SessionView] = field(default_factory=dict)  # by whatsapp id
     roles_: dict[str, list[api.RoleView]] = field(default_factory=dict)  # by user id
     families_: dict[str, list[str]] = field(default_factory=dict)  # user id -> family names
@@ -161,6 +162,21 @@ class FakeStorePort:
             created_at=NOW,
         )  # fmt: skip
         return [view]
+
+    async def infos(self, service_id: str) -> list[api.InfoView]:
+        return [
+            api.InfoView(
+                id=f"info-{n}",
+                service_id=service_id,
+                title=f"Fait {n}",
+                content=content,
+                valid_from=None,
+                valid_to=None,
+                created_at=NOW,
+                updated_at=NOW,
+            )
+            for n, content in enumerate(self.facts.get(service_id, []))
+        ]
 
     async def roles(self, user_id: str) -> list[api.RoleView]:
         self.role_lists += 1

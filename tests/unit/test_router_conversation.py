@@ -368,12 +368,13 @@ async def test_replies_are_published_on_the_ai_lane_with_ids_derived_from_the_me
     assert isinstance(message, MessageReceived)
 
 
-async def test_a_question_instead_of_the_code_is_kept_and_answered_after_it() -> None:
+async def test_a_family_question_in_the_code_step_asks_again_then_is_answered() -> None:
     h = Harness()
     await h.say("bonjour")
     await h.say("2")
+    asked = h.replies()[-1]
     await h.say("quand est la prochaine séance de Léa ?")
-    assert h.replies()[-1].startswith("Je répondrai à votre question dès que j'aurai votre code.")
+    assert h.replies()[-1] == asked  # the question needs the code: asked for again
     out = await h.say("SM-4821")
     generate = only(out, GenerateReply)
     assert isinstance(generate, GenerateReply)
@@ -457,3 +458,55 @@ async def test_a_tie_on_a_family_question_goes_to_the_family_service() -> None:
     await h.say("Quels sont les horaires du caté de Léa ?")
     assert h.store.session_of(CHAT).status == "awaiting_input"
     assert h.classifier.asked == []
+
+
+@pytest.mark.parametrize(
+    "text", ["quel temps fera-t-il demain ?", "c koi lé horR d mess", "j'ai perdu mon code"]
+)
+async def test_another_request_while_a_code_is_awaited_leaves_the_code_step(text: str) -> None:
+    h = Harness()
+    await h.say("le caté de mon fils")
+    assert h.store.session_of(CHAT).status == "awaiting_input"
+    out = await h.say(text)
+    generate = only(out, GenerateReply)
+    assert isinstance(generate, GenerateReply)
+    assert generate.texts == [text]
+    assert generate.family is None
+    assert h.store.session_of(CHAT).status == "active"
+    assert "step" not in h.store.session_of(CHAT).state
+    assert h.store.claims == []
+
+
+async def test_a_question_unrelated_to_the_code_does_not_stay_with_the_catechism() -> None:
+    h = Harness()
+    await h.say("le caté de mon fils")
+    out = await h.say("quel temps fera-t-il demain ?")
+    generate = only(out, GenerateReply)
+    assert isinstance(generate, GenerateReply)
+    assert generate.service == "RENSEIGNEMENT"
+
+
+@pytest.mark.parametrize("text", ["un instant", "ok je cherche", "je cherche mon code"])
+async def test_a_short_answer_about_the_code_keeps_the_code_step(text: str) -> None:
+    h = Harness()
+    await h.say("le caté de mon fils")
+    await h.say(text)
+    assert h.replies()[-1].startswith("Je n'ai pas trouvé de code dans votre message.")
+    assert h.store.session_of(CHAT).status == "awaiting_input"
+
+
+async def test_a_place_named_in_the_organisations_facts_is_not_taken_for_a_child() -> None:
+    h = Harness()
+    h.store.facts["svc-catechese"] = ["Le caté a lieu à la salle Ozanam, à Villebrune."]
+    out = await h.say("le caté à Villebrune c'est quel jour ?")
+    generate = only(out, GenerateReply)
+    assert isinstance(generate, GenerateReply)
+    assert (generate.service, generate.family) == ("CATECHESE", None)
+    assert h.store.claims == []
+
+
+async def test_a_childs_name_the_facts_do_not_know_still_needs_the_code() -> None:
+    h = Harness()
+    h.store.facts["svc-catechese"] = ["Le caté a lieu à la salle Ozanam, à Villebrune."]
+    await h.say("le caté de Léonie c'est quel jour ?")
+    assert h.store.session_of(CHAT).status == "awaiting_input"

@@ -1,8 +1,10 @@
 """The organisation's services as the router needs them, re-read from the store now and then.
 
 A :class:`Catalog` holds the active services in display order, each with the
-prompts of its latest context (texts staff can change through the admin API)
-and a :class:`KeywordMatcher` over every service's trigger keywords. It is
+prompts of its latest context (texts staff can change through the admin API),
+a :class:`KeywordMatcher` over every service's trigger keywords, and the
+proper nouns of the services' valid facts (the organisation's places and
+groups, which a question may name: :func:`router.personal.organisation_names`). It is
 rebuilt at most every ``ttl`` seconds; if the store cannot answer, the last
 catalog keeps serving (and the error propagates only when there is none yet).
 """
@@ -17,6 +19,7 @@ from dataclasses import dataclass, field
 from concierge_common.contracts import store_api as api
 from concierge_common.errors import ConciergeError
 from router.keywords import KeywordMatcher
+from router.personal import organisation_names
 from router.store_client import StorePort
 
 log = logging.getLogger(__name__)
@@ -48,12 +51,13 @@ class Service:
 class Catalog:
     services: tuple[Service, ...]
     matcher: KeywordMatcher
+    names: frozenset[str] = frozenset()  # the organisation's proper nouns, folded
 
     @classmethod
-    def build(cls, services: list[Service]) -> Catalog:
+    def build(cls, services: list[Service], names: frozenset[str] = frozenset()) -> Catalog:
         ordered = tuple(sorted(services, key=lambda s: (s.view.display_order, s.name)))
         matcher = KeywordMatcher((s.name, s.view.trigger_keywords) for s in ordered)
-        return cls(ordered, matcher)
+        return cls(ordered, matcher, names)
 
     @property
     def keyword_words(self) -> frozenset[str]:
@@ -61,6 +65,11 @@ class Catalog:
         return frozenset(
             word for s in self.services for k in s.view.trigger_keywords for word in k.split()
         )
+
+    @property
+    def known_words(self) -> frozenset[str]:
+        """Words of the organisation a question may contain: keywords and proper nouns."""
+        return self.keyword_words | self.names
 
     def by_name(self, name: str) -> Service | None:
         return next((s for s in self.services if s.name == name), None)
@@ -119,10 +128,12 @@ class CatalogCache:
 
     async def _load(self) -> Catalog:
         services = []
+        texts: list[str] = []
         for view in await self._store.services():
             if not view.is_active:
                 continue
             contexts = await self._store.contexts(view.id)
             prompts = dict(contexts[0].prompts) if contexts else {}
             services.append(Service(view, prompts))
-        return Catalog.build(services)
+            texts += [f"{info.title}. {info.content}" for info in await self._store.infos(view.id)]
+        return Catalog.build(services, organisation_names(texts))

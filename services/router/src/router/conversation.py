@@ -111,7 +111,7 @@ class Conversation:
             await self._outbox.say(turn.last, THANKS_REPLY, "thanks")
             await self.save(ctx)
         else:
-            await self._route(ctx)
+            await self.route(ctx)
 
     async def _command(self, ctx: TurnContext, command: Command) -> None:
         _decided(f"command_{command.value}")
@@ -124,7 +124,8 @@ class Conversation:
         else:
             await self.show_menu(ctx, intro=None)
 
-    async def _route(self, ctx: TurnContext) -> None:
+    async def route(self, ctx: TurnContext) -> None:
+        """Find the service for the turn (menu choice, named, classified) and serve it."""
         offered = await self._offered(ctx)
         picked = self._picked(ctx, offered)
         if picked is not None:
@@ -163,7 +164,7 @@ class Conversation:
         ):  # the code came with the question
             await self._verification.claim_now(ctx, self, service)
             return
-        if not verified and is_personal(ctx.turn.text, ctx.catalog.keyword_words):
+        if not verified and is_personal(ctx.turn.text, ctx.catalog.known_words):
             await self._verification.ask(ctx, self, service)
             return
         # Verified: the family's record; not verified: the service's general facts only.
@@ -306,7 +307,7 @@ class Conversation:
         """The service the keywords name; ai breaks a tie ("horaires du caté")."""
         tied = ctx.catalog.best_named(ctx.turn.text, {s.name for s in offered})
         gated = [s for s in tied if s.view.required_role in VERIFIABLE_ROLES]
-        if len(tied) > 1 and gated and is_personal(ctx.turn.text, ctx.catalog.keyword_words):
+        if len(tied) > 1 and gated and is_personal(ctx.turn.text, ctx.catalog.known_words):
             return gated[0]  # "les horaires du caté de Léa": about the family
         if len(tied) > 1:
             return await self._classified(ctx, tied) or tied[0]

@@ -6,6 +6,11 @@ parent may read. The router asks for the code only when the question is about
 the person's own children: a possessive before a child word ("mon fils", "nos
 enfants"), a first name in the middle of a sentence ("le groupe de Léa"), or
 "mon code". Losing one's code, registering or prices are general questions.
+
+Capitalised words that name the organisation's own places, churches and groups
+("Vaise", "groupe Samuel") are not children: they are taken from its public
+facts (:func:`organisation_names`), never written here, so the check works
+the same for any parish.
 """
 
 from __future__ import annotations
@@ -37,10 +42,24 @@ _NAME = re.compile(r"(?<=[a-zà-ÿ,;:]\s)([A-ZÀ-Ý][a-zà-ÿ]+(?:-[A-ZÀ-Ý][a-
 _NOT_NAMES = frozenset(
     {
         "saint", "sainte", "noel", "paques", "toussaint", "avent", "careme", "pentecote",
-        "dieu", "jesus", "marie", "eglise", "lyon", "vaise", "samuel", "timothee", "lundi",
-        "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
+        "dieu", "jesus", "marie", "eglise", "lundi", "mardi", "mercredi", "jeudi", "vendredi",
+        "samedi", "dimanche",
     }
 )  # fmt: skip
+_CAPITALISED = re.compile(r"[A-ZÀ-Ý][a-zà-ÿ]+(?:-[A-ZÀ-Ý][a-zà-ÿ]+)*")
+
+
+def organisation_names(texts: Iterable[str]) -> frozenset[str]:
+    """The capitalised words of the organisation's public texts, folded ("Vaise" -> "vaise").
+
+    In a question they name its town, churches, rooms and groups, not a child.
+    """
+    return frozenset(
+        fold(part)
+        for text in texts
+        for word in _CAPITALISED.findall(text)
+        for part in word.split("-")
+    )
 
 
 def is_personal(text: str, known_words: Iterable[str] = ()) -> bool:
@@ -51,7 +70,9 @@ def is_personal(text: str, known_words: Iterable[str] = ()) -> bool:
     if _possessive_child(folded):
         return True
     ignored = _NOT_NAMES | {fold(word) for word in known_words}
-    return any(fold(name).split("-")[0] not in ignored for name in _NAME.findall(text))
+    return any(
+        any(part not in ignored for part in fold(name).split("-")) for name in _NAME.findall(text)
+    )
 
 
 def _possessive_child(folded: list[str]) -> bool:

@@ -39,11 +39,8 @@ PAUSED = (
     "Par sécurité, la vérification des codes est momentanément suspendue. Vous pourrez "
     "renvoyer votre code après {until}, ou contacter l'accueil paroissial."
 )
-QUESTION_KEPT = "Je répondrai à votre question dès que j'aurai votre code."
-NO_CODE_SEEN = (
-    "Je n'ai pas trouvé de code dans votre message. Il ressemble à « K7PM-3QX9-HT4C » "
-    "(ou, pour les plus anciens, à « SM-1234 »)."
-)
+# What a code looks like is the organisation's to say, in its "ask_code" prompt that follows.
+NO_CODE_SEEN = "Je n'ai pas trouvé de code dans votre message."
 
 # Files a person sends (issue 6). How to reach a person: the "humain" command.
 ASK_A_PERSON = "Pour parler à une personne de l'accueil, écrivez « humain »."

@@ -7,6 +7,7 @@ tests can give it an in-memory stand-in while the service wires the real RPC.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Protocol
 
 from concierge_common.bus.rpc import RpcClient
@@ -29,6 +30,10 @@ class StorePort(Protocol):
     async def services(self) -> list[api.ServiceView]: ...
 
     async def contexts(self, service_id: str) -> list[api.ContextView]: ...
+
+    async def infos(self, service_id: str) -> list[api.InfoView]:
+        """The service's facts valid now."""
+        ...
 
     async def roles(self, user_id: str) -> list[api.RoleView]: ...
 
@@ -75,6 +80,10 @@ class StoreClient:
         return await self._rpc.call(
             api.SERVICE, api.SERVICE_LIST, api.ListQuery(), list[api.ServiceView]
         )
+
+    async def infos(self, service_id: str) -> list[api.InfoView]:
+        query = api.ListQuery(service_id=service_id, valid_at=datetime.now(UTC))
+        return await self._rpc.call(api.SERVICE, api.INFO_LIST, query, list[api.InfoView])
 
     async def contexts(self, service_id: str) -> list[api.ContextView]:
         query = api.ListQuery(service_id=service_id)

@@ -11,8 +11,12 @@ channel, or from everyone: :mod:`store.claim_limits`) is not the person's doing:
 they are told when to come back, without a handoff, except for the one claim
 that started the pause, whose handoff is how staff learn that codes are being
 guessed. A turn without anything like a code either names another service (the
-person moved on) or gets the request again. The code itself never reaches ai,
-a log, a metric or a staff alert.
+person moved on), asks something else (a question, a request of several
+words, a lost code: the step is left and the turn is handled like any other,
+so nobody is trapped in it; a question that needs the code asks for it again,
+with that question kept), or is a short answer to the request ("un instant"),
+which gets the request again. The code itself never reaches ai, a log, a
+metric or a staff alert.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 
 from concierge_common.contracts import store_api as api
-from concierge_common.french.text import terms
+from concierge_common.french.text import terms, words
 from concierge_common.metrics import child
 from router import phrases
 from router.catalog import Service
@@ -41,6 +45,12 @@ if TYPE_CHECKING:
 STEP = "step"
 AWAITING_CODE = "await_code"
 PENDING = "pending"
+# Content words from which a message without a code is a new request, not an answer.
+OTHER_REQUEST_TERMS = 3
+# Words of a lost code: a question for the facts (how to get it again), not an answer.
+_LOST = frozenset(
+    {"perdu", "perdue", "oublie", "oubliee", "egare", "egaree", "lost", "forgot", "perdi"}
+)
 
 
 class Verification:
@@ -96,11 +106,13 @@ class Verification:
             _leave(ctx)
             await conversation.serve(ctx, named[0])
             return
-        lead = phrases.NO_CODE_SEEN
-        if "?" in ctx.turn.text:  # a question instead of the code: answered after it
-            ctx.state[PENDING] = ctx.turn.texts
-            lead = phrases.QUESTION_KEPT
-        again = f"{lead}\n{phrases.text(ctx.catalog, 'ask_code', service.name)}"
+        if asks_something_else(ctx.turn.text):  # the question kept before is dropped
+            _leave(ctx)
+            # The service was only chosen for the code: the new request finds its own.
+            ctx.session = msgspec.structs.replace(ctx.session, service_id=None)
+            await conversation.route(ctx)
+            return
+        again = f"{phrases.NO_CODE_SEEN}\n{phrases.text(ctx.catalog, 'ask_code', service.name)}"
         await self._outbox.say(ctx.turn.last, again, "ask-code-again")
         await conversation.save(ctx)
 
@@ -157,6 +169,21 @@ class Verification:
         await self._outbox.say(ctx.turn.last, accepted.split(". ")[0] + ".", "code-accepted")
         ctx.turn = Turn(msgspec.structs.replace(ctx.turn.last, text=""), first)
         await conversation.serve(ctx, service)
+
+
+def asks_something_else(text: str) -> bool:
+    """Whether a message without a code, sent while one is awaited, is a new request.
+
+    A question, or a request of several words, is ("quel temps fera-t-il demain ?",
+    "c koi lé horR d mess"); so is a lost code. A few words about the code itself
+    ("je cherche mon code", "un instant") are an answer to the request.
+    """
+    folded = words(text)
+    if any(word in _LOST for word in folded):
+        return True
+    if "code" in folded:
+        return False
+    return "?" in text or len(terms(text)) >= OTHER_REQUEST_TERMS
 
 
 def _is_question(texts: list[str], service: Service) -> bool:

@@ -136,6 +136,7 @@ ROUTER = Identity(
             store_api.SESSION_UPDATE,
             store_api.SERVICE_LIST,
             store_api.CONTEXT_LIST,
+            store_api.INFO_LIST,  # the proper nouns of the facts (router.personal)
             store_api.ROLE_LIST,
             store_api.CODE_CLAIM,
             store_api.FAMILY_GET,
