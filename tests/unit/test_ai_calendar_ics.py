@@ -9,7 +9,7 @@ import pytest
 
 from ai import calendar_ics
 from ai.calendar_ics import calendar, events, fold, hours_of, location_of
-from ai.family import Child
+from ai.family import Child, Session
 
 TODAY = date(2026, 12, 9)
 STAMP = datetime(2026, 12, 9, 8, 30, tzinfo=UTC)
@@ -18,14 +18,14 @@ LEA = Child(
     group="Groupe Samuel (CE1-CE2)",
     catechist="Anne Mercier",
     schedule="le mercredi de 10h à 11h15, salle Saint-Joseph",
-    sessions=(date(2026, 12, 2), date(2026, 12, 9), date(2026, 12, 16), date(2027, 1, 6)),
+    sessions=(*(Session(date(2026, 12, d)) for d in (2, 9, 16)), Session(date(2027, 1, 6))),
 )
 HUGO = Child(
     first_name="Hugo",
     group="Éveil à la foi (3-6 ans)",
     catechist="Sœur Marie-Pierre",
     schedule="un dimanche par mois pendant la messe de 11h, salle Saint-Joseph",
-    sessions=(date(2026, 11, 15), date(2026, 12, 13)),
+    sessions=(Session(date(2026, 11, 15)), Session(date(2026, 12, 13))),
 )
 
 
@@ -125,7 +125,7 @@ def test_lines_end_with_crlf_and_are_folded_at_75_octets() -> None:
         group="Groupe œcuménique des fêtes de l'Épiphanie et de la Pentecôte (CM1-CM2-6e)",
         catechist="",
         schedule="le mercredi de 14h à 15h30, salle paroissiale Notre-Dame-de-l'Assomption",
-        sessions=(date(2026, 12, 16),),
+        sessions=(Session(date(2026, 12, 16)),),
     )
     data = calendar(events([long_group], TODAY, reference="ref"), stamp=STAMP)
     assert b"\n" not in data.replace(b"\r\n", b"")
@@ -155,3 +155,39 @@ def test_no_future_session_gives_no_event() -> None:
 
 def test_the_same_request_writes_the_same_bytes() -> None:
     assert _ics(LEA, HUGO) == _ics(LEA, HUGO)
+
+
+def test_a_sessions_own_time_and_place_win_over_the_schedules() -> None:
+    moved = Child(
+        first_name="Léa",
+        last_name="Lefèvre",
+        group="Groupe Samuel (CE1-CE2)",
+        catechist="Anne Mercier",
+        schedule="le mercredi de 10h à 11h15, salle Saint-Joseph",
+        sessions=(
+            Session(date(2026, 12, 12), time(14, 30), place="église Saint-Pierre"),
+            Session(date(2026, 12, 16)),
+            Session(date(2026, 12, 19), time(9, 0), time(12, 0)),
+        ),
+    )
+    lines = _unfolded(_ics(moved))
+    starts = [line for line in lines if line.startswith(("DTSTART;", "DTEND;", "LOCATION"))]
+    assert starts == [
+        "DTSTART;TZID=Europe/Paris:20261212T143000",
+        "DTEND;TZID=Europe/Paris:20261212T154500",  # the schedule's length: 1 h 15
+        "LOCATION:église Saint-Pierre",
+        "DTSTART;TZID=Europe/Paris:20261216T100000",
+        "DTEND;TZID=Europe/Paris:20261216T111500",
+        "LOCATION:Salle Saint-Joseph",
+        "DTSTART;TZID=Europe/Paris:20261219T090000",
+        "DTEND;TZID=Europe/Paris:20261219T120000",
+        "LOCATION:Salle Saint-Joseph",
+    ]
+    assert "SUMMARY:Catéchèse – Groupe Samuel (CE1-CE2) (Léa Lefèvre)" in lines
+
+
+def test_a_timed_session_without_end_or_usual_hours_lasts_an_hour() -> None:
+    child = Child("Hugo", "", "", "un dimanche par mois", (Session(date(2026, 12, 13), time(11)),))
+    lines = _unfolded(_ics(child))
+    assert "DTSTART;TZID=Europe/Paris:20261213T110000" in lines
+    assert "DTEND;TZID=Europe/Paris:20261213T120000" in lines

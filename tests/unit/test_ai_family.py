@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 from typing import Any
 
 import pytest
@@ -143,7 +143,7 @@ def test_malformed_entries_are_skipped() -> None:
     }
     children = family.parse_children(record)
     assert [child.first_name for child in children] == ["Hugo"]
-    assert children[0].sessions == (date(2026, 12, 13),)
+    assert children[0].sessions == (family.Session(date(2026, 12, 13)),)
     assert family.parse_children({"children": "none"}) == ()
 
 
@@ -163,3 +163,37 @@ def test_the_rest_of_a_question_is_what_is_not_about_the_family() -> None:
 )
 def test_french_dates(day: date, expected: str) -> None:
     assert french_date(day, TODAY) == expected
+
+
+def test_a_session_may_give_its_own_time_and_place() -> None:
+    record = {
+        "parents": ["Claire Lefèvre"],
+        "children": [
+            {
+                "first_name": "Léa",
+                "last_name": "Lefèvre",
+                "next_sessions": [
+                    {"date": "2027-03-14", "time": "10h30", "place": "salle Saint-Joseph"},
+                    "2027-03-21T09:00",
+                    {"date": "2027-03-28", "time": "25:00"},  # unreadable: skipped
+                ],
+            }
+        ],
+    }
+    children = family.parse_children(record)
+    assert children[0].full_name == "Léa Lefèvre"
+    text = family.answer(family.read("prochaines séances ?", children), children, TODAY)
+    assert text == (
+        "Prochaines séances de Léa : dimanche 14 mars 2027 à 10h30, salle Saint-Joseph "
+        "et dimanche 21 mars 2027 à 9h."
+    )
+
+
+def test_sessions_are_ordered_by_day_then_time() -> None:
+    record = {
+        "children": [
+            {"first_name": "Léa", "next_sessions": ["2026-12-20T14:00", "2026-12-20T09:30"]}
+        ]
+    }
+    [child] = family.parse_children(record)
+    assert [session.start for session in child.sessions] == [time(9, 30), time(14, 0)]

@@ -69,7 +69,7 @@ def test_tags_in_facts_are_escaped_and_long_facts_cut() -> None:
     assert "a" * (prompt.FACT_CHARS - 1) + "…" in text
 
 
-def test_the_family_record_is_a_third_uncached_block_of_children_only() -> None:
+def test_the_family_record_is_a_third_uncached_block_without_the_familys_label() -> None:
     record = {"family": "Famille Lefèvre", "children": [{"first_name": "Léa", "group": "CE2"}]}
     built = prompt.build("P", [], NOW, TODAY, record)
     assert len(built.blocks) == 3
@@ -78,6 +78,20 @@ def test_the_family_record_is_a_third_uncached_block_of_children_only() -> None:
     assert "Lefèvre" not in built.blocks[2]["text"]
     assert prompt.FAMILY_ID in built.fact_ids
     assert "Léa" in built.sources
+
+
+def test_the_family_block_gives_the_parents_and_each_sessions_time_and_place() -> None:
+    session = {"date": "2027-03-14", "time": "10:30", "place": "salle Saint-Joseph"}
+    record = {
+        "family": "Famille Roux",
+        "parents": ["Claire Martin"],
+        "children": [{"first_name": "Léa", "last_name": "Martin", "next_sessions": [session]}],
+    }
+    text = prompt.build("P", [], NOW, TODAY, record).blocks[2]["text"]
+    assert '"parents": ["Claire Martin"]' in text
+    assert '"last_name": "Martin"' in text
+    assert '"time": "10:30", "place": "salle Saint-Joseph"' in text
+    assert "Roux" not in text
 
 
 def test_without_family_there_are_two_blocks() -> None:

@@ -2,7 +2,10 @@
 
 One ``VEVENT`` per session from today on (a past date is never written):
 
-- times come from the child's schedule text ("le mercredi de 10h à 11h15, salle
+- a session's own time and place, when the record gives them, come first; an
+  end time it lacks is its start plus the schedule's length (one hour when the
+  schedule gives none);
+- otherwise times come from the child's schedule text ("le mercredi de 10h à 11h15, salle
   Saint-Joseph"); they are the parish's local time, written with
   ``TZID=Europe/Paris`` and that zone's ``VTIMEZONE`` (the EU summer time rules),
   so every calendar places the session right whatever the phone's own zone;
@@ -27,11 +30,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from ai.family import Child
+from ai.family import Child, Session
 
 PARIS = "Europe/Paris"
 PRODID = "-//Concierge paroissial//Calendrier du catéchisme//FR"
 LINE_OCTETS = 75
+DEFAULT_LENGTH = timedelta(hours=1)  # a timed session whose end nothing says
 CRLF = "\r\n"
 # "de 10h à 11h15", "de 9 h 30 à 11 h", "10h-11h30", "de 10:00 à 11:15".
 _HOURS = re.compile(
@@ -94,24 +98,38 @@ def location_of(schedule: str) -> str:
 
 def summary_of(child: Child) -> str:
     if child.group:
-        return f"Catéchèse – {child.group} ({child.first_name})"
-    return f"Catéchèse ({child.first_name})"
+        return f"Catéchèse – {child.group} ({child.full_name})"
+    return f"Catéchèse ({child.full_name})"
+
+
+def session_hours(session: Session, schedule: str) -> tuple[time, time] | None:
+    """The session's own hours, else the schedule's; None: an all-day event."""
+    usual = hours_of(schedule)
+    if session.start is None:
+        return usual
+    if session.end is not None and session.start < session.end:
+        return session.start, session.end
+    length = DEFAULT_LENGTH
+    if usual is not None:
+        length = datetime.combine(date.min, usual[1]) - datetime.combine(date.min, usual[0])
+    end = datetime.combine(session.day, session.start) + length
+    return (session.start, end.time()) if end.date() == session.day else None
 
 
 def events(children: Sequence[Child], today: date, *, reference: str) -> list[Event]:
     """Every session of ``children`` from ``today`` on, by date then child."""
     found = [
         Event(
-            uid=_uid(reference, child.first_name, day),
-            day=day,
-            hours=hours_of(child.schedule),
+            uid=_uid(reference, child.first_name, session.day),
+            day=session.day,
+            hours=session_hours(session, child.schedule),
             summary=summary_of(child),
-            location=location_of(child.schedule),
+            location=session.place or location_of(child.schedule),
             description=child.schedule,
         )
         for child in children
-        for day in child.sessions
-        if day >= today
+        for session in child.sessions
+        if session.day >= today
     ]
     return sorted(found, key=lambda event: (event.day, event.summary))
 

@@ -1,9 +1,16 @@
 """Answers to a verified parent about their own children, from their family record only.
 
 The router puts the record of the family whose code the parent proved in
-``GenerateReply.family`` (``{"family": ..., "children": [{"first_name", "group",
-"catechist", "schedule", "next_sessions": ["YYYY-MM-DD", ...]}]}``); nothing
-here ever sees another family, and the family's own name is never repeated.
+``GenerateReply.family`` (``{"family": ..., "parents": [...], "children":
+[{"first_name", "last_name", "group", "catechist", "schedule", "next_sessions":
+[...]}]}``); nothing here ever sees another family, and the family's own name is
+never repeated.
+
+A session of ``next_sessions`` is a day (``"2027-03-14"``), a day and a time
+(``"2027-03-14T10:30"``), or an object ``{"date": "2027-03-14", "time":
+"10:30", "end": "11:45", "place": "salle Saint-Joseph"}`` (time, end and place
+optional): a parish's sessions do not all keep the schedule's hour and room,
+and the answer says each one's ("samedi 14 mars à 10h30, salle Saint-Joseph").
 
 What is asked is read from its words: the schedule ("horaire", "heure",
 "quand"), the group, the catechist ("catéchiste", "qui"), the next sessions
@@ -17,7 +24,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any
 
 from ai.lexicon import question_terms
@@ -64,12 +71,30 @@ MONTHS = (
 
 
 @dataclass(frozen=True)
+class Session:
+    """One dated session: its day, and its own hours and place when the record gives them."""
+
+    day: date
+    start: time | None = None
+    end: time | None = None
+    place: str = ""
+
+    def __lt__(self, other: Session) -> bool:
+        return (self.day, self.start or time.min) < (other.day, other.start or time.min)
+
+
+@dataclass(frozen=True)
 class Child:
     first_name: str
     group: str
     catechist: str
     schedule: str
-    sessions: tuple[date, ...]
+    sessions: tuple[Session, ...]
+    last_name: str = ""
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
 
     def named_in(self, said: list[str]) -> bool:
         name = [stem(word) for word in words(self.first_name)]
@@ -97,13 +122,14 @@ def _child(entry: dict[str, Any]) -> Child | None:
     if not name:
         return None
     raw = entry.get("next_sessions")
-    sessions = [_date(item) for item in raw] if isinstance(raw, list) else []
+    sessions = [session_of(item) for item in raw] if isinstance(raw, list) else []
     return Child(
         first_name=name,
         group=_text(entry.get("group")),
         catechist=_text(entry.get("catechist")),
         schedule=_text(entry.get("schedule")),
-        sessions=tuple(sorted(day for day in sessions if day is not None)),
+        sessions=tuple(sorted(found for found in sessions if found is not None)),
+        last_name=_text(entry.get("last_name")),
     )
 
 
@@ -111,14 +137,39 @@ def _text(value: object) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def _date(value: object) -> date | None:
-    if not isinstance(value, str):
-        return None
+def session_of(value: object) -> Session | None:
+    """A session of the record: ``"YYYY-MM-DD"``, ``"YYYY-MM-DDTHH:MM"`` or an object."""
     try:
-        return date.fromisoformat(value)
+        if isinstance(value, str):
+            return _from_text(value)
+        if isinstance(value, dict) and isinstance(value.get("date"), str):
+            return Session(
+                day=date.fromisoformat(value["date"]),
+                start=_clock(value.get("time")),
+                end=_clock(value.get("end")),
+                place=_text(value.get("place")),
+            )
     except ValueError:
-        log.warning("family record has a session date that is not YYYY-MM-DD")
+        pass
+    log.warning("family record has a session that is not a date, a date and time or an object")
+    return None
+
+
+def _from_text(value: str) -> Session:
+    if "T" in value:
+        moment = datetime.fromisoformat(value)
+        return Session(moment.date(), moment.time().replace(second=0, microsecond=0))
+    return Session(date.fromisoformat(value))
+
+
+def _clock(value: object) -> time | None:
+    """``"10:30"``, ``"10h30"`` or ``"10h"``; None when absent; ValueError when unreadable."""
+    if value is None or value == "":
         return None
+    if not isinstance(value, str):
+        raise ValueError("not a time")
+    hours, _, minutes = value.strip().lower().replace("h", ":").partition(":")
+    return time(int(hours), int(minutes or 0))
 
 
 def read(text: str, children: tuple[Child, ...]) -> Question:
@@ -159,7 +210,7 @@ def _summary(child: Child, today: date) -> str:
     line = f"{child.first_name} : {', '.join(parts)}." if parts else f"{child.first_name}."
     upcoming = _upcoming(child, today)[:1]
     if upcoming:
-        line += f" Prochaine séance : {french_date(upcoming[0], today)}."
+        line += f" Prochaine séance : {french_session(upcoming[0], today)}."
     return line
 
 
@@ -179,14 +230,23 @@ def _aspect(aspect: str, child: Child, today: date) -> str:
     upcoming = _upcoming(child, today)[:MAX_SESSIONS]
     if not upcoming:
         return f"{name} : aucune prochaine séance n'est encore inscrite au calendrier."
-    days = [french_date(day, today) for day in upcoming]
-    listed = days[0] if len(days) == 1 else f"{', '.join(days[:-1])} et {days[-1]}"
+    days = [french_session(session, today) for session in upcoming]
+    comma = "; " if any(session.place for session in upcoming) else ", "  # places hold commas
+    listed = days[0] if len(days) == 1 else f"{comma.join(days[:-1])} et {days[-1]}"
     label = "Prochaine séance" if len(days) == 1 else "Prochaines séances"
     return f"{label} de {name} : {listed}."
 
 
-def _upcoming(child: Child, today: date) -> tuple[date, ...]:
-    return tuple(day for day in child.sessions if day >= today)
+def _upcoming(child: Child, today: date) -> tuple[Session, ...]:
+    return tuple(session for session in child.sessions if session.day >= today)
+
+
+def french_session(session: Session, today: date) -> str:
+    """``samedi 14 mars à 10h30, salle Saint-Joseph`` (what the record gives of it)."""
+    text = french_date(session.day, today)
+    if session.start is not None:
+        text += f" à {session.start.hour}h{session.start.minute:02d}".replace("h00", "h")
+    return f"{text}, {session.place}" if session.place else text
 
 
 def french_date(day: date, today: date) -> str:

@@ -110,10 +110,17 @@ def _sources(valid: tuple[Fact, ...]) -> str:
 
 
 def family_block(record: Mapping[str, Any]) -> str:
-    """The children of a verified family's record (not the family's name), as data."""
-    children = record.get("children")
-    listed = children if isinstance(children, list) else []
-    data = json.dumps({"children": listed}, ensure_ascii=False, default=str)
+    """A verified family's parents and children (not the family's name), as data.
+
+    The children's sessions are passed as the record gives them: days, or days with
+    their own time and place.
+    """
+    children, parents = record.get("children"), record.get("parents")
+    block = {
+        "parents": parents if isinstance(parents, list) else [],
+        "children": children if isinstance(children, list) else [],
+    }
+    data = json.dumps(block, ensure_ascii=False, default=str)
     return f'<family id="{FAMILY_ID}">\n{escape(data)}\n</family>'
 
 
