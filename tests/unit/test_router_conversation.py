@@ -510,3 +510,47 @@ async def test_a_childs_name_the_facts_do_not_know_still_needs_the_code() -> Non
     h.store.facts["svc-catechese"] = ["Le caté a lieu à la salle Ozanam, à Villebrune."]
     await h.say("le caté de Léonie c'est quel jour ?")
     assert h.store.session_of(CHAT).status == "awaiting_input"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "à quelle heure ouvre le secrétariat le mardi ?",
+        "le secrétariat est ouvert samedi ?",
+        "quel est le numéro du secrétariat",
+    ],
+)
+async def test_a_question_about_the_office_is_answered_from_the_facts_not_handed_off(
+    text: str,
+) -> None:
+    h = Harness()
+    out = await h.say(text)
+    generate = only(out, GenerateReply)
+    assert isinstance(generate, GenerateReply)
+    assert generate.service == "RENSEIGNEMENT"
+    assert h.store.handoffs == []
+
+
+@pytest.mark.parametrize(
+    "text", ["le secrétariat svp", "je voudrais un rendez-vous avec le secrétariat demain"]
+)
+async def test_wanting_the_office_still_hands_off(text: str) -> None:
+    h = Harness()
+    await h.say(text)
+    assert len(h.store.handoffs) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "command"),
+    [
+        ("comment contacter le secrétariat ?", None),
+        ("le curé, on peut le voir quel jour ?", None),
+        ("je voudrais voir le curé, quand est-il là ?", Command.HUMAN),
+        ("contacter le secrétariat", Command.HUMAN),
+        ("je veux parler à quelqu'un, c'est ouvert quand ?", Command.HUMAN),
+    ],
+)
+def test_a_question_on_how_to_reach_someone_is_not_a_request_for_a_human(
+    text: str, command: Command | None
+) -> None:
+    assert detect(text) is command

@@ -3,7 +3,11 @@
 They are recognised on the folded text (case, accents and punctuation do not
 matter) when the whole message is the command ("Menu !", "STOP"), and, for the
 request of a human, also inside a short sentence ("je voudrais parler à
-quelqu'un svp").
+quelqu'un svp"). Naming a person to reach inside a question about when, where
+or how to reach them ("comment contacter le secrétariat ?", "le curé reçoit
+quel jour ?") is not a request of a human but a question for the facts, unless
+the person also says they want to ("je voudrais voir le curé, quand est-il
+là ?"): :mod:`router.asking`.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import enum
 
 from concierge_common.french.text import words
+from router.asking import asks_for_information, wishes
 
 
 class Command(enum.Enum):
@@ -78,7 +83,9 @@ def detect(text: str) -> Command | None:
         return whole
     if len(folded) > _SHORT:
         return None
-    if any(_contains(folded, phrase) for phrase in _HUMAN_PHRASES) or _asks_to_speak(folded):
+    if any(_contains(folded, phrase) for phrase in _HUMAN_PHRASES):
+        return Command.HUMAN
+    if _asks_to_speak(folded) and (wishes(text) or not asks_for_information(text)):
         return Command.HUMAN
     return None
 

@@ -31,6 +31,7 @@ from concierge_common.contracts import store_api as api
 from concierge_common.french.text import terms
 from concierge_common.metrics import child
 from router import phrases, smalltalk
+from router.asking import asks_for_information, wishes
 from router.catalog import Catalog, CatalogCache, Service
 from router.classifier import Classifier
 from router.coalescer import Turn, without_burst
@@ -304,7 +305,18 @@ class Conversation:
         return next((s for s in offered if s.name == name), None)
 
     async def _named(self, ctx: TurnContext, offered: list[Service]) -> Service | None:
-        """The service the keywords name; ai breaks a tie ("horaires du caté")."""
+        """The service the keywords name; ai breaks a tie ("horaires du caté").
+
+        A human service named in a question about when, where or how to reach it
+        ("à quelle heure ouvre le secrétariat ?") is not a wish to reach a person:
+        the question goes to the main service, whose facts answer it.
+        """
+        named = await self._keyword_service(ctx, offered)
+        if named is not None and named.is_human and _asks_but_not_for_a_person(ctx.turn.text):
+            return ctx.catalog.by_name(self._default)
+        return named
+
+    async def _keyword_service(self, ctx: TurnContext, offered: list[Service]) -> Service | None:
         tied = ctx.catalog.best_named(ctx.turn.text, {s.name for s in offered})
         gated = [s for s in tied if s.view.required_role in VERIFIABLE_ROLES]
         if len(tied) > 1 and gated and is_personal(ctx.turn.text, ctx.catalog.known_words):
@@ -339,6 +351,10 @@ class Conversation:
         names = [str(r.attributes.get("family", "")) for r in records]
         children = [c for r in records for c in r.attributes.get("children", [])]
         return {"family": " / ".join(n for n in names if n), "children": children}
+
+
+def _asks_but_not_for_a_person(text: str) -> bool:
+    return asks_for_information(text) and not wishes(text)
 
 
 def _decided(decision: str) -> None:
