@@ -212,3 +212,40 @@ def test_thanks_get_a_short_answer(text: str) -> None:
 @pytest.mark.parametrize("text", ["Bonjour, horaires des messes ?", "merci pour le baptême", ""])
 def test_a_question_is_not_a_courtesy(text: str) -> None:
     assert courtesy(text) is None
+
+
+class Names:
+    def __init__(self, *names: str) -> None:
+        self._names = list(names)
+        self.asked = 0
+
+    async def names(self) -> list[str]:
+        self.asked += 1
+        return self._names
+
+
+YOUTH = Fact(
+    "aumonerie",
+    "RENSEIGNEMENT",
+    "Aumônerie des lycéens",
+    "L'aumônerie des lycéens se retrouve le vendredi de 19h à 21h au presbytère.",
+)
+
+
+async def test_a_question_sent_to_a_service_without_its_fact_is_answered_from_another() -> None:
+    facts = ListedFacts((*PARISH, YOUTH))
+    question = "l'aumônerie des lycéens c'est quel soir ?"
+    assert await FactAnswerer(facts).find("CATECHESE", question) is None
+    with_others = FactAnswerer(facts, services=Names("RENSEIGNEMENT", "CATECHESE"))
+    answer = await with_others.find("CATECHESE", question)
+    assert answer is not None
+    assert answer.sources == ("aumonerie",)
+
+
+async def test_the_other_services_are_searched_only_when_the_turns_own_has_no_answer() -> None:
+    names = Names("RENSEIGNEMENT", "CATECHESE")
+    answerer = FactAnswerer(ListedFacts((*PARISH, YOUTH)), services=names)
+    answer = await answerer.find("RENSEIGNEMENT", "l'aumônerie des lycéens c'est quel soir ?")
+    assert answer is not None
+    assert answer.sources == ("aumonerie",)
+    assert names.asked == 0

@@ -6,7 +6,13 @@ to a human instead of guessing). Claude and the offline answerer plug in
 behind the same interface.
 
 :class:`FactAnswerer` answers with the content of the fact most relevant to the
-question when it is relevant enough. With a :class:`ai.hybrid.HybridRanker`
+question when it is relevant enough. The turn's service's facts are searched
+first; when none answers, the other services' facts are (given
+:class:`ai.facts.ServiceNames`): a question routed by one of its words to a
+service that does not hold the answer ("l'aumônerie des lycéens, c'est
+quand ?" sent to the catechism while the parish files it under general
+information) is still answered, since every fact is public information (a
+family's own record is not a fact, and never searched here). With a :class:`ai.hybrid.HybridRanker`
 (the offline default), embeddings and lexical signals decide together
 (:mod:`ai.hybrid`). Without one, the lexical ranking alone does
 (:mod:`ai.ranking`): the best fact's score must reach ``min_score`` and it must
@@ -21,7 +27,7 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from ai import hybrid
-from ai.facts import Fact, FactSource
+from ai.facts import Fact, FactSource, ServiceNames
 from ai.hybrid import HybridRanker
 from ai.ranking import Document, Index, Match
 from concierge_common.contracts.messages import GenerateReply
@@ -80,15 +86,25 @@ class FactAnswerer:
         min_score: float = 1.0,
         min_coverage: float = MIN_COVERAGE,
         ranker: HybridRanker | None = None,
+        services: ServiceNames | None = None,
     ) -> None:
         self._facts = facts
+        self._services = services
         self._min_score = min_score
         self._min_coverage = min_coverage
         self._ranker = ranker
 
     async def find(self, service: str, text: str) -> Answer | None:
-        """The answer to ``text`` from ``service``'s facts alone, or ``None``."""
-        facts = {fact.id: fact for fact in await self._facts.facts(service)}
+        """The answer to ``text`` from ``service``'s facts, else the other services', or None."""
+        found = await self._find_in(await self._facts.facts(service), text)
+        if found is not None or self._services is None:
+            return found
+        others = [name for name in await self._services.names() if name != service]
+        facts = [fact for name in others for fact in await self._facts.facts(name)]
+        return await self._find_in(facts, text)
+
+    async def _find_in(self, found: list[Fact], text: str) -> Answer | None:
+        facts = {fact.id: fact for fact in found}
         documents = [Document(f.id, f.service, f.title, f.content) for f in facts.values()]
         keys = await self._chosen(documents, text)
         if not keys:

@@ -74,6 +74,12 @@ class FactSource(Protocol):
         ...
 
 
+class ServiceNames(Protocol):
+    async def names(self) -> list[str]:
+        """The names of the organisation's active services."""
+        ...
+
+
 @dataclass(frozen=True)
 class _Entry:
     fetched_at: float
@@ -97,6 +103,7 @@ class StoreFacts:
         self._monotonic = monotonic
         self._entries: dict[str, _Entry] = {}
         self._locks: dict[str, asyncio.Lock] = {}
+        self._services: tuple[float, list[store_api.ServiceView]] | None = None
 
     async def facts(self, service: str) -> list[Fact]:
         entry = self._fresh(service)
@@ -144,13 +151,31 @@ class StoreFacts:
         self._entries[service] = entry
         return entry
 
-    async def _service_id(self, name: str) -> str | None:
+    async def names(self) -> list[str]:
+        """The active services' names (read at most once per ``ttl_seconds``)."""
+        try:
+            return [service.name for service in await self._service_list()]
+        except RetryableError:
+            if self._services is None:
+                raise
+            return [service.name for service in self._services[1]]
+
+    async def _service_list(self) -> list[store_api.ServiceView]:
+        cached = self._services
+        if cached is not None and self._monotonic() - cached[0] < self._ttl:
+            return cached[1]
+        fetched_at = self._monotonic()
         services = await self._rpc.call(
             store_api.SERVICE,
             store_api.SERVICE_LIST,
             store_api.ListQuery(),
             list[store_api.ServiceView],
         )
+        self._services = (fetched_at, services)
+        return services
+
+    async def _service_id(self, name: str) -> str | None:
+        services = await self._service_list()
         for service in services:
             if service.name == name:
                 return service.id
