@@ -11,6 +11,7 @@ from prometheus_client import REGISTRY
 
 from ai.answerer import Answer
 from ai.handoffs import REASON, SUMMARY_CHARS, HandoffOpener, summary
+from ai.language import phrase
 from ai.responder import NOT_TEXT, SORRY, Responder
 from concierge_common import ids
 from concierge_common.contracts import store_api as api
@@ -248,3 +249,11 @@ def test_a_long_turn_is_cut_for_the_staff_summary() -> None:
     assert cut.startswith("a" * 400 + " / b")
     assert cut.endswith("…")
     assert summary(["  ", "une question "]) == "une question"
+
+
+async def test_the_apology_before_a_handoff_is_in_the_persons_language() -> None:
+    responder, published, _ = _responder(None)
+    await responder(_turn("Is there a mass in English?"), DELIVERY)
+    apology = published.messages[0][1]
+    assert isinstance(apology, SendReply)
+    assert apology.text == phrase("no_sure_information", "en")

@@ -10,6 +10,7 @@ import pytest
 
 from ai.answerer import WELCOME, FactAnswerer
 from ai.facts import Fact
+from ai.language import LEAD
 from ai.turns import TurnAnswerer
 from concierge_common.contracts.messages import GenerateReply, MessageReceived
 
@@ -160,3 +161,14 @@ async def test_other_services_answer_from_their_own_facts() -> None:
     answer = await ANSWERER.answer(_turn("messe dimanche", service="RENSEIGNEMENT", family=None))
     assert answer is not None
     assert answer.sources == ("messes",)
+
+
+async def test_an_english_question_gets_the_french_fact_after_an_english_line() -> None:
+    answer = await ANSWERER.answer(
+        _turn("Inscription caté: what price?", service="CATECHESE", family=None)
+    )
+    assert answer is not None
+    lead, fact = answer.text.split("\n", 1)
+    assert lead == LEAD["en"]
+    assert answer.sources == ("inscriptions",)
+    assert fact.startswith("Les inscriptions se font")

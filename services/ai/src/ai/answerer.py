@@ -29,6 +29,7 @@ from typing import Literal, Protocol
 from ai import hybrid
 from ai.facts import Fact, FactSource, ServiceNames
 from ai.hybrid import HybridRanker
+from ai.language import phrase, written_in
 from ai.ranking import Document, Index, Match
 from concierge_common.contracts.messages import GenerateReply
 from concierge_common.french.text import words
@@ -37,13 +38,28 @@ MIN_COVERAGE = 0.5
 CLOSE_RATIO = 0.8  # a second fact is given too when it scores this close to the best
 MAX_FACTS = 2
 
-GREETINGS = frozenset({"bonjour", "bonsoir", "salut", "hello", "coucou", "bjr", "slt", "hi"})
-THANKS = frozenset({"merci", "mercii", "thanks", "top", "parfait", "super", "ok"})
+GREETINGS = frozenset(
+    {"bonjour", "bonsoir", "salut", "hello", "coucou", "bjr", "slt", "hi", "ola", "hola"}
+)
+THANKS = frozenset(
+    {
+        "merci",
+        "mercii",
+        "thanks",
+        "top",
+        "parfait",
+        "super",
+        "ok",
+        "obrigado",
+        "obrigada",
+        "gracias",
+    }
+)
 COURTESY = frozenset(
     {"a", "tous", "madame", "monsieur", "pere", "beaucoup", "bien", "la", "le", "vous", "svp"}
 )
-WELCOME = "Bonjour et bienvenue ! Je suis l'assistant de la paroisse. Quelle est votre question ?"
-YOU_ARE_WELCOME = "Avec plaisir ! N'hésitez pas si vous avez une autre question."
+WELCOME = phrase("welcome", "fr")
+YOU_ARE_WELCOME = phrase("you_are_welcome", "fr")
 
 Kind = Literal["fact", "family", "courtesy"]
 
@@ -146,7 +162,7 @@ def courtesy(text: str) -> Answer | None:
     if not said or len(said) > 3:
         return None
     if all(word in GREETINGS for word in said):
-        return Answer(WELCOME, "courtesy")
+        return Answer(phrase("welcome", written_in(text)), "courtesy")
     if all(word in THANKS or word in GREETINGS for word in said):
-        return Answer(YOU_ARE_WELCOME, "courtesy")
+        return Answer(phrase("you_are_welcome", written_in(text)), "courtesy")
     return None

@@ -36,6 +36,7 @@ from ai import handoffs, media_replies, metrics
 from ai.answerer import Answer, Answerer, HandOff
 from ai.artifacts import CalendarArtifacts, Produced
 from ai.handoffs import HandoffOpener
+from ai.language import FRENCH, phrase, written_in
 from ai.token_budget import TokenBudget
 from concierge_common import ids
 from concierge_common.bus.consumer import Delivery
@@ -52,17 +53,16 @@ from concierge_common.errors import InvalidMessage
 log = logging.getLogger(__name__)
 
 NOT_TEXT = media_replies.NO_WORDS
-SORRY = "Je n'ai pas trouvé d'information sûre pour vous répondre."
-UNAVAILABLE = "Je ne peux pas vous répondre moi-même pour le moment."
-DELICATE = (
-    "Merci de nous avoir écrit. Une personne de la paroisse est mieux placée pour vous répondre."
-)
-# The apology for a handoff reason (None: no apology); SORRY for any other reason.
+SORRY = phrase("no_sure_information", FRENCH)
+UNAVAILABLE = phrase("unavailable", FRENCH)
+DELICATE = phrase("delicate", FRENCH)
+# The apology for a handoff reason (None: no apology), in the person's language
+# (ai.language); "no_sure_information" for any other reason.
 APOLOGIES: dict[str, str | None] = {
     "person_asked": None,
-    "ai_unavailable": UNAVAILABLE,
-    "ai_spend_limit": UNAVAILABLE,
-    "ai_sensitive": DELICATE,
+    "ai_unavailable": "unavailable",
+    "ai_spend_limit": "unavailable",
+    "ai_sensitive": "delicate",
 }
 # Told once an hour when a token budget is spent ("humain" is the router's command).
 OVER_BUDGET = {
@@ -200,9 +200,9 @@ class Responder:
         # Open first: from now on the person's next message goes to a human.
         summary = staff_summary(texts, decided.summary)
         opened = await self._opener.open(turn, summary, reason=decided.reason)
-        apology = APOLOGIES.get(decided.reason, SORRY)
+        apology = APOLOGIES.get(decided.reason, "no_sure_information")
         if apology is not None:
-            await self._reply(turn, apology)
+            await self._reply(turn, phrase(apology, written_in(" ".join(texts))))
         request = HandoffRequested(
             message_id=ids.derived_id("ai-handoff", turn.message_id),
             conversation_id=turn.conversation_id,

@@ -8,7 +8,10 @@ do not answer falls back to the family. Every other turn is answered from the
 facts of its service, or with a courtesy to a bare greeting.
 
 The offline answerer cannot read images: an image's caption is answered like
-any text, an image sent alone gets :data:`ai.media_replies.IMAGE_UNREAD`.
+any text, an image sent alone gets :data:`ai.media_replies.IMAGE_UNREAD`. Nor
+can it translate: to a person who wrote in English, Portuguese or Spanish, the
+French fact or record comes after a line in their language saying so
+(:mod:`ai.language`).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from zoneinfo import ZoneInfo
 from ai import family, media_replies
 from ai.answerer import Answer, FactAnswerer, courtesy, turn_text
 from ai.facts import Clock, utc_now
+from ai.language import with_lead, written_in
 from concierge_common.contracts.messages import GenerateReply
 
 
@@ -37,6 +41,12 @@ class TurnAnswerer:
         polite = courtesy(text)
         if polite is not None:
             return polite
+        found = await self._found(turn, text)
+        if found is None:
+            return None
+        return Answer(with_lead(found.text, written_in(text)), found.kind, found.sources)
+
+    async def _found(self, turn: GenerateReply, text: str) -> Answer | None:
         if turn.family is not None:
             return await self._for_family(turn.service, text, family.parse_children(turn.family))
         return await self._facts.find(turn.service, text)

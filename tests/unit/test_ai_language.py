@@ -1,0 +1,47 @@
+"""The person's language: recognised from their words, and ai's offline replies in it."""
+
+from __future__ import annotations
+
+import pytest
+
+from ai.answerer import courtesy
+from ai.language import LEAD, phrase, with_lead, written_in
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Hello, what time is Mass on Sunday?", "en"),
+        ("Where is the church?", "en"),
+        ("Bom dia, a que horas é a missa de domingo?", "pt"),
+        ("Olá, gostaria de batizar o meu filho", "pt"),
+        ("Hola, ¿a qué hora es la misa del domingo?", "es"),
+        ("¿Dónde está la iglesia?", "es"),
+        ("À quelle heure est la messe dimanche ?", "fr"),
+        ("c koi lé horR d mess", "fr"),  # nothing telling: the organisation's language
+        ("parking ?", "fr"),
+    ],
+)
+def test_the_language_is_read_from_the_persons_everyday_words(text: str, language: str) -> None:
+    assert written_in(text) == language
+
+
+def test_a_french_fact_for_another_language_comes_after_a_line_in_that_language() -> None:
+    fact = "Messe le dimanche à 10h30."
+    assert with_lead(fact, "fr") == fact
+    assert with_lead(fact, "en") == f"{LEAD['en']}\n{fact}"
+    assert "French" in LEAD["en"]
+    assert "francês" in LEAD["pt"]
+    assert "francés" in LEAD["es"]
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "language"),
+    [("Hola", "welcome", "es"), ("hello", "welcome", "en"), ("obrigado", "you_are_welcome", "pt")],
+)
+def test_a_greeting_or_thanks_is_answered_in_its_language(
+    text: str, key: str, language: str
+) -> None:
+    answer = courtesy(text)
+    assert answer is not None
+    assert answer.text == phrase(key, language)  # type: ignore[arg-type]
