@@ -11,7 +11,9 @@ The offline answerer cannot read images: an image's caption is answered like
 any text, an image sent alone gets :data:`ai.media_replies.IMAGE_UNREAD`. Nor
 can it translate: to a person who wrote in English, Portuguese or Spanish, the
 French fact or record comes after a line in their language saying so
-(:mod:`ai.language`).
+(:mod:`ai.language`). A death in the family gets condolences around the
+answer and the offer of a person, or, when no fact answers, a gentle handoff
+(:mod:`ai.bereavement`).
 """
 
 from __future__ import annotations
@@ -20,10 +22,14 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from ai import family, media_replies
-from ai.answerer import Answer, FactAnswerer, courtesy, turn_text
+from ai.answerer import Answer, FactAnswerer, HandOff, courtesy, turn_text
+from ai.bereavement import is_bereavement, with_condolences
 from ai.facts import Clock, utc_now
 from ai.language import with_lead, written_in
 from concierge_common.contracts.messages import GenerateReply
+
+SENSITIVE = "ai_sensitive"  # the handoff reason of a message that needs a person's tact
+FUNERAL_QUESTION = "obsèques funérailles enterrement"
 
 
 class TurnAnswerer:
@@ -34,7 +40,7 @@ class TurnAnswerer:
         self._zone = zone
         self._clock = clock
 
-    async def answer(self, turn: GenerateReply) -> Answer | None:
+    async def answer(self, turn: GenerateReply) -> Answer | HandOff | None:
         text = turn_text(turn)
         if not text.strip():
             return Answer(media_replies.IMAGE_UNREAD, "courtesy")
@@ -42,9 +48,16 @@ class TurnAnswerer:
         if polite is not None:
             return polite
         found = await self._found(turn, text)
+        grieving = is_bereavement(text)
+        if found is None and grieving:  # whatever the words, the next step is the funeral
+            found = await self._facts.find(turn.service, FUNERAL_QUESTION)
         if found is None:
-            return None
-        return Answer(with_lead(found.text, written_in(text)), found.kind, found.sources)
+            return HandOff(SENSITIVE, "Décès annoncé") if grieving else None
+        language = written_in(text)
+        reply = with_lead(found.text, language)
+        if grieving:
+            reply = with_condolences(reply, language)
+        return Answer(reply, found.kind, found.sources)
 
     async def _found(self, turn: GenerateReply, text: str) -> Answer | None:
         if turn.family is not None:
