@@ -282,3 +282,38 @@ async def test_expired_and_future_facts_are_never_in_the_prompt(
     assert "Messe à 9 h." not in system
     assert "Messe à 11 h." not in system
     assert "Messe à 7 h." not in system
+
+
+@pytest.mark.parametrize(
+    ("question", "rule_words"),
+    [
+        # Each class of issue 15 and the words of the rule that covers it in the request.
+        ("Hello, what time is Mass on Sunday?", ["langue de la personne", "anglais"]),
+        ("c koi lé horR d mess", ["écriture SMS"]),
+        ("à quelle heure ouvre le secrétariat ?", ["même si elle nomme", "secrétariat"]),
+        ("mon père est décédé cette nuit", ["condoléances", "obsèques", "accompagne"]),
+        ("quel temps fera-t-il demain ?", ["sans rapport avec la paroisse", "météo"]),
+    ],
+)
+async def test_the_request_carries_the_rule_for_each_kind_of_question(
+    server: fake.FakeClaude, store: MemoryStore, question: str, rule_words: list[str]
+) -> None:
+    server.will(fake.handoff())
+    async with claude(store, settings(server.url)) as answerer:
+        await answerer.answer(turn(question))
+
+    [sent] = server.requests
+    instructions = sent.body["system"][0]["text"]
+    assert all(words in instructions for words in rule_words)
+    assert sent.body["messages"][-1] == {"role": "user", "content": question}
+
+
+async def test_an_out_of_scope_reply_that_cites_nothing_is_sent(
+    server: fake.FakeClaude, store: MemoryStore
+) -> None:
+    kind = "Je ne peux pas vous aider pour la météo ici, mais volontiers pour la paroisse."
+    server.will(fake.answer(kind, []))
+    async with claude(store, settings(server.url)) as answerer:
+        answer = await answerer.answer(turn("quel temps fera-t-il demain ?"))
+    assert isinstance(answer, Answer)
+    assert answer.text == kind
