@@ -20,6 +20,7 @@ from nats.aio.client import Client as NATS
 
 from ai.facts import StoreFacts
 from ai.responder import SORRY
+from ai.topic import CANNOT
 from concierge_common import ids
 from concierge_common.bus.publisher import Publisher
 from concierge_common.bus.rpc import RpcClient
@@ -133,7 +134,7 @@ async def test_a_turn_ai_cannot_answer_opens_a_handoff_in_the_store(env: dict[st
     chat = "33600000012@c.us"
     async with ai_over(env) as bus:
         user_id = await bus.user_of(chat)
-        await bus.ask(chat, "Bonjour", "une pizza margherita svp", user_id=user_id)
+        await bus.ask(chat, "Bonjour", "le curé peut-il bénir ma voiture ?", user_id=user_id)
 
         [told] = await eventually(lambda: bus.texts_to(chat))
         assert told == SORRY
@@ -143,12 +144,27 @@ async def test_a_turn_ai_cannot_answer_opens_a_handoff_in_the_store(env: dict[st
         assert (requested.handoff_id, requested.reference) == (handoff.id, handoff.reference)
         assert (handoff.state, handoff.requested_by) == ("requested", "ai")
         assert handoff.reason == "no_matching_information"
-        assert handoff.summary == requested.summary == "Bonjour / une pizza margherita svp"
+        assert (
+            handoff.summary == requested.summary == "Bonjour / le curé peut-il bénir ma voiture ?"
+        )
         assert (handoff.user_id, handoff.chat_id, handoff.wa_session) == (user_id, chat, SESSION)
         session = await bus.rpc.call(
             api.SERVICE, api.SESSION_GET, api.ById(id=handoff.session_id or ""), api.SessionView
         )
         assert session.status == "handoff"
+
+
+async def test_a_question_off_the_parishs_subjects_is_answered_without_a_handoff(
+    env: dict[str, str],
+) -> None:
+    chat = "33600000014@c.us"
+    async with ai_over(env) as bus:
+        await bus.ask(chat, "une pizza margherita svp")
+        [told] = await eventually(lambda: bus.texts_to(chat))
+        assert told.startswith(CANNOT["fr"])
+        assert "Catéchisme des enfants" in told  # what it can do, from the store's services
+        await settled(bus.stack)
+        assert await bus.handoff_requests(chat) == []
 
 
 async def test_a_ready_reply_on_the_ai_flow_reaches_whatsapp(env: dict[str, str]) -> None:

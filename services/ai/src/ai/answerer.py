@@ -61,7 +61,7 @@ COURTESY = frozenset(
 WELCOME = phrase("welcome", "fr")
 YOU_ARE_WELCOME = phrase("you_are_welcome", "fr")
 
-Kind = Literal["fact", "family", "courtesy"]
+Kind = Literal["fact", "family", "courtesy", "out_of_scope"]
 
 
 @dataclass(frozen=True)

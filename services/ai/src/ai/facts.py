@@ -160,6 +160,14 @@ class StoreFacts:
                 raise
             return [service.name for service in self._services[1]]
 
+    async def subjects(self) -> tuple[list[str], list[str]]:
+        """The services' words and their facts' titles, and the services' menu labels."""
+        services = await self._service_list()
+        texts = [f"{s.name} {s.description} {' '.join(s.trigger_keywords)}" for s in services]
+        for service in services:
+            texts += [fact.title for fact in await self.facts(service.name)]
+        return texts, [_label(service) for service in services]
+
     async def _service_list(self) -> list[store_api.ServiceView]:
         cached = self._services
         if cached is not None and self._monotonic() - cached[0] < self._ttl:
@@ -181,3 +189,9 @@ class StoreFacts:
                 return service.id
         log.warning("no active service named %s in the store", name)
         return None
+
+
+def _label(service: store_api.ServiceView) -> str:
+    """A service as a menu shows it: its description up to a colon, else its name."""
+    text = service.description or service.name.capitalize()
+    return text.split(" : ")[0].split(": ")[0].rstrip(". ")

@@ -16,7 +16,8 @@ ANSWERS = Counter(
     "opened in the store), declined (no answer and no handoff could be opened: staff are "
     "alerted only), forwarded (a ready reply passed through to outbound), artifact (a file "
     "sent: a parent's calendar), over_budget (Claude not asked: the person's or channel's "
-    "token budget of the hour is spent).",
+    "token budget of the hour is spent), out_of_scope (a question off the organisation's "
+    "subjects, answered with what the concierge can do instead of a handoff).",
     ["outcome"],
 )
 FACTS_CACHE_HITS = Counter(

@@ -140,7 +140,7 @@ class Responder:
             await self._hand_off(turn, said, answer or HandOff(handoffs.REASON))
             return
         await self._reply(turn, answer.text)
-        metrics.count_answer("answered")
+        metrics.count_answer("out_of_scope" if answer.kind == "out_of_scope" else "answered")
         _log_answer(answer)
 
     async def _within_budget(self, turn: GenerateReply) -> bool:

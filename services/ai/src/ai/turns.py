@@ -13,7 +13,9 @@ can it translate: to a person who wrote in English, Portuguese or Spanish, the
 French fact or record comes after a line in their language saying so
 (:mod:`ai.language`). A death in the family gets condolences around the
 answer and the offer of a person, or, when no fact answers, a gentle handoff
-(:mod:`ai.bereavement`).
+(:mod:`ai.bereavement`). A question the facts do not answer and that is not
+about the organisation at all gets a short answer saying so, with what the
+concierge can help with, instead of a handoff (:mod:`ai.topic`).
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from ai import family, media_replies
 from ai.answerer import Answer, FactAnswerer, HandOff, courtesy, turn_text
 from ai.bereavement import is_bereavement, with_condolences
 from ai.facts import Clock, utc_now
-from ai.language import with_lead, written_in
+from ai.language import Language, with_lead, written_in
+from ai.topic import Subjects, off_topic, out_of_scope_reply, vocabulary
 from concierge_common.contracts.messages import GenerateReply
 
 SENSITIVE = "ai_sensitive"  # the handoff reason of a message that needs a person's tact
@@ -35,10 +38,18 @@ FUNERAL_QUESTION = "obsèques funérailles enterrement"
 class TurnAnswerer:
     """Answers a turn from the family record or the service's facts."""
 
-    def __init__(self, facts: FactAnswerer, *, zone: ZoneInfo, clock: Clock = utc_now) -> None:
+    def __init__(
+        self,
+        facts: FactAnswerer,
+        *,
+        zone: ZoneInfo,
+        clock: Clock = utc_now,
+        subjects: Subjects | None = None,
+    ) -> None:
         self._facts = facts
         self._zone = zone
         self._clock = clock
+        self._subjects = subjects
 
     async def answer(self, turn: GenerateReply) -> Answer | HandOff | None:
         text = turn_text(turn)
@@ -51,13 +62,24 @@ class TurnAnswerer:
         grieving = is_bereavement(text)
         if found is None and grieving:  # whatever the words, the next step is the funeral
             found = await self._facts.find(turn.service, FUNERAL_QUESTION)
-        if found is None:
-            return HandOff(SENSITIVE, "Décès annoncé") if grieving else None
         language = written_in(text)
+        if found is None and grieving:
+            return HandOff(SENSITIVE, "Décès annoncé")
+        if found is None:
+            return await self._off_topic(turn, text, language)
         reply = with_lead(found.text, language)
         if grieving:
             reply = with_condolences(reply, language)
         return Answer(reply, found.kind, found.sources)
+
+    async def _off_topic(self, turn: GenerateReply, text: str, language: Language) -> Answer | None:
+        """The out-of-scope answer when ``text`` is off the organisation's subjects, else None."""
+        if self._subjects is None or turn.family is not None:
+            return None
+        texts, labels = await self._subjects.subjects()
+        if not off_topic(text, vocabulary(texts)):
+            return None
+        return Answer(out_of_scope_reply(labels, language), "out_of_scope")
 
     async def _found(self, turn: GenerateReply, text: str) -> Answer | None:
         if turn.family is not None:

@@ -1,0 +1,108 @@
+"""Whether a question the facts do not answer is about the organisation at all.
+
+A question about the parish that the facts do not answer goes to a human, who
+knows more than the facts. A question about something else ("quel temps
+fera-t-il demain ?", a recipe, the news) does not: staff would only have to
+say it is not theirs. It gets a short, kind answer saying so, with what the
+concierge can help with (the organisation's own services, from its data).
+
+Two sources say what is on the subject. The words of parish life, in French,
+English, Portuguese and Spanish (:data:`PARISH_WORDS`, with the synonym groups
+of :mod:`ai.lexicon`): one of them in a question is enough ("une bénédiction
+pour notre maison ?", "pèlerinage à Lourdes ?"). And the organisation's own
+words: its services (names, descriptions, trigger keywords) and its facts'
+titles; these hold common words too ("le temps de l'Avent"), so at least half
+of a question's content words must be among them, or be a typo or a synonym of
+one. A question that meets neither is off the subject. Fact contents are left
+out on purpose: they hold every common word.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Protocol
+
+from ai.language import Language
+from ai.lexicon import SYNONYM, SYNONYMS, document_terms, question_terms, relatedness
+from concierge_common.french.text import words
+
+CANNOT: dict[Language, str] = {
+    "fr": "Je ne peux pas vous aider sur ce sujet ici.",
+    "en": "I cannot help with that here.",
+    "pt": "Não posso ajudar com esse assunto aqui.",
+    "es": "No puedo ayudarle con ese tema aquí.",
+}
+CAN: dict[Language, str] = {
+    "fr": "Je peux vous renseigner sur :",
+    "en": "I can tell you about (in French):",
+    "pt": "Posso informar sobre (em francês):",
+    "es": "Puedo informarle sobre (en francés):",
+}
+
+
+PARISH_WORDS = (
+    "paroisse paroissial paroissien eglise chapelle cathedrale basilique sanctuaire abbaye "
+    "monastere presbytere sacristie cure pretre abbe pere diacre eveque pape religieux "
+    "religieuse soeur frere moine messe messes office vepres laudes adoration chapelet "
+    "rosaire neuvaine priere prier benir benediction benedictions bapteme baptiser "
+    "communion confirmation mariage marier fiancailles obseques funerailles enterrement "
+    "deces deuil defunt confession reconciliation sacrement sacrements onction malades "
+    "catechisme catechese cate catechiste aumonerie scouts chorale chant orgue bible "
+    "evangile dieu jesus christ seigneur vierge saint sainte foi croire catholique chretien "
+    "noel paques careme avent toussaint rameaux pentecote ascension assomption epiphanie "
+    "pelerinage retraite quete denier offrande don dons intention intentions benevole "
+    "benevoles parish church chapel priest mass masses prayer pray bless blessing baptism "
+    "christening wedding funeral confession catechism choir god jesus christmas easter "
+    "lent advent pilgrimage paroquia igreja padre missa oracao bencao batismo batizado "
+    "casamento catequese peregrinacao parroquia iglesia sacerdote misa oracion bendicion "
+    "bautismo bautizo boda catequesis peregrinacion"
+)
+
+
+def _parish_words() -> frozenset[str]:
+    return frozenset(document_terms(PARISH_WORDS)) | frozenset(SYNONYMS)
+
+
+PARISH = _parish_words()
+
+
+MIN_WRITTEN = 4  # letters: shorter written words are not compared with parish words
+
+
+class Subjects(Protocol):
+    async def subjects(self) -> tuple[list[str], list[str]]:
+        """The organisation's subject texts (service words, fact titles) and its services'
+        labels, as a person reads them in a menu."""
+        ...
+
+
+def vocabulary(texts: Iterable[str]) -> frozenset[str]:
+    """The stems of the organisation's subject texts."""
+    return frozenset(term for text in texts for term in document_terms(text))
+
+
+def off_topic(question: str, known: frozenset[str]) -> bool:
+    """Whether ``question`` is off both parish life and the organisation's subjects."""
+    content, _ = question_terms(question)
+    if not content:
+        return False  # nothing to judge by ("c'est quand ?"): not for this module
+    # The words as written too: a stem can hide a short typo ("mess" is stemmed "mes").
+    written = [word for word in words(question) if len(word) >= MIN_WRITTEN]
+    if any(_related(term, PARISH) for term in [*content, *written]):
+        return False
+    own = sum(_related(term, known) for term in content)
+    return own * 2 < len(content)
+
+
+def _related(term: str, known: frozenset[str]) -> bool:
+    if term in known:
+        return True
+    return any(relatedness(term, word) >= SYNONYM for word in known)
+
+
+def out_of_scope_reply(labels: list[str], language: Language) -> str:
+    """The kind answer to a question off the organisation's subjects."""
+    if not labels:
+        return CANNOT[language]
+    listed = "\n".join(f"- {label}" for label in labels)
+    return f"{CANNOT[language]} {CAN[language]}\n{listed}"

@@ -1,0 +1,92 @@
+"""A question off the organisation's subjects gets a kind 'not here' answer, not a handoff."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from ai.answerer import Answer, FactAnswerer
+from ai.facts import Fact
+from ai.topic import CANNOT, off_topic, out_of_scope_reply, vocabulary
+from ai.turns import TurnAnswerer
+from concierge_common.contracts.messages import GenerateReply, MessageReceived
+
+SERVICES = [
+    "RENSEIGNEMENT Informations pratiques sur la paroisse : messes, sacrements. messe horaire",
+    "CATECHESE Catéchisme des enfants : calendrier, groupes. caté enfant",
+]
+TITLES = ["Horaires des messes", "Baptême des petits enfants", "Accueil paroissial"]
+LABELS = ["Informations pratiques sur la paroisse", "Catéchisme des enfants"]
+MASSES = Fact("messes", "RENSEIGNEMENT", TITLES[0], "Messe le dimanche à 10h30.")
+
+
+class Subjects:
+    async def subjects(self) -> tuple[list[str], list[str]]:
+        return SERVICES + TITLES, LABELS
+
+
+class Facts:
+    async def facts(self, service: str) -> list[Fact]:
+        return [MASSES] if service == "RENSEIGNEMENT" else []
+
+
+def _turn(text: str) -> GenerateReply:
+    inbound = MessageReceived(
+        message_id="m1", conversation_id="c1", correlation_id="k1", session="default",
+        chat_id="33600000001@c.us", sender_id="33600000001@c.us", provider_message_id="p1",
+        text=text,
+    )  # fmt: skip
+    return GenerateReply(
+        message_id="g1", conversation_id="c1", correlation_id="k1", inbound=inbound,
+        service="RENSEIGNEMENT", texts=[text],
+    )  # fmt: skip
+
+
+ANSWERER = TurnAnswerer(
+    FactAnswerer(Facts()),
+    zone=ZoneInfo("Europe/Paris"),
+    clock=lambda: datetime(2026, 12, 4, tzinfo=UTC),
+    subjects=Subjects(),
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["quel temps fera-t-il demain ?", "une recette de crêpes svp", "who won the football match?"],
+)
+def test_a_question_with_none_of_the_organisations_words_is_off_topic(text: str) -> None:
+    assert off_topic(text, vocabulary(SERVICES + TITLES))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Y a-t-il une messe en latin ?",
+        "le bapteme d'un adulte ça prend combien de temps",  # a typo, and the lexicon's word
+        "funérailles",  # only in the parish lexicon
+        "c'est quand ?",  # nothing to judge by
+    ],
+)
+def test_a_question_about_the_organisation_is_not_off_topic(text: str) -> None:
+    assert not off_topic(text, vocabulary(SERVICES + TITLES))
+
+
+async def test_an_off_topic_question_is_answered_with_what_the_concierge_can_do() -> None:
+    answer = await ANSWERER.answer(_turn("quel temps fera-t-il demain ?"))
+    assert isinstance(answer, Answer)
+    assert answer.kind == "out_of_scope"
+    assert answer.text == out_of_scope_reply(LABELS, "fr")
+    assert answer.text.startswith(CANNOT["fr"])
+    assert all(label in answer.text for label in LABELS)
+
+
+async def test_an_off_topic_question_in_english_is_answered_in_english() -> None:
+    answer = await ANSWERER.answer(_turn("Who won the football match yesterday?"))
+    assert isinstance(answer, Answer)
+    assert answer.text.startswith(CANNOT["en"])
+
+
+async def test_a_parish_question_the_facts_miss_still_goes_to_a_person() -> None:
+    assert await ANSWERER.answer(_turn("Y a-t-il une messe en latin ?")) is None
