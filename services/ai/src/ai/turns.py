@@ -12,10 +12,11 @@ any text, an image sent alone gets :data:`ai.media_replies.IMAGE_UNREAD`. Nor
 can it translate: to a person who wrote in English, Portuguese or Spanish, the
 French fact or record comes after a line in their language saying so
 (:mod:`ai.language`). A death in the family gets condolences around the
-answer and the offer of a person, or, when no fact answers, a gentle handoff
-(:mod:`ai.bereavement`). A question the facts do not answer and that is not
-about the organisation at all gets a short answer saying so, with what the
-concierge can help with, instead of a handoff (:mod:`ai.topic`).
+answer and the offer of a person, or, when no fact answers, a gentle handoff; a
+birth or a coming wedding, congratulations (:mod:`ai.life_events`). A question
+the facts do not answer and that is not about the organisation at all gets a
+short answer saying so, with what the concierge can help with, instead of a
+handoff (:mod:`ai.topic`).
 """
 
 from __future__ import annotations
@@ -25,9 +26,9 @@ from zoneinfo import ZoneInfo
 
 from ai import family, media_replies
 from ai.answerer import Answer, FactAnswerer, HandOff, courtesy, turn_text
-from ai.bereavement import is_bereavement, with_condolences
 from ai.facts import Clock, utc_now
 from ai.language import Language, with_lead, written_in
+from ai.life_events import is_bereavement, is_joyful, with_condolences, with_congratulations
 from ai.topic import Subjects, off_topic, out_of_scope_reply, vocabulary
 from concierge_common.contracts.messages import GenerateReply
 
@@ -70,6 +71,8 @@ class TurnAnswerer:
         reply = with_lead(found.text, language)
         if grieving:
             reply = with_condolences(reply, language)
+        elif is_joyful(text):
+            reply = with_congratulations(reply, language)
         return Answer(reply, found.kind, found.sources)
 
     async def _off_topic(self, turn: GenerateReply, text: str, language: Language) -> Answer | None:

@@ -1,10 +1,12 @@
-"""A death in the family: answered with condolences, the concrete next step, and a person.
+"""Life events: a death, a birth, a wedding get the words the moment needs around the answer.
 
 "Mon père est décédé cette nuit, on fait comment ?" is one of the most important
 messages a parish receives. The offline answerer gives what the facts say about
 funerals like any answer, but never bare: condolences first, the fact, then
 the offer of a person. When no fact answers, the message goes to a human with
 a gentle word (reason ``ai_sensitive``), never with "no reliable information".
+A birth ("notre fille est née", "nous venons d'avoir un bébé") or a coming
+wedding ("nous allons nous marier") opens the answer with congratulations.
 
 The words are those of a death or a funeral, in French (plain and SMS
 spellings), English, Portuguese and Spanish; "mort" or "disparu" alone is not
@@ -51,6 +53,42 @@ A_PERSON: dict[Language, str] = {
     "es": "Si lo desea, una persona de la parroquia puede llamarle y acompañarle: escriba "
     "« humain ».",
 }
+
+
+_BIRTH = frozenset(
+    {"ne", "nee", "naissance", "naitre", "bebe", "nourrisson", "born", "baby", "nasceu",
+     "nacio"}
+)  # fmt: skip
+_JUST = frozenset(
+    {"venons", "vient", "venez", "attendons", "attend", "notre", "nos", "ma", "mon", "just",
+     "our", "nosso", "nossa", "nuestro", "nuestra"}
+)  # fmt: skip
+_WEDDING = frozenset(
+    {"marier", "marie", "mariage", "fiances", "fiancee", "fiance", "epouser", "married",
+     "marry", "wedding", "engaged", "casar", "casamento", "casarnos", "boda"}
+)  # fmt: skip
+_FUTURE = frozenset(
+    {"allons", "voulons", "veut", "veu", "souhaitons", "aimerions", "prochain", "prochaine",
+     "bientot", "getting", "going", "vamos", "queremos"}
+)  # fmt: skip
+CONGRATULATIONS: dict[Language, str] = {
+    "fr": "Félicitations, quelle belle nouvelle !",
+    "en": "Congratulations, what wonderful news!",
+    "pt": "Parabéns, que bela notícia!",
+    "es": "¡Enhorabuena, qué buena noticia!",
+}
+
+
+def is_joyful(text: str) -> bool:
+    """Whether ``text`` tells of a birth or of the person's own coming wedding."""
+    said = words(text)
+    born = any(word in _BIRTH for word in said) and any(word in _JUST for word in said)
+    wedding = any(word in _WEDDING for word in said) and any(word in _FUTURE for word in said)
+    return born or wedding
+
+
+def with_congratulations(answer: str, language: Language) -> str:
+    return f"{CONGRATULATIONS[language]}\n{answer}"
 
 
 def is_bereavement(text: str) -> bool:

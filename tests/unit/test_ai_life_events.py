@@ -1,4 +1,5 @@
-"""A death in the family: condolences, the funeral fact, a person; never a bare decline."""
+"""Life events: a death gets condolences, the funeral fact and a person; a birth or a wedding,
+congratulations."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from ai.answerer import FactAnswerer, HandOff
-from ai.bereavement import A_PERSON, CONDOLENCES, is_bereavement
 from ai.facts import Fact
+from ai.life_events import A_PERSON, CONDOLENCES, CONGRATULATIONS, is_bereavement, is_joyful
 from ai.turns import SENSITIVE, TurnAnswerer
 from concierge_common.contracts.messages import GenerateReply, MessageReceived
 
@@ -95,3 +96,35 @@ async def test_a_bereavement_no_fact_answers_goes_to_a_person_gently() -> None:
     )
     assert isinstance(answer, HandOff)
     assert answer.reason == SENSITIVE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nous venons d'avoir un bébé et nous aimerions le faire baptiser",
+        "Notre fille est née la semaine dernière ! Quels jours se font les baptêmes ?",
+        "Nous allons nous marier l'an prochain, par quoi commencer ?",
+        "on veu se marié cet été c possible",
+    ],
+)
+def test_a_birth_or_a_coming_wedding_is_good_news(text: str) -> None:
+    assert is_joyful(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["Peut-on se marier pendant le Carême ?", "baptême adulte combien de temps"]
+)
+def test_a_plain_question_about_a_sacrament_is_not_news(text: str) -> None:
+    assert not is_joyful(text)
+
+
+async def test_good_news_opens_the_answer_with_congratulations() -> None:
+    baptism = Fact(
+        "bapteme", "RENSEIGNEMENT", "Baptême", "Le baptême d'un bébé se prépare deux mois avant."
+    )
+    answer = await _answerer(baptism, *OTHERS[:1]).answer(
+        _turn("Notre bébé est né, le baptême ?")
+    )
+    assert not isinstance(answer, HandOff)
+    assert answer is not None
+    assert answer.text == f"{CONGRATULATIONS['fr']}\n{baptism.content}"
