@@ -441,6 +441,10 @@ async def test_a_code_sent_with_the_question_is_checked_at_once() -> None:
         ("Mon fils a manqué une séance, comment rattraper ?", False),
         ("quels sont les groupes par âge ?", False),
         ("la messe de Noël du caté", False),
+        ("Qui est le catéchiste d'Arthur ?", True),  # a name after an elided "d'"
+        ("Nathan a caté à quelle heure ?", True),  # a name opening the message, a verb after
+        ("Le caté est à quelle heure ?", False),
+        ("Noël est à quelle heure ?", False),
     ],
 )
 def test_personal_questions_are_told_from_general_ones(text: str, personal: bool) -> None:

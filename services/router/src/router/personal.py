@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from concierge_common.french.text import fold, words
+from concierge_common.french.text import STOPWORDS, fold, words
 
 _POSSESSIVES = frozenset({"mon", "ma", "mes", "notre", "nos", "my", "meu", "minha", "meus"})
 _CHILDREN = frozenset(
@@ -38,7 +38,10 @@ _GENERAL = frozenset(
     }
 )  # fmt: skip
 _REACH = 3  # words between the possessive and the child word
-_NAME = re.compile(r"(?<=[a-zà-ÿ,;:]\s)([A-ZÀ-Ý][a-zà-ÿ]+(?:-[A-ZÀ-Ý][a-zà-ÿ]+)?)")
+# A capitalised word after a word ("le groupe de Léa") or an elided "d'" ("le caté d'Arthur").
+_NAME = re.compile(
+    r"(?:(?<=[a-zà-ÿ,;:]\s)|(?<=\b[dD]['’]))([A-ZÀ-Ý][a-zà-ÿ]+(?:-[A-ZÀ-Ý][a-zà-ÿ]+)?)"
+)
 _NOT_NAMES = frozenset(
     {
         "saint", "sainte", "noel", "paques", "toussaint", "avent", "careme", "pentecote",
@@ -46,6 +49,11 @@ _NOT_NAMES = frozenset(
         "samedi", "dimanche",
     }
 )  # fmt: skip
+# The verbs after which an opening capitalised word is the subject, so maybe a child.
+_OPENING_NAME = re.compile(
+    r"([A-ZÀ-Ý][a-zà-ÿ]+(?:-[A-ZÀ-Ý][a-zà-ÿ]+)?)\s+(?:a|est|va|fait|doit|peut|aura|sera|"
+    r"commence|reprend|finit)\b"
+)
 _CAPITALISED = re.compile(r"[A-ZÀ-Ý][a-zà-ÿ]+(?:-[A-ZÀ-Ý][a-zà-ÿ]+)*")
 
 
@@ -70,9 +78,16 @@ def is_personal(text: str, known_words: Iterable[str] = ()) -> bool:
     if _possessive_child(folded):
         return True
     ignored = _NOT_NAMES | {fold(word) for word in known_words}
-    return any(
-        any(part not in ignored for part in fold(name).split("-")) for name in _NAME.findall(text)
-    )
+    names = _NAME.findall(text) + _subject_name(text)
+    return any(any(part not in ignored for part in fold(name).split("-")) for name in names)
+
+
+def _subject_name(text: str) -> list[str]:
+    """A first name opening the message as the subject of a verb ("Nathan a caté quand ?")."""
+    found = _OPENING_NAME.match(text.strip())
+    if found is None or fold(found.group(1)) in STOPWORDS:
+        return []
+    return [found.group(1)]
 
 
 def _possessive_child(folded: list[str]) -> bool:
