@@ -197,3 +197,14 @@ def test_sessions_are_ordered_by_day_then_time() -> None:
     }
     [child] = family.parse_children(record)
     assert [session.start for session in child.sessions] == [time(9, 30), time(14, 0)]
+
+
+def test_where_the_catechism_takes_place_is_answered_from_the_schedule() -> None:
+    record = {
+        "children": [
+            {"first_name": "Arthur", "schedule": "le mercredi de 13h30 à 15h, presbytère d'Ornival"}
+        ]
+    }
+    children = family.parse_children(record)
+    text = family.answer(family.read("Où a lieu le caté d'Arthur ?", children), children, TODAY)
+    assert text == "Arthur a caté le mercredi de 13h30 à 15h, presbytère d'Ornival."

@@ -35,14 +35,16 @@ log = logging.getLogger(__name__)
 
 SCHEDULE, GROUP, CATECHIST, SESSIONS = "schedule", "group", "catechist", "sessions"
 ASPECT_WORDS: dict[str, frozenset[str]] = {
-    SCHEDULE: frozenset({"horaire", "heure"}),
+    SCHEDULE: frozenset(
+        {"horaire", "heure", "lieu", "salle", "endroit"}
+    ),  # the schedule says where
     GROUP: frozenset({"groupe", "niveau", "classe"}),
     CATECHIST: frozenset({"catechiste", "animateur", "animatrice"}),
     SESSIONS: frozenset({"prochain", "prochaine", "seance", "date", "calendrier", "rencontre"}),
 }
 ALL_ASPECT_WORDS = frozenset(word for keys in ASPECT_WORDS.values() for word in keys)
 # Used only when no other aspect word is there ("quand est la prochaine séance" is about sessions).
-WEAK_WORDS = {"quand": SCHEDULE, "qui": CATECHIST}
+WEAK_WORDS = {"quand": SCHEDULE, "ou": SCHEDULE, "qui": CATECHIST}
 # Words of a question about the family as a whole, not about catechism in general.
 FAMILY_WORDS = frozenset(
     stem(word)

@@ -131,7 +131,7 @@ def family_block(record: Mapping[str, Any]) -> str:
     """
     children, parents = record.get("children"), record.get("parents")
     block = {
-        "parents": parents if isinstance(parents, list) else [],
+        "parents": parents if isinstance(parents, list | str) else [],
         "children": children if isinstance(children, list) else [],
     }
     data = json.dumps(block, ensure_ascii=False, default=str)
