@@ -558,3 +558,32 @@ def test_a_question_on_how_to_reach_someone_is_not_a_request_for_a_human(
     text: str, command: Command | None
 ) -> None:
     assert detect(text) is command
+
+
+async def test_a_question_about_a_named_child_naming_no_service_asks_for_the_code() -> None:
+    h = Harness()
+    await h.say("La prochaine rencontre de Nathan, c'est quand ?")
+    assert h.store.session_of(CHAT).status == "awaiting_input"
+    assert h.store.session_of(CHAT).service_id == "svc-catechese"
+
+
+async def test_a_question_about_the_office_in_the_code_step_is_answered_not_handed_off() -> None:
+    h = Harness()
+    await h.say("le caté de mon fils")
+    out = await h.say("en fait, le secrétariat ouvre à quelle heure jeudi ?")
+    generate = only(out, GenerateReply)
+    assert isinstance(generate, GenerateReply)
+    assert generate.service == "RENSEIGNEMENT"
+    assert h.store.handoffs == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Quero falar com uma pessoa, por favor",
+        "¿Puedo hablar con un sacerdote?",
+        "I would like to speak to someone",
+    ],
+)
+def test_a_request_for_a_person_is_understood_in_other_languages(text: str) -> None:
+    assert detect(text) is Command.HUMAN

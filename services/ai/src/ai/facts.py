@@ -194,4 +194,6 @@ class StoreFacts:
 def _label(service: store_api.ServiceView) -> str:
     """A service as a menu shows it: its description up to a colon, else its name."""
     text = service.description or service.name.capitalize()
-    return text.split(" : ")[0].split(": ")[0].rstrip(". ")
+    for cut in (" : ", ": ", ", et ", " avec "):  # the subject, not its details
+        text = text.split(cut)[0]
+    return text.rstrip(". ")

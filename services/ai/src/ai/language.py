@@ -36,7 +36,7 @@ _TELLING: dict[Language, str] = {
     "pt": (
         "ola bom boa dia tarde noite horas missa igreja obrigado obrigada quando onde como "
         "posso gostaria meu minha filho filha batizado batismo casamento nao voce esta tem "
-        "ha uma um das dos sao paroquia secretaria aberta"
+        "ha uma um das dos sao paroquia aberta"
     ),
     "es": (
         "hola buenos buenas dias hora misa iglesia gracias cuando donde como puedo quisiera "

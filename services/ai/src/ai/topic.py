@@ -11,9 +11,9 @@ English, Portuguese and Spanish (:data:`PARISH_WORDS`, with the synonym groups
 of :mod:`ai.lexicon`): one of them in a question is enough ("une bénédiction
 pour notre maison ?", "pèlerinage à Lourdes ?"). And the organisation's own
 words: its services (names, descriptions, trigger keywords) and its facts'
-titles; these hold common words too ("le temps de l'Avent"), so at least half
-of a question's content words must be among them, or be a typo or a synonym of
-one. A question that meets neither is off the subject. Fact contents are left
+titles; these hold common words too ("le temps de l'Avent", "samedi soir"), so
+more than half of a question's content words must be among them, or be a typo
+or a synonym of one. A question that meets neither is off the subject. Fact contents are left
 out on purpose: they hold every common word.
 """
 
@@ -55,7 +55,8 @@ PARISH_WORDS = (
     "christening wedding funeral confession catechism choir god jesus christmas easter "
     "lent advent pilgrimage paroquia igreja padre missa oracao bencao batismo batizado "
     "casamento catequese peregrinacao parroquia iglesia sacerdote misa oracion bendicion "
-    "bautismo bautizo boda catequesis peregrinacion"
+    "bautismo bautizo boda catequesis peregrinacion confesar confesarme confesion "
+    "confessar confissao comulgar comunion catecismo"
 )
 
 
@@ -91,7 +92,7 @@ def off_topic(question: str, known: frozenset[str]) -> bool:
     if any(_related(term, PARISH) for term in [*content, *written]):
         return False
     own = sum(_related(term, known) for term in content)
-    return own * 2 < len(content)
+    return own * 2 <= len(content)
 
 
 def _related(term: str, known: frozenset[str]) -> bool:

@@ -58,15 +58,27 @@ _HUMAN_PHRASES: tuple[tuple[str, ...], ...] = tuple(
         "un humain",
         "talk to someone",
         "talk to a human",
+        "talk to a person",
+        "speak to someone",
+        "speak to a person",
         "falar com alguem",
+        "falar com uma pessoa",
+        "falar com um humano",
+        "hablar con alguien",
+        "hablar con una persona",
+        "hablar con un humano",
     )
 )
 # "parler à/au/avec <a person>": the person wants a human, whoever they name.
-_SPEAK = frozenset({"parler", "discuter", "voir", "rencontrer", "joindre", "contacter"})
+_SPEAK = frozenset(
+    {"parler", "discuter", "voir", "rencontrer", "joindre", "contacter", "falar", "hablar", "speak",
+     "talk"}
+)  # fmt: skip
 _PERSON = frozenset(
     {
         "quelqu", "personne", "humain", "cure", "pretre", "pere", "secretariat", "secretaire",
-        "accueil", "responsable", "diacre", "soeur", "conseiller", "quelquun",
+        "accueil", "responsable", "diacre", "soeur", "conseiller", "quelquun", "pessoa",
+        "persona", "person", "someone", "priest", "padre", "sacerdote", "alguem", "alguien",
     }
 )  # fmt: skip
 _SPEAK_REACH = 4  # words between the verb and the person

@@ -140,6 +140,8 @@ class Conversation:
         ):  # a code: the service it unlocks
             service = next((s for s in offered if s.view.required_role in VERIFIABLE_ROLES), None)
         if service is None:
+            service = self._family_service(ctx, offered)
+        if service is None:
             service = await self._classified(ctx, offered)
         if service is None and (
             len(terms(ctx.turn.text)) >= _QUESTION_TERMS or has_image(ctx.turn)
@@ -324,6 +326,14 @@ class Conversation:
         if len(tied) > 1:
             return await self._classified(ctx, tied) or tied[0]
         return tied[0] if tied else None
+
+    def _family_service(self, ctx: TurnContext, offered: list[Service]) -> Service | None:
+        """The one service with family records, for a question about the person's own child
+        that names no service ("Prochaine séance pour Arthur ?")."""
+        gated = [s for s in offered if s.view.required_role in VERIFIABLE_ROLES]
+        if len(gated) == 1 and is_personal(ctx.turn.text, ctx.catalog.known_words):
+            return gated[0]
+        return None
 
     async def _classified(self, ctx: TurnContext, among: list[Service]) -> Service | None:
         name = await self._classifier.classify(ctx.turn.text, among)

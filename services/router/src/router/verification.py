@@ -102,12 +102,8 @@ class Verification:
         self, ctx: TurnContext, conversation: Conversation, service: Service
     ) -> None:
         named = [s for s in ctx.catalog.named_in(ctx.turn.text) if s.name != service.name]
-        if named:  # the person moved on to something else
-            _leave(ctx)
-            await conversation.serve(ctx, named[0])
-            return
-        if asks_something_else(ctx.turn.text):  # the question kept before is dropped
-            _leave(ctx)
+        if named or asks_something_else(ctx.turn.text):  # the person moved on
+            _leave(ctx)  # the question kept before is dropped
             # The service was only chosen for the code: the new request finds its own.
             ctx.session = msgspec.structs.replace(ctx.session, service_id=None)
             await conversation.route(ctx)
