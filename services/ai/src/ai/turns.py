@@ -16,7 +16,8 @@ answer and the offer of a person, or, when no fact answers, a gentle handoff; a
 birth or a coming wedding, congratulations (:mod:`ai.life_events`). A question
 the facts do not answer and that is not about the organisation at all gets a
 short answer saying so, with what the concierge can help with, instead of a
-handoff (:mod:`ai.topic`).
+handoff (:mod:`ai.topic`). SMS writing is written out before the search
+(:mod:`ai.sms`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from ai.answerer import Answer, FactAnswerer, HandOff, courtesy, turn_text
 from ai.facts import Clock, utc_now
 from ai.language import Language, with_lead, written_in
 from ai.life_events import is_bereavement, is_joyful, with_condolences, with_congratulations
+from ai.sms import plain
 from ai.topic import Subjects, off_topic, out_of_scope_reply, vocabulary
 from concierge_common.contracts.messages import GenerateReply
 
@@ -59,7 +61,7 @@ class TurnAnswerer:
         polite = courtesy(text)
         if polite is not None:
             return polite
-        found = await self._found(turn, text)
+        found = await self._found(turn, plain(text))
         grieving = is_bereavement(text)
         if found is None and grieving:  # whatever the words, the next step is the funeral
             found = await self._facts.find(turn.service, FUNERAL_QUESTION)
@@ -67,7 +69,7 @@ class TurnAnswerer:
         if found is None and grieving:
             return HandOff(SENSITIVE, "Décès annoncé")
         if found is None:
-            return await self._off_topic(turn, text, language)
+            return await self._off_topic(turn, plain(text), language)
         reply = with_lead(found.text, language)
         if grieving:
             reply = with_condolences(reply, language)
