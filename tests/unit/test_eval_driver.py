@@ -209,3 +209,24 @@ def test_a_fact_without_dates_is_left_as_seeded() -> None:
     address = parish_of(moved).fact("Adresse et accès à l'église")
     assert address is not None
     assert (address.valid_from, address.valid_to) == (None, None)
+
+
+def test_sessions_with_a_time_or_a_place_are_moved_too() -> None:
+    seed = load_seed()
+    family = seed.families[0]
+    child = dict(family.attributes["children"][0])
+    child["next_sessions"] = [
+        "2026-12-02",
+        "2026-12-09T10:30",
+        {"date": "2026-12-16", "time": "17:00", "place": "église"},
+    ]
+    attributes = {**family.attributes, "children": [child]}
+    one = msgspec.structs.replace(
+        seed, families=[msgspec.structs.replace(family, attributes=attributes)]
+    )
+    moved = shifted(one, 3).families[0].attributes["children"][0]["next_sessions"]
+    assert moved == [
+        "2026-12-05",
+        "2026-12-12T10:30",
+        {"date": "2026-12-19", "time": "17:00", "place": "église"},
+    ]

@@ -6,7 +6,9 @@ parish (Paroisse Saint-Martin de Lyon-Vaise), its address, telephone number,
 e-mail and people are invented, as are the two families of the catechism.
 
 Demo data: the parent codes of those families are ``SM-4821`` (Famille
-Lefèvre, two children) and ``SM-7390`` (Famille Nguyen, one child). They are
+Lefèvre, two children) and ``SM-7390`` (Famille Nguyen, one child); their
+records name the parents and the children's full names, and a session may carry
+its own time and place (``{"date", "time", "end", "place"}``, see ``ai.family``). They are
 stored hashed under ``INTRINSIC_ID_KEY`` like real codes; replace or delete
 them before real families use the concierge.
 

@@ -150,6 +150,12 @@ def _shift_sessions(attributes: dict[str, Any], delta: timedelta) -> dict[str, A
 
 
 def _shift_day(day: Any, delta: timedelta) -> Any:
+    """A session moved: ``"YYYY-MM-DD"``, ``"YYYY-MM-DDTHH:MM"`` or ``{"date": ...}``."""
+    if isinstance(day, dict):
+        return {**day, "date": _shift_day(day.get("date"), delta)}
+    if isinstance(day, str) and "T" in day:
+        moment, _, clock = day.partition("T")
+        return f"{_shift_day(moment, delta)}T{clock}"
     try:
         return (date.fromisoformat(day) + delta).isoformat()
     except (TypeError, ValueError):
