@@ -445,6 +445,10 @@ async def test_a_code_sent_with_the_question_is_checked_at_once() -> None:
         ("Nathan a caté à quelle heure ?", True),  # a name opening the message, a verb after
         ("Le caté est à quelle heure ?", False),
         ("Noël est à quelle heure ?", False),
+        ("Mon fils a 14 ans, il y a une aumônerie pour les jeunes ?", False),  # an age
+        ("ma fille de 9 ans peut-elle encore rejoindre le caté ?", False),
+        ("Hello, what time is Mass on Sunday?", False),  # capitalised, but no record word
+        ("Qui a gagné le match du Standard hier soir ?", False),
     ],
 )
 def test_personal_questions_are_told_from_general_ones(text: str, personal: bool) -> None:
@@ -587,3 +591,19 @@ async def test_a_question_about_the_office_in_the_code_step_is_answered_not_hand
 )
 def test_a_request_for_a_person_is_understood_in_other_languages(text: str) -> None:
     assert detect(text) is Command.HUMAN
+
+
+async def test_a_short_question_nothing_names_goes_to_the_main_service() -> None:
+    h = Harness()
+    out = await h.say("Qui est le curé ?")
+    generate = only(out, GenerateReply)
+    assert isinstance(generate, GenerateReply)
+    assert generate.service == "RENSEIGNEMENT"
+
+
+async def test_how_long_before_an_appointment_is_a_question_not_a_request() -> None:
+    h = Harness()
+    out = await h.say("Faut-il prendre rendez-vous longtemps à l'avance pour se marier ?")
+    assert h.store.handoffs == []
+    generate = only(out, GenerateReply)
+    assert isinstance(generate, GenerateReply)

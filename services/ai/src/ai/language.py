@@ -36,12 +36,12 @@ _TELLING: dict[Language, str] = {
     "pt": (
         "ola bom boa dia tarde noite horas missa igreja obrigado obrigada quando onde como "
         "posso gostaria meu minha filho filha batizado batismo casamento nao voce esta tem "
-        "ha uma um das dos sao paroquia aberta"
+        "uma um das dos sao paroquia aberta pai mae"
     ),
     "es": (
         "hola buenos buenas dias hora misa iglesia gracias cuando donde como puedo quisiera "
         "mi hijo hija bautizo boda usted hay tiene una un del es esta son parroquia oficina "
-        "abierta"
+        "abierta el los las cual padre madre fallecido fallecio murio confesar confesarme"
     ),
 }
 

@@ -23,6 +23,8 @@ _INFORMATION = frozenset(
         "ouverts", "ouvre", "ouvrent", "ouverture", "ferme", "fermee", "fermes", "fermeture",
         "permanence", "permanences", "when", "time", "hours", "open", "opens", "closed",
         "quando", "horario", "horarios", "aberto", "aberta", "abre", "cuando", "abierto",
+        # how long before, how much
+        "longtemps", "delai", "avance", "combien",
         # where, how to reach
         "adresse", "ou", "numero", "telephone", "tel", "mail", "email", "courriel", "comment",
         "where", "address", "phone", "number", "how", "onde", "endereco", "telefone", "como",

@@ -144,8 +144,10 @@ class Conversation:
         if service is None:
             service = await self._classified(ctx, offered)
         if service is None and (
-            len(terms(ctx.turn.text)) >= _QUESTION_TERMS or has_image(ctx.turn)
-        ):  # a real question, or words about a photo ("c'est à quelle heure ?"): let ai try
+            len(terms(ctx.turn.text)) >= _QUESTION_TERMS
+            or has_image(ctx.turn)
+            or ("?" in ctx.turn.text and terms(ctx.turn.text))
+        ):  # a real question ("qui est le curé ?"), or words about a photo: let ai try
             service = ctx.catalog.by_name(self._default)
         if service is None:
             await self.show_menu(ctx, intro=phrases.NOT_UNDERSTOOD)

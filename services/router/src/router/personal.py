@@ -5,7 +5,9 @@ read (groups by age, calendar, inscriptions) and a family record only a verified
 parent may read. The router asks for the code only when the question is about
 the person's own children: a possessive before a child word ("mon fils", "nos
 enfants"), a first name in the middle of a sentence ("le groupe de Léa"), or
-"mon code". Losing one's code, registering or prices are general questions.
+"mon code". A first name counts only with a word of what a record holds (group,
+catechist, next session, time, place). Losing one's code, registering, prices,
+a child's age or joining are general questions.
 
 Capitalised words that name the organisation's own places, churches and groups
 ("Vaise", "groupe Samuel") are not children: they are taken from its public
@@ -35,6 +37,18 @@ _GENERAL = frozenset(
         "perdu", "oublie", "egare", "lost", "forgot", "perdi", "inscrire", "inscription",
         "inscriptions", "register", "tarif", "tarifs", "prix", "cout", "combien", "absent",
         "absente", "absence", "manque", "rattraper", "baptise", "baptisee", "malade",
+        # an age, joining, starting: the answer is the parish's rules, the same for every child
+        "ans", "age", "old", "rejoindre", "commencer", "debuter", "integrer", "join", "start",
+    }
+)  # fmt: skip
+# What a family record holds: a child named with one of these asks about the record.
+_RECORD = frozenset(
+    {
+        "groupe", "groupes", "catechiste", "catechistes", "animateur", "animatrice", "seance",
+        "seances", "rencontre", "rencontres", "prochaine", "prochain", "prochaines",
+        "calendrier", "fiche", "inscrit", "inscrite", "heure", "horaire", "horaires", "lieu",
+        "ou", "salle", "cate", "catechisme", "catechese", "group", "catechist", "session",
+        "sessions", "next", "schedule", "calendar",
     }
 )  # fmt: skip
 _REACH = 3  # words between the possessive and the child word
@@ -46,7 +60,8 @@ _NOT_NAMES = frozenset(
     {
         "saint", "sainte", "noel", "paques", "toussaint", "avent", "careme", "pentecote",
         "dieu", "jesus", "marie", "eglise", "lundi", "mardi", "mercredi", "jeudi", "vendredi",
-        "samedi", "dimanche",
+        "samedi", "dimanche", "mass", "easter", "christmas", "monday", "tuesday", "wednesday",
+        "thursday", "friday", "saturday", "sunday", "hello", "church",
     }
 )  # fmt: skip
 # The verbs after which an opening capitalised word is the subject, so maybe a child.
@@ -77,6 +92,8 @@ def is_personal(text: str, known_words: Iterable[str] = ()) -> bool:
         return False
     if _possessive_child(folded):
         return True
+    if not any(word in _RECORD for word in folded):
+        return False  # a name alone ("the match of Standard", "Mass on Sunday") is not enough
     ignored = _NOT_NAMES | {fold(word) for word in known_words}
     names = _NAME.findall(text) + _subject_name(text)
     return any(any(part not in ignored for part in fold(name).split("-")) for name in names)
