@@ -122,9 +122,7 @@ async def test_good_news_opens_the_answer_with_congratulations() -> None:
     baptism = Fact(
         "bapteme", "RENSEIGNEMENT", "Baptême", "Le baptême d'un bébé se prépare deux mois avant."
     )
-    answer = await _answerer(baptism, *OTHERS[:1]).answer(
-        _turn("Notre bébé est né, le baptême ?")
-    )
+    answer = await _answerer(baptism, *OTHERS[:1]).answer(_turn("Notre bébé est né, le baptême ?"))
     assert not isinstance(answer, HandOff)
     assert answer is not None
     assert answer.text == f"{CONGRATULATIONS['fr']}\n{baptism.content}"
