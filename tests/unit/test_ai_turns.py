@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ai.answerer import WELCOME, FactAnswerer
+from ai.answerer import WELCOME, Answer, FactAnswerer
 from ai.facts import Fact
 from ai.language import LEAD
 from ai.turns import TurnAnswerer
@@ -102,32 +102,32 @@ def _turn(
 
 async def test_a_question_about_the_family_is_answered_from_the_record() -> None:
     answer = await ANSWERER.answer(_turn("Quand est la prochaine séance de Léa ?"))
-    assert answer is not None
+    assert isinstance(answer, Answer)
     assert answer.kind == "family"
     assert answer.text == "Prochaines séances de Léa : mercredi 9 décembre et mercredi 16 décembre."
 
 
 async def test_all_the_texts_of_a_coalesced_turn_are_read() -> None:
     answer = await ANSWERER.answer(_turn("Bonjour", "pour Hugo", "c'est quel groupe ?"))
-    assert answer is not None
+    assert isinstance(answer, Answer)
     assert answer.text == "Hugo est dans le groupe : Éveil à la foi (3-6 ans)."
 
 
 async def test_a_general_catechism_question_is_answered_from_the_facts() -> None:
     answer = await ANSWERER.answer(_turn("Combien coûte l'inscription au caté ?"))
-    assert answer is not None
+    assert isinstance(answer, Answer)
     assert (answer.kind, answer.sources) == ("fact", ("inscriptions",))
 
 
 async def test_a_general_question_naming_a_child_is_still_answered_from_the_facts() -> None:
     answer = await ANSWERER.answer(_turn("Léa sera absente, que faire ?"))
-    assert answer is not None
+    assert isinstance(answer, Answer)
     assert answer.sources == ("absence",)
 
 
 async def test_a_family_question_the_facts_miss_falls_back_to_the_family() -> None:
     answer = await ANSWERER.answer(_turn("Le groupe de Thomas Nguyen ?"))
-    assert answer is not None
+    assert isinstance(answer, Answer)
     assert answer.kind == "family"
     assert "Thomas" not in answer.text
     assert "Nguyen" not in answer.text
@@ -141,7 +141,7 @@ async def test_a_question_neither_the_family_nor_the_facts_answer_is_declined() 
 async def test_without_a_family_a_catechesis_turn_uses_the_facts_only() -> None:
     assert await ANSWERER.answer(_turn("prochaine séance de Léa ?", family=None)) is None
     answer = await ANSWERER.answer(_turn("inscriptions", family=None))
-    assert answer is not None
+    assert isinstance(answer, Answer)
     assert answer.sources == ("inscriptions",)
 
 
@@ -153,13 +153,13 @@ async def test_a_family_without_children_is_never_made_up() -> None:
 @pytest.mark.parametrize("family", [LEFEVRE, None])
 async def test_a_bare_greeting_is_welcomed(family: dict[str, Any] | None) -> None:
     answer = await ANSWERER.answer(_turn("Bonjour !", family=family))
-    assert answer is not None
+    assert isinstance(answer, Answer)
     assert answer.text == WELCOME
 
 
 async def test_other_services_answer_from_their_own_facts() -> None:
     answer = await ANSWERER.answer(_turn("messe dimanche", service="RENSEIGNEMENT", family=None))
-    assert answer is not None
+    assert isinstance(answer, Answer)
     assert answer.sources == ("messes",)
 
 
@@ -167,7 +167,7 @@ async def test_an_english_question_gets_the_french_fact_after_an_english_line() 
     answer = await ANSWERER.answer(
         _turn("Inscription caté: what price?", service="CATECHESE", family=None)
     )
-    assert answer is not None
+    assert isinstance(answer, Answer)
     lead, fact = answer.text.split("\n", 1)
     assert lead == LEAD["en"]
     assert answer.sources == ("inscriptions",)
