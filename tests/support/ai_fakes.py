@@ -2,18 +2,48 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import msgspec
 
 from concierge_common.bus.consumer import Delivery
 from concierge_common.contracts import store_api as api
-from concierge_common.contracts.messages import BusMessage, SendReply
+from concierge_common.contracts.messages import (
+    BusMessage,
+    GenerateReply,
+    MessageReceived,
+    SendReply,
+)
 from concierge_common.errors import NotFound
 from support.handoff_views import opened_view
 
 T = TypeVar("T")
 DELIVERY = Delivery(attempt=1, subject="chat.v1.ai.0.c1", stream_sequence=1)
+
+
+def generate_turn(
+    *texts: str, service: str = "RENSEIGNEMENT", family: dict[str, Any] | None = None
+) -> GenerateReply:
+    """A turn of one person's ``texts`` for ``service`` (the last text is the inbound's)."""
+    inbound = MessageReceived(
+        message_id="m1",
+        conversation_id="c1",
+        correlation_id="k1",
+        session="default",
+        chat_id="33600000001@c.us",
+        sender_id="33600000001@c.us",
+        provider_message_id="p1",
+        text=texts[-1] if texts else "",
+    )
+    return GenerateReply(
+        message_id="g1",
+        conversation_id="c1",
+        correlation_id="k1",
+        inbound=inbound,
+        service=service,
+        texts=list(texts),
+        family=family,
+    )
 
 
 class Published:

@@ -12,7 +12,8 @@ from ai.answerer import FactAnswerer, HandOff
 from ai.facts import Fact
 from ai.life_events import A_PERSON, CONDOLENCES, CONGRATULATIONS, is_bereavement, is_joyful
 from ai.turns import SENSITIVE, TurnAnswerer
-from concierge_common.contracts.messages import GenerateReply, MessageReceived
+from concierge_common.contracts.messages import GenerateReply
+from support.ai_fakes import generate_turn
 
 FUNERALS = Fact(
     "obseques",
@@ -39,15 +40,7 @@ class Facts:
 
 
 def _turn(text: str) -> GenerateReply:
-    inbound = MessageReceived(
-        message_id="m1", conversation_id="c1", correlation_id="k1", session="default",
-        chat_id="33600000001@c.us", sender_id="33600000001@c.us", provider_message_id="p1",
-        text=text,
-    )  # fmt: skip
-    return GenerateReply(
-        message_id="g1", conversation_id="c1", correlation_id="k1", inbound=inbound,
-        service="RENSEIGNEMENT", texts=[text],
-    )  # fmt: skip
+    return generate_turn(text)
 
 
 def _answerer(*facts: Fact) -> TurnAnswerer:

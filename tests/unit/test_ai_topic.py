@@ -11,7 +11,8 @@ from ai.answerer import Answer, FactAnswerer
 from ai.facts import Fact
 from ai.topic import CANNOT, off_topic, out_of_scope_reply, vocabulary
 from ai.turns import TurnAnswerer
-from concierge_common.contracts.messages import GenerateReply, MessageReceived
+from concierge_common.contracts.messages import GenerateReply
+from support.ai_fakes import generate_turn
 
 SERVICES = [
     "RENSEIGNEMENT Informations pratiques sur la paroisse : messes, sacrements. messe horaire",
@@ -33,15 +34,7 @@ class Facts:
 
 
 def _turn(text: str) -> GenerateReply:
-    inbound = MessageReceived(
-        message_id="m1", conversation_id="c1", correlation_id="k1", session="default",
-        chat_id="33600000001@c.us", sender_id="33600000001@c.us", provider_message_id="p1",
-        text=text,
-    )  # fmt: skip
-    return GenerateReply(
-        message_id="g1", conversation_id="c1", correlation_id="k1", inbound=inbound,
-        service="RENSEIGNEMENT", texts=[text],
-    )  # fmt: skip
+    return generate_turn(text)
 
 
 ANSWERER = TurnAnswerer(
