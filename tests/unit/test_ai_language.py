@@ -6,6 +6,7 @@ import pytest
 
 from ai.answerer import courtesy
 from ai.language import LEAD, phrase, with_lead, written_in
+from ai.lexicon import french_gloss
 
 
 @pytest.mark.parametrize(
@@ -45,3 +46,18 @@ def test_a_greeting_or_thanks_is_answered_in_its_language(
     answer = courtesy(text)
     assert answer is not None
     assert answer.text == phrase(key, language)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("text", "gloss"),
+    [
+        ("Where is the church?", "eglise"),
+        ("How do we get our baby baptised?", "bapteme"),  # another ending of "baptize"
+        ("What time is Mass on Sunday?", "messe dimanche"),
+        ("Quelle heure ?", ""),  # French words are not glossed
+    ],
+)
+def test_words_of_other_languages_are_glossed_in_french_for_the_search(
+    text: str, gloss: str
+) -> None:
+    assert french_gloss(text) == gloss

@@ -107,6 +107,26 @@ def _synonym_table() -> dict[str, frozenset[str]]:
 
 
 SYNONYMS = _synonym_table()
+# Each group opens with its French word: what a word of another language means in French.
+_FRENCH_OF = {member: group.split()[0] for group in SYNONYM_GROUPS for member in group.split()[1:]}
+
+
+def french_gloss(text: str) -> str:
+    """The French words of the lexicon that ``text``'s words mean ("church" -> "eglise"),
+    also for a small typo or another ending of them ("baptised" -> "bapteme")."""
+    glossed = dict.fromkeys(french for word in words(text) if (french := _french(word)))
+    return " ".join(glossed)
+
+
+@lru_cache(maxsize=4096)
+def _french(word: str) -> str:
+    if word in _FRENCH_OF:
+        return _FRENCH_OF[word]
+    if len(word) < PREFIX_LETTERS:
+        return ""
+    return next((french for other, french in _FRENCH_OF.items() if near(word, other)), "")
+
+
 IGNORED = PADDING | SMS_PADDING | OTHER_LANGUAGES_PADDING
 
 

@@ -28,7 +28,8 @@ from zoneinfo import ZoneInfo
 from ai import family, media_replies
 from ai.answerer import Answer, FactAnswerer, HandOff, courtesy, turn_text
 from ai.facts import Clock, utc_now
-from ai.language import Language, with_lead, written_in
+from ai.language import FRENCH, Language, with_lead, written_in
+from ai.lexicon import french_gloss
 from ai.life_events import is_bereavement, is_joyful, with_condolences, with_congratulations
 from ai.sms import plain
 from ai.topic import Subjects, off_topic, out_of_scope_reply, vocabulary
@@ -61,11 +62,11 @@ class TurnAnswerer:
         polite = courtesy(text)
         if polite is not None:
             return polite
-        found = await self._found(turn, plain(text))
+        language = written_in(text)
+        found = await self._found(turn, _searched(text, language))
         grieving = is_bereavement(text)
         if found is None and grieving:  # whatever the words, the next step is the funeral
             found = await self._facts.find(turn.service, FUNERAL_QUESTION)
-        language = written_in(text)
         if found is None and grieving:
             return HandOff(SENSITIVE, "Décès annoncé")
         if found is None:
@@ -113,3 +114,12 @@ class TurnAnswerer:
 
     def _today(self) -> date:
         return self._clock().astimezone(self._zone).date()
+
+
+def _searched(text: str, language: Language) -> str:
+    """What the facts are searched with: SMS written out, and for a question in another
+    language, the French words of the lexicon its words mean ("church" -> "église")."""
+    searched = plain(text)
+    if language == FRENCH:
+        return searched
+    return f"{searched} {french_gloss(text)}".strip()
