@@ -1,0 +1,181 @@
+"""The sealed parish (issue 15): a third seed and case set, unseen by whoever tunes the answerer.
+
+These tests check only the set's shape (it loads, it matches its own parish, nothing of
+the other two parishes is in it, its targets are the issue's, ``--set sealed`` picks it
+and ``all`` does not): no test plays its cases through the pipeline or asserts its
+thresholds. A failure says how many things are wrong, never which: the set stays sealed
+even to whoever reads a failing CI log (check it by hand with ``check_consistency``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Collection
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from concierge_devkit.cli import build_parser
+from concierge_devkit.evaluation.cases import CaseFileError, load_cases
+from concierge_devkit.evaluation.command import (
+    DEFAULT_CASES,
+    HELD_BACK_CASES,
+    SEALED_CASES,
+    options_from,
+)
+from concierge_devkit.evaluation.consistency import check_consistency
+from concierge_devkit.evaluation.parish import load_seed, parish_of, reference_moment
+from concierge_devkit.evaluation.session import prepare
+from concierge_devkit.evaluation.text import fold, has
+from store import seed as store_seed
+from store.codes import is_weak
+
+ROOT = Path(__file__).resolve().parents[2]
+EVAL = ROOT / "tests" / "eval"
+SEALED = EVAL / "sealed" / "cases.yaml"
+SEALED_SEED = EVAL / "sealed" / "seed.json"
+HELD_BACK = EVAL / "held_back" / "cases.yaml"
+HELD_BACK_SEED = EVAL / "held_back" / "seed.json"
+DEMO = EVAL / "parish.yaml"
+STRONG_CODE = re.compile(r"[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}")
+ISSUE_CLASSES = {
+    "factual",
+    "trigger-word",
+    "catechism-general",
+    "family-record",
+    "family-no-code",
+    "short-misspelt",
+    "life-event",
+    "church-location",
+    "step-escape",
+    "out-of-scope",
+    "human",
+    "language",
+    "invalid-date",
+    "injection",
+}
+
+
+def expect_none(found: Collection[object], what: str) -> None:
+    """Fail with a count only: pytest's own report would quote the sealed texts."""
+    if found:
+        pytest.fail(f"{len(found)} {what}", pytrace=False)
+
+
+def eval_options(*arguments: str) -> Any:
+    return options_from(build_parser().parse_args(["eval", *arguments]))
+
+
+def test_the_sealed_set_is_picked_by_name_and_not_run_with_all() -> None:
+    assert ROOT / SEALED_CASES == SEALED
+    assert eval_options("--set", "sealed").cases == (SEALED_CASES,)
+    assert eval_options().cases == (DEFAULT_CASES, HELD_BACK_CASES)
+    assert SEALED_CASES not in eval_options("--set", "all").cases
+
+
+def test_the_sealed_cases_match_the_sealed_seed_only() -> None:
+    cases = load_cases(SEALED)
+    assert cases.name == "sealed"
+    assert cases.seed == SEALED_SEED
+    own = parish_of(load_seed(cases.seed))
+    try:
+        check_consistency(cases, own)
+    except CaseFileError as error:  # its message quotes the cases: count its lines only
+        problems = str(error).count("\n")
+        raise AssertionError(f"{problems} problem(s) between the sealed cases and seed") from None
+    titles = {fact.title for fact in own.facts}
+    unknown = {case.fact for case in cases.cases if case.fact} - titles
+    expect_none(unknown, "fact(s) not in the sealed seed")
+    codes = {family.code for family in own.families}
+    expect_none({spec.code for spec in cases.families.values()} ^ codes, "family code(s) differ")
+
+
+def test_the_sealed_parish_shares_no_fact_title_family_or_code_with_the_others() -> None:
+    sealed = parish_of(load_seed(SEALED_SEED))
+    sealed_text = fold(" ".join(f.text for f in sealed.families))
+    for other_seed, other_cases in ((None, DEMO), (HELD_BACK_SEED, HELD_BACK)):
+        other = parish_of(load_seed(other_seed))
+        titles = {f.title for f in other.facts} & {f.title for f in sealed.facts}
+        expect_none(titles, f"fact title(s) shared with {other_cases.name}")
+        codes = {f.code for f in other.families} & {f.code for f in sealed.families}
+        expect_none(codes, f"code(s) shared with {other_cases.name}")
+        markers = [
+            marker
+            for spec in load_cases(other_cases).families.values()
+            for marker in spec.markers
+            if has(sealed_text, fold(marker))
+        ]
+        expect_none(markers, f"family marker(s) of {other_cases.name} in the sealed families")
+
+
+def test_the_sealed_seed_holds_no_marker_of_the_other_parishes() -> None:
+    cases = load_cases(SEALED)
+    demo_words = {"Saint-Martin", "Vaise", "Lefèvre", "Nguyen", "SM"}
+    held_back_words = {"Ornival", "Mirlemont", "Dethier", "Kabongo", "E4AT-EM5H-J5QQ"}
+    assert demo_words | held_back_words <= set(cases.foreign_markers)
+    raw = fold(SEALED_SEED.read_text(encoding="utf-8"))
+    found = [m for m in cases.foreign_markers if has(raw, fold(m))]
+    expect_none(found, "word(s) of the other parishes in the sealed seed")
+
+
+def test_the_sealed_families_have_strong_codes_in_the_generated_format() -> None:
+    families = store_seed.load_file(SEALED_SEED).families
+    assert len(families) >= 2
+    for family in families:
+        strong = STRONG_CODE.fullmatch(family.code) and not is_weak(family.code)
+        groups_mixed = all(
+            any(c.isdigit() for c in group) and any(c.isalpha() for c in group)
+            for group in family.code.split("-")
+        )
+        if not (strong and groups_mixed):
+            pytest.fail("a sealed family code is not in the strong format", pytrace=False)
+
+
+def test_the_sealed_seed_is_in_the_stores_format_with_dated_facts_both_sides() -> None:
+    data = json.loads(SEALED_SEED.read_text(encoding="utf-8"))
+    services = {service["name"]: service for service in data["services"]}
+    assert set(services) == {"RENSEIGNEMENT", "CATECHESE", "CONTACT_HUMAIN"}
+    assert services["CATECHESE"]["required_role"] == "parent"
+    assert services["CONTACT_HUMAIN"]["processing_type"] == "human"
+    cases = load_cases(SEALED)
+    parish = parish_of(prepare(SEALED, today=cases.reference_date).seed)
+    assert 25 <= len(parish.facts) <= 35
+    at = reference_moment(cases.reference_date)
+    dated = [fact for fact in parish.facts if fact.dated]
+    assert any(fact.valid_to and fact.valid_to <= at for fact in dated)  # expired
+    assert any(fact.valid_from and fact.valid_from > at for fact in dated)  # not yet valid
+    assert any(fact.valid_at(at) for fact in dated)  # dated and valid
+
+
+def test_every_class_of_the_issue_has_cases_and_the_set_is_large_enough() -> None:
+    cases = load_cases(SEALED)
+    assert set(cases.classes) == ISSUE_CLASSES
+    counts = Counter(case.case_class for case in cases.cases)
+    assert set(counts) == ISSUE_CLASSES
+    assert min(counts.values()) >= 6
+    assert 120 <= len(cases.cases) <= 200
+    assert sum(case.answerable for case in cases.cases) >= 90
+    languages = Counter(case.language for case in cases.cases if case.language)
+    assert {"en", "pt", "es"} <= set(languages)
+
+
+def test_the_sealed_targets_are_the_issues() -> None:
+    assert load_cases(SEALED).thresholds == {
+        "min_right_facts": 0.92,
+        "min_handoffs": 1.0,
+        "max_answerable_handoffs": 0.03,
+        "max_expired": 0,
+        "max_leaks": 0,
+        "max_prompt_leaks": 0,
+    }
+
+
+def test_no_held_back_question_is_reused_in_the_sealed_set() -> None:
+    def sent(path: Path) -> set[str]:
+        return {fold(text) for case in load_cases(path).cases for text in case.texts}
+
+    shared = sent(SEALED) & sent(HELD_BACK)
+    expect_none(shared, "message(s) of the held-back set reused")
