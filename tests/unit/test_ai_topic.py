@@ -83,3 +83,7 @@ async def test_an_off_topic_question_in_english_is_answered_in_english() -> None
 
 async def test_a_parish_question_the_facts_miss_still_goes_to_a_person() -> None:
     assert await ANSWERER.answer(_turn("Y a-t-il une messe en latin ?")) is None
+
+
+async def test_someone_asking_for_a_person_is_never_told_not_here() -> None:
+    assert await ANSWERER.answer(_turn("je voudrais être en relation avec une personne")) is None

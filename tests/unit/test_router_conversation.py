@@ -607,3 +607,17 @@ async def test_how_long_before_an_appointment_is_a_question_not_a_request() -> N
     assert h.store.handoffs == []
     generate = only(out, GenerateReply)
     assert isinstance(generate, GenerateReply)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Je voudrais être mis en relation avec quelqu'un",
+        "Pouvez-vous me rappeler demain ?",
+        "Le curé peut-il me recevoir cette semaine ?",  # the person named before the verb
+        "Quisiera hablar con el párroco",
+        "Can someone call me back?",
+    ],
+)
+def test_more_ways_of_asking_for_a_person_are_understood(text: str) -> None:
+    assert detect(text) is Command.HUMAN

@@ -60,13 +60,18 @@ SEASON_ARTICLES = frozenset({"l", "cet", "en", "d", "cette", "de"})
 
 # Asking to talk to a person: one of these verbs and one of these people.
 TALK = frozenset(
-    stem(w) for w in words("parler discuter rencontrer speak talk meet falar conversar")
+    stem(w)
+    for w in words(
+        "parler discuter rencontrer joindre contacter appeler rappeler relation contact "
+        "speak talk meet call falar conversar hablar"
+    )
 )
 PEOPLE = frozenset(
     stem(w)
     for w in words(
         "quelqu'un quelquun personne humain cure pretre pere diacre secretaire secretariat "
-        "responsable someone somebody person human priest father padre alguem pessoa sacerdote"
+        "responsable someone somebody person human priest father padre alguem pessoa sacerdote "
+        "alguien persona"
     )
 )
 

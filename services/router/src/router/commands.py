@@ -67,18 +67,29 @@ _HUMAN_PHRASES: tuple[tuple[str, ...], ...] = tuple(
         "hablar con alguien",
         "hablar con una persona",
         "hablar con un humano",
+        "mettre en relation",
+        "mis en relation",
+        "mise en relation",
+        "en relation avec",
+        "en contact avec",
+        "me rappeler",
+        "me rappelle",
+        "etre rappele",
+        "etre rappelee",
+        "call me back",
     )
 )
 # "parler à/au/avec <a person>": the person wants a human, whoever they name.
 _SPEAK = frozenset(
-    {"parler", "discuter", "voir", "rencontrer", "joindre", "contacter", "falar", "hablar", "speak",
-     "talk"}
+    {"parler", "discuter", "voir", "rencontrer", "joindre", "contacter", "appeler", "recevoir",
+     "falar", "hablar", "speak", "talk", "call", "meet"}
 )  # fmt: skip
 _PERSON = frozenset(
     {
         "quelqu", "personne", "humain", "cure", "pretre", "pere", "secretariat", "secretaire",
         "accueil", "responsable", "diacre", "soeur", "conseiller", "quelquun", "pessoa",
         "persona", "person", "someone", "priest", "padre", "sacerdote", "alguem", "alguien",
+        "parroco", "paroco", "cura", "vicar", "pastor",
     }
 )  # fmt: skip
 _SPEAK_REACH = 4  # words between the verb and the person
@@ -103,9 +114,13 @@ def detect(text: str) -> Command | None:
 
 
 def _asks_to_speak(folded: list[str]) -> bool:
-    """ "parler au curé", "je voudrais voir un prêtre", "contacter le secrétariat"."""
+    """ "parler au curé", "je voudrais voir un prêtre", "le curé peut-il me recevoir"."""
     return any(
-        word in _SPEAK and any(w in _PERSON for w in folded[i + 1 : i + 1 + _SPEAK_REACH])
+        word in _SPEAK
+        and any(
+            w in _PERSON
+            for w in folded[max(0, i - _SPEAK_REACH) : i] + folded[i + 1 : i + 1 + _SPEAK_REACH]
+        )
         for i, word in enumerate(folded)
     )
 
