@@ -614,7 +614,6 @@ async def test_how_long_before_an_appointment_is_a_question_not_a_request() -> N
     [
         "Je voudrais être mis en relation avec quelqu'un",
         "Pouvez-vous me rappeler demain ?",
-        "Le curé peut-il me recevoir cette semaine ?",  # the person named before the verb
         "Quisiera hablar con el párroco",
         "Can someone call me back?",
     ],

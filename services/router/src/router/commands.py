@@ -114,13 +114,9 @@ def detect(text: str) -> Command | None:
 
 
 def _asks_to_speak(folded: list[str]) -> bool:
-    """ "parler au curé", "je voudrais voir un prêtre", "le curé peut-il me recevoir"."""
+    """ "parler au curé", "je voudrais voir un prêtre", "contacter le secrétariat"."""
     return any(
-        word in _SPEAK
-        and any(
-            w in _PERSON
-            for w in folded[max(0, i - _SPEAK_REACH) : i] + folded[i + 1 : i + 1 + _SPEAK_REACH]
-        )
+        word in _SPEAK and any(w in _PERSON for w in folded[i + 1 : i + 1 + _SPEAK_REACH])
         for i, word in enumerate(folded)
     )
 
