@@ -60,11 +60,7 @@ SEASON_ARTICLES = frozenset({"l", "cet", "en", "d", "cette", "de"})
 
 # Asking to talk to a person: one of these verbs and one of these people.
 TALK = frozenset(
-    stem(w)
-    for w in words(
-        "parler discuter rencontrer joindre contacter appeler rappeler relation contact "
-        "speak talk meet call falar conversar hablar"
-    )
+    stem(w) for w in words("parler discuter rencontrer speak talk meet falar conversar hablar")
 )
 PEOPLE = frozenset(
     stem(w)

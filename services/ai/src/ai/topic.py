@@ -85,14 +85,25 @@ def vocabulary(texts: Iterable[str]) -> frozenset[str]:
 def off_topic(question: str, known: frozenset[str]) -> bool:
     """Whether ``question`` is off both parish life and the organisation's subjects."""
     content, _ = question_terms(question)
-    if not content:
-        return False  # nothing to judge by ("c'est quand ?"): not for this module
+    if not content or reaches_someone(question):
+        return False  # nothing to judge by ("c'est quand ?"), or a person wanted
     # The words as written too: a stem can hide a short typo ("mess" is stemmed "mes").
     written = [word for word in words(question) if len(word) >= MIN_WRITTEN]
     if any(_related(term, PARISH) for term in [*content, *written]):
         return False
     own = sum(_related(term, known) for term in content)
     return own * 2 <= len(content)
+
+
+_REACHING = frozenset(
+    {"relation", "contact", "contacter", "joindre", "appeler", "rappeler", "rappele",
+     "rappelee", "parler", "call", "speak", "talk", "falar", "hablar", "ligar", "llamar"}
+)  # fmt: skip
+
+
+def reaches_someone(question: str) -> bool:
+    """Whether ``question`` is about reaching a person: never "not here", whatever else."""
+    return any(word in _REACHING for word in words(question))
 
 
 def _related(term: str, known: frozenset[str]) -> bool:

@@ -31,7 +31,6 @@ from ai.facts import Clock, utc_now
 from ai.language import FRENCH, Language, with_lead, written_in
 from ai.lexicon import french_gloss
 from ai.life_events import is_bereavement, is_joyful, with_condolences, with_congratulations
-from ai.scope import asks_for_person
 from ai.sms import plain
 from ai.topic import Subjects, off_topic, out_of_scope_reply, vocabulary
 from concierge_common.contracts.messages import GenerateReply
@@ -81,8 +80,8 @@ class TurnAnswerer:
 
     async def _off_topic(self, turn: GenerateReply, text: str, language: Language) -> Answer | None:
         """The out-of-scope answer when ``text`` is off the organisation's subjects, else None."""
-        if self._subjects is None or turn.family is not None or asks_for_person(text):
-            return None  # someone asking for a person is never told "not here"
+        if self._subjects is None or turn.family is not None:
+            return None
         texts, labels = await self._subjects.subjects()
         if not off_topic(text, vocabulary(texts)):
             return None
