@@ -75,7 +75,13 @@ class Deployment:
             "x-webhook-hmac-algorithm": "sha512",
         }
         url = f"http://127.0.0.1:{self.api.port('GATEWAY_PORT')}/webhook"
-        return await self.http.post(url, content=raw, headers=headers)
+        try:
+            return await self.http.post(url, content=raw, headers=headers)
+        except (httpx.ReadError, httpx.RemoteProtocolError):
+            # A kept-alive connection the server closed as idle just as it was reused (a
+            # loaded machine makes the pause long enough): sent again, as WAHA would, on a
+            # new connection. A webhook is idempotent (its message id is deduplicated).
+            return await self.http.post(url, content=raw, headers=headers)
 
     async def add_replica(self, service: str) -> ServiceProcess:
         """Start one more replica of ``service`` (returns once it is started, not ready)."""
