@@ -13,13 +13,14 @@ pour notre maison ?", "pèlerinage à Lourdes ?"). And the organisation's own
 words: its services (names, descriptions, trigger keywords) and its facts'
 titles; these hold common words too ("le temps de l'Avent", "samedi soir"), so
 more than half of a question's content words must be among them, or be a typo
-or a synonym of one. A question that meets neither is off the subject. Fact contents are left
-out on purpose: they hold every common word.
+or a synonym of one. A question that meets neither is off the subject. Fact
+contents are left out on purpose: they hold every common word.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Protocol
 
 from ai.language import Language
@@ -78,7 +79,12 @@ class Subjects(Protocol):
 
 
 def vocabulary(texts: Iterable[str]) -> frozenset[str]:
-    """The stems of the organisation's subject texts."""
+    """The stems of the organisation's subject texts (the same texts are stemmed once)."""
+    return _vocabulary(tuple(texts))
+
+
+@lru_cache(maxsize=4)
+def _vocabulary(texts: tuple[str, ...]) -> frozenset[str]:
     return frozenset(term for text in texts for term in document_terms(text))
 
 
