@@ -12,7 +12,8 @@ from ai.answerer import WELCOME, Answer, FactAnswerer
 from ai.facts import Fact
 from ai.language import LEAD
 from ai.turns import TurnAnswerer
-from concierge_common.contracts.messages import GenerateReply, MessageReceived
+from concierge_common.contracts.messages import GenerateReply
+from support.ai_fakes import generate_turn
 
 PARIS = ZoneInfo("Europe/Paris")
 # 23:30 UTC on 8 December is already 9 December in Paris: Léa's session of the 9th is "today".
@@ -79,25 +80,7 @@ ANSWERER = TurnAnswerer(FactAnswerer(ListedFacts()), zone=PARIS, clock=lambda: N
 def _turn(
     *texts: str, service: str = "CATECHESE", family: dict[str, Any] | None = LEFEVRE
 ) -> GenerateReply:
-    inbound = MessageReceived(
-        message_id="m1",
-        conversation_id="c1",
-        correlation_id="k1",
-        session="default",
-        chat_id="33600000001@c.us",
-        sender_id="33600000001@c.us",
-        provider_message_id="p1",
-        text=texts[-1] if texts else "",
-    )
-    return GenerateReply(
-        message_id="g1",
-        conversation_id="c1",
-        correlation_id="k1",
-        inbound=inbound,
-        service=service,
-        texts=list(texts),
-        family=family,
-    )
+    return generate_turn(*texts, service=service, family=family)
 
 
 async def test_a_question_about_the_family_is_answered_from_the_record() -> None:
