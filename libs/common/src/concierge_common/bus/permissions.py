@@ -107,6 +107,7 @@ GATEWAY_API = Identity(
             store_api.SESSION_GET,
             store_api.SESSION_UPDATE,
             store_api.INTERACTION_KNOWN,
+            store_api.INTERACTION_LIST,  # a handoff's transcript in the staff console
             *_ADMIN_OPERATIONS,
         ),
         handoff_api.SERVICE: _DESK_OPERATIONS,
