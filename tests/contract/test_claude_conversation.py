@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 
+import msgspec
 import pytest
 
 from ai.answerer import Answer, HandOff
@@ -67,6 +68,21 @@ async def test_the_history_is_bounded_alternating_and_ends_with_the_turn(
     assert ("interaction.list", 8) in [
         (name, getattr(request, "limit", None)) for name, request in store.received
     ]
+
+
+async def test_a_history_carried_with_the_turn_is_sent_without_asking_the_store(
+    server: fake.FakeClaude, store: MemoryStore
+) -> None:
+    store.add_messages("s-1", ("in", "Question ancienne ?"), ("out", "Réponse ancienne."))
+    store.add_messages("s-2", ("in", "Quand est la messe ?"), ("out", "Dimanche à 10 h 30."))
+    carried = store.interactions["s-2"]
+    server.will(fake.handoff())
+    async with claude(store, settings(server.url)) as answerer:
+        await answerer.answer(msgspec.structs.replace(turn("Et samedi ?"), history=carried))
+
+    contents = [message["content"] for message in server.requests[0].body["messages"]]
+    assert contents == ["Quand est la messe ?", "Dimanche à 10 h 30.", "Et samedi ?"]
+    assert "interaction.list" not in store.operations()
 
 
 async def test_a_prompt_injection_stays_data_inside_the_user_message(

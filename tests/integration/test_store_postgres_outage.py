@@ -113,7 +113,7 @@ async def test_a_caller_of_the_store_gets_the_outage_over_request_reply(
 ) -> None:
     proxy, store = proxy_and_store
     topology = Topology(namespace, 4)
-    server = RpcServer(store_api.SERVICE, session_operations(store.sessions))
+    server = RpcServer(store_api.SERVICE, session_operations(store.sessions, store.interactions))
     await server.start(nc, topology)
     await nc.flush()
     client = RpcClient(nc, topology)

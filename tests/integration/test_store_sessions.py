@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import UTC, datetime
+from typing import Literal
 
 import nats
 import pytest
@@ -24,6 +26,7 @@ from concierge_common.contracts.store_api import (
     SessionView,
 )
 from concierge_common.errors import Conflict, NotFound
+from store.interactions import Interaction
 from store.session_ops import session_operations
 from support.infra import NATS_URL
 from support.store_sessions import SessionStore, session_store
@@ -196,7 +199,7 @@ async def test_session_operations_answer_over_request_reply_with_their_errors(
 ) -> None:
     nc = await nats.connect(NATS_URL)
     topology = Topology(namespace, 1)
-    server = RpcServer(SERVICE, session_operations(store.sessions))
+    server = RpcServer(SERVICE, session_operations(store.sessions, store.interactions))
     await server.start(nc, topology)
     await nc.flush()
     try:
@@ -221,3 +224,40 @@ async def test_session_operations_answer_over_request_reply_with_their_errors(
     finally:
         await server.stop()
         await nc.close()
+
+
+def _said(direction: Literal["in", "out"], text: str, n: int) -> Interaction:
+    return Interaction(
+        whatsapp_id=PERSON,
+        push_name="",
+        direction=direction,
+        message_type="text",
+        content=text,
+        provider_message_id=f"history-{n}",
+        correlation_id="c",
+        origin="person" if direction == "in" else "ai",
+        occurred_at=datetime(2026, 12, 4, 10, 0, n, tzinfo=UTC),
+    )
+
+
+async def test_session_open_returns_the_last_messages_when_asked_and_none_when_it_creates(
+    store: SessionStore,
+) -> None:
+    operations = {op.name: op for op in session_operations(store.sessions, store.interactions)}
+    open_ = operations[SESSION_OPEN].handler
+    created = await open_(SessionOpen(whatsapp_id=PERSON, history=5))
+    assert created.created is True
+    assert created.recent == []
+    said: list[tuple[Literal["in", "out"], str]] = [
+        ("in", "Bonjour"),
+        ("out", "Bonjour !"),
+        ("in", "Messe ?"),
+        ("out", "Dimanche 10h"),
+    ]
+    for n, (direction, text) in enumerate(said):
+        await store.interactions.record(_said(direction, text, n))
+    continued = await open_(SessionOpen(whatsapp_id=PERSON, history=3))
+    not_asked = await open_(SessionOpen(whatsapp_id=PERSON))
+    assert continued.created is False
+    assert [(m.direction, m.text) for m in continued.recent or []] == said[1:]
+    assert not_asked.recent is None

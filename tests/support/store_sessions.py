@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from store.interactions import Interactions
 from store.sessions import Sessions
 from store.users import Users
 from support.store_db import TEST_TOMBSTONES, migrated_pool
@@ -18,6 +19,10 @@ class SessionStore:
     pool: asyncpg.Pool
     users: Users
     sessions: Sessions
+
+    @property
+    def interactions(self) -> Interactions:
+        return Interactions(self.pool, self.users, self.sessions)
 
     async def row(self, session_id: str) -> asyncpg.Record:
         row = await self.pool.fetchrow("SELECT * FROM sessions WHERE id = $1", session_id)

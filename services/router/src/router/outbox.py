@@ -39,9 +39,21 @@ class Publishing(Protocol):
     async def publish(self, flow: str, message: BusMessage) -> object: ...
 
 
+def carried(
+    recent: list[api.InteractionView] | None, max_chars: int
+) -> list[api.InteractionView] | None:
+    """The history to carry with a turn: all of it, or None (ai then asks the store)
+    when it is unknown or longer than ``max_chars`` characters."""
+    if recent is None or sum(len(item.text) for item in recent) > max_chars:
+        return None
+    return recent
+
+
 class Outbox:
-    def __init__(self, publisher: Publishing) -> None:
+    def __init__(self, publisher: Publishing, *, history_chars: int = 16_000) -> None:
+        """``history_chars``: the longest session history carried with a turn."""
         self._publisher = publisher
+        self._history_chars = history_chars
 
     async def say(self, message: MessageReceived, text: str, purpose: str) -> None:
         """Send ``text`` to the person who wrote ``message`` (``purpose`` keeps ids apart)."""
@@ -85,6 +97,7 @@ class Outbox:
                 user_ref=user_ref(session.user_id),
                 family=family,
                 media=turn.media,
+                history=carried(session.recent, self._history_chars),
             ),
         )
 

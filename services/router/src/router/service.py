@@ -56,8 +56,8 @@ class RouterService:
         runtime = self.runtime
         timeout = settings.router_store_timeout_seconds
         rpc = RpcClient(runtime.nc, runtime.topology, timeout=timeout)
-        store = StoreClient(rpc)
-        outbox = Outbox(runtime.publisher)
+        store = StoreClient(rpc, history=settings.router_history_messages)
+        outbox = Outbox(runtime.publisher, history_chars=settings.router_history_chars)
         zone = ZoneInfo(settings.router_timezone)
         conversation = Conversation(
             store,

@@ -17,6 +17,12 @@ class RouterSettings(BusSettings, kw_only=True, frozen=True):
     # The service used when nothing in a message names one and ai cannot tell either.
     router_default_service: str = "RENSEIGNEMENT"
     router_store_timeout_seconds: float = 5.0
+    # The session's last messages asked with ``session.open`` and carried to ai with a
+    # turn (ai's Claude answerer reads them; ai asks the store itself when they are not
+    # carried). 0: none. A history longer than ``router_history_chars`` characters is
+    # not carried (the bus message stays small; ai asks the store for it).
+    router_history_messages: int = 12
+    router_history_chars: int = 16_000
     # Times told to people (e.g. the end of a code lockout) are given in this zone.
     router_timezone: str = "Europe/Paris"
     # Cost and abuse limits (SECURITY.md, item 6): messages an hour the assistant takes from

@@ -49,8 +49,10 @@ class StorePort(Protocol):
 class StoreClient:
     """:class:`StorePort` over the store's RPC operations."""
 
-    def __init__(self, rpc: RpcClient) -> None:
+    def __init__(self, rpc: RpcClient, *, history: int = 0) -> None:
+        """``history``: how many of the session's last messages ``session.open`` returns."""
         self._rpc = rpc
+        self._history = history
 
     async def open_session(
         self,
@@ -70,6 +72,7 @@ class StoreClient:
             push_name=push_name,
             aliases=list(aliases),
             written_at=written_at,
+            history=self._history,
         )
         return await self._rpc.call(api.SERVICE, api.SESSION_OPEN, request, api.SessionView)
 

@@ -91,7 +91,7 @@ class StoreService:
         handoffs = handoff_operations(Handoffs(pool, sessions), HandoffReads(pool))
         interactions = Interactions(pool, users, sessions)
         operations = [
-            *session_operations(sessions),
+            *session_operations(sessions, interactions),
             *admin,
             *claim_operations(claims),
             *handoffs,

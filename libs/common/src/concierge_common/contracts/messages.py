@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import msgspec
 
+from concierge_common.contracts.store_api import InteractionView
 from concierge_common.errors import InvalidMessage
 
 
@@ -159,6 +160,9 @@ class GenerateReply(BusMessage, tag="reply.generate.v1", frozen=True):
     user_ref: str = ""  # an opaque keyed hash of the person, never a phone number
     family: dict[str, Any] | None = None
     media: list[MediaRef] = msgspec.field(default_factory=list)
+    # The session's last messages when the turn began, oldest first, as the store's
+    # ``session.open`` gave them to the router (None: not carried; ai asks the store).
+    history: list[InteractionView] | None = None
 
     def turn_texts(self) -> list[str]:
         """Every text of the turn, oldest first (the inbound text when not coalesced)."""

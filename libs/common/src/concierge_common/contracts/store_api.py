@@ -118,6 +118,10 @@ class SessionOpen(_Struct, frozen=True):
     # seconds; 0: unknown, i.e. older than anything). A person erased since is not
     # brought back: the store answers 410 (``Erased``) and the caller drops the message.
     written_at: float = 0.0
+    # How many of the session's last messages to return with it (``SessionView.recent``;
+    # 0: none). The router carries them to ai, which would otherwise ask
+    # ``interaction.list`` for them: one request less per answered turn.
+    history: int = 0
 
 
 class SessionUpdate(_Struct, frozen=True):
@@ -306,6 +310,9 @@ class SessionView(_Struct, frozen=True):
     created: bool = False  # session.open: True when this call created it
     # session.open: the person's roles when it opened (None: not given, ask role.list).
     roles: list[RoleGrant] | None = None
+    # session.open with ``history``: the session's last messages, oldest first (None:
+    # not asked; empty for a session this call created).
+    recent: list[InteractionView] | None = None
 
 
 class ServiceView(_Struct, frozen=True):

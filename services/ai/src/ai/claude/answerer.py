@@ -68,7 +68,9 @@ class Services(Protocol):
 
 
 class History(Protocol):
-    async def recent(self, session_id: str) -> list[InteractionView]: ...
+    async def recent(
+        self, session_id: str, carried: list[InteractionView] | None = None
+    ) -> list[InteractionView]: ...
 
 
 class Images(Protocol):
@@ -129,7 +131,7 @@ class ClaudeAnswerer:
         texts = turn.turn_texts()
         if not texts and not images:
             return Answer(media_replies.IMAGE_UNREAD, "courtesy")
-        said = await self._conversation.recent(turn.session_id)
+        said = await self._conversation.recent(turn.session_id, turn.history)
         messages = history.messages(
             said,
             texts or [media_replies.IMAGE_ONLY_TURN],

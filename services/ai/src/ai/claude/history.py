@@ -1,6 +1,7 @@
 """The messages of a Claude request: the conversation so far, then the turn.
 
-The store gives the session's last messages (``interaction.list``): what the
+The store gives the session's last messages (carried with the turn by the router,
+else asked with ``interaction.list``): what the
 person wrote is a ``user`` message, what they read (the assistant, a notice,
 a staff answer) an ``assistant`` one. The Messages API wants them alternating,
 starting and ending with ``user``, so:
@@ -56,14 +57,20 @@ class StoreHistory:
         self._rpc = rpc
         self._limit = limit
 
-    async def recent(self, session_id: str) -> list[InteractionView]:
+    async def recent(
+        self, session_id: str, carried: list[InteractionView] | None = None
+    ) -> list[InteractionView]:
         """Oldest first; empty without a session or while the store cannot tell.
 
-        The history helps Claude but a turn can be answered without it: a store
-        that is down or refuses does not hold the person's answer back.
+        ``carried``: the history the router brought with the turn (from the store's
+        ``session.open``), used instead of asking. The history helps Claude but a turn
+        can be answered without it: a store that is down or refuses does not hold the
+        person's answer back.
         """
         if not session_id or self._limit < 1:
             return []
+        if carried is not None:
+            return carried[-self._limit :]
         query = store_api.InteractionQuery(session_id=session_id, limit=self._limit)
         try:
             return await self._rpc.call(
