@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import time
+
 from prometheus_client import Counter, Gauge, Histogram
+
+from concierge_common.metrics import child
 
 WEBHOOKS = Counter(
     "concierge_gateway_webhooks_total",
@@ -133,3 +137,20 @@ EDGE_REFUSED = Counter(
     " by reason (rate_limited, too_large, oversized_field, replayed, bus_refused).",
     ["reason"],
 )
+REPLY_LATENCY = Histogram(
+    "concierge_gateway_reply_latency_seconds",
+    "From a person's message reaching the gateway (the webhook; WhatsApp's own time when"
+    " earlier) to its reply being sent through WAHA or published to the waiting API"
+    " request, typing pauses and retries included; by origin (ai, router, handoff) and"
+    " channel (whatsapp, api). Replies that answer no message (staff, notices) are not"
+    " counted.",
+    ["origin", "channel"],
+    buckets=(0.5, 1, 2, 3, 5, 8, 13, 20, 30, 60, 120, 300, 900),
+)
+
+
+def observe_reply_latency(origin: str, channel: str, in_reply_to_at: float) -> None:
+    """Count one reply sent for a message written at ``in_reply_to_at`` (Unix seconds;
+    0: it answers no message, not counted)."""
+    if in_reply_to_at > 0:
+        child(REPLY_LATENCY, origin, channel).observe(max(0.0, time.time() - in_reply_to_at))

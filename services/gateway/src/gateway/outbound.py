@@ -101,6 +101,7 @@ class OutboundSender:
             await self._api_replies.publish(message)
             await self._ledger.set_reply(message.message_id, SENT)
             metrics.API_REPLIES.labels("published").inc()
+            metrics.observe_reply_latency(message.origin, "api", message.in_reply_to_at)
             log.info("reply sent", extra={"attempt": delivery.attempt, "api": True})
         await self._publisher.publish("sent", _sent_event(message, []))
 
@@ -111,6 +112,7 @@ class OutboundSender:
             log.info("reply already sent, not sending again")
         else:
             metrics.REPLIES.labels("sent").inc()
+            metrics.observe_reply_latency(message.origin, "whatsapp", message.in_reply_to_at)
             log.info(
                 "reply sent",
                 extra={"attempt": delivery.attempt, "api": False, "parts": len(sent.ids)},

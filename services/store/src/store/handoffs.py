@@ -38,8 +38,8 @@ from concierge_common.errors import Conflict, NotFound, RetryableError
 from concierge_common.metrics import child
 from store.db import translated, view
 from store.lookup import found
+from store.metrics import HANDOFF_REASONS, HANDOFFS_OPENED, reason_label
 from store.metrics import HANDOFF_TRANSITIONS as TRANSITIONS
-from store.metrics import HANDOFFS_OPENED
 from store.sessions import Sessions
 
 log = logging.getLogger(__name__)
@@ -130,6 +130,7 @@ class Handoffs:
         self._sessions.remember(opened)
         if written.handoff.created:
             child(HANDOFFS_OPENED, written.handoff.requested_by).inc()
+            child(HANDOFF_REASONS, reason_label(written.handoff.reason)).inc()
             log.info(
                 "handoff opened",
                 extra={"handoff_id": written.handoff.id, "requested_by": request.requested_by},

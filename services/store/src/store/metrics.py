@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 from prometheus_client import Counter
 
+SESSIONS_STARTED = Counter(
+    "concierge_store_sessions_started_total",
+    "Conversations started: sessions created for a person who had no open one (with "
+    "concierge_store_handoffs_opened_total, the share of conversations a human took).",
+)
 SESSIONS_EXPIRED = Counter(
     "concierge_store_sessions_expired_total",
     "Sessions ended for inactivity, by what noticed it (job: the periodic sweep; "
@@ -32,6 +39,13 @@ HANDOFFS_OPENED = Counter(
     "Handoffs to a human opened, by who asked (person, ai, error, lockout, operator).",
     ["requested_by"],
 )
+HANDOFF_REASONS = Counter(
+    "concierge_store_handoff_reasons_total",
+    "Handoffs to a human opened, by the reason code the opener gave (person_asked, "
+    "no_matching_information, ai_unsure, code_lockout, processing_error...; 'other' for "
+    "anything that is not a short code, so free text never becomes a label).",
+    ["reason"],
+)
 HANDOFF_TRANSITIONS = Counter(
     "concierge_store_handoff_transitions_total",
     "State changes of open handoffs (not their creation), by the state entered.",
@@ -43,3 +57,12 @@ ERASED_DROPPED = Counter(
     "(store.tombstones), by kind (inbound, operator, reply, refused_reply, session_open).",
     ["kind"],
 )
+
+
+# A reason code: lower-case words joined by underscores, as every service writes them.
+_REASON_CODE = re.compile(r"[a-z][a-z0-9_]{0,39}")
+
+
+def reason_label(reason: str) -> str:
+    """``reason`` when it is a short code, else ``other`` (the label stays bounded)."""
+    return reason if _REASON_CODE.fullmatch(reason) else "other"

@@ -37,7 +37,7 @@ from concierge_common.contracts.store_api import (
 from concierge_common.errors import Conflict, NotFound, RetryableError
 from concierge_common.metrics import child
 from store.db import translated, view
-from store.metrics import SESSIONS_EXPIRED
+from store.metrics import SESSIONS_EXPIRED, SESSIONS_STARTED
 from store.tombstones import UNKNOWN, Written
 from store.users import Users
 
@@ -262,9 +262,12 @@ class Sessions:
 
     @staticmethod
     def remember(opened: Opened) -> None:
-        """After the commit: count a stale session the open ended on the way."""
+        """After the commit: count a stale session the open ended on the way, and a
+        conversation started (a session created)."""
         if opened.expired is not None:
             child(SESSIONS_EXPIRED, "access").inc()
+        if opened.view.created:
+            SESSIONS_STARTED.inc()
 
     async def get(self, session_id: str) -> SessionView:
         """The session; NotFound when there is none."""
