@@ -21,9 +21,9 @@ import msgspec
 from concierge_common import logs, settings
 from concierge_common.bus.runtime import run_main
 from concierge_common.errors import ConfigError
-from store import migrations, seed
+from store import migrations, retention_command, seed
 from store.service import StoreService
-from store.settings import MigrateSettings, SeedSettings, StoreSettings
+from store.settings import MigrateSettings, PurgeSettings, SeedSettings, StoreSettings
 
 S = TypeVar("S", bound=msgspec.Struct)
 
@@ -80,12 +80,31 @@ def _seed_file(options: list[str]) -> Path | None:
     _usage()
 
 
+def _purge(options: list[str]) -> None:
+    if options not in ([], ["--dry-run"]):
+        _usage()
+    config = _configured(PurgeSettings)
+    logs.configure("store", config.log_level)
+    try:
+        print(asyncio.run(retention_command.purge(config, dry_run=bool(options))))
+    except ConfigError as exc:
+        print(f"store: {exc}", file=sys.stderr)
+        raise SystemExit(2) from exc
+
+
 def _usage() -> NoReturn:
-    print("usage: python -m store [migrate | seed [--file PATH]]", file=sys.stderr)
+    print(
+        "usage: python -m store [migrate | seed [--file PATH] | purge [--dry-run]]",
+        file=sys.stderr,
+    )
     raise SystemExit(2)
 
 
-COMMANDS: dict[str, Callable[[list[str]], None]] = {"migrate": _migrate, "seed": _seed}
+COMMANDS: dict[str, Callable[[list[str]], None]] = {
+    "migrate": _migrate,
+    "seed": _seed,
+    "purge": _purge,
+}
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 """store settings (environment variables).
 
 The long-running store needs the bus; its one-shot commands (``migrate``,
-``seed``) need only the database, so they read narrower settings and can run
-from a deployment job that has no access to NATS.
+``seed``, ``purge``) need only the database (and ``purge`` the media storage), so
+they read narrower settings and can run from a deployment job that has no access
+to NATS.
 """
 
 from __future__ import annotations
@@ -62,6 +63,15 @@ class StoreSettings(BusSettings, kw_only=True, frozen=True):
     # Seconds between two runs of the expiry job.
     store_expiry_interval_seconds: float = 60.0
 
+    # --- retention (store.retention; docs/retention-and-dead-letters.md). Days each kind
+    # is kept, 0: for ever.
+    retention_interactions_days: int = 365
+    retention_artifacts_days: int = 365
+    retention_media_days: int = 90
+    retention_batch_size: int = 500
+    # Seconds between two purges (the first runs at start).
+    retention_interval_seconds: float = 21600.0
+
     def __post_init__(self) -> None:
         check_secrets(self, "intrinsic_id_key", "conversation_id_key")
 
@@ -81,3 +91,16 @@ class SeedSettings(MigrateSettings, kw_only=True, frozen=True):
 
     def __post_init__(self) -> None:
         check_secrets(self, "intrinsic_id_key")
+
+
+class PurgeSettings(MigrateSettings, kw_only=True, frozen=True):
+    """``python -m store purge``: the database, the media storage and the windows.
+
+    The same variables and defaults as the running store's (:class:`StoreSettings`).
+    """
+
+    media_storage_url: str = ""
+    retention_interactions_days: int = 365
+    retention_artifacts_days: int = 365
+    retention_media_days: int = 90
+    retention_batch_size: int = 500
