@@ -46,6 +46,13 @@ ADMIN_ROUTES = [
     ("GET", f"/admin/users/{SOME}/roles"),
     ("POST", f"/admin/users/{SOME}/roles"),
     ("DELETE", f"/admin/roles/{SOME}"),
+    ("GET", f"/admin/services/{SOME}/families"),
+    ("POST", f"/admin/services/{SOME}/families"),
+    ("GET", f"/admin/families/{SOME}"),
+    ("PATCH", f"/admin/families/{SOME}"),
+    ("DELETE", f"/admin/families/{SOME}"),
+    ("POST", f"/admin/families/{SOME}/code"),
+    ("DELETE", f"/admin/families/{SOME}/code"),
 ]
 
 

@@ -34,6 +34,8 @@ PAIRS: list[tuple[type[BaseModel], type[msgspec.Struct]]] = [
     (models.RoleOut, api.RoleView),
     (models.HandoffOut, api.HandoffView),
     (models.HandoffEventOut, api.HandoffEventView),
+    (models.FamilyOut, api.FamilyRecordView),
+    (models.IssuedCodeOut, api.IssuedCode),
 ]
 WHEN = datetime(2026, 6, 30, 22, 0, tzinfo=UTC)
 

@@ -12,47 +12,39 @@ take billions of years (200 families, 60 guesses an hour: 2.5e9 years on average
 
 The codes are printed only (one a line); staff give each to a family and
 provision it (``role.grant`` with it as ``intrinsic_id``, hashed by the store).
+The generator itself is :mod:`concierge_common.parent_codes`, which the store's
+``family.issue_code`` (the admin API) uses as well.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
-import secrets
-import string
 import sys
 from typing import Any
 
-DIGITS = "23456789"
-LETTERS = "".join(c for c in string.ascii_uppercase if c not in "ILO")
-ALPHABET = DIGITS + LETTERS
-GROUPS = 3
-GROUP_LENGTH = 4
+from concierge_common.parent_codes import (
+    ALPHABET,
+    DIGITS,
+    GROUP_LENGTH,
+    GROUPS,
+    LETTERS,
+    code_bits,
+    new_code,
+    new_group,
+)
 
-
-def _valid_group(group: str) -> bool:
-    return any(c in DIGITS for c in group) and any(c in LETTERS for c in group)
-
-
-def new_group() -> str:
-    """Four characters of the alphabet with a digit and a letter among them."""
-    while True:
-        group = "".join(secrets.choice(ALPHABET) for _ in range(GROUP_LENGTH))
-        if _valid_group(group):
-            return group
-
-
-def new_code() -> str:
-    """A new strong code, ``XXXX-XXXX-XXXX``."""
-    return "-".join(new_group() for _ in range(GROUPS))
-
-
-def code_bits() -> float:
-    """The entropy of a code, in bits."""
-    size = len(ALPHABET) ** GROUP_LENGTH
-    without_digit = len(LETTERS) ** GROUP_LENGTH
-    without_letter = len(DIGITS) ** GROUP_LENGTH
-    return GROUPS * math.log2(size - without_digit - without_letter)
+__all__ = [
+    "ALPHABET",
+    "DIGITS",
+    "GROUPS",
+    "GROUP_LENGTH",
+    "LETTERS",
+    "add_parser",
+    "code_bits",
+    "new_code",
+    "new_group",
+    "run",
+]
 
 
 def add_parser(commands: Any) -> None:

@@ -22,6 +22,7 @@ from store.admin_ops import admin_operations
 from store.bus_traces import BusTraces
 from store.claims import Claims, claim_policy
 from store.expiry import ExpiryJob
+from store.family_ops import family_operations
 from store.flow_ops import claim_operations, handoff_operations, interaction_operations
 from store.handoff_reads import HandoffReads
 from store.handoffs import Handoffs
@@ -93,6 +94,7 @@ class StoreService:
         operations = [
             *session_operations(sessions, interactions),
             *admin,
+            *family_operations(pool, settings.intrinsic_id_key),
             *claim_operations(claims),
             *handoffs,
             *interaction_operations(interactions),

@@ -449,3 +449,79 @@ class InteractionView(_Struct, frozen=True):
     text: str
     origin: str
     created_at: datetime
+
+
+# --- families of a service, and their parent codes (the admin API, issue 17) -----------
+# A family's record is what a parent who proved the family's code reads back through
+# ``family.get`` (``FamilyView.attributes``): ``{"family": name, "parents": [...],
+# "children": [{"first_name", "last_name", "group", "catechist", "schedule",
+# "next_sessions": [{"date", "time", "end", "place"}]}]}``. One code at a time per
+# family: issuing a new one revokes the earlier one (and the parents who proved it
+# must prove the new one).
+
+FAMILY_LIST = "family.list"  # ListQuery(service_id) -> list[FamilyRecordView], by name
+FAMILY_READ = "family.read"  # ById -> FamilyRecordView
+FAMILY_CREATE = "family.create"  # FamilyWrite -> FamilyRecordView
+FAMILY_UPDATE = "family.update"  # FamilyUpdate -> FamilyRecordView
+FAMILY_DELETE = "family.delete"  # ById -> Deleted (its code and parents' roles with it)
+FAMILY_ISSUE_CODE = "family.issue_code"  # ById -> IssuedCode (the code in clear, this once)
+FAMILY_REVOKE_CODE = "family.revoke_code"  # ById -> FamilyRecordView (404: no code)
+
+
+class FamilySession(_Struct, frozen=True):
+    """One dated session of a child: ``date`` ``YYYY-MM-DD``, ``time``/``end`` ``HH:MM``."""
+
+    date: str
+    time: str | None = None
+    end: str | None = None
+    place: str | None = None
+
+
+class FamilyChild(_Struct, frozen=True):
+    first_name: str
+    last_name: str = ""
+    group: str = ""
+    catechist: str = ""
+    schedule: str = ""  # the usual days, hours and room, in words
+    next_sessions: list[FamilySession] = msgspec.field(default_factory=list)
+
+
+class FamilyWrite(_Struct, frozen=True):
+    service_id: str
+    name: str  # "Famille Lefèvre"
+    parents: list[str] = msgspec.field(default_factory=list)
+    children: list[FamilyChild] = msgspec.field(default_factory=list)
+
+
+class FamilyUpdate(_Struct, frozen=True):
+    """Fields left None are kept; ``parents`` and ``children`` replace the whole list."""
+
+    id: str
+    name: str | None = None
+    parents: list[str] | None = None
+    children: list[FamilyChild] | None = None
+
+
+class FamilyRecordView(_Struct, frozen=True):
+    """A family as staff see it: its record, and the state of its code (never the code)."""
+
+    id: str
+    service_id: str
+    name: str
+    parents: list[str]
+    children: list[FamilyChild]
+    has_code: bool
+    code_issued_at: datetime | None
+    verified_parents: int  # people who proved the current code
+    import_source: str | None  # the information source it is synced from, if any
+    created_at: datetime
+    updated_at: datetime
+
+
+class IssuedCode(_Struct, frozen=True):
+    """A new parent code of a family, in clear: shown this once, stored only hashed."""
+
+    family_id: str
+    code: str
+    issued_at: datetime
+    revoked_roles: int  # role rows of the earlier code removed (provisioned and proved)

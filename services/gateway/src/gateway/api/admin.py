@@ -1,5 +1,6 @@
-"""``/admin/...``: the parish's catalogue (services, prompts, facts) and people (users,
-roles, privacy erasure). Admin role only.
+"""``/admin/...``: the parish's catalogue (services, prompts, facts), people (users,
+roles, privacy erasure) and families (their records and parent codes). Admin role only:
+a family's record names children, so agents at the staff desk do not read it here.
 
 Every route is one store operation (:mod:`concierge_common.contracts.store_api`). Ids are
 UUIDs: a malformed one is answered 422 (``path.<name>_id``) without asking the
@@ -23,9 +24,13 @@ from gateway.api.models import (
     ContextIn,
     ContextOut,
     ErasureReportOut,
+    FamilyIn,
+    FamilyOut,
+    FamilyPatch,
     InfoIn,
     InfoOut,
     InfoPatch,
+    IssuedCodeOut,
     RoleIn,
     RoleOut,
     ServiceIn,
@@ -51,6 +56,7 @@ def admin_router(rpc: RpcClient, auth: Authorizer) -> APIRouter:
     _contexts(router, rpc)
     _infos(router, rpc)
     _users(router, rpc)
+    _families(router, rpc)
     return router
 
 
@@ -244,3 +250,83 @@ def _users(router: APIRouter, rpc: RpcClient) -> None:
     )
     async def revoke_role(role_id: UUID) -> None:
         await rpc.call(api.SERVICE, api.ROLE_REVOKE, by_id(role_id), api.Deleted)
+
+
+def _families(router: APIRouter, rpc: RpcClient) -> None:
+    @router.get(
+        "/services/{service_id}/families",
+        tags=["families"],
+        summary="List a service's families (by name)",
+    )
+    async def list_families(service_id: UUID) -> list[FamilyOut]:
+        query = api.ListQuery(service_id=str(service_id))
+        views = await rpc.call(api.SERVICE, api.FAMILY_LIST, query, list[api.FamilyRecordView])
+        return all_to_api(FamilyOut, views)
+
+    @router.post(
+        "/services/{service_id}/families",
+        tags=["families"],
+        summary="Add a family (without a code: issue one next)",
+        status_code=201,
+    )
+    async def create_family(service_id: UUID, body: FamilyIn, response: Response) -> FamilyOut:
+        request = body.to_store(service_id)
+        view = await rpc.call(api.SERVICE, api.FAMILY_CREATE, request, api.FamilyRecordView)
+        _located(response, f"/admin/families/{view.id}")
+        return to_api(FamilyOut, view)
+
+    @router.get("/families/{family_id}", tags=["families"], summary="Read a family")
+    async def get_family(family_id: UUID) -> FamilyOut:
+        view = await rpc.call(api.SERVICE, api.FAMILY_READ, by_id(family_id), api.FamilyRecordView)
+        return to_api(FamilyOut, view)
+
+    @router.patch(
+        "/families/{family_id}",
+        tags=["families"],
+        summary="Change a family (fields left out are kept; lists are replaced)",
+        description="Parents who proved the family's code read the new record at once.",
+    )
+    async def update_family(family_id: UUID, body: FamilyPatch) -> FamilyOut:
+        request = body.to_store(family_id)
+        view = await rpc.call(api.SERVICE, api.FAMILY_UPDATE, request, api.FamilyRecordView)
+        return to_api(FamilyOut, view)
+
+    @router.delete(
+        "/families/{family_id}",
+        tags=["families"],
+        summary="Delete a family, its code and the roles its code gave",
+        status_code=204,
+        response_class=Response,
+    )
+    async def delete_family(family_id: UUID) -> None:
+        await rpc.call(api.SERVICE, api.FAMILY_DELETE, by_id(family_id), api.Deleted)
+
+    @router.post(
+        "/families/{family_id}/code",
+        tags=["families"],
+        summary="Issue a new parent code (shown this once; the earlier code stops working)",
+        description=(
+            "The code is answered in clear only here (`Cache-Control: no-store`): the store"
+            " keeps a keyed hash. A family has one code at a time: the parents who proved"
+            " the earlier one must prove the new one."
+        ),
+        status_code=201,
+        responses=problem_responses(409),
+    )
+    async def issue_code(family_id: UUID, response: Response) -> IssuedCodeOut:
+        issued = await rpc.call(
+            api.SERVICE, api.FAMILY_ISSUE_CODE, by_id(family_id), api.IssuedCode
+        )
+        response.headers["Cache-Control"] = "no-store"
+        return to_api(IssuedCodeOut, issued)
+
+    @router.delete(
+        "/families/{family_id}/code",
+        tags=["families"],
+        summary="Revoke the family's parent code (and the parents' roles it gave)",
+        description="404 when the family has no code.",
+        status_code=204,
+        response_class=Response,
+    )
+    async def revoke_code(family_id: UUID) -> None:
+        await rpc.call(api.SERVICE, api.FAMILY_REVOKE_CODE, by_id(family_id), api.FamilyRecordView)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import date as Day
 from datetime import datetime
 from typing import Annotated, Any, Literal, TypeVar
 from uuid import UUID
@@ -155,6 +156,56 @@ class RoleOut(BaseModel):
     role: Role
     has_intrinsic_id: bool
     created_at: datetime
+
+
+class FamilySessionOut(BaseModel):
+    """One dated session: ``date`` (YYYY-MM-DD), and its own hours and place if given."""
+
+    # Read from the store's nested msgspec structs as they are (``to_api`` is shallow).
+    model_config = ConfigDict(from_attributes=True)
+
+    date: str
+    time: str | None = None
+    end: str | None = None
+    place: str | None = None
+
+
+class FamilyChildOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    first_name: str
+    last_name: str = ""
+    group: str = ""
+    catechist: str = ""
+    schedule: str = ""
+    next_sessions: list[FamilySessionOut] = []
+
+
+class FamilyOut(BaseModel):
+    """A family's record and the state of its parent code (never the code itself)."""
+
+    id: UUID
+    service_id: UUID
+    name: str
+    parents: list[str]
+    children: list[FamilyChildOut]
+    has_code: bool
+    code_issued_at: datetime | None
+    verified_parents: int = Field(description="People who proved the current code")
+    import_source: str | None = Field(description="The information source it is synced from")
+    created_at: datetime
+    updated_at: datetime
+
+
+class IssuedCodeOut(BaseModel):
+    """A new parent code, in clear: shown this once (the store keeps only a keyed hash)."""
+
+    family_id: UUID
+    code: str = Field(examples=["K7PM-3QX9-HT4C"])
+    issued_at: datetime
+    revoked_roles: int = Field(
+        description="Role rows of the family's earlier code removed (provisioned and proved)"
+    )
 
 
 class HandoffOut(BaseModel):
@@ -392,6 +443,81 @@ class RoleIn(_Body):
             service_id=str(self.service_id),
             role=self.role,
             intrinsic_id=self.intrinsic_id,
+        )
+
+
+_TIME_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d$"
+_Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+_PersonName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class FamilySessionIn(_Body):
+    date: Day
+    time: str | None = Field(None, pattern=_TIME_PATTERN, examples=["10:30"])
+    end: str | None = Field(None, pattern=_TIME_PATTERN, examples=["11:45"])
+    place: _Text | None = None
+
+    def to_store(self) -> store_api.FamilySession:
+        return store_api.FamilySession(
+            date=self.date.isoformat(), time=self.time, end=self.end, place=self.place or None
+        )
+
+
+class FamilyChildIn(_Body):
+    first_name: _PersonName
+    last_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    group: _Text = ""
+    catechist: _Text = ""
+    schedule: _Text = Field("", description="The usual days, hours and room, in words")
+    next_sessions: list[FamilySessionIn] = Field(default_factory=list, max_length=200)
+
+    def to_store(self) -> store_api.FamilyChild:
+        return store_api.FamilyChild(
+            first_name=self.first_name,
+            last_name=self.last_name,
+            group=self.group,
+            catechist=self.catechist,
+            schedule=self.schedule,
+            next_sessions=[session.to_store() for session in self.next_sessions],
+        )
+
+
+class FamilyIn(_Body):
+    """A family of a service (the catechism's): its name, parents and children."""
+
+    name: _PersonName = Field(examples=["Famille Lefèvre"])
+    parents: list[_PersonName] = Field(default_factory=list, max_length=10)
+    children: list[FamilyChildIn] = Field(default_factory=list, max_length=20)
+
+    def to_store(self, service_id: UUID) -> store_api.FamilyWrite:
+        return store_api.FamilyWrite(
+            service_id=str(service_id),
+            name=self.name,
+            parents=list(self.parents),
+            children=[child.to_store() for child in self.children],
+        )
+
+
+class FamilyPatch(_Body):
+    """Fields left out are kept; ``parents`` and ``children`` replace the whole list."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra=_never_null("name", "parents", "children")
+    )
+
+    name: _PersonName | None = None
+    parents: list[_PersonName] | None = Field(None, max_length=10)
+    children: list[FamilyChildIn] | None = Field(None, max_length=20)
+
+    _present = field_validator("name", "parents", "children")(_not_null)
+
+    def to_store(self, family_id: UUID) -> store_api.FamilyUpdate:
+        children = self.children
+        return store_api.FamilyUpdate(
+            id=str(family_id),
+            name=self.name,
+            parents=None if self.parents is None else list(self.parents),
+            children=None if children is None else [child.to_store() for child in children],
         )
 
 
