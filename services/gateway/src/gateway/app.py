@@ -27,6 +27,7 @@ from gateway.api.orchestrate import orchestrate_router
 from gateway.api.security import ApiEdge
 from gateway.api.sessions import sessions_router
 from gateway.api.staff import staff_router
+from gateway.console.mount import install_console
 from gateway.ingest import Ingest
 from gateway.orchestrator import Listening, Orchestrator, Timing
 from gateway.settings import GatewaySettings
@@ -97,6 +98,7 @@ def create_app(
     app.include_router(orchestrate_router(_orchestrator(settings, publisher, replies), auth))
     install_docs(app)
     install_problem_handlers(app)
+    install_console(app, settings, rpc)  # after the API's handlers: it wraps them
     app.add_middleware(ApiEdge, cors_origins=settings.cors_origins)
     install_edge_limits(app, settings)
     return app

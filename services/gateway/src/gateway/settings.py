@@ -63,6 +63,16 @@ class GatewaySettings(BusSettings, kw_only=True, frozen=True):
     # period, or at the timeout (504 when nothing came).
     gateway_orchestrate_quiet_seconds: float = 0.6
     gateway_orchestrate_timeout_seconds: float = 25.0
+    # --- the staff console (/console, api role). Who may sign in: comma-separated
+    # "name:role:hash" entries (role admin or agent; the hash from
+    # `python -m gateway.console hash-password`); empty: nobody can sign in. Canned
+    # replies separated by "|" (empty: a short default list in French). Dates typed in the
+    # console are in this time zone. The live queue re-reads the desk this often.
+    console_accounts: str = ""
+    console_canned_replies: str = ""
+    console_timezone: str = "Europe/Paris"
+    console_poll_seconds: float = 1.0
+    console_session_hours: float = 10.0
     # The staff's WhatsApp chat (often a group, "...@g.us"): its messages are published
     # even though other groups are ignored; the router hands them to the handoff service.
     staff_chat_id: str = ""
