@@ -1,7 +1,9 @@
 """JSON logging on stdout, with the ids of the message being handled.
 
 Log records never carry message bodies or phone numbers at INFO: callers log
-internal ids only, and this module adds them from :mod:`concierge_common.context`.
+internal ids only, and this module adds them from :mod:`concierge_common.context`,
+with the trace and span ids of the current span when the process traces
+(:mod:`concierge_common.tracing`), so that a log line leads to its trace.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import sys
 import time
 from typing import Any
 
-from concierge_common import context
+from concierge_common import context, tracing
 
 # Record attributes that are not extras; uvicorn adds "color_message" (ANSI codes).
 _RESERVED = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime", "color_message"}
@@ -35,6 +37,7 @@ class JsonFormatter(logging.Formatter):
             "msg": record.getMessage(),
         }
         entry.update(context.current())
+        entry.update(tracing.ids())
         for key, value in vars(record).items():
             if key not in _RESERVED and not key.startswith("_"):
                 entry[key] = value

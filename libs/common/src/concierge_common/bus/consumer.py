@@ -45,7 +45,7 @@ from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
-from concierge_common import context
+from concierge_common import context, tracing
 from concierge_common.bus import metrics
 from concierge_common.bus.mailboxes import Mailboxes
 from concierge_common.bus.ownership import HandBack
@@ -509,11 +509,15 @@ class FlowConsumer:
     ) -> Exception | None:
         msg = item.msg
         delivery = Delivery(attempt=attempt, subject=msg.subject, stream_sequence=item.sequence)
+        service, flow = self._labels
         try:
-            with context.bound(
-                conversation_id=message.conversation_id,
-                message_id=message.message_id,
-                correlation_id=message.correlation_id,
+            with (
+                context.bound(
+                    conversation_id=message.conversation_id,
+                    message_id=message.message_id,
+                    correlation_id=message.correlation_id,
+                ),
+                tracing.consuming(service, flow, msg.headers, message, attempt),
             ):
                 await self._handler(message, delivery)
         except Exception as exc:

@@ -10,6 +10,7 @@ from nats.aio.client import Client as NATS
 from nats.js.api import PubAck
 from nats.js.errors import APIError
 
+from concierge_common import tracing
 from concierge_common.bus import metrics
 from concierge_common.bus.topology import Topology
 from concierge_common.contracts.messages import BusMessage, encode
@@ -50,9 +51,10 @@ class Publisher:
         headers = {"Nats-Msg-Id": message.message_id, "Correlation-Id": message.correlation_id}
         started = time.perf_counter()
         try:
-            ack = await self._js.publish(
-                subject, encode(message), timeout=self._timeout, headers=headers
-            )
+            with tracing.publishing(flow, message, headers):  # adds the trace context when on
+                ack = await self._js.publish(
+                    subject, encode(message), timeout=self._timeout, headers=headers
+                )
         except (nats.errors.Error, APIError, OSError) as exc:
             child(metrics.PUBLISHED, flow, "failed").inc()
             reason = type(exc).__name__

@@ -58,7 +58,7 @@ from nats.aio.client import Client as NATS
 from nats.micro.request import Request
 from nats.micro.service import Service
 
-from concierge_common import context
+from concierge_common import context, tracing
 from concierge_common.bus.topology import Topology
 from concierge_common.contracts import store_api
 from concierge_common.errors import (
@@ -197,8 +197,20 @@ class RpcClient:
         timeout: float | None = None,
     ) -> T:
         """Send ``request`` and return the decoded result, or raise the remote error."""
-        subject = self._topology.rpc_subject(service, operation)
         headers = {CORRELATION_HEADER: context.correlation_id_var.get() or ""}
+        with tracing.calling(service, operation, headers):  # adds the trace context when on
+            return await self._call(service, operation, request, result_type, headers, timeout)
+
+    async def _call(
+        self,
+        service: str,
+        operation: str,
+        request: msgspec.Struct,
+        result_type: type[T],
+        headers: dict[str, str],
+        timeout: float | None,
+    ) -> T:
+        subject = self._topology.rpc_subject(service, operation)
         try:
             async with self._slots_for(service):
                 msg = await self._nc.request(
@@ -302,9 +314,15 @@ class RpcServer:
 
     async def _serve(self, request: Request) -> None:
         name = request.subject.removeprefix(self._prefix)
-        correlation = (request.headers or {}).get(CORRELATION_HEADER, "")
-        with context.bound(correlation_id=correlation):
+        headers = request.headers or {}
+        correlation = headers.get(CORRELATION_HEADER, "")
+        with (
+            context.bound(correlation_id=correlation),
+            tracing.serving(self._service, name, headers) as span,
+        ):
             reply = await self._answer(name, request.data)
+            if reply.error is not None and reply.error.status >= 500:
+                tracing.failed(span, reply.error.outage or f"status {reply.error.status}")
         with contextlib.suppress(nats.errors.Error):  # the caller is gone: it retries
             await request.respond(_encoder.encode(reply))
 

@@ -23,7 +23,7 @@ from typing import Protocol, TypeVar
 
 from nats.aio.client import Client as NATS
 
-from concierge_common import logs, settings
+from concierge_common import logs, settings, tracing
 from concierge_common.bus.connection import connect
 from concierge_common.bus.consumer import Capacity, FlowConsumer, Handler
 from concierge_common.bus.health import HttpServer, Readiness, side_app
@@ -301,4 +301,8 @@ def run_main(name: str, settings_type: type[S], factory: Callable[[S], Service])
         print(f"{name}: configuration error: {exc}", file=sys.stderr)
         raise SystemExit(2) from exc
     logs.configure(name, config.log_level)
-    asyncio.run(run_until_signal(factory(config)))
+    tracing.configure(name)  # only when OTEL_EXPORTER_OTLP_ENDPOINT is set
+    try:
+        asyncio.run(run_until_signal(factory(config)))
+    finally:
+        tracing.shutdown()  # sends the last spans
