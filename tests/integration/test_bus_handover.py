@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
+import nats.errors
 import pytest
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerInfo
@@ -273,3 +274,44 @@ def _share(joining: Runtime, running: Runtime) -> frozenset[int]:
     replicas = {joining.instance, running.instance}
     mine = assignment.wanted("probe", PARTITIONS, replicas, joining.instance)
     return mine if mine & {_partition(p) for p in PEOPLE} else frozenset()
+
+
+async def test_a_clean_release_leaves_no_ack_pending_on_the_server(bus: Bus) -> None:
+    """Acks are sent without waiting for each one's answer; the release confirms them all
+    (a ping after them), so the server holds nothing pending when the lease is freed."""
+    runtime = await bus(LONG_ACK_WAIT)
+    sent = await _publish(runtime, *(_message(person, 1) for person in PEOPLE))
+    handler = Handled()
+    flow = _consumer(runtime, handler, quarantine=LONG_ACK_WAIT)
+    try:
+        await flow.acquired(0, clean=True)
+        await wait_until(lambda: handler.count == len(sent))
+        assert await guarded(flow.release(0), "the hand-back") is HandBack.CLEAN
+        info = await runtime.nc.jetstream().consumer_info(
+            runtime.topology.stream, runtime.topology.consumer_name(SPEC, 0)
+        )
+    finally:
+        await _end(flow)
+    assert info.num_ack_pending == 0
+    assert info.ack_floor.stream_seq == info.delivered.stream_seq
+
+
+async def test_a_release_whose_acks_cannot_be_confirmed_is_unsettled(
+    bus: Bus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runtime = await bus(LONG_ACK_WAIT)
+    await _publish(runtime, _message(1, 1))
+    handler = Handled()
+    flow = _consumer(runtime, handler, quarantine=LONG_ACK_WAIT)
+
+    async def no_pong(timeout: int = 5) -> None:
+        raise nats.errors.TimeoutError
+
+    try:
+        await flow.acquired(0, clean=True)
+        await wait_until(lambda: handler.count == 1)
+        monkeypatch.setattr(runtime.nc, "flush", no_pong)
+        assert await guarded(flow.release(0), "the hand-back") is HandBack.UNSETTLED
+    finally:
+        monkeypatch.undo()
+        await _end(flow)

@@ -216,6 +216,8 @@ class FlowConsumer:
         await lane.settled.wait()
         if self._lanes.get(partition) is lane:
             del self._lanes[partition]
+        if not lane.abandoned.is_set() and not await self._settler.confirm():
+            self._unsettled(lane)  # its acks may not have reached the server
         return _hand_back(lane)
 
     async def abandon(self) -> None:

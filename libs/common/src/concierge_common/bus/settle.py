@@ -1,6 +1,7 @@
 """The one place that decides what happens to a delivery after its handler ran.
 
-* handler returned           -> ack (and wait for the server to confirm it)
+* handler returned           -> ack (sent, not awaited one by one: a partition
+                                 handed over first confirms all its acks)
 * :class:`Outage`            -> try again after a delay, for as long as it lasts
 * RetryableError, or any
   unexpected exception        -> try again after a growing delay, until the
@@ -170,14 +171,32 @@ class Settler:
         child(metrics.HANDLED, self._service, self._flow, outcome.value).inc()
 
     async def ack(self, msg: Msg) -> Outcome:
-        """Ack and wait for the server's confirmation; UNSETTLED when it did not come."""
+        """Ack without waiting for the server's answer; UNSETTLED when it could not be sent.
+
+        Waiting for each ack's confirmation cost a round trip per delivery (a reply
+        the server sends, an inbox the client reads) and decided nothing: an ack
+        that never arrives only means the server redelivers after ``ack_wait``, to
+        handlers that are idempotent, as after a crash. Where it matters (a partition
+        handed to another replica must leave nothing pending), :meth:`confirm`
+        makes sure every ack sent so far has reached the server.
+        """
         try:
-            await msg.ack_sync(timeout=5.0)
+            await msg.ack()
         except (nats.errors.Error, APIError, OSError) as exc:
             # The server redelivers after ack_wait; handlers are idempotent.
             log.warning("could not ack a delivery: %s", type(exc).__name__)
             return self._counted(Outcome.UNSETTLED)
         return self._counted(Outcome.ACKED)
+
+    async def confirm(self) -> bool:
+        """True once the server has processed every ack sent before (a ping's pong
+        follows them on the connection); False when that cannot be known."""
+        try:
+            await self._nc.flush(timeout=5)
+        except (nats.errors.Error, OSError) as exc:
+            log.warning("could not confirm the acks sent: %s", type(exc).__name__)
+            return False
+        return True
 
     async def give_back(self, msg: Msg) -> Outcome:
         """Return the delivery to the server for the next owner, at once, and wait for the
