@@ -184,3 +184,12 @@ def test_docker_compose_config_accepts_the_files(tmp_path: Path) -> None:
             [*command, "config", "--quiet"], capture_output=True, text=True, check=False
         )
         assert checked.returncode == 0, checked.stderr
+
+
+def test_a_stopping_replica_is_given_longer_than_its_drain_before_sigkill() -> None:
+    services = _services()
+    grace = 20  # SHUTDOWN_GRACE_SECONDS' default (concierge_common.settings)
+    for name in CONCIERGE:
+        period = services[name]["stop_grace_period"]
+        assert period.endswith("s")
+        assert int(period.removesuffix("s")) > grace, name
