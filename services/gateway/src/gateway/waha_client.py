@@ -33,7 +33,9 @@ from urllib.parse import quote, urlencode, urlsplit
 
 import httpx
 import msgspec
+from opentelemetry.trace import Span, SpanKind
 
+from concierge_common import tracing
 from concierge_common.errors import DownstreamRejected, DownstreamUnavailable
 from concierge_common.metrics import child
 from gateway import metrics
@@ -299,6 +301,16 @@ class WahaClient:
             raise DownstreamUnavailable(f"WAHA {endpoint}: PoolTimeout") from None
 
     async def _request(self, method: str, path: str, *, endpoint: str, **kwargs: Any) -> Any:
+        if not tracing.enabled():
+            return await self._traced_request(method, path, endpoint=endpoint, span=None, **kwargs)
+        # The path is not recorded: some carry a chat id.
+        attributes = {"http.request.method": method, "concierge.waha.endpoint": endpoint}
+        with tracing.span(f"WAHA {endpoint}", kind=SpanKind.CLIENT, attributes=attributes) as span:
+            return await self._traced_request(method, path, endpoint=endpoint, span=span, **kwargs)
+
+    async def _traced_request(
+        self, method: str, path: str, *, endpoint: str, span: Span | None, **kwargs: Any
+    ) -> Any:
         started = time.perf_counter()
         await self._take_slot(endpoint)
         try:
@@ -313,6 +325,7 @@ class WahaClient:
             self._slots.release()
             child(metrics.WAHA_SECONDS, endpoint).observe(time.perf_counter() - started)
         child(metrics.WAHA_REQUESTS, endpoint, str(status)).inc()
+        tracing.note(span, "http.response.status_code", status)
         if status < 300:
             return answer
         _raise_for(status, endpoint)

@@ -22,7 +22,10 @@ import time
 
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
+from opentelemetry.context import Context
+from opentelemetry.trace import Span, SpanKind
 
+from concierge_common import tracing
 from concierge_common.bus.http_limits import BodyTooLarge
 from concierge_common.contracts.messages import OperatorMessageSeen, ReceiptSeen
 from concierge_common.contracts.problems import problem
@@ -54,7 +57,15 @@ class WebhookEndpoint:
     async def __call__(self, request: Request) -> Response:
         started = time.perf_counter()
         try:
-            return await self._handle(request)
+            # The trace of a WhatsApp message starts here (a context WAHA might send is not
+            # continued: the webhook is the edge).
+            with tracing.span(
+                "POST /webhook", kind=SpanKind.SERVER, attributes=_SPAN_ATTRIBUTES, parent=_ROOT
+            ) as span:
+                response = await self._handle(request)
+                if span is not None:
+                    _note_response(span, response.status_code)
+                return response
         finally:
             metrics.WEBHOOK_SECONDS.observe(time.perf_counter() - started)
 
@@ -139,6 +150,16 @@ class WebhookEndpoint:
         return Response(
             _DUPLICATE_BODY if ack.duplicate else _ACCEPTED_BODY, media_type="application/json"
         )
+
+
+_SPAN_ATTRIBUTES = {"http.request.method": "POST", "http.route": "/webhook"}
+_ROOT = Context()
+
+
+def _note_response(span: Span, status: int) -> None:
+    span.set_attribute("http.response.status_code", status)
+    if status >= 500:  # 503: the bus could not take it, WAHA retries
+        tracing.failed(span, str(status))
 
 
 # The two common answers, encoded once (this is the hot path).

@@ -21,9 +21,11 @@ from dataclasses import dataclass
 import anthropic
 from anthropic import AsyncAnthropic, AsyncCallNext, Middleware
 from anthropic.types import Message, MessageParam, MetadataParam, TextBlockParam, ToolParam
+from opentelemetry.trace import Span, SpanKind
 
 from ai.claude.tools import NO_THINKING, TOOL_CHOICE
 from ai.settings import AiSettings
+from concierge_common import tracing
 from concierge_common.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -96,6 +98,9 @@ def build_sdk(settings: AiSettings, *, strict: bool = False) -> AsyncAnthropic:
         timeout=settings.ai_claude_timeout_seconds,
         max_retries=settings.ai_claude_max_retries,
         middleware=[StopOnSpendLimit()],
+        # The SDK's own spans stay off: ClaudeClient.send has the call's span, and an
+        # environment variable could make the SDK's record the messages' text.
+        open_telemetry=False,
         _strict_response_validation=strict,
     )
 
@@ -117,6 +122,8 @@ class ClaudeClient:
         self._sdk = sdk
         self._model = model
         self._max_tokens = max_tokens
+        self._span_name = f"chat {model}"
+        self._span_attributes = _span_attributes(model, max_tokens)
 
     @property
     def model(self) -> str:
@@ -126,19 +133,52 @@ class ClaudeClient:
         metadata: MetadataParam | anthropic.Omit = (
             {"user_id": request.user_ref} if request.user_ref else anthropic.omit
         )
-        return await self._sdk.messages.create(
-            model=self._model,
-            max_tokens=self._max_tokens,
-            system=request.system,
-            messages=request.messages,
-            tools=request.tools,
-            tool_choice=TOOL_CHOICE,
-            thinking=NO_THINKING,
-            metadata=metadata,
-        )
+        with tracing.span(
+            self._span_name, kind=SpanKind.CLIENT, attributes=self._span_attributes
+        ) as span:
+            message = await self._sdk.messages.create(
+                model=self._model,
+                max_tokens=self._max_tokens,
+                system=request.system,
+                messages=request.messages,
+                tools=request.tools,
+                tool_choice=TOOL_CHOICE,
+                thinking=NO_THINKING,
+                metadata=metadata,
+            )
+            _note_usage(span, message)
+            return message
 
     async def close(self) -> None:
         await self._sdk.close()
+
+
+def _span_attributes(model: str, max_tokens: int) -> dict[str, str | int]:
+    """What the LLM call's span says before the call: never a prompt or a message."""
+    return {
+        "gen_ai.provider.name": "anthropic",
+        "gen_ai.operation.name": "chat",
+        "gen_ai.request.model": model,
+        "gen_ai.request.max_tokens": max_tokens,
+        "concierge.service": "ai",
+    }
+
+
+def _note_usage(span: Span | None, message: Message) -> None:
+    """The model that answered, why it stopped and the tokens counted (no text)."""
+    if span is None:
+        return
+    usage = message.usage
+    span.set_attributes(
+        {
+            "gen_ai.response.model": message.model,
+            "gen_ai.response.finish_reasons": [str(message.stop_reason or "")],
+            "gen_ai.usage.input_tokens": usage.input_tokens,
+            "gen_ai.usage.output_tokens": usage.output_tokens,
+            "gen_ai.usage.cache_read.input_tokens": usage.cache_read_input_tokens or 0,
+            "gen_ai.usage.cache_write.input_tokens": usage.cache_creation_input_tokens or 0,
+        }
+    )
 
 
 @dataclass(frozen=True)
