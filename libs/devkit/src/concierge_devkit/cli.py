@@ -1,5 +1,5 @@
 """The ``concierge`` command: ``run`` (everything and a chat), ``chat``, ``infra up``, ``eval``,
-``codes generate``, ``dead-letters``."""
+``codes generate``, ``dead-letters``, ``import``."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from collections.abc import Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
-from concierge_devkit import codes, dead_letters
+from concierge_devkit import codes, dead_letters, importer
 from concierge_devkit.chat import ScriptTiming
 from concierge_devkit.chat_only import ChatOptions, chat_only
 from concierge_devkit.errors import DevkitError
@@ -173,6 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluation.add_parser(commands)
     codes.add_parser(commands)
     dead_letters.add_parser(commands)
+    importer.add_parser(commands)
     return parser
 
 
@@ -224,6 +225,8 @@ def _command(args: argparse.Namespace) -> Coroutine[Any, Any, int]:
         return codes.run(args)
     if args.command == "dead-letters":
         return dead_letters.run(args)
+    if args.command == "import":
+        return importer.run(args)
     return infra_up(args.data_dir.resolve())
 
 

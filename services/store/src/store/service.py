@@ -26,6 +26,7 @@ from store.family_ops import family_operations
 from store.flow_ops import claim_operations, handoff_operations, interaction_operations
 from store.handoff_reads import HandoffReads
 from store.handoffs import Handoffs
+from store.importing.schedule import ImportSchedule, scheduled_mappings
 from store.interactions import Interactions
 from store.known_messages import known_operations
 from store.recorder import INBOUND_TYPES, SENT_TYPES, Ledgers, Recorder
@@ -80,6 +81,9 @@ class StoreService:
         expiry = ExpiryJob(pool, interval_seconds=settings.store_expiry_interval_seconds)
         expiry.start()
         runtime.on_stop(expiry.stop)
+        imports = ImportSchedule(pool, scheduled_mappings(settings.store_import_mappings))
+        imports.start()
+        runtime.on_stop(imports.stop)
 
         admin = admin_operations(
             pool,

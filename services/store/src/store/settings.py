@@ -71,6 +71,9 @@ class StoreSettings(BusSettings, kw_only=True, frozen=True):
     retention_batch_size: int = 500
     # Seconds between two purges (the first runs at start).
     retention_interval_seconds: float = 21600.0
+    # Mapping files of the information sources to sync on a schedule (comma-separated;
+    # those with interval_minutes; store.importing.schedule, docs/importing.md).
+    store_import_mappings: str = ""
 
     def __post_init__(self) -> None:
         check_secrets(self, "intrinsic_id_key", "conversation_id_key")
