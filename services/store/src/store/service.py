@@ -1,4 +1,5 @@
-"""The store process: migrations at start, then the recorder, the expiry job and the RPCs.
+"""The store process: migrations at start, then the recorder, the expiry and retention
+jobs and the RPCs.
 
 store is the only service that talks to Postgres. It consumes the ``inbound``
 and ``sent`` flows (every message becomes an interaction, including what an
@@ -31,6 +32,8 @@ from store.interactions import Interactions
 from store.known_messages import known_operations
 from store.recorder import INBOUND_TYPES, SENT_TYPES, Ledgers, Recorder
 from store.redis_traces import RedisTraces
+from store.retention import Purge, RetentionPolicy
+from store.retention_job import RetentionJob
 from store.session_ops import session_operations
 from store.sessions import Sessions
 from store.settings import StoreSettings
@@ -110,6 +113,18 @@ class StoreService:
         runtime.on_stop(rpc.stop)
 
         storage = open_storage(settings.media_storage_url)
+        retention = RetentionJob(
+            Purge(
+                settings.database_url,
+                storage,
+                RetentionPolicy.of(settings),
+                statement_timeout=settings.store_statement_timeout_seconds,
+            ),
+            interval_seconds=settings.retention_interval_seconds,
+        )
+        retention.start()
+        runtime.on_stop(retention.stop)
+
         recorder = Recorder(interactions, Ledgers.of(pool, interactions, storage))
         # Each recording holds a connection: the two recording flows together use at
         # most half the pool, so that the other services' requests (sessions, facts) and
