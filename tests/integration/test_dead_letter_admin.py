@@ -7,11 +7,12 @@ import asyncio
 import io
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
 
 from concierge_common import settings as settings_module
-from concierge_common.bus import dead_letter_cli
+from concierge_common.bus import dead_letter_admin, dead_letter_cli
 from concierge_common.bus.consumer import Delivery
 from concierge_common.bus.dead_letter_admin import DeadLetterAdmin
 from concierge_common.bus.runtime import Runtime, Subscription
@@ -193,3 +194,21 @@ async def test_discard_needs_its_confirmation_then_deletes(bus: Bus) -> None:
     assert await bus.admin.list() == []
     await drained(bus.config.nats_url, bus.runtime.topology)
     assert bus.probe.received[message.message_id] == 1  # never delivered again
+
+
+async def test_a_letter_older_than_the_ledgers_memory_is_replayed_only_when_asked(
+    bus: Bus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    message = await _dead_lettered(bus, 6)
+    [letter] = await bus.admin.list()
+    bus.probe.failing = False
+    # Every letter is "old" once the horizon is nothing.
+    monkeypatch.setattr(dead_letter_admin, "REPLAY_HORIZON", timedelta(0))
+    status, said = await _cli(bus, "replay", str(letter.sequence))
+    assert status == 1
+    assert "--older" in said
+    assert [kept.sequence for kept in await bus.admin.list()] == [letter.sequence]
+    status, said = await _cli(bus, "replay", "--older", str(letter.sequence))
+    assert status == 0
+    await eventually(lambda: _acted(bus.probe, message.message_id))
+    assert await bus.admin.list() == []

@@ -25,7 +25,10 @@ leaves it where it was). Two things make a replay idempotent end to end:
   of replies, the handoff service's opening message...), and whatever a
   consumer publishes in turn derives its id from it: a consumer that already
   handled the message (another service of the same flow, the ``inbound``
-  flow's store and router) does not act on it a second time.
+  flow's store and router) does not act on it a second time. The shortest of
+  those memories that matters is the send ledger's, seven days
+  (:data:`REPLAY_HORIZON`): an older letter is replayed only when asked
+  explicitly.
 
 Listing shows what an operator needs to decide (sequence, time, service, flow,
 original subject, attempts, error), never a body; :meth:`DeadLetterAdmin.get`
@@ -37,7 +40,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import nats.errors
 from nats.aio.client import Client as NATS
@@ -45,11 +48,16 @@ from nats.js.api import RawStreamMsg
 from nats.js.errors import APIError, NotFoundError
 
 from concierge_common.bus.topology import FLOWS, Topology
-from concierge_common.errors import BusUnavailable, InvalidRequest, NotFound
+from concierge_common.errors import BusUnavailable, Conflict, InvalidRequest, NotFound
 
 log = logging.getLogger(__name__)
 
 _TIMEOUT = 5.0
+# How long the gateway's send ledger remembers a reply (the ``sent_replies`` bucket's
+# TTL, concierge_common.bus.topology): the longest any consumer's ledger is sure to
+# hold. An older letter is replayed only when the operator says so (``older=True``):
+# a consumer that handled the message then may have forgotten it, and act again.
+REPLAY_HORIZON = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -139,10 +147,18 @@ class DeadLetterAdmin:
             raise BusUnavailable(f"dead letter not read: {type(exc).__name__}") from exc
         return self._letter(raw)
 
-    async def replay(self, sequence: int) -> Replayed:
-        """Republish the letter to its original subject; remove it once that is acknowledged."""
+    async def replay(self, sequence: int, *, older: bool = False) -> Replayed:
+        """Republish the letter to its original subject; remove it once that is acknowledged.
+
+        A letter older than :data:`REPLAY_HORIZON` raises :class:`Conflict` unless ``older``.
+        """
         letter = await self.get(sequence)
         self._check_origin(letter)
+        if not older and letter.time and datetime.now(UTC) - letter.time > REPLAY_HORIZON:
+            raise Conflict(
+                f"dead letter {sequence} is older than {REPLAY_HORIZON.days} days: consumers "
+                "may have forgotten it and act twice; replay it with --older if you must"
+            )
         headers = {"Nats-Msg-Id": letter.replay_id, "Concierge-Replay-Of": str(sequence)}
         if letter.correlation_id:
             headers["Correlation-Id"] = letter.correlation_id

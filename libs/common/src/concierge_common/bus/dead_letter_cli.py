@@ -12,7 +12,8 @@ dead-letter stream and publishing to any flow is no service's right.
   attempts, error and original subject; no body;
 * ``show SEQ``: one letter with its headers and body (the body is a person's
   message: shown only when asked for by its sequence);
-* ``replay SEQ...``: republish each to its original subject, then remove it;
+* ``replay [--older] SEQ...``: republish each to its original subject, then
+  remove it (a letter older than seven days only with ``--older``);
 * ``discard --yes SEQ...``: delete each (without ``--yes``, nothing is deleted).
 
 Exit status: 0, 1 when a named letter was not found or not replayed, 2 on a
@@ -56,6 +57,11 @@ def add_actions(parser: argparse.ArgumentParser) -> None:
     show.add_argument("sequence", type=int)
     replay = actions.add_parser("replay", help="republish to the original subject, then remove")
     replay.add_argument("sequences", type=int, nargs="+", metavar="sequence")
+    replay.add_argument(
+        "--older",
+        action="store_true",
+        help="replay letters older than 7 days too (a consumer may have forgotten them)",
+    )
     discard = actions.add_parser("discard", help="delete dead letters for good")
     discard.add_argument("sequences", type=int, nargs="+", metavar="sequence")
     discard.add_argument("--yes", action="store_true", help="really delete them")
@@ -100,7 +106,7 @@ async def _act(admin: DeadLetterAdmin, args: argparse.Namespace, out: TextIO) ->
     for sequence in args.sequences:
         if args.action == "replay":
             try:
-                done = await admin.replay(sequence)
+                done = await admin.replay(sequence, older=args.older)
             except InvalidRequest as exc:  # NotFound included
                 out.write(f"{sequence}: {exc}\n")
                 status = 1
