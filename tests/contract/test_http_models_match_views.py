@@ -21,8 +21,9 @@ from concierge_common.contracts import store_api as api
 from gateway.api import models
 
 # Fields of a view that describe one call, not the resource (not shown by the API):
-# ``created`` and ``roles`` (the person's roles, for the router) are session.open's.
-PER_CALL = {"created", "roles"}
+# ``created``, ``roles`` (the person's roles) and ``recent`` (the session's last messages),
+# for the router, are session.open's.
+PER_CALL = {"created", "roles", "recent"}
 
 PAIRS: list[tuple[type[BaseModel], type[msgspec.Struct]]] = [
     (models.SessionOut, api.SessionView),
