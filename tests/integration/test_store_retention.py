@@ -19,8 +19,10 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from concierge_common.storage.media_storage import LocalMediaStorage
+from concierge_common.storage.media_storage import LocalMediaStorage, open_storage
+from concierge_common.storage.sigv4 import Credentials
 from store.retention import LOCK_KEY, Purge, PurgeReport, RetentionPolicy
+from support.fake_s3 import FakeS3, serve_s3
 from support.store_db import migrated_pool
 
 NOW = datetime.now(UTC)
@@ -254,3 +256,32 @@ def _command(env: dict[str, str], *options: str) -> str:
     )
     assert finished.returncode == 0, finished.stderr
     return finished.stdout
+
+
+@pytest.fixture
+async def s3() -> AsyncIterator[tuple[FakeS3, str]]:
+    """A fake S3 bucket, and its MEDIA_STORAGE_URL."""
+    fake = FakeS3(Credentials("retention-key", "retention-secret"), "eu-west-1", "", "media")
+    server = await serve_s3(fake)
+    url = f"s3+http://retention-key:retention-secret@127.0.0.1:{server.port}/media?region=eu-west-1"
+    try:
+        yield fake, url
+    finally:
+        await server.stop()
+
+
+async def test_the_purge_deletes_old_files_from_an_s3_storage(
+    pool: asyncpg.Pool, tmp_path: Path, s3: tuple[FakeS3, str], database_url: str
+) -> None:
+    fake, url = s3
+    storage = open_storage(url)
+    made = Rows(pool, tmp_path)
+    await made.session("closed")
+    for name, days in (("m_s3_old", 120), ("m_s3_young", 3)):
+        await made.media(name, days)
+        await storage.put(f"2026/{name}.jpg", name.encode(), "image/jpeg")
+        await made.interaction(f"i_{name}", "closed", days, media=name)
+    report = await Purge(database_url, storage, POLICY).run(now=NOW)
+    assert (report.rows["media"], report.files) == (1, 1)
+    assert set(fake.objects) == {"2026/m_s3_young.jpg"}
+    assert fake.invalid == []
