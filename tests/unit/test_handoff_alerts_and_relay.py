@@ -93,6 +93,29 @@ async def test_the_store_prompts_replace_the_built_in_texts() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("summary", "expected"),
+    [
+        ("Can I speak to someone from the parish please?", "Someone will answer you here"),
+        ("Posso falar com uma pessoa da paróquia?", "Uma pessoa irá responder-lhe aqui"),
+        ("¿Puedo hablar con una persona de la parroquia?", "Una persona le responderá aquí"),
+    ],
+)
+async def test_a_person_who_wrote_in_another_language_is_told_in_that_language(
+    summary: str, expected: str
+) -> None:
+    parts = assemble()
+    parts.store.prompt_table["CONTACT_HUMAIN"] = {"handoff_started": "Un instant ({horaires})."}
+
+    await parts.alerts(requested(parts.store.open(summary=summary)))
+
+    [notice] = parts.publisher.to_person()
+    assert expected in notice.text
+    assert "du lundi au vendredi de 9h30 à 12h" in notice.text  # the hours, as configured
+    [alert] = parts.publisher.to_staff()
+    assert "Motif : la personne demande à parler à quelqu'un" in alert.text  # staff: French
+
+
 async def test_a_redelivered_request_alerts_and_tells_only_once() -> None:
     parts = assemble()
     handoff = parts.store.open()

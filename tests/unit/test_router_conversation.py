@@ -96,6 +96,35 @@ async def test_a_number_after_the_menu_enters_that_service_and_invites_a_questio
     assert generate.texts == ["et pour un parking ?"]
 
 
+@pytest.mark.parametrize(
+    ("greeting", "welcome", "invite"),
+    [
+        ("Hello!", "Hello and welcome!", "Very well: Informations pratiques"),
+        ("Olá, boa tarde", "Olá e bem-vindo!", "Muito bem: Informations pratiques"),
+        ("Hola, buenos días", "¡Hola y bienvenido!", "Muy bien: Informations pratiques"),
+    ],
+)
+async def test_a_greeting_in_another_language_gets_the_menu_and_invitation_in_it(
+    greeting: str, welcome: str, invite: str
+) -> None:
+    h = Harness()
+    menu = only(await h.say(greeting), SendReply)
+    assert isinstance(menu, SendReply)
+    assert menu.text.startswith(welcome)
+    assert "1. Informations pratiques sur la paroisse" in menu.text  # the services' own names
+    entered = only(await h.say("1"), SendReply)  # no telling word: the language is kept
+    assert isinstance(entered, SendReply)
+    assert entered.text.startswith(invite)
+
+
+async def test_a_french_greeting_after_an_english_one_gets_french_again() -> None:
+    h = Harness()
+    await h.say("Hello")
+    reply = only(await h.say("Bonjour"), SendReply)
+    assert isinstance(reply, SendReply)
+    assert reply.text.startswith("Bonjour et bienvenue")
+
+
 async def test_picking_catechism_from_the_menu_asks_the_code_without_a_pending_question() -> None:
     h = Harness()
     await h.say("bonjour")

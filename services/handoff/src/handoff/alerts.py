@@ -5,7 +5,8 @@ alerts staff once per handoff (the ids derive from the handoff, so a second
 request for the same open handoff is dropped by JetStream) with its
 reference, the reason in French, the person's display name (never their
 number), a short summary of the turn and how to answer. The person is told
-``handoff_started`` in office hours, ``outside_hours`` otherwise; not at all
+``handoff_started`` in office hours, ``outside_hours`` otherwise (in the language of
+the turn); not at all
 when a human already owns the conversation (an operator answered by phone).
 
 A request without an open handoff in the store (an older producer, or the
@@ -20,6 +21,7 @@ from concierge_common import ids
 from concierge_common.contracts.messages import HandoffRequested
 from concierge_common.contracts.store_api import HANDOFF_OPEN_STATES, HandoffView
 from concierge_common.errors import NotFound
+from concierge_common.french.languages import written_in
 from concierge_common.metrics import child
 from handoff import metrics, phrases
 from handoff.desk import Clock, utc_now
@@ -56,7 +58,7 @@ class Alerts:
         key = phrases.STARTED if self._texts.hours.is_open(self._clock()) else phrases.OUTSIDE_HOURS
         await self._outbox.to_person(
             Recipient.of_handoff(handoff),
-            await self._texts.text(key, self._clock()),
+            await self._texts.text(key, self._clock(), written_in(summary)),
             message_id=ids.derived_id("handoff-started", handoff.id),
             correlation_id=request.correlation_id,
             answering=request.inbound,

@@ -1,6 +1,7 @@
-"""The French texts of the human takeover: for the person, and for the staff chat.
+"""The texts of the human takeover: for the person, and for the staff chat (in French).
 
-Person-facing texts have built-in defaults here; the store's CONTACT_HUMAIN
+Person-facing texts have built-in defaults here, translated for a person who
+wrote in English, Portuguese or Spanish; the store's CONTACT_HUMAIN
 prompts override them (:mod:`handoff.prompts`). Two placeholders may appear
 in any of them: ``{horaires}`` (the office hours, in words) and ``{prochaine}``
 (when the next opening starts). Staff-facing texts are built here only; they
@@ -13,6 +14,7 @@ from datetime import datetime
 
 from concierge_common.contracts.messages import MessageReceived
 from concierge_common.contracts.store_api import HandoffView
+from concierge_common.french.languages import Language
 from handoff.business_hours import BusinessHours
 
 # --- person-facing ----------------------------------------------------------------------
@@ -48,6 +50,59 @@ PERSON_DEFAULTS: dict[str, str] = {
         " votre question ?"
     ),
     RELAYED: "Votre message a bien été transmis à l'accueil paroissial.",
+}
+
+# The same texts for a person who wrote in another language (the organisation's prompts,
+# in French, are not translated: these built-in ones are used instead).
+PERSON_TRANSLATIONS: dict[str, dict[Language, str]] = {
+    STARTED: {
+        "en": "I am passing your request on to the parish office. Someone will answer you"
+        " here as soon as possible, during office hours ({horaires}).",
+        "pt": "Vou transmitir o seu pedido à secretaria paroquial. Uma pessoa irá"
+        " responder-lhe aqui assim que possível, no horário de atendimento ({horaires}).",
+        "es": "Transmito su solicitud a la secretaría parroquial. Una persona le responderá"
+        " aquí lo antes posible, en horario de atención ({horaires}).",
+    },
+    OUTSIDE_HOURS: {
+        "en": "The parish office is closed at the moment. Your message has been passed on:"
+        " someone will answer you when it next opens ({prochaine}).",
+        "pt": "A secretaria paroquial está fechada neste momento. A sua mensagem foi"
+        " transmitida: uma pessoa irá responder-lhe na próxima abertura ({prochaine}).",
+        "es": "La secretaría parroquial está cerrada en este momento. Su mensaje ha sido"
+        " transmitido: una persona le responderá en la próxima apertura ({prochaine}).",
+    },
+    ENDED: {
+        "en": "The conversation with the parish office has ended. I remain at your service"
+        " if you have another question.",
+        "pt": "A conversa com a secretaria paroquial terminou. Continuo ao seu dispor se"
+        " tiver outra pergunta.",
+        "es": "La conversación con la secretaría parroquial ha terminado. Sigo a su"
+        " disposición si tiene otra pregunta.",
+    },
+    NO_STAFF_YET: {
+        "en": "Nobody from the parish office has been able to answer you yet, but your"
+        " request is still waiting: someone will answer you here during office hours"
+        " ({horaires}). You can write « menu » to go back to the assistant.",
+        "pt": "Ainda ninguém da secretaria lhe pôde responder, mas o seu pedido continua em"
+        " espera: uma pessoa irá responder-lhe aqui no horário de atendimento ({horaires})."
+        " Pode escrever « menu » para voltar ao assistente.",
+        "es": "Nadie de la secretaría ha podido responderle todavía, pero su solicitud sigue"
+        " en espera: una persona le responderá aquí en horario de atención ({horaires})."
+        " Puede escribir « menu » para volver al asistente.",
+    },
+    AFTER_END: {
+        "en": "The conversation with the parish office has just ended: your last message was"
+        " not passed on. I remain at your service: could you ask me your question again?",
+        "pt": "A conversa com a secretaria paroquial acabou de terminar: a sua última"
+        " mensagem não foi transmitida. Continuo ao seu dispor: pode repetir a sua pergunta?",
+        "es": "La conversación con la secretaría parroquial acaba de terminar: su último"
+        " mensaje no fue transmitido. Sigo a su disposición: ¿puede repetirme su pregunta?",
+    },
+    RELAYED: {
+        "en": "Your message has been passed on to the parish office.",
+        "pt": "A sua mensagem foi transmitida à secretaria paroquial.",
+        "es": "Su mensaje ha sido transmitido a la secretaría parroquial.",
+    },
 }
 
 

@@ -2,7 +2,8 @@
 
 The prompts are read through ``service.list`` + ``context.list`` and kept for
 ``HANDOFF_PROMPTS_TTL_SECONDS``; a key the store does not have falls back to
-the built-in default (:data:`handoff.phrases.PERSON_DEFAULTS`). When the store
+the built-in default (:data:`handoff.phrases.PERSON_DEFAULTS`). A person who wrote in
+another language gets the built-in translation instead. When the store
 cannot answer, the last prompts read (or the defaults) are used: telling the
 person something is better than telling them nothing.
 """
@@ -16,8 +17,9 @@ from datetime import datetime
 from typing import Protocol
 
 from concierge_common.errors import RetryableError
+from concierge_common.french.languages import FRENCH, Language
 from handoff.business_hours import BusinessHours
-from handoff.phrases import PERSON_DEFAULTS, render
+from handoff.phrases import PERSON_DEFAULTS, PERSON_TRANSLATIONS, render
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +52,12 @@ class PersonTexts:
     def hours(self) -> BusinessHours:
         return self._hours
 
-    async def text(self, key: str, at: datetime) -> str:
+    async def text(self, key: str, at: datetime, language: Language = FRENCH) -> str:
+        """The text ``key`` for a person who writes in ``language``: the organisation's
+        prompt or the default in French, the built-in translation otherwise."""
+        translated = PERSON_TRANSLATIONS.get(key, {}).get(language)
+        if translated is not None:
+            return render(translated, self._hours, at)
         prompts = await self._prompts()
         template = prompts.get(key, "").strip() or PERSON_DEFAULTS[key]
         return render(template, self._hours, at)

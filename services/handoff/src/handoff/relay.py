@@ -25,6 +25,7 @@ from concierge_common import ids
 from concierge_common.contracts.messages import Attachment, MessageReceived, RelayToStaff
 from concierge_common.contracts.store_api import HandoffTouch, HandoffView
 from concierge_common.errors import Conflict, NotFound
+from concierge_common.french.languages import written_in
 from concierge_common.metrics import child
 from handoff import metrics, phrases
 from handoff.desk import Actor, Clock, Desk, utc_now
@@ -88,9 +89,10 @@ class Relay:
 
     async def _acknowledge(self, message: RelayToStaff) -> None:
         """Tell an API caller its message reached staff (it waits for an answer)."""
+        language = written_in(message.inbound.text)
         await self._outbox.to_person(
             Recipient.of_message(message.conversation_id, message.inbound),
-            await self._texts.text(phrases.RELAYED, self._clock()),
+            await self._texts.text(phrases.RELAYED, self._clock(), language),
             message_id=ids.derived_id("handoff-relayed", message.message_id),
             correlation_id=message.correlation_id,
             answering=message.inbound,
@@ -110,7 +112,7 @@ class Relay:
         key = phrases.ENDED if message.cancel else phrases.AFTER_END
         await self._outbox.to_person(
             Recipient.of_message(message.conversation_id, message.inbound),
-            await self._texts.text(key, self._clock()),
+            await self._texts.text(key, self._clock(), written_in(message.inbound.text)),
             message_id=ids.derived_id("handoff-after-end", message.message_id),
             correlation_id=message.correlation_id,
             answering=message.inbound,

@@ -28,9 +28,10 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from concierge_common.contracts import store_api as api
+from concierge_common.french.languages import FRENCH, Language
 from concierge_common.french.text import terms
 from concierge_common.metrics import child
-from router import phrases, smalltalk
+from router import languages, phrases, smalltalk
 from router.asking import asks_for_information, wishes
 from router.catalog import Catalog, CatalogCache, Service
 from router.classifier import Classifier
@@ -73,6 +74,7 @@ class TurnContext:
     session: api.SessionView
     catalog: Catalog
     state: dict[str, Any]
+    language: Language = FRENCH  # the person's, for the router's fixed phrases
 
 
 class Conversation:
@@ -98,6 +100,7 @@ class Conversation:
     async def handle(self, turn: Turn, session: api.SessionView) -> None:
         catalog = await self._catalogs.get()
         ctx = TurnContext(turn, session, catalog, without_burst(session.state))
+        ctx.language = languages.of_turn(turn.text, ctx.state)
         if await self._files.answered(ctx, self):
             return
         command = detect(turn.text) if turn.texts else None
@@ -106,10 +109,11 @@ class Conversation:
         elif ctx.state.get(STEP) == AWAITING_CODE:
             await self._verification.attempt(ctx, self)
         elif smalltalk.is_greeting(turn.text):
-            await self.show_menu(ctx, intro=phrases.text(catalog, "welcome", self._default))
+            await self.show_menu(ctx, intro=self._phrase(ctx, "welcome"))
         elif smalltalk.is_thanks(turn.text):
             _decided("thanks")
-            await self._outbox.say(turn.last, THANKS_REPLY, "thanks")
+            thanks = languages.translated("thanks", ctx.language) or THANKS_REPLY
+            await self._outbox.say(turn.last, thanks, "thanks")
             await self.save(ctx)
         else:
             await self.route(ctx)
@@ -119,7 +123,7 @@ class Conversation:
         if command is Command.HUMAN:
             await self.hand_off(ctx, reason="person_asked", requested_by="person")
         elif command is Command.STOP:
-            goodbye = phrases.text(ctx.catalog, "goodbye", self._default)
+            goodbye = self._phrase(ctx, "goodbye")
             await self._outbox.say(ctx.turn.last, goodbye, "goodbye")
             await self.save(ctx, status="closed", state={})
         else:
@@ -150,7 +154,8 @@ class Conversation:
         ):  # a real question ("qui est le curé ?"), or words about a photo: let ai try
             service = ctx.catalog.by_name(self._default)
         if service is None:
-            await self.show_menu(ctx, intro=phrases.NOT_UNDERSTOOD)
+            intro = languages.translated("not_understood", ctx.language)
+            await self.show_menu(ctx, intro=intro or phrases.NOT_UNDERSTOOD)
             return
         await self.serve(ctx, service)
 
@@ -162,7 +167,8 @@ class Conversation:
         role = service.view.required_role
         verified = role is None or await self._has_role(ctx, service)
         if not verified and role not in VERIFIABLE_ROLES:
-            await self.show_menu(ctx, intro=phrases.RESERVED)
+            intro = languages.translated("reserved", ctx.language)
+            await self.show_menu(ctx, intro=intro or phrases.RESERVED)
             return
         if not verified and find_code(
             ctx.turn.text, digits_alone=False
@@ -191,13 +197,18 @@ class Conversation:
             await self._verification.ask(ctx, self, service)  # chosen: it is about the family
             return
         _decided("enter")
-        invite = service.prompts.get("invite") or phrases.INVITE.format(label=service.label)
+        invite = _invitation(service, ctx.language)
         await self._outbox.say(ctx.turn.last, invite, "enter")
         await self.save(ctx, status="active", service_id=service.view.id)
 
+    def _phrase(self, ctx: TurnContext, key: str) -> str:
+        """The organisation's ``key`` prompt (or the default) in French, else the translation."""
+        translated = languages.translated(key, ctx.language)
+        return translated or phrases.text(ctx.catalog, key, self._default)
+
     async def show_menu(self, ctx: TurnContext, *, intro: str | None) -> None:
         offered = await self._offered(ctx)
-        text = phrases.menu(offered)
+        text = phrases.menu(offered, ctx.language)
         if intro:
             text = f"{intro}\n\n{text}"
         _decided("menu")
@@ -371,3 +382,11 @@ def _asks_but_not_for_a_person(text: str) -> bool:
 
 def _decided(decision: str) -> None:
     child(DECISIONS, decision).inc()
+
+
+def _invitation(service: Service, language: Language) -> str:
+    """What invites a question once ``service`` is picked from the menu."""
+    translated = languages.translated("invite", language)
+    if translated is not None:
+        return translated.format(label=service.label)
+    return service.prompts.get("invite") or phrases.INVITE.format(label=service.label)

@@ -1,4 +1,4 @@
-"""What the router says, in French.
+"""What the router says, in French (some of it translated: :mod:`router.languages`).
 
 Staff can change most texts through the services' context prompts (admin API):
 the keys below are looked up in the catalog first (:meth:`Catalog.prompt`),
@@ -10,7 +10,9 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from concierge_common.french.languages import FRENCH, Language
 from router.catalog import Catalog, Service
+from router.languages import translated
 
 DEFAULTS: dict[str, str] = {
     "welcome": (
@@ -78,11 +80,11 @@ def text(catalog: Catalog, key: str, *services: str) -> str:
     return catalog.prompt(key, *services) or DEFAULTS[key]
 
 
-def menu(offered: list[Service]) -> str:
-    """A numbered menu of ``offered`` services."""
-    lines = [MENU_INTRO]
+def menu(offered: list[Service], language: Language = FRENCH) -> str:
+    """A numbered menu of ``offered`` services, its frame in ``language``."""
+    lines = [translated("menu_intro", language) or MENU_INTRO]
     lines += [f"{number}. {service.label}" for number, service in enumerate(offered, 1)]
-    lines.append(MENU_OUTRO)
+    lines.append(translated("menu_outro", language) or MENU_OUTRO)
     return "\n".join(lines)
 
 

@@ -11,9 +11,9 @@ from concierge_common.french.text import words
 
 _GREETINGS = frozenset(
     {"bonjour", "bonsoir", "salut", "coucou", "hello", "bjr", "slt", "hi", "hey", "ola", "oi",
-     "bom", "boa", "good", "morning", "evening"}
+     "bom", "boa", "good", "morning", "evening", "afternoon", "hola", "buenos", "buenas"}
 )  # fmt: skip
-_THANKS = frozenset({"merci", "mrc", "thanks", "thank", "obrigado", "obrigada"})
+_THANKS = frozenset({"merci", "mrc", "thanks", "thank", "obrigado", "obrigada", "gracias"})
 _ACKS = frozenset({"ok", "okay", "oki", "dac", "accord", "super", "parfait", "top", "genial"})
 # Words that may surround a greeting or thanks without adding a request.
 _FILLER = frozenset(
@@ -22,6 +22,7 @@ _FILLER = frozenset(
         "bien", "tres", "d", "et", "encore", "bonne", "journee", "soiree", "you", "much",
         "la", "le", "l", "equipe", "paroisse", "c", "est", "note", "re", "there", "everyone",
         "all", "gente", "pessoal", "tudo", "bem", "bom", "dia", "boa", "tarde", "noite",
+        "dias", "tardes", "noches", "muchas", "todos", "que", "tal",
     }
 )  # fmt: skip
 
