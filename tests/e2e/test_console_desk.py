@@ -1,6 +1,7 @@
 """The staff console in a real browser: a person's message appears live, the agent answers
-it, the answer reaches WhatsApp (the WAHA stand-in), the agent gives the conversation back
-to the assistant, and the assistant answers the person's next question."""
+it, the answer reaches WhatsApp (the WAHA stand-in) and shows in the transcript as the
+team's, the agent gives the conversation back to the assistant, and the assistant answers
+the person's next question."""
 
 from __future__ import annotations
 
@@ -46,6 +47,10 @@ async def test_an_agent_sees_a_handoff_live_answers_it_and_returns_it_to_the_ass
         await page.get_by_role("button", name="Envoyer la réponse").click()
         await expect(page.get_by_role("status")).to_have_text("Réponse envoyée.")
         await wait_for(lambda: ANSWER in person.received(), HANG_GUARD, person.received)
+        # The store records the reply from the ``sent`` flow once WAHA accepted it, in the
+        # person's session with origin ``staff``: the page redraws itself when it lands.
+        reply = page.locator("#transcript li.to-person").filter(has_text=ANSWER)
+        await expect(reply.locator(".who")).to_have_text("Équipe")
 
         await page.get_by_role("button", name="Rendre à l'assistant").click()
         await expect(page.get_by_role("status")).to_have_text("Conversation rendue à l'assistant.")

@@ -21,6 +21,7 @@ from concierge_common.contracts.store_api import HandoffState, HandoffView, Inte
 from concierge_common.errors import Conflict, InvalidRequest
 from gateway.api.staff import staff_name
 from gateway.console.context import Console, see_other
+from gateway.console.live_state import conversation_digest, queue_digest
 
 OPEN_STATES: tuple[HandoffState, ...] = ("requested", "assigned", "active")
 TRANSCRIPT_LENGTH = 100
@@ -75,7 +76,8 @@ def _queue(router: APIRouter, console: Console) -> None:
     async def console_queue(request: Request) -> HTMLResponse:
         principal = console.staff(request)
         handoffs = await open_handoffs(console)
-        return console.page(request, principal, "queue.html", {"handoffs": handoffs, **_labels()})
+        context = {"handoffs": handoffs, "since": queue_digest(handoffs), **_labels()}
+        return console.page(request, principal, "queue.html", context)
 
     @router.get("/queue/fragment", include_in_schema=False)
     async def console_queue_fragment(request: Request) -> HTMLResponse:
@@ -101,6 +103,7 @@ def _conversation(router: APIRouter, console: Console) -> None:
             "is_open": found.handoff.state in OPEN_STATES,
             "canned_replies": console.canned_replies,
             "request_id": uuid.uuid4().hex,
+            "since": conversation_digest(found.handoff, messages),
             **_labels(),
         }
         return console.page(request, principal, "handoff.html", context)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import AsyncIterator, Hashable
+from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
@@ -25,6 +25,7 @@ from concierge_common.contracts import handoff_api as desk_api
 from concierge_common.errors import ConciergeError
 from gateway.console.context import Console
 from gateway.console.desk_pages import open_handoffs, transcript
+from gateway.console.live_state import conversation_digest, queue_digest
 
 log = logging.getLogger(__name__)
 
@@ -34,10 +35,12 @@ KEEPALIVE_SECONDS = 15.0
 def live_routes(router: APIRouter, console: Console) -> None:
     @router.get("/events", include_in_schema=False)
     async def console_events(
-        request: Request, handoff: uuid.UUID | None = None
+        request: Request, handoff: uuid.UUID | None = None, since: str = ""
     ) -> StreamingResponse:
         console.staff(request)
-        stream = changes(request, console, handoff)
+        # A reconnecting browser says what it last heard; a new page, what it was drawn from.
+        start = request.headers.get("last-event-id") or since
+        stream = changes(request, console, handoff, start[:64])
         return StreamingResponse(
             stream,
             media_type="text/event-stream",
@@ -46,20 +49,22 @@ def live_routes(router: APIRouter, console: Console) -> None:
 
 
 async def changes(
-    request: Request, console: Console, handoff: uuid.UUID | None
+    request: Request, console: Console, handoff: uuid.UUID | None, since: str = ""
 ) -> AsyncIterator[str]:
-    """``changed`` events while the client is connected (the first read is the baseline)."""
-    last: Hashable = None
+    """``changed`` events while the client is connected, each with the digest of what
+    changed as its id; compared first with ``since`` (when empty, the first read is the
+    starting point)."""
+    last = since
     quiet = 0.0
     yield "retry: 2000\n\n"
     while not await request.is_disconnected():
         try:
-            seen = await snapshot(console, handoff)
+            seen = await digest(console, handoff)
         except ConciergeError as exc:
             log.warning("console live view: the desk did not answer (%s)", type(exc).__name__)
             seen = last
-        if last is not None and seen != last:
-            yield "event: changed\ndata: {}\n\n"
+        if last and seen != last:
+            yield f"id: {seen}\nevent: changed\ndata: {{}}\n\n"
             quiet = 0.0
         last = seen
         await asyncio.sleep(console.poll_seconds)
@@ -69,17 +74,11 @@ async def changes(
             quiet = 0.0
 
 
-async def snapshot(console: Console, handoff: uuid.UUID | None) -> Hashable:
-    """What the page shows, reduced to what changes when it must be redrawn."""
-    queue = tuple(
-        (h.id, h.state, h.assigned_to, h.updated_at, h.last_person_at, h.last_staff_at)
-        for h in await open_handoffs(console)
-    )
+async def digest(console: Console, handoff: uuid.UUID | None) -> str:
+    """The digest of what the page shows now (the queue, or one conversation)."""
     if handoff is None:
-        return queue
+        return queue_digest(await open_handoffs(console))
     found = await console.desk.call(
         desk_api.DESK_GET, desk_api.DeskAction(id=str(handoff)), desk_api.DeskHandoff
     )
-    messages = await transcript(console, found.handoff)
-    lines = tuple((m.direction, m.origin, m.created_at, m.text) for m in messages)
-    return (queue, found.handoff.state, found.handoff.updated_at, lines)
+    return conversation_digest(found.handoff, await transcript(console, found.handoff))
