@@ -217,7 +217,9 @@ async def test_the_router_calls_the_store_but_not_its_admin_operations(
     await wait_until(lambda: router.refused(erase), HANG_GUARD)
 
 
-@pytest.mark.parametrize("operation", [store_api.ROLE_GRANT, store_api.USER_ERASE])
+@pytest.mark.parametrize(
+    "operation", [store_api.ROLE_GRANT, store_api.USER_ERASE, store_api.FAMILY_ISSUE_CODE]
+)
 async def test_the_outbound_gateway_cannot_call_the_stores_admin_operations(
     bus: SecuredBus, clients: list[Client], operation: str
 ) -> None:
@@ -227,12 +229,16 @@ async def test_the_outbound_gateway_cannot_call_the_stores_admin_operations(
     await wait_until(lambda: outbound.refused(subject), HANG_GUARD)
 
 
+@pytest.mark.parametrize(
+    "operation", [store_api.ROLE_GRANT, store_api.FAMILY_CREATE, store_api.FAMILY_ISSUE_CODE]
+)
 async def test_the_api_gateway_may_call_admin_operations_for_staff(
-    bus: SecuredBus, clients: list[Client]
+    bus: SecuredBus, clients: list[Client], operation: str
 ) -> None:
-    """Staff with an admin token grant roles through it (see SECURITY.md)."""
+    """Staff with an admin token grant roles and manage families and their codes through
+    it, by the HTTP API or the console (see SECURITY.md)."""
     nc, api = await client_as(bus, "gateway-api", clients)
-    subject = f"{bus.access.namespace}.rpc.v1.store.{store_api.ROLE_GRANT}"
+    subject = f"{bus.access.namespace}.rpc.v1.store.{operation}"
     with pytest.raises(nats.errors.NoRespondersError):  # allowed: only nobody answers here
         await nc.request(subject, b"{}", timeout=HANG_GUARD)
     assert not api.errors

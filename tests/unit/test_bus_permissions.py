@@ -43,6 +43,26 @@ def test_only_the_api_gateway_may_ask_for_admin_operations() -> None:
         assert not {grant, erase} & set(permissions(TOPO, other).publish)
 
 
+FAMILY_OPERATIONS = (
+    store_api.FAMILY_LIST,
+    store_api.FAMILY_READ,
+    store_api.FAMILY_CREATE,
+    store_api.FAMILY_UPDATE,
+    store_api.FAMILY_DELETE,
+    store_api.FAMILY_ISSUE_CODE,
+    store_api.FAMILY_REVOKE_CODE,
+)
+
+
+def test_only_the_api_gateway_may_manage_families_and_their_codes() -> None:
+    """The admin API and the console's families pages call them; no service does."""
+    subjects = {TOPO.rpc_subject("store", operation) for operation in FAMILY_OPERATIONS}
+    assert subjects <= set(permissions(TOPO, GATEWAY_API).publish)
+    assert subjects <= set(permissions(TOPO, GATEWAY).publish)
+    for other in (GATEWAY_OUTBOUND, ROUTER, HANDOFF, STORE):
+        assert not subjects & set(permissions(TOPO, other).publish)
+
+
 def test_a_service_publishes_only_its_own_flows_and_dead_letter_announcements() -> None:
     published = {s for s in permissions(TOPO, ROUTER).publish if s.startswith("ns.chat.")}
     assert published == {"ns.chat.v1.ai.>", "ns.chat.v1.handoff.>", "ns.chat.v1.failed.>"}

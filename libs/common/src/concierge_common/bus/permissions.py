@@ -88,6 +88,13 @@ _ADMIN_OPERATIONS = (
     store_api.ROLE_LIST,
     store_api.ROLE_GRANT,
     store_api.ROLE_REVOKE,
+    store_api.FAMILY_LIST,
+    store_api.FAMILY_READ,
+    store_api.FAMILY_CREATE,
+    store_api.FAMILY_UPDATE,
+    store_api.FAMILY_DELETE,
+    store_api.FAMILY_ISSUE_CODE,
+    store_api.FAMILY_REVOKE_CODE,
 )
 _DESK_OPERATIONS = (
     handoff_api.DESK_LIST,
