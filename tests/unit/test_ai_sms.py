@@ -18,3 +18,22 @@ from ai.sms import plain
 )
 def test_sms_words_are_written_out_and_french_words_kept(typed: str, meant: str) -> None:
     assert plain(typed) == meant
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("messes du week-end", "messes du samedi dimanche"),
+        ("MESSES WEEK END SVP", "MESSES samedi dimanche SVP"),
+        ("messes ce weekend", "messes ce samedi dimanche"),
+        ("messes du we", "messes du samedi dimanche"),
+    ],
+)
+def test_the_weekend_is_named_by_its_days(typed: str, meant: str) -> None:
+    assert plain(typed) == meant
+
+
+def test_the_weekend_in_other_languages_is_named_by_its_days() -> None:
+    assert plain("Mass this weekend?") == "Mass this samedi dimanche?"
+    assert plain("misa el fin de semana") == "misa el samedi dimanche"
+    assert plain("missa no fim de semana") == "missa no samedi dimanche"

@@ -45,13 +45,20 @@ _PLAIN: dict[str, str] = {
     "mess": "messe",
     "veu": "veut",
     "croa": "croix",
-    "we": "week-end",
+    "we": "samedi dimanche",
     "secretaria": "secrétariat",
     "cate": "caté",
 }
 _WORD = re.compile(r"[\w'’-]+", re.UNICODE)
+# The weekend is the Saturday and the Sunday a parish's facts name ("messes du week-end"),
+# however it is written (and in English, Portuguese and Spanish).
+_WEEKEND = re.compile(
+    r"\b(?:week[\s-]?ends?|w-e|fin(?:s)? de semana|fim de semana)\b", re.IGNORECASE | re.UNICODE
+)
 
 
 def plain(text: str) -> str:
-    """``text`` with its SMS words written out ("c koi lé horR" -> "c quoi les horaires")."""
+    """``text`` with its SMS words written out ("c koi lé horR" -> "c quoi les horaires")
+    and the weekend named by its days."""
+    text = _WEEKEND.sub("samedi dimanche", text)
     return _WORD.sub(lambda found: _PLAIN.get(found.group(0).lower(), found.group(0)), text)
