@@ -10,18 +10,16 @@ valid now, and a preview of what the assistant serves now: the store's own answe
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable
 from datetime import UTC, datetime
-from typing import Any, TypeVar, get_args
+from typing import Any, get_args
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from concierge_common.contracts import store_api as api
 from concierge_common.errors import InvalidRequest
-from gateway.console.context import Console, see_other
+from gateway.console.context import Console, saved, see_other
 
-T = TypeVar("T")
 PROCESSING_TYPES = get_args(api.ProcessingType)
 
 
@@ -73,16 +71,6 @@ def _service_fields(form: dict[str, str]) -> dict[str, Any]:
     }
 
 
-async def _saved(call: Awaitable[T], here: str, notice: str = "saved") -> Response:
-    try:
-        await call
-    except InvalidRequest as exc:
-        if exc.status == 404:
-            raise
-        return see_other(here, "conflict" if exc.status == 409 else "invalid")
-    return see_other(here, notice)
-
-
 def _services(router: APIRouter, console: Console) -> None:
     @router.get("/services", include_in_schema=False)
     async def console_services(request: Request) -> HTMLResponse:
@@ -128,7 +116,7 @@ def _service_edits(router: APIRouter, console: Console) -> None:
         except InvalidRequest:
             return see_other("/console/services", "invalid")
         call = console.rpc.call(api.SERVICE, api.SERVICE_CREATE, write, api.ServiceView)
-        return await _saved(call, "/console/services")
+        return await saved(call, "/console/services")
 
     @router.post("/services/{service_id}", include_in_schema=False)
     async def console_update_service(request: Request, service_id: uuid.UUID) -> Response:
@@ -140,7 +128,7 @@ def _service_edits(router: APIRouter, console: Console) -> None:
         except InvalidRequest:
             return see_other(here, "invalid")
         call = console.rpc.call(api.SERVICE, api.SERVICE_UPDATE, update, api.ServiceView)
-        return await _saved(call, here)
+        return await saved(call, here)
 
     @router.post("/services/{service_id}/prompts", include_in_schema=False)
     async def console_new_prompt(request: Request, service_id: uuid.UUID) -> Response:
@@ -152,7 +140,7 @@ def _service_edits(router: APIRouter, console: Console) -> None:
             return see_other(here, "invalid")
         write = api.ContextWrite(service_id=str(service_id), system_prompt=prompt)
         call = console.rpc.call(api.SERVICE, api.CONTEXT_CREATE, write, api.ContextView)
-        return await _saved(call, here)
+        return await saved(call, here)
 
 
 def _facts(router: APIRouter, console: Console) -> None:
@@ -174,7 +162,7 @@ def _facts(router: APIRouter, console: Console) -> None:
         if not write.title or not write.content:
             return see_other(here, "invalid")
         call = console.rpc.call(api.SERVICE, api.INFO_CREATE, write, api.InfoView)
-        return await _saved(call, here)
+        return await saved(call, here)
 
     @router.get("/infos/{info_id}", include_in_schema=False)
     async def console_info(request: Request, info_id: uuid.UUID) -> HTMLResponse:
@@ -208,7 +196,7 @@ def _facts(router: APIRouter, console: Console) -> None:
             clear_valid_to=valid_to is None,
         )
         call = console.rpc.call(api.SERVICE, api.INFO_UPDATE, update, api.InfoView)
-        return await _saved(call, here)
+        return await saved(call, here)
 
     @router.post("/infos/{info_id}/delete", include_in_schema=False)
     async def console_delete_info(request: Request, info_id: uuid.UUID) -> Response:
@@ -217,4 +205,4 @@ def _facts(router: APIRouter, console: Console) -> None:
         one = api.ById(id=str(info_id))
         info = await console.rpc.call(api.SERVICE, api.INFO_GET, one, api.InfoView)
         call = console.rpc.call(api.SERVICE, api.INFO_DELETE, one, api.Deleted)
-        return await _saved(call, f"/console/services/{info.service_id}", "deleted")
+        return await saved(call, f"/console/services/{info.service_id}", "deleted")

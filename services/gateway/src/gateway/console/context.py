@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from concierge_common.bus.rpc import RpcClient
+from concierge_common.errors import InvalidRequest
 from gateway.api.auth import ADMIN, Principal
 from gateway.api.staff import Desk
 from gateway.console.accounts import Accounts
@@ -27,7 +28,11 @@ NOTICES = {
     "saved": "Enregistré.",
     "deleted": "Supprimé.",
     "invalid": "Données refusées : vérifiez les champs.",
+    "revoked": "Code révoqué : il n'ouvre plus rien, et les parents qui l'avaient donné"
+    " n'ont plus accès à la fiche.",
+    "no_code": "Cette famille n'a pas de code à révoquer.",
 }
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -79,3 +84,14 @@ class Console:
 
 def see_other(path: str, info: str = "") -> RedirectResponse:
     return RedirectResponse(f"{path}?info={info}" if info else path, status_code=303)
+
+
+async def saved(call: Awaitable[T], here: str, notice: str = "saved") -> Response:
+    """Back to ``here`` with ``notice``, or with why the store refused (a 404 is raised)."""
+    try:
+        await call
+    except InvalidRequest as exc:
+        if exc.status == 404:
+            raise
+        return see_other(here, "conflict" if exc.status == 409 else "invalid")
+    return see_other(here, notice)

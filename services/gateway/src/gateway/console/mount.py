@@ -18,6 +18,7 @@ from gateway.console.accounts import Accounts
 from gateway.console.catalog_pages import catalog_routes
 from gateway.console.context import Console
 from gateway.console.desk_pages import desk_routes
+from gateway.console.family_pages import family_routes
 from gateway.console.live import live_routes
 from gateway.console.login_pages import login_routes
 from gateway.console.signin import SessionKeeper, SignInRequired
@@ -59,6 +60,7 @@ def install_console(app: FastAPI, settings: GatewaySettings, rpc: RpcClient) -> 
     login_routes(router, console)
     desk_routes(router, console)
     catalog_routes(router, console)
+    family_routes(router, console)
     live_routes(router, console)
     app.include_router(router)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=STATIC_DIR), name="console_static")
