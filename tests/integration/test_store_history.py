@@ -135,3 +135,59 @@ async def test_a_limit_out_of_bounds_is_refused(store: StoreService, limit: int)
 async def test_a_session_id_that_is_not_a_uuid_is_refused(store: StoreService) -> None:
     with pytest.raises(InvalidRequest):
         await _history(store, "not-a-uuid", 10)
+
+
+async def _attach(store: StoreService, session_id: str, text: str, file: tuple[str, str]) -> str:
+    """Link a media row (``file``: name, mime type) to the session's message ``text``;
+    its storage key."""
+    name, mime_type = file
+    key = f"in/2026/11/{uuid.uuid4().hex}{uuid.uuid4().hex}.bin"
+    conn = await asyncpg.connect(store.settings.database_url)
+    try:
+        media = await conn.fetchval(
+            "INSERT INTO media (filename, file_path, mime_type, size, sha256)"
+            " VALUES ($1, $2, $3, 1234, $4) RETURNING id",
+            name,
+            key,
+            mime_type,
+            "a" * 64,
+        )
+        await conn.execute(
+            "UPDATE interactions SET media_id = $1 WHERE session_id = $2 AND content = $3",
+            media,
+            uuid.UUID(session_id),
+            text,
+        )
+    finally:
+        await conn.close()
+    return key
+
+
+async def test_with_files_the_messages_that_carry_one_come_with_it(store: StoreService) -> None:
+    """The staff console's transcript; ai's history (without ``files``) stays texts only."""
+    session = await _session(store, PHONE)
+    minute = timedelta(minutes=1)
+    await _insert(
+        store,
+        session,
+        [
+            ("in", "image", "", "", T0),
+            ("out", "text", "Voici le calendrier.", "ai", T0 + minute),
+            ("in", "text", "Merci", "", T0 + 2 * minute),
+        ],
+    )
+    photo = await _attach(store, session, "", ("photo.jpg", "image/jpeg"))
+    calendar = await _attach(store, session, "Voici le calendrier.", ("kt.ics", "text/calendar"))
+
+    query = api.InteractionQuery(session_id=session, limit=10, files=True)
+    listed = await _call(store, api.INTERACTION_LIST, query, list[api.InteractionView])
+    history = await _history(store, session, 10)
+
+    files = [(m.text, m.file and (m.file.kind, m.file.filename, m.file.size)) for m in listed]
+    assert files == [
+        ("", ("image", "photo.jpg", 1234)),
+        ("Voici le calendrier.", ("document", "kt.ics", 1234)),
+        ("Merci", None),
+    ]
+    assert [m.file.storage_key for m in listed if m.file] == [photo, calendar]
+    assert [m.text for m in history] == ["Voici le calendrier.", "Merci"]

@@ -14,9 +14,10 @@ and the person's replies never bring an erased person back.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 import asyncpg
 
@@ -26,9 +27,13 @@ from concierge_common.contracts.messages import (
     ReplySent,
     written_time,
 )
-from concierge_common.contracts.store_api import InteractionQuery, InteractionView
+from concierge_common.contracts.store_api import (
+    InteractionFile,
+    InteractionQuery,
+    InteractionView,
+)
 from concierge_common.errors import InvalidRequest
-from store.db import translated, view
+from store.db import translated
 from store.sessions import Opened, Sessions, continuing
 from store.tombstones import UNKNOWN, Written
 from store.users import Users
@@ -61,16 +66,21 @@ SELECT touched.*, EXISTS (SELECT 1 FROM stored) AS inserted FROM touched
 """)
 
 MAX_HISTORY = 200
-# The last texts of a session (a voice note or an image without caption has none),
-# read newest first to take the last ones, returned oldest first. Messages sent
-# in the same second keep the order they were stored in.
+# The last texts of a session (a voice note or an image without caption has none;
+# with $3, those with a file count too), with their file if any, read newest first to
+# take the last ones, returned oldest first. Messages sent in the same second keep the
+# order they were stored in.
 _RECENT = """
-SELECT direction, text, origin, created_at FROM (
-    SELECT direction, content AS text, origin, occurred_at AS created_at, created_at AS stored_at
-    FROM interactions WHERE session_id = $1 AND content <> ''
-    ORDER BY occurred_at DESC, created_at DESC LIMIT $2
+SELECT * FROM (
+    SELECT i.direction, i.content AS text, i.origin, i.occurred_at AS created_at,
+           i.created_at AS stored_at, i.message_type, m.id AS file_id, m.filename,
+           m.file_path, m.mime_type, m.size
+    FROM interactions i LEFT JOIN media m ON m.id = i.media_id
+    WHERE i.session_id = $1 AND (i.content <> '' OR ($3 AND m.id IS NOT NULL))
+    ORDER BY i.occurred_at DESC, i.created_at DESC LIMIT $2
 ) recent ORDER BY created_at, stored_at
 """
+_FILE_KINDS = ("image", "audio", "video")
 
 
 @dataclass(frozen=True)
@@ -225,5 +235,37 @@ class Interactions:
                 f"interaction.list: limit must be between 1 and {MAX_HISTORY}", status=422
             )
         with translated("interaction.list"):
-            rows = await self._pool.fetch(_RECENT, query.session_id, query.limit)
-        return [view(InteractionView, row) for row in rows]
+            rows = await self._pool.fetch(_RECENT, query.session_id, query.limit, query.files)
+        return [
+            InteractionView(
+                direction=row["direction"],
+                text=row["text"],
+                origin=row["origin"],
+                created_at=row["created_at"],
+                file=file_of(row),
+            )
+            for row in rows
+        ]
+
+
+def file_of(row: Mapping[str, Any]) -> InteractionFile | None:
+    """The file of a listed message (its media row), None when it has none."""
+    if row["file_id"] is None:
+        return None
+    return InteractionFile(
+        id=str(row["file_id"]),
+        kind=file_kind(row["message_type"], row["mime_type"]),
+        filename=row["filename"],
+        mime_type=row["mime_type"],
+        size=row["size"],
+        storage_key=row["file_path"],
+    )
+
+
+def file_kind(message_type: str, mime_type: str) -> str:
+    """What a file is: the received message's type, else its mime type's family (a reply's
+    attachment is stored as a text message)."""
+    if message_type in (*_FILE_KINDS, "document"):
+        return message_type
+    family = mime_type.partition("/")[0]
+    return family if family in _FILE_KINDS else "document"

@@ -268,10 +268,12 @@ class KnownMessagesQuery(_Struct, frozen=True):
 
 
 class InteractionQuery(_Struct, frozen=True):
-    """The conversation so far: the last ``limit`` messages with a text of a session."""
+    """The conversation so far: the last ``limit`` messages with a text of a session
+    (``files``: also those without a text that carry a file, as the staff console shows)."""
 
     session_id: str
     limit: int = 20
+    files: bool = False
 
 
 # --- results ----------------------------------------------------------------------------
@@ -438,17 +440,34 @@ class HandoffEventView(_Struct, frozen=True):
     note: str
 
 
+class InteractionFile(_Struct, frozen=True):
+    """The file of a message: one the person sent, or one sent with a reply (an ``.ics``).
+
+    ``kind`` is ``image``, ``audio``, ``video`` or ``document``; ``storage_key`` is
+    where the media storage keeps it (for the gateway to serve it to staff, never shown).
+    """
+
+    id: str  # its media row
+    kind: str
+    filename: str
+    mime_type: str
+    size: int
+    storage_key: str
+
+
 class InteractionView(_Struct, frozen=True):
     """One message of a session: ``in`` the person wrote, ``out`` the person read.
 
     ``origin`` says who wrote an ``out`` message (``ai``, ``router``, ``handoff``,
-    ``staff``, ``operator``...); ``created_at`` is when it was sent.
+    ``staff``, ``operator``...); ``created_at`` is when it was sent; ``file`` is the
+    file it carried, if any (None for a text alone).
     """
 
     direction: Literal["in", "out"]
     text: str
     origin: str
     created_at: datetime
+    file: InteractionFile | None = None
 
 
 # --- families of a service, and their parent codes (the admin API, issue 17) -----------

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from concierge_common.bus.rpc import RpcClient
 from concierge_common.errors import InvalidRequest
+from concierge_common.storage.media_storage import MediaStorage
 from gateway.api.auth import ADMIN, Principal
 from gateway.api.staff import Desk
 from gateway.console.accounts import Accounts
@@ -46,6 +47,7 @@ class Console:
     accounts: Accounts
     canned_replies: tuple[str, ...]
     poll_seconds: float
+    media: MediaStorage  # where the conversations' files are kept (MEDIA_STORAGE_URL)
 
     def staff(self, request: Request) -> Principal:
         return self.sessions.principal(request)

@@ -40,6 +40,7 @@ ORIGIN_LABELS = {
     "staff": "Équipe",
     "operator": "Téléphone de la paroisse",
 }
+FILE_LABELS = {"image": "Image", "audio": "Audio", "video": "Vidéo", "document": "Document"}
 
 
 def desk_routes(router: APIRouter, console: Console) -> None:
@@ -56,14 +57,20 @@ async def open_handoffs(console: Console) -> list[HandoffView]:
 async def transcript(console: Console, handoff: HandoffView) -> list[InteractionView]:
     if handoff.session_id is None:
         return []
-    query = store_api.InteractionQuery(session_id=handoff.session_id, limit=TRANSCRIPT_LENGTH)
+    query = store_api.InteractionQuery(
+        session_id=handoff.session_id, limit=TRANSCRIPT_LENGTH, files=True
+    )
     return await console.rpc.call(
         store_api.SERVICE, store_api.INTERACTION_LIST, query, list[InteractionView]
     )
 
 
 def _labels() -> dict[str, Any]:
-    return {"state_labels": STATE_LABELS, "origin_labels": ORIGIN_LABELS}
+    return {
+        "state_labels": STATE_LABELS,
+        "origin_labels": ORIGIN_LABELS,
+        "file_labels": FILE_LABELS,
+    }
 
 
 def _queue(router: APIRouter, console: Console) -> None:

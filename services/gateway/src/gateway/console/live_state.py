@@ -27,8 +27,8 @@ def queue_digest(handoffs: Sequence[HandoffView]) -> str:
 
 
 def conversation_digest(handoff: HandoffView, messages: Sequence[InteractionView]) -> str:
-    """A handoff's state and transcript as its page shows them."""
-    lines = tuple((m.direction, m.origin, m.created_at, m.text) for m in messages)
+    """A handoff's state and transcript (texts and files) as its page shows them."""
+    lines = tuple((m.direction, m.origin, m.created_at, m.text, m.file) for m in messages)
     return _digest((handoff.state, handoff.updated_at, lines))
 
 

@@ -13,12 +13,14 @@ from starlette.staticfiles import StaticFiles
 
 from concierge_common.bus.rpc import RpcClient
 from concierge_common.errors import InvalidRequest
+from concierge_common.storage.media_storage import open_storage
 from gateway.api.staff import Desk
 from gateway.console.accounts import Accounts
 from gateway.console.catalog_pages import catalog_routes
 from gateway.console.context import Console
 from gateway.console.desk_pages import desk_routes
 from gateway.console.family_pages import family_routes
+from gateway.console.file_pages import file_routes
 from gateway.console.live import live_routes
 from gateway.console.login_pages import login_routes
 from gateway.console.signin import SessionKeeper, SignInRequired
@@ -50,6 +52,7 @@ def build_console(settings: GatewaySettings, rpc: RpcClient) -> Console:
         accounts=Accounts.parse(settings.console_accounts),
         canned_replies=canned or DEFAULT_CANNED_REPLIES,
         poll_seconds=settings.console_poll_seconds,
+        media=open_storage(settings.media_storage_url),
     )
 
 
@@ -61,6 +64,7 @@ def install_console(app: FastAPI, settings: GatewaySettings, rpc: RpcClient) -> 
     desk_routes(router, console)
     catalog_routes(router, console)
     family_routes(router, console)
+    file_routes(router, console)
     live_routes(router, console)
     app.include_router(router)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=STATIC_DIR), name="console_static")

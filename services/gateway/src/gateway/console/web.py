@@ -42,6 +42,7 @@ class Pages:
         self._env.filters["local"] = self.local
         self._env.filters["field"] = self.field_value
         self._env.filters["waited"] = waited
+        self._env.filters["size"] = file_size
 
     def local(self, moment: datetime | None) -> str:
         """``04/12/2026 14:05``, in the console's time zone; empty for none."""
@@ -77,6 +78,15 @@ def waited(since: datetime | None, now: datetime) -> str:
     if minutes < 24 * 60:
         return f"{minutes // 60} h {minutes % 60:02d}"
     return f"{minutes // (24 * 60)} j"
+
+
+def file_size(size: int) -> str:
+    """``850 o``, ``12 ko``, ``3,4 Mo`` (French units)."""
+    if size < 1000:
+        return f"{size} o"
+    if size < 1_000_000:
+        return f"{round(size / 1000)} ko"
+    return f"{size / 1_000_000:.1f} Mo".replace(".", ",")
 
 
 async def form_of(request: Request) -> dict[str, str]:
