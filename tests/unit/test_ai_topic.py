@@ -47,7 +47,13 @@ ANSWERER = TurnAnswerer(
 
 @pytest.mark.parametrize(
     "text",
-    ["quel temps fera-t-il demain ?", "une recette de crêpes svp", "who won the football match?"],
+    [
+        "quel temps fera-t-il demain ?",
+        "une recette de crêpes svp",
+        "who won the football match?",
+        "Je cherche une baby-sitter pour samedi soir",  # everyday words are not the parish's
+        "Quel est le meilleur forfait de téléphone mobile ?",
+    ],
 )
 def test_a_question_with_none_of_the_organisations_words_is_off_topic(text: str) -> None:
     assert off_topic(text, vocabulary(SERVICES + TITLES))
@@ -60,6 +66,7 @@ def test_a_question_with_none_of_the_organisations_words_is_off_topic(text: str)
         "le bapteme d'un adulte ça prend combien de temps",  # a typo, and the lexicon's word
         "funérailles",  # only in the parish lexicon
         "c'est quand ?",  # nothing to judge by
+        "Le secrétariat est-il ouvert samedi ?",
     ],
 )
 def test_a_question_about_the_organisation_is_not_off_topic(text: str) -> None:

@@ -7,7 +7,7 @@ say it is not theirs. It gets a short, kind answer saying so, with what the
 concierge can help with (the organisation's own services, from its data).
 
 Two sources say what is on the subject. The words of parish life, in French,
-English, Portuguese and Spanish (:data:`PARISH_WORDS`, with the synonym groups
+English, Portuguese and Spanish (:data:`PARISH_WORDS`, with the parish synonym groups
 of :mod:`ai.lexicon`): one of them in a question is enough ("une bénédiction
 pour notre maison ?", "pèlerinage à Lourdes ?"). And the organisation's own
 words: its services (names, descriptions, trigger keywords) and its facts'
@@ -24,7 +24,7 @@ from functools import lru_cache
 from typing import Protocol
 
 from ai.language import Language
-from ai.lexicon import SYNONYM, SYNONYMS, document_terms, question_terms, relatedness
+from ai.lexicon import SYNONYM, SYNONYM_GROUPS, document_terms, question_terms, relatedness
 from concierge_common.french.text import words
 
 CANNOT: dict[Language, str] = {
@@ -61,8 +61,20 @@ PARISH_WORDS = (
 )
 
 
+# The lexicon's synonym groups about parish life (by their French word): the others
+# hold everyday words ("samedi", "téléphone", "prix", "enfant") that say nothing of
+# the subject ("une baby-sitter pour samedi soir").
+PARISH_GROUPS = frozenset(
+    {"marier", "bapteme", "confession", "obseque", "cate", "pretre", "don", "malade",
+     "accueil", "communion", "chorale", "messe", "eglise"}
+)  # fmt: skip
+
+
 def _parish_words() -> frozenset[str]:
-    return frozenset(document_terms(PARISH_WORDS)) | frozenset(SYNONYMS)
+    grouped = (group for group in SYNONYM_GROUPS if group.split()[0] in PARISH_GROUPS)
+    return frozenset(document_terms(PARISH_WORDS)) | {
+        term for group in grouped for term in document_terms(group)
+    }
 
 
 PARISH = _parish_words()
