@@ -55,6 +55,6 @@ async def test_a_seed_file_that_cannot_be_read_stops_before_the_database(tmp_pat
 async def test_a_wrong_seed_option_prints_the_usage() -> None:
     code, output = await _store("seed", "--from", "x.json", environment={})
     assert code == 2
-    assert "usage: python -m store [migrate | seed [--file PATH]]" in output
+    assert "usage: python -m store [migrate | seed [--file PATH] | purge [--dry-run]]" in output
     code, output = await _store("migrate", "--file", "x.json", environment={})
     assert code == 2
