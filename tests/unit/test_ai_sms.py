@@ -37,3 +37,10 @@ def test_the_weekend_in_other_languages_is_named_by_its_days() -> None:
     assert plain("Mass this weekend?") == "Mass this samedi dimanche?"
     assert plain("misa el fin de semana") == "misa el samedi dimanche"
     assert plain("missa no fim de semana") == "missa no samedi dimanche"
+
+
+def test_a_question_in_another_language_keeps_its_words() -> None:
+    assert (
+        plain("How do we get our baby baptised?", sms=False) == "How do we get our baby baptised?"
+    )
+    assert plain("Mass on the weekend?", sms=False) == "Mass on the samedi dimanche?"

@@ -57,8 +57,11 @@ _WEEKEND = re.compile(
 )
 
 
-def plain(text: str) -> str:
+def plain(text: str, *, sms: bool = True) -> str:
     """``text`` with its SMS words written out ("c koi lé horR" -> "c quoi les horaires")
-    and the weekend named by its days."""
+    and the weekend named by its days. ``sms=False`` for a question in another language,
+    whose words may look like French SMS ("we", "ya", "ke")."""
     text = _WEEKEND.sub("samedi dimanche", text)
+    if not sms:
+        return text
     return _WORD.sub(lambda found: _PLAIN.get(found.group(0).lower(), found.group(0)), text)

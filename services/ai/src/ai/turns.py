@@ -70,7 +70,7 @@ class TurnAnswerer:
         if found is None and grieving:
             return HandOff(SENSITIVE, "Décès annoncé")
         if found is None:
-            return await self._off_topic(turn, plain(text), language)
+            return await self._off_topic(turn, plain(text, sms=language == FRENCH), language)
         reply = with_lead(found.text, language)
         if grieving:
             reply = with_condolences(reply, language)
@@ -119,7 +119,6 @@ class TurnAnswerer:
 def _searched(text: str, language: Language) -> str:
     """What the facts are searched with: SMS written out, and for a question in another
     language, the French words of the lexicon its words mean ("church" -> "église")."""
-    searched = plain(text)
     if language == FRENCH:
-        return searched
-    return f"{searched} {french_gloss(text)}".strip()
+        return plain(text)
+    return f"{plain(text, sms=False)} {french_gloss(text)}".strip()
