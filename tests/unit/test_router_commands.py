@@ -21,6 +21,14 @@ from router.smalltalk import is_greeting, is_thanks
         ("je veux parler à quelqu'un", Command.HUMAN),
         ("Puis-je parler à une vraie personne svp ?", Command.HUMAN),
         ("talk to a human please", Command.HUMAN),
+        (
+            "Bonjour, excusez-moi de vous déranger, est-ce que je pourrais parler à quelqu'un"
+            " de la paroisse s'il vous plaît ?",
+            Command.HUMAN,
+        ),
+        ("Can I get a real person please?", Command.HUMAN),
+        ("Quero falar com um humano, por favor", Command.HUMAN),
+        ("Passez-moi quelqu'un de l'accueil", Command.HUMAN),
     ],
 )
 def test_commands_are_recognised_whatever_the_case_accents_and_punctuation(

@@ -77,6 +77,15 @@ _HUMAN_PHRASES: tuple[tuple[str, ...], ...] = tuple(
         "etre rappele",
         "etre rappelee",
         "call me back",
+        "real person",
+        "a human",
+        "human being",
+        "pessoa real",
+        "um humano",
+        "persona real",
+        "un humano",
+        "passez moi quelqu un",
+        "passer quelqu un",
     )
 )
 # "parler à/au/avec <a person>": the person wants a human, whoever they name.
@@ -93,7 +102,15 @@ _PERSON = frozenset(
     }
 )  # fmt: skip
 _SPEAK_REACH = 4  # words between the verb and the person
-_SHORT = 12  # words: longer messages are questions, not commands
+_SHORT = 12  # words, courtesy aside: longer messages are questions, not commands
+# Politeness around a request does not make it a question ("Bonjour, excusez-moi de vous
+# déranger, pourrais-je parler à quelqu'un s'il vous plaît ?").
+_COURTESY = frozenset(
+    {"bonjour", "bonsoir", "excusez", "excuse", "moi", "de", "vous", "deranger", "derange",
+     "s", "il", "plait", "svp", "stp", "merci", "d", "avance", "madame", "monsieur", "hello",
+     "hi", "please", "sorry", "thanks", "thank", "you", "ola", "hola", "por", "favor",
+     "desculpe", "disculpe", "obrigado", "obrigada", "gracias"}
+)  # fmt: skip
 # During a handoff, these give the conversation back to the assistant.
 _CANCEL = frozenset({"menu", "annuler", "annule", "stop", "bot", "assistant", "robot"})
 
@@ -104,7 +121,7 @@ def detect(text: str) -> Command | None:
     whole = _WHOLE.get(" ".join(folded))
     if whole is not None:
         return whole
-    if len(folded) > _SHORT:
+    if sum(word not in _COURTESY for word in folded) > _SHORT:
         return None
     if any(_contains(folded, phrase) for phrase in _HUMAN_PHRASES):
         return Command.HUMAN
