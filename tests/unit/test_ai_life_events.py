@@ -58,6 +58,9 @@ def _answerer(*facts: Fact) -> TurnAnswerer:
         "comment organiser des obsèques",
         "My father died this morning",
         "o meu pai faleceu",
+        "Mon père nous a quittés cette nuit",
+        "Ma mère s'est éteinte hier soir",
+        "My father passed away last night",
     ],
 )
 def test_a_death_or_a_funeral_is_recognised(text: str) -> None:
@@ -65,7 +68,14 @@ def test_a_death_or_a_funeral_is_recognised(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["la mort et la résurrection du Christ", "mon chat a disparu", "messe dimanche"]
+    "text",
+    [
+        "la mort et la résurrection du Christ",
+        "mon chat a disparu",
+        "messe dimanche",
+        "la lumière de l'église est éteinte",
+        "je quitte la chorale",
+    ],
 )
 def test_other_messages_are_not_taken_for_a_death(text: str) -> None:
     assert not is_bereavement(text)

@@ -83,7 +83,8 @@ SYNONYM_GROUPS: tuple[str, ...] = (
     "don donner denier donation donate doacao doar",
     "adresse situe trouver acces venir aller address located endereco fica",
     "garer stationnement parking voiture park car estacionar estacionamento",
-    "malade maladie hopital onction domicile sick ill hospital housebound doente enfermo",
+    "malade maladie hopital hospitalise onction mourant mourante agonie domicile sick ill "
+    "hospital dying housebound doente enfermo",
     "ouvert ouverte ouverture ouvre ouvrir ferme fermeture open closed aberta aberto",
     "accueil secretariat permanence presbytere secretaria oficina",
     "communion eucharistie comunhao",

@@ -9,8 +9,8 @@ A birth ("notre fille est née", "nous venons d'avoir un bébé") or a coming
 wedding ("nous allons nous marier") opens the answer with congratulations.
 
 The words are those of a death or a funeral, in French (plain and SMS
-spellings), English, Portuguese and Spanish; "mort" or "disparu" alone is not
-enough (the death of Christ is in every Holy Week fact, a cat may be missing):
+spellings), English, Portuguese and Spanish; "mort", "disparu", "nous a quittés" or
+"s'est éteint" alone is not enough (the death of Christ is in every Holy Week fact, a cat may be missing):
 it needs a relative or a time.
 """
 
@@ -28,8 +28,9 @@ _DEATH = frozenset(
     }
 )  # fmt: skip
 _DEAD = frozenset(
-    {"mort", "morte", "disparu", "disparue", "dead", "passed", "morreu", "muerto", "muerta"}
-)
+    {"mort", "morte", "disparu", "disparue", "quitte", "quittes", "quittee", "quittees",
+     "eteint", "eteinte", "dead", "passed", "morreu", "muerto", "muerta", "murio"}
+)  # fmt: skip
 _CLOSE = frozenset(
     {
         "pere", "mere", "papa", "maman", "mari", "femme", "epoux", "epouse", "fils", "fille",
