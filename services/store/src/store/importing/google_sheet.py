@@ -4,8 +4,8 @@
 sheet (tab ``gid``) as CSV when the sheet is shared "anyone with the link can view";
 Google redirects it to a download host first. A sheet that is not shared answers
 a sign-in page (HTML) instead: refused with a clear message rather than read as
-rows. The Sheets API with a service account is not implemented (it needs RS256
-signing, and the project has no ``cryptography`` dependency): see docs/importing.md.
+rows. A sheet that must stay private is read through the Sheets API as a service
+account instead (:mod:`.google_sheets_api`).
 """
 
 from __future__ import annotations

@@ -1,10 +1,12 @@
-"""GET with the answers of a rate-limited API handled: wait and try again, or give up clearly.
+"""A request with the answers of a rate-limited API handled: wait and try again, or give up clearly.
 
 * 429 (or 503) with ``Retry-After`` (seconds or an HTTP date): wait that long (at most
   ``max_wait``) and try again; without it, 1, 2, 4... seconds. ``sleep`` is
   injectable: tests do not wait for real.
 * 401 / 403: the token is invalid or expired: :class:`SourceRefused` at once, with
-  the source's own error code (Baserow's ``ERROR_INVALID_TOKEN``), never the token.
+  the source's own error code (Baserow's ``ERROR_INVALID_TOKEN``), never the token;
+  a 401 is a :class:`TokenRefused` (a caller holding a short-lived token may get a
+  new one and try once more).
 * Other 5xx and network errors: tried again the same way; after ``attempts``
   tries, :class:`DownstreamUnavailable`.
 """
@@ -29,6 +31,10 @@ class SourceRefused(DownstreamRejected):
     """The source refused the credentials (401/403) or the request (another 4xx)."""
 
 
+class TokenRefused(SourceRefused):
+    """A 401: the token is not (or no longer) valid."""
+
+
 async def fetch(
     client: httpx.AsyncClient,
     url: str,
@@ -36,13 +42,16 @@ async def fetch(
     sleep: Sleep,
     headers: dict[str, str] | None = None,
     params: dict[str, str | int] | None = None,
+    form: dict[str, str] | None = None,
     attempts: int = 6,
     max_wait: float = 300.0,
 ) -> httpx.Response:
-    """The 2xx answer of ``GET url``, after the retries the rules above allow."""
+    """The 2xx answer of ``GET url`` (``POST`` of ``form`` when given), after the
+    retries the rules above allow."""
+    method = "GET" if form is None else "POST"
     for attempt in range(attempts):
         try:
-            response = await client.get(url, headers=headers, params=params)
+            response = await client.request(method, url, headers=headers, params=params, data=form)
         except httpx.TransportError as exc:
             problem = f"{type(exc).__name__}"
             wait = min(max_wait, 2.0**attempt)
@@ -64,7 +73,8 @@ def _raise_if_refused(response: httpx.Response) -> None:
         return
     code = _error_code(response)
     if status in (401, 403):
-        raise SourceRefused(
+        refused = TokenRefused if status == 401 else SourceRefused
+        raise refused(
             f"{_host(str(response.url))} refused the token (HTTP {status}{code}):"
             " it is invalid or expired, or lacks the permission to read"
         )
@@ -77,6 +87,8 @@ def _error_code(response: httpx.Response) -> str:
     except ValueError:
         return ""
     error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, dict):  # Google: {"error": {"code", "message", "status"}}
+        error = error.get("status")
     return f", {str(error)[:80]}" if error else ""
 
 

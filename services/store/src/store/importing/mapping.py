@@ -4,7 +4,7 @@
 
     [source]
     name = "annonces"            # stable: it keys every row imported from here
-    kind = "baserow"             # csv | xlsx | google_csv | baserow
+    kind = "baserow"             # csv | xlsx | google_csv | google_sheets | baserow
     interval_minutes = 60        # synced by the store service this often (0: by hand only)
 
     [source.baserow]
@@ -31,9 +31,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from concierge_common.errors import ConfigError
 
-Kind = Literal["csv", "xlsx", "google_csv", "baserow"]
-KINDS: tuple[str, ...] = ("csv", "xlsx", "google_csv", "baserow")
+Kind = Literal["csv", "xlsx", "google_csv", "google_sheets", "baserow"]
+KINDS: tuple[str, ...] = ("csv", "xlsx", "google_csv", "google_sheets", "baserow")
 GOOGLE_EXPORT = "https://docs.google.com/spreadsheets/d/{sheet_id}/export?format=csv&gid={gid}"
+SHEETS_API = "https://sheets.googleapis.com"
+# Google's own name for the variable holding a service account's key file.
+DEFAULT_KEY_FILE_ENV = "GOOGLE_APPLICATION_CREDENTIALS"
 
 
 @dataclass(frozen=True)
@@ -49,11 +52,25 @@ class GoogleLocation:
 
 
 @dataclass(frozen=True)
+class SheetsApiLocation:
+    """A range of a sheet read through the Sheets API v4 as a service account."""
+
+    sheet_id: str
+    range: str = "A1:ZZ"  # A1 notation; a tab's name alone is the whole tab
+    key_file: Path | None = None  # the service account's JSON key, or from key_file_env
+    key_file_env: str = DEFAULT_KEY_FILE_ENV
+    api_url: str = SHEETS_API
+
+
+@dataclass(frozen=True)
 class BaserowLocation:
     url: str
     table_id: int
     token_env: str
     page_size: int = 100
+
+
+Location = FileLocation | GoogleLocation | SheetsApiLocation | BaserowLocation
 
 
 @dataclass(frozen=True)
@@ -87,7 +104,7 @@ class FamilyColumns:
 class Mapping:
     name: str
     kind: Kind
-    location: FileLocation | GoogleLocation | BaserowLocation
+    location: Location
     facts: FactColumns | None = None
     families: FamilyColumns | None = None
     interval_minutes: float = 0.0
@@ -138,9 +155,7 @@ def _mapping(raw: dict[str, Any], path: Path) -> Mapping:
     )
 
 
-def _location(
-    kind: str, source: dict[str, Any], folder: Path
-) -> FileLocation | GoogleLocation | BaserowLocation:
+def _location(kind: str, source: dict[str, Any], folder: Path) -> Location:
     if kind in ("csv", "xlsx"):
         where = _table(source, "file")
         path = Path(_text(where, "path"))
@@ -155,6 +170,8 @@ def _location(
             return GoogleLocation(url=_text(where, "url"))
         sheet_id, gid = _text(where, "sheet_id"), str(where.get("gid", "0"))
         return GoogleLocation(url=GOOGLE_EXPORT.format(sheet_id=sheet_id, gid=gid))
+    if kind == "google_sheets":
+        return _sheets_api(_table(source, "google"), folder)
     where = _table(source, "baserow")
     page_size = int(where.get("page_size", 100))
     if not 1 <= page_size <= 200:
@@ -164,6 +181,22 @@ def _location(
         table_id=int(where["table_id"]),
         token_env=_text(where, "token_env"),
         page_size=page_size,
+    )
+
+
+def _sheets_api(where: dict[str, Any], folder: Path) -> SheetsApiLocation:
+    key_file = None
+    if "key_file" in where:
+        path = Path(_text(where, "key_file"))
+        key_file = path if path.is_absolute() else folder / path
+    return SheetsApiLocation(
+        sheet_id=_text(where, "sheet_id"),
+        range=_text(where, "range") if "range" in where else SheetsApiLocation.range,
+        key_file=key_file,
+        key_file_env=_text(where, "key_file_env")
+        if "key_file_env" in where
+        else DEFAULT_KEY_FILE_ENV,
+        api_url=(_text(where, "api_url") if "api_url" in where else SHEETS_API).rstrip("/"),
     )
 
 
