@@ -24,6 +24,24 @@ def test_padding_is_dropped_and_neutral_words_are_set_apart() -> None:
     assert neutral == ["horaire"]
 
 
+@pytest.mark.parametrize(
+    ("question", "content", "neutral"),
+    [
+        ("What time is Mass on Sunday?", ["mas", "sunday"], ["time"]),  # stemmed
+        ("A que horas é a missa de domingo?", ["missa", "domingo"], ["hora"]),
+        (
+            "¿Cuál es el número de teléfono de la parroquia?",
+            ["numero", "telefono", "parroquia"],
+            [],
+        ),
+    ],
+)
+def test_padding_of_other_languages_is_dropped_too(
+    question: str, content: list[str], neutral: list[str]
+) -> None:
+    assert question_terms(question) == (content, neutral)
+
+
 def test_a_typo_of_a_neutral_word_is_still_neutral() -> None:
     assert question_terms("horraires") == ([], ["horraire"])
 

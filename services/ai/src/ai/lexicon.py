@@ -5,7 +5,7 @@ what matching questions against facts needs:
 
 * padding: words every question carries ("je voudrais savoir si...") that say
   nothing about its subject, dropped like stopwords, in SMS writing ("c koi")
-  and in English and Portuguese too;
+  and in English, Portuguese and Spanish too;
 * neutral words ("horaire", "heure", "date"): they help when a fact has them, but
   a fact is not less relevant for lacking them (times are written "10h30");
 * related words: a word of the question also matches, with less weight, a
@@ -49,7 +49,7 @@ PADDING = _stems(
 SMS_PADDING = _stems(
     "c koi ki kel kelle kels cet dla ds pr stp slt bjr tt jsp ya jveux jvoudrais g pk pq"
 )
-# English and Portuguese words that say nothing about the subject either.
+# English, Portuguese and Spanish words that say nothing about the subject either.
 OTHER_LANGUAGES_PADDING = _stems(
     "what which who how why is are was were be been the an to of for in on at by my your "
     "our their his her it its you we they us do does did can could would should will "
@@ -57,11 +57,13 @@ OTHER_LANGUAGES_PADDING = _stems(
     "know tell please hi hello thanks thank "
     "o os as um uma do da dos das em no na nos nas para por com que qual quais como quem "
     "eu meu minha meus minhas seu sua voce voces ha tem ter ser estar esta posso pode "
-    "podem quero queria gostaria preciso fazer devo sobre ola obrigado obrigada favor"
+    "podem quero queria gostaria preciso fazer devo sobre ola obrigado obrigada favor "
+    "el los las unos unas del cual cuales es son estan hay tiene tengo puedo puede quiero "
+    "quisiera necesito mi mis su sus con hola gracias usted ustedes le les hacer debo"
 )
 NEUTRAL = _stems(
     "horaire heure date jour moment prochain prochaine quand ou lieu endroit "
-    "matin soir aprem time hour schedule when where hora horario quando onde"
+    "matin soir aprem time hour schedule when where hora horario quando onde cuando donde"
 )
 
 # Words that mean the same thing to a person writing to a parish (folded, unstemmed),
