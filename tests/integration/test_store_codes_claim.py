@@ -20,6 +20,7 @@ from store import seed
 from store.catalog import Catalog
 from store.claims import ClaimPolicy, Claims
 from store.codes import hash_code
+from store.families import Families
 from store.roles import Roles
 from store.users import Users
 from support.store_db import TEST_TOMBSTONES, migrated_pool
@@ -312,7 +313,7 @@ async def test_reseeding_updates_every_parents_copy_and_provisions_nothing_new(
         claim = CodeClaim(user_id=parent, service_name="CATECHESE", code="SM-4821")
         assert (await claims.claim(claim)).status == "accepted"
     family = data.families[0]
-    changed = {**family.attributes, "note": "nouvelle adresse"}
+    changed = {**family.attributes, "parents": ["Claire Lefèvre", "Julien Martin"]}
     families = [msgspec.structs.replace(family, attributes=changed), *data.families[1:]]
 
     report = await seed.seed_database(
@@ -325,4 +326,28 @@ async def test_reseeding_updates_every_parents_copy_and_provisions_nothing_new(
         hash_code(KEY, catechese.id, family.code),
     )
     assert sorted(str(row["user_id"]) for row in rows) == sorted([mother, father])
-    assert all(row["attributes"]["note"] == "nouvelle adresse" for row in rows)
+    assert all(row["attributes"]["parents"][1] == "Julien Martin" for row in rows)
+
+
+async def test_both_parents_roles_belong_to_the_family_and_go_with_its_revoked_code(
+    parish: Parish, database_url: str
+) -> None:
+    await seed.seed_database(database_url, KEY, seed.load())
+    catechese = await Catalog(parish.pool).get_by_name("CATECHESE")
+    claims = Claims(parish.pool, KEY, ClaimPolicy())
+    for phone in ("33600000001", "33600000002"):
+        claim = CodeClaim(
+            user_id=await parish.person(phone), service_name="CATECHESE", code="SM-4821"
+        )
+        assert (await claims.claim(claim)).status == "accepted"
+    families = Families(parish.pool, KEY)
+    lefevre = (await families.for_service(catechese.id))[0]
+    assert lefevre.verified_parents == 2
+
+    await families.revoke_code(lefevre.id)
+
+    left = await parish.pool.fetchval(
+        "SELECT count(*) FROM user_services WHERE intrinsic_id = $1",
+        hash_code(KEY, catechese.id, "SM-4821"),
+    )
+    assert left == 0

@@ -12,14 +12,16 @@ import asyncpg
 import msgspec
 import pytest
 
+from concierge_common.errors import ConfigError
 from store import seed
 from store.catalog import Catalog
 from store.codes import hash_code
+from store.families import Families
 from store.infos import Infos
 from support.store_db import migrated_pool
 
 KEY = "test-intrinsic-key-of-at-least-32-bytes"
-_TABLES = ("services", "service_contexts", "service_infos", "user_services")
+_TABLES = ("services", "service_contexts", "service_infos", "user_services", "families")
 
 
 @pytest.fixture
@@ -108,6 +110,74 @@ async def test_the_demo_families_are_provisioned_with_hashed_codes(
         hash_code(KEY, catechese.id, "SM-7390"),
     )
     assert nguyen["family"] == "Famille Nguyen"
+
+
+async def test_the_demo_families_are_records_listed_as_the_admin_api_lists_them(
+    pool: asyncpg.Pool, database_url: str
+) -> None:
+    await seed.seed_database(database_url, KEY, seed.load())
+    catechese = await Catalog(pool).get_by_name("CATECHESE")
+    families = await Families(pool, KEY).for_service(catechese.id)
+    assert [(f.name, f.has_code, f.import_source) for f in families] == [
+        ("Famille Lefèvre", True, None),
+        ("Famille Nguyen", True, None),
+    ]
+    lefevre = families[0]
+    assert lefevre.parents == ["Claire Lefèvre", "Julien Lefèvre"]
+    assert [child.first_name for child in lefevre.children] == ["Léa", "Hugo"]
+    assert lefevre.children[0].next_sessions[2].place == "église Saint-Martin"
+    code_row = await pool.fetchrow(
+        "SELECT family_id, attributes FROM user_services WHERE intrinsic_id = $1",
+        hash_code(KEY, catechese.id, "SM-4821"),
+    )
+    assert str(code_row["family_id"]) == lefevre.id
+    stored = await pool.fetchval("SELECT record FROM families WHERE id = $1", lefevre.id)
+    assert code_row["attributes"] == stored
+
+
+async def test_a_database_seeded_before_families_were_records_gets_them_once(
+    pool: asyncpg.Pool, database_url: str
+) -> None:
+    data = seed.load()
+    await seed.seed_database(database_url, KEY, data)
+    # As the seed left it before: code rows without a family record.
+    await pool.execute("UPDATE user_services SET family_id = NULL")
+    await pool.execute("DELETE FROM families")
+
+    report = await seed.seed_database(database_url, KEY, data)
+
+    assert (report.families_created, report.families_updated) == (2, 0)
+    assert await pool.fetchval("SELECT count(*) FROM user_services WHERE family_id IS NULL") == 0
+    assert await pool.fetchval("SELECT count(*) FROM user_services") == 2
+    assert not (await seed.seed_database(database_url, KEY, data)).changed
+
+
+async def test_a_revoked_demo_code_is_provisioned_again_for_the_same_record(
+    pool: asyncpg.Pool, database_url: str
+) -> None:
+    await seed.seed_database(database_url, KEY, seed.load())
+    catechese = await Catalog(pool).get_by_name("CATECHESE")
+    families = Families(pool, KEY)
+    nguyen = (await families.for_service(catechese.id))[1]
+    await families.revoke_code(nguyen.id)
+
+    report = await seed.seed_database(database_url, KEY, seed.load())
+
+    assert (report.families_created, report.families_updated) == (0, 1)
+    again = await families.get(nguyen.id)
+    assert again.has_code
+    assert await pool.fetchval("SELECT count(*) FROM families") == 2
+
+
+def test_a_seed_family_the_admin_api_would_refuse_is_a_config_error() -> None:
+    data = msgspec.json.decode(
+        msgspec.json.encode(msgspec.to_builtins(seed.load())), type=dict[str, object]
+    )
+    families = data["families"]
+    assert isinstance(families, list)
+    families[0]["attributes"]["children"][0]["next_sessions"] = ["le 31 février"]
+    with pytest.raises(ConfigError, match="Famille Lefèvre"):
+        seed.load(msgspec.json.encode(data))
 
 
 async def test_a_changed_prompt_or_fact_is_reseeded(pool: asyncpg.Pool, database_url: str) -> None:

@@ -69,8 +69,8 @@ FOR UPDATE
 """
 _BIND = "UPDATE user_services SET user_id = $2 WHERE id = $1 AND user_id IS NULL RETURNING id"
 _COPY = """
-INSERT INTO user_services (user_id, service_id, role, intrinsic_id, attributes)
-SELECT $2, service_id, role, intrinsic_id, attributes FROM user_services WHERE id = $1
+INSERT INTO user_services (user_id, service_id, role, intrinsic_id, attributes, family_id)
+SELECT $2, service_id, role, intrinsic_id, attributes, family_id FROM user_services WHERE id = $1
 RETURNING id
 """
 _FORGET_FAILURES = """

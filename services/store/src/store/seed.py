@@ -8,14 +8,18 @@ e-mail and people are invented, as are the two families of the catechism.
 Demo data: the parent codes of those families are ``SM-4821`` (Famille
 Lefèvre, two children) and ``SM-7390`` (Famille Nguyen, one child); their
 records name the parents and the children's full names, and a session may carry
-its own time and place (``{"date", "time", "end", "place"}``, see ``ai.family``). They are
-stored hashed under ``INTRINSIC_ID_KEY`` like real codes; replace or delete
-them before real families use the concierge.
+its own time and place (``{"date", "time", "end", "place"}``, see ``ai.family``).
+Each family is a record of ``families`` written as the admin API writes it
+(:mod:`store.families`: checked, shown by ``family.list`` and the console), and its
+code is provisioned for it, stored hashed under ``INTRINSIC_ID_KEY`` like real
+codes; replace or delete them before real families use the concierge.
 
 Seeding is idempotent, so it can run at every deployment: a service is upserted
 by name (``is_active`` is left to the administrators), a new prompt version is
 added only when the current one differs, a fact is keyed by (service, title),
-a family by its hashed code. Running it twice changes nothing the second time.
+a family by its hashed code (else by its name among the service's families staff
+wrote, so a revoked demo code is provisioned again for the same record). Running
+it twice changes nothing the second time.
 """
 
 from __future__ import annotations
@@ -30,11 +34,19 @@ from typing import Any
 import asyncpg
 import msgspec
 
-from concierge_common.contracts.store_api import ProcessingType, Role
-from concierge_common.errors import ConfigError
+from concierge_common.contracts.store_api import (
+    FamilyChild,
+    FamilyUpdate,
+    FamilyWrite,
+    ProcessingType,
+    Role,
+)
+from concierge_common.errors import ConfigError, InvalidRequest
+from store import family_records as records
 from store.codes import hash_code
 from store.contexts import insert_next_version
 from store.db import init_connection, rows_affected, translated
+from store.families import insert_family, rewrite_family
 from store.infos import as_utc
 
 log = logging.getLogger(__name__)
@@ -133,6 +145,8 @@ def _check(data: SeedData) -> None:
     unknown = {family.service for family in data.families} - set(names)
     if unknown:
         raise ConfigError(f"seed data: families of unknown services {sorted(unknown)}")
+    for family in data.families:
+        family_record(family)  # a record the admin API would refuse is refused here
 
 
 async def seed_database(database_url: str, intrinsic_id_key: str, data: SeedData) -> SeedReport:
@@ -240,25 +254,83 @@ async def _upsert_info(
     report.infos_created += rows_affected(await conn.execute(_INSERT_INFO, *values))
 
 
-# A family's rows share its hashed code: the provisioned one, and one per parent
-# who proved the code (store.claims). A change reaches all of them.
-_UPDATE_FAMILY = """
-UPDATE user_services SET role = $3, attributes = $4
-WHERE service_id = $1 AND intrinsic_id = $2
-  AND (role, attributes) IS DISTINCT FROM ($3::text, $4::jsonb)
+# A family's code rows share its hashed code: the provisioned one, and one per parent
+# who proved the code (store.claims). Rows of a database seeded before families were
+# records have no family_id: they are bound to the family's record here.
+_FAMILY_OF_CODE = """
+SELECT family_id FROM user_services
+WHERE service_id = $1 AND intrinsic_id = $2 AND family_id IS NOT NULL
+LIMIT 1
 """
-_INSERT_FAMILY = """
-INSERT INTO user_services (service_id, role, intrinsic_id, attributes)
-SELECT $1, $3, $2, $4
-WHERE NOT EXISTS (SELECT 1 FROM user_services WHERE service_id = $1 AND intrinsic_id = $2)
+_FAMILY_BY_NAME = """
+SELECT id FROM families
+WHERE service_id = $1 AND name = $2 AND import_source IS NULL
+ORDER BY created_at, id
+LIMIT 1
+"""
+_BIND_CODE = """
+UPDATE user_services SET family_id = $3
+WHERE service_id = $1 AND intrinsic_id = $2 AND family_id IS DISTINCT FROM $3
+"""
+_PROVISION_CODE = """
+INSERT INTO user_services (service_id, role, intrinsic_id, attributes, family_id)
+SELECT $1, $3, $2, f.record, f.id FROM families f
+WHERE f.id = $4
+  AND NOT EXISTS (SELECT 1 FROM user_services WHERE service_id = $1 AND intrinsic_id = $2)
+"""
+_COPY_CODE_RECORD = """
+UPDATE user_services u SET attributes = f.record, role = $2
+FROM families f
+WHERE f.id = $1 AND u.family_id = f.id
+  AND (u.attributes, u.role) IS DISTINCT FROM (f.record, $2::text)
 """
 
 
 async def _upsert_family(
     conn: asyncpg.Connection, service_id: str, family: SeedFamily, key: str, report: SeedReport
 ) -> None:
-    """Provision a family's code (no person yet: a parent claims it by proving the code)."""
-    values = (service_id, hash_code(key, service_id, family.code), family.role, family.attributes)
-    if rows_affected(await conn.execute(_UPDATE_FAMILY, *values)):
+    """The family as a record (as the admin API writes it) with its demo code provisioned
+    (nobody yet: a parent claims it by proving the code)."""
+    hashed = hash_code(key, service_id, family.code)
+    name, parents, children = family_record(family)
+    found_id = await conn.fetchval(_FAMILY_OF_CODE, service_id, hashed)
+    if found_id is None:
+        found_id = await conn.fetchval(_FAMILY_BY_NAME, service_id, name)
+    changed = False
+    if found_id is None:
+        write = FamilyWrite(service_id=service_id, name=name, parents=parents, children=children)
+        family_id = await insert_family(conn, write)
+        report.families_created += 1
+    else:
+        family_id = str(found_id)
+        update = FamilyUpdate(id=family_id, name=name, parents=parents, children=children)
+        changed = await rewrite_family(conn, update)
+    code_rows = rows_affected(await conn.execute(_BIND_CODE, service_id, hashed, family_id))
+    code_rows += rows_affected(
+        await conn.execute(_PROVISION_CODE, service_id, hashed, family.role, family_id)
+    )
+    code_rows += rows_affected(await conn.execute(_COPY_CODE_RECORD, family_id, family.role))
+    if found_id is not None and (changed or code_rows):
         report.families_updated += 1
-    report.families_created += rows_affected(await conn.execute(_INSERT_FAMILY, *values))
+
+
+def family_record(family: SeedFamily) -> tuple[str, list[str], list[FamilyChild]]:
+    """The seed's family as the admin API's fields: its name, parents and children
+    (``parents`` may be one line of text; a session may be a bare day)."""
+    attributes = family.attributes
+    name = attributes.get("family")
+    if not isinstance(name, str) or not name.strip():
+        raise ConfigError(f"seed data: a family of {family.service} has no 'family' name")
+    parents = attributes.get("parents", [])
+    if isinstance(parents, str):
+        parents = [parents]
+    try:
+        children = records.children_of(attributes)
+        checked = (
+            records.checked_name(name),
+            records.checked_parents([str(parent) for parent in parents]),
+            records.checked_children(children),
+        )
+    except (msgspec.ValidationError, InvalidRequest, AttributeError, TypeError) as exc:
+        raise ConfigError(f"seed data: the family {name[:60]!r}: {exc}") from exc
+    return checked
