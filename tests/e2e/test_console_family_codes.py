@@ -62,9 +62,12 @@ async def issue_code(page: Page) -> str:
     await expect(page.get_by_role("alert")).to_contain_text("plus jamais affiché")
     code = (await page.locator("#parent-code").inner_text()).strip()
     assert CODE.match(code)
-    await page.get_by_role("link", name=re.compile("retour à la fiche")).click()
+    # Reloading the page that showed it issues nothing (the code stays the one a parent
+    # uses below) and shows it no more: it leads back to the record.
+    await page.reload()
     await expect(page.get_by_text("Un code est actif depuis")).to_be_visible()
     assert code not in await page.content()  # shown once: the record's page never has it
+    await expect(page.get_by_role("link", name=re.compile("retour à la fiche"))).to_have_count(0)
     return code
 
 

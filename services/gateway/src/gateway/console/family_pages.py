@@ -3,9 +3,11 @@ children, their group, catechist, schedule and dated sessions), and its parent c
 
 A family's record names children, so these pages are for admins only, as the admin
 API's ``/admin/families`` routes are; they make the same store calls. A new code is
-shown once, in the answer to the form that issued it (never redirected to, never
-cached: ``Cache-Control: no-store``); the store keeps only a keyed hash of it, so no
-page can show it again. Issuing a code revokes the family's earlier one.
+shown once: the form that issues it is answered by a redirect to a page that takes
+the code out of a single-use slot (:mod:`.family_code_slots`) and shows it, never
+cached (``Cache-Control: no-store``); reloading that page shows it no more and
+issues nothing. The store keeps only a keyed hash of the code, so no page can show
+it again. Issuing a code revokes the family's earlier one.
 """
 
 from __future__ import annotations
@@ -19,15 +21,16 @@ from fastapi.responses import HTMLResponse, Response
 from concierge_common.contracts import store_api as api
 from concierge_common.errors import InvalidRequest
 from gateway.console.context import Console, saved, see_other
+from gateway.console.family_code_slots import CodeSlots
 from gateway.console.family_forms import children_of, parents_of, rows_of
 
 log = logging.getLogger(__name__)
 
 
-def family_routes(router: APIRouter, console: Console) -> None:
+def family_routes(router: APIRouter, console: Console, slots: CodeSlots | None = None) -> None:
     _listing(router, console)
     _record(router, console)
-    _code(router, console)
+    _code(router, console, slots or CodeSlots())
 
 
 async def _service(console: Console, service_id: str) -> api.ServiceView:
@@ -122,15 +125,24 @@ def _record(router: APIRouter, console: Console) -> None:
         return await saved(call, f"/console/services/{family.service_id}/families", "deleted")
 
 
-def _code(router: APIRouter, console: Console) -> None:
+def _code(router: APIRouter, console: Console, slots: CodeSlots) -> None:
     @router.post("/families/{family_id}/code", include_in_schema=False)
-    async def console_issue_code(request: Request, family_id: uuid.UUID) -> HTMLResponse:
+    async def console_issue_code(request: Request, family_id: uuid.UUID) -> Response:
         principal = console.admin(request)
         await console.posted(request)
         one = api.ById(id=str(family_id))
         issued = await console.rpc.call(api.SERVICE, api.FAMILY_ISSUE_CODE, one, api.IssuedCode)
-        family = await _family(console, family_id)
         log.info("console: a parent code was issued")  # never the code, nor the family
+        token = slots.hold(issued, principal.subject)
+        return see_other(f"/console/families/{family_id}/code/{token}")
+
+    @router.get("/families/{family_id}/code/{token}", include_in_schema=False)
+    async def console_issued_code(request: Request, family_id: uuid.UUID, token: str) -> Response:
+        principal = console.admin(request)
+        issued = slots.take(token, str(family_id), principal.subject)
+        if issued is None:  # shown already, expired, or not this admin's
+            return see_other(f"/console/families/{family_id}")
+        family = await _family(console, family_id)
         page = console.page(
             request, principal, "family_code.html", {"issued": issued, "family": family}
         )
