@@ -58,7 +58,7 @@ from concierge_common.bus.settle import (
     Settler,
     decide,
 )
-from concierge_common.bus.topology import ConsumerSpec, Topology
+from concierge_common.bus.topology import REPLAY_FOR_HEADER, ConsumerSpec, Topology
 from concierge_common.contracts.messages import BusMessage, Codec
 from concierge_common.errors import BusUnavailable, ConciergeError, PermanentError
 from concierge_common.metrics import child
@@ -465,6 +465,11 @@ class FlowConsumer:
             self._forget(item)
 
     async def _handle(self, item: _Held) -> None:
+        if _replayed_for_another(item.msg, self._spec.service):
+            # A dead letter replayed for the service of this flow that failed it: this
+            # service handled the original already (concierge_common.bus.dead_letter_admin).
+            self._settled(item, await self._settler.ack(item.msg))
+            return
         attempt = item.msg.metadata.num_delivered
         message = self._decode(item.msg)
         if attempt > self._policy.max_deliver and isinstance(message, BusMessage):
@@ -564,6 +569,11 @@ class FlowConsumer:
                 item.lane.yielded.add(item.conversation)
                 await self._give_back(item)
                 return
+
+
+def _replayed_for_another(msg: Msg, service: str) -> bool:
+    target = (msg.headers or {}).get(REPLAY_FOR_HEADER)
+    return target is not None and target != service
 
 
 def _waiting_behind(msgs: list[Msg]) -> int | None:

@@ -9,7 +9,16 @@ here.
 
 **Replay** republishes the body to its original subject, and removes the dead
 letter only once JetStream acknowledged the publish (a replay that fails
-leaves it where it was). Two things make a replay idempotent end to end:
+leaves it where it was). It is meant for the service that failed it: the
+``Concierge-Replay-For`` header names that service (from the letter's subject),
+and every other service's consumer of the flow (for ``inbound``: the router when
+the store failed, and the other way round) acknowledges the replay without
+handling it (:mod:`concierge_common.bus.consumer`). The subject stays the
+original one, so the replay keeps its place in its conversation's partition and
+needs no subject, consumer filter or permission of its own (one filter per
+consumer: JetStream 2.9 has no consumer with several). Two things make a replay
+idempotent end to end, which still matters for the failed service itself and
+for a consumer of a version that does not read the header:
 
 * the ``Nats-Msg-Id`` of the replay is derived from the dead letter
   (``replay:<stream>:<original sequence>:<consumer>``): replaying the same dead
@@ -24,8 +33,8 @@ leaves it where it was). Two things make a replay idempotent end to end:
   message id, the router's handled messages in Redis, the gateway's send ledger
   of replies, the handoff service's opening message...), and whatever a
   consumer publishes in turn derives its id from it: a consumer that already
-  handled the message (another service of the same flow, the ``inbound``
-  flow's store and router) does not act on it a second time. The shortest of
+  handled the message (the failed service's own partial work) does not act on
+  it a second time. The shortest of
   those memories that matters is the send ledger's, seven days
   (:data:`REPLAY_HORIZON`): an older letter is replayed only when asked
   explicitly.
@@ -47,7 +56,7 @@ from nats.aio.client import Client as NATS
 from nats.js.api import RawStreamMsg
 from nats.js.errors import APIError, NotFoundError
 
-from concierge_common.bus.topology import FLOWS, Topology
+from concierge_common.bus.topology import FLOWS, REPLAY_FOR_HEADER, Topology
 from concierge_common.errors import BusUnavailable, Conflict, InvalidRequest, NotFound
 
 log = logging.getLogger(__name__)
@@ -160,6 +169,8 @@ class DeadLetterAdmin:
                 "may have forgotten it and act twice; replay it with --older if you must"
             )
         headers = {"Nats-Msg-Id": letter.replay_id, "Concierge-Replay-Of": str(sequence)}
+        if letter.service:  # only that service's consumer handles it (see the module)
+            headers[REPLAY_FOR_HEADER] = letter.service
         if letter.correlation_id:
             headers["Correlation-Id"] = letter.correlation_id
         try:

@@ -48,6 +48,10 @@ FLOWS = ("inbound", "ai", "handoff", "outbound", "sent", "failed")
 # the conversation's ``failed`` flow (ProcessingFailed) for the handoff service
 # (``outbound``: a reply WhatsApp refused for good, see gateway.outbound).
 RESCUED_FLOWS = frozenset({"inbound", "ai", "handoff", "outbound"})
+# A dead letter's replay names the service that failed it in this header: the other
+# services' consumers of its flow acknowledge it without handling it
+# (concierge_common.bus.dead_letter_admin, .consumer).
+REPLAY_FOR_HEADER = "Concierge-Replay-For"
 _STREAM_NOT_FOUND = 10059
 
 
