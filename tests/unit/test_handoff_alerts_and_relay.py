@@ -94,15 +94,27 @@ async def test_the_store_prompts_replace_the_built_in_texts() -> None:
 
 
 @pytest.mark.parametrize(
-    ("summary", "expected"),
+    ("summary", "expected", "hours"),
     [
-        ("Can I speak to someone from the parish please?", "Someone will answer you here"),
-        ("Posso falar com uma pessoa da paróquia?", "Uma pessoa irá responder-lhe aqui"),
-        ("¿Puedo hablar con una persona de la parroquia?", "Una persona le responderá aquí"),
+        (
+            "Can I speak to someone from the parish please?",
+            "Someone will answer you here",
+            "from Monday to Friday from 9h30 to 12h and from 14h30 to 18h, on Saturday",
+        ),
+        (
+            "Posso falar com uma pessoa da paróquia?",
+            "Uma pessoa irá responder-lhe aqui",
+            "de segunda a sexta das 9h30 às 12h e das 14h30 às 18h, ao sábado",
+        ),
+        (
+            "¿Puedo hablar con una persona de la parroquia?",
+            "Una persona le responderá aquí",
+            "de lunes a viernes de 9h30 a 12h y de 14h30 a 18h, el sábado",
+        ),
     ],
 )
 async def test_a_person_who_wrote_in_another_language_is_told_in_that_language(
-    summary: str, expected: str
+    summary: str, expected: str, hours: str
 ) -> None:
     parts = assemble()
     parts.store.prompt_table["CONTACT_HUMAIN"] = {"handoff_started": "Un instant ({horaires})."}
@@ -111,7 +123,7 @@ async def test_a_person_who_wrote_in_another_language_is_told_in_that_language(
 
     [notice] = parts.publisher.to_person()
     assert expected in notice.text
-    assert "du lundi au vendredi de 9h30 à 12h" in notice.text  # the hours, as configured
+    assert hours in notice.text  # the configured hours, said in the person's language
     [alert] = parts.publisher.to_staff()
     assert "Motif : la personne demande à parler à quelqu'un" in alert.text  # staff: French
 
@@ -280,3 +292,14 @@ async def test_a_message_after_the_handoff_ended_asks_the_person_to_repeat() -> 
     [answer] = parts.publisher.to_person()
     assert "votre dernier message ne lui a pas été transmis" in answer.text
     assert answer.conversation_id == PERSON_CONVERSATION
+
+
+async def test_out_of_hours_in_english_says_when_the_office_opens_in_english() -> None:
+    parts = assemble(now=CLOSED_TIME)  # a Sunday afternoon
+    handoff = parts.store.open(summary="Can I talk to someone please?")
+
+    await parts.alerts(requested(handoff))
+
+    [notice] = parts.publisher.to_person()
+    assert notice.text.startswith("The parish office is closed at the moment.")
+    assert "(tomorrow at 9h30)" in notice.text

@@ -18,6 +18,8 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from concierge_common.errors import ConfigError
+from concierge_common.french.languages import FRENCH, Language
+from handoff.hours_words import WORDS, HoursWords
 
 DEFAULT_HOURS = "mon-fri 09:30-12:00,14:30-18:00; sat 09:30-12:00"
 DEFAULT_TIMEZONE = "Europe/Paris"
@@ -26,7 +28,6 @@ _DAYS = {
     **{name: i for i, name in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))},
     **{name: i for i, name in enumerate(("lun", "mar", "mer", "jeu", "ven", "sam", "dim"))},
 }
-DAY_NAMES = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 _RANGE = re.compile(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
 
 
@@ -77,22 +78,25 @@ class BusinessHours:
                     return start
         raise ConfigError("business hours have no opening")  # parse() forbids this
 
-    def describe(self) -> str:
-        """French: ``du lundi au vendredi de 9h30 à 12h et de 14h30 à 18h, le samedi ...``."""
-        return ", ".join(_describe_group(group) for group in self.groups)
+    def describe(self, language: Language = FRENCH) -> str:
+        """``du lundi au vendredi de 9h30 à 12h et de 14h30 à 18h, le samedi ...`` (in
+        ``language``: :mod:`handoff.hours_words`)."""
+        words = WORDS[language]
+        return ", ".join(_describe_group(group, words) for group in self.groups)
 
-    def describe_next(self, at: datetime) -> str:
-        """French: when the next opening starts, ``aujourd'hui à 14h30``, ``lundi à 9h30``."""
+    def describe_next(self, at: datetime, language: Language = FRENCH) -> str:
+        """When the next opening starts, ``aujourd'hui à 14h30``, ``lundi à 9h30``."""
+        words = WORDS[language]
         start = self.next_opening(at)
         local = at.astimezone(self.zone)
         days = (start.date() - local.date()).days
         if days == 0:
-            when = "aujourd'hui"
+            when = words.today
         elif days == 1:
-            when = "demain"
+            when = words.tomorrow
         else:
-            when = DAY_NAMES[start.weekday()]
-        return f"{when} à {format_time(start.time())}"
+            when = words.days[start.weekday()]
+        return words.at.format(when=when, time=format_time(start.time()))
 
 
 def parse(spec: str, timezone: str = DEFAULT_TIMEZONE) -> BusinessHours:
@@ -154,16 +158,19 @@ def format_time(moment: time) -> str:
     return f"{moment.hour}h{moment.minute:02d}" if moment.minute else f"{moment.hour}h"
 
 
-def _describe_group(group: Group) -> str:
+def _describe_group(group: Group, words: HoursWords) -> str:
+    names = words.days
     if group.is_range:
-        days = f"du {DAY_NAMES[group.days[0]]} au {DAY_NAMES[group.days[-1]]}"
+        days = words.range_of_days.format(first=names[group.days[0]], last=names[group.days[-1]])
     else:
-        days = "le " + _join([DAY_NAMES[day] for day in group.days])
-    spans = _join([f"de {format_time(s.start)} à {format_time(s.end)}" for s in group.spans])
-    return f"{days} {spans}"
+        days = words.on_days.format(days=_join([names[day] for day in group.days], words))
+    spans = [
+        words.span.format(start=format_time(s.start), end=format_time(s.end)) for s in group.spans
+    ]
+    return f"{days} {_join(spans, words)}"
 
 
-def _join(parts: list[str]) -> str:
+def _join(parts: list[str], words: HoursWords) -> str:
     if len(parts) == 1:
         return parts[0]
-    return ", ".join(parts[:-1]) + " et " + parts[-1]
+    return ", ".join(parts[:-1]) + f" {words.and_} " + parts[-1]

@@ -106,11 +106,12 @@ PERSON_TRANSLATIONS: dict[str, dict[Language, str]] = {
 }
 
 
-def render(template: str, hours: BusinessHours, at: datetime) -> str:
-    """Fill the placeholders (plain replacement: a stray brace in a prompt is harmless)."""
-    text = template.replace("{horaires}", hours.describe())
+def render(template: str, hours: BusinessHours, at: datetime, language: Language = "fr") -> str:
+    """Fill the placeholders (plain replacement: a stray brace in a prompt is harmless),
+    the hours said in ``language``."""
+    text = template.replace("{horaires}", hours.describe(language))
     if "{prochaine}" in text:
-        text = text.replace("{prochaine}", hours.describe_next(at))
+        text = text.replace("{prochaine}", hours.describe_next(at, language))
     return text
 
 

@@ -57,7 +57,7 @@ class PersonTexts:
         prompt or the default in French, the built-in translation otherwise."""
         translated = PERSON_TRANSLATIONS.get(key, {}).get(language)
         if translated is not None:
-            return render(translated, self._hours, at)
+            return render(translated, self._hours, at, language)
         prompts = await self._prompts()
         template = prompts.get(key, "").strip() or PERSON_DEFAULTS[key]
         return render(template, self._hours, at)
