@@ -488,6 +488,11 @@ def test_the_code_and_its_introduction_are_removed_from_the_question() -> None:
     text = "Mon code parent est SM-4821 : dans quel groupe de caté est Léa ?"
     assert without_code(text, "SM-4821") == "dans quel groupe de caté est Léa ?"
     assert without_code("SM-4821", "SM-4821") == ""
+    text = "Mon code famille est W89S-Y8F3-95T2 : dans quel groupe est Zoé ?"
+    assert without_code(text, "W89S-Y8F3-95T2") == "dans quel groupe est Zoé ?"
+    text = "Voici notre code de la famille : AB12-CD34. Quand est la prochaine séance ?"
+    assert without_code(text, "AB12-CD34") == "Quand est la prochaine séance ?"
+    assert without_code("my code is SM-4821, which group?", "SM-4821") == "which group?"
 
 
 async def test_a_tie_on_a_family_question_goes_to_the_family_service() -> None:

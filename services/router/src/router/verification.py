@@ -190,8 +190,11 @@ def _is_question(texts: list[str], service: Service) -> bool:
 
 
 def without_code(text: str, code: str) -> str:
-    """``text`` without the code nor the words that introduce it ("mon code parent est")."""
-    intro = r"(?:(?:mon|notre|le)\s+)?code(?:\s+parent)?\s*(?:est|:)?\s*"
+    """``text`` without the code nor the words that introduce it ("mon code parent est",
+    "voici notre code famille :", "my code is")."""
+    owner = r"(?:(?:voici|voilà|here\s+is)\s+)?(?:(?:mon|notre|le|my|our|the)\s+)?"
+    kind = r"(?:\s+(?:parent|parents|famille|familial|de\s+(?:la\s+)?famille|d['’]accès))?"
+    intro = owner + r"code" + kind + r"\s*(?:est|is|:|=)?\s*"
     pattern = re.compile(f"(?i)(?:{intro})?{re.escape(code)}[\\s,.;:!]*")
     return pattern.sub("", text).strip()
 
