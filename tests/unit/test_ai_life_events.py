@@ -129,3 +129,30 @@ async def test_good_news_opens_the_answer_with_congratulations() -> None:
     assert not isinstance(answer, HandOff)
     assert answer is not None
     assert answer.text == f"{CONGRATULATIONS['fr']}\n{baptism.content}"
+
+
+async def test_a_birth_announced_without_a_question_gets_the_baptism_fact() -> None:
+    baptism = Fact(
+        "bapteme",
+        "RENSEIGNEMENT",
+        "Baptême des petits enfants",
+        "Le baptême d'un bébé se prépare deux mois avant la date souhaitée.",
+    )
+    answer = await _answerer(baptism, *OTHERS[:1]).answer(
+        _turn("Notre petite Jeanne est née cette nuit !")
+    )
+    assert not isinstance(answer, HandOff)
+    assert answer is not None
+    assert answer.text == f"{CONGRATULATIONS['fr']}\n{baptism.content}"
+
+
+async def test_a_coming_wedding_announced_without_a_question_gets_the_wedding_fact() -> None:
+    wedding = Fact(
+        "mariage", "RENSEIGNEMENT", "Se marier à l'église", "Prenez contact un an avant."
+    )
+    answer = await _answerer(wedding, *OTHERS[:1]).answer(
+        _turn("Avec Paul, nous sommes fiancés et nous allons nous marier !")
+    )
+    assert answer is not None
+    assert not isinstance(answer, HandOff)
+    assert wedding.content in answer.text

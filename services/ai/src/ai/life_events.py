@@ -10,8 +10,10 @@ wedding ("nous allons nous marier") opens the answer with congratulations.
 
 The words are those of a death or a funeral, in French (plain and SMS
 spellings), English, Portuguese and Spanish; "mort", "disparu", "nous a quittés" or
-"s'est éteint" alone is not enough (the death of Christ is in every Holy Week fact, a cat may be missing):
-it needs a relative or a time.
+"s'est éteint" alone is not enough (the death of Christ is in every Holy Week fact,
+a cat may be missing): it needs a relative or a time. A death, a birth or a wedding
+whose words find no fact is searched again as the parish's next step (a funeral, a
+baptism, a wedding): :func:`next_step_question`.
 """
 
 from __future__ import annotations
@@ -80,12 +82,37 @@ CONGRATULATIONS: dict[Language, str] = {
 }
 
 
+# What the facts are searched with when a life event's own words find nothing: the next
+# step a parish offers (a funeral, a baptism, a wedding), whatever the message said.
+FUNERAL_QUESTION = "obsèques funérailles enterrement"
+BAPTISM_QUESTION = "baptême d'un bébé"
+WEDDING_QUESTION = "se marier à l'église mariage"
+
+
 def is_joyful(text: str) -> bool:
     """Whether ``text`` tells of a birth or of the person's own coming wedding."""
     said = words(text)
-    born = any(word in _BIRTH for word in said) and any(word in _JUST for word in said)
-    wedding = any(word in _WEDDING for word in said) and any(word in _FUTURE for word in said)
-    return born or wedding
+    return _born(said) or _wedding(said)
+
+
+def next_step_question(text: str) -> str | None:
+    """The search for the parish's next step after the life event ``text`` tells of."""
+    if is_bereavement(text):
+        return FUNERAL_QUESTION
+    said = words(text)
+    if _born(said):
+        return BAPTISM_QUESTION
+    if _wedding(said):
+        return WEDDING_QUESTION
+    return None
+
+
+def _born(said: list[str]) -> bool:
+    return any(word in _BIRTH for word in said) and any(word in _JUST for word in said)
+
+
+def _wedding(said: list[str]) -> bool:
+    return any(word in _WEDDING for word in said) and any(word in _FUTURE for word in said)
 
 
 def with_congratulations(answer: str, language: Language) -> str:

@@ -30,13 +30,18 @@ from ai.answerer import Answer, FactAnswerer, HandOff, courtesy, turn_text
 from ai.facts import Clock, utc_now
 from ai.language import FRENCH, Language, with_lead, written_in
 from ai.lexicon import french_gloss
-from ai.life_events import is_bereavement, is_joyful, with_condolences, with_congratulations
+from ai.life_events import (
+    is_bereavement,
+    is_joyful,
+    next_step_question,
+    with_condolences,
+    with_congratulations,
+)
 from ai.sms import plain
 from ai.topic import Subjects, off_topic, out_of_scope_reply, vocabulary
 from concierge_common.contracts.messages import GenerateReply
 
 SENSITIVE = "ai_sensitive"  # the handoff reason of a message that needs a person's tact
-FUNERAL_QUESTION = "obsèques funérailles enterrement"
 
 
 class TurnAnswerer:
@@ -65,8 +70,9 @@ class TurnAnswerer:
         language = written_in(text)
         found = await self._found(turn, _searched(text, language))
         grieving = is_bereavement(text)
-        if found is None and grieving:  # whatever the words, the next step is the funeral
-            found = await self._facts.find(turn.service, FUNERAL_QUESTION)
+        next_step = next_step_question(text)
+        if found is None and next_step is not None:  # whatever the words: the next step
+            found = await self._facts.find(turn.service, next_step)
         if found is None and grieving:
             return HandOff(SENSITIVE, "Décès annoncé")
         if found is None:
