@@ -23,6 +23,7 @@ from store.importing.http_fetch import SourceRefused, TokenRefused
 from store.importing.mapping import SheetsApiLocation, load_mapping
 from store.importing.sync import run_sync
 from support.fake_google_api import CLIENT_EMAIL, READONLY, SHEET_ID, FakeGoogleApi, throwaway_key
+from support.import_sources import FACT_COLUMNS, Sleeps
 from support.store_db import migrated_pool
 
 VALUES = [
@@ -32,24 +33,6 @@ VALUES = [
     ["3", "Inscriptions caté", "Toute l'année.", "2020-09-01", "2099-06-30", "CATECHESE"],
     [],
 ]
-FACT_COLUMNS = """
-[facts]
-key = "id"
-title = "Titre"
-content = "Texte"
-valid_from = "Début"
-valid_until = "Fin"
-service = "Service"
-default_service = "RENSEIGNEMENT"
-"""
-
-
-@dataclass
-class Sleeps:
-    waits: list[float] = field(default_factory=list)
-
-    async def __call__(self, seconds: float) -> None:
-        self.waits.append(seconds)
 
 
 @dataclass

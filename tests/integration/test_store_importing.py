@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from store.importing.mapping import Mapping, load_mapping
 from store.importing.report import SyncReport
 from store.importing.sync import EmptySource, run_sync
 from support.fake_sources import TABLE_ID, FakeSources
+from support.import_sources import FACT_COLUMNS, Sleeps
 from support.store_db import migrated_pool
 
 FACTS_CSV = """id,Titre,Texte,Début,Fin,Service
@@ -30,24 +31,6 @@ FACTS_CSV = """id,Titre,Texte,Début,Fin,Service
 2,Messes de Noël,Veillée à 18 h 30.,01/12/2026,25/12/2026,
 3,Inscriptions caté,Toute l'année.,2020-09-01,2099-06-30,CATECHESE
 """
-FACT_COLUMNS = """
-[facts]
-key = "id"
-title = "Titre"
-content = "Texte"
-valid_from = "Début"
-valid_until = "Fin"
-service = "Service"
-default_service = "RENSEIGNEMENT"
-"""
-
-
-@dataclass
-class Sleeps:
-    waits: list[float] = field(default_factory=list)
-
-    async def __call__(self, seconds: float) -> None:
-        self.waits.append(seconds)
 
 
 @dataclass
