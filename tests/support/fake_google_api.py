@@ -20,10 +20,9 @@ A real HTTP server on 127.0.0.1 (a daemon thread), following Google's documentat
 from __future__ import annotations
 
 import json
-import threading
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -31,6 +30,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+
+from support.served_http import ServedHTTP
 
 CLIENT_EMAIL = "concierge-import@paroisse-demo.iam.gserviceaccount.com"
 SHEET_ID = "1PrivateSheetOfTheParish"
@@ -65,27 +66,22 @@ class FakeGoogleApi:
     _valid: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
+        self._served = ServedHTTP(self._handler())
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return self._served.url
 
     @property
     def token_uri(self) -> str:
         return f"{self.url}/token"
 
     def __enter__(self) -> FakeGoogleApi:
-        self._thread.start()
+        self._served.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._served.stop()
 
     def expire_tokens(self) -> None:
         """Every token issued so far is refused from now on (expired or revoked)."""

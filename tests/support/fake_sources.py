@@ -18,12 +18,13 @@ Every request is recorded (path, query, Authorization header).
 from __future__ import annotations
 
 import json
-import threading
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from support.served_http import ServedHTTP
 
 TABLE_ID = 617
 
@@ -45,23 +46,18 @@ class FakeSources:
     seen: list[Seen] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
+        self._served = ServedHTTP(self._handler())
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return self._served.url
 
     def __enter__(self) -> FakeSources:
-        self._thread.start()
+        self._served.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._served.stop()
 
     def pages_read(self) -> list[str]:
         return [s.query.get("page", "") for s in self.seen if s.path.startswith("/api/")]

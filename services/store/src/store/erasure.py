@@ -35,11 +35,12 @@ from dataclasses import dataclass
 import asyncpg
 
 from concierge_common.contracts.store_api import ErasureReport
-from concierge_common.errors import ConciergeError, InvalidRequest, RetryableError
+from concierge_common.errors import RetryableError
 from concierge_common.storage.media_storage import MediaStorage
 from store.bus_traces import BusSwept, BusTraces
 from store.db import rows_affected, translated
 from store.erasure_traces import Traces, gather
+from store.file_deletion import delete_file
 from store.lookup import found
 from store.redis_traces import RedisTraces
 from store.staff_relays import delete_relays
@@ -159,13 +160,7 @@ class Erasure:
         """
         removed = 0
         for key in keys:
-            try:
-                if await self._media.delete(key):
-                    removed += 1
-            except InvalidRequest:
-                log.error("media key outside the media storage refused")
-            except (ConciergeError, OSError) as exc:
-                log.error("media file not deleted: %s", type(exc).__name__)
+            removed += await delete_file(self._media, key)
         return removed
 
     async def _notify(self, person: ErasedPerson) -> None:

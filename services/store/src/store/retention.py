@@ -43,11 +43,12 @@ from typing import Protocol
 
 import asyncpg
 
-from concierge_common.errors import ConciergeError, InvalidRequest
+from concierge_common.errors import InvalidRequest
 from concierge_common.metrics import child
 from concierge_common.storage.media_storage import MediaStorage
 from store import outages
 from store.db import translated
+from store.file_deletion import delete_file
 from store.retention_metrics import PURGED
 
 log = logging.getLogger(__name__)
@@ -283,13 +284,7 @@ class Purge:
         for key in keys:
             if await conn.fetchval(_REFERRED, key):
                 continue  # received again meanwhile: its new row keeps the file
-            try:
-                if await self._storage.delete(key):
-                    removed += 1
-            except InvalidRequest:
-                log.error("media key outside the media storage refused")
-            except (ConciergeError, OSError) as exc:
-                log.error("media file not deleted: %s", type(exc).__name__)
+            removed += await delete_file(self._storage, key)
         return removed
 
 
