@@ -1,14 +1,10 @@
 """``concierge codes generate``: new parent codes, strong enough that guessing is hopeless.
 
-A code is three groups of four characters, ``K7PM-3QX9-HT4C``, drawn with the
-``secrets`` module from 8 digits and 23 capital letters: no ``0``/``O`` nor
-``1``/``I``/``L``, so a code read out on the phone or copied from paper has no
-look-alikes. Each group holds at least one letter and one digit (drawn again
-until it does, which keeps the draw uniform over such groups): the router tells
-a code from words that way. That leaves 639,584 groups, about 19.3 bits each,
-57.9 bits a code: against the store's shared budget of wrong codes (a few
-dozen an hour, :mod:`store.claim_limits`), guessing one family's code would
-take billions of years (200 families, 60 guesses an hour: 2.5e9 years on average).
+What a code is and why it is strong (57.9 bits, three groups of four characters
+without look-alikes): :mod:`concierge_common.parent_codes`. Against the store's
+shared budget of wrong codes (a few dozen an hour, :mod:`store.claim_limits`),
+guessing one family's code would take billions of years (200 families, 60
+guesses an hour: 2.5e9 years on average).
 
 The codes are printed only (one a line); staff give each to a family and
 provision it (``role.grant`` with it as ``intrinsic_id``, hashed by the store).
