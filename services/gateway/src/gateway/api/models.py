@@ -448,7 +448,12 @@ class RoleIn(_Body):
 
 _TIME_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d$"
 _Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
-_PersonName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# A name must hold more than white space (the schema says so too: a client generating
+# valid requests from it never sends one the API would refuse once stripped).
+_NON_BLANK = r"\S"
+_PersonName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=_NON_BLANK)
+]
 
 
 class FamilySessionIn(_Body):
