@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
 from pathlib import Path
 
 from concierge_devkit.evaluation.cases import load_cases
 from concierge_devkit.evaluation.consistency import check_consistency
-from concierge_devkit.evaluation.parish import load_seed, parish_of, reference_moment
+from concierge_devkit.evaluation.parish import load_seed, parish_of
 from concierge_devkit.evaluation.session import prepare
 from concierge_devkit.evaluation.text import fold, has
 from store import seed as store_seed
 from store.codes import is_weak
+from support.eval_sets import (
+    ISSUE_THRESHOLDS,
+    assert_dated_facts_on_each_side,
+    assert_every_class_and_enough_cases,
+)
 
 EVAL = Path(__file__).resolve().parents[1] / "eval"
 HELD_BACK = EVAL / "held_back" / "cases.yaml"
@@ -21,22 +25,6 @@ HELD_BACK_SEED = EVAL / "held_back" / "seed.json"
 DEMO = EVAL / "parish.yaml"
 STRONG_CODE = re.compile(r"[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}")
 # The classes issue 15 names, each with enough cases to mean something.
-ISSUE_CLASSES = {
-    "factual",
-    "trigger-word",
-    "catechism-general",
-    "family-record",
-    "family-no-code",
-    "short-misspelt",
-    "life-event",
-    "church-location",
-    "step-escape",
-    "out-of-scope",
-    "human",
-    "language",
-    "invalid-date",
-    "injection",
-}
 
 
 def test_the_held_back_cases_match_the_held_back_seed_only() -> None:
@@ -87,36 +75,15 @@ def test_the_held_back_seed_is_in_the_stores_format_with_dated_facts_both_sides(
         "CATECHESE",
         "CONTACT_HUMAIN",
     }
-    cases = load_cases(HELD_BACK)
-    parish = parish_of(prepare(HELD_BACK, today=cases.reference_date).seed)
-    at = reference_moment(cases.reference_date)
-    dated = [fact for fact in parish.facts if fact.dated]
-    assert any(fact.valid_to and fact.valid_to <= at for fact in dated)  # expired
-    assert any(fact.valid_from and fact.valid_from > at for fact in dated)  # not yet valid
-    assert any(fact.valid_at(at) for fact in dated)  # dated and valid
+    assert_dated_facts_on_each_side(HELD_BACK)
 
 
 def test_every_class_of_the_issue_has_cases_and_the_set_is_large_enough() -> None:
-    cases = load_cases(HELD_BACK)
-    assert set(cases.classes) == ISSUE_CLASSES
-    counts = Counter(case.case_class for case in cases.cases)
-    assert set(counts) == ISSUE_CLASSES
-    assert min(counts.values()) >= 6
-    assert 120 <= len(cases.cases) <= 200
-    assert sum(case.answerable for case in cases.cases) >= 100
-    languages = Counter(case.language for case in cases.cases if case.language)
-    assert {"en", "pt", "es"} <= set(languages)
+    assert_every_class_and_enough_cases(HELD_BACK, min_answerable=100)
 
 
 def test_the_held_back_targets_are_the_issues() -> None:
-    assert load_cases(HELD_BACK).thresholds == {
-        "min_right_facts": 0.92,
-        "min_handoffs": 1.0,
-        "max_answerable_handoffs": 0.03,
-        "max_expired": 0,
-        "max_leaks": 0,
-        "max_prompt_leaks": 0,
-    }
+    assert load_cases(HELD_BACK).thresholds == ISSUE_THRESHOLDS
 
 
 def test_the_demo_set_still_runs_on_the_stores_demo_parish() -> None:

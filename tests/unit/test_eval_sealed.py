@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
 from collections.abc import Collection
 from pathlib import Path
 from typing import Any
@@ -27,11 +26,16 @@ from concierge_devkit.evaluation.command import (
     options_from,
 )
 from concierge_devkit.evaluation.consistency import check_consistency
-from concierge_devkit.evaluation.parish import load_seed, parish_of, reference_moment
+from concierge_devkit.evaluation.parish import load_seed, parish_of
 from concierge_devkit.evaluation.session import prepare
 from concierge_devkit.evaluation.text import fold, has
 from store import seed as store_seed
 from store.codes import is_weak
+from support.eval_sets import (
+    ISSUE_THRESHOLDS,
+    assert_dated_facts_on_each_side,
+    assert_every_class_and_enough_cases,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 EVAL = ROOT / "tests" / "eval"
@@ -41,22 +45,6 @@ HELD_BACK = EVAL / "held_back" / "cases.yaml"
 HELD_BACK_SEED = EVAL / "held_back" / "seed.json"
 DEMO = EVAL / "parish.yaml"
 STRONG_CODE = re.compile(r"[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}")
-ISSUE_CLASSES = {
-    "factual",
-    "trigger-word",
-    "catechism-general",
-    "family-record",
-    "family-no-code",
-    "short-misspelt",
-    "life-event",
-    "church-location",
-    "step-escape",
-    "out-of-scope",
-    "human",
-    "language",
-    "invalid-date",
-    "injection",
-}
 
 
 def expect_none(found: Collection[object], what: str) -> None:
@@ -140,37 +128,20 @@ def test_the_sealed_seed_is_in_the_stores_format_with_dated_facts_both_sides() -
     assert set(services) == {"RENSEIGNEMENT", "CATECHESE", "CONTACT_HUMAIN"}
     assert services["CATECHESE"]["required_role"] == "parent"
     assert services["CONTACT_HUMAIN"]["processing_type"] == "human"
-    cases = load_cases(SEALED)
-    parish = parish_of(prepare(SEALED, today=cases.reference_date).seed)
-    assert 25 <= len(parish.facts) <= 35
-    at = reference_moment(cases.reference_date)
-    dated = [fact for fact in parish.facts if fact.dated]
-    assert any(fact.valid_to and fact.valid_to <= at for fact in dated)  # expired
-    assert any(fact.valid_from and fact.valid_from > at for fact in dated)  # not yet valid
-    assert any(fact.valid_at(at) for fact in dated)  # dated and valid
+    assert (
+        25
+        <= len(parish_of(prepare(SEALED, today=load_cases(SEALED).reference_date).seed).facts)
+        <= 35
+    )
+    assert_dated_facts_on_each_side(SEALED)
 
 
 def test_every_class_of_the_issue_has_cases_and_the_set_is_large_enough() -> None:
-    cases = load_cases(SEALED)
-    assert set(cases.classes) == ISSUE_CLASSES
-    counts = Counter(case.case_class for case in cases.cases)
-    assert set(counts) == ISSUE_CLASSES
-    assert min(counts.values()) >= 6
-    assert 120 <= len(cases.cases) <= 200
-    assert sum(case.answerable for case in cases.cases) >= 90
-    languages = Counter(case.language for case in cases.cases if case.language)
-    assert {"en", "pt", "es"} <= set(languages)
+    assert_every_class_and_enough_cases(SEALED, min_answerable=90)
 
 
 def test_the_sealed_targets_are_the_issues() -> None:
-    assert load_cases(SEALED).thresholds == {
-        "min_right_facts": 0.92,
-        "min_handoffs": 1.0,
-        "max_answerable_handoffs": 0.03,
-        "max_expired": 0,
-        "max_leaks": 0,
-        "max_prompt_leaks": 0,
-    }
+    assert load_cases(SEALED).thresholds == ISSUE_THRESHOLDS
 
 
 def test_no_held_back_question_is_reused_in_the_sealed_set() -> None:
