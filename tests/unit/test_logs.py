@@ -3,8 +3,12 @@ from __future__ import annotations
 import json
 import logging
 
+import httpx
+import httpx2
+import pytest
+
 from concierge_common import context
-from concierge_common.logs import JsonFormatter
+from concierge_common.logs import JsonFormatter, configure
 
 
 def _record(message: str, **extra: object) -> logging.LogRecord:
@@ -44,3 +48,25 @@ def test_extra_fields_are_kept() -> None:
 def test_uvicorn_colour_duplicate_of_the_message_is_dropped() -> None:
     line = json.loads(JsonFormatter("gw").format(_record("x", color_message="\x1b[1mx\x1b[0m")))
     assert "color_message" not in line
+
+
+def test_http_clients_request_lines_stay_out_of_info_logs(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # httpx and httpx2 (the anthropic SDK's client) log each request at INFO with its
+    # URL, and WAHA's URLs can hold chat ids.
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    try:
+        configure("ai")
+        for module in (httpx, httpx2):
+            answer = module.Response(200)
+            transport = module.MockTransport(lambda request, answer=answer: answer)
+            with module.Client(transport=transport) as client:
+                client.get("http://waha.test/api/default/chats/33611@c.us/messages")
+        logging.getLogger("concierge.check").info("after the requests")
+    finally:
+        root.handlers[:], level = saved
+        root.setLevel(level)
+    lines = capsys.readouterr().out.splitlines()
+    assert [json.loads(line)["msg"] for line in lines] == ["after the requests"]

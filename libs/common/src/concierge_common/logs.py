@@ -56,5 +56,6 @@ def configure(service: str, level: str = "INFO") -> None:
     # httpx logs every request at INFO ("HTTP Request: POST <url> ..."): one line per
     # WAHA call or LLM call, with chat ids in some URLs. Its failures reach us as
     # exceptions, logged by the caller without the ids.
-    for noisy in ("uvicorn.access", "nats", "httpx", "httpcore"):
+    # The anthropic SDK sends through httpx2 (and httpcore2), which log the same way.
+    for noisy in ("uvicorn.access", "nats", "httpx", "httpcore", "httpx2", "httpcore2"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -76,10 +76,10 @@ def check_result(result: object) -> None:
 
 
 def _check_struct(struct: msgspec.Struct) -> None:
-    for field in msgspec.structs.fields(struct):
-        value = getattr(struct, field.name)
+    for name in struct.__struct_fields__:
+        value = getattr(struct, name)
         if isinstance(value, str):
-            _check(field.name, value)
+            _check(name, value)
         elif isinstance(value, msgspec.Struct):
             _check_struct(value)
 

@@ -64,15 +64,38 @@ class Trigger:
 class _Nearness:
     """The words of one message near each keyword stem, looked for once per stem."""
 
-    def __init__(self, message: Sequence[str]) -> None:
-        self._distinct = set(message)
+    def __init__(self, message: Sequence[str], known: _KnownWords) -> None:
+        self._stems = {word: known.stems_near(word) for word in set(message)}
         self._near: dict[str, frozenset[str]] = {}
 
     def words(self, keyword: _Stem) -> frozenset[str]:
         found = self._near.get(keyword.text)
         if found is None:
-            found = frozenset(w for w in self._distinct if keyword.near(w))
+            found = frozenset(w for w, near in self._stems.items() if keyword.text in near)
             self._near[keyword.text] = found
+        return found
+
+
+class _KnownWords:
+    """For each word already met, the keyword stems it is near.
+
+    People reuse the same few hundred words, and comparing a word with every
+    stem (typo distances) was most of the matcher's time: a word's answer is kept,
+    up to ``capacity`` words (the oldest forgotten first).
+    """
+
+    def __init__(self, stems: Iterable[_Stem], capacity: int = 20_000) -> None:
+        self._stems = {s.text: s for s in stems}
+        self._capacity = capacity
+        self._near: dict[str, frozenset[str]] = {}
+
+    def stems_near(self, word: str) -> frozenset[str]:
+        found = self._near.get(word)
+        if found is None:
+            found = frozenset(text for text, s in self._stems.items() if s.near(word))
+            if len(self._near) >= self._capacity:
+                del self._near[next(iter(self._near))]
+            self._near[word] = found
         return found
 
 
@@ -86,6 +109,7 @@ class KeywordMatcher:
             for keyword in service_keywords
             if words(keyword)
         ]
+        self._known = _KnownWords(s for t in self._triggers for s in t.stems)
 
     def match(self, text: str) -> list[str]:
         """Services named by ``text``, most keywords first (ties keep the configured order)."""
@@ -95,7 +119,7 @@ class KeywordMatcher:
     def hits(self, text: str) -> dict[str, int]:
         """How many keywords of each named service ``text`` contains (in configured order)."""
         message = [stem(w) for w in words(text)]
-        near = _Nearness(message)
+        near = _Nearness(message, self._known)
         hits: dict[str, int] = {}
         for trigger in self._triggers:
             if trigger.found_in(message, near):
