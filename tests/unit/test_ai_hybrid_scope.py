@@ -54,6 +54,12 @@ async def _sources(question: str) -> tuple[str, ...]:
         ("Mon fils a été baptisé", set()),  # "été", the verb
         ("combien de temps avant la date ?", set()),  # "avant" is not "avent"
         ("May I come on Sunday?", set()),
+        ("Quels sont les horaires de la Semaine sainte ?", {"semaine-sainte"}),
+        ("l'office du vendredi saint", {"semaine-sainte"}),
+        ("Holy Week services?", {"semaine-sainte"}),
+        ("a que horas é a celebração de sexta-feira santa?", {"semaine-sainte"}),
+        ("le triduum pascal", {"semaine-sainte", "paques"}),
+        ("la fête de sainte Thérèse", set()),  # a saint, not Holy Week
     ],
 )
 def test_the_periods_a_text_names(text: str, named: set[str]) -> None:

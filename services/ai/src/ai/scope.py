@@ -55,6 +55,27 @@ PERIODS: dict[str, tuple[str, ...]] = {
     "epiphanie": ("epiphanie", "epiphany", "epifania"),
     "reveillon": ("reveillon",),
 }
+# Periods named by two words in a row (the words as written, folded): Holy Week and
+# its days are a period of their own, before Easter.
+PAIRS: dict[tuple[str, str], str] = {
+    **dict.fromkeys(
+        [
+            ("semaine", "sainte"),
+            ("jeudi", "saint"),
+            ("vendredi", "saint"),
+            ("samedi", "saint"),
+            ("holy", "week"),
+            ("holy", "thursday"),
+            ("good", "friday"),
+            ("semana", "santa"),
+            ("feira", "santa"),  # quinta-feira santa, sexta-feira santa
+            ("jueves", "santo"),
+            ("viernes", "santo"),
+        ],
+        "semaine-sainte",
+    ),
+}
+SINGLE_WORD_PERIODS = {"triduum": "semaine-sainte"}
 # "été" is also "been" ("il a été baptisé"): the season only after one of these.
 SEASON_ARTICLES = frozenset({"l", "cet", "en", "d", "cette", "de"})
 
@@ -79,7 +100,11 @@ def periods(text: str) -> frozenset[str]:
     said = words(text)
     found: set[str] = set()
     for i, word in enumerate(said):
-        period = _period(stem(word))
+        pair = PAIRS.get((said[i - 1], word)) if i else None
+        if pair is not None:
+            found.add(pair)
+            continue
+        period = SINGLE_WORD_PERIODS.get(word) or _period(stem(word))
         if period == "ete" and (i == 0 or said[i - 1] not in SEASON_ARTICLES):
             continue
         if period is not None:
