@@ -119,6 +119,16 @@ class FactAnswerer:
         facts = [fact for name in others for fact in await self._facts.facts(name)]
         return await self._find_in(facts, text)
 
+    async def every_fact(self, service: str) -> list[Fact]:
+        """The valid facts of ``service`` and of the organisation's other services."""
+        facts = await self._facts.facts(service)
+        if self._services is None:
+            return facts
+        for name in await self._services.names():
+            if name != service:
+                facts = facts + await self._facts.facts(name)
+        return facts
+
     async def _find_in(self, found: list[Fact], text: str) -> Answer | None:
         facts = {fact.id: fact for fact in found}
         documents = [Document(f.id, f.service, f.title, f.content) for f in facts.values()]

@@ -107,9 +107,9 @@ def off_topic(question: str, known: frozenset[str]) -> bool:
         return False  # nothing to judge by ("c'est quand ?"), or a person wanted
     # The words as written too: a stem can hide a short typo ("mess" is stemmed "mes").
     written = [word for word in words(question) if len(word) >= MIN_WRITTEN]
-    if any(_related(term, PARISH) for term in [*content, *written]):
+    if any(related_to(term, PARISH) for term in [*content, *written]):
         return False
-    own = sum(_related(term, known) for term in content)
+    own = sum(related_to(term, known) for term in content)
     return own * 2 <= len(content)
 
 
@@ -124,7 +124,7 @@ def reaches_someone(question: str) -> bool:
     return any(word in _REACHING for word in words(question))
 
 
-def _related(term: str, known: frozenset[str]) -> bool:
+def related_to(term: str, known: frozenset[str]) -> bool:
     if term in known:
         return True
     return any(relatedness(term, word) >= SYNONYM for word in known)

@@ -16,8 +16,9 @@ answer and the offer of a person, or, when no fact answers, a gentle handoff; a
 birth or a coming wedding, congratulations (:mod:`ai.life_events`). A question
 the facts do not answer and that is not about the organisation at all gets a
 short answer saying so, with what the concierge can help with, instead of a
-handoff (:mod:`ai.topic`). SMS writing is written out before the search
-(:mod:`ai.sms`).
+handoff (:mod:`ai.topic`); so does a question about another place, which the
+facts of the organisation's own places only resemble (:mod:`ai.elsewhere`).
+SMS writing is written out before the search (:mod:`ai.sms`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from zoneinfo import ZoneInfo
 
 from ai import family, media_replies
 from ai.answerer import Answer, FactAnswerer, HandOff, courtesy, turn_text
+from ai.elsewhere import elsewhere, known_words
 from ai.facts import Clock, utc_now
 from ai.language import FRENCH, Language, with_lead, written_in
 from ai.lexicon import french_gloss
@@ -68,6 +70,8 @@ class TurnAnswerer:
         if polite is not None:
             return polite
         language = written_in(text)
+        if turn.family is None and await self._elsewhere(turn, text):
+            return await self._out_of_scope(language)
         found = await self._found(turn, _searched(text, language))
         grieving = is_bereavement(text)
         next_step = next_step_question(text)
@@ -88,9 +92,20 @@ class TurnAnswerer:
         """The out-of-scope answer when ``text`` is off the organisation's subjects, else None."""
         if self._subjects is None or turn.family is not None:
             return None
-        texts, labels = await self._subjects.subjects()
+        texts, _ = await self._subjects.subjects()
         if not off_topic(text, vocabulary(texts)):
             return None
+        return await self._out_of_scope(language)
+
+    async def _elsewhere(self, turn: GenerateReply, text: str) -> bool:
+        """Whether ``text`` asks about a place that is not the organisation's (ai.elsewhere)."""
+        if self._subjects is None:
+            return False
+        facts = await self._facts.every_fact(turn.service)
+        return elsewhere(text, known_words(f"{f.title} {f.content}" for f in facts))
+
+    async def _out_of_scope(self, language: Language) -> Answer:
+        labels = (await self._subjects.subjects())[1] if self._subjects is not None else []
         return Answer(out_of_scope_reply(labels, language), "out_of_scope")
 
     async def _found(self, turn: GenerateReply, text: str) -> Answer | None:
