@@ -9,10 +9,12 @@ from typing import Any
 import pytest
 
 from concierge_devkit.cli import build_parser
+from concierge_devkit.errors import DevkitError
 from concierge_devkit.evaluation.cases import CaseSet, parse_cases
 from concierge_devkit.evaluation.command import (
     DEFAULT_CASES,
     HELD_BACK_CASES,
+    only_cases,
     options_from,
     report_json,
     summary,
@@ -68,6 +70,26 @@ def test_both_sets_run_by_default_and_one_can_be_picked() -> None:
 def test_case_files_given_replace_the_named_sets() -> None:
     chosen = options("--set", "held-back", "--cases", "a.yaml", "--cases", "b.yaml")
     assert chosen.cases == (Path("a.yaml"), Path("b.yaml"))
+
+
+def test_only_plays_the_cases_named_or_matched_and_refuses_a_pattern_matching_none() -> None:
+    three = prepared(
+        cases=[
+            {"id": "kt-01", "send": "humain", "expect": "handoff"},
+            {"id": "kt-02", "send": "humain", "expect": "handoff"},
+            {"id": "vie-01", "send": "humain", "expect": "handoff"},
+        ]
+    )
+    chosen = options("--only", "kt-*", "--only", "vie-01").only
+    assert [case.id for case in only_cases(three, chosen).cases.cases] == [
+        "kt-01",
+        "kt-02",
+        "vie-01",
+    ]
+    assert [case.id for case in only_cases(three, ("kt-02",)).cases.cases] == ["kt-02"]
+    assert only_cases(three, ()) is three
+    with pytest.raises(DevkitError, match="no case"):
+        only_cases(three, ("fait-*",))
 
 
 def test_an_unknown_set_name_is_refused() -> None:

@@ -21,6 +21,7 @@ writes the JSON report: one set's object when one set ran, else
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import logging
 from collections.abc import Sequence
@@ -75,6 +76,7 @@ class EvalOptions:
     pipeline: PipelineOptions
     timing: Timing
     overrides: dict[str, Any] = field(default_factory=dict)  # threshold options given
+    only: tuple[str, ...] = ()  # case ids or patterns to play (none: every case)
 
     def limits_for(self, prepared: Prepared) -> Thresholds:
         """The set's thresholds: the defaults, its file's, then the options given."""
@@ -103,6 +105,14 @@ def add_parser(commands: Any) -> None:
         help="a case file (YAML) to run instead of --set; repeat for several",
     )
     parser.add_argument("--report", type=Path, help="also write the report as JSON there")
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="play only the cases with this id (shell patterns allowed: 'kt-*'); repeat for "
+        "several; a quick look while working: the figures then cover those cases only",
+    )
     parser.add_argument("--concurrency", type=int, default=12, help="cases played at once")
     parser.add_argument(
         "--answer-timeout", type=float, default=20.0, help="seconds to wait for a turn's reply"
@@ -144,6 +154,7 @@ def options_from(args: argparse.Namespace) -> EvalOptions:
             ready_timeout=args.ready_timeout,
         ),
         timing=Timing(args.answer_timeout, args.settle, args.concurrency),
+        only=tuple(args.only),
         overrides={
             name: getattr(args, name)
             for _, name, _, _ in _LIMIT_FLAGS
@@ -156,7 +167,7 @@ async def run_eval(options: EvalOptions) -> int:
     """Start the pipeline, play and judge each set, stop everything; 1 below a threshold."""
     cancel_on_sigterm()
     # Every case file is checked before anything starts.
-    sets = [prepare(path) for path in options.cases]
+    sets = [only_cases(prepare(path), options.only) for path in options.cases]
     outcomes: list[Outcome] = []
     async with AsyncExitStack() as servers:
         infra = await start_infrastructure(options.pipeline, servers)
@@ -176,6 +187,20 @@ async def run_eval(options: EvalOptions) -> int:
     if options.report is not None:
         _write(options.report, outcomes)
     return 1 if any(outcome.missed for outcome in outcomes) else 0
+
+
+def only_cases(prepared: Prepared, patterns: tuple[str, ...]) -> Prepared:
+    """``prepared`` with only the cases ``patterns`` name (all of them without patterns)."""
+    if not patterns:
+        return prepared
+    kept = tuple(
+        case
+        for case in prepared.cases.cases
+        if any(fnmatch.fnmatchcase(case.id, pattern) for pattern in patterns)
+    )
+    if not kept:
+        raise DevkitError(f"--only: no case of {prepared.cases.source} matches {list(patterns)}")
+    return replace(prepared, cases=replace(prepared.cases, cases=kept))
 
 
 def summary(outcomes: Sequence[Outcome]) -> str:
