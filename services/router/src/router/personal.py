@@ -1,13 +1,26 @@
-"""Is a message about the person's own family ("ma fille", "Léa"), or general?
+"""Is a message about the person's own family's record, or a general question?
 
 A role-gated service such as the catechism has general information anyone may
-read (groups by age, calendar, inscriptions) and a family record only a verified
-parent may read. The router asks for the code only when the question is about
-the person's own children: a possessive before a child word ("mon fils", "nos
-enfants"), a first name in the middle of a sentence ("le groupe de Léa"), or
-"mon code". A first name counts only with a word of what a record holds (group,
-catechist, next session, time, place). Losing one's code, registering, prices,
-a child's age or joining are general questions.
+read (groups by age and school year, days and times, calendar, prices,
+enrolment, first communion) and a family record only a verified parent may
+read (which group and catechist their child has, its next sessions). The router
+asks for the code only when what the message asks depends on that record:
+
+- it is about the person's own child: a possessive before a child word ("mon
+  fils", "nos enfants", "o meu filho"), or a first name in the middle of a
+  sentence ("le groupe de Léa") or opening it as a subject ("Nathan a caté");
+- and it asks what the record holds: the child's catechist or next session
+  (:data:`_OWN_RECORD`), or their group, day, time, place or dates
+  (:data:`_RECORD_ASKS`), or nothing but the service ("le caté de mon fils").
+
+Mentioning one's child does not make a general question personal: losing the
+code, registering, prices and paying, an absence, baptism or an age are
+answered the same for every family (:data:`_GENERAL`), and a message that says
+which school year or stage the child is in ("ma fille est en CE1, c'est quel
+jour ?", "il fait sa première communion, c'est quelle date ?") is answered from
+the public facts that are keyed on it (:data:`_PUBLIC_KEYS`), unless it asks
+for the catechist or the next session. When in doubt, the general facts answer:
+the person can still ask for their record.
 
 Capitalised words that name the organisation's own places, churches and groups
 ("Vaise", "groupe Samuel") are not children: they are taken from its public
@@ -19,38 +32,88 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from itertools import pairwise
 
 from concierge_common.french.text import STOPWORDS, fold, words
 
-_POSSESSIVES = frozenset({"mon", "ma", "mes", "notre", "nos", "my", "meu", "minha", "meus"})
+_POSSESSIVES = frozenset(
+    {"mon", "ma", "mes", "notre", "nos", "my", "our", "meu", "minha", "meus", "minhas"}
+)
 _CHILDREN = frozenset(
     {
         "fils", "fille", "filles", "enfant", "enfants", "petit", "petite", "petits", "garcon",
-        "garcons", "gamin", "gamins", "ado", "ados", "son", "daughter", "child", "children",
-        "kids", "kid", "filho", "filha", "filhos", "code",
+        "garcons", "gamin", "gamins", "ado", "ados", "son", "sons", "daughter", "daughters",
+        "child", "children", "kids", "kid", "filho", "filha", "filhos", "filhas", "code",
     }
 )  # fmt: skip
-# Questions anyone may ask, even about their own child: losing the code, registering, prices,
-# an absence, baptism: the answer is the same for every family.
+# Questions anyone may ask, even about their own child: the answer is the same for every
+# family (losing the code, registering, prices and paying, an absence, baptism, an age).
 _GENERAL = frozenset(
     {
-        "perdu", "oublie", "egare", "lost", "forgot", "perdi", "inscrire", "inscription",
-        "inscriptions", "register", "tarif", "tarifs", "prix", "cout", "combien", "absent",
-        "absente", "absence", "manque", "rattraper", "baptise", "baptisee", "malade",
-        # an age, joining, starting: the answer is the parish's rules, the same for every child
-        "ans", "age", "old", "rejoindre", "commencer", "debuter", "integrer", "join", "start",
+        # a lost or forgotten code
+        "perdu", "perdue", "oublie", "oubliee", "egare", "egaree", "lost", "forgot",
+        "forgotten", "perdi", "esqueci",
+        # registering
+        "inscrire", "inscription", "inscriptions", "register", "enrol", "enroll", "inscrever",
+        "inscricao", "inscribir", "inscripcion",
+        # prices, paying, money
+        "tarif", "tarifs", "prix", "cout", "coute", "combien", "payant", "payante", "payer",
+        "paye", "gratuit", "gratuite", "argent", "frais", "financierement", "cost", "costs",
+        "price", "fee", "fees", "pay", "quanto", "custa", "custo", "preco", "pagar", "gratis",
+        "cuesta", "precio",
+        # an absence, an illness, catching up
+        "absent", "absente", "absence", "manque", "rattraper", "malade",
+        # baptism, an age, joining, starting: the parish's rules, the same for every child
+        "baptise", "baptisee", "ans", "age", "old", "anos", "rejoindre", "commencer",
+        "debuter", "integrer", "join", "start",
     }
 )  # fmt: skip
-# What a family record holds: a child named with one of these asks about the record.
-_RECORD = frozenset(
+# What only the family's record tells, whatever else the message says.
+_OWN_RECORD = frozenset(
     {
-        "groupe", "groupes", "catechiste", "catechistes", "animateur", "animatrice", "seance",
-        "seances", "rencontre", "rencontres", "prochaine", "prochain", "prochaines",
-        "calendrier", "fiche", "inscrit", "inscrite", "heure", "horaire", "horaires", "lieu",
-        "ou", "salle", "cate", "catechisme", "catechese", "group", "catechist", "session",
-        "sessions", "next", "schedule", "calendar",
+        "catechiste", "catechistes", "animateur", "animatrice", "catechist", "catequista",
+        "prochaine", "prochain", "prochaines", "prochains", "next", "proxima", "proximo",
+        "fiche", "inscrit", "inscrite", "inscrits", "enrolled", "registered", "occupe",
     }
 )  # fmt: skip
+# A child's, before a word of the record ("et qui est sa catéchiste ?").
+_HIS_HER = frozenset({"son", "sa", "ses", "leur", "leurs", "his", "her", "their", "seu", "sua"})
+# What the record holds, and the public facts too once the child's school year is known.
+_RECORD_ASKS = frozenset(
+    {
+        "groupe", "groupes", "group", "grupo", "seance", "seances", "session", "sessions",
+        "sessao", "rencontre", "rencontres", "calendrier", "calendar", "calendario", "heure",
+        "horaire", "horaires", "schedule", "horario", "lieu", "ou", "salle", "where", "onde",
+        "rendez", "planning", "agenda", "nouvelles", "news", "novidades", "noticias",
+    }
+)  # fmt: skip
+# Asked about one's own child ("c'est quand le caté de ma fille ?"), these ask the record too;
+# next to a first name they are not enough ("le père Jean est là quand ?").
+_WHEN = frozenset(
+    {"quand", "jour", "jours", "date", "dates", "when", "day", "days", "quando", "dia", "dias"}
+)
+# The service's own words: "le caté de mon fils", with nothing else, is about the record.
+_SERVICE = frozenset({"cate", "kt", "catechisme", "catechese", "catechism", "catequese"})
+# A school year or a stage the public facts are keyed on ("en CE1", "entre en 6e", "sa
+# première communion"): a question that says it is answered from them.
+_PUBLIC_KEYS = frozenset(
+    {
+        "cp", "ce1", "ce2", "cm1", "cm2", "maternelle", "primaire", "college", "collegien",
+        "collegienne", "lycee", "lyceen", "lyceenne", "seconde", "terminale", "communion",
+        "comunhao", "comunion", "confirmation",
+    }
+)  # fmt: skip
+_GRADE = re.compile(r"[3-6](?:e|eme|em)")
+# Words that may follow "le caté de" and are not a child ("le caté de demain").
+_COMMON = frozenset(
+    {"demain", "aujourd", "hui", "ce", "cette", "la", "l", "paroisse", "rentree", "noel"}
+)
+_DAYS = frozenset({"lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"})
+# A group by its name in the organisation's facts ("les Bâtisseurs", "le groupe Samuel").
+_GROUP_NAME = re.compile(
+    r"(?i:\b(?:groupe|group|grupo|les|des|aux|chez)\s+(?:des\s+|les\s+|de\s+)?)"
+    r"([A-ZÀ-Ý][a-zà-ÿ]+(?:-[A-ZÀ-Ý][a-zà-ÿ]+)*)"
+)
 _REACH = 3  # words between the possessive and the child word
 # A capitalised word after a word ("le groupe de Léa") or an elided "d'" ("le caté d'Arthur").
 _NAME = re.compile(
@@ -86,17 +149,68 @@ def organisation_names(texts: Iterable[str]) -> frozenset[str]:
 
 
 def is_personal(text: str, known_words: Iterable[str] = ()) -> bool:
-    """True when ``text`` asks about the person's own family rather than in general."""
+    """True when what ``text`` asks depends on the person's own family record."""
     folded = words(text)
     if any(word in _GENERAL for word in folded):
         return False
+    known = {fold(word) for word in known_words}
+    if any(word in _OWN_RECORD for word in folded):
+        return (
+            _about_own_child(text, folded, known) or _service_of(folded, known) or _theirs(folded)
+        )
+    if _says_the_public_key(text, folded, known):
+        return False  # "ma fille est en CE1, c'est quel jour ?": the groups' facts answer
     if _possessive_child(folded):
-        return True
-    if not any(word in _RECORD for word in folded):
+        return any(word in _RECORD_ASKS | _WHEN for word in folded) or _only_the_service(
+            text, folded, known
+        )
+    if not any(word in _RECORD_ASKS | _SERVICE for word in folded):
         return False  # a name alone ("the match of Standard", "Mass on Sunday") is not enough
-    ignored = _NOT_NAMES | {fold(word) for word in known_words}
+    return _names_a_child(text, known)
+
+
+def _theirs(folded: list[str]) -> bool:
+    """The record's word after a possessive ("et qui est sa catéchiste ?", "son prochain
+    caté"): a child's, the one the conversation is about."""
+    return any(a in _HIS_HER and b in _OWN_RECORD for a, b in pairwise(folded))
+
+
+def _service_of(folded: list[str], known: set[str]) -> bool:
+    """The service "of" an unknown word, typed without capitals ("kt de ania")."""
+    ignored = STOPWORDS | known | _NOT_NAMES | _DAYS | _SERVICE | _COMMON
+    return any(
+        a in _SERVICE and b in ("de", "d") and c not in ignored
+        for a, b, c in zip(folded, folded[1:], folded[2:], strict=False)
+    )
+
+
+def _about_own_child(text: str, folded: list[str], known: set[str]) -> bool:
+    return _possessive_child(folded) or _names_a_child(text, known)
+
+
+def _names_a_child(text: str, known: set[str]) -> bool:
+    """A first name the organisation's facts do not hold ("le groupe de Léa")."""
+    ignored = _NOT_NAMES | known
     names = _NAME.findall(text) + _subject_name(text)
     return any(any(part not in ignored for part in fold(name).split("-")) for name in names)
+
+
+def _says_the_public_key(text: str, folded: list[str], known: set[str]) -> bool:
+    """A school year ("en CE1"), a stage ("sa première communion"), a group by its day ("le
+    caté du mardi") or by its name ("les Bâtisseurs"): what the public facts are keyed on."""
+    if any(word in _PUBLIC_KEYS or _GRADE.fullmatch(word) for word in folded):
+        return True
+    if any(a in ("du", "de") and b in _DAYS for a, b in pairwise(folded)):
+        return True
+    return any(fold(name) in known for name in _GROUP_NAME.findall(text))
+
+
+def _only_the_service(text: str, folded: list[str], known: set[str]) -> bool:
+    """Nothing but the child, maybe named, and the service ("le caté de mon fils", "kt ma
+    fille ?", "caté de mon fils Thomas")."""
+    names = {fold(part) for word in _CAPITALISED.findall(text) for part in word.split("-")}
+    other = set(folded) - STOPWORDS - _POSSESSIVES - _CHILDREN - _SERVICE - known - names
+    return not other
 
 
 def _subject_name(text: str) -> list[str]:

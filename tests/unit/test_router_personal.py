@@ -1,0 +1,80 @@
+"""Which questions about one's child need the family record (and so the parent code)."""
+
+from __future__ import annotations
+
+import pytest
+
+from router.personal import is_personal, organisation_names
+
+# What a parish's public facts would give: keywords and the capitalised names of its texts.
+_FACTS = [
+    "Les Pousses (CE1) : le mercredi, salle Bernadette.",
+    "Les Bâtisseurs (CM1-CM2) : le mardi, salle du Cloître.",
+    "Aumônerie à la Maison des jeunes, impasse des Capucins.",
+]
+KNOWN = ["noël", "caté", "kt", "code", "famille", *sorted(organisation_names(_FACTS))]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mon fils entre en 6e au collège public, l'aumônerie c'est aussi pour lui ?",
+        "Mon fils est en CM1 et fait sa première communion cette année, c'est quelle date ?",
+        "Le caté du mardi pour les CM1-CM2 finit à quelle heure ? Je dois récupérer mon fils",
+        "Le caté du mercredi finit à quelle heure ? Je dois récupérer ma fille",
+        "Ma fille est en CE1, le caté c'est quel jour pour elle ?",
+        "Mon fils est chez les Bâtisseurs, ça finit à quelle heure ?",
+        "Le caté est payant ? Je voudrais que mon fils puisse y aller",
+        "Ma fille fera sa communion en juin, il y a une réunion pour les parents ?",
+        "Mes enfants peuvent venir au caté même si on ne peut pas payer ?",
+        "C'est quoi déjà notre code famille ? Je suis Céline Baylac",
+        "j'ai perdu le code de ma fille, je fais comment ?",
+        "Quanto custa inscrever o meu filho na catequese?",
+        "My son is in CM2, what time does the catechism end?",
+        "How much does the catechism cost for my daughter?",
+    ],
+)
+def test_a_general_question_that_mentions_ones_child_needs_no_record(text: str) -> None:
+    assert is_personal(text, KNOWN) is False
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "quel est le groupe de ma fille ?",
+        "Quand est la prochaine séance de caté de mon fils ?",
+        "Envoyez-moi les dates de caté de ma fille svp",
+        "Bonjour, mes enfants ont caté quels jours ?",
+        "c'est quand le caté de mon fils ?",
+        "le caté de mon fils",
+        "prochain kt de ma fille ?",
+        "Mon fils est en CM1, qui est son catéchiste ?",  # a level, but the record's catechist
+        "Qui s'occupe d'Enzo à l'éveil à la foi ?",
+        "Raphaël finit à quelle heure le mardi ?",
+        "L'aumônerie d'Inês, c'est où exactement ?",
+        "kt de ania c ki la catechiste",  # a name typed without its capital
+        "my son's catechism group",
+        "When is my daughter's next session?",
+        "Je voudrais le planning de mes enfants au catéchisme",
+        "Des nouvelles du caté de mes enfants ?",
+        "caté de mon fils Thomas",  # the child's name, and the service
+        "et qui est sa catéchiste ?",  # the child the conversation is about
+        "Qual é o grupo do meu filho?",
+        "Quando é a próxima sessão da minha filha?",
+    ],
+)
+def test_a_question_on_what_the_family_record_holds_needs_it(text: str) -> None:
+    assert is_personal(text, KNOWN) is True
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Le caté de Noël est à quelle heure ?",  # a feast, not a child
+        "Le caté des Pousses c'est où ?",  # a group of the parish
+        "le kt de demain c'est avec quel catéchiste ?",
+        "Hello, what time is Mass on Sunday?",
+    ],
+)
+def test_the_organisations_own_names_are_not_children(text: str) -> None:
+    assert is_personal(text, KNOWN) is False
