@@ -55,6 +55,35 @@ TRANSLATIONS: dict[str, dict[Language, str]] = {
         "pt": "Este serviço está reservado a algumas pessoas da paróquia.",
         "es": "Este servicio está reservado a algunas personas de la parroquia.",
     },
+    # The code step (:mod:`router.verification`): the organisation's prompts are in French.
+    "ask_code": {
+        "en": "This service is for people who have a code. Please send me yours (you "
+        "received it when you registered).",
+        "pt": "Este serviço está reservado às pessoas que têm um código. Envie-me o seu, por "
+        "favor (foi-lhe entregue na inscrição).",
+        "es": "Este servicio está reservado a las personas que tienen un código. Envíeme el "
+        "suyo, por favor (se le entregó en la inscripción).",
+    },
+    "code_accepted": {
+        "en": "Thank you, your code is recognised. What would you like to know?",
+        "pt": "Obrigado, o seu código foi reconhecido. O que deseja saber?",
+        "es": "Gracias, su código ha sido reconocido. ¿Qué desea saber?",
+    },
+    "code_rejected": {
+        "en": "I do not recognise this code. Please check it and send it again.",
+        "pt": "Não reconheço este código. Verifique-o e envie-o de novo.",
+        "es": "No reconozco este código. Compruébelo y envíelo de nuevo.",
+    },
+    "no_code_seen": {
+        "en": "I did not find a code in your message.",
+        "pt": "Não encontrei nenhum código na sua mensagem.",
+        "es": "No encontré ningún código en su mensaje.",
+    },
+    "attempts_left": {
+        "en": "Attempts left: {n}.",
+        "pt": "Tentativas restantes: {n}.",
+        "es": "Intentos restantes: {n}.",
+    },
     "thanks": {
         "en": "You are welcome! Feel free to ask if you have another question.",
         "pt": "De nada! Se tiver outra pergunta, é só escrever.",

@@ -88,8 +88,17 @@ def menu(offered: list[Service], language: Language = FRENCH) -> str:
     return "\n".join(lines)
 
 
-def attempts_left(count: int) -> str:
+def attempts_left(count: int, language: Language = FRENCH) -> str:
+    translated_ = translated("attempts_left", language)
+    if translated_ is not None:
+        return translated_.format(n=count)
     return ATTEMPTS_LEFT.format(n=count, s="s" if count > 1 else "")
+
+
+def in_language(catalog: Catalog, key: str, language: Language, *services: str) -> str:
+    """The prompt ``key`` in ``language``: the built-in translation for a person who writes
+    in another language (the organisation's prompts are in French), else :func:`text`."""
+    return translated(key, language) or text(catalog, key, *services)
 
 
 def clock_time(at: datetime | None, zone: ZoneInfo) -> str:

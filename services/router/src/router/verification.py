@@ -10,13 +10,14 @@ conversation to a human. Paused (too many wrong codes lately from the person's
 channel, or from everyone: :mod:`store.claim_limits`) is not the person's doing:
 they are told when to come back, without a handoff, except for the one claim
 that started the pause, whose handoff is how staff learn that codes are being
-guessed. A turn without anything like a code either names another service (the
-person moved on), asks something else (a question, a request of several
-words, a lost code: the step is left and the turn is handled like any other,
-so nobody is trapped in it; a question that needs the code asks for it again,
-with that question kept), or is a short answer to the request ("un instant"),
-which gets the request again. The code itself never reaches ai, a log, a
-metric or a staff alert.
+guessed. A turn without anything like a code either says the code is lost (the
+step is left and the turn is answered from the facts of the service the code
+opens, which say how to get it again), names another service (the person moved
+on), asks something else (a question, a request of several words: the step is
+left and the turn is handled like any other, so nobody is trapped in it; a
+question that needs the code asks for it again, with that question kept), or
+is a short answer to the request ("un instant"), which gets the request again.
+The code itself never reaches ai, a log, a metric or a staff alert.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from router import phrases
 from router.catalog import Service
 from router.coalescer import Turn
 from router.codes import find_code
+from router.languages import translated
 from router.metrics import CODE_ATTEMPTS
 from router.outbox import Outbox
 from router.store_client import StorePort
@@ -49,8 +51,11 @@ PENDING = "pending"
 OTHER_REQUEST_TERMS = 3
 # Words of a lost code: a question for the facts (how to get it again), not an answer.
 _LOST = frozenset(
-    {"perdu", "perdue", "oublie", "oubliee", "egare", "egaree", "lost", "forgot", "perdi"}
-)
+    {
+        "perdu", "perdue", "oublie", "oubliee", "egare", "egaree", "lost", "forgot",
+        "forgotten", "perdi", "esqueci", "perdido", "olvide",
+    }
+)  # fmt: skip
 
 
 class Verification:
@@ -61,7 +66,7 @@ class Verification:
 
     async def ask(self, ctx: TurnContext, conversation: Conversation, service: Service) -> None:
         """Ask for the code of ``service`` and remember the question."""
-        text = phrases.text(ctx.catalog, "ask_code", service.name)
+        text = phrases.in_language(ctx.catalog, "ask_code", ctx.language, service.name)
         await self._outbox.say(ctx.turn.last, text, "ask-code")
         ctx.state[STEP] = AWAITING_CODE
         ctx.state[PENDING] = ctx.turn.texts
@@ -102,13 +107,21 @@ class Verification:
         self, ctx: TurnContext, conversation: Conversation, service: Service
     ) -> None:
         named = [s for s in ctx.catalog.named_in(ctx.turn.text) if s.name != service.name]
+        if not named and about_a_lost_code(ctx.turn.text):
+            # How to get the code again is in the facts of the service it opens: answered
+            # there, like any general question (the question kept before is dropped).
+            _leave(ctx)
+            await conversation.serve(ctx, service)
+            return
         if named or asks_something_else(ctx.turn.text):  # the person moved on
             _leave(ctx)  # the question kept before is dropped
             # The service was only chosen for the code: the new request finds its own.
             ctx.session = msgspec.structs.replace(ctx.session, service_id=None)
             await conversation.route(ctx)
             return
-        again = f"{phrases.NO_CODE_SEEN}\n{phrases.text(ctx.catalog, 'ask_code', service.name)}"
+        seen = translated("no_code_seen", ctx.language) or phrases.NO_CODE_SEEN
+        ask = phrases.in_language(ctx.catalog, "ask_code", ctx.language, service.name)
+        again = f"{seen}\n{ask}"
         await self._outbox.say(ctx.turn.last, again, "ask-code-again")
         await conversation.save(ctx)
 
@@ -123,8 +136,8 @@ class Verification:
         if result.status == "accepted":
             await self._accepted(ctx, conversation, service)
         elif result.status == "rejected":
-            text = phrases.text(ctx.catalog, "code_rejected", service.name)
-            text = f"{text} {phrases.attempts_left(result.attempts_left)}"
+            text = phrases.in_language(ctx.catalog, "code_rejected", ctx.language, service.name)
+            text = f"{text} {phrases.attempts_left(result.attempts_left, ctx.language)}"
             await self._outbox.say(ctx.turn.last, text, "code-rejected")
             await conversation.save(ctx, status="awaiting_input", service_id=service.view.id)
         elif result.paused:
@@ -155,7 +168,7 @@ class Verification:
         first = [str(text) for text in ctx.state.get(PENDING) or []]
         _leave(ctx)
         ctx.session = msgspec.structs.replace(ctx.session, roles=None)  # read them again
-        accepted = phrases.text(ctx.catalog, "code_accepted", service.name)
+        accepted = phrases.in_language(ctx.catalog, "code_accepted", ctx.language, service.name)
         if not _is_question(first, service):
             await self._outbox.say(ctx.turn.last, accepted, "code-accepted")
             await conversation.save(ctx, status="active", service_id=service.view.id)
@@ -175,11 +188,17 @@ def asks_something_else(text: str) -> bool:
     ("je cherche mon code", "un instant") are an answer to the request.
     """
     folded = words(text)
-    if any(word in _LOST for word in folded):
+    if about_a_lost_code(text):
         return True
     if "code" in folded:
         return False
     return "?" in text or len(terms(text)) >= OTHER_REQUEST_TERMS
+
+
+def about_a_lost_code(text: str) -> bool:
+    """Whether ``text`` says the code is lost or forgotten ("j'ai perdu le code", "code
+    perdu", "I lost the code", "esqueci o código"): a question for the facts."""
+    return any(word in _LOST for word in words(text))
 
 
 def _is_question(texts: list[str], service: Service) -> bool:
