@@ -303,3 +303,34 @@ async def test_out_of_hours_in_english_says_when_the_office_opens_in_english() -
     [notice] = parts.publisher.to_person()
     assert notice.text.startswith("The parish office is closed at the moment.")
     assert "(tomorrow at 9h30)" in notice.text
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("Une vraie personne svp, pas un robot", "L'accueil paroissial est actuellement fermé"),
+        ("Quero falar com o padre, por favor", "A secretaria paroquial está fechada"),
+        ("Quiero hablar con el cura, por favor", "La secretaría parroquial está cerrada"),
+    ],
+)
+async def test_a_short_request_is_told_in_its_own_language(message: str, expected: str) -> None:
+    parts = assemble(now=CLOSED_TIME)
+
+    await parts.alerts(requested(parts.store.open(summary=message)))
+
+    [notice] = parts.publisher.to_person()
+    assert notice.text.startswith(expected)
+
+
+async def test_the_persons_own_message_outweighs_the_answerers_french_label() -> None:
+    parts = assemble(now=CLOSED_TIME)
+    handoff = parts.store.open(summary="Décès annoncé — My dad died")
+    request = requested(handoff)
+    request = msgspec.structs.replace(
+        request, inbound=msgspec.structs.replace(request.inbound, text="My dad died")
+    )
+
+    await parts.alerts(request)
+
+    [notice] = parts.publisher.to_person()
+    assert notice.text.startswith("The parish office is closed at the moment.")

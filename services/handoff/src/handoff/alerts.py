@@ -21,7 +21,7 @@ from concierge_common import ids
 from concierge_common.contracts.messages import HandoffRequested
 from concierge_common.contracts.store_api import HANDOFF_OPEN_STATES, HandoffView
 from concierge_common.errors import NotFound
-from concierge_common.french.languages import written_in
+from concierge_common.french.languages import Language, telling, written_in
 from concierge_common.metrics import child
 from handoff import metrics, phrases
 from handoff.desk import Clock, utc_now
@@ -58,7 +58,7 @@ class Alerts:
         key = phrases.STARTED if self._texts.hours.is_open(self._clock()) else phrases.OUTSIDE_HOURS
         await self._outbox.to_person(
             Recipient.of_handoff(handoff),
-            await self._texts.text(key, self._clock(), written_in(summary)),
+            await self._texts.text(key, self._clock(), _language(request, summary)),
             message_id=ids.derived_id("handoff-started", handoff.id),
             correlation_id=request.correlation_id,
             answering=request.inbound,
@@ -99,3 +99,10 @@ class Alerts:
 
 def _log_fields(handoff: HandoffView) -> dict[str, str]:
     return {"handoff_id": handoff.id, "reference": handoff.reference, "reason": handoff.reason}
+
+
+def _language(request: HandoffRequested, summary: str) -> Language:
+    """The language of the person's message the notice answers; when it tells none
+    ("ok", "?"), the summary's (the person's earlier words, after an answerer's French
+    label such as "Décès annoncé", which must not outweigh them)."""
+    return telling(request.inbound.text) or written_in(summary)
