@@ -112,3 +112,81 @@ def test_a_year_is_not_a_code_unless_a_code_was_asked_for() -> None:
     assert find_code("le calendrier du caté 2027", digits_alone=False) is None
     assert find_code("2027 ou SM-4821 ?", digits_alone=False) == "SM-4821"
     assert find_code("4821") == "4821"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Rappelez-moi svp",
+        "Pouvez-vous m'appeler ?",
+        "Rappelez moi au 06 12 34 56 78",
+        "Quelqu'un peut me rappeler demain ?",
+        "Can someone call me back?",
+        "Could someone phone me please?",
+        "Please ring me back",
+        "Me ligue, por favor",
+        "Alguém pode me ligar?",
+        "Liguem-me por favor",
+        "Llámeme, por favor",
+        "¿Alguien me puede llamar?",
+        "¿Pueden llamarme?",
+    ],
+)
+def test_asking_to_be_called_back_is_a_request_for_a_human_in_any_language(text: str) -> None:
+    assert detect(text) is Command.HUMAN
+
+
+def test_asking_to_be_called_back_hands_off_even_in_a_long_message_about_a_fact() -> None:
+    text = (
+        "Can someone from the parish call me back? It's about my mother's funeral, "
+        "we would like it to be on Saturday."
+    )
+    assert detect(text) is Command.HUMAN
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Rappelez-moi les horaires des messes svp",
+        "Pouvez-vous me rappeler à quelle heure est la messe ?",
+        "Je me rappelle que la messe était à 10h",
+        "Hola, me llamo Ana",
+        "Bonjour, je m'appelle Anne",
+        "Pouvez-vous me dire qui appeler pour les obsèques ?",
+        "Who should I call about a funeral?",
+    ],
+)
+def test_being_reminded_or_giving_ones_name_is_not_asking_to_be_called(text: str) -> None:
+    assert detect(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Une vraie personne svp, pas un robot",
+        "pas un robot",
+        "Not a bot please",
+        "No quiero un robot",
+        "Une personne svp",
+        "Human please",
+        "Alguém?",
+        "Is there someone I can talk to?",
+        "Quero falar com o padre, por favor",
+        "Quero falar com alguém",
+        "Quero falar com a secretaria",
+        "Quiero hablar con el cura",
+        "Quiero hablar con una persona",
+        "Necesito hablar con alguien",
+        "I'd like to talk to someone",
+    ],
+)
+def test_explicit_requests_for_a_person_in_four_languages(text: str) -> None:
+    assert detect(text) is Command.HUMAN
+
+
+def test_a_long_message_with_ones_own_wish_to_speak_to_someone_is_a_request() -> None:
+    text = (
+        "Bonjour, je voudrais parler à quelqu'un de la paroisse au sujet des obsèques de ma "
+        "mère qui auront lieu la semaine prochaine à Pau"
+    )
+    assert detect(text) is Command.HUMAN

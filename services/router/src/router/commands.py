@@ -8,11 +8,20 @@ or how to reach them ("comment contacter le secrétariat ?", "le curé reçoit
 quel jour ?") is not a request of a human but a question for the facts, unless
 the person also says they want to ("je voudrais voir le curé, quand est-il
 là ?"): :mod:`router.asking`.
+
+Two requests are explicit whatever the message's length, in French, English,
+Portuguese and Spanish, even when a fact could answer what follows: asking to be
+called back ("rappelez-moi", "call me back", "me ligue", "llámeme"; "rappelez-moi
+les horaires" asks to be reminded, not called), and a wish of the person's own to
+speak with someone ("je voudrais parler à quelqu'un au sujet de...", "quiero
+hablar con el cura"). Refusing the assistant ("pas un robot", "not a bot") is
+asking for a human too.
 """
 
 from __future__ import annotations
 
 import enum
+from itertools import pairwise
 
 from concierge_common.french.text import words
 from router.asking import asks_for_information, wishes
@@ -42,6 +51,18 @@ _WHOLE: dict[str, Command] = {
     "agent": Command.HUMAN,
     "operateur": Command.HUMAN,
     "conseiller": Command.HUMAN,
+    "une personne": Command.HUMAN,
+    "quelqu un": Command.HUMAN,
+    "human": Command.HUMAN,
+    "a human": Command.HUMAN,
+    "a person": Command.HUMAN,
+    "someone": Command.HUMAN,
+    "humano": Command.HUMAN,
+    "um humano": Command.HUMAN,
+    "uma pessoa": Command.HUMAN,
+    "alguem": Command.HUMAN,
+    "una persona": Command.HUMAN,
+    "alguien": Command.HUMAN,
 }
 # Phrases that ask for a human inside a longer message, as folded word sequences.
 _HUMAN_PHRASES: tuple[tuple[str, ...], ...] = tuple(
@@ -72,10 +93,6 @@ _HUMAN_PHRASES: tuple[tuple[str, ...], ...] = tuple(
         "mise en relation",
         "en relation avec",
         "en contact avec",
-        "me rappeler",
-        "me rappelle",
-        "etre rappele",
-        "etre rappelee",
         "call me back",
         "real person",
         "a human",
@@ -86,19 +103,47 @@ _HUMAN_PHRASES: tuple[tuple[str, ...], ...] = tuple(
         "un humano",
         "passez moi quelqu un",
         "passer quelqu un",
+        "pas un robot",
+        "pas un bot",
+        "pas une machine",
+        "pas a un robot",
+        "pas parler a un robot",
+        "pas parler avec un robot",
+        "quelqu un a qui parler",
+        "someone to talk to",
+        "someone i can talk to",
+        "someone to speak to",
+        "someone i can speak to",
+        "alguem com quem falar",
+        "alguien con quien hablar",
+        "pas avec un robot",
+        "personne reelle",
+        "not a bot",
+        "not a robot",
+        "not a machine",
+        "no bots",
+        "nao um robo",
+        "nao com um robo",
+        "nao quero um robo",
+        "no un robot",
+        "no con un robot",
+        "no quiero un robot",
     )
 )
 # "parler à/au/avec <a person>": the person wants a human, whoever they name.
 _SPEAK = frozenset(
     {"parler", "discuter", "voir", "rencontrer", "joindre", "contacter", "appeler", "recevoir",
-     "falar", "hablar", "speak", "talk", "call", "meet"}
+     "parle", "falar", "conversar", "hablar", "speak", "talk", "chat", "call", "meet", "see",
+     "reach", "ver", "contactar", "contatar"}
 )  # fmt: skip
 _PERSON = frozenset(
     {
         "quelqu", "personne", "humain", "cure", "pretre", "pere", "secretariat", "secretaire",
         "accueil", "responsable", "diacre", "soeur", "conseiller", "quelquun", "pessoa",
         "persona", "person", "someone", "priest", "padre", "sacerdote", "alguem", "alguien",
-        "parroco", "paroco", "cura", "vicar", "pastor",
+        "parroco", "paroco", "cura", "vicar", "pastor", "abbe", "mme", "madame", "monsieur",
+        "somebody", "anyone", "anybody", "human", "humano", "father", "secretary", "office",
+        "staff", "secretaria", "paroisse", "paroquia", "parroquia",
     }
 )  # fmt: skip
 _SPEAK_REACH = 4  # words between the verb and the person
@@ -111,6 +156,47 @@ _COURTESY = frozenset(
      "hi", "please", "sorry", "thanks", "thank", "you", "ola", "hola", "por", "favor",
      "desculpe", "disculpe", "obrigado", "obrigada", "gracias"}
 )  # fmt: skip
+# A wish of one's own ("je voudrais", "I'd like", "quero"): with a person to speak to, a
+# request whatever the message's length.
+_OWN_WISH = frozenset(
+    {"voudrais", "voudrions", "veux", "voulons", "aimerais", "aimerions", "souhaite",
+     "souhaiterais", "souhaitons", "pourrais", "jveux", "jvoudrais", "jvoudrai", "jpeu",
+     "quero", "queria", "gostaria", "gostariamos", "preciso", "precisamos", "quiero",
+     "quisiera", "querria", "queremos", "necesito", "necesitamos"}
+)  # fmt: skip
+_OWN_WISH_PAIRS = frozenset(
+    {("puis", "je"), ("pourrais", "je"), ("pourrions", "nous"), ("je", "peux"),
+     ("i", "want"), ("i", "d"), ("i", "would"), ("i", "need"), ("we", "want"), ("we", "d"),
+     ("we", "would"), ("we", "need"), ("can", "i"), ("could", "i"), ("may", "i"),
+     ("can", "we"), ("could", "we"), ("posso", "falar"), ("puedo", "hablar")}
+)  # fmt: skip
+# Calling back. "rappeler" also means reminding: "rappelez-moi les horaires" is a question.
+_CALL_AFTER_ME = frozenset(  # "me rappeler", "me ligue", "me llamen", "m'appeler"
+    {"rappeler", "rappelez", "rappelle", "rappelles", "rappeliez", "appeler", "appelez",
+     "telephoner", "telephonez", "recontacter", "recontactez", "contacter", "contactez",
+     "ligar", "ligue", "liga", "liguem", "ligarem", "telefonar", "telefone", "telefonem",
+     "contatar", "llamar", "llame", "llamen", "llama", "telefonear", "contactar",
+     "contacten"}
+)  # fmt: skip
+# "call me back", "appelle-moi" ("je m'appelle" is one's name)
+_CALL_BEFORE_ME = _CALL_AFTER_ME | {"call", "phone", "ring", "contact", "appelle"}
+_CALL_ME = frozenset({"llameme", "llamarme", "llamenme", "llamame", "contacteme"})
+_ME = frozenset({"me", "m", "moi"})
+# Between "me" and the verb: "¿me pueden llamar?", "pode me ligar", "me faire rappeler".
+_MODAL = frozenset(
+    {"puede", "pueden", "podria", "podrian", "pode", "podem", "poderia", "poderiam", "faire",
+     "faites"}
+)  # fmt: skip
+_POLITE = frozenset({"svp", "stp", "s", "il", "vous", "plait", "please", "por", "favor", "merci"})
+# "Je me rappelle" is remembering, not being called.
+_REFLEXIVE = frozenset({"je", "j", "nous", "on"})
+# After "rappelez-moi", what is to be reminded of: an article, a question word...
+_REMINDED_OF = frozenset(
+    {"le", "la", "les", "l", "un", "une", "des", "du", "de", "d", "ce", "cet", "cette",
+     "ces", "c", "ca", "quand", "quel", "quelle", "quels", "quelles", "qu", "que", "quoi",
+     "qui", "comment", "combien", "ou", "pourquoi", "si", "mon", "ma", "mes", "votre",
+     "vos", "son", "sa", "ses", "notre", "nos", "leur", "leurs"}
+)  # fmt: skip
 # During a handoff, these give the conversation back to the assistant.
 _CANCEL = frozenset({"menu", "annuler", "annule", "stop", "bot", "assistant", "robot"})
 
@@ -121,13 +207,65 @@ def detect(text: str) -> Command | None:
     whole = _WHOLE.get(" ".join(folded))
     if whole is not None:
         return whole
-    if sum(word not in _COURTESY for word in folded) > _SHORT:
+    bare = [word for word in folded if word not in _COURTESY]
+    whole = _WHOLE.get(" ".join(bare)) if bare else None
+    if whole is Command.HUMAN:  # "Humain svp", "Someone please"
+        return whole
+    if asks_to_be_called(folded):
+        return Command.HUMAN
+    human = any(_contains(folded, phrase) for phrase in _HUMAN_PHRASES) or _asks_to_speak(folded)
+    if human and _own_wish(folded):
+        return Command.HUMAN
+    if len(bare) > _SHORT:
         return None
     if any(_contains(folded, phrase) for phrase in _HUMAN_PHRASES):
         return Command.HUMAN
     if _asks_to_speak(folded) and (wishes(text) or not asks_for_information(text)):
         return Command.HUMAN
     return None
+
+
+def asks_to_be_called(folded: list[str]) -> bool:
+    """ "Rappelez-moi", "can someone call me back?", "me ligue", "¿me pueden llamar?"
+    (not "rappelez-moi l'heure de la messe", a reminder, nor "je me rappelle")."""
+    for i, word in enumerate(folded):
+        if word in _CALL_ME:
+            return True
+        if word in _CALL_BEFORE_ME and folded[i + 1 : i + 2] in (["me"], ["moi"]):
+            if not _reminder(folded[i + 2 :]):
+                return True
+        elif word in _CALL_AFTER_ME and _me_before(folded, i) and not _reminder(folded[i + 1 :]):
+            return True
+    return False
+
+
+def _me_before(folded: list[str], verb: int) -> bool:
+    """ "me" just before the verb, or before a "can" and the verb; not "je me"."""
+    if verb >= 1 and folded[verb - 1] in _ME:
+        me = verb - 1
+    elif verb >= 2 and folded[verb - 2] in _ME and folded[verb - 1] in _MODAL:
+        me = verb - 2
+    else:
+        return False
+    return me == 0 or folded[me - 1] not in _REFLEXIVE
+
+
+def _reminder(rest: list[str]) -> bool:
+    """Whether what follows "rappelez-moi" is what to remind of ("les horaires", "à quelle
+    heure"), not when or where to call ("au 06...", "demain", "svp")."""
+    rest = [word for word in rest if word not in _POLITE]
+    if not rest:
+        return False
+    if rest[0] == "a" and len(rest) > 1:
+        return rest[1] in _REMINDED_OF
+    return rest[0] in _REMINDED_OF
+
+
+def _own_wish(folded: list[str]) -> bool:
+    """The person says they themselves want something ("je voudrais", "I'd like")."""
+    return any(word in _OWN_WISH for word in folded) or any(
+        pair in _OWN_WISH_PAIRS for pair in pairwise(folded)
+    )
 
 
 def _asks_to_speak(folded: list[str]) -> bool:
