@@ -53,6 +53,9 @@ ANSWERER = TurnAnswerer(
         "who won the football match?",
         "Je cherche une baby-sitter pour samedi soir",  # everyday words are not the parish's
         "Quel est le meilleur forfait de téléphone mobile ?",
+        "Combien coûte un aller-retour en train pour Bordeaux ?",  # a price is no offering
+        "Quel est le prix d'un billet d'avion ?",
+        "Quanto custa o bilhete de autocarro?",
     ],
 )
 def test_a_question_with_none_of_the_organisations_words_is_off_topic(text: str) -> None:
@@ -67,6 +70,8 @@ def test_a_question_with_none_of_the_organisations_words_is_off_topic(text: str)
         "funérailles",  # only in the parish lexicon
         "c'est quand ?",  # nothing to judge by
         "Le secrétariat est-il ouvert samedi ?",
+        "Combien coûte une messe pour un défunt ?",
+        "Combien pour une offrande de messe ?",
     ],
 )
 def test_a_question_about_the_organisation_is_not_off_topic(text: str) -> None:
@@ -94,3 +99,9 @@ async def test_a_parish_question_the_facts_miss_still_goes_to_a_person() -> None
 
 async def test_someone_asking_for_a_person_is_never_told_not_here() -> None:
     assert await ANSWERER.answer(_turn("je voudrais être en relation avec une personne")) is None
+
+
+async def test_a_price_question_off_the_subject_gets_the_kind_answer_not_a_person() -> None:
+    answer = await ANSWERER.answer(_turn("Combien coûte un aller-retour en train pour Bordeaux ?"))
+    assert isinstance(answer, Answer)
+    assert answer.kind == "out_of_scope"

@@ -24,7 +24,14 @@ from functools import lru_cache
 from typing import Protocol
 
 from ai.language import Language
-from ai.lexicon import SYNONYM, SYNONYM_GROUPS, document_terms, question_terms, relatedness
+from ai.lexicon import (
+    SYNONYM,
+    SYNONYM_GROUPS,
+    TYPO,
+    document_terms,
+    question_terms,
+    relatedness,
+)
 from concierge_common.french.text import words
 
 CANNOT: dict[Language, str] = {
@@ -77,7 +84,22 @@ def _parish_words() -> frozenset[str]:
     }
 
 
+def _everyday_grouped() -> frozenset[str]:
+    """The parish words that sit in an everyday synonym group ("offrande" among the words
+    of a price): met as written, not through that group's other words ("combien")."""
+    everyday = (group for group in SYNONYM_GROUPS if group.split()[0] not in PARISH_GROUPS)
+    members = {term for group in everyday for term in document_terms(group)}
+    grouped = {
+        term
+        for group in SYNONYM_GROUPS
+        if group.split()[0] in PARISH_GROUPS
+        for term in document_terms(group)
+    }
+    return frozenset((PARISH & members) - grouped)
+
+
 PARISH = _parish_words()
+_AS_WRITTEN_ONLY = _everyday_grouped()
 
 
 MIN_WRITTEN = 4  # letters: shorter written words are not compared with parish words
@@ -107,7 +129,7 @@ def off_topic(question: str, known: frozenset[str]) -> bool:
         return False  # nothing to judge by ("c'est quand ?"), or a person wanted
     # The words as written too: a stem can hide a short typo ("mess" is stemmed "mes").
     written = [word for word in words(question) if len(word) >= MIN_WRITTEN]
-    if any(related_to(term, PARISH) for term in [*content, *written]):
+    if any(about_parish(term) for term in [*content, *written]):
         return False
     own = sum(related_to(term, known) for term in content)
     return own * 2 <= len(content)
@@ -122,6 +144,18 @@ _REACHING = frozenset(
 def reaches_someone(question: str) -> bool:
     """Whether ``question`` is about reaching a person: never "not here", whatever else."""
     return any(word in _REACHING for word in words(question))
+
+
+def about_parish(term: str) -> bool:
+    """Whether ``term`` is a word of parish life, a typo of one, or a synonym of one by a
+    parish group: "combien" is not, though "offrande" shares its group of prices."""
+    if term in PARISH:
+        return True
+    for word in PARISH:
+        score = relatedness(term, word)
+        if score >= TYPO or (score >= SYNONYM and word not in _AS_WRITTEN_ONLY):
+            return True
+    return False
 
 
 def related_to(term: str, known: frozenset[str]) -> bool:
