@@ -20,7 +20,7 @@ from ai import offline
 from ai.answerer import FactAnswerer
 from ai.classifier import IntentClassifier
 from ai.facts import Fact, StoreFacts
-from ai.hybrid import BACKGROUND, Calibration, HybridRanker
+from ai.hybrid import BACKGROUND, UNSURE_EVIDENCE, Calibration, HybridRanker
 from ai.ranking import Document
 from ai.settings import AiSettings
 from concierge_common.contracts import ai_api
@@ -143,17 +143,24 @@ async def test_a_best_fact_winning_by_a_small_margin_needs_a_lower_minimum_proba
     assert await strict.find(R, "Sunday mass") is None
 
 
-async def test_lexical_evidence_counts_only_for_facts_covering_enough_of_the_question() -> None:
+async def test_lexical_evidence_is_full_for_facts_covering_enough_of_the_question_capped_else() -> (
+    None
+):
     ranker = HybridRanker(TopicEmbedder(TOPICS), Calibration())
     documents = [Document(f.id, f.service, f.title, f.content) for f in PARISH]
 
     covered = await ranker.rank(documents, "chorale répétitions")
     partly = await ranker.rank(documents, "chorale kayak parapente escalade")
+    unrelated = await ranker.rank(documents, "kayak parapente escalade")
 
     evidence = {c.document.key: c.evidence for c in covered.candidates}
     assert evidence["chorale"] == 1.0
     assert all(value == 0.0 for key, value in evidence.items() if key != "chorale")
-    assert all(candidate.evidence == 0.0 for candidate in partly.candidates)
+    # A quarter of the question's words: the choir fact has them, at most UNSURE_EVIDENCE.
+    partial = {c.document.key: c.evidence for c in partly.candidates}
+    assert 0.0 < partial["chorale"] <= UNSURE_EVIDENCE
+    assert all(value == 0.0 for key, value in partial.items() if key != "chorale")
+    assert all(candidate.evidence == 0.0 for candidate in unrelated.candidates)
 
 
 async def test_probabilities_and_none_of_them_add_up_to_one() -> None:

@@ -16,8 +16,9 @@ shares with one document stays, spread over about -0.1 to 0.7.
 Each document then gets a logit: ``similarity / temperature`` plus
 ``lexical_weight`` times its lexical evidence, which is the share of the
 question's words it covers (:mod:`ai.ranking`) times its score relative to the
-best, counted only for documents that are lexically confident (score and
-coverage at least ``min_score`` and ``min_coverage``). One more candidate
+best: in full for documents that are lexically confident (score and coverage
+at least ``min_score`` and ``min_coverage``), up to :data:`UNSURE_EVIDENCE` for
+the others with a score of at least ``min_score``. One more candidate
 stands for "none of them", with the similarity ``unrelated_similarity``. A
 softmax over all of them gives each document the probability that it is what
 the question is about.
@@ -51,6 +52,7 @@ Array = npt.NDArray[np.float64]
 CLOSE_RATIO = 0.8  # probability, or lexical score, of a second document given with the first
 PAIR_SHARE = 0.2  # least probability of a lexically close second, as a share of the first's
 PAIR_UNRELATED = 0.1  # most probability of "none of them" for two about as probable facts
+UNSURE_EVIDENCE = 0.35  # most lexical evidence of a document that is not lexically confident
 
 # Everyday French texts about nothing an organisation's facts would cover: the
 # question's similarity to them is its level of similarity to unrelated text.
@@ -169,15 +171,29 @@ class HybridRanker:
         return self._centres
 
     def _evidence(self, documents: Sequence[Document], lexical: dict[str, Match]) -> Array:
-        """Each document's lexical evidence: coverage x score / best score, if confident."""
+        """Each document's lexical evidence: coverage x score / best score.
+
+        A lexically confident document gets all of it. A long question in everyday
+        words ("je travaille le matin, y a-t-il une messe le dimanche soir ?") covers
+        less than half of any fact, yet its rare words may all be in one: such a
+        document gets its evidence too, up to :data:`UNSURE_EVIDENCE` (a confident
+        document's can reach 1).
+        """
+        calibration = self.calibration
         scores = np.zeros(len(documents))
         coverage = np.zeros(len(documents))
+        confident = np.zeros(len(documents), dtype=bool)
         for i, doc in enumerate(documents):
             match = lexical.get(doc.key)
-            if match is not None and self.confident(match):
+            if match is not None and match.score >= calibration.min_score:
                 scores[i], coverage[i] = match.score, match.coverage
+                confident[i] = self.confident(match)
         best = scores.max()
-        return coverage * scores / best if best > 0 else scores
+        if best <= 0:
+            return scores
+        evidence: Array = coverage * scores / best
+        result: Array = np.where(confident, evidence, np.minimum(evidence, UNSURE_EVIDENCE))
+        return result
 
     def confident(self, match: Match) -> bool:
         """The lexical rule alone: enough score and enough of the question covered."""
