@@ -1,5 +1,6 @@
-"""Life events: a death gets condolences, the funeral fact and a person; a birth or a wedding,
-congratulations."""
+"""Life events: a death gets condolences, the funeral fact and a person; someone dying, sympathy,
+the visit of the sick and a person; a birth, a wedding or a wedding anniversary,
+congratulations; a Mass for someone, the Mass intention fact."""
 
 from __future__ import annotations
 
@@ -8,9 +9,23 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ai.answerer import FactAnswerer, HandOff
+from ai.answerer import Answer, FactAnswerer, HandOff
 from ai.facts import Fact
-from ai.life_events import A_PERSON, CONDOLENCES, CONGRATULATIONS, is_bereavement, is_joyful
+from ai.life_events import (
+    A_PERSON,
+    CONDOLENCES,
+    CONGRATULATIONS,
+    DOCUMENTS_ASKED,
+    FUNERAL_QUESTION,
+    INTENTION_QUESTION,
+    SICK_QUESTION,
+    SYMPATHY,
+    WEDDING_QUESTION,
+    is_bereavement,
+    is_grave_illness,
+    is_joyful,
+    next_step,
+)
 from ai.turns import SENSITIVE, TurnAnswerer
 from concierge_common.contracts.messages import GenerateReply
 from support.ai_fakes import generate_turn
@@ -156,3 +171,229 @@ async def test_a_coming_wedding_announced_without_a_question_gets_the_wedding_fa
     assert answer is not None
     assert not isinstance(answer, HandOff)
     assert wedding.content in answer.text
+
+
+INTENTION = Fact(
+    "intention",
+    "RENSEIGNEMENT",
+    "Demander une messe",
+    "Pour faire célébrer une messe pour un défunt ou à une intention, passez à l'accueil. "
+    "Offrande : 18 €.",
+)
+SICK = Fact(
+    "malades",
+    "RENSEIGNEMENT",
+    "Malades",
+    "Un prêtre peut rendre visite à un malade ou un mourant et donner le sacrement des "
+    "malades : prêtre de garde au 06 00 00 00 00.",
+)
+BABY_BAPTISM = Fact(
+    "bapteme-bebe",
+    "RENSEIGNEMENT",
+    "Baptême des bébés",
+    "Pour le baptême d'un bébé ou d'un petit enfant, prenez contact avec l'accueil.",
+)
+WEDDING_TIMES = Fact(
+    "mariage-delais", "RENSEIGNEMENT", "Mariage : délais", "Prenez contact un an avant."
+)
+WEDDING_PAPERS = Fact(
+    "mariage-dossier",
+    "RENSEIGNEMENT",
+    "Mariage : dossier",
+    "Documents à fournir pour le mariage : un extrait d'acte de baptême de chacun.",
+)
+PARISH = (FUNERALS, INTENTION, SICK, BABY_BAPTISM, WEDDING_TIMES, WEDDING_PAPERS, OTHERS[0])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Cela fera un an le mois prochain que notre fils nous a quittés. Nous voudrions "
+        "faire dire une messe pour lui.",
+        "Mon parrain est décédé, l'enterrement a eu lieu ailleurs. Peut-on le confier à une "
+        "messe ici ?",
+        "Je voudrais une messe pour ma mère",
+        "Mes parents fêtent leurs 50 ans de mariage, une messe d'action de grâce est possible ?",
+        "Nos grands-parents fêtent leurs noces d'or",
+        "Can I have a Mass said for my late husband?",
+        "Queria mandar celebrar uma missa pela alma do meu pai",
+        "Quisiera encargar una misa por mi abuela difunta",
+    ],
+)
+def test_a_mass_for_someone_or_an_anniversary_is_a_mass_intention(text: str) -> None:
+    step = next_step(text)
+    assert step is not None
+    assert step.searches == (INTENTION_QUESTION,)
+    assert step.first
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ma mamie nous a quittés ce matin. Qui va préparer la messe d'enterrement ?",
+        "Mon mari est décédé mardi, il avait 80 ans. Comment se passent les obsèques ?",
+    ],
+)
+def test_a_funeral_mass_or_a_recent_death_is_the_funeral(text: str) -> None:
+    step = next_step(text)
+    assert step is not None
+    assert step.searches[-1] == FUNERAL_QUESTION
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mon grand-père est en fin de vie, la famille voudrait qu'un prêtre passe ce soir",
+        "Ma maman est très malade, elle voudrait recevoir le sacrement des malades",
+        "Mon père va mourir, pouvez-vous envoyer quelqu'un ?",
+        "My mother is dying, can a priest come?",
+        "A minha avó está muito doente",
+        "Mi padre está muy enfermo en el hospital",
+    ],
+)
+def test_someone_dying_or_gravely_ill_is_a_grave_illness_not_a_death(text: str) -> None:
+    assert is_grave_illness(text)
+    assert not is_bereavement(text)
+    step = next_step(text)
+    assert step is not None
+    assert step.searches == (SICK_QUESTION,)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ma sœur vient de perdre son bébé à la naissance.",
+        "Nous avons perdu notre fils la semaine dernière",
+        "We lost our baby last night",
+        "Mon père vient de mourir",
+        "Elle a fait une fausse couche",
+    ],
+)
+def test_the_loss_of_a_baby_a_child_or_a_parent_is_a_bereavement(text: str) -> None:
+    assert is_bereavement(text)
+    assert not is_joyful(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "notre fille a perdu son doudou à la messe",
+        "un prêtre peut-il venir bénir notre maison ?",
+        "je vais mourir de rire",
+    ],
+)
+def test_everyday_words_are_no_life_event(text: str) -> None:
+    assert not is_bereavement(text)
+    assert next_step(text) is None
+
+
+def test_a_priest_asked_to_a_maternity_ward_is_the_visit_of_the_sick() -> None:
+    step = next_step("Un prêtre pourrait-il venir prier avec elle à la maternité ?")
+    assert step is not None
+    assert step.searches == (SICK_QUESTION,)
+
+
+def test_a_coming_wedding_asking_for_papers_searches_the_documents_first() -> None:
+    step = next_step("Nous nous marions l'été prochain, quels papiers faut-il rassembler ?")
+    assert step is not None
+    assert step.searches == (f"{WEDDING_QUESTION} {DOCUMENTS_ASKED}", WEDDING_QUESTION)
+    assert not step.first
+
+
+def test_a_wedding_anniversary_is_good_news_not_a_coming_wedding() -> None:
+    text = "Mes parents fêtent leurs 50 ans de mariage en mai prochain"
+    assert is_joyful(text)
+    step = next_step(text)
+    assert step is not None
+    assert step.searches == (INTENTION_QUESTION,)
+
+
+async def test_a_mass_for_a_dead_son_gets_condolences_and_the_mass_intention_fact() -> None:
+    answer = await _answerer(*PARISH).answer(
+        _turn(
+            "Cela fera un an que notre fils nous a quittés. Nous voudrions faire dire une "
+            "messe pour lui."
+        )
+    )
+    assert isinstance(answer, Answer)
+    assert answer.sources == ("intention",)
+    assert answer.text.startswith(CONDOLENCES["fr"])
+
+
+async def test_a_dying_grandfather_gets_sympathy_the_visit_of_the_sick_and_a_person() -> None:
+    answer = await _answerer(*PARISH).answer(
+        _turn("Mon grand-père est en fin de vie à l'hôpital, qu'un prêtre passe ce soir ?")
+    )
+    assert isinstance(answer, Answer)
+    assert answer.sources == ("malades",)
+    first, fact, offer = answer.text.split("\n\n")
+    assert (first, fact, offer) == (SYMPATHY["fr"], SICK.content, A_PERSON["fr"])
+
+
+async def test_someone_dying_no_fact_answers_goes_to_a_person_gently() -> None:
+    answer = await _answerer(*OTHERS).answer(_turn("Ma mère est mourante, que faire ?"))
+    assert isinstance(answer, HandOff)
+    assert answer.reason == SENSITIVE
+
+
+async def test_a_baby_lost_at_birth_gets_condolences_and_a_priest_never_congratulations() -> None:
+    answer = await _answerer(*PARISH).answer(
+        _turn(
+            "Ma sœur vient de perdre son bébé à la naissance. Est-ce qu'un prêtre pourrait "
+            "venir prier avec elle à la maternité ?"
+        )
+    )
+    assert isinstance(answer, Answer)
+    assert answer.sources == ("malades",)
+    assert answer.text.startswith(CONDOLENCES["fr"])
+    assert CONGRATULATIONS["fr"] not in answer.text
+
+
+async def test_a_golden_wedding_mass_gets_congratulations_and_the_mass_intention_fact() -> None:
+    answer = await _answerer(*PARISH).answer(
+        _turn("Mes parents fêtent leurs noces d'or, peut-on faire dire une messe pour eux ?")
+    )
+    assert isinstance(answer, Answer)
+    assert answer.sources == ("intention",)
+    assert answer.text == f"{CONGRATULATIONS['fr']}\n{INTENTION.content}"
+
+
+async def test_a_coming_wedding_asking_for_papers_gets_the_documents_fact() -> None:
+    answer = await _answerer(*PARISH).answer(
+        _turn("Nous nous marions l'été prochain, quels papiers faut-il rassembler ?")
+    )
+    assert isinstance(answer, Answer)
+    assert "mariage-dossier" in answer.sources
+    assert answer.text.startswith(CONGRATULATIONS["fr"])
+
+
+async def test_a_funeral_named_gets_the_funeral_fact_before_a_mass_for_the_deceased() -> None:
+    answer = await _answerer(*PARISH).answer(_turn("enterrement a l eglise comment ca se passe"))
+    assert isinstance(answer, Answer)
+    assert answer.sources == ("obseques",)
+
+
+async def test_a_bereaved_person_asking_to_talk_to_a_priest_goes_to_a_person() -> None:
+    answer = await _answerer(*PARISH).answer(
+        _turn("Mon père est décédé cette nuit, je voudrais parler à un prêtre")
+    )
+    assert isinstance(answer, HandOff)
+    assert answer.reason == SENSITIVE
+
+
+def test_how_long_before_a_wedding_is_not_a_question_of_cost() -> None:
+    step = next_step("Nous allons nous marier, combien de temps à l'avance faut-il venir ?")
+    assert step is not None
+    assert step.searches == (WEDDING_QUESTION,)
+
+
+async def test_a_baby_to_baptise_gets_the_baby_baptism_fact_first() -> None:
+    catechism = Fact(
+        "inscription", "RENSEIGNEMENT", "Inscription", "On peut inscrire son enfant au caté."
+    )
+    answer = await _answerer(catechism, *PARISH).answer(
+        _turn("My wife and I would like to have our baby baptised. What do we need to do?")
+    )
+    assert isinstance(answer, Answer)
+    assert answer.sources == ("bapteme-bebe",)
+    assert answer.text.startswith(CONGRATULATIONS["en"])

@@ -1,22 +1,39 @@
-"""Life events: a death, a birth, a wedding get the words the moment needs around the answer.
+"""Life events: a death, a grave illness, a birth, a wedding get the words the moment needs.
 
 "Mon père est décédé cette nuit, on fait comment ?" is one of the most important
 messages a parish receives. The offline answerer gives what the facts say about
 funerals like any answer, but never bare: condolences first, the fact, then
 the offer of a person. When no fact answers, the message goes to a human with
 a gentle word (reason ``ai_sensitive``), never with "no reliable information".
-A birth ("notre fille est née", "nous venons d'avoir un bébé") or a coming
-wedding ("nous allons nous marier") opens the answer with congratulations.
+The loss of a baby or a child ("elle vient de perdre son bébé", a stillbirth, a
+miscarriage) is a bereavement too. A person dying or gravely ill ("en fin de vie",
+"très malade", "dying") gets a word of sympathy and the offer of a person the same
+way. A birth ("notre fille est née", "nous venons d'avoir un bébé"), a coming wedding
+("nous allons nous marier") or a wedding anniversary ("50 ans de mariage", "noces
+d'or") opens the answer with congratulations.
 
-The words are those of a death or a funeral, in French (plain and SMS
-spellings), English, Portuguese and Spanish; "mort", "disparu", "nous a quittés" or
-"s'est éteint" alone is not enough (the death of Christ is in every Holy Week fact,
-a cat may be missing): it needs a relative or a time. A death, a birth or a wedding
-whose words find no fact is searched again as the parish's next step (a funeral, a
-baptism, a wedding): :func:`next_step_question`.
+The words are those of the events, in French (plain and SMS spellings), English,
+Portuguese and Spanish; "mort", "disparu", "nous a quittés" or "s'est éteint" alone
+is not enough (the death of Christ is in every Holy Week fact, a cat may be missing):
+it needs a relative or a time.
+
+Each event has a next step that the parish's facts are searched for, in the general
+words of such facts whatever this parish calls them (:func:`next_step`): a Mass for a
+deceased person or for an anniversary (of a death, of a wedding) is a Mass intention;
+a priest asked to come to someone dying, very ill or in a hospital or maternity ward
+is the visit of the sick and their sacrament (the duty priest's number); a death, a
+funeral; a birth, a baptism; a coming wedding, the wedding (with what the message asks
+about it: the documents, the cost). A Mass intention and a priest's visit are what the
+message is about whatever its other words ("notre fils", "le bébé" are not a baby's
+baptism), and so is a funeral or a baby's baptism the message names ("l'enterrement,
+comment ça se passe ?" is not a Mass intention for the deceased): they are searched
+before the message's own words, the other events' next steps after them.
 """
 
 from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 
 from ai.language import Language
 from concierge_common.french.text import words
@@ -26,27 +43,50 @@ _DEATH = frozenset(
         "decede", "decedee", "deces", "deceder", "obseques", "enterrement", "enterrer",
         "funerailles", "inhumation", "cremation", "deuil", "defunt", "defunte", "died",
         "funeral", "burial", "faleceu", "falecido", "falecida", "enterro", "murio", "fallecio",
-        "fallecido", "fallecida", "entierro",
+        "fallecido", "fallecida", "entierro", "miscarriage", "stillborn", "stillbirth",
+        "natimorto", "natimorta", "mortinato",
     }
+)  # fmt: skip
+_FUNERAL = frozenset(
+    {"obseques", "enterrement", "enterrer", "funerailles", "inhumation", "cremation",
+     "funeral", "burial", "enterro", "entierro", "sepultura", "velorio"}
 )  # fmt: skip
 _DEAD = frozenset(
     {"mort", "morte", "disparu", "disparue", "quitte", "quittes", "quittee", "quittees",
-     "eteint", "eteinte", "dead", "passed", "morreu", "muerto", "muerta", "murio"}
+     "eteint", "eteinte", "dead", "passed", "morreu", "muerto", "muerta", "murio", "morto",
+     "morta"}
 )  # fmt: skip
-_CLOSE = frozenset(
+_PEOPLE = frozenset(
     {
         "pere", "mere", "papa", "maman", "mari", "femme", "epoux", "epouse", "fils", "fille",
         "frere", "soeur", "grand", "oncle", "tante", "cousin", "cousine", "ami", "amie", "bebe",
-        "nuit", "hier", "matin", "ce", "father", "mother", "husband", "wife", "son", "daughter",
-        "brother", "sister", "pai", "mae", "padre", "madre",
+        "enfant", "parrain", "marraine", "papi", "papy", "mamie", "mami", "neveu", "niece",
+        "father", "mother", "husband", "wife", "son", "daughter", "brother", "sister", "baby",
+        "child", "grandfather", "grandmother", "friend", "pai", "mae", "filho", "filha",
+        "irmao", "irma", "marido", "esposa", "avo", "padre", "madre", "hijo", "hija", "nino",
+        "nina", "hermano", "hermana", "abuelo", "abuela", "crianca",
     }
 )  # fmt: skip
+_CLOSE = _PEOPLE | {"nuit", "hier", "matin", "ce"}
+_LOST = frozenset(
+    {"perdre", "perdu", "perdue", "perdus", "perdons", "lost", "lose", "losing",
+     "perdeu", "perdi", "perdemos", "perdio", "perdimos", "perdido", "perdida"}
+)  # fmt: skip
+_ENGLISH_POSSESSIVES = frozenset({"our", "my", "his", "her", "their"})
+_JUST_DIED = frozenset({"vient", "viens", "venons", "venez", "viennent", "venait"})
+_DIE = frozenset({"mourir", "morrer", "morir"})
 
 CONDOLENCES: dict[Language, str] = {
     "fr": "Toutes nos condoléances. Nous sommes de tout cœur avec vous.",
     "en": "Please accept our deepest condolences.",
     "pt": "Os nossos sentidos pêsames.",
     "es": "Le acompañamos en el sentimiento.",
+}
+SYMPATHY: dict[Language, str] = {
+    "fr": "Nous pensons bien à vous et à votre proche dans ce moment difficile.",
+    "en": "We are thinking of you and of your loved one at this difficult time.",
+    "pt": "Pensamos em si e no seu ente querido neste momento difícil.",
+    "es": "Pensamos en usted y en su ser querido en este momento difícil.",
 }
 A_PERSON: dict[Language, str] = {
     "fr": "Si vous le souhaitez, une personne de la paroisse peut vous appeler et vous "
@@ -62,17 +102,23 @@ _BIRTH = frozenset(
     {"ne", "nee", "naissance", "naitre", "bebe", "nourrisson", "born", "baby", "nasceu",
      "nacio"}
 )  # fmt: skip
+_BAPTISM = frozenset(
+    {"bapteme", "baptiser", "baptise", "baptisee", "baptism", "baptised", "baptized",
+     "baptize", "christening", "christen", "batismo", "batizar", "batizado", "bautizo",
+     "bautismo", "bautizar"}
+)  # fmt: skip
 _JUST = frozenset(
     {"venons", "vient", "venez", "attendons", "attend", "notre", "nos", "ma", "mon", "just",
      "our", "nosso", "nossa", "nuestro", "nuestra"}
 )  # fmt: skip
 _WEDDING = frozenset(
-    {"marier", "marie", "mariage", "fiances", "fiancee", "fiance", "epouser", "married",
-     "marry", "wedding", "engaged", "casar", "casamento", "casarnos", "boda"}
+    {"marier", "marie", "mariage", "marions", "marient", "mariez", "marierons", "fiances",
+     "fiancee", "fiance", "epouser", "married", "marry", "marrying", "wedding", "engaged",
+     "casar", "casamento", "casarnos", "casamos", "boda"}
 )  # fmt: skip
 _FUTURE = frozenset(
     {"allons", "voulons", "veut", "veu", "souhaitons", "aimerions", "prochain", "prochaine",
-     "bientot", "getting", "going", "vamos", "queremos"}
+     "bientot", "getting", "going", "vamos", "queremos", "marions", "marierons"}
 )  # fmt: skip
 CONGRATULATIONS: dict[Language, str] = {
     "fr": "Félicitations, quelle belle nouvelle !",
@@ -81,52 +127,269 @@ CONGRATULATIONS: dict[Language, str] = {
     "es": "¡Enhorabuena, qué buena noticia!",
 }
 
+# A wedding anniversary: "anniversaire de mariage", "50 ans de mariage", "noces d'or",
+# "golden wedding", "bodas de oro", "anos de casados".
+_ANNIVERSARY = frozenset({"anniversaire", "anniversary", "aniversario", "jubile", "jubilee"})
+_MARRIAGE = frozenset(
+    {"mariage", "maries", "wedding", "marriage", "married", "casamento", "casados", "boda",
+     "bodas", "matrimonio"}
+)  # fmt: skip
+_YEARS = frozenset({"ans", "annees", "years", "anos"})
+_ONE_YEAR = frozenset(
+    {("un", "an"), ("one", "year"), ("a", "year"), ("um", "ano"), ("un", "ano")}
+)  # fmt: skip
+_JUBILEE = frozenset({"noces", "bodas"})
+_PRECIOUS = frozenset(
+    {"or", "argent", "diamant", "platine", "perle", "rubis", "vermeil", "oro", "plata",
+     "diamante", "ouro", "prata", "golden", "silver", "diamond", "ruby", "pearl"}
+)  # fmt: skip
 
-# What the facts are searched with when a life event's own words find nothing: the next
-# step a parish offers (a funeral, a baptism, a wedding), whatever the message said.
+# A Mass for someone or something: a Mass intention.
+_MASS = frozenset({"messe", "messes", "mass", "masses", "missa", "missas", "misa", "misas"})
+_INTENTION = frozenset(
+    {"intention", "intentions", "confier", "confie", "confions", "anniversaire", "anniversary",
+     "aniversario", "repos", "ame", "soul", "alma", "defunt", "defunte", "defunts", "late",
+     "deceased", "defunto", "defunta", "difunto", "difunta", "memoire", "memory", "memoria",
+     "sufragio", "thanksgiving", "encargar", "ofrecer", "mandar", "offered", "said"}
+)  # fmt: skip
+_ASKED_PAIRS = frozenset(
+    {("faire", "dire"), ("faire", "celebrer"), ("action", "grace"), ("acao", "gracas"),
+     ("accion", "gracias")}
+)  # fmt: skip
+_FOR = frozenset({"pour", "for", "por", "para", "pela", "pelo"})
+_THEM = frozenset(
+    {"lui", "elle", "eux", "elles", "him", "her", "them", "ele", "ela", "eles", "elas", "el",
+     "ella", "ellos"}
+)  # fmt: skip
+
+# Someone dying or gravely ill, and a priest asked to come to them.
+_DYING = frozenset(
+    {"mourant", "mourante", "agonie", "agonise", "agonisant", "agonisante", "palliatif",
+     "palliatifs", "palliatives", "dying", "terminally", "palliative", "hospice", "moribundo",
+     "moribunda", "agonizando", "agonizante", "paliativos", "paliativo", "paliativa",
+     "onction", "anointing", "uncao", "uncion", "extremauncion"}
+)  # fmt: skip
+_DYING_PAIRS = frozenset(
+    {("fin", "vie"), ("end", "life"), ("last", "rites"), ("derniers", "sacrements"),
+     ("fim", "vida"), ("final", "vida"), ("tres", "malade"), ("gravement", "malade"),
+     ("very", "ill"), ("seriously", "ill"), ("gravely", "ill"), ("muito", "doente"),
+     ("gravemente", "doente"), ("muy", "enfermo"), ("muy", "enferma"),
+     ("gravemente", "enfermo"), ("gravemente", "enferma"), ("va", "mourir"),
+     ("vont", "mourir"), ("train", "mourir"), ("about", "die"), ("going", "die")}
+)  # fmt: skip
+_SACRAMENT_OF_THE_SICK = frozenset(
+    {("sacrement", "malades"), ("sacrement", "malade"), ("sacrament", "sick"),
+     ("sacramento", "enfermos"), ("sacramento", "doentes")}
+)  # fmt: skip
+_PRIEST = frozenset(
+    {"pretre", "pretres", "cure", "abbe", "diacre", "aumonier", "priest", "chaplain",
+     "sacerdote", "capelao", "capellan"}
+)  # fmt: skip
+_COME = frozenset(
+    {"venir", "vienne", "viennent", "passer", "passe", "visite", "visiter", "rendre", "come",
+     "visit", "vir", "venha", "visitar", "venga", "pasar", "prier"}
+)  # fmt: skip
+_CARE = frozenset(
+    {"hopital", "maternite", "clinique", "ehpad", "retraite", "domicile", "chevet",
+     "hospitalise", "hospitalisee", "hospital", "clinic", "maternity", "ward", "lar",
+     "clinica", "residencia", "maternidade", "maternidad", "hospitalizado", "hospitalizada",
+     "malade", "malades", "sick", "ill", "doente", "enfermo", "enferma"}
+)  # fmt: skip
+
+# What the messages ask about an event, which the facts say in their own words.
+_DOCUMENTS = frozenset(
+    {"papiers", "papier", "documents", "document", "dossier", "pieces", "paperwork", "papers",
+     "documentos", "papeis", "papeles"}
+)  # fmt: skip
+_COST = frozenset(
+    {"combien", "cout", "coute", "coutent", "prix", "tarif", "tarifs", "payer", "frais",
+     "cost", "costs", "price", "fee", "fees", "quanto", "custa", "preco", "cuanto", "cuesta",
+     "precio"}
+)  # fmt: skip
+
+_TIME = frozenset({"temps", "tiempo", "tempo", "time", "jours", "mois", "semaines"})
+
+# What the facts are searched with: the general words of the parish's next step after
+# each event (a funeral, a Mass intention, the visit of the sick, a baptism, a wedding).
 FUNERAL_QUESTION = "obsèques funérailles enterrement"
+INTENTION_QUESTION = "faire célébrer une messe pour un défunt ou à une intention"
+SICK_QUESTION = "visite d'un prêtre à un malade ou un mourant, sacrement des malades"
 BAPTISM_QUESTION = "baptême d'un bébé"
 WEDDING_QUESTION = "se marier à l'église mariage"
+DOCUMENTS_ASKED = "documents à fournir"
+COST_ASKED = "combien ça coûte prix"
 
 
-def is_joyful(text: str) -> bool:
-    """Whether ``text`` tells of a birth or of the person's own coming wedding."""
-    said = words(text)
-    return _born(said) or _wedding(said)
+@dataclass(frozen=True)
+class NextStep:
+    """How the facts are searched after a life event: ``searches`` in turn, before the
+    message's own words when ``first`` (the event is what the message is about), after
+    them otherwise."""
+
+    searches: tuple[str, ...]
+    first: bool
 
 
-def next_step_question(text: str) -> str | None:
+def next_step(text: str) -> NextStep | None:
     """The search for the parish's next step after the life event ``text`` tells of."""
-    if is_bereavement(text):
-        return FUNERAL_QUESTION
     said = words(text)
+    if _mass_intention(said):
+        return NextStep((INTENTION_QUESTION,), first=True)
+    if _dying(said) or _priest_visit(said):
+        return NextStep((SICK_QUESTION,), first=True)
+    if _bereaved(said):
+        named = any(word in _FUNERAL for word in said)  # the funeral is what is asked about
+        return NextStep(_asked(said, FUNERAL_QUESTION), first=named)
     if _born(said):
-        return BAPTISM_QUESTION
-    if _wedding(said):
-        return WEDDING_QUESTION
+        named = any(word in _BAPTISM for word in said)  # the baptism is what is asked about
+        return NextStep(_asked(said, BAPTISM_QUESTION), first=named)
+    if _coming_wedding(said):
+        return NextStep(_asked(said, WEDDING_QUESTION), first=False)
     return None
 
 
-def _born(said: list[str]) -> bool:
-    return any(word in _BIRTH for word in said) and any(word in _JUST for word in said)
+def next_step_question(text: str) -> str | None:
+    """The main search for the parish's next step after the life event ``text`` tells of."""
+    step = next_step(text)
+    return step.searches[-1] if step is not None else None
 
 
-def _wedding(said: list[str]) -> bool:
-    return any(word in _WEDDING for word in said) and any(word in _FUTURE for word in said)
+def is_bereavement(text: str) -> bool:
+    """Whether ``text`` tells of a death (a child's, a baby's too) or asks about a funeral."""
+    return _bereaved(words(text))
+
+
+def is_grave_illness(text: str) -> bool:
+    """Whether ``text`` tells of someone dying or gravely ill (and of no death)."""
+    said = words(text)
+    return _dying(said) and not _bereaved(said)
+
+
+def is_joyful(text: str) -> bool:
+    """Whether ``text`` tells of a birth, of the person's own coming wedding or of a
+    wedding anniversary (and of no death)."""
+    said = words(text)
+    if _bereaved(said):
+        return False
+    return _born(said) or _coming_wedding(said) or _wedding_anniversary(said)
+
+
+def with_condolences(answer: str, language: Language) -> str:
+    """The answer between condolences and the offer of a person."""
+    return f"{CONDOLENCES[language]}\n\n{answer}\n\n{A_PERSON[language]}"
+
+
+def with_sympathy(answer: str, language: Language) -> str:
+    """The answer between a word of sympathy and the offer of a person."""
+    return f"{SYMPATHY[language]}\n\n{answer}\n\n{A_PERSON[language]}"
 
 
 def with_congratulations(answer: str, language: Language) -> str:
     return f"{CONGRATULATIONS[language]}\n{answer}"
 
 
-def is_bereavement(text: str) -> bool:
-    """Whether ``text`` tells of a death or asks about a funeral."""
-    said = words(text)
+def _bereaved(said: Sequence[str]) -> bool:
     if any(word in _DEATH for word in said):
         return True
+    if _pair(
+        said, {("fausse", "couche"), ("mort", "ne"), ("morte", "nee"), ("aborto", "espontaneo")}
+    ):
+        return True
+    if any(word in _DIE and _before(said, i, _JUST_DIED) for i, word in enumerate(said)):
+        return True  # "mon père vient de mourir"
+    if any(word in _LOST and _someone_after(said, i) for i, word in enumerate(said)):
+        return True  # "elle vient de perdre son bébé", "we lost our son"
     return any(word in _DEAD for word in said) and any(word in _CLOSE for word in said)
 
 
-def with_condolences(answer: str, language: Language) -> str:
-    """The answer between condolences and the offer of a person."""
-    return f"{CONDOLENCES[language]}\n\n{answer}\n\n{A_PERSON[language]}"
+def _someone_after(said: Sequence[str], i: int) -> bool:
+    """Whether a relative follows word ``i`` closely ("son" only after "our", "my"...: in
+    French it is "his" or "her", "son doudou")."""
+    for j in range(i + 1, min(i + 4, len(said))):
+        if said[j] == "son":
+            if said[j - 1] in _ENGLISH_POSSESSIVES:
+                return True
+        elif said[j] in _PEOPLE:
+            return True
+    return False
+
+
+def _dying(said: Sequence[str]) -> bool:
+    return any(word in _DYING for word in said) or _pair(said, _DYING_PAIRS, gap=3)
+
+
+def _priest_visit(said: Sequence[str]) -> bool:
+    """A priest asked to come to someone ill or in a hospital, or the sacrament of the sick."""
+    if _pair(said, _SACRAMENT_OF_THE_SICK, gap=3):
+        return True
+    asked = any(word in _PRIEST for word in said) and any(word in _COME for word in said)
+    return asked and any(word in _CARE for word in said)
+
+
+def _mass_intention(said: Sequence[str]) -> bool:
+    """A Mass asked for someone (the deceased, a couple's anniversary) or an intention."""
+    if _wedding_anniversary(said) or _death_anniversary(said):
+        return True
+    if not any(word in _MASS for word in said):
+        return False
+    if any(word in _INTENTION for word in said) or _pair(said, _ASKED_PAIRS):
+        return True
+    if any(word in _FUNERAL for word in said):
+        return False  # "la messe d'enterrement": the funeral itself
+    for i, word in enumerate(said):
+        if word in _FOR and (_after(said, i, _THEM, 1) or _after(said, i, _PEOPLE, 2)):
+            return True  # "une messe pour lui", "une messe pour mon père"
+    return False
+
+
+def _death_anniversary(said: Sequence[str]) -> bool:
+    """A year since a death: "cela fera un an que notre fils nous a quittés"."""
+    marked = any(word in _ANNIVERSARY for word in said) or _pair(said, _ONE_YEAR)
+    return marked and _bereaved(said) and not any(word in _FUNERAL for word in said)
+
+
+def _wedding_anniversary(said: Sequence[str]) -> bool:
+    if _pair(said, {(j, p) for j in _JUBILEE for p in _PRECIOUS}, gap=2):
+        return True  # "noces d'or", "bodas de plata"
+    if any(word in _PRECIOUS for word in said) and "wedding" in said:
+        return True  # "golden wedding"
+    if any(word in _ANNIVERSARY for word in said) and any(word in _MARRIAGE for word in said):
+        return True
+    return any(word in _YEARS and _after(said, i, _MARRIAGE, 2) for i, word in enumerate(said))
+
+
+def _born(said: Sequence[str]) -> bool:
+    return any(word in _BIRTH for word in said) and any(word in _JUST for word in said)
+
+
+def _coming_wedding(said: Sequence[str]) -> bool:
+    if _wedding_anniversary(said):
+        return False
+    return any(word in _WEDDING for word in said) and any(word in _FUTURE for word in said)
+
+
+def _asked(said: Sequence[str], question: str) -> tuple[str, ...]:
+    """The next step's searches: with what the message asks about it first."""
+    asked = []
+    if any(word in _DOCUMENTS for word in said):
+        asked.append(f"{question} {DOCUMENTS_ASKED}")
+    if any(word in _COST and not _after(said, i, _TIME, 2) for i, word in enumerate(said)):
+        asked.append(f"{question} {COST_ASKED}")  # not "combien de temps", "cuánto tiempo"
+    return (*asked, question)
+
+
+def _pair(said: Sequence[str], pairs: Collection[tuple[str, str]], gap: int = 1) -> bool:
+    """Whether two words of a pair follow each other in ``said``, at most ``gap`` apart."""
+    return any(
+        (word, said[j]) in pairs
+        for i, word in enumerate(said)
+        for j in range(i + 1, min(i + 1 + gap, len(said)))
+    )
+
+
+def _after(said: Sequence[str], i: int, wanted: Collection[str], within: int) -> bool:
+    return any(word in wanted for word in said[i + 1 : i + 1 + within])
+
+
+def _before(said: Sequence[str], i: int, wanted: Collection[str], within: int = 2) -> bool:
+    return any(word in wanted for word in said[max(0, i - within) : i])

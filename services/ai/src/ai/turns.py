@@ -12,8 +12,13 @@ any text, an image sent alone gets :data:`ai.media_replies.IMAGE_UNREAD`. Nor
 can it translate: to a person who wrote in English, Portuguese or Spanish, the
 French fact or record comes after a line in their language saying so
 (:mod:`ai.language`). A death in the family gets condolences around the
-answer and the offer of a person, or, when no fact answers, a gentle handoff; a
-birth or a coming wedding, congratulations (:mod:`ai.life_events`). A question
+answer and the offer of a person, someone dying or gravely ill a word of sympathy
+and the same offer, or, when no fact answers, a gentle handoff; a birth, a coming
+wedding or a wedding anniversary, congratulations. The facts are searched for the
+event's next step too (a Mass intention, a priest's visit to the sick, a funeral, a
+baptism, a wedding): before the message's own words for a Mass intention, a
+priest's visit or a funeral named, after them for the others (:mod:`ai.life_events`);
+not when the message asks to talk to someone, which goes to a person. A question
 the facts do not answer and that is not about the organisation at all gets a
 short answer saying so, with what the concierge can help with, instead of a
 handoff (:mod:`ai.topic`); so does a question about another place, which the
@@ -33,12 +38,16 @@ from ai.facts import Clock, utc_now
 from ai.language import FRENCH, Language, with_lead, written_in
 from ai.lexicon import french_gloss
 from ai.life_events import (
+    NextStep,
     is_bereavement,
+    is_grave_illness,
     is_joyful,
-    next_step_question,
+    next_step,
     with_condolences,
     with_congratulations,
+    with_sympathy,
 )
+from ai.scope import asks_for_person
 from ai.sms import plain
 from ai.topic import Subjects, off_topic, out_of_scope_reply, vocabulary
 from concierge_common.contracts.messages import GenerateReply
@@ -72,21 +81,36 @@ class TurnAnswerer:
         language = written_in(text)
         if turn.family is None and await self._elsewhere(turn, text):
             return await self._out_of_scope(language)
-        found = await self._found(turn, _searched(text, language))
+        step = None if asks_for_person(text) else next_step(text)  # a person: handed off
+        found = await self._next_step(turn, step) if step is not None and step.first else None
+        if found is None:
+            found = await self._found(turn, _searched(text, language))
+        if found is None and step is not None and not step.first:  # whatever the words
+            found = await self._next_step(turn, step)
         grieving = is_bereavement(text)
-        next_step = next_step_question(text)
-        if found is None and next_step is not None:  # whatever the words: the next step
-            found = await self._facts.find(turn.service, next_step)
+        ill = is_grave_illness(text)
         if found is None and grieving:
             return HandOff(SENSITIVE, "Décès annoncé")
+        if found is None and ill:
+            return HandOff(SENSITIVE, "Proche gravement malade")
         if found is None:
             return await self._off_topic(turn, plain(text, sms=language == FRENCH), language)
         reply = with_lead(found.text, language)
         if grieving:
             reply = with_condolences(reply, language)
+        elif ill:
+            reply = with_sympathy(reply, language)
         elif is_joyful(text):
             reply = with_congratulations(reply, language)
         return Answer(reply, found.kind, found.sources)
+
+    async def _next_step(self, turn: GenerateReply, step: NextStep) -> Answer | None:
+        """The facts of the next step after a life event (ai.life_events), or None."""
+        for search in step.searches:
+            found = await self._facts.find(turn.service, search)
+            if found is not None:
+                return found
+        return None
 
     async def _off_topic(self, turn: GenerateReply, text: str, language: Language) -> Answer | None:
         """The out-of-scope answer when ``text`` is off the organisation's subjects, else None."""
