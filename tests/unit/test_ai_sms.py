@@ -14,6 +14,13 @@ from ai.sms import plain
         ("secretaria ouvert kan", "secrétariat ouvert quand"),
         ("ya t il messe jeudi", "il y a t il messe jeudi"),
         ("Quelles sont mes options ?", "Quelles sont mes options ?"),  # French words kept
+        ("bapteme bb delai", "bapteme bébé delai"),
+        ("kt prix", "caté prix"),
+        ("horaire mese samedi", "horaire messe samedi"),
+        ("parain marène age mini", "parrain marraine age mini"),
+        ("enterement ki apeler", "enterrement qui apeler"),
+        ("num secretariat svp", "numéro secretariat svp"),
+        ("faut prevenir combien de tps avan", "faut prevenir combien de temps avant"),
     ],
 )
 def test_sms_words_are_written_out_and_french_words_kept(typed: str, meant: str) -> None:
