@@ -55,6 +55,11 @@ def test_a_greeting_or_thanks_is_answered_in_its_language(
         ("How do we get our baby baptised?", "bapteme"),  # another ending of "baptize"
         ("What time is Mass on Sunday?", "messe dimanche"),
         ("Quelle heure ?", ""),  # French words are not glossed
+        ("¿A qué hora es la misa del domingo en la iglesia?", "messe dimanche eglise"),
+        ("¿Cuánto cuesta el bautizo?", "tarif bapteme"),
+        ("¿Con cuánto tiempo de antelación hay que avisar para casarnos?", "marier"),  # how long
+        ("¿Cuándo puedo confesarme?", "confession"),  # "cuándo" is no typo of "quanto"
+        ("Sorry, where is the church please?", "eglise"),
     ],
 )
 def test_words_of_other_languages_are_glossed_in_french_for_the_search(

@@ -59,7 +59,8 @@ OTHER_LANGUAGES_PADDING = _stems(
     "eu meu minha meus minhas seu sua voce voces ha tem ter ser estar esta posso pode "
     "podem quero queria gostaria preciso fazer devo sobre ola obrigado obrigada favor "
     "el los las unos unas del cual cuales es son estan hay tiene tengo puedo puede quiero "
-    "quisiera necesito mi mis su sus con hola gracias usted ustedes le les hacer debo"
+    "quisiera necesito mi mis su sus con hola gracias usted ustedes le les hacer debo "
+    "sorry excuse desculpe disculpe excusez"
 )
 NEUTRAL = _stems(
     "horaire heure date jour moment prochain prochaine quand ou lieu endroit "
@@ -69,19 +70,23 @@ NEUTRAL = _stems(
 # Words that mean the same thing to a person writing to a parish (folded, unstemmed),
 # with their English, Portuguese and SMS forms.
 SYNONYM_GROUPS: tuple[str, ...] = (
-    "marier mariage epouser noce fiance marry married wedding casar casamento",
-    "bapteme baptiser baptise baptism baptize christening batismo batizar batizado",
+    "marier mariage epouser noce fiance marry married wedding casar casamento boda casarnos "
+    "casarse",
+    "bapteme baptiser baptise baptism baptize christening batismo batizar batizado bautizo "
+    "bautismo bautizar",
     "confession confesser reconciliation pardon penitence penitentiel penitentielle confess "
     "confessar confissao confesion confesarme confesar",
-    "obseque enterrement funeraille deces decede defunt mort funeral funerais enterro",
-    "inscription inscrire inscrit register registration enrol inscricao inscrever",
-    "cate catechisme catechese catechism catequese",
+    "obseque enterrement funeraille deces decede defunt mort funeral funerais enterro "
+    "entierro funerales",
+    "inscription inscrire inscrit register registration enrol inscricao inscrever "
+    "inscripcion inscribir",
+    "cate catechisme catechese catechism catequese catequesis catecismo",
     "tarif prix cout coute combien frais payer participation offrande montant "
-    "cb price cost fee custa preco quanto",
+    "cb price cost fee custa preco quanto cuesta precio",
     "bebe nourrisson petit bb",  # not "baby": "baby-sitter", "baby-foot"
     "enfant fils fille child children kid son daughter crianca filho filha",
     "absent absence absente manquer",
-    "pretre cure abbe vicaire priest padre",
+    "pretre cure abbe vicaire priest padre sacerdote",
     "don donner denier donation donate doacao doar",
     "adresse situe trouver acces venir aller address located endereco fica",
     "garer stationnement parking voiture park car estacionar estacionamento",
@@ -91,9 +96,9 @@ SYNONYM_GROUPS: tuple[str, ...] = (
     "accueil secretariat permanence presbytere secretaria oficina",
     "communion eucharistie comunhao",
     "chorale chanter chant choriste choir sing coro cantar",
-    "messe office celebration mass missa",
+    "messe office celebration mass missa misa",
     "telephone phone telefone numero number tel telefono",
-    "eglise church igreja",
+    "eglise church igreja iglesia",
     "dimanche sunday domingo",
     "samedi saturday sabado",
     "semaine week weekday semana",
@@ -118,16 +123,30 @@ _FRENCH_OF = {member: group.split()[0] for group in SYNONYM_GROUPS for member in
 def french_gloss(text: str) -> str:
     """The French words of the lexicon that ``text``'s words mean ("church" -> "eglise"),
     also for a small typo or another ending of them ("baptised" -> "bapteme")."""
-    glossed = dict.fromkeys(french for word in words(text) if (french := _french(word)))
+    said = words(text)
+    glossed = dict.fromkeys(
+        french
+        for i, word in enumerate(said)
+        if not _how_long(said, i) and (french := _french(word))
+    )
     return " ".join(glossed)
+
+
+# "How much" before "time" asks how long, not a price: "¿cuánto tiempo antes?".
+_HOW_MUCH = frozenset({"quanto", "cuanto", "how", "much"})
+_TIME = frozenset({"tempo", "tiempo", "time", "long"})
+
+
+def _how_long(said: list[str], i: int) -> bool:
+    return said[i] in _HOW_MUCH and i + 1 < len(said) and said[i + 1] in _TIME
 
 
 @lru_cache(maxsize=4096)
 def _french(word: str) -> str:
     if word in _FRENCH_OF:
         return _FRENCH_OF[word]
-    if len(word) < PREFIX_LETTERS:
-        return ""
+    if len(word) < PREFIX_LETTERS or stem(word) in NEUTRAL:
+        return ""  # "cuando" (when) is not a typo of "quanto" (how much)
     return next((french for other, french in _FRENCH_OF.items() if near(word, other)), "")
 
 
