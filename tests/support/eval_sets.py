@@ -4,12 +4,18 @@ the set's reference date."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 
 from concierge_devkit.evaluation.cases import load_cases
 from concierge_devkit.evaluation.parish import parish_of, reference_moment
 from concierge_devkit.evaluation.session import prepare
+from store import seed as store_seed
+from store.codes import is_weak
+
+# The format of `concierge codes generate`: three groups of four, no look-alike characters.
+STRONG_CODE = re.compile(r"[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}")
 
 ISSUE_CLASSES = frozenset(
     {"factual", "trigger-word", "catechism-general", "family-record", "family-no-code",
@@ -47,3 +53,17 @@ def assert_every_class_and_enough_cases(cases_file: Path, *, min_answerable: int
     assert sum(case.answerable for case in cases.cases) >= min_answerable
     languages = Counter(case.language for case in cases.cases if case.language)
     assert {"en", "pt", "es"} <= set(languages)
+
+
+def assert_strong_generated_codes(seed_file: Path, *, min_families: int) -> None:
+    """The seed's families have codes in the generated format, letters and digits in
+    every group, none of them weak."""
+    families = store_seed.load_file(seed_file).families
+    assert len(families) >= min_families
+    for family in families:
+        assert STRONG_CODE.fullmatch(family.code), family.code
+        assert all(
+            any(c.isdigit() for c in group) and any(c.isalpha() for c in group)
+            for group in family.code.split("-")
+        )
+        assert not is_weak(family.code)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 from concierge_devkit.evaluation.cases import load_cases
@@ -12,18 +11,17 @@ from concierge_devkit.evaluation.parish import load_seed, parish_of
 from concierge_devkit.evaluation.session import prepare
 from concierge_devkit.evaluation.text import fold, has
 from store import seed as store_seed
-from store.codes import is_weak
 from support.eval_sets import (
     ISSUE_THRESHOLDS,
     assert_dated_facts_on_each_side,
     assert_every_class_and_enough_cases,
+    assert_strong_generated_codes,
 )
 
 EVAL = Path(__file__).resolve().parents[1] / "eval"
 HELD_BACK = EVAL / "held_back" / "cases.yaml"
 HELD_BACK_SEED = EVAL / "held_back" / "seed.json"
 DEMO = EVAL / "parish.yaml"
-STRONG_CODE = re.compile(r"[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}")
 # The classes issue 15 names, each with enough cases to mean something.
 
 
@@ -57,15 +55,7 @@ def test_the_held_back_seed_holds_no_marker_of_the_demo_parish() -> None:
 
 
 def test_the_held_back_families_have_strong_codes_in_the_generated_format() -> None:
-    families = store_seed.load_file(HELD_BACK_SEED).families
-    assert len(families) >= 2
-    for family in families:
-        assert STRONG_CODE.fullmatch(family.code), family.code
-        assert all(
-            any(c.isdigit() for c in group) and any(c.isalpha() for c in group)
-            for group in family.code.split("-")
-        )
-        assert not is_weak(family.code)
+    assert_strong_generated_codes(HELD_BACK_SEED, min_families=2)
 
 
 def test_the_held_back_seed_is_in_the_stores_format_with_dated_facts_both_sides() -> None:

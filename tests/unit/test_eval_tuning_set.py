@@ -8,7 +8,6 @@ through the pipeline.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 from concierge_devkit.evaluation.cases import load_cases
@@ -16,12 +15,11 @@ from concierge_devkit.evaluation.consistency import check_consistency
 from concierge_devkit.evaluation.parish import load_seed, parish_of
 from concierge_devkit.evaluation.session import prepare
 from concierge_devkit.evaluation.text import fold, has
-from store import seed as store_seed
-from store.codes import is_weak
 from support.eval_sets import (
     ISSUE_THRESHOLDS,
     assert_dated_facts_on_each_side,
     assert_every_class_and_enough_cases,
+    assert_strong_generated_codes,
 )
 
 EVAL = Path(__file__).resolve().parents[1] / "eval"
@@ -30,7 +28,6 @@ TUNING_SEED = EVAL / "tuning" / "seed.json"
 HELD_BACK = EVAL / "held_back" / "cases.yaml"
 HELD_BACK_SEED = EVAL / "held_back" / "seed.json"
 DEMO = EVAL / "parish.yaml"
-STRONG_CODE = re.compile(r"[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}")
 
 
 def test_the_tuning_cases_match_the_tuning_seed_only() -> None:
@@ -67,15 +64,7 @@ def test_the_tuning_seed_holds_no_marker_of_the_other_parishes() -> None:
 
 
 def test_the_tuning_families_have_strong_codes_in_the_generated_format() -> None:
-    families = store_seed.load_file(TUNING_SEED).families
-    assert len(families) >= 4
-    for family in families:
-        assert STRONG_CODE.fullmatch(family.code), family.code
-        assert all(
-            any(c.isdigit() for c in group) and any(c.isalpha() for c in group)
-            for group in family.code.split("-")
-        )
-        assert not is_weak(family.code)
+    assert_strong_generated_codes(TUNING_SEED, min_families=4)
 
 
 def test_the_tuning_seed_is_in_the_stores_format_with_dated_facts_both_sides() -> None:
