@@ -190,3 +190,47 @@ def test_a_long_message_with_ones_own_wish_to_speak_to_someone_is_a_request() ->
         "mère qui auront lieu la semaine prochaine à Pau"
     )
     assert detect(text) is Command.HUMAN
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Faut-il un rendez-vous pour rencontrer le curé ?",
+        "Pour parler à un prêtre en confession, c'est quand ?",
+        "Je voudrais savoir comment contacter le curé",
+        "Comment entrer en contact avec le curé ?",
+        "Do I need an appointment to see the priest?",
+        "Est-ce que j'ai besoin d'un rendez-vous pour voir le prêtre ?",
+    ],
+)
+def test_a_question_for_a_fact_naming_someone_to_meet_is_not_a_command(text: str) -> None:
+    assert detect(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Je voudrais parler à un prêtre",
+        "je veux parler à un prêtre",
+        "appelez-moi",
+        "Un humain svp",
+        "Pouvez-vous me mettre en relation avec une personne de l'accueil ?",
+        "Je voudrais parler à quelqu'un pour avoir des informations sur le mariage",
+        "je voudrais parler au curé pour savoir comment se passe un baptême",
+        "Can I see a priest?",
+    ],
+)
+def test_an_explicit_wish_for_a_person_stays_a_command(text: str) -> None:
+    assert detect(text) is Command.HUMAN
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Pouvez-vous me rappeler ? C'est au sujet d'un mariage.",
+        "Vous pouvez me rappeler ? Les obsèques sont vendredi",
+        "Me pueden llamar? Es por una boda.",
+    ],
+)
+def test_asking_to_be_called_back_then_saying_why_is_a_request_for_a_human(text: str) -> None:
+    assert detect(text) is Command.HUMAN

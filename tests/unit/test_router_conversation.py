@@ -654,3 +654,64 @@ async def test_how_long_before_an_appointment_is_a_question_not_a_request() -> N
 )
 def test_more_ways_of_asking_for_a_person_are_understood(text: str) -> None:
     assert detect(text) is Command.HUMAN
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mon grand-père est en fin de vie, la famille voudrait qu'un prêtre passe ce soir. "
+        "Qui appeler ?",
+        "Ma sœur vient de perdre son bébé. Est-ce qu'un prêtre pourrait venir prier avec elle ?",
+        "Pardon, mon père vient de mourir, qui dois-je appeler pour les obsèques ?",
+        "Faut-il un rendez-vous pour rencontrer le prêtre ou peut-on passer ?",
+        "Un prêtre peut-il venir à l'hôpital ?",
+        "Who should I call, a priest or the secrétariat?",
+    ],
+)
+async def test_a_question_for_a_fact_with_a_human_services_keyword_is_answered(text: str) -> None:
+    h = Harness()
+    out = await h.say(text)
+    generate = only(out, GenerateReply)
+    assert isinstance(generate, GenerateReply)
+    assert generate.service == "RENSEIGNEMENT"
+    assert h.store.handoffs == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "je voudrais un rendez-vous avec le prêtre",
+        "Bonjour, j'aimerais un rendez-vous avec un prêtre, je traverse une période difficile",
+        "C'est urgent, mon père est mourant, nous avons besoin d'un prêtre",
+        "Ma mère est en train de partir, il nous faut un prêtre maintenant !!",
+        "un prêtre svp c'est urgent",
+    ],
+)
+async def test_a_wish_for_a_person_named_by_keyword_still_hands_off(text: str) -> None:
+    h = Harness()
+    await h.say(text)
+    assert [r.reason for r in h.store.handoffs] == ["person_asked"]
+
+
+async def test_a_wish_breaks_a_keyword_tie_with_the_human_service() -> None:
+    h = Harness(FixedClassifier("RENSEIGNEMENT"))
+    await h.say("je voudrais un rendez-vous pour le baptême de mon neveu")
+    assert len(h.store.handoffs) == 1
+    assert h.classifier.asked == []
+
+
+async def test_a_question_on_ones_childs_appointment_goes_to_the_family_record() -> None:
+    h = Harness(FixedClassifier("RENSEIGNEMENT"))
+    await h.say("Le rendez-vous de Léa pour la préparation de son baptême, c'est quand ?")
+    assert h.store.handoffs == []
+    assert h.store.session_of(CHAT).status == "awaiting_input"
+    assert h.store.session_of(CHAT).service_id == "svc-catechese"
+
+
+async def test_a_question_classified_as_the_human_service_is_answered_from_the_facts() -> None:
+    h = Harness(FixedClassifier("CONTACT_HUMAIN"))
+    out = await h.say("Qui faut-il prévenir pour une bénédiction de maison ?")
+    generate = only(out, GenerateReply)
+    assert isinstance(generate, GenerateReply)
+    assert generate.service == "RENSEIGNEMENT"
+    assert h.store.handoffs == []

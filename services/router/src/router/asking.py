@@ -1,20 +1,39 @@
 """Does a message ask for a piece of information, or for a person?
 
-A parish's trigger words name both: "secrétariat" is where a person answers, and
-what a parishioner asks about ("à quelle heure ouvre le secrétariat le
-mardi ?"). Only an explicit wish to reach someone hands the conversation to a
-human; a question about when, where or how to reach them is answered from the
-organisation's facts (which give the office hours, the address, the number).
+A keyword is not an intent. A parish's trigger words name both: "secrétariat",
+"prêtre", "appeler", "rendez-vous" are where a person answers, and what a
+parishioner asks about ("à quelle heure ouvre le secrétariat le mardi ?", "qui
+dois-je appeler pour les obsèques ?", "un prêtre peut-il venir à l'hôpital ?",
+"faut-il un rendez-vous pour rencontrer le curé ?"). Only an explicit wish to
+reach someone hands the conversation to a human; a question asking for a fact is
+answered from the organisation's facts (which give the office hours, the address,
+the number, who visits the sick), and the answerer hands off itself when no fact
+answers it.
 
-:func:`asks_for_information` looks for the words of such a question (times,
-days, opening, address, number) in French, English, Portuguese and Spanish;
-:func:`wishes` for the words of a wish ("je voudrais", "puis-je"), which keep a
-request to speak with someone a request, whatever else it asks.
+- :func:`asks_a_fact`: the message is a question, in French, English, Portuguese
+  or Spanish: the words of a question about when, where, how, how much
+  (:func:`asks_for_information`), an interrogative word ("qui appeler", "quel",
+  "who", "quem", "quién"), "est-ce que", an inverted verb ("faut-il", "peut-on",
+  "un prêtre peut-il", "y a-t-il", "dois-je"), an English question opening with
+  an auxiliary ("is there", "do I need", "can a priest"), "¿", or a "?" after
+  what someone else can do ("un prêtre pourrait venir ?").
+- :func:`asks_whom_to_reach`: the question is whom to call or where to turn
+  ("qui appeler", "à qui m'adresser", "who should I call"): a fact (a name, a
+  number), even after a wish ("je voudrais qu'un prêtre passe, qui appeler ?").
+- :func:`wants_a_person`: the person's own wish, not for a piece of
+  information ("je voudrais un rendez-vous avec le curé", "nous avons besoin d'un
+  prêtre", "can you send someone"; not "je voudrais savoir...", "pouvez-vous me
+  donner le numéro", nor "est-ce que j'ai besoin d'un rendez-vous ?", a question).
+- :func:`asks_not_for_a_person`: what routing needs, a question for a fact that
+  is no wish to reach a person.
 """
 
 from __future__ import annotations
 
-from concierge_common.french.text import words
+import re
+from itertools import pairwise
+
+from concierge_common.french.text import fold, words
 
 _INFORMATION = frozenset(
     {
@@ -26,17 +45,105 @@ _INFORMATION = frozenset(
         # how long before, how much
         "longtemps", "delai", "avance", "combien",
         # where, how to reach
-        "adresse", "ou", "numero", "telephone", "tel", "mail", "email", "courriel", "comment",
-        "where", "address", "phone", "number", "how", "onde", "endereco", "telefone", "como",
-        "donde", "direccion",
+        "adresse", "ou", "numero", "num", "telephone", "tel", "mail", "email", "courriel",
+        "comment", "where", "address", "phone", "number", "how", "onde", "endereco",
+        "telefone", "como", "donde", "direccion",
     }
 )  # fmt: skip
+# Interrogative words that make a question wherever they stand ("qui" is apart: it is also
+# a relative, "quelqu'un qui puisse venir").
+_INTERROGATIVES = frozenset(
+    {
+        "quel", "quelle", "quels", "quelles", "lequel", "laquelle", "lesquels", "lesquelles",
+        "pourquoi", "quoi", "koi", "ki", "who", "whom", "whose", "which", "what", "why", "quem",
+        "qual", "quais", "quien", "quienes", "cual", "cuales",
+    }
+)  # fmt: skip
+# "qui" asks when it opens a clause or follows a preposition ("Qui appeler ?", "à qui
+# m'adresser", "c'est qui"), or before an infinitive or an inverted verb ("qui dois-je").
+_QUI = re.compile(
+    r"(?:^|[.,;:!?¿(]\s*|\b(?:a|de|pour|avec|chez|aupres|vers|c\W*est|cest)\s+)qui\b"
+    r"|\bqui\s+(?:appeler|contacter|joindre|demander|prevenir|ecrire|telephoner|"
+    r"m\W*adresser|s\W*adresser|nous\s+adresser|dois|faut)\b"
+)
+# An inverted verb: "faut-il", "peut-on", "un prêtre peut-il", "y a-t-il", "est-elle".
+_INVERTED = re.compile(
+    r"\b[a-z]+-(?:t-)?(?:il|elle|on|ils|elles)\b|\best\W*ce\W*qu|\bqu\W*est\W*ce\b"
+)
+_INVERTED_PAIRS = frozenset(
+    {("faut", "il"), ("peut", "on"), ("peut", "il"), ("peut", "elle"), ("peuvent", "ils"),
+     ("pourrait", "il"), ("pourrait", "on"), ("pourrait", "elle"), ("doit", "on"),
+     ("doit", "il"), ("t", "il"), ("t", "elle"), ("t", "on"), ("est", "il"), ("est", "elle"),
+     ("dois", "je"), ("ai", "je"), ("avez", "vous"), ("savez", "vous"),
+     ("connaissez", "vous")}
+)  # fmt: skip
+# English questions open with an auxiliary: "is there", "do I need", "can a priest come".
+_AUXILIARIES = frozenset(
+    {"is", "are", "does", "do", "did", "will", "should", "must", "can", "could", "may"}
+)
+_REQUESTED_OF = frozenset({"you", "u"})  # "can you send someone": a request, not a question
+# Who else can do something, in a question ("un prêtre pourrait venir ?"); not for the
+# person ("quelqu'un peut m'aider ?" asks for someone).
+_OTHERS_CAN = frozenset(
+    {"peut", "peuvent", "pourrait", "pourraient", "can", "could", "pode", "podem", "poderia",
+     "puede", "pueden", "podria"}
+)  # fmt: skip
+# Whom to call or where to turn: a question for a name or a number.
+_WHOM = re.compile(
+    r"\b(?:a\s+qui|aupres\s+de\s+qui|qui)\s+(?:(?:dois|doit|faut|peut|peux|puis|pourrais|"
+    r"devons|devrais|on|je|il|t|est|ce|que|qu|j)\s+){0,4}"
+    r"(?:appeler|contacter|joindre|m\s*adresser|s\s*adresser|nous\s+adresser|adresser|"
+    r"demander|telephoner|ecrire|prevenir|voir)\b"
+    r"|\bwho\s+(?:(?:should|do|can|could|must|shall|would|i|we|to)\s+){0,3}"
+    r"(?:call|contact|phone|ring|ask|reach|see|turn)\b"
+    r"|\b(?:a\s+)?quem\s+(?:(?:devo|posso|devemos|eu)\s+)?(?:ligar|contatar|chamar|procurar)\b"
+    r"|\b(?:a\s+)?quien\s+(?:(?:debo|puedo|debemos|tengo\s+que)\s+)?"
+    r"(?:llamar|llamo|contactar|acudir|acudo|dirigirme)\b"
+)
+# A wish of the person's own.
 _WISH = frozenset(
     {
         "voudrais", "voudrions", "veux", "voulons", "aimerais", "aimerions", "souhaite",
-        "souhaiterais", "souhaitons", "besoin", "puis", "peux", "pourrais", "pouvez",
-        "want", "would", "like", "need", "can", "could", "quero", "queria", "gostaria",
-        "preciso", "quiero", "quisiera", "necesito",
+        "souhaiterais", "souhaitons", "pourrais", "pouvez", "pourriez", "jveux", "jveu",
+        "jvoudrais", "jvoudrai", "voudrai", "want", "wanna", "quero", "queria",
+        "gostaria", "quiero", "quisiera", "querria",
+    }
+)  # fmt: skip
+_WISH_PAIRS = frozenset(
+    {("puis", "je"), ("je", "peux"), ("can", "i"), ("could", "i"), ("may", "i"),
+     ("can", "we"), ("could", "we"), ("can", "you"), ("could", "you"), ("posso", "falar"),
+     ("puedo", "hablar"), ("pode", "me"), ("puede", "me"), ("i", "would"), ("i", "d"),
+     ("we", "would"), ("we", "d"), ("would", "like")}
+)  # fmt: skip
+# A need: a wish unless the message asks it as a question ("est-ce que j'ai besoin
+# d'un rendez-vous ?", "do I need an appointment?").
+_NEED = frozenset({"besoin", "need", "needs", "preciso", "precisamos", "necesito", "necesitamos"})
+_NEED_PAIRS = frozenset({("nous", "faut"), ("me", "faut"), ("m", "faut")})
+# Someone doing something for the person ("est-ce que quelqu'un peut m'aider ?", "can
+# someone help me", "alguém pode me ajudar"): a request for a person, even asked.
+_SOMEONE = frozenset(
+    {"quelqu", "quelquun", "someone", "somebody", "anyone", "anybody", "alguem", "alguien"}
+)
+_FOR_ME = frozenset({"me", "m", "moi", "nous", "us"})
+_SOMEONE_REACH = 4  # words between "someone" and "me"
+# A wish for a piece of information: to know, to be told, a number, an address (the first
+# word that says what is wished, after these).
+_FILLERS = frozenset(
+    {
+        "me", "m", "moi", "nous", "vous", "le", "la", "les", "l", "un", "une", "des", "du",
+        "de", "d", "bien", "juste", "svp", "stp", "donner", "avoir", "obtenir", "recevoir",
+        "to", "the", "a", "an", "give", "get", "have", "like", "just", "please", "o", "os",
+        "as", "el", "los", "dar", "ter", "tener", "receber", "recibir", "um", "uma", "il",
+    }
+)  # fmt: skip
+_KNOWING = frozenset(
+    {
+        "savoir", "connaitre", "dire", "indiquer", "renseigner", "renseignement",
+        "renseignements", "information", "informations", "info", "infos", "coordonnees",
+        "numero", "num", "adresse", "telephone", "tel", "mail", "email", "courriel",
+        "horaire", "horaires", "know", "tell", "number", "phone", "address",
+        "saber", "dizer", "informacao", "informacoes", "decir", "informacion", "endereco",
+        "telefone", "direccion", "telefono",
     }
 )  # fmt: skip
 
@@ -46,6 +153,122 @@ def asks_for_information(text: str) -> bool:
     return any(word in _INFORMATION for word in words(text))
 
 
+def asks_a_fact(text: str) -> bool:
+    """Whether ``text`` is a question for a piece of information (see the module)."""
+    folded = words(text)
+    if asks_for_information(text) or any(word in _INTERROGATIVES for word in folded):
+        return True
+    flat = fold(text)
+    if "¿" in text or _QUI.search(flat) or _INVERTED.search(flat):
+        return True
+    if any(pair in _INVERTED_PAIRS for pair in pairwise(folded)):
+        return True
+    if _english_question(flat):
+        return True
+    return "?" in text and any(
+        word in _OTHERS_CAN and folded[i + 1 : i + 2] not in (["me"], ["m"], ["nous"])
+        for i, word in enumerate(folded)
+    )
+
+
+def asks_whom_to_reach(text: str) -> bool:
+    """Whether ``text`` asks whom to call or where to turn ("qui appeler ?")."""
+    return _WHOM.search(" ".join(words(text))) is not None
+
+
 def wishes(text: str) -> bool:
     """Whether ``text`` says what the person wants ("je voudrais", "puis-je", "I need")."""
-    return any(word in _WISH for word in words(text))
+    folded = words(text)
+    return _wish(folded) or _need(text, folded)
+
+
+def wants_a_person(text: str) -> bool:
+    """Whether ``text`` is the person's own wish, and not (only) for a piece of information
+    ("je voudrais savoir", "pouvez-vous me donner le numéro")."""
+    folded = words(text)
+    if _someone_for_me(folded):
+        return True
+    ends = _wish_ends(folded)
+    if not _need(text, folded):
+        ends = [end for end in ends if not _need_at(folded, end)]
+    return any(_wished(folded[end:]) not in _KNOWING for end in ends)
+
+
+def wishes_to_know(text: str) -> bool:
+    """Whether the person's wishes are all for a piece of information ("je voudrais savoir
+    comment contacter le curé", "can you tell me who to call")."""
+    folded = words(text)
+    ends = _wish_ends(folded)
+    return bool(ends) and all(_wished(folded[end:]) in _KNOWING for end in ends)
+
+
+def _someone_for_me(folded: list[str]) -> bool:
+    """ "quelqu'un peut m'aider", not "quelqu'un peut me dire les horaires" (a fact)."""
+    for i, word in enumerate(folded):
+        if word not in _SOMEONE:
+            continue
+        for j in range(i + 1, min(i + 1 + _SOMEONE_REACH, len(folded))):
+            if folded[j] in _FOR_ME and _wished(folded[j + 1 :]) not in _KNOWING:
+                return True
+    return False
+
+
+def _wish_ends(folded: list[str]) -> list[int]:
+    """Where what each wish is for begins ("je voudrais | un rendez-vous")."""
+    ends = [i + 1 for i, word in enumerate(folded) if word in _WISH or word in _NEED]
+    ends += [i + 2 for i, pair in enumerate(pairwise(folded)) if pair in _WISH_PAIRS]
+    ends += [i + 2 for i, pair in enumerate(pairwise(folded)) if pair in _NEED_PAIRS]
+    return sorted(ends)
+
+
+def _need_at(folded: list[str], end: int) -> bool:
+    return folded[end - 1] in _NEED or folded[end - 1] == "faut"
+
+
+def _wished(rest: list[str]) -> str:
+    """The first word of what is wished, fillers aside."""
+    return next((word for word in rest if word not in _FILLERS), "")
+
+
+def asks_not_for_a_person(text: str) -> bool:
+    """A question for a fact, which is no wish to reach a person: the facts answer it."""
+    if asks_whom_to_reach(text):
+        return True
+    return asks_a_fact(text) and not wants_a_person(text)
+
+
+def _wish(folded: list[str]) -> bool:
+    return any(word in _WISH for word in folded) or any(
+        pair in _WISH_PAIRS for pair in pairwise(folded)
+    )
+
+
+def _need(text: str, folded: list[str]) -> bool:
+    """A need said ("nous avons besoin d'un prêtre", "il nous faut"), not asked about."""
+    said = any(word in _NEED for word in folded) or any(
+        pair in _NEED_PAIRS for pair in pairwise(folded)
+    )
+    return said and not _yes_no_question(text, folded)
+
+
+def _yes_no_question(text: str, folded: list[str]) -> bool:
+    flat = fold(text)
+    return (
+        _english_question(flat)
+        or _INVERTED.search(flat) is not None
+        or any(pair in _INVERTED_PAIRS for pair in pairwise(folded))
+    )
+
+
+def _english_question(flat: str) -> bool:
+    """A sentence opening with an auxiliary whose subject is not "you" ("is there", "do I
+    need", "can a priest come"); "do you have" asks too."""
+    for sentence in re.split(r"[.!?;:,]+", flat):
+        found = re.findall(r"[a-z0-9]+", sentence)
+        if (
+            len(found) >= 2
+            and found[0] in _AUXILIARIES
+            and (found[0] in ("do", "does", "did") or found[1] not in _REQUESTED_OF)
+        ):
+            return True
+    return False

@@ -3,11 +3,13 @@
 They are recognised on the folded text (case, accents and punctuation do not
 matter) when the whole message is the command ("Menu !", "STOP"), and, for the
 request of a human, also inside a short sentence ("je voudrais parler à
-quelqu'un svp"). Naming a person to reach inside a question about when, where
-or how to reach them ("comment contacter le secrétariat ?", "le curé reçoit
-quel jour ?") is not a request of a human but a question for the facts, unless
-the person also says they want to ("je voudrais voir le curé, quand est-il
-là ?"): :mod:`router.asking`.
+quelqu'un svp"). Naming a person to reach inside a question for a fact
+("comment contacter le secrétariat ?", "le curé reçoit quel jour ?", "faut-il
+un rendez-vous pour rencontrer le curé ?", "comment entrer en contact avec le
+curé ?") is not a request of a human but a question for the facts, unless the
+person also says they want to ("je voudrais voir le curé, quand est-il là ?"),
+and wishing to know something ("je voudrais savoir comment contacter le curé")
+is not wishing to speak: :mod:`router.asking`.
 
 Two requests are explicit whatever the message's length, in French, English,
 Portuguese and Spanish, even when a fact could answer what follows: asking to be
@@ -21,10 +23,11 @@ asking for a human too.
 from __future__ import annotations
 
 import enum
+import re
 from itertools import pairwise
 
 from concierge_common.french.text import words
-from router.asking import asks_for_information, wishes
+from router.asking import asks_a_fact, asks_not_for_a_person, wants_a_person, wishes_to_know
 
 
 class Command(enum.Enum):
@@ -130,6 +133,15 @@ _HUMAN_PHRASES: tuple[tuple[str, ...], ...] = tuple(
         "no quiero un robot",
     )
 )
+# Getting in touch, which a question may ask how to do ("comment entrer en contact avec le
+# curé ?") rather than ask for it ("pouvez-vous me mettre en relation avec l'accueil ?").
+_GETTING_IN_TOUCH: tuple[tuple[str, ...], ...] = tuple(
+    tuple(phrase.split())
+    for phrase in (
+        "mettre en relation", "mis en relation", "mise en relation", "en relation avec",
+        "en contact avec",
+    )
+)  # fmt: skip
 # "parler à/au/avec <a person>": the person wants a human, whoever they name.
 _SPEAK = frozenset(
     {"parler", "discuter", "voir", "rencontrer", "joindre", "contacter", "appeler", "recevoir",
@@ -197,6 +209,7 @@ _REMINDED_OF = frozenset(
      "qui", "comment", "combien", "ou", "pourquoi", "si", "mon", "ma", "mes", "votre",
      "vos", "son", "sa", "ses", "notre", "nos", "leur", "leurs"}
 )  # fmt: skip
+_SENTENCE_END = re.compile(r"[.!?;…\n]+")
 # During a handoff, these give the conversation back to the assistant.
 _CANCEL = frozenset({"menu", "annuler", "annule", "stop", "bot", "assistant", "robot"})
 
@@ -211,16 +224,19 @@ def detect(text: str) -> Command | None:
     whole = _WHOLE.get(" ".join(bare)) if bare else None
     if whole is Command.HUMAN:  # "Humain svp", "Someone please"
         return whole
-    if asks_to_be_called(folded):
-        return Command.HUMAN
-    human = any(_contains(folded, phrase) for phrase in _HUMAN_PHRASES) or _asks_to_speak(folded)
-    if human and _own_wish(folded):
+    if any(asks_to_be_called(words(sentence)) for sentence in _SENTENCE_END.split(text)):
+        return Command.HUMAN  # "rappelez-moi ? C'est pour un baptême": what follows is no reminder
+    phrase = any(_contains(folded, p) for p in _HUMAN_PHRASES)
+    if phrase and any(_contains(folded, p) for p in _GETTING_IN_TOUCH):
+        phrase = not asks_not_for_a_person(text)  # "comment entrer en contact avec le curé ?"
+    human = phrase or _asks_to_speak(folded)
+    if human and _own_wish(folded) and not wishes_to_know(text):
         return Command.HUMAN
     if len(bare) > _SHORT:
         return None
-    if any(_contains(folded, phrase) for phrase in _HUMAN_PHRASES):
+    if phrase:
         return Command.HUMAN
-    if _asks_to_speak(folded) and (wishes(text) or not asks_for_information(text)):
+    if _asks_to_speak(folded) and (wants_a_person(text) or not asks_a_fact(text)):
         return Command.HUMAN
     return None
 
@@ -264,8 +280,9 @@ def _reminder(rest: list[str]) -> bool:
 def _own_wish(folded: list[str]) -> bool:
     """The person says they themselves want something ("je voudrais", "I'd like")."""
     return any(word in _OWN_WISH for word in folded) or any(
-        pair in _OWN_WISH_PAIRS for pair in pairwise(folded)
-    )
+        pair in _OWN_WISH_PAIRS and folded[i - 1 : i] not in (["do"], ["does"], ["did"])
+        for i, pair in enumerate(pairwise(folded))
+    )  # "do I need an appointment to see the priest?" asks a rule
 
 
 def _asks_to_speak(folded: list[str]) -> bool:

@@ -8,7 +8,8 @@ The order of decisions, for a person whose conversation no human owns:
 3. greetings get a welcome and the menu, thanks a kind word;
 4. the service is the one picked from the menu by number, else the one the
    trigger keywords name, else the current one, else the one ai classifies;
-   if none, the menu;
+   if none, the menu; a human service named or classified for a question
+   asking a fact is set aside (:mod:`router.asking`: a keyword is not an intent);
 5. a human service hands off; a service that needs a role the person lacks
    asks for the code; otherwise ai answers the turn (with the verified
    family's record for a parent, and only theirs).
@@ -32,7 +33,7 @@ from concierge_common.french.languages import FRENCH, Language
 from concierge_common.french.text import terms
 from concierge_common.metrics import child
 from router import languages, phrases, smalltalk
-from router.asking import asks_for_information, wishes
+from router.asking import asks_not_for_a_person, wants_a_person
 from router.catalog import Catalog, CatalogCache, Service
 from router.classifier import Classifier
 from router.coalescer import Turn, without_burst
@@ -157,6 +158,8 @@ class Conversation:
             intro = languages.translated("not_understood", ctx.language)
             await self.show_menu(ctx, intro=intro or phrases.NOT_UNDERSTOOD)
             return
+        if service.is_human and asks_not_for_a_person(ctx.turn.text):
+            service = ctx.catalog.by_name(self._default) or service  # classified, not wished
         await self.serve(ctx, service)
 
     async def serve(self, ctx: TurnContext, service: Service) -> None:
@@ -322,17 +325,32 @@ class Conversation:
     async def _named(self, ctx: TurnContext, offered: list[Service]) -> Service | None:
         """The service the keywords name; ai breaks a tie ("horaires du caté").
 
-        A human service named in a question about when, where or how to reach it
-        ("à quelle heure ouvre le secrétariat ?") is not a wish to reach a person:
-        the question goes to the main service, whose facts answer it.
+        A keyword is not an intent: the trigger words of a human service inside a
+        question for a fact ("à quelle heure ouvre le secrétariat ?", "qui dois-je
+        appeler pour les obsèques ?", "un prêtre peut-il venir à l'hôpital ?") are no
+        wish to reach a person. They are set aside, and the question goes to the
+        family record it asks about ("le rendez-vous de Lou, c'est quand ?"), else to
+        the other services it names, else to the main service, whose facts answer it
+        (and whose answerer hands off when none does).
         """
-        named = await self._keyword_service(ctx, offered)
-        if named is not None and named.is_human and _asks_but_not_for_a_person(ctx.turn.text):
-            return ctx.catalog.by_name(self._default)
-        return named
+        text = ctx.turn.text
+        allowed = {s.name for s in offered}
+        if any(s.is_human for s in ctx.catalog.named_in(text) if s.name in allowed) and (
+            asks_not_for_a_person(text)
+        ):
+            among = [s for s in offered if not s.is_human]
+            return (
+                self._family_service(ctx, among)
+                or await self._keyword_service(ctx, among)
+                or ctx.catalog.by_name(self._default)
+            )
+        return await self._keyword_service(ctx, offered)
 
     async def _keyword_service(self, ctx: TurnContext, offered: list[Service]) -> Service | None:
         tied = ctx.catalog.best_named(ctx.turn.text, {s.name for s in offered})
+        human = [s for s in tied if s.is_human]
+        if len(tied) > 1 and human and wants_a_person(ctx.turn.text):
+            return human[0]  # "je voudrais un rendez-vous avec le curé": a wish, not a topic
         gated = [s for s in tied if s.view.required_role in VERIFIABLE_ROLES]
         if len(tied) > 1 and gated and is_personal(ctx.turn.text, ctx.catalog.known_words):
             return gated[0]  # "les horaires du caté de Léa": about the family
@@ -374,10 +392,6 @@ class Conversation:
         names = [str(r.attributes.get("family", "")) for r in records]
         children = [c for r in records for c in r.attributes.get("children", [])]
         return {"family": " / ".join(n for n in names if n), "children": children}
-
-
-def _asks_but_not_for_a_person(text: str) -> bool:
-    return asks_for_information(text) and not wishes(text)
 
 
 def _decided(decision: str) -> None:
