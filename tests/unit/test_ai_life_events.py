@@ -11,6 +11,7 @@ import pytest
 
 from ai.answerer import Answer, FactAnswerer, HandOff
 from ai.facts import Fact
+from ai.language import written_in
 from ai.life_events import (
     A_PERSON,
     CONDOLENCES,
@@ -24,6 +25,7 @@ from ai.life_events import (
     is_bereavement,
     is_grave_illness,
     is_joyful,
+    is_urgent,
     next_step,
 )
 from ai.turns import SENSITIVE, TurnAnswerer
@@ -397,3 +399,33 @@ async def test_a_baby_to_baptise_gets_the_baby_baptism_fact_first() -> None:
     assert isinstance(answer, Answer)
     assert answer.sources == ("bapteme-bebe",)
     assert answer.text.startswith(CONGRATULATIONS["en"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "C'est urgent, ma mère est en train de mourir, il nous faut un prêtre tout de suite",
+        "Mon père est mourant, pouvez-vous envoyer un prêtre vite",
+        "My father is dying, please send a priest right now",
+    ],
+)
+async def test_an_urgent_need_for_someone_dying_goes_to_a_person_with_the_fact_given_first(
+    text: str,
+) -> None:
+    answer = await _answerer(*PARISH).answer(_turn(text))
+    assert isinstance(answer, HandOff)
+    assert answer.reason == SENSITIVE
+    assert SICK.content in answer.reply  # the duty priest's number, at once
+    assert answer.reply.startswith(SYMPATHY[written_in(text)])
+
+
+async def test_an_urgent_need_no_fact_answers_goes_to_a_person_with_the_gentle_apology() -> None:
+    answer = await _answerer(*OTHERS).answer(_turn("Ma mère est mourante, c'est urgent"))
+    assert answer == HandOff(SENSITIVE, "Urgence : décès ou proche mourant")
+
+
+def test_a_need_that_can_wait_is_not_urgent() -> None:
+    assert is_urgent("il nous faut un prêtre tout de suite")
+    assert is_urgent("please come right now")
+    assert not is_urgent("Mon grand-père est en fin de vie, qu'un prêtre passe ce soir ?")
+    assert not is_urgent("au plus tard samedi")

@@ -9,7 +9,7 @@ import msgspec
 import pytest
 from prometheus_client import REGISTRY
 
-from ai.answerer import Answer
+from ai.answerer import Answer, HandOff
 from ai.handoffs import REASON, SUMMARY_CHARS, HandoffOpener, summary
 from ai.language import phrase
 from ai.responder import NOT_TEXT, SORRY, Responder
@@ -30,11 +30,11 @@ NOW = datetime(2026, 11, 25, 10, tzinfo=UTC)
 
 
 class FixedAnswerer:
-    def __init__(self, answer: Answer | None) -> None:
+    def __init__(self, answer: Answer | HandOff | None) -> None:
         self.answer_to_give = answer
         self.turns: list[GenerateReply] = []
 
-    async def answer(self, turn: GenerateReply) -> Answer | None:
+    async def answer(self, turn: GenerateReply) -> Answer | HandOff | None:
         self.turns.append(turn)
         return self.answer_to_give
 
@@ -67,7 +67,7 @@ def _turn(*texts: str, user_id: str = "u-1", kind: str = "text") -> GenerateRepl
 
 
 def _responder(
-    answer: Answer | None = None, store: HandoffStore | None = None
+    answer: Answer | HandOff | None = None, store: HandoffStore | None = None
 ) -> tuple[Responder, Published, HandoffStore]:
     published, store = Published(), store or HandoffStore()
     return Responder(published, FixedAnswerer(answer), HandoffOpener(store)), published, store
@@ -257,3 +257,16 @@ async def test_the_apology_before_a_handoff_is_in_the_persons_language() -> None
     apology = published.messages[0][1]
     assert isinstance(apology, SendReply)
     assert apology.text == phrase("no_sure_information", "en")
+
+
+async def test_a_handoff_with_a_reply_tells_that_reply_instead_of_the_apology() -> None:
+    said = "Nous pensons à vous. Prêtre de garde : 06 00 00 00 00."
+    responder, published, store = _responder(HandOff("ai_sensitive", "Urgence", reply=said))
+    await responder(_turn("Ma mère est mourante, c'est urgent"), DELIVERY)
+    [(first_flow, told), (second_flow, requested)] = published.messages
+    assert (first_flow, second_flow) == ("outbound", "handoff")
+    assert isinstance(told, SendReply)
+    assert told.text == said
+    assert isinstance(requested, HandoffRequested)
+    assert requested.reason == "ai_sensitive"
+    assert [request.reason for request in store.requests] == ["ai_sensitive"]

@@ -74,10 +74,13 @@ class Answer:
 @dataclass(frozen=True)
 class HandOff:
     """A decision to give the turn to a human: ``reason`` is the code the store records
-    (``person_asked``, ``ai_unavailable``...), ``summary`` a sentence for staff."""
+    (``person_asked``, ``ai_unavailable``...), ``summary`` a sentence for staff, ``reply``
+    what the person is told first instead of the reason's apology (an urgent need
+    still gets the facts that help at once, such as the duty priest's number)."""
 
     reason: str
     summary: str = ""
+    reply: str = ""
 
 
 class Answerer(Protocol):

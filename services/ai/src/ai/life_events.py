@@ -265,6 +265,23 @@ def is_grave_illness(text: str) -> bool:
     return _dying(said) and not _bereaved(said)
 
 
+# Words by which a person says a need cannot wait.
+_URGENT = frozenset(
+    {"urgent", "urgente", "urgence", "urgences", "urgently", "emergency", "immediatement",
+     "vite", "asap", "urgencia", "emergencia", "depressa", "rapido"}
+)  # fmt: skip
+_URGENT_PAIRS = frozenset(
+    {("tout", "suite"), ("right", "now"), ("right", "away"), ("ahora", "mismo"),
+     ("agora", "mesmo")}
+)  # fmt: skip
+
+
+def is_urgent(text: str) -> bool:
+    """Whether ``text`` says its need cannot wait ("c'est urgent", "tout de suite")."""
+    said = words(text)
+    return any(word in _URGENT for word in said) or _pair(said, _URGENT_PAIRS, gap=2)
+
+
 def is_joyful(text: str) -> bool:
     """Whether ``text`` tells of a birth, of the person's own coming wedding or of a
     wedding anniversary (and of no death)."""

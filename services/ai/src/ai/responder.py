@@ -201,7 +201,9 @@ class Responder:
         summary = staff_summary(texts, decided.summary)
         opened = await self._opener.open(turn, summary, reason=decided.reason)
         apology = APOLOGIES.get(decided.reason, "no_sure_information")
-        if apology is not None:
+        if decided.reply:
+            await self._reply(turn, decided.reply)
+        elif apology is not None:
             await self._reply(turn, phrase(apology, written_in(" ".join(texts))))
         request = HandoffRequested(
             message_id=ids.derived_id("ai-handoff", turn.message_id),

@@ -42,6 +42,7 @@ from ai.life_events import (
     is_bereavement,
     is_grave_illness,
     is_joyful,
+    is_urgent,
     next_step,
     with_condolences,
     with_congratulations,
@@ -89,6 +90,9 @@ class TurnAnswerer:
             found = await self._next_step(turn, step)
         grieving = is_bereavement(text)
         ill = is_grave_illness(text)
+        if (grieving or ill) and is_urgent(text):  # a person now, and what helps at once
+            helps = "" if found is None else _tactful(found.text, language, grieving=grieving)
+            return HandOff(SENSITIVE, "Urgence : décès ou proche mourant", reply=helps)
         if found is None and grieving:
             return HandOff(SENSITIVE, "Décès annoncé")
         if found is None and ill:
@@ -167,3 +171,9 @@ def _searched(text: str, language: Language) -> str:
     if language == FRENCH:
         return plain(text)
     return f"{plain(text, sms=False)} {french_gloss(text)}".strip()
+
+
+def _tactful(fact: str, language: Language, *, grieving: bool) -> str:
+    """``fact`` for a person in grief (condolences) or whose relative is dying (sympathy)."""
+    reply = with_lead(fact, language)
+    return with_condolences(reply, language) if grieving else with_sympathy(reply, language)
