@@ -75,6 +75,10 @@ def test_the_periods_a_text_names(text: str, named: set[str]) -> None:
         ("quero falar com alguém", True),
         ("Qui est le curé ?", False),
         ("De quoi parle le parcours Alpha ?", False),
+        ("il me faut parler à un prêtre", True),  # a need said, not asked
+        ("Pour parler à un prêtre en confession, c'est quand ?", False),  # when: a fact
+        ("Faut-il un rendez-vous pour rencontrer le curé ou peut-on passer ?", False),
+        ("When can I talk to a priest?", False),
     ],
 )
 def test_asking_to_talk_to_someone(text: str, asks: bool) -> None:

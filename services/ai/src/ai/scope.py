@@ -18,6 +18,7 @@ from "avant"), longer ones may carry a typo.
 from __future__ import annotations
 
 from functools import lru_cache
+from itertools import pairwise
 
 from concierge_common.french.text import stem, words
 from concierge_common.french.typos import near
@@ -113,9 +114,24 @@ def periods(text: str) -> frozenset[str]:
 
 
 def asks_for_person(text: str) -> bool:
-    """True when ``text`` asks to talk to someone ("puis-je parler à un prêtre ?")."""
-    said = {stem(word) for word in words(text)}
-    return bool(said & TALK) and bool(said & PEOPLE)
+    """True when ``text`` asks to talk to someone ("puis-je parler à un prêtre ?"), not
+    when it asks when or how one can ("pour parler à un prêtre en confession, c'est
+    quand ?", "faut-il un rendez-vous pour rencontrer le curé ?"): the facts say that."""
+    said = [stem(word) for word in words(text)]
+    if not (set(said) & TALK and set(said) & PEOPLE):
+        return False
+    return not (set(said) & WHEN_OR_HOW or _needs(said))
+
+
+# Asking when or how a person can be met is a question for the facts.
+WHEN_OR_HOW = frozenset(
+    stem(w) for w in words("quand when quando cuando comment how como horaire horaires hours")
+)
+
+
+def _needs(said: list[str]) -> bool:
+    """'faut-il ... ?': what it takes, a fact ("il faut que je parle au curé" is a wish)."""
+    return ("faut", "il") in set(pairwise(said))
 
 
 @lru_cache(maxsize=8192)
