@@ -150,16 +150,19 @@ async def test_lexical_evidence_is_full_for_facts_covering_enough_of_the_questio
     documents = [Document(f.id, f.service, f.title, f.content) for f in PARISH]
 
     covered = await ranker.rank(documents, "chorale répétitions")
-    partly = await ranker.rank(documents, "chorale kayak parapente escalade")
+    partly = await ranker.rank(documents, "chorale répétitions kayak parapente")
+    barely = await ranker.rank(documents, "chorale kayak parapente escalade")
     unrelated = await ranker.rank(documents, "kayak parapente escalade")
 
     evidence = {c.document.key: c.evidence for c in covered.candidates}
     assert evidence["chorale"] == 1.0
     assert all(value == 0.0 for key, value in evidence.items() if key != "chorale")
-    # A quarter of the question's words: the choir fact has them, at most UNSURE_EVIDENCE.
+    # Under half of the question (0.44): the choir fact has it, at most UNSURE_EVIDENCE;
+    # one word of four (0.25) is below UNSURE_COVERAGE: nothing.
     partial = {c.document.key: c.evidence for c in partly.candidates}
     assert 0.0 < partial["chorale"] <= UNSURE_EVIDENCE
     assert all(value == 0.0 for key, value in partial.items() if key != "chorale")
+    assert all(candidate.evidence == 0.0 for candidate in barely.candidates)
     assert all(candidate.evidence == 0.0 for candidate in unrelated.candidates)
 
 

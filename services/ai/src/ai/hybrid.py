@@ -18,7 +18,8 @@ Each document then gets a logit: ``similarity / temperature`` plus
 question's words it covers (:mod:`ai.ranking`) times its score relative to the
 best: in full for documents that are lexically confident (score and coverage
 at least ``min_score`` and ``min_coverage``), up to :data:`UNSURE_EVIDENCE` for
-the others with a score of at least ``min_score``. One more candidate
+the others with a score of at least ``min_score`` and a coverage of at least
+:data:`UNSURE_COVERAGE`. One more candidate
 stands for "none of them", with the similarity ``unrelated_similarity``. A
 softmax over all of them gives each document the probability that it is what
 the question is about.
@@ -53,6 +54,7 @@ CLOSE_RATIO = 0.8  # probability, or lexical score, of a second document given w
 PAIR_SHARE = 0.2  # least probability of a lexically close second, as a share of the first's
 PAIR_UNRELATED = 0.1  # most probability of "none of them" for two about as probable facts
 UNSURE_EVIDENCE = 0.35  # most lexical evidence of a document that is not lexically confident
+UNSURE_COVERAGE = 0.3  # and the least share of the question it must cover to get any
 
 # Everyday French texts about nothing an organisation's facts would cover: the
 # question's similarity to them is its level of similarity to unrelated text.
@@ -177,7 +179,8 @@ class HybridRanker:
         words ("je travaille le matin, y a-t-il une messe le dimanche soir ?") covers
         less than half of any fact, yet its rare words may all be in one: such a
         document gets its evidence too, up to :data:`UNSURE_EVIDENCE` (a confident
-        document's can reach 1).
+        document's can reach 1), when it covers at least :data:`UNSURE_COVERAGE` of
+        the question (one word of "le caté fait-il une sortie au ski ?" is not enough).
         """
         calibration = self.calibration
         scores = np.zeros(len(documents))
@@ -192,7 +195,8 @@ class HybridRanker:
         if best <= 0:
             return scores
         evidence: Array = coverage * scores / best
-        result: Array = np.where(confident, evidence, np.minimum(evidence, UNSURE_EVIDENCE))
+        unsure = np.where(coverage >= UNSURE_COVERAGE, np.minimum(evidence, UNSURE_EVIDENCE), 0.0)
+        result: Array = np.where(confident, evidence, unsure)
         return result
 
     def confident(self, match: Match) -> bool:
