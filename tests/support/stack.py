@@ -155,7 +155,13 @@ async def running_stack(
             await stack.start_service(name)
             if name == "store" and seeded:
                 await seed.seed_database(env["DATABASE_URL"], env["INTRINSIC_ID_KEY"], seed.load())
-        stack.http = httpx.AsyncClient(base_url=f"http://127.0.0.1:{gateway.api_port}")
+        # Idle connections are dropped before uvicorn's 5 s keep-alive ends them: a POST
+        # on a connection the server is closing fails with ReadError (a pause of a few
+        # seconds between two bursts, on a loaded machine, met exactly that).
+        stack.http = httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{gateway.api_port}",
+            limits=httpx.Limits(keepalive_expiry=1.0),
+        )
         yield stack
     finally:
         if stack.http is not None:
