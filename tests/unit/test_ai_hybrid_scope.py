@@ -7,7 +7,7 @@ import pytest
 from ai.answerer import FactAnswerer
 from ai.facts import Fact
 from ai.hybrid import Calibration, HybridRanker
-from ai.scope import asks_for_person, periods
+from ai.scope import asks_for_person, beyond_periods, covers, periods
 from support.fake_embedder import TopicEmbedder
 
 R = "RENSEIGNEMENT"
@@ -16,6 +16,10 @@ TOPICS = {
     "sunday": ("dimanche", "sunday", "domingo"),
     "priest": ("cure", "pretre", "priest"),
     "confession": ("confession", "confesser"),
+    "office": ("accueil",),
+    "catechism": ("cate",),
+    "holidays": ("vacances",),
+    "christmas": ("noel",),
 }
 FACTS = (
     Fact("dimanche", R, "Messes du dimanche", "Dimanche : messe à 9h30 et à 11h."),
@@ -29,14 +33,27 @@ FACTS = (
 )
 
 
+CALENDAR = Fact(
+    "calendrier",
+    R,
+    "Calendrier du caté",
+    "Pas de caté pendant les vacances scolaires : Toussaint du 17 octobre au 2 novembre, "
+    "Noël du 19 décembre au 4 janvier. Messe des familles le 4e dimanche du mois.",
+)
+OFFICE = Fact("accueil", R, "Accueil", "L'accueil est ouvert du lundi au vendredi de 9h à 12h.")
+
+
 class ListedFacts:
+    def __init__(self, facts: tuple[Fact, ...] = FACTS) -> None:
+        self._facts = facts
+
     async def facts(self, service: str) -> list[Fact]:
-        return [fact for fact in FACTS if fact.service == service]
+        return [fact for fact in self._facts if fact.service == service]
 
 
-async def _sources(question: str) -> tuple[str, ...]:
+async def _sources(question: str, facts: tuple[Fact, ...] = FACTS) -> tuple[str, ...]:
     ranker = HybridRanker(TopicEmbedder(TOPICS), Calibration())
-    answer = await FactAnswerer(ListedFacts(), ranker=ranker).find(R, question)
+    answer = await FactAnswerer(ListedFacts(facts), ranker=ranker).find(R, question)
     return answer.sources if answer else ()
 
 
@@ -48,7 +65,14 @@ async def _sources(question: str) -> tuple[str, ...]:
         ("À quelle heure est la messe de minuit le 24 décembre ?", {"decembre"}),
         ("What time is Christmas Mass?", {"noel"}),
         ("Qual é o horário da missa de Natal?", {"noel"}),
-        ("pendant les vacances de Noël", {"vacances", "noel"}),
+        ("pendant les vacances de Noël", {"vacances", "vacances-noel"}),
+        ("Christmas holidays", {"vacances", "vacances-noel"}),
+        (
+            "Pas de caté pendant les vacances scolaires : Toussaint du 17 octobre au "
+            "2 novembre, Noël du 19 décembre au 4 janvier. Messe de Noël à 18h.",
+            {"vacances", "vacances-toussaint", "vacances-noel", "octobre", "novembre"}
+            | {"decembre", "janvier", "noel"},
+        ),
         ("messe le 1er janvier", {"janvier"}),
         ("decembere", {"decembre"}),  # a typo of a long word
         ("Mon fils a été baptisé", set()),  # "été", the verb
@@ -64,6 +88,28 @@ async def _sources(question: str) -> tuple[str, ...]:
 )
 def test_the_periods_a_text_names(text: str, named: set[str]) -> None:
     assert periods(text) == named
+
+
+@pytest.mark.parametrize(
+    ("named", "asked", "covered"),
+    [
+        ({"noel"}, {"noel"}, True),
+        ({"vacances", "vacances-noel"}, {"noel"}, False),  # the holidays, not the feast
+        ({"vacances", "noel"}, {"vacances", "vacances-noel"}, True),  # both, apart
+        ({"vacances", "vacances-toussaint"}, {"vacances", "vacances-noel"}, False),
+        (set(), set(), True),
+    ],
+)
+def test_which_named_periods_cover_the_asked_ones(
+    named: set[str], asked: set[str], covered: bool
+) -> None:
+    assert covers(frozenset(named), frozenset(asked)) is covered
+
+
+def test_what_a_question_asks_besides_its_periods() -> None:
+    asked = beyond_periods("L'accueil sera-t-il ouvert pendant les vacances de la Toussaint ?")
+    assert asked.split() == ["l", "accueil", "sera", "t", "il", "ouvert", "les", "de", "la"]
+    assert beyond_periods("horaires de la Semaine sainte ?").split() == ["horaires", "de", "la"]
 
 
 @pytest.mark.parametrize(
@@ -93,6 +139,18 @@ async def test_a_question_about_a_period_no_valid_fact_names_is_declined() -> No
 
 async def test_a_fact_naming_the_period_still_answers() -> None:
     assert await _sources("confession pendant les vacances d'été ?") == ("confession",)
+
+
+async def test_a_fact_naming_only_a_feasts_holidays_does_not_answer_about_the_feast() -> None:
+    facts = (CALENDAR, OFFICE)
+    assert await _sources("Y a-t-il caté pendant les vacances de Noël ?", facts) == ("calendrier",)
+    assert await _sources("Quels sont les horaires des messes de Noël ?", facts) == ()
+
+
+async def test_a_fact_sharing_only_the_period_with_the_question_does_not_answer() -> None:
+    question = "L'accueil sera-t-il ouvert pendant les vacances de la Toussaint ?"
+    assert await _sources(question, (CALENDAR,)) == ()
+    assert await _sources("L'accueil est-il ouvert le lundi ?", (CALENDAR, OFFICE)) == ("accueil",)
 
 
 async def test_asking_to_talk_to_the_priest_is_not_answered_with_facts_about_him() -> None:

@@ -42,6 +42,11 @@ def test_padding_of_other_languages_is_dropped_too(
     assert question_terms(question) == (content, neutral)
 
 
+def test_asking_which_day_or_date_is_what_the_question_is_about() -> None:
+    assert question_terms("le caté c'est quel jour ?") == (["cate", "jour"], [])
+    assert question_terms("c'est quelle date ?") == (["date"], [])
+
+
 def test_a_typo_of_a_neutral_word_is_still_neutral() -> None:
     assert question_terms("horraires") == ([], ["horraire"])
 
@@ -58,6 +63,11 @@ def test_a_typo_of_a_neutral_word_is_still_neutral() -> None:
         ("messe", "message", 0.0),
         ("cate", "cote", 0.0),  # short words: no typo allowed
         ("samedi", "samuel", 0.0),
+        ("payant", "participation", SYNONYM),  # "le caté est payant ?": its price
+        ("jour", "mercredi", SYNONYM),  # "quel jour ?" is answered with a weekday
+        ("date", "juin", SYNONYM),  # "quelle date ?" with a month
+        ("mercredi", "jour", 0.0),  # one way: a weekday asked is not any day
+        ("samedi", "dimanche", 0.0),
     ],
 )
 def test_relatedness(query: str, term: str, expected: float) -> None:

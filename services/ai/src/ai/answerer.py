@@ -118,19 +118,17 @@ class FactAnswerer:
         found = await self._find_in(await self._facts.facts(service), text)
         if found is not None or self._services is None:
             return found
-        others = [name for name in await self._services.names() if name != service]
-        facts = [fact for name in others for fact in await self._facts.facts(name)]
-        return await self._find_in(facts, text)
+        return await self._find_in(await self._other_facts(service), text)
 
     async def every_fact(self, service: str) -> list[Fact]:
         """The valid facts of ``service`` and of the organisation's other services."""
-        facts = await self._facts.facts(service)
+        return await self._facts.facts(service) + await self._other_facts(service)
+
+    async def _other_facts(self, service: str) -> list[Fact]:
         if self._services is None:
-            return facts
-        for name in await self._services.names():
-            if name != service:
-                facts = facts + await self._facts.facts(name)
-        return facts
+            return []
+        others = [name for name in await self._services.names() if name != service]
+        return [fact for name in others for fact in await self._facts.facts(name)]
 
     async def _find_in(self, found: list[Fact], text: str) -> Answer | None:
         facts = {fact.id: fact for fact in found}

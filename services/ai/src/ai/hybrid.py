@@ -44,7 +44,9 @@ import numpy.typing as npt
 
 from ai import metrics, scope
 from ai.embeddings import Embedder, Vector
+from ai.lexicon import document_terms, question_terms
 from ai.ranking import Document, Index, Match
+from concierge_common.french.typos import near
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +107,9 @@ class Ranking:
     unrelated: float  # probability that the question is about none of them
     periods: frozenset[str] = frozenset()  # the periods the question names (ai.scope)
     wants_person: bool = False  # the question asks to talk to someone
+    # When the question names a period: the documents sharing a word with the rest of
+    # it (None: no period named, or nothing else asked).
+    beyond_periods: frozenset[str] | None = None
 
 
 def passage_text(document: Document) -> str:
@@ -144,11 +149,13 @@ class HybridRanker:
             for i, doc in enumerate(documents)
         ]
         candidates.sort(key=lambda candidate: -candidate.probability)
+        periods = scope.periods(text)
         return Ranking(
             candidates,
             float(probabilities[-1]),
-            scope.periods(text),
+            periods,
             scope.asks_for_person(text),
+            _beyond_periods(documents, text) if periods else None,
         )
 
     async def similarities(self, documents: Sequence[Document], text: str) -> Array:
@@ -221,7 +228,12 @@ def choose(ranking: Ranking, min_probability: float) -> list[Candidate]:
     if sum(candidate.probability for candidate in chosen) < min_probability:
         metrics.count_choice("unrelated" if ranking.unrelated >= best.probability else "ambiguous")
         return []
-    if not all(ranking.periods <= _periods(candidate.document) for candidate in chosen):
+    if ranking.beyond_periods is not None and not all(
+        candidate.document.key in ranking.beyond_periods for candidate in chosen
+    ):
+        metrics.count_choice("period")
+        return []
+    if not all(scope.covers(_periods(candidate.document), ranking.periods) for candidate in chosen):
         metrics.count_choice("period")
         return []
     metrics.count_choice("confident")
@@ -241,6 +253,24 @@ def _pair(best: Candidate, second: Candidate, unrelated: float) -> bool:
 
 def _periods(document: Document) -> frozenset[str]:
     return scope.periods(passage_text(document))
+
+
+def _beyond_periods(documents: Sequence[Document], text: str) -> frozenset[str] | None:
+    """The documents holding a word of what ``text`` asks besides its periods, as
+    written or misspelt (a synonym is not enough: the caté's Christmas celebration is
+    not the Christmas Masses); ``None`` when the question asks nothing else. A fact that
+    only names the same holidays ("pas de caté pendant les vacances de la Toussaint")
+    does not answer "l'accueil est-il ouvert pendant les vacances de la Toussaint ?"."""
+    asked, _ = question_terms(scope.beyond_periods(text))
+    if not asked:
+        return None
+    return frozenset(
+        doc.key for doc in documents if _holds_any(asked, set(document_terms(passage_text(doc))))
+    )
+
+
+def _holds_any(asked: list[str], terms: set[str]) -> bool:
+    return any(word in terms or any(near(word, term) for term in terms) for word in asked)
 
 
 def _lexical(documents: Sequence[Document], text: str) -> dict[str, Match]:

@@ -6,8 +6,10 @@ what matching questions against facts needs:
 * padding: words every question carries ("je voudrais savoir si...") that say
   nothing about its subject, dropped like stopwords, in SMS writing ("c koi")
   and in English, Portuguese and Spanish too;
-* neutral words ("horaire", "heure", "date"): they help when a fact has them, but
+* neutral words ("horaire", "heure", "quand"): they help when a fact has them, but
   a fact is not less relevant for lacking them (times are written "10h30");
+* kinds: "quel jour ?" and "quelle date ?" ask for what a fact writes as a weekday
+  or a month, and count like the question's other words;
 * related words: a word of the question also matches, with less weight, a
   synonym from a small parish lexicon ("marier" -> "mariage", and across
   languages: "christening" -> "baptême"), a word with the
@@ -63,7 +65,7 @@ OTHER_LANGUAGES_PADDING = _stems(
     "sorry excuse desculpe disculpe excusez"
 )
 NEUTRAL = _stems(
-    "horaire heure date jour moment prochain prochaine quand ou lieu endroit "
+    "horaire heure moment prochain prochaine quand ou lieu endroit "
     "matin soir aprem time hour schedule when where hora horario quando onde cuando donde"
 )
 
@@ -81,8 +83,8 @@ SYNONYM_GROUPS: tuple[str, ...] = (
     "inscription inscrire inscrit register registration enrol inscricao inscrever "
     "inscripcion inscribir",
     "cate catechisme catechese catechism catequese catequesis catecismo",
-    "tarif prix cout coute combien frais payer participation offrande montant "
-    "cb price cost fee custa preco quanto cuesta precio",
+    "tarif prix cout coute combien frais payer payant payante participation offrande "
+    "montant cb price cost fee custa preco quanto cuesta precio",
     "bebe nourrisson petit bb",  # not "baby": "baby-sitter", "baby-foot"
     "enfant fils fille child children kid son daughter crianca filho filha",
     "absent absence absente manquer",
@@ -104,6 +106,16 @@ SYNONYM_GROUPS: tuple[str, ...] = (
     "semaine week weekday semana",
     "rendez rdv appointment",
 )
+
+# A question's word for a kind of thing, and the words a fact writes it with ("quel
+# jour ?" is answered by "le mercredi", "quelle date ?" by "6 juin"): one way only,
+# since Wednesday is not Saturday.
+WEEKDAYS = "lundi mardi mercredi jeudi vendredi samedi dimanche"
+MONTHS = "janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre"
+KINDS: dict[str, frozenset[str]] = {
+    **dict.fromkeys(("jour", "day", "dia"), _stems(WEEKDAYS)),
+    **dict.fromkeys(("date", "data", "fecha"), _stems(MONTHS)),
+}
 
 
 def _synonym_table() -> dict[str, frozenset[str]]:
@@ -185,7 +197,7 @@ def relatedness(query: str, term: str) -> float:
         return EXACT
     if near(query, term):
         return TYPO
-    if term in synonyms(query):
+    if term in synonyms(query) or term in KINDS.get(query, ()):
         return SYNONYM
     if (
         min(len(query), len(term)) > PREFIX_LETTERS

@@ -7,6 +7,12 @@ period (a month, a season, a feast, the holidays) is answered only from a fact
 that names the same period; otherwise the information for that period is not
 there (expired, not yet valid, or never given) and a human answers instead.
 
+A feast that names school holidays ("les vacances de Noël", "vacances scolaires :
+Toussaint du 17 octobre au 2 novembre") is a period of its own, ``vacances-noel``:
+a catechism calendar that lists the holidays says nothing about the Christmas
+Masses, and an office fact about the Toussaint holidays nothing of the Christmas
+holidays.
+
 Someone who asks to talk to a person ("je voudrais parler au curé") wants a
 person, not a fact about that person: that question is handed over too.
 
@@ -17,6 +23,7 @@ from "avant"), longer ones may carry a typo.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from itertools import pairwise
 
@@ -77,6 +84,11 @@ PAIRS: dict[tuple[str, str], str] = {
     ),
 }
 SINGLE_WORD_PERIODS = {"triduum": "semaine-sainte"}
+# Feasts that also name school holidays: after "vacances" in the same sentence, or
+# just before it ("Christmas holidays"), the holidays are meant.
+HOLIDAY_FEASTS = frozenset({"noel", "toussaint", "paques"})
+DURING = frozenset({"pendant", "durant", "during", "durante"})  # go with a period
+SENTENCE_END = re.compile(r"[.;!?\n]+")
 # "été" is also "been" ("il a été baptisé"): the season only after one of these.
 SEASON_ARTICLES = frozenset({"l", "cet", "en", "d", "cette", "de"})
 
@@ -98,19 +110,63 @@ _WORDS = {stem(word): period for period, names in PERIODS.items() for word in na
 
 def periods(text: str) -> frozenset[str]:
     """The periods ``text`` names."""
-    said = words(text)
     found: set[str] = set()
-    for i, word in enumerate(said):
-        pair = PAIRS.get((said[i - 1], word)) if i else None
-        if pair is not None:
-            found.add(pair)
-            continue
-        period = SINGLE_WORD_PERIODS.get(word) or _period(stem(word))
-        if period == "ete" and (i == 0 or said[i - 1] not in SEASON_ARTICLES):
-            continue
-        if period is not None:
-            found.add(period)
+    for sentence in SENTENCE_END.split(text):
+        found |= _sentence_periods(words(sentence))
     return frozenset(found)
+
+
+def beyond_periods(text: str) -> str:
+    """The words of ``text`` that name no period ("accueil ouvert pendant les" of
+    "accueil ouvert pendant les vacances de la Toussaint")."""
+    kept: list[str] = []
+    for sentence in SENTENCE_END.split(text):
+        said = words(sentence)
+        for i in range(len(said)):
+            if _named(said, i) is None:
+                if said[i] not in DURING:
+                    kept.append(said[i])
+            elif i and (said[i - 1], said[i]) in PAIRS and kept and kept[-1] == said[i - 1]:
+                kept.pop()
+    return " ".join(kept)
+
+
+def covers(named: frozenset[str], asked: frozenset[str]) -> bool:
+    """Whether a text naming the periods ``named`` speaks of every period in ``asked``:
+    the same period, or for a feast's holidays, the holidays and the feast apart
+    ("pas de séance pendant les vacances scolaires ; reprise après Noël")."""
+    return all(period in named or _holidays_apart(named, period) for period in asked)
+
+
+def _holidays_apart(named: frozenset[str], period: str) -> bool:
+    feast = period.removeprefix("vacances-")
+    return feast != period and {"vacances", feast} <= named
+
+
+def _sentence_periods(said: list[str]) -> set[str]:
+    named = [_named(said, i) for i in range(len(said))]
+    found: set[str] = set()
+    holidays = False
+    for i, period in enumerate(named):
+        holidays = holidays or period == "vacances"
+        after = named[i + 1] if i + 1 < len(named) else None
+        if period in HOLIDAY_FEASTS and (holidays or after == "vacances"):
+            found.add(f"vacances-{period}")
+        elif period is not None:
+            found.add(period)
+    return found
+
+
+def _named(said: list[str], i: int) -> str | None:
+    """The period the ``i``-th word names, alone or with the word before it."""
+    word = said[i]
+    pair = PAIRS.get((said[i - 1], word)) if i else None
+    if pair is not None:
+        return pair
+    period = SINGLE_WORD_PERIODS.get(word) or _period(stem(word))
+    if period == "ete" and (i == 0 or said[i - 1] not in SEASON_ARTICLES):
+        return None
+    return period
 
 
 def asks_for_person(text: str) -> bool:
