@@ -375,6 +375,13 @@ async def test_a_funeral_named_gets_the_funeral_fact_before_a_mass_for_the_decea
     assert answer.sources == ("obseques",)
 
 
+async def test_a_funeral_in_sms_spelling_gets_the_funeral_fact_with_condolences() -> None:
+    answer = await _answerer(*PARISH).answer(_turn("enterement ki apeler"))
+    assert isinstance(answer, Answer)
+    assert answer.sources == ("obseques",)
+    assert "condoléances" in answer.text
+
+
 async def test_a_bereaved_person_asking_to_talk_to_a_priest_goes_to_a_person() -> None:
     answer = await _answerer(*PARISH).answer(
         _turn("Mon père est décédé cette nuit, je voudrais parler à un prêtre")

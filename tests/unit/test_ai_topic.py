@@ -72,6 +72,7 @@ def test_a_question_with_none_of_the_organisations_words_is_off_topic(text: str)
         "Le secrétariat est-il ouvert samedi ?",
         "Combien coûte une messe pour un défunt ?",
         "Combien pour une offrande de messe ?",
+        "parrain marraine age mini",  # godparents are parish life
     ],
 )
 def test_a_question_about_the_organisation_is_not_off_topic(text: str) -> None:

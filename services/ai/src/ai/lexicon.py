@@ -86,6 +86,7 @@ SYNONYM_GROUPS: tuple[str, ...] = (
     "tarif prix cout coute combien frais payer payant payante participation offrande "
     "montant cb price cost fee custa preco quanto cuesta precio",
     "bebe nourrisson petit bb",  # not "baby": "baby-sitter", "baby-foot"
+    "parrain marraine godparent godfather godmother padrinho madrinha padrino madrina",
     "enfant fils fille child children kid son daughter crianca filho filha",
     "absent absence absente manquer",
     "pretre cure abbe vicaire priest padre sacerdote",

@@ -23,7 +23,8 @@ the facts do not answer and that is not about the organisation at all gets a
 short answer saying so, with what the concierge can help with, instead of a
 handoff (:mod:`ai.topic`); so does a question about another place, which the
 facts of the organisation's own places only resemble (:mod:`ai.elsewhere`).
-SMS writing is written out before the search (:mod:`ai.sms`).
+SMS writing is written out before the search and before a life event is looked for
+(:mod:`ai.sms`): "enterement ki apeler" is about a funeral.
 """
 
 from __future__ import annotations
@@ -82,15 +83,16 @@ class TurnAnswerer:
         language = written_in(text)
         if turn.family is None and await self._elsewhere(turn, text):
             return await self._out_of_scope(language)
-        step = None if asks_for_person(text) else next_step(text)  # a person: handed off
+        said = plain(text, sms=language == FRENCH)  # "enterement ki apeler": a funeral
+        step = None if asks_for_person(said) else next_step(said)  # a person: handed off
         found = await self._next_step(turn, step) if step is not None and step.first else None
         if found is None:
             found = await self._found(turn, _searched(text, language))
         if found is None and step is not None and not step.first:  # whatever the words
             found = await self._next_step(turn, step)
-        grieving = is_bereavement(text)
-        ill = is_grave_illness(text)
-        if (grieving or ill) and is_urgent(text):  # a person now, and what helps at once
+        grieving = is_bereavement(said)
+        ill = is_grave_illness(said)
+        if (grieving or ill) and is_urgent(said):  # a person now, and what helps at once
             helps = "" if found is None else _tactful(found.text, language, grieving=grieving)
             return HandOff(SENSITIVE, "Urgence : décès ou proche mourant", reply=helps)
         if found is None and grieving:
@@ -98,13 +100,13 @@ class TurnAnswerer:
         if found is None and ill:
             return HandOff(SENSITIVE, "Proche gravement malade")
         if found is None:
-            return await self._off_topic(turn, plain(text, sms=language == FRENCH), language)
+            return await self._off_topic(turn, said, language)
         reply = with_lead(found.text, language)
         if grieving:
             reply = with_condolences(reply, language)
         elif ill:
             reply = with_sympathy(reply, language)
-        elif is_joyful(text):
+        elif is_joyful(said):
             reply = with_congratulations(reply, language)
         return Answer(reply, found.kind, found.sources)
 
