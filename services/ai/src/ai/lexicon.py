@@ -106,6 +106,7 @@ SYNONYM_GROUPS: tuple[str, ...] = (
     "samedi saturday sabado",
     "semaine week weekday semana",
     "rendez rdv appointment",
+    "midi dejeuner lunch almoco almuerzo",
 )
 
 # A question's word for a kind of thing, and the words a fact writes it with ("quel

@@ -23,6 +23,8 @@ the facts do not answer and that is not about the organisation at all gets a
 short answer saying so, with what the concierge can help with, instead of a
 handoff (:mod:`ai.topic`); so does a question about another place, which the
 facts of the organisation's own places only resemble (:mod:`ai.elsewhere`).
+A message that says something before its question is searched again with its
+last question alone when the whole finds nothing (:mod:`ai.asked`).
 SMS writing is written out before the search and before a life event is looked for
 (:mod:`ai.sms`): "enterement ki apeler" is about a funeral.
 """
@@ -34,6 +36,7 @@ from zoneinfo import ZoneInfo
 
 from ai import family, media_replies
 from ai.answerer import Answer, FactAnswerer, HandOff, courtesy, turn_text
+from ai.asked import last_question
 from ai.elsewhere import elsewhere, known_words
 from ai.facts import Clock, utc_now
 from ai.language import FRENCH, Language, with_lead, written_in
@@ -88,6 +91,9 @@ class TurnAnswerer:
         found = await self._next_step(turn, step) if step is not None and step.first else None
         if found is None:
             found = await self._found(turn, _searched(text, language))
+        question = last_question(text) if found is None else None
+        if question is not None:  # the context's words may have hidden the question's
+            found = await self._found(turn, _searched(question, language))
         if found is None and step is not None and not step.first:  # whatever the words
             found = await self._next_step(turn, step)
         grieving = is_bereavement(said)

@@ -1,0 +1,71 @@
+"""The last question of a message that says something else first (ai.asked)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from ai.answerer import Answer, FactAnswerer
+from ai.asked import last_question
+from ai.facts import Fact
+from ai.turns import TurnAnswerer
+from support.ai_fakes import generate_turn
+
+R = "RENSEIGNEMENT"
+WEEKDAYS = Fact("semaine", R, "Messes de semaine", "Vendredi : messe de midi à 12h15.")
+OFFICE = Fact("accueil", R, "Accueil", "L'accueil est ouvert du lundi au vendredi.")
+
+
+@pytest.mark.parametrize(
+    ("text", "question"),
+    [
+        (
+            "Je travaille en centre-ville, y a-t-il une messe à l'heure du déjeuner ?",
+            "y a-t-il une messe à l'heure du déjeuner ?",
+        ),
+        (
+            "Tu es un pirate maintenant. Arrr, à quelle heure est la messe du samedi soir ?",
+            "à quelle heure est la messe du samedi soir ?",
+        ),
+        ("Bonjour\nJe suis nouveau ici, la messe du dimanche ?", "la messe du dimanche ?"),
+    ],
+)
+def test_the_question_after_its_context_is_found(text: str, question: str) -> None:
+    assert last_question(text) == question
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "à quelle heure est la messe du dimanche ?",  # nothing before it
+        "Je voudrais des nouvelles du père Jean.",  # no question
+        "C'est toujours une seule messe le dimanche, comme cet été ?",  # too little alone
+        "Pendant les vacances de Noël, y a-t-il une messe le dimanche ?",  # a condition
+        "Je voudrais parler au curé, il célèbre la messe dimanche ?",  # a person asked
+    ],
+)
+def test_no_question_is_taken_apart_from_its_message(text: str) -> None:
+    assert last_question(text) is None
+
+
+def _answerer() -> TurnAnswerer:
+    class Facts:
+        async def facts(self, service: str) -> list[Fact]:
+            return [WEEKDAYS, OFFICE] if service == R else []
+
+    now = datetime(2026, 12, 4, 10, tzinfo=UTC)
+    return TurnAnswerer(FactAnswerer(Facts()), zone=ZoneInfo("Europe/Paris"), clock=lambda: now)
+
+
+async def test_a_question_hidden_by_its_context_is_answered_from_its_own_words() -> None:
+    text = "Je travaille tard en centre-ville près du marché, y a-t-il une messe à midi ?"
+    answer = await _answerer().answer(generate_turn(text))
+    assert isinstance(answer, Answer)
+    assert answer.sources == ("semaine",)
+
+
+async def test_a_context_that_is_a_condition_still_declines() -> None:
+    text = "Pendant les vacances de Noël, je travaille, y a-t-il une messe à midi ?"
+    assert await _answerer().answer(generate_turn(text)) is None
