@@ -208,3 +208,32 @@ def test_where_the_catechism_takes_place_is_answered_from_the_schedule() -> None
     children = family.parse_children(record)
     text = family.answer(family.read("Où a lieu le caté d'Arthur ?", children), children, TODAY)
     assert text == "Arthur a caté le mercredi de 13h30 à 15h, presbytère d'Ornival."
+
+
+def test_a_question_naming_a_childs_own_session_label_is_about_that_session() -> None:
+    record = {
+        "children": [
+            {
+                "first_name": "Lou",
+                "next_sessions": [
+                    "2026-12-08",
+                    {
+                        "date": "2026-12-12",
+                        "time": "10:00",
+                        "place": "presbytère, rencontre de préparation au baptême",
+                    },
+                ],
+            },
+            {"first_name": "Noé", "next_sessions": ["2026-12-09"]},
+        ]
+    }
+    children = family.parse_children(record)
+    question = family.read(
+        "Le rendez-vous de Lou pour la préparation de son baptême, c'est quand ?", children
+    )
+    assert question.rest == ()
+    assert question.aspects == (family.SESSIONS,)
+    assert "samedi 12 décembre à 10h, presbytère" in family.answer(question, children, TODAY)
+    # Without the child named, the same words are a general question for the facts.
+    general = family.read("La préparation au baptême, c'est quand ?", children)
+    assert general.rest == ("preparation", "bapteme")

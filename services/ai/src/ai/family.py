@@ -14,9 +14,10 @@ and the answer says each one's ("samedi 14 mars à 10h30, salle Saint-Joseph").
 
 What is asked is read from its words: the schedule ("horaire", "heure",
 "quand"), the group, the catechist ("catéchiste", "qui"), the next sessions
-("prochaine", "séance", "date", "calendrier", from today on). A child named in
-the question narrows the answer to them; without any of this, each child gets
-a one-line summary.
+("prochaine", "séance", "date", "calendrier", "rendez-vous", or a word of a
+session's own label such as "préparation au baptême" with the child named, from
+today on). A child named in the question narrows the answer to them; without any
+of this, each child gets a one-line summary.
 """
 
 from __future__ import annotations
@@ -40,7 +41,9 @@ ASPECT_WORDS: dict[str, frozenset[str]] = {
     ),  # the schedule says where
     GROUP: frozenset({"groupe", "niveau", "classe"}),
     CATECHIST: frozenset({"catechiste", "animateur", "animatrice"}),
-    SESSIONS: frozenset({"prochain", "prochaine", "seance", "date", "calendrier", "rencontre"}),
+    SESSIONS: frozenset(
+        {"prochain", "prochaine", "seance", "date", "calendrier", "rencontre", "rendez", "rdv"}
+    ),
 }
 ALL_ASPECT_WORDS = frozenset(word for keys in ASPECT_WORDS.values() for word in keys)
 # Used only when no other aspect word is there ("quand est la prochaine séance" is about sessions).
@@ -184,14 +187,27 @@ def read(text: str, children: tuple[Child, ...]) -> Question:
     named = tuple(child for child in children if child.named_in(said))
     names = {stem(word) for child in named for word in words(child.first_name)}
     content, _ = question_terms(text)
+    labels = _session_words(named)  # a child named: "la préparation au baptême de Lou"
     rest = tuple(
         term
         for term in content
         if term not in names
         and term not in FAMILY_WORDS
+        and term not in labels
         and not _any_near([term], ALL_ASPECT_WORDS)
     )
+    if labels & set(content):
+        aspects = tuple(a for a in ASPECT_WORDS if a in aspects or a == SESSIONS)
     return Question(aspects, named, rest)
+
+
+def _session_words(children: tuple[Child, ...]) -> frozenset[str]:
+    """The content words of the children's sessions' own places and labels ("rencontre
+    de préparation au baptême"): a question naming the child and holding them is about
+    those sessions."""
+    places = " ".join(session.place for child in children for session in child.sessions)
+    content, _ = question_terms(places)
+    return frozenset(content)
 
 
 def _any_near(said: list[str], keys: frozenset[str]) -> bool:
