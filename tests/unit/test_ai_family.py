@@ -237,3 +237,22 @@ def test_a_question_naming_a_childs_own_session_label_is_about_that_session() ->
     # Without the child named, the same words are a general question for the facts.
     general = family.read("La préparation au baptême, c'est quand ?", children)
     assert general.rest == ("preparation", "bapteme")
+
+
+@pytest.mark.parametrize("text", ["Léa a caté mercredi prochain ?", "Et le 16 décembre pour Léa ?"])
+def test_a_day_asked_about_a_named_child_is_about_their_sessions(text: str) -> None:
+    question = family.read(text, CHILDREN)
+    assert question.rest == ()
+    assert family.SESSIONS in question.aspects
+    assert "mercredi 16 décembre" in family.answer(question, CHILDREN, TODAY)
+
+
+def test_a_day_in_a_general_question_stays_with_the_question() -> None:
+    question = family.read("Y a-t-il une messe dimanche pour Léa ?", CHILDREN)
+    assert question.rest == ("messe", "dimanche")
+
+
+def test_the_childrens_planning_is_their_next_sessions() -> None:
+    question = family.read("Envoyez-moi le planning des enfants svp", CHILDREN)
+    assert question.aspects == (family.SESSIONS,)
+    assert "dimanche 13 décembre" in family.answer(question, CHILDREN, TODAY)

@@ -43,6 +43,7 @@ ASPECT_WORDS: dict[str, frozenset[str]] = {
     CATECHIST: frozenset({"catechiste", "animateur", "animatrice"}),
     SESSIONS: frozenset(
         {"prochain", "prochaine", "seance", "date", "calendrier", "rencontre", "rendez", "rdv"}
+        | {"planning", "programme", "agenda"}
     ),
 }
 ALL_ASPECT_WORDS = frozenset(word for keys in ASPECT_WORDS.values() for word in keys)
@@ -196,9 +197,18 @@ def read(text: str, children: tuple[Child, ...]) -> Question:
         and term not in labels
         and not _any_near([term], ALL_ASPECT_WORDS)
     )
-    if labels & set(content):
+    if labels & set(content) or (named and rest and all(map(_is_day, rest))):
+        rest = ()  # "Maëlys a caté mercredi prochain ?", "le 22 novembre pour Lou ?"
         aspects = tuple(a for a in ASPECT_WORDS if a in aspects or a == SESSIONS)
     return Question(aspects, named, rest)
+
+
+_DAY_WORDS = frozenset(stem(word) for word in words(" ".join((*WEEKDAYS, *MONTHS))))
+
+
+def _is_day(term: str) -> bool:
+    """A weekday, a month or a number: a day of the calendar."""
+    return term in _DAY_WORDS or term.isdigit()
 
 
 def _session_words(children: tuple[Child, ...]) -> frozenset[str]:
