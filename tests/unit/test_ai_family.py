@@ -252,6 +252,11 @@ def test_a_day_in_a_general_question_stays_with_the_question() -> None:
     assert question.rest == ("messe", "dimanche")
 
 
+def test_which_days_the_children_have_catechism_is_their_schedule() -> None:
+    question = family.read("Bonjour, mes enfants ont caté quels jours ?", CHILDREN)
+    assert (question.aspects, question.rest) == ((family.SCHEDULE,), ())
+
+
 def test_the_childrens_planning_is_their_next_sessions() -> None:
     question = family.read("Envoyez-moi le planning des enfants svp", CHILDREN)
     assert question.aspects == (family.SESSIONS,)

@@ -12,7 +12,7 @@ A session of ``next_sessions`` is a day (``"2027-03-14"``), a day and a time
 optional): a parish's sessions do not all keep the schedule's hour and room,
 and the answer says each one's ("samedi 14 mars à 10h30, salle Saint-Joseph").
 
-What is asked is read from its words: the schedule ("horaire", "heure",
+What is asked is read from its words: the schedule ("horaire", "heure", "jour",
 "quand"), the group, the catechist ("catéchiste", "qui"), the next sessions
 ("prochaine", "séance", "date", "calendrier", "rendez-vous", or a word of a
 session's own label such as "préparation au baptême" with the child named, from
@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 SCHEDULE, GROUP, CATECHIST, SESSIONS = "schedule", "group", "catechist", "sessions"
 ASPECT_WORDS: dict[str, frozenset[str]] = {
     SCHEDULE: frozenset(
-        {"horaire", "heure", "lieu", "salle", "endroit"}
+        {"horaire", "heure", "jour", "lieu", "salle", "endroit"}
     ),  # the schedule says where
     GROUP: frozenset({"groupe", "niveau", "classe"}),
     CATECHIST: frozenset({"catechiste", "animateur", "animatrice"}),
