@@ -66,6 +66,9 @@ def test_a_typo_of_a_neutral_word_is_still_neutral() -> None:
         ("payant", "participation", SYNONYM),  # "le caté est payant ?": its price
         ("jour", "mercredi", SYNONYM),  # "quel jour ?" is answered with a weekday
         ("date", "juin", SYNONYM),  # "quelle date ?" with a month
+        ("delai", "moi", SYNONYM),  # "délai ?": "quatre mois avant"
+        ("age", "ans", SYNONYM),  # "âge mini ?": "au moins 16 ans"
+        ("mini", "moin", SYNONYM),
         ("mercredi", "jour", 0.0),  # one way: a weekday asked is not any day
         ("samedi", "dimanche", 0.0),
     ],

@@ -111,12 +111,16 @@ SYNONYM_GROUPS: tuple[str, ...] = (
 
 # A question's word for a kind of thing, and the words a fact writes it with ("quel
 # jour ?" is answered by "le mercredi", "quelle date ?" by "6 juin"): one way only,
-# since Wednesday is not Saturday.
+# since Wednesday is not Saturday. Keys are stems.
 WEEKDAYS = "lundi mardi mercredi jeudi vendredi samedi dimanche"
 MONTHS = "janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre"
 KINDS: dict[str, frozenset[str]] = {
     **dict.fromkeys(("jour", "day", "dia"), _stems(WEEKDAYS)),
     **dict.fromkeys(("date", "data", "fecha"), _stems(MONTHS)),
+    # "délai ?" is answered by "quatre mois avant", "âge mini ?" by "au moins 16 ans"
+    "delai": _stems("avant avance mois semaines"),
+    "age": _stems("ans"),
+    **dict.fromkeys(("mini", "minimum"), _stems("moins")),
 }
 
 
