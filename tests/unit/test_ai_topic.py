@@ -9,10 +9,12 @@ import pytest
 
 from ai.answerer import Answer, FactAnswerer
 from ai.facts import Fact
+from ai.hybrid import Calibration, HybridRanker
 from ai.topic import CANNOT, off_topic, out_of_scope_reply, vocabulary
 from ai.turns import TurnAnswerer
 from concierge_common.contracts.messages import GenerateReply
 from support.ai_fakes import generate_turn
+from support.fake_embedder import TopicEmbedder
 
 SERVICES = [
     "RENSEIGNEMENT Informations pratiques sur la paroisse : messes, sacrements. messe horaire",
@@ -106,3 +108,34 @@ async def test_a_price_question_off_the_subject_gets_the_kind_answer_not_a_perso
     answer = await ANSWERER.answer(_turn("Combien coûte un aller-retour en train pour Bordeaux ?"))
     assert isinstance(answer, Answer)
     assert answer.kind == "out_of_scope"
+
+
+OFFICE = Fact("accueil", "RENSEIGNEMENT", TITLES[2], "L'accueil est ouvert le samedi matin.")
+
+
+class OfficeFacts:
+    async def facts(self, service: str) -> list[Fact]:
+        return [OFFICE] if service == "RENSEIGNEMENT" else []
+
+
+def _by_meaning() -> TurnAnswerer:
+    """An answerer whose embeddings read a weekend in 'samedi' and in 'week-end'."""
+    ranker = HybridRanker(TopicEmbedder({"weekend": ("week", "samedi")}), Calibration())
+    return TurnAnswerer(
+        FactAnswerer(OfficeFacts(), ranker=ranker),
+        zone=ZoneInfo("Europe/Paris"),
+        clock=lambda: datetime(2026, 12, 4, tzinfo=UTC),
+        subjects=Subjects(),
+    )
+
+
+async def test_an_off_topic_question_only_the_embeddings_matched_gets_the_kind_answer() -> None:
+    answer = await _by_meaning().answer(_turn("Quel temps fera-t-il ce week-end ?"))
+    assert isinstance(answer, Answer)
+    assert answer.kind == "out_of_scope"
+
+
+async def test_a_question_holding_the_facts_words_is_still_answered() -> None:
+    answer = await _by_meaning().answer(_turn("L'accueil est-il ouvert le samedi ?"))
+    assert isinstance(answer, Answer)
+    assert answer.sources == ("accueil",)

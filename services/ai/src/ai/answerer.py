@@ -69,6 +69,8 @@ class Answer:
     text: str
     kind: Kind
     sources: tuple[str, ...] = ()  # ids of the facts it comes from (for the logs)
+    # The facts hold the question's words (lexically confident), not only its meaning.
+    worded: bool = True
 
 
 @dataclass(frozen=True)
@@ -133,20 +135,25 @@ class FactAnswerer:
     async def _find_in(self, found: list[Fact], text: str) -> Answer | None:
         facts = {fact.id: fact for fact in found}
         documents = [Document(f.id, f.service, f.title, f.content) for f in facts.values()]
-        keys = await self._chosen(documents, text)
+        keys, worded = await self._chosen(documents, text)
         if not keys:
             return None
         picked = [facts[key] for key in keys]
-        return Answer(_compose(picked), "fact", tuple(fact.id for fact in picked))
+        return Answer(_compose(picked), "fact", tuple(fact.id for fact in picked), worded)
 
-    async def _chosen(self, documents: list[Document], text: str) -> list[str]:
+    async def _chosen(self, documents: list[Document], text: str) -> tuple[list[str], bool]:
+        """The keys of the documents to answer with, and whether they hold its words."""
         if not documents:
-            return []
+            return [], True
         if self._ranker is None:
-            return [match.document.key for match in self.choose(Index(documents).rank(text))]
-        ranking = await self._ranker.rank(documents, text)
-        chosen = hybrid.choose(ranking, self._ranker.calibration.min_probability)
-        return [candidate.document.key for candidate in chosen]
+            matches = self.choose(Index(documents).rank(text))
+            return [match.document.key for match in matches], True
+        ranker = self._ranker
+        chosen = hybrid.choose(
+            await ranker.rank(documents, text), ranker.calibration.min_probability
+        )
+        worded = all(c.lexical is not None and ranker.confident(c.lexical) for c in chosen)
+        return [candidate.document.key for candidate in chosen], worded
 
     def choose(self, ranked: list[Match]) -> list[Match]:
         """The confident matches worth giving, best first (empty: decline)."""

@@ -21,7 +21,9 @@ priest's visit or a funeral named, after them for the others (:mod:`ai.life_even
 not when the message asks to talk to someone, which goes to a person. A question
 the facts do not answer and that is not about the organisation at all gets a
 short answer saying so, with what the concierge can help with, instead of a
-handoff (:mod:`ai.topic`); so does a question about another place, which the
+handoff (:mod:`ai.topic`), and so does one that only the embeddings matched with a
+fact ("quel temps fera-t-il ce week-end ?" is not about the office's weekend
+hours); so does a question about another place, which the
 facts of the organisation's own places only resemble (:mod:`ai.elsewhere`).
 A message that says something before its question is searched again with its
 last question alone when the whole finds nothing (:mod:`ai.asked`).
@@ -105,8 +107,10 @@ class TurnAnswerer:
             return HandOff(SENSITIVE, "Décès annoncé")
         if found is None and ill:
             return HandOff(SENSITIVE, "Proche gravement malade")
-        if found is None:
-            return await self._off_topic(turn, said, language)
+        if found is None or not found.worded:  # found by meaning alone: is it ours?
+            off = await self._off_topic(turn, said, language)
+            if off is not None or found is None:
+                return off
         reply = with_lead(found.text, language)
         if grieving:
             reply = with_condolences(reply, language)
