@@ -48,6 +48,16 @@ def test_more_keywords_rank_first(matcher: KeywordMatcher) -> None:
     assert ranked == ["RENSEIGNEMENT", "CATECHESE"]
 
 
+def test_a_keyword_and_its_plural_count_once() -> None:
+    matcher = KeywordMatcher(
+        [("RENSEIGNEMENT", ["horaire", "horaires", "Horaires"]), ("CATECHESE", ["caté"])]
+    )
+    assert matcher.hits("Quels sont les horaires du caté de Léa ?") == {
+        "RENSEIGNEMENT": 1,
+        "CATECHESE": 1,
+    }
+
+
 def test_no_keyword_no_service(matcher: KeywordMatcher) -> None:
     assert matcher.match("Bonjour !") == []
 

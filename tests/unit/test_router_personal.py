@@ -74,6 +74,8 @@ def test_a_question_on_what_the_family_record_holds_needs_it(text: str) -> None:
         "Le caté des Pousses c'est où ?",  # a group of the parish
         "le kt de demain c'est avec quel catéchiste ?",
         "Hello, what time is Mass on Sunday?",
+        "Y a-t-il un groupe biblique pour lire la Bible ensemble ?",  # the faith's words
+        "Le groupe de partage de l'Évangile, c'est où ?",
     ],
 )
 def test_the_organisations_own_names_are_not_children(text: str) -> None:

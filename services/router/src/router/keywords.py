@@ -103,11 +103,16 @@ class KeywordMatcher:
     """Ranks services by how many of their keywords a message contains."""
 
     def __init__(self, keywords: Iterable[tuple[str, Iterable[str]]]) -> None:
-        self._triggers = [
-            Trigger(service, tuple(_Stem(stem(w)) for w in words(keyword)))
+        # One trigger per service and stem sequence: "horaire" and "horaires" are one
+        # keyword, or a message saying "horaires" once would name that service twice.
+        stemmed = dict.fromkeys(
+            (service, tuple(stem(w) for w in words(keyword)))
             for service, service_keywords in keywords
             for keyword in service_keywords
             if words(keyword)
+        )
+        self._triggers = [
+            Trigger(service, tuple(_Stem(text) for text in stems)) for service, stems in stemmed
         ]
         self._known = _KnownWords(s for t in self._triggers for s in t.stems)
 

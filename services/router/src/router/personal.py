@@ -125,6 +125,9 @@ _NOT_NAMES = frozenset(
         "dieu", "jesus", "marie", "eglise", "lundi", "mardi", "mercredi", "jeudi", "vendredi",
         "samedi", "dimanche", "mass", "easter", "christmas", "monday", "tuesday", "wednesday",
         "thursday", "friday", "saturday", "sunday", "hello", "church",
+        # the faith's own capitalised words ("un groupe pour lire la Bible")
+        "bible", "evangile", "evangiles", "christ", "seigneur", "vierge", "pape", "esprit",
+        "eucharistie", "ecriture", "ecritures", "parole",
     }
 )  # fmt: skip
 # The verbs after which an opening capitalised word is the subject, so maybe a child.
