@@ -30,6 +30,10 @@ OFFICE = Fact("accueil", R, "Accueil", "L'accueil est ouvert du lundi au vendred
             "à quelle heure est la messe du samedi soir ?",
         ),
         ("Bonjour\nJe suis nouveau ici, la messe du dimanche ?", "la messe du dimanche ?"),
+        (
+            "Les messes de l'été, c'est fini ? Quels sont les horaires du dimanche maintenant ?",
+            "Quels sont les horaires du dimanche maintenant ?",
+        ),
     ],
 )
 def test_the_question_after_its_context_is_found(text: str, question: str) -> None:

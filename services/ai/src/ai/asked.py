@@ -9,7 +9,8 @@ searches again with its last question alone: the clause that ends with the
 last question mark, after the sentence or the comma before it. Only a message
 whose context names no period and asks for no person is searched again (that
 context is a condition: "pendant les vacances de Noël, y a-t-il une messe le
-dimanche ?" is not the usual Sunday Mass).
+dimanche ?" is not the usual Sunday Mass), unless the question asks about now
+("les messes de l'été, c'est fini ? quels sont les horaires maintenant ?").
 """
 
 from __future__ import annotations
@@ -18,7 +19,11 @@ import re
 
 from ai import scope
 from ai.lexicon import question_terms
+from concierge_common.french.text import words
 
+# A question about the present: the period before it is a contrast, not a condition
+# ("les messes de l'été, c'est fini ? quels sont les horaires maintenant ?").
+NOW = frozenset({"maintenant", "desormais", "actuellement", "now", "currently", "agora", "ahora"})
 MIN_CONTENT_WORDS = 2  # a clause with fewer says too little on its own ("comme cet été ?")
 _CLAUSE_START = re.compile(r".*[.,;:!?\n]", re.DOTALL)
 
@@ -36,6 +41,8 @@ def last_question(text: str) -> str | None:
     content, _ = question_terms(clause)
     if len(content) < MIN_CONTENT_WORDS:
         return None
-    if scope.periods(text) != scope.periods(clause) or scope.asks_for_person(text):
+    if scope.asks_for_person(text):
+        return None
+    if scope.periods(text) != scope.periods(clause) and not NOW & set(words(clause)):
         return None
     return clause
