@@ -135,7 +135,34 @@ async def test_an_off_topic_question_only_the_embeddings_matched_gets_the_kind_a
     assert answer.kind == "out_of_scope"
 
 
-async def test_a_question_holding_the_facts_words_is_still_answered() -> None:
-    answer = await _by_meaning().answer(_turn("L'accueil est-il ouvert le samedi ?"))
+@pytest.mark.parametrize(
+    "text",
+    [
+        "L'accueil est-il ouvert le samedi ?",  # the fact's words
+    ],
+)
+async def test_a_question_holding_the_facts_words_is_still_answered(text: str) -> None:
+    answer = await _by_meaning().answer(_turn(text))
     assert isinstance(answer, Answer)
     assert answer.sources == ("accueil",)
+
+
+CODE = Fact("code", "RENSEIGNEMENT", "Le code famille", "En cas de perte, un nouveau est remis.")
+
+
+class CodeFacts:
+    async def facts(self, service: str) -> list[Fact]:
+        return [CODE] if service == "RENSEIGNEMENT" else []
+
+
+async def test_a_question_naming_the_facts_title_is_still_answered() -> None:
+    ranker = HybridRanker(TopicEmbedder({"lost": ("perdu", "perte")}), Calibration())
+    answerer = TurnAnswerer(
+        FactAnswerer(CodeFacts(), ranker=ranker),
+        zone=ZoneInfo("Europe/Paris"),
+        clock=lambda: datetime(2026, 12, 4, tzinfo=UTC),
+        subjects=Subjects(),
+    )
+    answer = await answerer.answer(_turn("j'ai perdu le code, je fais comment ?"))
+    assert isinstance(answer, Answer)
+    assert answer.sources == ("code",)

@@ -30,6 +30,7 @@ from ai import hybrid
 from ai.facts import Fact, FactSource, ServiceNames
 from ai.hybrid import HybridRanker
 from ai.language import phrase, written_in
+from ai.lexicon import document_terms, question_terms
 from ai.ranking import Document, Index, Match
 from concierge_common.contracts.messages import GenerateReply
 from concierge_common.french.text import words
@@ -69,7 +70,8 @@ class Answer:
     text: str
     kind: Kind
     sources: tuple[str, ...] = ()  # ids of the facts it comes from (for the logs)
-    # The facts hold the question's words (lexically confident), not only its meaning.
+    # The facts hold the question's words (lexically confident) or their titles one of
+    # them: not found by meaning alone.
     worded: bool = True
 
 
@@ -152,7 +154,11 @@ class FactAnswerer:
         chosen = hybrid.choose(
             await ranker.rank(documents, text), ranker.calibration.min_probability
         )
-        worded = all(c.lexical is not None and ranker.confident(c.lexical) for c in chosen)
+        asked = set(question_terms(text)[0])
+        worded = all(
+            (c.lexical is not None and ranker.confident(c.lexical)) or _titled(c.document, asked)
+            for c in chosen
+        )
         return [candidate.document.key for candidate in chosen], worded
 
     def choose(self, ranked: list[Match]) -> list[Match]:
@@ -166,6 +172,12 @@ class FactAnswerer:
             return []
         best = confident[0].score
         return [match for match in confident if match.score >= CLOSE_RATIO * best][:MAX_FACTS]
+
+
+def _titled(document: Document, asked: set[str]) -> bool:
+    """The question names the document's subject: a word of its title ("j'ai perdu le
+    code" and "Le code famille")."""
+    return bool(asked & set(document_terms(document.title)))
 
 
 def _compose(facts: list[Fact]) -> str:
