@@ -341,3 +341,28 @@ def test_the_settings_choose_embeddings_or_words_alone_and_the_calibration() -> 
     assert ranker is not None
     assert ranker.calibration.min_probability == 0.7
     assert offline.ranker(words_only) is None
+
+
+def _blind_answerer(facts: tuple[Fact, ...]) -> FactAnswerer:
+    """An answerer whose embeddings see no topic at all, as the real model sometimes
+    reads a short SMS."""
+    return FactAnswerer(ListedFacts(facts), ranker=HybridRanker(TopicEmbedder({}), Calibration()))
+
+
+async def test_the_one_fact_holding_every_word_of_a_question_answers_it() -> None:
+    facts = (
+        Fact("semaine", R, "Célébrations en semaine", "Jeudi à 9h : église Saint-Lambert."),
+        Fact("intentions", R, "Intentions de messe", "Une messe pour un défunt : 9 €."),
+        Fact("chorale", R, "Chorale", "Répétitions le mardi soir."),
+    )
+    answer = await _blind_answerer(facts).find(R, "chorale mardi")
+    assert answer is not None
+    assert answer.sources == ("chorale",)
+
+
+async def test_two_facts_holding_the_question_leave_it_to_the_embeddings() -> None:
+    facts = (
+        Fact("chorale", R, "Chorale", "Répétitions le mardi soir."),
+        Fact("chorale-enfants", R, "Chorale des enfants", "Répétitions le mardi après l'école."),
+    )
+    assert await _blind_answerer(facts).find(R, "chorale mardi") is None

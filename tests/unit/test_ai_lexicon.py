@@ -67,6 +67,7 @@ def test_a_typo_of_a_neutral_word_is_still_neutral() -> None:
         ("jour", "mercredi", SYNONYM),  # "quel jour ?" is answered with a weekday
         ("date", "juin", SYNONYM),  # "quelle date ?" with a month
         ("delai", "moi", SYNONYM),  # "délai ?": "quatre mois avant"
+        ("longtemps", "avance", SYNONYM),  # "longtemps à l'avance ?": "trois semaines à l'avance"
         ("age", "ans", SYNONYM),  # "âge mini ?": "au moins 16 ans"
         ("mini", "moin", SYNONYM),
         ("mercredi", "jour", 0.0),  # one way: a weekday asked is not any day

@@ -28,9 +28,12 @@ the question is about.
 reaches ``min_probability``, and with the two best when they together reach
 it and the second is about as probable while "none of them" is unlikely
 ("my baby's christening": the two baptism facts), or both are lexically
-confident and close ("horaires des messes": Sunday and weekday). It declines
-otherwise, and also when the question names a period the chosen documents do
-not, or asks to talk to someone (:mod:`ai.scope`).
+confident and close ("horaires des messes": Sunday and weekday). When none is
+probable enough, the one document holding every word of the question answers
+alone if no other holds most of them: the embeddings of a short SMS ("ya t il
+messe jeudi") may see nothing that its words do not. It declines otherwise,
+and also when the question names a period the chosen documents do not, or asks
+to talk to someone (:mod:`ai.scope`).
 """
 
 from __future__ import annotations
@@ -57,6 +60,8 @@ PAIR_SHARE = 0.2  # least probability of a lexically close second, as a share of
 PAIR_UNRELATED = 0.1  # most probability of "none of them" for two about as probable facts
 UNSURE_EVIDENCE = 0.35  # most lexical evidence of a document that is not lexically confident
 UNSURE_COVERAGE = 0.3  # and the least share of the question it must cover to get any
+COMPLETE = 0.95  # lexical evidence and coverage of a document holding the whole question
+RIVAL_COVERAGE = 0.75  # and the most another document may cover for it to answer alone
 
 # Everyday French texts about nothing an organisation's facts would cover: the
 # question's similarity to them is its level of similarity to unrelated text.
@@ -130,8 +135,12 @@ class HybridRanker:
             return Ranking([], 1.0)
         similarity = await self.similarities(documents, text)
         lexical = _lexical(documents, text)
-        evidence = self._evidence(documents, lexical)
         calibration = self.calibration
+        evidence = (  # a weight of 0 turns the lexical signals off
+            self._evidence(documents, lexical)
+            if calibration.lexical_weight
+            else np.zeros(len(documents))
+        )
         temperature = calibration.temperature
         logits = np.append(
             similarity / temperature + calibration.lexical_weight * evidence,
@@ -226,8 +235,12 @@ def choose(ranking: Ranking, min_probability: float) -> list[Candidate]:
     paired = second is not None and _pair(best, second, ranking.unrelated)
     chosen = [best, second] if paired and second is not None else [best]
     if sum(candidate.probability for candidate in chosen) < min_probability:
-        metrics.count_choice("unrelated" if ranking.unrelated >= best.probability else "ambiguous")
-        return []
+        whole = _whole_question(candidates)
+        if whole is None:
+            unrelated = ranking.unrelated >= best.probability
+            metrics.count_choice("unrelated" if unrelated else "ambiguous")
+            return []
+        chosen = [whole]
     if ranking.beyond_periods is not None and not all(
         candidate.document.key in ranking.beyond_periods for candidate in chosen
     ):
@@ -238,6 +251,21 @@ def choose(ranking: Ranking, min_probability: float) -> list[Candidate]:
         return []
     metrics.count_choice("confident")
     return chosen
+
+
+def _whole_question(candidates: list[Candidate]) -> Candidate | None:
+    """The one document holding every word of the question, when no other holds most of
+    them: "ya t il messe jeudi" and the weekday Masses, which the embeddings of such a
+    short SMS do not see."""
+    whole = [c for c in candidates if c.evidence >= COMPLETE]
+    if len(whole) != 1:
+        return None
+    rivals = [c for c in candidates if c is not whole[0] and _coverage(c) >= RIVAL_COVERAGE]
+    return None if rivals or _coverage(whole[0]) < COMPLETE else whole[0]
+
+
+def _coverage(candidate: Candidate) -> float:
+    return candidate.lexical.coverage if candidate.lexical is not None else 0.0
 
 
 def _pair(best: Candidate, second: Candidate, unrelated: float) -> bool:

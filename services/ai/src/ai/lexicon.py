@@ -118,7 +118,7 @@ KINDS: dict[str, frozenset[str]] = {
     **dict.fromkeys(("jour", "day", "dia"), _stems(WEEKDAYS)),
     **dict.fromkeys(("date", "data", "fecha"), _stems(MONTHS)),
     # "délai ?" is answered by "quatre mois avant", "âge mini ?" by "au moins 16 ans"
-    "delai": _stems("avant avance mois semaines"),
+    **dict.fromkeys(("delai", "longtemps"), _stems("avant avance mois semaines")),
     "age": _stems("ans"),
     **dict.fromkeys(("mini", "minimum"), _stems("moins")),
 }
