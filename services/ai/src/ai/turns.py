@@ -25,6 +25,8 @@ handoff (:mod:`ai.topic`), and so does one that only the embeddings matched with
 fact ("quel temps fera-t-il ce week-end ?" is not about the office's weekend
 hours); so does a question about another place, which the
 facts of the organisation's own places only resemble (:mod:`ai.elsewhere`).
+Markup a message holds is left out (:mod:`ai.markup`): text wrapped in the
+concierge's own tags is not the organisation's information, nor the question.
 A message that says something before its question is searched again with its
 last question alone when the whole finds nothing (:mod:`ai.asked`).
 SMS writing is written out before the search and before a life event is looked for
@@ -54,6 +56,7 @@ from ai.life_events import (
     with_congratulations,
     with_sympathy,
 )
+from ai.markup import spoken
 from ai.scope import asks_for_person
 from ai.sms import plain
 from ai.topic import Subjects, off_topic, out_of_scope_reply, vocabulary
@@ -79,7 +82,7 @@ class TurnAnswerer:
         self._subjects = subjects
 
     async def answer(self, turn: GenerateReply) -> Answer | HandOff | None:
-        text = turn_text(turn)
+        text = spoken(turn_text(turn))  # not the facts a message wraps in tags
         if not text.strip():
             return Answer(media_replies.IMAGE_UNREAD, "courtesy")
         polite = courtesy(text)
