@@ -13,6 +13,8 @@ a catechism calendar that lists the holidays says nothing about the Christmas
 Masses, and an office fact about the Toussaint holidays nothing of the Christmas
 holidays.
 
+"La messe de minuit" is Christmas too.
+
 Someone who asks to talk to a person ("je voudrais parler au curé") wants a
 person, not a fact about that person: that question is handed over too.
 
@@ -84,6 +86,8 @@ PAIRS: dict[tuple[str, str], str] = {
     ),
 }
 SINGLE_WORD_PERIODS = {"triduum": "semaine-sainte"}
+MIDNIGHT = frozenset({"minuit", "midnight", "medianoche"})
+MASS = frozenset({"messe", "messes", "mass", "missa", "misa"})
 # Feasts that also name school holidays: after "vacances" in the same sentence, or
 # just before it ("Christmas holidays"), the holidays are meant.
 HOLIDAY_FEASTS = frozenset({"noel", "toussaint", "paques"})
@@ -163,6 +167,8 @@ def _named(said: list[str], i: int) -> str | None:
     pair = PAIRS.get((said[i - 1], word)) if i else None
     if pair is not None:
         return pair
+    if word in MIDNIGHT and MASS & set(said[max(i - 2, 0) : i + 3]):
+        return "noel"  # "la messe de minuit", "midnight Mass": Christmas
     period = SINGLE_WORD_PERIODS.get(word) or _period(stem(word))
     if period == "ete" and (i == 0 or said[i - 1] not in SEASON_ARTICLES):
         return None
