@@ -261,3 +261,28 @@ def test_the_childrens_planning_is_their_next_sessions() -> None:
     question = family.read("Envoyez-moi le planning des enfants svp", CHILDREN)
     assert question.aspects == (family.SESSIONS,)
     assert "dimanche 13 décembre" in family.answer(question, CHILDREN, TODAY)
+
+
+def test_a_childs_own_group_named_with_a_day_is_about_their_sessions() -> None:
+    question = family.read("Hugo a éveil ce dimanche ?", CHILDREN)
+    assert (question.rest, question.aspects) == ((), (family.SESSIONS,))
+
+
+def test_asking_for_a_childs_record_gets_their_summary() -> None:
+    question = family.read("Donnez-moi la fiche de Léa", CHILDREN)
+    assert (question.rest, question.aspects) == ((), ())
+    assert family.answer(question, CHILDREN, TODAY).startswith("Léa : Groupe Samuel")
+
+
+def test_next_week_asked_about_a_named_child_is_about_their_sessions() -> None:
+    question = family.read("Léa a caté la semaine prochaine ?", CHILDREN)
+    assert question.rest == ()
+    assert family.SESSIONS in question.aspects
+
+
+def test_de_is_elided_before_a_vowel() -> None:
+    children = family.parse_children(
+        {"children": [{"first_name": "Enzo", "catechist": "Sœur Geneviève"}]}
+    )
+    text = family.answer(family.read("qui est sa catéchiste ?", children), children, TODAY)
+    assert text == "Catéchiste d'Enzo : Sœur Geneviève."

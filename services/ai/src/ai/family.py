@@ -29,7 +29,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from ai.lexicon import question_terms
-from concierge_common.french.text import stem, words
+from concierge_common.french.text import fold, stem, words
 from concierge_common.french.typos import near
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,9 @@ FAMILY_WORDS = frozenset(
     stem(word)
     for word in words(
         "cate catechisme catechese enfant enfants fils fille filles famille gamin gamins "
-        "nouvelles infos tout resume recapitulatif point"
+        "nouvelles infos tout resume recapitulatif point fiche dossier "
+        # asking for it: "donnez-moi la fiche de Maëlys" is not about giving to the parish
+        "donnez donne envoyez envoie montrez montre redonnez dites dis"
     )
 )
 MAX_SESSIONS = 3
@@ -203,7 +205,10 @@ def read(text: str, children: tuple[Child, ...]) -> Question:
     return Question(aspects, named, rest)
 
 
-_DAY_WORDS = frozenset(stem(word) for word in words(" ".join((*WEEKDAYS, *MONTHS))))
+_DAY_WORDS = frozenset(
+    stem(word)
+    for word in words(" ".join((*WEEKDAYS, *MONTHS, "semaine week-end demain aujourd'hui")))
+)
 
 
 def _is_day(term: str) -> bool:
@@ -212,12 +217,17 @@ def _is_day(term: str) -> bool:
 
 
 def _session_words(children: tuple[Child, ...]) -> frozenset[str]:
-    """The content words of the children's sessions' own places and labels ("rencontre
-    de préparation au baptême"): a question naming the child and holding them is about
-    those sessions."""
+    """The content words of the children's groups and of their sessions' own places and
+    labels ("Éveil à la foi", "rencontre de préparation au baptême"): a question naming
+    the child and holding them is about the child's sessions."""
     places = " ".join(session.place for child in children for session in child.sessions)
-    content, _ = question_terms(places)
-    return frozenset(content)
+    groups = " ".join(child.group for child in children)
+    content, _ = question_terms(f"{places} {groups}")
+    return frozenset(
+        word
+        for word in content
+        if word not in FAMILY_WORDS and not _any_near([word], ALL_ASPECT_WORDS)
+    )
 
 
 def _any_near(said: list[str], keys: frozenset[str]) -> bool:
@@ -254,7 +264,7 @@ def _aspect(aspect: str, child: Child, today: date) -> str:
     if aspect == GROUP:
         return f"{name} est dans le groupe : {child.group}." if child.group else unknown
     if aspect == CATECHIST:
-        return f"Catéchiste de {name} : {child.catechist}." if child.catechist else unknown
+        return f"Catéchiste {_of(name)} : {child.catechist}." if child.catechist else unknown
     upcoming = _upcoming(child, today)[:MAX_SESSIONS]
     if not upcoming:
         return f"{name} : aucune prochaine séance n'est encore inscrite au calendrier."
@@ -262,7 +272,12 @@ def _aspect(aspect: str, child: Child, today: date) -> str:
     comma = "; " if any(session.place for session in upcoming) else ", "  # places hold commas
     listed = days[0] if len(days) == 1 else f"{comma.join(days[:-1])} et {days[-1]}"
     label = "Prochaine séance" if len(days) == 1 else "Prochaines séances"
-    return f"{label} de {name} : {listed}."
+    return f"{label} {_of(name)} : {listed}."
+
+
+def _of(name: str) -> str:
+    """ "de Maëlys", "d'Enzo": French elides "de" before a vowel."""
+    return f"d'{name}" if fold(name[:1]) in tuple("aeiouy") else f"de {name}"
 
 
 def _upcoming(child: Child, today: date) -> tuple[Session, ...]:
