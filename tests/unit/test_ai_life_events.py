@@ -125,6 +125,8 @@ async def test_a_bereavement_no_fact_answers_goes_to_a_person_gently() -> None:
         "Notre fille est née la semaine dernière ! Quels jours se font les baptêmes ?",
         "Nous allons nous marier l'an prochain, par quoi commencer ?",
         "on veu se marié cet été c possible",
+        "je suis enceinte, quand faut-il prévoir le baptême ?",  # a baby is coming
+        "Mon fils se marie en juin, il faut quels papiers ?",  # the present: to come
     ],
 )
 def test_a_birth_or_a_coming_wedding_is_good_news(text: str) -> None:
@@ -132,7 +134,12 @@ def test_a_birth_or_a_coming_wedding_is_good_news(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["Peut-on se marier pendant le Carême ?", "baptême adulte combien de temps"]
+    "text",
+    [
+        "Peut-on se marier pendant le Carême ?",
+        "baptême adulte combien de temps",
+        "Nous nous sommes mariés en juin dernier",
+    ],
 )
 def test_a_plain_question_about_a_sacrament_is_not_news(text: str) -> None:
     assert not is_joyful(text)
@@ -380,6 +387,14 @@ async def test_a_funeral_in_sms_spelling_gets_the_funeral_fact_with_condolences(
     assert isinstance(answer, Answer)
     assert answer.sources == ("obseques",)
     assert "condoléances" in answer.text
+
+
+async def test_a_wedding_in_a_named_month_gets_the_documents_not_a_decline() -> None:
+    answer = await _answerer(*PARISH).answer(
+        _turn("Mon fils se marie en juin, il faut quels papiers ?")
+    )
+    assert isinstance(answer, Answer)
+    assert answer.sources == ("mariage-dossier",)
 
 
 async def test_a_bereaved_person_asking_to_talk_to_a_priest_goes_to_a_person() -> None:

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 from ai.language import Language
 from concierge_common.french.text import words
@@ -111,6 +112,12 @@ _JUST = frozenset(
     {"venons", "vient", "venez", "attendons", "attend", "notre", "nos", "ma", "mon", "just",
      "our", "nosso", "nossa", "nuestro", "nuestra"}
 )  # fmt: skip
+_EXPECTING = frozenset(
+    {"enceinte", "grossesse", "accoucher", "accouchement", "pregnant", "gravida",
+     "embarazada"}
+)  # fmt: skip
+# Marrying in the present tense is a wedding to come: "il se marie", "nous nous marions".
+_MARRYING = frozenset({("se", "marie"), ("se", "marient"), ("nous", "marions"), ("vous", "mariez")})
 _WEDDING = frozenset(
     {"marier", "marie", "mariage", "marions", "marient", "mariez", "marierons", "fiances",
      "fiancee", "fiance", "epouser", "married", "marry", "marrying", "wedding", "engaged",
@@ -376,12 +383,16 @@ def _wedding_anniversary(said: Sequence[str]) -> bool:
 
 
 def _born(said: Sequence[str]) -> bool:
+    if any(word in _EXPECTING for word in said):
+        return True  # "je suis enceinte": a baby is coming
     return any(word in _BIRTH for word in said) and any(word in _JUST for word in said)
 
 
 def _coming_wedding(said: Sequence[str]) -> bool:
     if _wedding_anniversary(said):
         return False
+    if any(pair in _MARRYING for pair in pairwise(said)):
+        return True  # "mon fils se marie en juin", "nous nous marions"
     return any(word in _WEDDING for word in said) and any(word in _FUTURE for word in said)
 
 
