@@ -286,3 +286,13 @@ def test_de_is_elided_before_a_vowel() -> None:
     )
     text = family.answer(family.read("qui est sa catéchiste ?", children), children, TODAY)
     assert text == "Catéchiste d'Enzo : Sœur Geneviève."
+
+
+def test_a_childs_group_words_alone_stay_a_question_for_the_facts() -> None:
+    children = family.parse_children(
+        {"children": [{"first_name": "Manon", "group": "Première communion (2e primaire)"}]}
+    )
+    question = family.read("Quand est la première communion de Manon ?", children)
+    assert question.rest == ("premiere", "communion")
+    with_a_day = family.read("Manon a première communion samedi ?", children)
+    assert with_a_day.rest == ()

@@ -70,6 +70,7 @@ async def _sources(question: str, facts: tuple[Fact, ...] = FACTS) -> tuple[str,
         ("Qual é o horário da missa de Natal?", {"noel"}),
         ("pendant les vacances de Noël", {"vacances", "vacances-noel"}),
         ("Christmas holidays", {"vacances", "vacances-noel"}),
+        ("pas pendant les congés scolaires", {"vacances"}),  # Belgian French
         (
             "Pas de caté pendant les vacances scolaires : Toussaint du 17 octobre au "
             "2 novembre, Noël du 19 décembre au 4 janvier. Messe de Noël à 18h.",

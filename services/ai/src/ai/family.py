@@ -199,8 +199,10 @@ def read(text: str, children: tuple[Child, ...]) -> Question:
         and term not in labels
         and not _any_near([term], ALL_ASPECT_WORDS)
     )
-    if labels & set(content) or (named and rest and all(map(_is_day, rest))):
-        rest = ()  # "Maëlys a caté mercredi prochain ?", "le 22 novembre pour Lou ?"
+    groups = _group_words(named)
+    days = [term for term in rest if _is_day(term)]
+    if labels & set(content) or (days and all(_is_day(t) or t in groups for t in rest)):
+        rest = ()  # "Maëlys a caté mercredi prochain ?", "Enzo a éveil ce samedi ?"
         aspects = tuple(a for a in ASPECT_WORDS if a in aspects or a == SESSIONS)
     return Question(aspects, named, rest)
 
@@ -217,12 +219,22 @@ def _is_day(term: str) -> bool:
 
 
 def _session_words(children: tuple[Child, ...]) -> frozenset[str]:
-    """The content words of the children's groups and of their sessions' own places and
-    labels ("Éveil à la foi", "rencontre de préparation au baptême"): a question naming
-    the child and holding them is about the child's sessions."""
+    """The content words of the children's sessions' own places and labels ("rencontre de
+    préparation au baptême"): a question naming the child and holding them is about the
+    child's sessions."""
     places = " ".join(session.place for child in children for session in child.sessions)
-    groups = " ".join(child.group for child in children)
-    content, _ = question_terms(f"{places} {groups}")
+    return _record_words(places)
+
+
+def _group_words(children: tuple[Child, ...]) -> frozenset[str]:
+    """The content words of the children's groups ("Éveil à la foi"): with a day, a
+    question naming the child is about their sessions ("Enzo a éveil ce samedi ?");
+    alone they may be a general question ("la première communion de Manon ?")."""
+    return _record_words(" ".join(child.group for child in children))
+
+
+def _record_words(text: str) -> frozenset[str]:
+    content, _ = question_terms(text)
     return frozenset(
         word
         for word in content

@@ -52,7 +52,7 @@ PERIODS: dict[str, tuple[str, ...]] = {
     "hiver": ("hiver", "winter", "inverno"),
     "printemps": ("printemps", "spring", "primavera"),
     "automne": ("automne", "autumn", "outono"),
-    "vacances": ("vacances", "holidays", "holiday", "vacation", "ferias"),
+    "vacances": ("vacances", "conges", "holidays", "holiday", "vacation", "ferias"),
     "noel": ("noel", "christmas", "xmas", "natal"),
     "paques": ("paques", "pascal", "pascale", "easter", "pascoa"),
     "avent": ("avent", "advent", "advento"),
