@@ -296,3 +296,5 @@ def test_a_childs_group_words_alone_stay_a_question_for_the_facts() -> None:
     assert question.rest == ("premiere", "communion")
     with_a_day = family.read("Manon a première communion samedi ?", children)
     assert with_a_day.rest == ()
+    with_the_record = family.read("La prochaine séance de première communion de Manon ?", children)
+    assert with_the_record.rest == ()

@@ -184,6 +184,7 @@ def read(text: str, children: tuple[Child, ...]) -> Question:
     """What ``text`` asks about the family's ``children``."""
     said = [stem(word) for word in words(text)]
     aspects = tuple(a for a, keys in ASPECT_WORDS.items() if _any_near(said, keys))
+    asked = bool(aspects)  # a word of the record ("séance", "catéchiste"), not just "quand"
     if not aspects:
         weak = {WEAK_WORDS[word] for word in said if word in WEAK_WORDS}
         aspects = tuple(a for a in ASPECT_WORDS if a in weak)
@@ -201,8 +202,9 @@ def read(text: str, children: tuple[Child, ...]) -> Question:
     )
     groups = _group_words(named)
     days = [term for term in rest if _is_day(term)]
-    if labels & set(content) or (days and all(_is_day(t) or t in groups for t in rest)):
-        rest = ()  # "Maëlys a caté mercredi prochain ?", "Enzo a éveil ce samedi ?"
+    own = (days or asked) and all(_is_day(t) or t in groups for t in rest)
+    if labels & set(content) or (named and rest and own):
+        rest = ()  # "Maëlys a caté mercredi prochain ?", "la prochaine séance d'éveil de Hugo"
         aspects = tuple(a for a in ASPECT_WORDS if a in aspects or a == SESSIONS)
     return Question(aspects, named, rest)
 
@@ -227,9 +229,10 @@ def _session_words(children: tuple[Child, ...]) -> frozenset[str]:
 
 
 def _group_words(children: tuple[Child, ...]) -> frozenset[str]:
-    """The content words of the children's groups ("Éveil à la foi"): with a day, a
-    question naming the child is about their sessions ("Enzo a éveil ce samedi ?");
-    alone they may be a general question ("la première communion de Manon ?")."""
+    """The content words of the children's groups ("Éveil à la foi"): with a day or a
+    word of the record, a question naming the child is about them ("Enzo a éveil ce
+    samedi ?", "la prochaine séance d'éveil de Hugo"); alone they may be a general
+    question ("la première communion de Manon ?")."""
     return _record_words(" ".join(child.group for child in children))
 
 
