@@ -41,6 +41,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -292,12 +293,16 @@ def _beyond_periods(documents: Sequence[Document], text: str) -> frozenset[str] 
     asked, _ = question_terms(scope.beyond_periods(text))
     if not asked:
         return None
-    return frozenset(
-        doc.key for doc in documents if _holds_any(asked, set(document_terms(passage_text(doc))))
-    )
+    return frozenset(doc.key for doc in documents if _holds_any(asked, _terms(doc)))
 
 
-def _holds_any(asked: list[str], terms: set[str]) -> bool:
+@lru_cache(maxsize=4096)
+def _terms(document: Document) -> frozenset[str]:
+    """A document's words, stemmed once per document rather than once per question."""
+    return frozenset(document_terms(passage_text(document)))
+
+
+def _holds_any(asked: list[str], terms: frozenset[str]) -> bool:
     return any(word in terms or any(near(word, term) for term in terms) for word in asked)
 
 
