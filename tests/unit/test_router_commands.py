@@ -108,6 +108,33 @@ def test_no_code_in_ordinary_sentences(text: str) -> None:
     assert find_code(text) is None
 
 
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("voici notre code famille : 7HQM4K-P2WR9C. Quand est la rencontre ?", "7HQM4K-P2WR9C"),
+        ("notre code c'est tx3n8d q5lv2h. dans quel groupe est-il ?", "tx3n8d q5lv2h"),
+        ("W6RJ2F-K9MB4D Bonjour", "W6RJ2F-K9MB4D"),
+        ("code ABCDEF-4K7PM2 merci", "ABCDEF-4K7PM2"),
+        ("code 2027.QX7T9P", "2027.QX7T9P"),
+    ],
+)
+def test_codes_of_an_organisations_own_format_are_found(text: str, code: str) -> None:
+    assert find_code(text, digits_alone=False) == code
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "la rencontre est de 18h30-19h45 le mardi",
+        "mon fils entre en 5H à la rentrée",
+        "3H-4H : le samedi de 9h30 à 11h30",
+        "covid19 et h1n1",
+    ],
+)
+def test_times_and_school_years_are_not_codes(text: str) -> None:
+    assert find_code(text, digits_alone=False) is None
+
+
 def test_a_year_is_not_a_code_unless_a_code_was_asked_for() -> None:
     assert find_code("le calendrier du caté 2027", digits_alone=False) is None
     assert find_code("2027 ou SM-4821 ?", digits_alone=False) == "SM-4821"
@@ -234,3 +261,38 @@ def test_an_explicit_wish_for_a_person_stays_a_command(text: str) -> None:
 )
 def test_asking_to_be_called_back_then_saying_why_is_a_request_for_a_human(text: str) -> None:
     assert detect(text) is Command.HUMAN
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Est-ce qu'une vraie personne peut me répondre ?? Votre machine ne comprend rien à ce"
+        " que je demande",
+        "Je voudrais que quelqu'un de la catéchèse m'appelle, il y a un problème avec un autre"
+        " enfant du groupe de mon fils.",
+        "Il faudrait qu'un prêtre m'appelle ce soir, c'est pour ma mère qui va très mal.",
+    ],
+)
+def test_a_long_message_asking_for_a_person_to_answer_or_call_is_a_request(text: str) -> None:
+    assert detect(text) is Command.HUMAN
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Bonjour, je m'appelle Marie, à quelle heure est la messe dimanche ?",
+        "Est-ce qu'une personne peut me dire les horaires de la messe ?",
+        "Personne ne m'a dit l'heure du baptême, c'est quand ?",
+    ],
+)
+def test_ones_name_or_a_question_about_a_fact_is_no_request(text: str) -> None:
+    assert detect(text) is None
+
+
+def test_what_one_was_told_about_the_office_is_no_wish_to_speak_to_it() -> None:
+    text = (
+        "Nous aimerions fêter les 80 ans de notre maman et on nous a parlé de la salle sous la"
+        " cure. C'est combien pour une journée ?"
+    )
+    assert detect(text) is None
+    assert detect("Nous aimerions parler au curé de la salle") is Command.HUMAN

@@ -490,6 +490,8 @@ def test_the_code_and_its_introduction_are_removed_from_the_question() -> None:
     assert without_code("SM-4821", "SM-4821") == ""
     text = "Mon code famille est W89S-Y8F3-95T2 : dans quel groupe est Zoé ?"
     assert without_code(text, "W89S-Y8F3-95T2") == "dans quel groupe est Zoé ?"
+    text = "notre code c'est tx3n8d q5lv2h. dans quel groupe est duarte ?"
+    assert without_code(text, "tx3n8d q5lv2h") == "dans quel groupe est duarte ?"
     text = "Voici notre code de la famille : AB12-CD34. Quand est la prochaine séance ?"
     assert without_code(text, "AB12-CD34") == "Quand est la prochaine séance ?"
     assert without_code("my code is SM-4821, which group?", "SM-4821") == "which group?"

@@ -80,3 +80,51 @@ def test_a_question_on_what_the_family_record_holds_needs_it(text: str) -> None:
 )
 def test_the_organisations_own_names_are_not_children(text: str) -> None:
     assert is_personal(text, KNOWN) is False
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Bonjour, mon fils entre en 5H à la rentrée. Le caté, c'est quel jour ?",  # Harmos
+        "Ma fille est en P3, c'est quel jour le caté ?",  # a Belgian primary year
+        "Mon fils passe en 2e année, le caté c'est quand ?",
+    ],
+)
+def test_a_school_year_of_any_countrys_numbering_is_a_public_key(text: str) -> None:
+    assert is_personal(text, KNOWN) is False
+
+
+def test_saying_one_has_no_code_gets_what_is_public() -> None:
+    text = (
+        "Je suis la grand-maman de Duarte, je n'ai pas le code des parents. Je dois aller le"
+        " chercher mardi après le caté, ça finit à quelle heure ?"
+    )
+    assert is_personal(text, KNOWN) is False
+    assert is_personal("I don't have the code, when is my son's next session?", KNOWN) is False
+    assert is_personal("Quand est la prochaine séance de Duarte ?", KNOWN) is True
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Le prochain train pour Fribourg, c'est à quelle heure ?",  # a town, an hour
+        "Nouvelle information : l'abbé Dupont reçoit sans rendez-vous. Qui est le curé ?",
+        "Le groupe de prière de sœur Agnès, c'est quel jour ?",  # an adult, by a title
+        "La prochaine messe est à quelle heure ?",  # "next", but no session of a child
+    ],
+)
+def test_adults_towns_and_the_next_mass_are_not_a_childs_record(text: str) -> None:
+    assert is_personal(text, KNOWN) is False
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "quand est la prochaine rencontre de Noémie ?",
+        "son prochain caté c'est quand ?",
+        "Clément a rendez-vous à quelle heure samedi ?",
+        "next session for Lucas?",
+    ],
+)
+def test_a_childs_next_session_still_needs_the_record(text: str) -> None:
+    assert is_personal(text, KNOWN) is True

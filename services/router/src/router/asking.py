@@ -203,14 +203,20 @@ def wishes_to_know(text: str) -> bool:
 
 
 def _someone_for_me(folded: list[str]) -> bool:
-    """ "quelqu'un peut m'aider", not "quelqu'un peut me dire les horaires" (a fact)."""
+    """ "quelqu'un peut m'aider", "une vraie personne peut me répondre", not "quelqu'un
+    peut me dire les horaires" (a fact)."""
     for i, word in enumerate(folded):
-        if word not in _SOMEONE:
+        if word not in _SOMEONE and not _a_person(folded, i):
             continue
         for j in range(i + 1, min(i + 1 + _SOMEONE_REACH, len(folded))):
             if folded[j] in _FOR_ME and _wished(folded[j + 1 :]) not in _KNOWING:
                 return True
     return False
+
+
+def _a_person(folded: list[str], at: int) -> bool:
+    """ "une personne", "une vraie personne" ("personne" alone is nobody)."""
+    return folded[at] == "personne" and folded[at - 1 : at] in (["une"], ["vraie"], ["real"])
 
 
 def _wish_ends(folded: list[str]) -> list[int]:

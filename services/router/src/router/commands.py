@@ -159,6 +159,8 @@ _PERSON = frozenset(
     }
 )  # fmt: skip
 _SPEAK_REACH = 4  # words between the verb and the person
+# "parlé" after an auxiliary ("on nous a parlé de", "vous m'avez parlé"): told, not wished.
+_TOLD = [["a"], ["as"], ["avez"], ["avons"], ["ont"], ["avait"], ["avaient"]]
 _SHORT = 12  # words, courtesy aside: longer messages are questions, not commands
 # Politeness around a request does not make it a question ("Bonjour, excusez-moi de vous
 # déranger, pourrais-je parler à quelqu'un s'il vous plaît ?").
@@ -182,13 +184,14 @@ _OWN_WISH_PAIRS = frozenset(
      ("we", "would"), ("we", "need"), ("can", "i"), ("could", "i"), ("may", "i"),
      ("can", "we"), ("could", "we"), ("posso", "falar"), ("puedo", "hablar")}
 )  # fmt: skip
-# Calling back. "rappeler" also means reminding: "rappelez-moi les horaires" is a question.
+# Calling back. "rappeler" also means reminding: "rappelez-moi les horaires" is a question;
+# "je m'appelle" is one's name (:func:`_me_before`), "que quelqu'un m'appelle" a request.
 _CALL_AFTER_ME = frozenset(  # "me rappeler", "me ligue", "me llamen", "m'appeler"
     {"rappeler", "rappelez", "rappelle", "rappelles", "rappeliez", "appeler", "appelez",
      "telephoner", "telephonez", "recontacter", "recontactez", "contacter", "contactez",
      "ligar", "ligue", "liga", "liguem", "ligarem", "telefonar", "telefone", "telefonem",
      "contatar", "llamar", "llame", "llamen", "llama", "telefonear", "contactar",
-     "contacten"}
+     "contacten", "appelle", "appellent", "rappellent"}
 )  # fmt: skip
 # "call me back", "appelle-moi" ("je m'appelle" is one's name)
 _CALL_BEFORE_ME = _CALL_AFTER_ME | {"call", "phone", "ring", "contact", "appelle"}
@@ -232,6 +235,8 @@ def detect(text: str) -> Command | None:
     human = phrase or _asks_to_speak(folded)
     if human and _own_wish(folded) and not wishes_to_know(text):
         return Command.HUMAN
+    if phrase and wants_a_person(text):  # "une vraie personne peut me répondre ?"
+        return Command.HUMAN
     if len(bare) > _SHORT:
         return None
     if phrase:
@@ -248,11 +253,18 @@ def asks_to_be_called(folded: list[str]) -> bool:
         if word in _CALL_ME:
             return True
         if word in _CALL_BEFORE_ME and folded[i + 1 : i + 2] in (["me"], ["moi"]):
-            if not _reminder(folded[i + 2 :]):
+            if not _reminds(word, folded[i + 2 :]):
                 return True
-        elif word in _CALL_AFTER_ME and _me_before(folded, i) and not _reminder(folded[i + 1 :]):
+        elif (
+            word in _CALL_AFTER_ME and _me_before(folded, i) and not _reminds(word, folded[i + 1 :])
+        ):
             return True
     return False
+
+
+def _reminds(verb: str, rest: list[str]) -> bool:
+    """ "rappelez-moi les horaires" reminds; "appelez-moi ce soir" never does."""
+    return verb.startswith("rappel") and _reminder(rest)
 
 
 def _me_before(folded: list[str], verb: int) -> bool:
@@ -286,9 +298,12 @@ def _own_wish(folded: list[str]) -> bool:
 
 
 def _asks_to_speak(folded: list[str]) -> bool:
-    """ "parler au curé", "je voudrais voir un prêtre", "contacter le secrétariat"."""
+    """ "parler au curé", "je voudrais voir un prêtre", "contacter le secrétariat"; not
+    what one was told ("on nous a parlé de la salle sous la cure")."""
     return any(
-        word in _SPEAK and any(w in _PERSON for w in folded[i + 1 : i + 1 + _SPEAK_REACH])
+        word in _SPEAK
+        and not (word == "parle" and folded[i - 1 : i] in _TOLD)
+        and any(w in _PERSON for w in folded[i + 1 : i + 1 + _SPEAK_REACH])
         for i, word in enumerate(folded)
     )
 

@@ -72,10 +72,23 @@ _GENERAL = frozenset(
 _OWN_RECORD = frozenset(
     {
         "catechiste", "catechistes", "animateur", "animatrice", "catechist", "catequista",
-        "prochaine", "prochain", "prochaines", "prochains", "next", "proxima", "proximo",
         "fiche", "inscrit", "inscrite", "inscrits", "enrolled", "registered", "occupe",
     }
 )  # fmt: skip
+# "Next", a word of the record when a session follows ("la prochaine rencontre", "son
+# prochain caté", "next session") or nothing does ("c'est quand, la prochaine ?"); not
+# "le prochain train".
+_NEXT = frozenset(
+    {"prochaine", "prochain", "prochaines", "prochains", "next", "proxima", "proximo"}
+)
+_OCCASIONS = frozenset(
+    {"fois", "cours", "reunion", "reunions", "retraite", "sortie", "sorties", "activite",
+     "activites", "date", "dates", "jour", "jours", "rdv", "temps", "time", "vez", "aula",
+     "aulas", "encontro", "encontros", "clase", "clases"}
+)  # fmt: skip
+_NEXT_REACH = 2  # words between "next" and the session
+_NEGATIONS = frozenset({"pas", "plus", "sans", "no", "not", "t", "nao", "sem", "sin", "without"})
+_NO_CODE_REACH = 4  # words between the negation and "code"
 # A child's, before a word of the record ("et qui est sa catéchiste ?").
 _HIS_HER = frozenset({"son", "sa", "ses", "leur", "leurs", "his", "her", "their", "seu", "sua"})
 # What the record holds, and the public facts too once the child's school year is known.
@@ -86,6 +99,11 @@ _RECORD_ASKS = frozenset(
         "horaire", "horaires", "schedule", "horario", "lieu", "ou", "salle", "where", "onde",
         "rendez", "planning", "agenda", "nouvelles", "news", "novidades", "noticias",
     }
+)  # fmt: skip
+# Words of the record that anything has (a train, a shop): with a name alone, not enough.
+_ANY_PLACE_OR_TIME = frozenset(
+    {"heure", "horaire", "horaires", "schedule", "horario", "lieu", "ou", "salle", "where",
+     "onde"}
 )  # fmt: skip
 # Asked about one's own child ("c'est quand le caté de ma fille ?"), these ask the record too;
 # next to a first name they are not enough ("le père Jean est là quand ?").
@@ -104,6 +122,9 @@ _PUBLIC_KEYS = frozenset(
     }
 )  # fmt: skip
 _GRADE = re.compile(r"[3-6](?:e|eme|em)")
+# A school year after "en" in any country's numbering: "en 5H" (Harmos), "en P3", "en 1ère",
+# "en 2e année", "en CE1" (folded words).
+_SCHOOL_YEAR = re.compile(r"\ben (?:(?:1[01]|[1-9]) ?(?:h|e|eme|ere|er|p|s)|[a-z]{1,3} ?[1-9])\b")
 # Words that may follow "le caté de" and are not a child ("le caté de demain").
 _COMMON = frozenset(
     {"demain", "aujourd", "hui", "ce", "cette", "la", "l", "paroisse", "rentree", "noel"}
@@ -130,6 +151,13 @@ _NOT_NAMES = frozenset(
         "eucharistie", "ecriture", "ecritures", "parole",
     }
 )  # fmt: skip
+# Titles: the name after one is an adult's ("l'abbé Dupont", "sœur Marie"), not a child's.
+_TITLES = frozenset(
+    {"abbe", "pere", "soeur", "frere", "mgr", "monseigneur", "madame", "monsieur", "mme",
+     "mr", "mrs", "ms", "diacre", "dom", "chanoine", "pasteur", "docteur", "dr", "padre",
+     "father", "sister", "brother", "deacon", "senhor", "senhora", "senor", "senora"}
+)  # fmt: skip
+_TO_PLACES = frozenset({"pour", "a", "vers", "depuis", "to", "from", "para", "hacia"})
 # The verbs after which an opening capitalised word is the subject, so maybe a child.
 _OPENING_NAME = re.compile(
     r"([A-ZÀ-Ý][a-zà-ÿ]+(?:-[A-ZÀ-Ý][a-zà-ÿ]+)?)\s+(?:a|est|va|fait|doit|peut|aura|sera|"
@@ -154,10 +182,10 @@ def organisation_names(texts: Iterable[str]) -> frozenset[str]:
 def is_personal(text: str, known_words: Iterable[str] = ()) -> bool:
     """True when what ``text`` asks depends on the person's own family record."""
     folded = words(text)
-    if any(word in _GENERAL for word in folded):
+    if any(word in _GENERAL for word in folded) or _without_code(folded):
         return False
     known = {fold(word) for word in known_words}
-    if any(word in _OWN_RECORD for word in folded):
+    if any(word in _OWN_RECORD for word in folded) or _asks_next_session(folded):
         return (
             _about_own_child(text, folded, known) or _service_of(folded, known) or _theirs(folded)
         )
@@ -169,13 +197,38 @@ def is_personal(text: str, known_words: Iterable[str] = ()) -> bool:
         )
     if not any(word in _RECORD_ASKS | _SERVICE for word in folded):
         return False  # a name alone ("the match of Standard", "Mass on Sunday") is not enough
+    if not any(word in (_RECORD_ASKS - _ANY_PLACE_OR_TIME) | _SERVICE for word in folded):
+        # an hour or a place: "Raphaël finit à quelle heure ?", not "le train pour Fribourg"
+        return _names_a_child(text, known, places=False)
     return _names_a_child(text, known)
+
+
+def _without_code(folded: list[str]) -> bool:
+    """The person says they have no code ("je n'ai pas le code des parents", "I don't
+    have the code"): what is public answers them, a code request would not."""
+    return any(
+        word == "code" and any(w in _NEGATIONS for w in folded[max(0, i - _NO_CODE_REACH) : i])
+        for i, word in enumerate(folded)
+    )
 
 
 def _theirs(folded: list[str]) -> bool:
     """The record's word after a possessive ("et qui est sa catéchiste ?", "son prochain
     caté"): a child's, the one the conversation is about."""
-    return any(a in _HIS_HER and b in _OWN_RECORD for a, b in pairwise(folded))
+    return any(a in _HIS_HER and (b in _OWN_RECORD or b in _NEXT) for a, b in pairwise(folded))
+
+
+def _asks_next_session(folded: list[str]) -> bool:
+    """ "la prochaine rencontre", "son prochain caté", "la prochaine ?", not "le prochain
+    train"."""
+    sessions = _RECORD_ASKS | _SERVICE | _OCCASIONS
+    for i, word in enumerate(folded):
+        if word not in _NEXT:
+            continue
+        after = [w for w in folded[i + 1 : i + 1 + _NEXT_REACH] if w not in STOPWORDS]
+        if not folded[i + 1 :] or any(w in sessions for w in after):
+            return True
+    return False
 
 
 def _service_of(folded: list[str], known: set[str]) -> bool:
@@ -191,17 +244,29 @@ def _about_own_child(text: str, folded: list[str], known: set[str]) -> bool:
     return _possessive_child(folded) or _names_a_child(text, known)
 
 
-def _names_a_child(text: str, known: set[str]) -> bool:
-    """A first name the organisation's facts do not hold ("le groupe de Léa")."""
+def _names_a_child(text: str, known: set[str], *, places: bool = True) -> bool:
+    """A first name the organisation's facts do not hold ("le groupe de Léa"), not an
+    adult's after a title ("l'abbé Dupont", "Mme Rime"); ``places=False``: nor a word
+    after "pour", "à" or "vers" (a town: "le train pour Fribourg")."""
     ignored = _NOT_NAMES | known
-    names = _NAME.findall(text) + _subject_name(text)
+    before = _TITLES if places else _TITLES | _TO_PLACES
+    names = [m.group(1) for m in _NAME.finditer(text) if not _after(text, m.start(), before)]
+    names += _subject_name(text)
     return any(any(part not in ignored for part in fold(name).split("-")) for name in names)
+
+
+def _after(text: str, start: int, kinds: frozenset[str]) -> bool:
+    """Whether the word before ``start`` is one of ``kinds``."""
+    before = words(text[:start])
+    return bool(before) and before[-1] in kinds
 
 
 def _says_the_public_key(text: str, folded: list[str], known: set[str]) -> bool:
     """A school year ("en CE1"), a stage ("sa première communion"), a group by its day ("le
     caté du mardi") or by its name ("les Bâtisseurs"): what the public facts are keyed on."""
     if any(word in _PUBLIC_KEYS or _GRADE.fullmatch(word) for word in folded):
+        return True
+    if _SCHOOL_YEAR.search(" ".join(folded)):
         return True
     if any(a in ("du", "de") and b in _DAYS for a, b in pairwise(folded)):
         return True

@@ -213,7 +213,7 @@ def without_code(text: str, code: str) -> str:
     "voici notre code famille :", "my code is")."""
     owner = r"(?:(?:voici|voilà|here\s+is)\s+)?(?:(?:mon|notre|le|my|our|the)\s+)?"
     kind = r"(?:\s+(?:parent|parents|famille|familial|de\s+(?:la\s+)?famille|d['’]accès))?"
-    intro = owner + r"code" + kind + r"\s*(?:est|is|:|=)?\s*"
+    intro = owner + r"code" + kind + r"\s*(?:est|is|:|=|c['’]est)?\s*"
     pattern = re.compile(f"(?i)(?:{intro})?{re.escape(code)}[\\s,.;:!]*")
     return pattern.sub("", text).strip()
 

@@ -85,9 +85,14 @@ STOPWORDS = frozenset(
 )
 
 
+# Letters that no decomposition writes out: "chœur" is "choeur" as people type it.
+_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss"})
+
+
 def fold(text: str) -> str:
-    """Lower case without accents: ``Église`` -> ``eglise``."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
+    """Lower case without accents, ligatures written out: ``Église`` -> ``eglise``,
+    ``sœur`` -> ``soeur``."""
+    decomposed = unicodedata.normalize("NFKD", text.lower().translate(_LIGATURES))
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
