@@ -298,3 +298,24 @@ def test_a_childs_group_words_alone_stay_a_question_for_the_facts() -> None:
     assert with_a_day.rest == ()
     with_the_record = family.read("La prochaine séance de première communion de Manon ?", children)
     assert with_the_record.rest == ()
+
+
+def test_a_childs_group_named_with_a_word_of_the_record_finds_the_child() -> None:
+    question = family.read("Qui est l'animateur du groupe d'éveil de mon fils ?", CHILDREN)
+    assert question.rest == ()
+    assert [child.first_name for child in question.children] == ["Hugo"]
+    assert "Sœur Marie-Pierre" in family.answer(question, CHILDREN, TODAY)
+
+
+def test_one_word_more_than_the_record_asks_stays_with_the_record() -> None:
+    question = family.read("Léa a caté quand la prochaine fois ?", CHILDREN)
+    assert question.rest == ()
+    assert family.SESSIONS in question.aspects
+    general = family.read("Léa a caté quand ? faut-il apporter une bible ou un cahier ?", CHILDREN)
+    assert general.rest != ()
+
+
+def test_asking_where_adds_the_place_the_schedule_gives() -> None:
+    question = family.read("La prochaine séance de Léa, c'est où ?", CHILDREN)
+    assert question.aspects[0] == family.SCHEDULE
+    assert "salle Saint-Joseph" in family.answer(question, CHILDREN, TODAY)

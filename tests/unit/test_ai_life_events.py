@@ -451,3 +451,12 @@ def test_a_need_that_can_wait_is_not_urgent() -> None:
     assert is_urgent("please come right now")
     assert not is_urgent("Mon grand-père est en fin de vie, qu'un prêtre passe ce soir ?")
     assert not is_urgent("au plus tard samedi")
+
+
+def test_the_ne_of_a_negation_is_no_birth() -> None:
+    text = (
+        "Est-ce que quelqu'un de la paroisse peut venir porter la communion à ma grand-mère ?"
+        " Elle ne sort plus de chez elle depuis l'hiver."
+    )
+    assert not is_joyful(text)
+    assert is_joyful("notre fils est né hier, comment le faire baptiser ?")

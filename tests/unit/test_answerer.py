@@ -172,6 +172,19 @@ async def test_a_single_fact_is_given_as_written() -> None:
     assert answer.text == PARISH[10].content
 
 
+async def test_a_lone_fact_comes_with_its_title_when_only_the_title_names_the_place() -> None:
+    church = Fact(
+        "assomption",
+        "RENSEIGNEMENT",
+        "Église de l'Assomption (Chésalles-le-Pont)",
+        "Petite église baroque au bord de la rivière. Pas de parking devant l'église.",
+    )
+    answerer = FactAnswerer(ListedFacts((church,)))
+    answer = await answerer.find("RENSEIGNEMENT", "l'église de l'Assomption, où se garer ?")
+    assert answer is not None
+    assert answer.text == f"{church.title} : {church.content}"
+
+
 @pytest.mark.parametrize(
     "question",
     [

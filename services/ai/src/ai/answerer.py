@@ -23,6 +23,7 @@ weekday Masses) both are given, each under its title.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -180,10 +181,22 @@ def _titled(document: Document, asked: set[str]) -> bool:
     return bool(asked & set(document_terms(document.title)))
 
 
+_PROPER = re.compile(r"[A-ZÀ-Ý][\w'’-]*")  # a capitalised word
+
+
 def _compose(facts: list[Fact]) -> str:
-    if len(facts) == 1:
+    if len(facts) == 1 and not _title_tells_more(facts[0]):
         return facts[0].content
     return "\n\n".join(f"{fact.title} : {fact.content}" for fact in facts)
+
+
+def _title_tells_more(fact: Fact) -> bool:
+    """The title names a place or a person its text leaves out ("Église de l'Assomption
+    (Chésalles-le-Pont)" and a text that never names the village): a lone fact is then
+    given with its title."""
+    _, _, rest = fact.title.partition(" ")  # its first word is capitalised anyway
+    names = " ".join(_PROPER.findall(rest))
+    return not set(document_terms(names)) <= set(document_terms(fact.content))
 
 
 def courtesy(text: str) -> Answer | None:

@@ -23,6 +23,7 @@ of this, each child gets a one-line summary.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -188,6 +189,8 @@ def read(text: str, children: tuple[Child, ...]) -> Question:
     if not aspects:
         weak = {WEAK_WORDS[word] for word in said if word in WEAK_WORDS}
         aspects = tuple(a for a in ASPECT_WORDS if a in weak)
+    elif _WHERE.search(text) and SCHEDULE not in aspects:
+        aspects = (SCHEDULE, *aspects)  # "la prochaine séance ? et c'est où ?": its place
     named = tuple(child for child in children if child.named_in(said))
     names = {stem(word) for child in named for word in words(child.first_name)}
     content, _ = question_terms(text)
@@ -200,12 +203,16 @@ def read(text: str, children: tuple[Child, ...]) -> Question:
         and term not in labels
         and not _any_near([term], ALL_ASPECT_WORDS)
     )
+    if not named and asked:  # "l'animateur du groupe de confirmation de mon fils"
+        named = tuple(c for c in children if _group_words((c,)) & set(rest))
     groups = _group_words(named)
     days = [term for term in rest if _is_day(term)]
     own = (days or asked) and all(_is_day(t) or t in groups for t in rest)
     if labels & set(content) or (named and rest and own):
         rest = ()  # "Maëlys a caté mercredi prochain ?", "la prochaine séance d'éveil de Hugo"
         aspects = tuple(a for a in ASPECT_WORDS if a in aspects or a == SESSIONS)
+    elif named and asked and len(rest) == 1:
+        rest = ()  # one word more ("Beatriz a caté quand la prochaine fois ?"): the record's
     return Question(aspects, named, rest)
 
 
@@ -213,6 +220,9 @@ _DAY_WORDS = frozenset(
     stem(word)
     for word in words(" ".join((*WEEKDAYS, *MONTHS, "semaine week-end demain aujourd'hui")))
 )
+
+
+_WHERE = re.compile(r"(?i)\boù\b|\bwhere\b|\bonde\b|\bdónde\b")  # "ou" alone is "or"
 
 
 def _is_day(term: str) -> bool:

@@ -108,6 +108,7 @@ _BAPTISM = frozenset(
      "baptize", "christening", "christen", "batismo", "batizar", "batizado", "bautizo",
      "bautismo", "bautizar"}
 )  # fmt: skip
+_BORN_AFTER = [["est"], ["suis"], ["es"], ["sont"], ["etre"], ["bebe"], ["enfant"]]
 _JUST = frozenset(
     {"venons", "vient", "venez", "attendons", "attend", "notre", "nos", "ma", "mon", "just",
      "our", "nosso", "nossa", "nuestro", "nuestra"}
@@ -385,7 +386,14 @@ def _wedding_anniversary(said: Sequence[str]) -> bool:
 def _born(said: Sequence[str]) -> bool:
     if any(word in _EXPECTING for word in said):
         return True  # "je suis enceinte": a baby is coming
-    return any(word in _BIRTH for word in said) and any(word in _JUST for word in said)
+    births = [i for i, word in enumerate(said) if word in _BIRTH and not _negation(said, i)]
+    return bool(births) and any(word in _JUST for word in said)
+
+
+def _negation(said: Sequence[str], at: int) -> bool:
+    """ "ne" folded from "né", or the "ne" of "elle ne sort plus": born only after a verb
+    ("il est né", "vient de naître" is another word)."""
+    return said[at] == "ne" and said[at - 1 : at] not in _BORN_AFTER
 
 
 def _coming_wedding(said: Sequence[str]) -> bool:
