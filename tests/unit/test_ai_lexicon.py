@@ -70,6 +70,9 @@ def test_a_typo_of_a_neutral_word_is_still_neutral() -> None:
         ("longtemps", "avance", SYNONYM),  # "longtemps à l'avance ?": "trois semaines à l'avance"
         ("age", "ans", SYNONYM),  # "âge mini ?": "au moins 16 ans"
         ("mini", "moin", SYNONYM),
+        ("combien", "chf", SYNONYM),  # "c'est combien ?": "CHF 60.–", in any currency
+        ("cout", "franc", SYNONYM),
+        ("chf", "combien", 0.0),
         ("mercredi", "jour", 0.0),  # one way: a weekday asked is not any day
         ("samedi", "dimanche", 0.0),
     ],

@@ -121,6 +121,11 @@ KINDS: dict[str, frozenset[str]] = {
     **dict.fromkeys(("delai", "longtemps"), _stems("avant avance mois semaines")),
     "age": _stems("ans"),
     **dict.fromkeys(("mini", "minimum"), _stems("moins")),
+    # "combien ?" is answered by "CHF 60.–", "10 euros" or "gratuit", in any currency
+    **dict.fromkeys(
+        _stems("combien prix cout coute tarif payant price cost fee quanto custa preco cuesta"),
+        _stems("euro euros eur chf franc francs dollar dollars gratuit gratuite free gratis"),
+    ),
 }
 
 
