@@ -21,6 +21,8 @@ from ai.sms import plain
         ("enterement ki apeler", "enterrement qui apeler"),
         ("num secretariat svp", "numéro secretariat svp"),
         ("faut prevenir combien de tps avan", "faut prevenir combien de temps avant"),
+        ("jpeu me confessé quand", "je peux me confessé quand"),  # "je" fused with its verb
+        ("chui malade jveu la communion", "je suis malade je veux la communion"),
     ],
 )
 def test_sms_words_are_written_out_and_french_words_kept(typed: str, meant: str) -> None:

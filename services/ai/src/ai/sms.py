@@ -67,6 +67,23 @@ _PLAIN: dict[str, str] = {
     "pb": "problème",
     "msg": "message",
     "egl": "église",
+    # "je" fused with its verb
+    "jpeu": "je peux",
+    "jpe": "je peux",
+    "jpx": "je peux",
+    "jveu": "je veux",
+    "jveux": "je veux",
+    "jvoudrai": "je voudrais",
+    "jvoudrais": "je voudrais",
+    "jsui": "je suis",
+    "jsuis": "je suis",
+    "chui": "je suis",
+    "jsai": "je sais",
+    "jsais": "je sais",
+    "jdois": "je dois",
+    "jdoi": "je dois",
+    "jai": "j'ai",
+    "jcherche": "je cherche",
 }
 _WORD = re.compile(r"[\w'’-]+", re.UNICODE)
 # The weekend is the Saturday and the Sunday a parish's facts name ("messes du week-end"),
