@@ -166,3 +166,9 @@ async def test_a_question_naming_the_facts_title_is_still_answered() -> None:
     answer = await answerer.answer(_turn("j'ai perdu le code, je fais comment ?"))
     assert isinstance(answer, Answer)
     assert answer.sources == ("code",)
+
+
+def test_ones_own_sister_brother_or_father_is_no_parish_word() -> None:
+    assert off_topic("Tu peux m'écrire un petit poème pour les 40 ans de ma sœur ?", frozenset())
+    assert off_topic("Un bon garage pour la voiture de mon frère ?", frozenset())
+    assert not off_topic("Sœur Marie reçoit-elle le mardi ?", frozenset())

@@ -19,6 +19,7 @@ contents are left out on purpose: they hold every common word.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import Protocol
@@ -126,6 +127,7 @@ def _vocabulary(texts: tuple[str, ...]) -> frozenset[str]:
 
 def off_topic(question: str, known: frozenset[str]) -> bool:
     """Whether ``question`` is off both parish life and the organisation's subjects."""
+    question = _KIN.sub(" ", question)  # "ma sœur" is a sister, not a nun
     content, _ = question_terms(question)
     if not content or reaches_someone(question):
         return False  # nothing to judge by ("c'est quand ?"), or a person wanted
@@ -137,6 +139,11 @@ def off_topic(question: str, known: frozenset[str]) -> bool:
     return own * 2 <= len(content)
 
 
+# One's own family: the words it shares with the Church's titles ("mon père", "ma sœur").
+_KIN = re.compile(
+    r"(?i)\b(?:ma|mon|ta|ton|sa|son|notre|votre|leur|mes|tes|ses|nos|vos|leurs|my|our)\s+"
+    r"(?:s(?:œ|oe)urs?|fr[èe]res?|p[èe]res?|sisters?|brothers?|fathers?)\b"
+)
 _REACHING = frozenset(
     {"relation", "contact", "contacter", "joindre", "appeler", "rappeler", "rappele",
      "rappelee", "parler", "call", "speak", "talk", "falar", "hablar", "ligar", "llamar"}
