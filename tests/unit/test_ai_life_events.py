@@ -127,6 +127,7 @@ async def test_a_bereavement_no_fact_answers_goes_to_a_person_gently() -> None:
         "on veu se marié cet été c possible",
         "je suis enceinte, quand faut-il prévoir le baptême ?",  # a baby is coming
         "Mon fils se marie en juin, il faut quels papiers ?",  # the present: to come
+        "On attend des jumeaux pour juillet ! Pour le baptême, le parrain peut avoir 15 ans ?",
     ],
 )
 def test_a_birth_or_a_coming_wedding_is_good_news(text: str) -> None:

@@ -101,7 +101,7 @@ A_PERSON: dict[Language, str] = {
 
 _BIRTH = frozenset(
     {"ne", "nee", "naissance", "naitre", "bebe", "nourrisson", "born", "baby", "nasceu",
-     "nacio"}
+     "nacio", "jumeaux", "jumelles", "twins", "gemeos", "gemelos"}
 )  # fmt: skip
 _BAPTISM = frozenset(
     {"bapteme", "baptiser", "baptise", "baptisee", "baptism", "baptised", "baptized",
