@@ -88,6 +88,14 @@ async def _sources(question: str, facts: tuple[Fact, ...] = FACTS) -> tuple[str,
         ("a que horas é a celebração de sexta-feira santa?", {"semaine-sainte"}),
         ("le triduum pascal", {"semaine-sainte", "paques"}),
         ("la fête de sainte Thérèse", set()),  # a saint, not Holy Week
+        (
+            "De mai à octobre, messe le premier samedi",
+            {"mai", "juin", "juillet", "aout"} | {"septembre", "octobre"},
+        ),  # a range names the months between
+        ("de novembre à février", {"novembre", "decembre", "janvier", "fevrier"}),
+        ("C'est quand la Fête-Dieu ?", {"fete-dieu"}),
+        ("le diacre Pascal Yerly rencontre la famille", set()),  # a person, not Easter
+        ("À quelle heure était la veillée pascale ?", {"paques"}),
     ],
 )
 def test_the_periods_a_text_names(text: str, named: set[str]) -> None:
@@ -102,6 +110,8 @@ def test_the_periods_a_text_names(text: str, named: set[str]) -> None:
         ({"vacances", "noel"}, {"vacances", "vacances-noel"}, True),  # both, apart
         ({"vacances", "vacances-toussaint"}, {"vacances", "vacances-noel"}, False),
         (set(), set(), True),
+        ({"hiver"}, {"fevrier"}, True),  # "fermée en hiver" speaks of February
+        ({"hiver"}, {"juillet"}, False),
     ],
 )
 def test_which_named_periods_cover_the_asked_ones(

@@ -461,3 +461,9 @@ def test_the_ne_of_a_negation_is_no_birth() -> None:
     )
     assert not is_joyful(text)
     assert is_joyful("notre fils est né hier, comment le faire baptiser ?")
+
+
+def test_someone_who_took_their_life_is_a_death_and_thoughts_of_suicide_are_not() -> None:
+    assert is_bereavement("Mon frère s'est suicidé la semaine passée, une cérémonie est possible ?")
+    assert is_bereavement("My brother committed suicide last week")
+    assert not is_bereavement("je pense au suicide depuis quelques jours")

@@ -48,6 +48,10 @@ _DEATH = frozenset(
         "natimorto", "natimorta", "mortinato",
     }
 )  # fmt: skip
+_TOOK_THEIR_LIFE = frozenset(
+    {("est", "suicide"), ("est", "suicidee"), ("sont", "suicides"), ("committed", "suicide"),
+     ("se", "suicidou"), ("se", "suicido"), ("suicidou", "se")}
+)  # fmt: skip
 _FUNERAL = frozenset(
     {"obseques", "enterrement", "enterrer", "funerailles", "inhumation", "cremation",
      "funeral", "burial", "enterro", "entierro", "sepultura", "velorio"}
@@ -81,7 +85,7 @@ CONDOLENCES: dict[Language, str] = {
     "fr": "Toutes nos condoléances. Nous sommes de tout cœur avec vous.",
     "en": "Please accept our deepest condolences.",
     "pt": "Os nossos sentidos pêsames.",
-    "es": "Le acompañamos en el sentimiento.",
+    "es": "Lo sentimos mucho y le acompañamos en el sentimiento.",
 }
 SYMPATHY: dict[Language, str] = {
     "fr": "Nous pensons bien à vous et à votre proche dans ce moment difficile.",
@@ -320,6 +324,8 @@ def _bereaved(said: Sequence[str]) -> bool:
         said, {("fausse", "couche"), ("mort", "ne"), ("morte", "nee"), ("aborto", "espontaneo")}
     ):
         return True
+    if _pair(said, _TOOK_THEIR_LIFE):
+        return True  # "mon frère s'est suicidé" (not "je pense au suicide": a crisis)
     if any(word in _DIE and _before(said, i, _JUST_DIED) for i, word in enumerate(said)):
         return True  # "mon père vient de mourir"
     if any(word in _LOST and _someone_after(said, i) for i, word in enumerate(said)):

@@ -84,6 +84,9 @@ PAIRS: dict[tuple[str, str], str] = {
         ],
         "semaine-sainte",
     ),
+    ("fete", "dieu"): "fete-dieu",
+    ("corpus", "christi"): "fete-dieu",
+    ("saint", "sacrement"): "fete-dieu",
 }
 SINGLE_WORD_PERIODS = {"triduum": "semaine-sainte"}
 MIDNIGHT = frozenset({"minuit", "midnight", "medianoche"})
@@ -110,14 +113,52 @@ PEOPLE = frozenset(
 )
 
 _WORDS = {stem(word): period for period, names in PERIODS.items() for word in names}
+MONTHS = tuple(list(PERIODS)[:12])
+# The season a month falls in (where the seasons are those of Europe): a fact about the
+# winter speaks of February.
+SEASON_OF = {
+    month: season
+    for season, months in {
+        "hiver": ("decembre", "janvier", "fevrier"),
+        "printemps": ("mars", "avril", "mai"),
+        "ete": ("juin", "juillet", "aout"),
+        "automne": ("septembre", "octobre", "novembre"),
+    }.items()
+    for month in months
+}
+_UNTIL = frozenset({"a", "au", "jusqu", "to", "until", "till", "ate", "hasta"})
+# "Pascal" and "Pascale", capitalised after a word, are a person ("le diacre Pascal
+# Yerly"), not Easter's adjective ("la veillée pascale").
+_PASCAL = re.compile(r"(?<=[\w,;:] )Pascale?\b")
 
 
 def periods(text: str) -> frozenset[str]:
-    """The periods ``text`` names."""
+    """The periods ``text`` names; a range of months names the months between ("de mai à
+    octobre": June to September too)."""
+    text = _PASCAL.sub(" ", text)
     found: set[str] = set()
     for sentence in SENTENCE_END.split(text):
-        found |= _sentence_periods(words(sentence))
+        said = words(sentence)
+        found |= _sentence_periods(said) | _months_between(said)
     return frozenset(found)
+
+
+def _months_between(said: list[str]) -> set[str]:
+    """The months strictly inside each "de mai à octobre", "from May to October"."""
+    found: set[str] = set()
+    for i in range(len(said) - 2):
+        first, link, last = _month(said[i]), said[i + 1], _month(said[i + 2])
+        if first is None or last is None or link not in _UNTIL:
+            continue
+        start, end = MONTHS.index(first), MONTHS.index(last)
+        span = (end - start) % len(MONTHS)
+        found |= {MONTHS[(start + step) % len(MONTHS)] for step in range(1, span)}
+    return found
+
+
+def _month(word: str) -> str | None:
+    period = _WORDS.get(stem(word))
+    return period if period in MONTHS else None
 
 
 def beyond_periods(text: str) -> str:
@@ -137,9 +178,13 @@ def beyond_periods(text: str) -> str:
 
 def covers(named: frozenset[str], asked: frozenset[str]) -> bool:
     """Whether a text naming the periods ``named`` speaks of every period in ``asked``:
-    the same period, or for a feast's holidays, the holidays and the feast apart
-    ("pas de séance pendant les vacances scolaires ; reprise après Noël")."""
-    return all(period in named or _holidays_apart(named, period) for period in asked)
+    the same period, a season for one of its months ("fermée en hiver" for February),
+    or for a feast's holidays, the holidays and the feast apart ("pas de séance pendant
+    les vacances scolaires ; reprise après Noël")."""
+    return all(
+        period in named or _holidays_apart(named, period) or SEASON_OF.get(period) in named
+        for period in asked
+    )
 
 
 def _holidays_apart(named: frozenset[str], period: str) -> bool:
