@@ -96,6 +96,9 @@ async def _sources(question: str, facts: tuple[Fact, ...] = FACTS) -> tuple[str,
         ("C'est quand la Fête-Dieu ?", {"fete-dieu"}),
         ("le diacre Pascal Yerly rencontre la famille", set()),  # a person, not Easter
         ("À quelle heure était la veillée pascale ?", {"paques"}),
+        ("Elle ne sort plus de chez elle depuis l'hiver.", set()),  # since: no condition
+        ("Since Christmas she is ill", set()),
+        ("fermé pendant l'hiver", {"hiver"}),
     ],
 )
 def test_the_periods_a_text_names(text: str, named: set[str]) -> None:

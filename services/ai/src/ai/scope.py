@@ -95,6 +95,8 @@ MASS = frozenset({"messe", "messes", "mass", "missa", "misa"})
 # just before it ("Christmas holidays"), the holidays are meant.
 HOLIDAY_FEASTS = frozenset({"noel", "toussaint", "paques"})
 DURING = frozenset({"pendant", "durant", "during", "durante"})  # go with a period
+SINCE = frozenset({"depuis", "since", "desde"})  # a period in the past, not a condition
+_ARTICLES = frozenset({"l", "le", "la", "les", "the", "o", "a", "el", "cet", "cette", "ce"})
 SENTENCE_END = re.compile(r"[.;!?\n]+")
 # "été" is also "been" ("il a été baptisé"): the season only after one of these.
 SEASON_ARTICLES = frozenset({"l", "cet", "en", "d", "cette", "de"})
@@ -193,7 +195,7 @@ def _holidays_apart(named: frozenset[str], period: str) -> bool:
 
 
 def _sentence_periods(said: list[str]) -> set[str]:
-    named = [_named(said, i) for i in range(len(said))]
+    named = [None if _since(said, i) else _named(said, i) for i in range(len(said))]
     found: set[str] = set()
     holidays = False
     for i, period in enumerate(named):
@@ -204,6 +206,12 @@ def _sentence_periods(said: list[str]) -> set[str]:
         elif period is not None:
             found.add(period)
     return found
+
+
+def _since(said: list[str], i: int) -> bool:
+    """A period the question only counts from ("elle ne sort plus depuis l'hiver")."""
+    before = [word for word in said[max(i - 3, 0) : i] if word not in _ARTICLES]
+    return bool(before) and before[-1] in SINCE
 
 
 def _named(said: list[str], i: int) -> str | None:
