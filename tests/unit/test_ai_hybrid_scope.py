@@ -99,6 +99,10 @@ async def _sources(question: str, facts: tuple[Fact, ...] = FACTS) -> tuple[str,
         ("Elle ne sort plus de chez elle depuis l'hiver.", set()),  # since: no condition
         ("Since Christmas she is ill", set()),
         ("fermé pendant l'hiver", {"hiver"}),
+        # what the message tells of the past, beside its question, is no condition
+        ("Nous avons emménagé en avril. Ma fille peut-elle encore rejoindre le caté ?", set()),
+        ("Vous êtes ouverts demain ? J'avais vu que c'était fermé pendant les vacances.", set()),
+        ("Nous avons emménagé en avril.", {"avril"}),  # no question: nothing to set aside
     ],
 )
 def test_the_periods_a_text_names(text: str, named: set[str]) -> None:

@@ -98,6 +98,12 @@ DURING = frozenset({"pendant", "durant", "during", "durante"})  # go with a peri
 SINCE = frozenset({"depuis", "since", "desde"})  # a period in the past, not a condition
 _ARTICLES = frozenset({"l", "le", "la", "les", "the", "o", "a", "el", "cet", "cette", "ce"})
 SENTENCE_END = re.compile(r"[.;!?\n]+")
+_SENTENCE = re.compile(r"[^.;!?\n]+[.;!?\n]*")  # a sentence with its end
+# Auxiliaries of a past tense (folded): "nous avons emménagé", "c'était fermé".
+_PAST = frozenset(
+    {"avons", "avez", "ai", "ont", "avait", "avais", "avaient", "avions", "aviez", "etait",
+     "etais", "etaient", "etions", "etiez", "fut", "furent", "had", "was", "were", "did"}
+)  # fmt: skip
 # "été" is also "been" ("il a été baptisé"): the season only after one of these.
 SEASON_ARTICLES = frozenset({"l", "cet", "en", "d", "cette", "de"})
 
@@ -139,10 +145,25 @@ def periods(text: str) -> frozenset[str]:
     octobre": June to September too)."""
     text = _PASCAL.sub(" ", text)
     found: set[str] = set()
-    for sentence in SENTENCE_END.split(text):
+    for sentence in _sentences(text):
         said = words(sentence)
         found |= _sentence_periods(said) | _months_between(said)
     return frozenset(found)
+
+
+def _sentences(text: str) -> list[str]:
+    """The sentences of ``text`` whose periods count: of a message that asks a question,
+    not the ones that tell of the past ("Nous avons emménagé en avril.", "J'avais vu que
+    c'était fermé pendant les vacances."): what happened then is no condition on the
+    answer."""
+    parts = _SENTENCE.findall(text)
+    if "?" not in text:
+        return parts
+    return [part for part in parts if part.rstrip().endswith("?") or not _past(part)]
+
+
+def _past(sentence: str) -> bool:
+    return any(word in _PAST for word in words(sentence))
 
 
 def _months_between(said: list[str]) -> set[str]:
