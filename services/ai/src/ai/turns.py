@@ -38,7 +38,7 @@ from __future__ import annotations
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from ai import family, media_replies
+from ai import family, injected, media_replies
 from ai.answerer import Answer, FactAnswerer, HandOff, courtesy, turn_text
 from ai.asked import last_question
 from ai.elsewhere import elsewhere, known_words
@@ -82,7 +82,8 @@ class TurnAnswerer:
         self._subjects = subjects
 
     async def answer(self, turn: GenerateReply) -> Answer | HandOff | None:
-        text = spoken(turn_text(turn))  # not the facts a message wraps in tags
+        # not the facts a message wraps in tags, nor the orders and news it plants
+        text = injected.asked(spoken(turn_text(turn)))
         if not text.strip():
             return Answer(media_replies.IMAGE_UNREAD, "courtesy")
         polite = courtesy(text)
