@@ -87,6 +87,10 @@ def test_a_wish_to_meet_or_have_someone_is_wanting_a_person(text: str) -> None:
         "Can you tell me who to call?",
         "Est-ce que j'ai besoin d'un rendez-vous ?",
         "Est-ce que quelqu'un peut me dire les horaires du secrétariat ?",
+        # a wish for something else than a person, with the office's word in it
+        "Nous aimerions fêter les 80 ans de notre maman dans la salle sous la cure, c'est"
+        " combien ?",
+        "Je voudrais inscrire mon fils, le secrétariat est ouvert quand ?",
     ],
 )
 def test_wishing_to_know_something_is_not_wanting_a_person(text: str) -> None:

@@ -20,10 +20,11 @@ answers it.
 - :func:`asks_whom_to_reach`: the question is whom to call or where to turn
   ("qui appeler", "à qui m'adresser", "who should I call"): a fact (a name, a
   number), even after a wish ("je voudrais qu'un prêtre passe, qui appeler ?").
-- :func:`wants_a_person`: the person's own wish, not for a piece of
-  information ("je voudrais un rendez-vous avec le curé", "nous avons besoin d'un
+- :func:`wants_a_person`: the person's own wish to meet, speak with or be helped
+  by someone ("je voudrais un rendez-vous avec le curé", "nous avons besoin d'un
   prêtre", "can you send someone"; not "je voudrais savoir...", "pouvez-vous me
-  donner le numéro", nor "est-ce que j'ai besoin d'un rendez-vous ?", a question).
+  donner le numéro", "nous aimerions fêter les 80 ans de maman" nor "est-ce que
+  j'ai besoin d'un rendez-vous ?", a question).
 - :func:`asks_not_for_a_person`: what routing needs, a question for a fact that
   is no wish to reach a person.
 """
@@ -148,6 +149,24 @@ _KNOWING = frozenset(
 )  # fmt: skip
 
 
+# What a wish for a person is for: meeting, speaking, being called or helped, or the
+# person themselves ("je voudrais voir le curé", "j'aimerais un rendez-vous", "we need a
+# priest"); "je voudrais fêter..." or "inscrire mon fils" wishes for something else.
+_MEETING = frozenset(
+    {"parler", "voir", "rencontrer", "contacter", "joindre", "appeler", "rappeler", "discuter",
+     "echanger", "entretien", "rendez", "rdv", "rencontre", "aide", "aider", "conseil",
+     "ecoute", "accompagnement", "confesser", "etre", "qu", "que", "quelqu", "quelquun",
+     "personne", "humain", "pretre", "cure", "pere", "abbe", "diacre", "soeur", "pasteur",
+     "secretaire", "secretariat", "accueil", "responsable", "catechiste", "someone",
+     "somebody", "person", "human", "priest", "father", "speak", "talk", "see", "meet",
+     "call", "appointment", "help", "falar", "ver", "encontrar", "ligar", "ajuda", "alguem",
+     "pessoa", "padre", "hablar", "llamar", "ayuda", "alguien", "persona", "cita",
+     "marcar", "visite", "visiter", "venir", "passe", "passer", "send", "envoyer",
+     "relation", "contact", "sacerdote", "parroco", "cura", "paroco"}
+)  # fmt: skip
+_MEETING_REACH = 3  # words of what is wished
+
+
 def asks_for_information(text: str) -> bool:
     """Whether ``text`` asks when, where or how (office hours, address, number)."""
     return any(word in _INFORMATION for word in words(text))
@@ -191,7 +210,7 @@ def wants_a_person(text: str) -> bool:
     ends = _wish_ends(folded)
     if not _need(text, folded):
         ends = [end for end in ends if not _need_at(folded, end)]
-    return any(_wished(folded[end:]) not in _KNOWING for end in ends)
+    return any(_wishes_meeting(folded[end:]) for end in ends)
 
 
 def wishes_to_know(text: str) -> bool:
@@ -229,6 +248,15 @@ def _wish_ends(folded: list[str]) -> list[int]:
 
 def _need_at(folded: list[str], end: int) -> bool:
     return folded[end - 1] in _NEED or folded[end - 1] == "faut"
+
+
+def _wishes_meeting(rest: list[str]) -> bool:
+    """What is wished is to meet or reach someone, in its first words ("prendre un
+    rendez-vous", "me mettre en relation", "una cita")."""
+    said = [word for word in rest if word not in _FILLERS][:_MEETING_REACH]
+    if not said or said[0] in _KNOWING:
+        return False  # "je voudrais savoir comment contacter le curé": a fact
+    return any(word in _MEETING for word in said)
 
 
 def _wished(rest: list[str]) -> str:
