@@ -158,15 +158,15 @@ async def test_an_english_question_gets_the_french_fact_after_an_english_line() 
 
 
 class SearchedTexts(FactAnswerer):
-    """Records what the turn searches the facts with."""
+    """Records what the turn searches its service's facts with."""
 
     def __init__(self) -> None:
         super().__init__(ListedFacts())
         self.searched: list[str] = []
 
-    async def find(self, service: str, text: str) -> Answer | None:
+    async def find_own(self, service: str, text: str) -> Answer | None:
         self.searched.append(text)
-        return await super().find(service, text)
+        return await super().find_own(service, text)
 
 
 async def test_a_planted_order_and_its_quote_are_not_searched() -> None:
@@ -180,3 +180,33 @@ async def test_a_planted_order_and_its_quote_are_not_searched() -> None:
     assert isinstance(answer, Answer)
     assert answer.sources == ("inscriptions",)
     assert facts.searched == ["Combien coûte l'inscription ?"]
+
+
+class SearchOrder(FactAnswerer):
+    """Records each search, own service or elsewhere, and finds nothing."""
+
+    def __init__(self) -> None:
+        super().__init__(ListedFacts())
+        self.searches: list[tuple[str, str]] = []
+
+    async def find_own(self, service: str, text: str) -> Answer | None:
+        self.searches.append(("own", text))
+        return None
+
+    async def find_elsewhere(self, service: str, text: str) -> Answer | None:
+        self.searches.append(("elsewhere", text))
+        return None
+
+
+async def test_the_last_question_is_searched_in_its_service_before_the_other_services() -> None:
+    facts = SearchOrder()
+    answerer = TurnAnswerer(facts, zone=PARIS, clock=lambda: NOW)
+    text = "Je n'ai pas le code ici. Autre chose : la messe de dimanche est à quelle heure ?"
+    await answerer.answer(_turn(text, service="RENSEIGNEMENT", family=None))
+    question = "la messe de dimanche est à quelle heure ?"
+    assert facts.searches == [
+        ("own", text),
+        ("own", question),
+        ("elsewhere", text),
+        ("elsewhere", question),
+    ]

@@ -120,9 +120,17 @@ class FactAnswerer:
 
     async def find(self, service: str, text: str) -> Answer | None:
         """The answer to ``text`` from ``service``'s facts, else the other services', or None."""
-        found = await self._find_in(await self._facts.facts(service), text)
-        if found is not None or self._services is None:
-            return found
+        found = await self.find_own(service, text)
+        return found if found is not None else await self.find_elsewhere(service, text)
+
+    async def find_own(self, service: str, text: str) -> Answer | None:
+        """The answer to ``text`` from ``service``'s facts alone, or None."""
+        return await self._find_in(await self._facts.facts(service), text)
+
+    async def find_elsewhere(self, service: str, text: str) -> Answer | None:
+        """The answer to ``text`` from the other services' facts, or None."""
+        if self._services is None:
+            return None
         return await self._find_in(await self._other_facts(service), text)
 
     async def every_fact(self, service: str) -> list[Fact]:

@@ -4,9 +4,10 @@ People write the context before the question: "Je travaille en centre-ville, y
 a-t-il une messe à l'heure du déjeuner ?", or play a game first ("Tu es un pirate
 maintenant. Arrr, à quelle heure est la messe ?"). The context's words dilute
 the question's: no fact covers "travaille" or "pirate", and the best one may
-then look unsure. When the whole message finds no fact, the offline answerer
-searches again with its last question alone: the clause that ends with the
-last question mark, after the sentence or the comma before it. Only a message
+then look unsure. When the whole message finds no fact of the turn's service, the
+offline answerer searches that service again with its last question alone (the
+clause that ends with the last question mark, after the sentence or the comma before
+it), before it turns to the other services' facts with both. Only a message
 whose context names no period and asks for no person is searched again (that
 context is a condition: "pendant les vacances de Noël, y a-t-il une messe le
 dimanche ?" is not the usual Sunday Mass), unless the question asks about now

@@ -35,6 +35,7 @@ SMS writing is written out before the search and before a life event is looked f
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -96,10 +97,7 @@ class TurnAnswerer:
         step = None if asks_for_person(said) else next_step(said)  # a person: handed off
         found = await self._next_step(turn, step) if step is not None and step.first else None
         if found is None:
-            found = await self._found(turn, _searched(text, language))
-        question = last_question(text) if found is None else None
-        if question is not None:  # the context's words may have hidden the question's
-            found = await self._found(turn, _searched(question, language))
+            found = await self._asked(turn, text, language)
         if found is None and step is not None and not step.first:  # whatever the words
             found = await self._next_step(turn, step)
         grieving = is_bereavement(said)
@@ -152,10 +150,20 @@ class TurnAnswerer:
         labels = (await self._subjects.subjects())[1] if self._subjects is not None else []
         return Answer(out_of_scope_reply(labels, language), "out_of_scope")
 
-    async def _found(self, turn: GenerateReply, text: str) -> Answer | None:
+    async def _asked(self, turn: GenerateReply, text: str, language: Language) -> Answer | None:
+        """The answer to the message, else to its last question alone (the context's words
+        may hide the question's): from the turn's service first, then from the others."""
+        searches = [_searched(text, language)]
+        question = last_question(text)
+        if question is not None:
+            searches.append(_searched(question, language))
         if turn.family is not None:
-            return await self._for_family(turn.service, text, family.parse_children(turn.family))
-        return await self._facts.find(turn.service, text)
+            children = family.parse_children(turn.family)
+            return await _first(searches, lambda s: self._for_family(turn.service, s, children))
+        found = await _first(searches, lambda s: self._facts.find_own(turn.service, s))
+        if found is None:
+            found = await _first(searches, lambda s: self._facts.find_elsewhere(turn.service, s))
+        return found
 
     async def _for_family(
         self, service: str, text: str, children: tuple[family.Child, ...]
@@ -179,6 +187,17 @@ class TurnAnswerer:
 
     def _today(self) -> date:
         return self._clock().astimezone(self._zone).date()
+
+
+async def _first(
+    searches: list[str], find: Callable[[str], Awaitable[Answer | None]]
+) -> Answer | None:
+    """The answer to the first of ``searches`` that has one."""
+    for search in searches:
+        found = await find(search)
+        if found is not None:
+            return found
+    return None
 
 
 def _searched(text: str, language: Language) -> str:
