@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ai.lexicon import PREFIX, SYNONYM, TYPO, question_terms, relatedness
+from ai.lexicon import PREFIX, SYNONYM, TYPO, document_terms, question_terms, relatedness
 from concierge_common.french.text import fold, stem, terms
 from concierge_common.french.typos import distance
 
@@ -89,3 +89,12 @@ def test_distance_is_capped_above_the_limit() -> None:
     assert distance("abcdef", "abcdef", 1) == 0
     assert distance("abcdef", "badcef", 2) == 2
     assert distance("abcdef", "uvwxyz", 1) == 2
+
+
+def test_the_cure_is_the_presbytery_and_the_cure_its_priest() -> None:
+    fact = "Secrétariat de la cure de Villardesse ; le curé modérateur. Cure fermée le lundi."
+    assert document_terms(fact).count("presbytere") == 2
+    assert "cure" in document_terms(fact)  # the priest
+    assert question_terms("Qui est le curé ?")[0] == ["cure"]
+    assert question_terms("qui est le cure ?")[0] == ["cure"]  # an accent dropped: the priest
+    assert question_terms("Elle est où la cure ?")[0] == ["presbytere"]

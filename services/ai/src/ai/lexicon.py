@@ -19,6 +19,7 @@ what matching questions against facts needs:
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from ai.reading import MAX_QUESTION_TERMS, first_chars
@@ -185,7 +186,7 @@ def question_terms(text: str) -> tuple[list[str], list[str]]:
     """
     content: list[str] = []
     neutral: list[str] = []
-    for word in words(first_chars(text)):
+    for word in words(_presbytery(first_chars(text), written=False)):
         if len(content) + len(neutral) >= MAX_QUESTION_TERMS:
             break
         term = stem(word)
@@ -199,7 +200,20 @@ def question_terms(text: str) -> tuple[list[str], list[str]]:
 
 def document_terms(text: str) -> list[str]:
     """Every indexable word of a fact, folded and stemmed, in order (repeats kept)."""
-    return [stem(word) for word in words(text) if word not in STOPWORDS]
+    said = words(_presbytery(text, written=True))
+    return [stem(word) for word in said if word not in STOPWORDS]
+
+
+# "La cure" is the presbytery (where a Swiss or Belgian parish has its office), "le curé"
+# its priest; folding would make them one word. Feminine, it is the house; in a fact,
+# written without its accent, too (a question may drop the accent of "curé").
+_THE_HOUSE = re.compile(r"(?i)\b(la|à la|a la|de la|cette|notre|votre|leur)\s+cure\b")
+_WRITTEN_HOUSE = re.compile(r"(?i)\bcure(s?)\b")
+
+
+def _presbytery(text: str, *, written: bool) -> str:
+    text = _THE_HOUSE.sub(r"\1 presbytère", text)
+    return _WRITTEN_HOUSE.sub(r"presbytère\1", text) if written else text
 
 
 def relatedness(query: str, term: str) -> float:
