@@ -124,6 +124,9 @@ def test_adults_towns_and_the_next_mass_are_not_a_childs_record(text: str) -> No
         "son prochain caté c'est quand ?",
         "Clément a rendez-vous à quelle heure samedi ?",
         "next session for Lucas?",
+        "C'est quand la prochaine séance des Pousses d'Enzo ?",
+        "C'est quand le prochain caté d'Enzo ?",
+        "C'est quand la prochaine aumônerie d'Inès ?",  # a word of the parish's own
     ],
 )
 def test_a_childs_next_session_still_needs_the_record(text: str) -> None:

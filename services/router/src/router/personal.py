@@ -185,7 +185,7 @@ def is_personal(text: str, known_words: Iterable[str] = ()) -> bool:
     if any(word in _GENERAL for word in folded) or _without_code(folded):
         return False
     known = {fold(word) for word in known_words}
-    if any(word in _OWN_RECORD for word in folded) or _asks_next_session(folded):
+    if any(word in _OWN_RECORD for word in folded) or _asks_next_session(folded, known):
         return (
             _about_own_child(text, folded, known) or _service_of(folded, known) or _theirs(folded)
         )
@@ -218,10 +218,10 @@ def _theirs(folded: list[str]) -> bool:
     return any(a in _HIS_HER and (b in _OWN_RECORD or b in _NEXT) for a, b in pairwise(folded))
 
 
-def _asks_next_session(folded: list[str]) -> bool:
-    """ "la prochaine rencontre", "son prochain caté", "la prochaine ?", not "le prochain
-    train"."""
-    sessions = _RECORD_ASKS | _SERVICE | _OCCASIONS
+def _asks_next_session(folded: list[str], known: set[str]) -> bool:
+    """ "la prochaine rencontre", "son prochain caté", "la prochaine éveil à la foi" (a word
+    of the organisation's own), "la prochaine ?", not "le prochain train"."""
+    sessions = _RECORD_ASKS | _SERVICE | _OCCASIONS | known
     for i, word in enumerate(folded):
         if word not in _NEXT:
             continue
