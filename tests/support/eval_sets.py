@@ -1,16 +1,19 @@
-"""What the shape tests of the evaluation's own sets (held-back, sealed) check alike: the
-issue's fourteen classes, its targets, a large enough set, and dated facts on each side of
-the set's reference date."""
+"""What the shape tests of the evaluation's own sets (held-back, sealed, tuning) check alike:
+the issue's fourteen classes, its targets, a large enough set, dated facts on each side of
+the set's reference date, a set matching its own seed and sharing nothing with the others."""
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 
 from concierge_devkit.evaluation.cases import load_cases
-from concierge_devkit.evaluation.parish import parish_of, reference_moment
+from concierge_devkit.evaluation.consistency import check_consistency
+from concierge_devkit.evaluation.parish import load_seed, parish_of, reference_moment
 from concierge_devkit.evaluation.session import prepare
+from concierge_devkit.evaluation.text import fold, has
 from store import seed as store_seed
 from store.codes import is_weak
 
@@ -67,3 +70,30 @@ def assert_strong_generated_codes(seed_file: Path, *, min_families: int) -> None
             for group in family.code.split("-")
         )
         assert not is_weak(family.code)
+
+
+def assert_cases_match_their_seed_only(cases_file: Path, seed_file: Path) -> None:
+    """The set runs on its own seed, is consistent with it, names only its facts, and
+    verifies exactly its families' codes."""
+    cases = load_cases(cases_file)
+    assert cases.seed == seed_file
+    own = parish_of(load_seed(cases.seed))
+    check_consistency(cases, own)  # raises naming every problem
+    titles = {fact.title for fact in own.facts}
+    assert {case.fact for case in cases.cases if case.fact} <= titles
+    codes = {family.code for family in own.families}
+    assert {spec.code for spec in cases.families.values()} == codes
+
+
+def assert_shares_nothing_with(seed_file: Path, others: Iterable[tuple[Path | None, Path]]) -> None:
+    """No fact title, code or family marker of the ``others`` (seed, cases; a seed of None
+    is the demo's) is in the parish of ``seed_file``."""
+    ours = parish_of(load_seed(seed_file))
+    our_families = fold(" ".join(f.text for f in ours.families))
+    for other_seed, other_cases in others:
+        other = parish_of(load_seed(other_seed))
+        assert not {f.title for f in other.facts} & {f.title for f in ours.facts}
+        assert not {f.code for f in other.families} & {f.code for f in ours.families}
+        for spec in load_cases(other_cases).families.values():
+            for marker in spec.markers:
+                assert not has(our_families, fold(marker)), marker

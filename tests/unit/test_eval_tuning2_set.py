@@ -13,7 +13,6 @@ import re
 from pathlib import Path
 
 from concierge_devkit.evaluation.cases import load_cases
-from concierge_devkit.evaluation.consistency import check_consistency
 from concierge_devkit.evaluation.parish import load_seed, parish_of, reference_moment
 from concierge_devkit.evaluation.session import prepare
 from concierge_devkit.evaluation.text import fold, has
@@ -22,8 +21,10 @@ from store.codes import is_weak
 from support.eval_sets import (
     ISSUE_THRESHOLDS,
     STRONG_CODE,
+    assert_cases_match_their_seed_only,
     assert_dated_facts_on_each_side,
     assert_every_class_and_enough_cases,
+    assert_shares_nothing_with,
 )
 
 EVAL = Path(__file__).resolve().parents[1] / "eval"
@@ -41,27 +42,12 @@ SIX_SIX_CODE = re.compile(r"[A-Z0-9]{6}-[A-Z0-9]{6}")
 
 
 def test_the_tuning2_cases_match_the_tuning2_seed_only() -> None:
-    cases = load_cases(TUNING2)
-    assert cases.name == "tuning2"
-    assert cases.seed == TUNING2_SEED
-    own = parish_of(load_seed(cases.seed))
-    check_consistency(cases, own)  # raises naming every problem
-    titles = {fact.title for fact in own.facts}
-    assert {case.fact for case in cases.cases if case.fact} <= titles
-    codes = {family.code for family in own.families}
-    assert {spec.code for spec in cases.families.values()} == codes
+    assert load_cases(TUNING2).name == "tuning2"
+    assert_cases_match_their_seed_only(TUNING2, TUNING2_SEED)
 
 
 def test_the_tuning2_parish_shares_no_fact_title_family_or_code_with_the_others() -> None:
-    ours = parish_of(load_seed(TUNING2_SEED))
-    our_families = fold(" ".join(f.text for f in ours.families))
-    for other_seed, other_cases in OTHERS:
-        other = parish_of(load_seed(other_seed))
-        assert not {f.title for f in other.facts} & {f.title for f in ours.facts}
-        assert not {f.code for f in other.families} & {f.code for f in ours.families}
-        for spec in load_cases(other_cases).families.values():
-            for marker in spec.markers:
-                assert not has(our_families, fold(marker)), marker
+    assert_shares_nothing_with(TUNING2_SEED, OTHERS)
 
 
 def test_the_tuning2_seed_holds_no_marker_of_the_other_parishes() -> None:

@@ -11,14 +11,15 @@ import json
 from pathlib import Path
 
 from concierge_devkit.evaluation.cases import load_cases
-from concierge_devkit.evaluation.consistency import check_consistency
-from concierge_devkit.evaluation.parish import load_seed, parish_of
+from concierge_devkit.evaluation.parish import parish_of
 from concierge_devkit.evaluation.session import prepare
 from concierge_devkit.evaluation.text import fold, has
 from support.eval_sets import (
     ISSUE_THRESHOLDS,
+    assert_cases_match_their_seed_only,
     assert_dated_facts_on_each_side,
     assert_every_class_and_enough_cases,
+    assert_shares_nothing_with,
     assert_strong_generated_codes,
 )
 
@@ -31,27 +32,12 @@ DEMO = EVAL / "parish.yaml"
 
 
 def test_the_tuning_cases_match_the_tuning_seed_only() -> None:
-    cases = load_cases(TUNING)
-    assert cases.name == "tuning"
-    assert cases.seed == TUNING_SEED
-    own = parish_of(load_seed(cases.seed))
-    check_consistency(cases, own)  # raises naming every problem
-    titles = {fact.title for fact in own.facts}
-    assert {case.fact for case in cases.cases if case.fact} <= titles
-    codes = {family.code for family in own.families}
-    assert {spec.code for spec in cases.families.values()} == codes
+    assert load_cases(TUNING).name == "tuning"
+    assert_cases_match_their_seed_only(TUNING, TUNING_SEED)
 
 
 def test_the_tuning_parish_shares_no_fact_title_family_or_code_with_the_other_two() -> None:
-    tuning = parish_of(load_seed(TUNING_SEED))
-    tuning_text = fold(" ".join(f.text for f in tuning.families))
-    for other_seed, other_cases in ((None, DEMO), (HELD_BACK_SEED, HELD_BACK)):
-        other = parish_of(load_seed(other_seed))
-        assert not {f.title for f in other.facts} & {f.title for f in tuning.facts}
-        assert not {f.code for f in other.families} & {f.code for f in tuning.families}
-        for spec in load_cases(other_cases).families.values():
-            for marker in spec.markers:
-                assert not has(tuning_text, fold(marker)), marker
+    assert_shares_nothing_with(TUNING_SEED, ((None, DEMO), (HELD_BACK_SEED, HELD_BACK)))
 
 
 def test_the_tuning_seed_holds_no_marker_of_the_other_parishes() -> None:
