@@ -199,7 +199,7 @@ def is_personal(text: str, known_words: Iterable[str] = ()) -> bool:
         return False  # a name alone ("the match of Standard", "Mass on Sunday") is not enough
     if not any(word in (_RECORD_ASKS - _ANY_PLACE_OR_TIME) | _SERVICE for word in folded):
         # an hour or a place: "Raphaël finit à quelle heure ?", not "le train pour Fribourg"
-        return _names_a_child(text, known, places=False)
+        return _names_a_child(text, known, after_places=False)
     return _names_a_child(text, known)
 
 
@@ -244,12 +244,12 @@ def _about_own_child(text: str, folded: list[str], known: set[str]) -> bool:
     return _possessive_child(folded) or _names_a_child(text, known)
 
 
-def _names_a_child(text: str, known: set[str], *, places: bool = True) -> bool:
+def _names_a_child(text: str, known: set[str], *, after_places: bool = True) -> bool:
     """A first name the organisation's facts do not hold ("le groupe de Léa"), not an
-    adult's after a title ("l'abbé Dupont", "Mme Rime"); ``places=False``: nor a word
+    adult's after a title ("l'abbé Dupont", "Mme Rime"); ``after_places=False``: nor a word
     after "pour", "à" or "vers" (a town: "le train pour Fribourg")."""
     ignored = _NOT_NAMES | known
-    before = _TITLES if places else _TITLES | _TO_PLACES
+    before = _TITLES if after_places else _TITLES | _TO_PLACES
     names = [m.group(1) for m in _NAME.finditer(text) if not _after(text, m.start(), before)]
     names += _subject_name(text)
     return any(any(part not in ignored for part in fold(name).split("-")) for name in names)
