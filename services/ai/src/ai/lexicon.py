@@ -200,8 +200,15 @@ def question_terms(text: str) -> tuple[list[str], list[str]]:
 
 def document_terms(text: str) -> list[str]:
     """Every indexable word of a fact, folded and stemmed, in order (repeats kept)."""
+    return list(_document_terms(text))
+
+
+@lru_cache(maxsize=8192)
+def _document_terms(text: str) -> tuple[str, ...]:
+    """:func:`document_terms`, worked out once per text: the same facts are indexed for
+    every question."""
     said = words(_presbytery(text, written=True))
-    return [stem(word) for word in said if word not in STOPWORDS]
+    return tuple(stem(word) for word in said if word not in STOPWORDS)
 
 
 # "La cure" is the presbytery (where a Swiss or Belgian parish has its office), "le curé"

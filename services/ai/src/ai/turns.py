@@ -28,7 +28,9 @@ facts of the organisation's own places only resemble (:mod:`ai.elsewhere`).
 Markup a message holds is left out (:mod:`ai.markup`): text wrapped in the
 concierge's own tags is not the organisation's information, nor the question.
 A message that says something before its question is searched again with its
-last question alone when the whole finds nothing (:mod:`ai.asked`).
+last question alone when the whole finds nothing, in the turn's own service before
+the other services' facts (:mod:`ai.asked`); the orders and news a message plants
+for the assistant are set aside first (:mod:`ai.injected`).
 SMS writing is written out before the search and before a life event is looked for
 (:mod:`ai.sms`): "enterement ki apeler" is about a funeral.
 """
