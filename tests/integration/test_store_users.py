@@ -54,6 +54,28 @@ async def test_concurrent_first_messages_of_one_id_create_one_user(pool: asyncpg
     assert await pool.fetchval("SELECT count(*) FROM users") == 1
 
 
+async def test_only_the_resolve_that_created_a_person_says_it_created_them(
+    pool: asyncpg.Pool,
+) -> None:
+    users = Users(pool, TEST_TOMBSTONES)
+    people = await asyncio.gather(*(users.resolve_person(pool, PHONE, "Marie") for _ in range(8)))
+    assert len({person.id for person in people}) == 1
+    assert sum(person.created for person in people) == 1
+    again = await users.resolve_person(pool, PHONE)
+    assert (again.id, again.created) == (people[0].id, False)
+
+
+async def test_a_known_person_writing_from_a_new_alias_is_not_created_again(
+    pool: asyncpg.Pool,
+) -> None:
+    users = Users(pool, TEST_TOMBSTONES)
+    first = await users.resolve_person(pool, PHONE)
+    assert first.created
+    later = await users.resolve_person(pool, LID, aliases=[PHONE])
+    assert (later.id, later.created) == (first.id, False)
+    assert sorted((await users.get(first.id)).whatsapp_ids) == sorted([PHONE, LID])
+
+
 async def test_resolve_runs_inside_the_callers_transaction(pool: asyncpg.Pool) -> None:
     users = Users(pool, TEST_TOMBSTONES)
     async with pool.acquire() as conn:

@@ -36,7 +36,7 @@ from concierge_common.errors import InvalidRequest
 from store.db import translated
 from store.sessions import Opened, Sessions, continuing
 from store.tombstones import UNKNOWN, Written
-from store.users import Users
+from store.users import Person, Users
 from store.users import is_person as is_person  # the recorder asks it here
 
 _MESSAGE_TYPES = frozenset({"text", "image", "audio", "video", "document", "location", "contact"})
@@ -193,22 +193,22 @@ class Interactions:
             async with self._pool.acquire() as conn, conn.transaction():
                 if await conn.fetchval(_ALREADY_STORED, item.provider_message_id):
                     return False
-                user_id = await self._users.resolve(
+                person = await self._users.resolve_person(
                     conn,
                     item.whatsapp_id,
                     item.push_name,
                     aliases=item.aliases,
                     written=item.written,
                 )
-                opened, stored = await self._store_in(conn, user_id, item)
+                opened, stored = await self._store_in(conn, person, item)
         self._sessions.remember(opened)
         return stored
 
     async def _store_in(
-        self, conn: asyncpg.Connection, user_id: str, item: Interaction
+        self, conn: asyncpg.Connection, person: Person, item: Interaction
     ) -> tuple[Opened, bool]:
-        """Insert ``item`` into the person's open session (continued, or opened); True
-        when this inserted it."""
+        """Insert ``item`` into the person's open session (continued, or opened; the first
+        one of a person just created); True when this inserted it."""
         columns = (
             item.direction,
             item.message_type,
@@ -220,11 +220,16 @@ class Interactions:
             item.delivery_status,
             list(item.part_message_ids),
         )
-        continued = await self._sessions.continue_in(conn, user_id, _CONTINUE_AND_INSERT, *columns)
-        if continued is not None:
-            opened, row = continued
-            return opened, bool(row["inserted"])
-        opened = await self._sessions.open_in(conn, user_id)
+        if person.created:
+            opened = await self._sessions.first_in(conn, person.id)
+        else:
+            continued = await self._sessions.continue_in(
+                conn, person.id, _CONTINUE_AND_INSERT, *columns
+            )
+            if continued is not None:
+                opened, row = continued
+                return opened, bool(row["inserted"])
+            opened = await self._sessions.open_in(conn, person.id)
         status = await conn.execute(_INSERT, opened.view.id, *columns)
         return opened, bool(status.endswith(" 1"))
 

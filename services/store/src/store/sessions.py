@@ -171,10 +171,14 @@ class Sessions:
         """
         with translated("session.open"):
             async with self._pool.acquire() as conn, conn.transaction():
-                user_id = await self._users.resolve(
+                person = await self._users.resolve_person(
                     conn, whatsapp_id, push_name, aliases=aliases, written=written
                 )
-                opened = await self._open_with_roles(conn, user_id)
+                if person.created:  # nothing of theirs to continue, no role yet
+                    opened = await self.first_in(conn, person.id)
+                    opened = replace(opened, view=_with_roles(opened.view, []))
+                else:
+                    opened = await self._open_with_roles(conn, person.id)
         self.remember(opened)
         return opened.view
 
@@ -198,6 +202,22 @@ class Sessions:
             return Opened(view(SessionView, touched))
         return await self._open_locked(conn, user_id)
 
+    async def first_in(self, conn: asyncpg.Connection, user_id: str) -> Opened:
+        """The first session of a person this transaction created (``Person.created``), in
+        one statement: nobody else can see them yet, so there is nothing to continue."""
+        created = await self._create(conn, user_id)
+        if created is None:  # cannot happen for an uncommitted person; be safe all the same
+            return await self.open_in(conn, user_id)
+        return Opened(created)
+
+    async def _create(self, conn: asyncpg.Connection, user_id: str) -> SessionView | None:
+        """A new session of ``user_id``; None when they have an open one already."""
+        created = await conn.fetchrow(_CREATE, user_id, self._ttl)
+        if created is None:
+            return None
+        log.info("session created", extra={"session_id": str(created["id"])})
+        return view(SessionView, created, created=True)
+
     async def _open_locked(self, conn: asyncpg.Connection, user_id: str) -> Opened:
         """:meth:`open_in` when there was no live session to touch: the open one locked
         (a stale one expired), then continued, or a session created."""
@@ -210,10 +230,9 @@ class Sessions:
             if row is not None:
                 touched = await conn.fetchrow(_TOUCH, row["id"], self._ttl)
                 return Opened(view(SessionView, touched), expired)
-            created = await conn.fetchrow(_CREATE, user_id, self._ttl)
+            created = await self._create(conn, user_id)
             if created is not None:
-                log.info("session created", extra={"session_id": str(created["id"])})
-                return Opened(view(SessionView, created, created=True), expired)
+                return Opened(created, expired)
             # Another transaction created the person's session since our lookup: continue it.
         raise RetryableError("session.open: the person's session kept changing, try again")
 

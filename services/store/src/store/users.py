@@ -59,12 +59,35 @@ FROM (SELECT max(erased_at) AS erased_at FROM erased_whatsapp_ids
 LEFT JOIN (user_whatsapp_ids w JOIN users u ON u.id = w.user_id)
     ON w.whatsapp_id = ANY($1::text[])
 """
+_OWNER_AND_NAME = """
+SELECT w.user_id, u.name FROM user_whatsapp_ids w JOIN users u ON u.id = w.user_id
+WHERE w.whatsapp_id = $1
+"""
+# A person ($1: their name) created with their alias ($2) claimed, in one round trip:
+# ``claimed`` is NULL when a concurrent claim of the alias won (the caller removes the person).
+_CREATE_CLAIMING = """
+WITH person AS (INSERT INTO users (name) VALUES ($1) RETURNING id),
+claim AS (
+    INSERT INTO user_whatsapp_ids (whatsapp_id, user_id) SELECT $2, id FROM person
+    ON CONFLICT (whatsapp_id) DO NOTHING
+    RETURNING user_id
+)
+SELECT person.id, (SELECT user_id FROM claim) AS claimed FROM person
+"""
 _NAME_USER = "UPDATE users SET name = $2, updated_at = now() WHERE id = $1 AND name = ''"
 _CLAIM_ALIAS = """
 INSERT INTO user_whatsapp_ids (whatsapp_id, user_id) VALUES ($1, $2)
 ON CONFLICT (whatsapp_id) DO NOTHING
 RETURNING user_id
 """
+
+
+@dataclass(frozen=True)
+class Person:
+    """A resolved person: their id, and whether resolving them created them."""
+
+    id: str
+    created: bool = False
 
 
 @dataclass(frozen=True)
@@ -104,7 +127,22 @@ class Users:
         aliases: Sequence[str] = (),
         written: Written = UNKNOWN,
     ) -> str:
-        """The id of the person behind ``whatsapp_id`` and their other ids ``aliases``.
+        """The id of the person behind ``whatsapp_id`` and ``aliases`` (:meth:`resolve_person`)."""
+        person = await self.resolve_person(
+            conn_or_pool, whatsapp_id, push_name, aliases=aliases, written=written
+        )
+        return person.id
+
+    async def resolve_person(
+        self,
+        conn_or_pool: asyncpg.Connection | asyncpg.Pool,
+        whatsapp_id: str,
+        push_name: str = "",
+        *,
+        aliases: Sequence[str] = (),
+        written: Written = UNKNOWN,
+    ) -> Person:
+        """The person behind ``whatsapp_id`` and their other ids ``aliases``.
 
         The first of ``[whatsapp_id, *aliases]`` already owned names the person;
         the others nobody owns are linked to them. When none is known, a person
@@ -116,11 +154,15 @@ class Users:
         erasure of these ids waits until that transaction ends, so what it writes
         about the person is either erased or never erased-then-recreated. A pool
         runs it in a transaction of its own.
+
+        ``created`` says the person was created by this call, in the caller's
+        transaction: until it commits nobody else can see them, so they have no
+        session, role or message yet (the callers skip looking for them).
         """
         if isinstance(conn_or_pool, asyncpg.Pool):
             with translated("user.resolve"):
                 async with conn_or_pool.acquire() as conn, conn.transaction():
-                    return await self.resolve(
+                    return await self.resolve_person(
                         conn, whatsapp_id, push_name, aliases=aliases, written=written
                     )
         name = push_name.strip()[:_NAME_MAX]
@@ -131,7 +173,7 @@ class Users:
             if erased_at is not None and written.predates(erased_at):
                 raise Erased("user.resolve: written before its person was erased")
             if all(i in owners for i in person_ids):
-                return await _known(conn_or_pool, person_ids, owners, name)
+                return Person(await _known(conn_or_pool, person_ids, owners, name))
             creates = erased_at is None or written.starts_person
             for _ in range(_RESOLVE_ATTEMPTS - 1):
                 try:
@@ -196,7 +238,7 @@ class _LostToAnother(Exception):
 
 async def _resolve_once(
     conn: asyncpg.Connection, person_ids: list[str], name: str, *, strict: bool, creates: bool
-) -> str:
+) -> Person:
     """One attempt of :meth:`Users.resolve`, in a savepoint.
 
     ``strict``: raise :class:`_LostToAnother` (rolling the savepoint back) when
@@ -208,14 +250,16 @@ async def _resolve_once(
         if not owners and not creates:
             raise Erased("user.resolve: a reply does not bring an erased person back")
         named_by = next((i for i in person_ids if i in owners), person_ids[0])
-        user_id = await _find_or_create(conn, named_by, name)
+        # Owned a moment ago: found. Unowned: created, unless claimed since (then found).
+        person = await _find(conn, named_by, name) if named_by in owners else None
+        person = person or await _create(conn, named_by, name)
         others = [i for i in person_ids if i != named_by]
-        lost = await _link_unowned(conn, user_id, others, owners)
+        lost = await _link_unowned(conn, person.id, others, owners)
         if lost and strict and named_by not in owners:
             raise _LostToAnother
         if lost:
             log.warning("alias left to another user: not merged automatically")
-        return user_id
+        return person
 
 
 def _other_ids(whatsapp_id: str, aliases: Sequence[str]) -> list[str]:
@@ -257,26 +301,26 @@ async def _link_unowned(
     return lost
 
 
-async def _find_or_create(conn: asyncpg.Connection, whatsapp_id: str, name: str) -> str:
-    """Find the alias's owner, else insert a person and claim the alias for them.
+async def _find(conn: asyncpg.Connection, whatsapp_id: str, name: str) -> Person | None:
+    """The alias's owner (named ``name`` if they had no name); None when nobody owns it."""
+    owner = await conn.fetchrow(_OWNER_AND_NAME, whatsapp_id)
+    if owner is None:
+        return None
+    if name and not owner["name"]:
+        await conn.execute(_NAME_USER, owner["user_id"], name)
+    return Person(str(owner["user_id"]))
+
+
+async def _create(conn: asyncpg.Connection, whatsapp_id: str, name: str) -> Person:
+    """A person inserted with the alias claimed for them, in one statement.
 
     ``ON CONFLICT DO NOTHING`` waits for a concurrent claim of the same alias
     to commit; when that one won, the person inserted here is removed again and
-    the winner's id returned, so a new WhatsApp id ends with exactly one user.
+    the winner returned, so a new WhatsApp id ends with exactly one user.
     """
-    owner = await conn.fetchrow(
-        "SELECT w.user_id, u.name FROM user_whatsapp_ids w JOIN users u ON u.id = w.user_id"
-        " WHERE w.whatsapp_id = $1",
-        whatsapp_id,
-    )
-    if owner is not None:
-        if name and not owner["name"]:
-            await conn.execute(_NAME_USER, owner["user_id"], name)
-        return str(owner["user_id"])
-    new_id = await conn.fetchval("INSERT INTO users (name) VALUES ($1) RETURNING id", name)
-    claimed = await conn.fetchval(_CLAIM_ALIAS, whatsapp_id, new_id)
-    if claimed is not None:
-        log.info("user created", extra={"user_id": str(new_id)})
-        return str(claimed)
-    await conn.execute("DELETE FROM users WHERE id = $1", new_id)
-    return str(await conn.fetchval(_OWNER, whatsapp_id))
+    row = await conn.fetchrow(_CREATE_CLAIMING, name, whatsapp_id)
+    if row["claimed"] is not None:
+        log.info("user created", extra={"user_id": str(row["id"])})
+        return Person(str(row["id"]), created=True)
+    await conn.execute("DELETE FROM users WHERE id = $1", row["id"])
+    return Person(str(await conn.fetchval(_OWNER, whatsapp_id)))
