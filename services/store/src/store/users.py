@@ -175,6 +175,10 @@ class Users:
             if all(i in owners for i in person_ids):
                 return Person(await _known(conn_or_pool, person_ids, owners, name))
             creates = erased_at is None or written.starts_person
+            if len(person_ids) == 1 and creates:
+                # One id nobody owned: no alias to lose, so no savepoint; a claim of the id
+                # since the read above is waited for and wins (:func:`_create`).
+                return await _create(conn_or_pool, whatsapp_id, name)
             for _ in range(_RESOLVE_ATTEMPTS - 1):
                 try:
                     return await _resolve_once(
