@@ -81,6 +81,38 @@ def test_a_question_about_the_organisation_is_not_off_topic(text: str) -> None:
     assert not off_topic(text, vocabulary(SERVICES + TITLES))
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Un bon restaurant dans le coin pour le repas de baptême de mon fils ?",
+        "Vous votez quoi pour la votation de juin ? Le curé a un avis ?",
+        "Can you recommend a restaurant or a hotel near the church?",
+    ],
+)
+def test_a_parish_word_in_a_question_about_an_everyday_subject_leaves_it_off_topic(
+    text: str,
+) -> None:
+    assert off_topic(text, vocabulary(SERVICES + TITLES))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Le curé peut-il bénir notre appartement ?",  # as many parish words as everyday ones
+        "Y a-t-il un repas après la messe de Noël ?",
+    ],
+)
+def test_an_everyday_word_beside_as_many_parish_words_stays_on_the_subject(text: str) -> None:
+    assert not off_topic(text, vocabulary(SERVICES + TITLES))
+
+
+def test_an_everyday_word_among_the_organisations_own_subjects_is_on_the_subject() -> None:
+    question = "Un repas et un restaurant pour le baptême ?"
+    assert off_topic(question, vocabulary(SERVICES + TITLES))
+    own = [*SERVICES, *TITLES, "Repas paroissial au restaurant du village"]
+    assert not off_topic(question, vocabulary(own))
+
+
 async def test_an_off_topic_question_is_answered_with_what_the_concierge_can_do() -> None:
     answer = await ANSWERER.answer(_turn("quel temps fera-t-il demain ?"))
     assert isinstance(answer, Answer)

@@ -80,6 +80,25 @@ PARISH_GROUPS = frozenset(
 )  # fmt: skip
 
 
+# Everyday subjects that are not a parish's, in the same four languages: words with
+# no parish sense besides ("train" is left out: "en train de préparer le baptême").
+EVERYDAY_WORDS = (
+    "meteo pluie pleuvoir neige neiger orage canicule temperature gare tram metro avion "
+    "aeroport taxi autoroute votation votations vote voter votez election elections elire "
+    "referendum politique depute impot impots fiscal fiscale deduction deductions "
+    "restaurant restaurants resto pizzeria brasserie traiteur repas hotel hotels camping "
+    "pharmacie pharmacien medecin docteur dentiste ordonnance medicament appartement "
+    "appartements immobilier match matchs football hockey tennis score devoir devoirs "
+    "maths mathematiques calcul poeme poemes poesie recette recettes gateau film films "
+    "cinema television bourse crypto bitcoin assurance assurances coiffeur plombier "
+    "garagiste supermarche weather rain snow airport voting politics tax taxes pharmacy "
+    "doctor dentist apartment soccer homework math poem recipe movie restaurante "
+    "restaurantes farmacia medico imposto impostos impuesto impuestos eleicao eleccion "
+    "elecciones futebol futbol receita receta"
+)
+EVERYDAY = frozenset(document_terms(EVERYDAY_WORDS))
+
+
 def _parish_words() -> frozenset[str]:
     grouped = (group for group in SYNONYM_GROUPS if group.split()[0] in PARISH_GROUPS)
     return frozenset(document_terms(PARISH_WORDS)) | {
@@ -126,17 +145,29 @@ def _vocabulary(texts: tuple[str, ...]) -> frozenset[str]:
 
 
 def off_topic(question: str, known: frozenset[str]) -> bool:
-    """Whether ``question`` is off both parish life and the organisation's subjects."""
+    """Whether ``question`` is off both parish life and the organisation's subjects.
+
+    A parish word is enough to be on the subject, unless more of the question's words
+    name an everyday subject that is not the organisation's (:data:`EVERYDAY_WORDS`):
+    "un bon restaurant pour le repas de baptême ?" asks for a restaurant.
+    """
     question = _KIN.sub(" ", question)  # "ma sœur" is a sister, not a nun
     content, _ = question_terms(question)
     if not content or reaches_someone(question):
         return False  # nothing to judge by ("c'est quand ?"), or a person wanted
     # The words as written too: a stem can hide a short typo ("mess" is stemmed "mes").
     written = [word for word in words(question) if len(word) >= MIN_WRITTEN]
-    if any(about_parish(term) for term in [*content, *written]):
-        return False
+    parish = sum(about_parish(term) for term in content) or any(map(about_parish, written))
+    if parish:
+        return len(_everyday(content, known)) > parish
     own = sum(related_to(term, known) for term in content)
     return own * 2 <= len(content)
+
+
+def _everyday(content: Iterable[str], known: frozenset[str]) -> set[str]:
+    """The terms of ``content`` that name an everyday subject the organisation does not
+    speak of (a parish that lists its "repas paroissial" knows about meals)."""
+    return {term for term in content if term in EVERYDAY and not related_to(term, known)}
 
 
 # One's own family: the words it shares with the Church's titles ("mon père", "ma sœur").
