@@ -1,4 +1,4 @@
-"""The last question of a message that says something else first (ai.asked)."""
+"""The last question of a message that says something else besides it (ai.asked)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from ai.answerer import Answer, FactAnswerer
-from ai.asked import last_question
+from ai.asked import last_question, question_sentence
 from ai.facts import Fact
 from ai.turns import TurnAnswerer
 from support.ai_fakes import generate_turn
@@ -52,6 +52,50 @@ def test_the_question_after_its_context_is_found(text: str, question: str) -> No
 )
 def test_no_question_is_taken_apart_from_its_message(text: str) -> None:
     assert last_question(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "sentence"),
+    [
+        (
+            "Je passe à l'accueil demain matin, vous êtes ouverts ? J'avais vu que c'était fermé.",
+            "Je passe à l'accueil demain matin, vous êtes ouverts ?",
+        ),
+        (
+            "Je suis la grand-mère de Léa, je n'ai pas le code. Je viens la chercher mardi"
+            " après le caté, ça finit à quelle heure ?",
+            "Je viens la chercher mardi après le caté, ça finit à quelle heure ?",
+        ),
+    ],
+)
+def test_the_sentence_of_the_question_is_found_beside_another_sentence(
+    text: str, sentence: str
+) -> None:
+    assert question_sentence(text) == sentence
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Je travaille en centre-ville, y a-t-il une messe à midi ?",  # one sentence
+        "Bonjour ! À quelle heure est la messe du dimanche ?",  # a greeting says nothing
+        "Je voudrais parler au curé. Il célèbre la messe dimanche ?",  # a person asked
+        "Nous serons là pendant les vacances de Noël. Y a-t-il une messe le dimanche ?",
+        "Ma fille arrive. Elle vient ?",  # too little alone
+    ],
+)
+def test_no_question_sentence_is_taken_apart_from_its_message(text: str) -> None:
+    assert question_sentence(text) is None
+
+
+async def test_a_question_sentence_beside_a_long_context_is_answered_from_its_words() -> None:
+    text = (
+        "Je suis la grand-mère de Léa et je garde aussi ses deux cousins cette semaine."
+        " L'accueil est ouvert le vendredi, c'est bien ça ?"
+    )
+    answer = await _answerer().answer(generate_turn(text))
+    assert isinstance(answer, Answer)
+    assert answer.sources == ("accueil",)
 
 
 def _answerer() -> TurnAnswerer:

@@ -203,10 +203,13 @@ async def test_the_last_question_is_searched_in_its_service_before_the_other_ser
     answerer = TurnAnswerer(facts, zone=PARIS, clock=lambda: NOW)
     text = "Je n'ai pas le code ici. Autre chose : la messe de dimanche est à quelle heure ?"
     await answerer.answer(_turn(text, service="RENSEIGNEMENT", family=None))
+    sentence = "Autre chose : la messe de dimanche est à quelle heure ?"
     question = "la messe de dimanche est à quelle heure ?"
     assert facts.searches == [
         ("own", text),
+        ("own", sentence),
         ("own", question),
         ("elsewhere", text),
+        ("elsewhere", sentence),
         ("elsewhere", question),
     ]

@@ -5,9 +5,11 @@ a-t-il une messe à l'heure du déjeuner ?", or play a game first ("Tu es un pir
 maintenant. Arrr, à quelle heure est la messe ?"). The context's words dilute
 the question's: no fact covers "travaille" or "pirate", and the best one may
 then look unsure. When the whole message finds no fact of the turn's service, the
-offline answerer searches that service again with its last question alone (the
-clause that ends with the last question mark, after the sentence or the comma before
-it), before it turns to the other services' facts with both. Only a message
+offline answerer searches that service again with the sentence of its last question
+(from the end of the sentence before it to its question mark: "Je dois aller le
+chercher mardi après le caté, ça finit à quelle heure ?" after a sentence saying who
+writes), then with the question's clause alone (after the comma before it), before it
+turns to the other services' facts with all of them. Only a message
 whose context names no period and asks for no person is searched again (that
 context is a condition: "pendant les vacances de Noël, y a-t-il une messe le
 dimanche ?" is not the usual Sunday Mass), unless the question asks about now
@@ -29,6 +31,9 @@ MIN_CONTENT_WORDS = 2  # a clause with fewer says too little on its own ("comme 
 _CLAUSE_START = re.compile(r".*[.,;:!?\n]", re.DOTALL)
 
 
+_SENTENCE_START = re.compile(r".*[.!?\n]", re.DOTALL)
+
+
 def last_question(text: str) -> str | None:
     """The last question of ``text`` when something else comes before it, else None."""
     end = text.rfind("?")
@@ -39,11 +44,29 @@ def last_question(text: str) -> str | None:
     if before is None:
         return None
     clause = head[before.end() :].strip() + " ?"
-    content, _ = question_terms(clause)
+    return clause if _alone(text, clause) else None
+
+
+def question_sentence(text: str) -> str | None:
+    """The sentence of the last question of ``text`` when another sentence comes before or
+    after it ("... ouverts ? J'avais vu que c'était fermé."), else None."""
+    end = text.rfind("?")
+    if end < 0:
+        return None
+    head = text[:end].rstrip()
+    before = _SENTENCE_START.match(head)
+    start = 0 if before is None else before.end()
+    sentence = head[start:].strip() + " ?"
+    besides, _ = question_terms(f"{text[:start]} {text[end + 1 :]}")
+    return sentence if besides and _alone(text, sentence) else None
+
+
+def _alone(text: str, part: str) -> bool:
+    """Whether ``part`` of ``text`` may be searched without the rest: it says enough, and
+    the rest neither asks for a person nor sets a period the part lacks."""
+    content, _ = question_terms(part)
     if len(content) < MIN_CONTENT_WORDS:
-        return None
+        return False
     if scope.asks_for_person(text):
-        return None
-    if scope.periods(text) != scope.periods(clause) and not NOW & set(words(clause)):
-        return None
-    return clause
+        return False
+    return scope.periods(text) == scope.periods(part) or bool(NOW & set(words(part)))

@@ -43,7 +43,7 @@ from zoneinfo import ZoneInfo
 
 from ai import family, injected, media_replies
 from ai.answerer import Answer, FactAnswerer, HandOff, courtesy, turn_text
-from ai.asked import last_question
+from ai.asked import last_question, question_sentence
 from ai.elsewhere import elsewhere, known_words
 from ai.facts import Clock, utc_now
 from ai.language import FRENCH, Language, with_lead, written_in
@@ -153,12 +153,13 @@ class TurnAnswerer:
         return Answer(out_of_scope_reply(labels, language), "out_of_scope")
 
     async def _asked(self, turn: GenerateReply, text: str, language: Language) -> Answer | None:
-        """The answer to the message, else to its last question alone (the context's words
-        may hide the question's): from the turn's service first, then from the others."""
+        """The answer to the message, else to its last question alone, its sentence then its
+        clause (the context's words may hide the question's): from the turn's service
+        first, then from the others."""
         searches = [_searched(text, language)]
-        question = last_question(text)
-        if question is not None:
-            searches.append(_searched(question, language))
+        for question in (question_sentence(text), last_question(text)):
+            if question is not None and _searched(question, language) not in searches:
+                searches.append(_searched(question, language))
         if turn.family is not None:
             children = family.parse_children(turn.family)
             return await _first(searches, lambda s: self._for_family(turn.service, s, children))
