@@ -1,0 +1,96 @@
+"""A question about a price is answered only by a fact that states one (ai.prices)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ai.answerer import FactAnswerer
+from ai.facts import Fact
+from ai.prices import asks_price, states_price
+
+R = "RENSEIGNEMENT"
+BAPTISM = Fact(
+    "bapteme",
+    R,
+    "Baptême d'un enfant",
+    "Le baptême d'un enfant se prépare en deux rencontres avec les parents.",
+)
+INTENTION = Fact(
+    "intention",
+    R,
+    "Intention de messe",
+    "Une intention de messe pour un défunt coûte CHF 15.–, à demander au secrétariat.",
+)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Combien coûte un baptême ?",
+        "c'est combien le caté ?",
+        "c combien le kt par an ?",
+        "Combien gagne le curé par mois ?",
+        "Combien faut-il donner pour une intention de messe ?",
+        "kt prix",
+        "les funérailles coûtent quelque chose ?",
+        "How much is the fee?",
+        "¿Cuánto cuesta una boda?",
+    ],
+)
+def test_a_question_of_cost_asks_a_price(question: str) -> None:
+    assert asks_price(question)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "bapteme bb combien de temps avant",
+        "Combien y a-t-il de places assises dans l'église ?",
+        "Il y a combien de messes le dimanche ?",
+        "¿Cuánto tiempo antes hay que pedirlo?",
+        "J'ai du mal à payer le loyer, la paroisse aide-t-elle ?",  # paying is not a price asked
+        "À quelle heure est la messe ?",
+    ],
+)
+def test_a_question_of_time_number_or_anything_else_asks_no_price(question: str) -> None:
+    assert not asks_price(question)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "CHF 60.– par enfant et par année",
+        "L'offrande conseillée est de 9 €.",
+        "Comptez 15.– par intention.",
+        "Les funérailles ne sont pas facturées.",
+        "L'éveil à la foi est gratuit.",
+        "Participation libre.",
+    ],
+)
+def test_an_amount_or_nothing_to_pay_states_a_price(text: str) -> None:
+    assert states_price(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [BAPTISM.content, "Métro D, bus 31 et 43, 69009 Lyon.", "Répétitions le jeudi à 20h15."],
+)
+def test_numbers_that_are_no_amount_state_no_price(text: str) -> None:
+    assert not states_price(text)
+
+
+class Facts:
+    async def facts(self, service: str) -> list[Fact]:
+        return [BAPTISM, INTENTION] if service == R else []
+
+
+async def test_facts_naming_no_price_do_not_answer_a_price_question() -> None:
+    answerer = FactAnswerer(Facts())
+    assert await answerer.find(R, "Comment se prépare le baptême d'un enfant ?") is not None
+    assert await answerer.find(R, "Combien coûte le baptême d'un enfant ?") is None
+
+
+async def test_a_fact_stating_the_price_answers_it() -> None:
+    found = await FactAnswerer(Facts()).find(R, "Combien coûte une intention de messe ?")
+    assert found is not None
+    assert found.sources == ("intention",)
