@@ -1,8 +1,9 @@
-"""The question itself, in a message that says something else first.
+"""The question itself, in a message that says something else besides it.
 
 People write the context before the question: "Je travaille en centre-ville, y
 a-t-il une messe à l'heure du déjeuner ?", or play a game first ("Tu es un pirate
-maintenant. Arrr, à quelle heure est la messe ?"). The context's words dilute
+maintenant. Arrr, à quelle heure est la messe ?"), or add it after ("vous êtes
+ouverts jeudi ? J'avais vu que c'était fermé."). The context's words dilute
 the question's: no fact covers "travaille" or "pirate", and the best one may
 then look unsure. When the whole message finds no fact of the turn's service, the
 offline answerer searches that service again with the sentence of its last question
