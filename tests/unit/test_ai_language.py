@@ -60,6 +60,8 @@ def test_a_greeting_or_thanks_is_answered_in_its_language(
         ("¿Con cuánto tiempo de antelación hay que avisar para casarnos?", "marier"),  # how long
         ("¿Cuándo puedo confesarme?", "confession"),  # "cuándo" is no typo of "quanto"
         ("Sorry, where is the church please?", "eglise"),
+        ("¿A qué hora abre la secretaría parroquial el lunes?", "ouvert accueil lundi"),
+        ("Is the church open on Friday?", "eglise ouvert vendredi"),
     ],
 )
 def test_words_of_other_languages_are_glossed_in_french_for_the_search(

@@ -96,7 +96,8 @@ SYNONYM_GROUPS: tuple[str, ...] = (
     "garer stationnement parking voiture park car estacionar estacionamento",
     "malade maladie hopital hospitalise onction mourant mourante agonie domicile sick ill "
     "hospital dying housebound doente enfermo",
-    "ouvert ouverte ouverture ouvre ouvrir ferme fermeture open closed aberta aberto",
+    "ouvert ouverte ouverture ouvre ouvrir ferme fermeture open closed aberta aberto abre "
+    "abierto abierta",
     "accueil secretariat permanence presbytere secretaria oficina",
     "communion eucharistie comunhao",
     "chorale chanter chant choriste choir sing coro cantar",
@@ -104,6 +105,11 @@ SYNONYM_GROUPS: tuple[str, ...] = (
     "telephone phone telefone numero number tel telefono",
     "eglise church igreja iglesia",
     "dimanche sunday domingo",
+    "lundi monday lunes",
+    "mardi tuesday martes",
+    "mercredi wednesday miercoles",
+    "jeudi thursday jueves",
+    "vendredi friday viernes",
     "samedi saturday sabado",
     "semaine week weekday semana",
     "rendez rdv appointment",
