@@ -30,8 +30,6 @@ from concierge_common.french.text import words
 NOW = frozenset({"maintenant", "desormais", "actuellement", "now", "currently", "agora", "ahora"})
 MIN_CONTENT_WORDS = 2  # a clause with fewer says too little on its own ("comme cet été ?")
 _CLAUSE_START = re.compile(r".*[.,;:!?\n]", re.DOTALL)
-
-
 _SENTENCE_START = re.compile(r".*[.!?\n]", re.DOTALL)
 
 
