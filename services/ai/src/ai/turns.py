@@ -27,8 +27,9 @@ hours); so does a question about another place, which the
 facts of the organisation's own places only resemble (:mod:`ai.elsewhere`).
 Markup a message holds is left out (:mod:`ai.markup`): text wrapped in the
 concierge's own tags is not the organisation's information, nor the question.
-A message that says something before its question is searched again with its
-last question alone when the whole finds nothing, in the turn's own service before
+A message that says something besides its question is searched again with its
+last question alone (its sentence, then its clause) when the whole finds nothing,
+in the turn's own service before
 the other services' facts (:mod:`ai.asked`); the orders and news a message plants
 for the assistant are set aside first (:mod:`ai.injected`).
 SMS writing is written out before the search and before a life event is looked for
@@ -158,8 +159,9 @@ class TurnAnswerer:
         first, then from the others."""
         searches = [_searched(text, language)]
         for question in (question_sentence(text), last_question(text)):
-            if question is not None and _searched(question, language) not in searches:
-                searches.append(_searched(question, language))
+            search = None if question is None else _searched(question, language)
+            if search is not None and search not in searches:
+                searches.append(search)
         if turn.family is not None:
             children = family.parse_children(turn.family)
             return await _first(searches, lambda s: self._for_family(turn.service, s, children))
