@@ -18,7 +18,6 @@ import contextlib
 import json
 import os
 import resource
-import socket
 import statistics
 import subprocess
 import sys
@@ -35,6 +34,7 @@ from nats.js.api import RetentionPolicy, StorageType, StreamConfig
 
 from ack_servers import HMAC_KEY
 from concierge_common.bus.topology import Topology
+from concierge_devkit.ports import free_port
 
 BENCH = Path(__file__).resolve().parent
 SIDES = ("baseline", "gateway")
@@ -139,12 +139,6 @@ def delete_namespace(plan: Plan) -> None:
 
 
 # -- processes ----------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def cpu_seconds(pid: int) -> float:

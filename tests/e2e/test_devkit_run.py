@@ -24,12 +24,12 @@ import pytest
 
 from concierge_common.bus.topology import Topology
 from concierge_devkit.namespaces import forget_namespace
+from concierge_devkit.ports import free_port
 from concierge_devkit.run_state import RunState
 from support.infra import (
     NATS_URL,
     POSTGRES_ADMIN_URL,
     REDIS_URL,
-    free_port,
     postgres_url,
     unique_namespace,
 )

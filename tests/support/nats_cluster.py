@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import shutil
-import socket
 import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from nats.aio.client import Client as NATS
 
 from concierge_devkit.errors import DevkitError
 from concierge_devkit.nats_embedded import nats_server_binary
+from concierge_devkit.ports import free_port
 from concierge_devkit.processes import ManagedProcess, spawn
 from support.polling import HANG_GUARD
 
@@ -288,14 +288,5 @@ async def nats_cluster(size: int = 3) -> AsyncIterator[NatsCluster]:
 
 
 def _free_ports(count: int) -> list[int]:
-    """``count`` distinct ports nothing listens on (all held open until all are chosen)."""
-    sockets: list[socket.socket] = []
-    try:
-        for _ in range(count):
-            sock = socket.socket()
-            sockets.append(sock)
-            sock.bind((_HOST, 0))
-        return [int(sock.getsockname()[1]) for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
+    """``count`` distinct ports nothing listens on."""
+    return [free_port() for _ in range(count)]

@@ -24,9 +24,9 @@ from typing import Any
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
+from concierge_devkit.ports import free_port
 from concierge_devkit.processes import ManagedProcess, spawn
 from concierge_devkit.stack_config import health_port_variable
-from support.infra import free_port
 from support.polling import HANG_GUARD, eventually
 
 SERVICES = ("gateway", "router", "ai", "handoff", "store")

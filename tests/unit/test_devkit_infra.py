@@ -114,6 +114,14 @@ def test_port_check_names_the_taken_port() -> None:
             check_ports_free({"gateway API": free_port(), "ai health": port})
 
 
+def test_free_ports_are_distinct_bindable_and_below_the_outgoing_connections_range() -> None:
+    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    ports = [free_port() for _ in range(50)]
+    assert len(set(ports)) == len(ports)
+    assert all(port < low for port in ports)  # no outgoing connection can take one first
+    assert all(port_is_free(port) for port in ports)
+
+
 def test_ports_command_line_wins_over_environment() -> None:
     env = {"GATEWAY_PORT": "8100", "ROUTER_HEALTH_PORT": "9300"}
     from_env = resolve_ports(gateway=None, health_base=None, waha=0, free=False, environ=env)
