@@ -6,7 +6,7 @@ import pytest
 
 from ai.answerer import FactAnswerer
 from ai.facts import Fact
-from ai.prices import asks_price, states_price
+from ai.prices import asks_price, prices_subject, states_price
 
 R = "RENSEIGNEMENT"
 BAPTISM = Fact(
@@ -78,10 +78,47 @@ def test_an_amount_or_nothing_to_pay_states_a_price(text: str) -> None:
 def test_numbers_that_are_no_amount_state_no_price(text: str) -> None:
     assert not states_price(text)
 
+ENROLMENT = Fact(
+    "inscriptions",
+    "CATECHESE",
+    "Inscriptions",
+    "Apportez la fiche et, si votre enfant est baptisé, une copie de son acte de baptême. "
+    "La participation aux frais est de 45 € par enfant ; aucun enfant ne doit renoncer au "
+    "caté pour une raison financière.",
+)
+
+
+def _prices(question: str, fact: Fact) -> bool:
+    return prices_subject(question, fact.title, fact.service, fact.content)
+
+
+def test_a_price_given_for_something_else_is_not_the_price_asked() -> None:
+    assert not _prices("Combien coûte un baptême ?", ENROLMENT)  # baptism named, not priced
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["c'est combien le caté ?", "kt prix", "Combien coûte l'inscription ?", "c'est combien ?"],
+)
+def test_a_price_in_a_sentence_or_fact_naming_the_subject_is_the_price_asked(
+    question: str,
+) -> None:
+    assert _prices(question, ENROLMENT)
+
+
+def test_the_title_names_the_subject_of_a_price_its_sentence_does_not() -> None:
+    assert _prices("Combien coûte une intention de messe ?", INTENTION)
+    assert _prices("Combien coûte une intention ?", Fact("i", R, "Intention de messe", "CHF 15.–"))
+
 
 class Facts:
     async def facts(self, service: str) -> list[Fact]:
-        return [BAPTISM, INTENTION] if service == R else []
+        return [BAPTISM, INTENTION] if service == R else [ENROLMENT]
+
+
+class Services:
+    async def names(self) -> list[str]:
+        return [R, "CATECHESE"]
 
 
 async def test_facts_naming_no_price_do_not_answer_a_price_question() -> None:
@@ -94,3 +131,11 @@ async def test_a_fact_stating_the_price_answers_it() -> None:
     found = await FactAnswerer(Facts()).find(R, "Combien coûte une intention de messe ?")
     assert found is not None
     assert found.sources == ("intention",)
+
+
+async def test_a_price_question_is_not_answered_with_the_price_of_something_else() -> None:
+    answerer = FactAnswerer(Facts(), services=Services())
+    assert await answerer.find(R, "Combien coûte le baptême d'un enfant ?") is None
+    found = await answerer.find(R, "Combien coûte l'inscription au caté ?")
+    assert found is not None
+    assert found.sources == ("inscriptions",)

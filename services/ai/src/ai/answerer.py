@@ -32,7 +32,7 @@ from ai.facts import Fact, FactSource, ServiceNames
 from ai.hybrid import HybridRanker
 from ai.language import phrase, written_in
 from ai.lexicon import document_terms, question_terms
-from ai.prices import asks_price, states_price
+from ai.prices import asks_price, prices_subject
 from ai.ranking import Document, Index, Match
 from concierge_common.contracts.messages import GenerateReply
 from concierge_common.french.text import words
@@ -151,8 +151,10 @@ class FactAnswerer:
         if not keys:
             return None
         picked = [facts[key] for key in keys]
-        if asks_price(text) and not any(states_price(f"{f.title} {f.content}") for f in picked):
-            return None  # "combien coûte un baptême ?" and baptism facts that name no price
+        if asks_price(text) and not any(
+            prices_subject(text, f.title, f.service, f.content) for f in picked
+        ):
+            return None  # "combien coûte un baptême ?" and facts naming no baptism's price
         return Answer(_compose(picked), "fact", tuple(fact.id for fact in picked), worded)
 
     async def _chosen(self, documents: list[Document], text: str) -> tuple[list[str], bool]:

@@ -83,7 +83,7 @@ SYNONYM_GROUPS: tuple[str, ...] = (
     "entierro funerales",
     "inscription inscrire inscrit register registration enrol inscricao inscrever "
     "inscripcion inscribir",
-    "cate catechisme catechese catechism catequese catequesis catecismo",
+    "cate catechisme catechese kt catechism catequese catequesis catecismo",
     "tarif prix cout coute combien frais payer payant payante participation offrande "
     "montant cb price cost fee custa preco quanto cuesta precio",
     "bebe nourrisson petit bb",  # not "baby": "baby-sitter", "baby-foot"

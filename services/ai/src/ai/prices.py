@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import re
 
-from concierge_common.french.text import words
+from ai.lexicon import document_terms, question_terms, relatedness
+from concierge_common.french.text import stem, words
 
 _COST_WORDS = frozenset(
     {"prix", "tarif", "tarifs", "cout", "couts", "coute", "coutent", "couter", "payant",
@@ -34,6 +35,7 @@ _FREE_WORDS = frozenset(
     {"gratuit", "gratuite", "gratuits", "gratuites", "gratuitement", "offert", "offerte",
      "offrande", "offrandes", "free", "gratis", "gratuito", "gratuita"}
 )  # fmt: skip
+_SENTENCE = re.compile(r"[^.!?\n]+")
 _FREE_PHRASES = ("aucun frais", "sans frais", "pas facture", "participation libre",
                  "libre participation", "prix libre")  # fmt: skip
 
@@ -59,3 +61,41 @@ def states_price(text: str) -> bool:
         return True
     joined = " ".join(said)
     return any(phrase in joined for phrase in _FREE_PHRASES)
+
+
+def prices_subject(question: str, title: str, service: str, content: str) -> bool:
+    """Whether the fact (``title``, ``service``, ``content``) states the price that
+    ``question`` asks: a price stated in a sentence that, with the title and the service,
+    names a word of the question's subject (any price when the question names none)."""
+    subject = _subject(question)
+    things = [term for term in subject if term not in _WHO]
+    subject = things or subject
+    priced = [s for s in _SENTENCE.findall(content) if states_price(s)]
+    if states_price(title):
+        priced.append("")
+    if not priced or not subject:
+        return bool(priced)
+    return any(_names(subject, f"{title} {service} {sentence}") for sentence in priced)
+
+
+_PRICE_TERMS = frozenset(stem(word) for word in _COST_WORDS | _HOW_MUCH)
+# Whom a price is for, in the four languages.
+_WHO = frozenset(
+    stem(word)
+    for word in (
+        "enfant enfants fils fille filles bebe bb nourrisson adulte adultes personne personnes "
+        "famille familles parent parents jeune jeunes child children kid kids son daughter "
+        "adult adults family person people crianca criancas filho filha adulto adultos "
+        "familia pessoa nino nina ninos hijo hija persona"
+    ).split()
+)
+
+
+def _subject(question: str) -> list[str]:
+    content, _ = question_terms(question)
+    return [term for term in content if term not in _PRICE_TERMS and not term.isdigit()]
+
+
+def _names(subject: list[str], text: str) -> bool:
+    terms = set(document_terms(text))
+    return any(relatedness(asked, term) > 0 for asked in subject for term in terms)
