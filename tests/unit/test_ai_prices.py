@@ -6,7 +6,9 @@ import pytest
 
 from ai.answerer import FactAnswerer
 from ai.facts import Fact
+from ai.hybrid import Calibration, HybridRanker
 from ai.prices import asks_price, prices_subject, states_price
+from support.fake_embedder import TopicEmbedder
 
 R = "RENSEIGNEMENT"
 BAPTISM = Fact(
@@ -78,6 +80,7 @@ def test_an_amount_or_nothing_to_pay_states_a_price(text: str) -> None:
 def test_numbers_that_are_no_amount_state_no_price(text: str) -> None:
     assert not states_price(text)
 
+
 ENROLMENT = Fact(
     "inscriptions",
     "CATECHESE",
@@ -137,5 +140,35 @@ async def test_a_price_question_is_not_answered_with_the_price_of_something_else
     answerer = FactAnswerer(Facts(), services=Services())
     assert await answerer.find(R, "Combien coûte le baptême d'un enfant ?") is None
     found = await answerer.find(R, "Combien coûte l'inscription au caté ?")
+    assert found is not None
+    assert found.sources == ("inscriptions",)
+
+
+CODE = Fact(
+    "code",
+    "CATECHESE",
+    "Code famille du caté",
+    "Le code famille du caté donne le groupe du caté de votre enfant et son catéchiste.",
+)
+
+
+class Catechism:
+    async def facts(self, service: str) -> list[Fact]:
+        return [CODE, ENROLMENT] if service == "CATECHESE" else []
+
+
+async def test_a_price_question_is_answered_by_the_fact_giving_the_price_not_the_closest_one() -> (
+    None
+):
+    ranker = HybridRanker(TopicEmbedder({"catechism": ("cate", "catechisme", "kt")}), Calibration())
+    found = await FactAnswerer(Catechism(), ranker=ranker).find(
+        "CATECHESE", "c'est combien le caté ?"
+    )
+    assert found is not None
+    assert found.sources == ("inscriptions",)
+
+
+async def test_the_fact_giving_the_asked_price_answers_though_it_shares_few_words() -> None:
+    found = await FactAnswerer(Catechism()).find("CATECHESE", "c'est combien le caté ?")
     assert found is not None
     assert found.sources == ("inscriptions",)

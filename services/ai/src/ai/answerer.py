@@ -145,29 +145,35 @@ class FactAnswerer:
         return [fact for name in others for fact in await self._facts.facts(name)]
 
     async def _find_in(self, found: list[Fact], text: str) -> Answer | None:
+        # "Combien coûte un baptême ?" is answered only by the facts giving a baptism's
+        # price; naming the subject beside an amount, they need no more confidence.
+        priced = asks_price(text)
+        if priced:
+            found = [f for f in found if prices_subject(text, f.title, f.service, f.content)]
         facts = {fact.id: fact for fact in found}
         documents = [Document(f.id, f.service, f.title, f.content) for f in facts.values()]
-        keys, worded = await self._chosen(documents, text)
+        keys, worded = await self._chosen(documents, text, best_at_least=priced)
         if not keys:
             return None
         picked = [facts[key] for key in keys]
-        if asks_price(text) and not any(
-            prices_subject(text, f.title, f.service, f.content) for f in picked
-        ):
-            return None  # "combien coûte un baptême ?" and facts naming no baptism's price
         return Answer(_compose(picked), "fact", tuple(fact.id for fact in picked), worded)
 
-    async def _chosen(self, documents: list[Document], text: str) -> tuple[list[str], bool]:
-        """The keys of the documents to answer with, and whether they hold its words."""
+    async def _chosen(
+        self, documents: list[Document], text: str, *, best_at_least: bool = False
+    ) -> tuple[list[str], bool]:
+        """The keys of the documents to answer with, and whether they hold its words; with
+        ``best_at_least``, the best ranked one when none is confident enough."""
         if not documents:
             return [], True
         if self._ranker is None:
-            matches = self.choose(Index(documents).rank(text))
+            ranked = Index(documents).rank(text)
+            matches = self.choose(ranked) or (ranked[:1] if best_at_least else [])
             return [match.document.key for match in matches], True
         ranker = self._ranker
-        chosen = hybrid.choose(
-            await ranker.rank(documents, text), ranker.calibration.min_probability
-        )
+        ranking = await ranker.rank(documents, text)
+        chosen = hybrid.choose(ranking, ranker.calibration.min_probability)
+        if not chosen and best_at_least:
+            chosen = ranking.candidates[:1]
         asked = set(question_terms(text)[0])
         worded = all(
             (c.lexical is not None and ranker.confident(c.lexical)) or _titled(c.document, asked)

@@ -82,12 +82,12 @@ _PRICE_TERMS = frozenset(stem(word) for word in _COST_WORDS | _HOW_MUCH)
 # Whom a price is for, in the four languages.
 _WHO = frozenset(
     stem(word)
-    for word in (
+    for word in words(
         "enfant enfants fils fille filles bebe bb nourrisson adulte adultes personne personnes "
         "famille familles parent parents jeune jeunes child children kid kids son daughter "
         "adult adults family person people crianca criancas filho filha adulto adultos "
         "familia pessoa nino nina ninos hijo hija persona"
-    ).split()
+    )
 )
 
 
