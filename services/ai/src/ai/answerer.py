@@ -30,6 +30,7 @@ from typing import Literal, Protocol
 from ai import hybrid
 from ai.facts import Fact, FactSource, ServiceNames
 from ai.hybrid import HybridRanker
+from ai.joining import allows_late_join, asks_late_join
 from ai.language import phrase, written_in
 from ai.lexicon import document_terms, question_terms
 from ai.prices import asks_price, prices_subject
@@ -150,9 +151,14 @@ class FactAnswerer:
         priced = asks_price(text)
         if priced:
             found = [f for f in found if prices_subject(text, f.title, f.service, f.content)]
+        # "Est-il trop tard pour l'inscrire ?": the facts saying when one may join, if any.
+        joining = [f for f in found if allows_late_join(f.title, f.content)]
+        late = bool(joining) and asks_late_join(text)
+        if late:
+            found = joining
         facts = {fact.id: fact for fact in found}
         documents = [Document(f.id, f.service, f.title, f.content) for f in facts.values()]
-        keys, worded = await self._chosen(documents, text, best_at_least=priced)
+        keys, worded = await self._chosen(documents, text, best_at_least=priced or late)
         if not keys:
             return None
         picked = [facts[key] for key in keys]
