@@ -33,6 +33,7 @@ from ai.hybrid import HybridRanker
 from ai.joining import allows_late_join, asks_late_join
 from ai.language import phrase, written_in
 from ai.lexicon import document_terms, question_terms
+from ai.on_call import gives_on_call
 from ai.prices import asks_price, prices_subject
 from ai.ranking import Document, Index, Match
 from concierge_common.contracts.messages import GenerateReply
@@ -139,13 +140,21 @@ class FactAnswerer:
         """The valid facts of ``service`` and of the organisation's other services."""
         return await self._facts.facts(service) + await self._other_facts(service)
 
+    async def find_on_call(self, service: str, text: str) -> Answer | None:
+        """The answer to ``text`` from the facts of every service that give an on-call
+        priest's number (ai.on_call), or None when no fact gives one."""
+        facts = [fact for fact in await self.every_fact(service) if gives_on_call(fact.content)]
+        return await self._find_in(facts, text, best_at_least=True)
+
     async def _other_facts(self, service: str) -> list[Fact]:
         if self._services is None:
             return []
         others = [name for name in await self._services.names() if name != service]
         return [fact for name in others for fact in await self._facts.facts(name)]
 
-    async def _find_in(self, found: list[Fact], text: str) -> Answer | None:
+    async def _find_in(
+        self, found: list[Fact], text: str, *, best_at_least: bool = False
+    ) -> Answer | None:
         # "Combien coûte un baptême ?" is answered only by the facts giving a baptism's
         # price; naming the subject beside an amount, they need no more confidence.
         priced = asks_price(text)
@@ -158,7 +167,9 @@ class FactAnswerer:
             found = joining
         facts = {fact.id: fact for fact in found}
         documents = [Document(f.id, f.service, f.title, f.content) for f in facts.values()]
-        keys, worded = await self._chosen(documents, text, best_at_least=priced or late)
+        keys, worded = await self._chosen(
+            documents, text, best_at_least=best_at_least or priced or late
+        )
         if not keys:
             return None
         picked = [facts[key] for key in keys]

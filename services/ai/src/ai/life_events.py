@@ -289,9 +289,19 @@ _URGENT_PAIRS = frozenset(
 
 
 def is_urgent(text: str) -> bool:
-    """Whether ``text`` says its need cannot wait ("c'est urgent", "tout de suite")."""
+    """Whether ``text`` says its need cannot wait ("c'est urgent", "tout de suite"); "en
+    cas d'urgence" supposes one to come."""
     said = words(text)
-    return any(word in _URGENT for word in said) or _pair(said, _URGENT_PAIRS, gap=2)
+    urgent = (word in _URGENT and not _supposed(said[:i]) for i, word in enumerate(said))
+    return any(urgent) or _pair(said, _URGENT_PAIRS, gap=2)
+
+
+# "En cas d'urgence", "in case of emergency", "em caso de emergência", "en caso de".
+_IN_CASE = frozenset({("cas", "d"), ("case", "of"), ("caso", "de")})
+
+
+def _supposed(before: list[str]) -> bool:
+    return tuple(before[-2:]) in _IN_CASE
 
 
 def is_joyful(text: str) -> bool:

@@ -61,6 +61,7 @@ from ai.life_events import (
     with_sympathy,
 )
 from ai.markup import spoken
+from ai.on_call import asks_on_call
 from ai.scope import asks_for_person
 from ai.sms import plain
 from ai.topic import Subjects, off_topic, out_of_scope_reply, vocabulary
@@ -97,8 +98,13 @@ class TurnAnswerer:
         if turn.family is None and await self._elsewhere(turn, text):
             return await self._out_of_scope(language)
         said = plain(text, sms=language == FRENCH)  # "enterement ki apeler": a funeral
-        step = None if asks_for_person(said) else next_step(said)  # a person: handed off
-        found = await self._next_step(turn, step) if step is not None and step.first else None
+        person = asks_for_person(said)
+        step = None if person else next_step(said)  # a person: handed off
+        found = None
+        if not person and asks_on_call(said):  # a priest now or at night: the on-call number
+            found = await self._facts.find_on_call(turn.service, said)
+        if found is None and step is not None and step.first:
+            found = await self._next_step(turn, step)
         if found is None:
             found = await self._asked(turn, text, language)
         if found is None and step is not None and not step.first:  # whatever the words
