@@ -10,7 +10,7 @@ import pytest
 from ai.answerer import Answer, FactAnswerer
 from ai.facts import Fact
 from ai.hybrid import Calibration, HybridRanker
-from ai.topic import CANNOT, off_topic, out_of_scope_reply, vocabulary
+from ai.topic import CANNOT, beside_the_answer, off_topic, out_of_scope_reply, vocabulary
 from ai.turns import TurnAnswerer
 from concierge_common.contracts.messages import GenerateReply
 from support.ai_fakes import generate_turn
@@ -204,3 +204,42 @@ def test_ones_own_sister_brother_or_father_is_no_parish_word() -> None:
     assert off_topic("Tu peux m'écrire un petit poème pour les 40 ans de ma sœur ?", frozenset())
     assert off_topic("Un bon garage pour la voiture de mon frère ?", frozenset())
     assert not off_topic("Sœur Marie reçoit-elle le mardi ?", frozenset())
+
+
+def _codes() -> TurnAnswerer:
+    """An answerer whose embeddings read a code in 'code' and a loss in 'perdu', 'perte'."""
+    topics = {"code": ("code",), "lost": ("perdu", "perte")}
+    return TurnAnswerer(
+        FactAnswerer(CodeFacts(), ranker=HybridRanker(TopicEmbedder(topics), Calibration())),
+        zone=ZoneInfo("Europe/Paris"),
+        clock=lambda: datetime(2026, 12, 4, tzinfo=UTC),
+        subjects=Subjects(),
+    )
+
+
+@pytest.mark.parametrize(
+    "text", ["c koi le code wifi du presbytère", "Le code du wifi de l'accueil, svp ?"]
+)
+async def test_a_fact_that_says_nothing_of_the_everyday_subject_asked_does_not_answer(
+    text: str,
+) -> None:
+    assert await _codes().answer(_turn(text)) is None  # a person, not the family code
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mon fils a oublié ses devoirs au caté. Et le code famille perdu, en cas de perte ?",
+        "j'ai perdu le code famille, je fais comment ?",
+    ],
+)
+async def test_an_everyday_word_outside_the_question_leaves_the_answer(text: str) -> None:
+    answer = await _codes().answer(_turn(text))
+    assert isinstance(answer, Answer)
+    assert answer.sources == ("code",)
+
+
+def test_an_everyday_subject_the_answer_speaks_of_is_answered() -> None:
+    known = vocabulary(SERVICES + TITLES)
+    assert not beside_the_answer("Y a-t-il le wifi à l'église ?", "Wifi : paroisse2026.", known)
+    assert beside_the_answer("Y a-t-il le wifi à l'église ?", "Messe le dimanche.", known)

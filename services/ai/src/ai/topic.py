@@ -94,7 +94,7 @@ EVERYDAY_WORDS = (
     "garagiste supermarche weather rain snow airport voting politics tax taxes pharmacy "
     "doctor dentist apartment soccer homework math poem recipe movie restaurante "
     "restaurantes farmacia medico imposto impostos impuesto impuestos eleicao eleccion "
-    "elecciones futebol futbol receita receta"
+    "elecciones futebol futbol receita receta wifi internet"
 )
 EVERYDAY = frozenset(document_terms(EVERYDAY_WORDS))
 
@@ -168,6 +168,20 @@ def _everyday(content: Iterable[str], known: frozenset[str]) -> set[str]:
     """The terms of ``content`` that name an everyday subject the organisation does not
     speak of (a parish that lists its "repas paroissial" knows about meals)."""
     return {term for term in content if term in EVERYDAY and not related_to(term, known)}
+
+
+def beside_the_answer(question: str, answer: str, known: frozenset[str]) -> bool:
+    """Whether ``question`` asks about an everyday subject (:data:`EVERYDAY_WORDS`, not one
+    of the organisation's) that ``answer`` does not speak of: "le code wifi du presbytère ?"
+    answered with the family code, "un restaurant pour le repas de baptême ?" with the
+    baptism's preparation. Only the question itself is read, not the context before it
+    ("je travaille à la pharmacie en face, y a-t-il une messe à midi ?")."""
+    content, _ = question_terms(question)
+    asked = _everyday(content, known)
+    if not asked:
+        return False
+    spoken = set(document_terms(answer))
+    return any(not any(relatedness(term, word) >= TYPO for word in spoken) for term in asked)
 
 
 # One's own family: the words it shares with the Church's titles ("mon père", "ma sœur").

@@ -64,7 +64,7 @@ from ai.markup import spoken
 from ai.on_call import asks_on_call
 from ai.scope import asks_for_person
 from ai.sms import plain
-from ai.topic import Subjects, off_topic, out_of_scope_reply, vocabulary
+from ai.topic import Subjects, beside_the_answer, off_topic, out_of_scope_reply, vocabulary
 from concierge_common.contracts.messages import GenerateReply
 
 SENSITIVE = "ai_sensitive"  # the handoff reason of a message that needs a person's tact
@@ -111,6 +111,8 @@ class TurnAnswerer:
             found = await self._next_step(turn, step)
         grieving = is_bereavement(said)
         ill = is_grave_illness(said)
+        if found is not None and not (grieving or ill) and await self._beside(turn, said, found):
+            found = None  # "le code wifi du presbytère ?" is not the family code's question
         if (grieving or ill) and is_urgent(said):  # a person now, and what helps at once
             helps = "" if found is None else _tactful(found.text, language, grieving=grieving)
             return HandOff(SENSITIVE, "Urgence : décès ou proche mourant", reply=helps)
@@ -147,6 +149,15 @@ class TurnAnswerer:
         if not off_topic(text, vocabulary(texts)):
             return None
         return await self._out_of_scope(language)
+
+    async def _beside(self, turn: GenerateReply, text: str, found: Answer) -> bool:
+        """Whether the question (its last one, in a message with context) names an everyday
+        subject that ``found`` does not speak of (ai.topic.beside_the_answer)."""
+        if self._subjects is None or turn.family is not None:
+            return False
+        texts, _ = await self._subjects.subjects()
+        question = last_question(text) or question_sentence(text) or text
+        return beside_the_answer(question, found.text, vocabulary(texts))
 
     async def _elsewhere(self, turn: GenerateReply, text: str) -> bool:
         """Whether ``text`` asks about a place that is not the organisation's (ai.elsewhere)."""
