@@ -49,6 +49,7 @@ def test_a_question_about_joining_after_the_start_asks_to_join_late(question: st
         "Comment inscrire mon fils au caté ?",
         "Le caté finit trop tard le mercredi, il y a un autre groupe ?",  # late, no joining
         "Quels documents pour l'inscription ?",
+        "Les inscriptions au caté pour la rentrée d'août, c'est quand ?",  # next year's
     ],
 )
 def test_joining_or_lateness_alone_is_no_late_join(question: str) -> None:

@@ -22,8 +22,9 @@ _JOIN = frozenset(
      "rejoint", "integrer", "commencer", "join", "enrol", "enroll", "register", "registration",
      "inscrever", "inscricao", "entrar", "inscribir", "inscribirse", "inscripcion", "apuntar"}
 )  # fmt: skip
-# Lateness: "trop tard", "encore", "en cours d'année", "attendre la rentrée".
-_LATE_WORDS = frozenset({"tard", "encore", "rentree", "late", "still", "ainda", "tarde", "todavia"})
+# Lateness: "trop tard", "encore", "en cours d'année"; not "la rentrée", which is as often
+# the next year's start ("les inscriptions pour la rentrée d'août, c'est quand ?").
+_LATE_WORDS = frozenset({"tard", "encore", "late", "still", "ainda", "tarde", "todavia"})
 _LATE_PHRASES = ("en cours d annee", "milieu d annee", "deja commence", "already started")
 # What a fact writes when joining is possible whenever.
 _ANYTIME = re.compile(
