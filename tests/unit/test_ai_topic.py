@@ -220,10 +220,12 @@ def _codes() -> TurnAnswerer:
 @pytest.mark.parametrize(
     "text", ["c koi le code wifi du presbytère", "Le code du wifi de l'accueil, svp ?"]
 )
-async def test_a_fact_that_says_nothing_of_the_everyday_subject_asked_does_not_answer(
+async def test_a_fact_that_says_nothing_of_the_everyday_subject_asked_gives_the_kind_answer(
     text: str,
 ) -> None:
-    assert await _codes().answer(_turn(text)) is None  # a person, not the family code
+    answer = await _codes().answer(_turn(text))  # not the family code
+    assert isinstance(answer, Answer)
+    assert answer.kind == "out_of_scope"
 
 
 @pytest.mark.parametrize(
@@ -243,3 +245,9 @@ def test_an_everyday_subject_the_answer_speaks_of_is_answered() -> None:
     known = vocabulary(SERVICES + TITLES)
     assert not beside_the_answer("Y a-t-il le wifi à l'église ?", "Wifi : paroisse2026.", known)
     assert beside_the_answer("Y a-t-il le wifi à l'église ?", "Messe le dimanche.", known)
+
+
+def test_a_tie_goes_to_the_everyday_subject_once_it_is_known_to_be_what_is_asked() -> None:
+    known = vocabulary(SERVICES + TITLES)
+    assert not off_topic("le code wifi du presbytère", known)  # a tie stays with the parish
+    assert off_topic("le code wifi du presbytère", known, everyday_asked=True)

@@ -144,12 +144,15 @@ def _vocabulary(texts: tuple[str, ...]) -> frozenset[str]:
     return frozenset(term for text in texts for term in document_terms(text))
 
 
-def off_topic(question: str, known: frozenset[str]) -> bool:
+def off_topic(question: str, known: frozenset[str], *, everyday_asked: bool = False) -> bool:
     """Whether ``question`` is off both parish life and the organisation's subjects.
 
     A parish word is enough to be on the subject, unless more of the question's words
     name an everyday subject that is not the organisation's (:data:`EVERYDAY_WORDS`):
-    "un bon restaurant pour le repas de baptême ?" asks for a restaurant.
+    "un bon restaurant pour le repas de baptême ?" asks for a restaurant. When the
+    everyday subject is known to be what is asked (``everyday_asked``: the fact found
+    for the question said nothing of it, :func:`beside_the_answer`), as many everyday
+    words as parish words are enough: "le code wifi du presbytère ?".
     """
     question = _KIN.sub(" ", question)  # "ma sœur" is a sister, not a nun
     content, _ = question_terms(question)
@@ -159,7 +162,8 @@ def off_topic(question: str, known: frozenset[str]) -> bool:
     written = [word for word in words(question) if len(word) >= MIN_WRITTEN]
     parish = sum(about_parish(term) for term in content) or any(map(about_parish, written))
     if parish:
-        return len(_everyday(content, known)) > parish
+        everyday = len(_everyday(content, known))
+        return everyday > parish or (everyday_asked and everyday == parish)
     own = sum(related_to(term, known) for term in content)
     return own * 2 <= len(content)
 

@@ -111,7 +111,10 @@ class TurnAnswerer:
             found = await self._next_step(turn, step)
         grieving = is_bereavement(said)
         ill = is_grave_illness(said)
-        if found is not None and not (grieving or ill) and await self._beside(turn, said, found):
+        beside = found is not None and not (grieving or ill)
+        if beside and found is not None:
+            beside = await self._beside(turn, said, found)
+        if beside:
             found = None  # "le code wifi du presbytère ?" is not the family code's question
         if (grieving or ill) and is_urgent(said):  # a person now, and what helps at once
             helps = "" if found is None else _tactful(found.text, language, grieving=grieving)
@@ -121,7 +124,7 @@ class TurnAnswerer:
         if found is None and ill:
             return HandOff(SENSITIVE, "Proche gravement malade")
         if found is None or not found.worded:  # found by meaning alone: is it ours?
-            off = await self._off_topic(turn, said, language)
+            off = await self._off_topic(turn, said, language, everyday_asked=beside)
             if off is not None or found is None:
                 return off
         reply = with_lead(found.text, language)
@@ -141,12 +144,15 @@ class TurnAnswerer:
                 return found
         return None
 
-    async def _off_topic(self, turn: GenerateReply, text: str, language: Language) -> Answer | None:
-        """The out-of-scope answer when ``text`` is off the organisation's subjects, else None."""
+    async def _off_topic(
+        self, turn: GenerateReply, text: str, language: Language, *, everyday_asked: bool = False
+    ) -> Answer | None:
+        """The out-of-scope answer when ``text`` is off the organisation's subjects, else None;
+        ``everyday_asked``: its everyday subject is known to be what is asked."""
         if self._subjects is None or turn.family is not None:
             return None
         texts, _ = await self._subjects.subjects()
-        if not off_topic(text, vocabulary(texts)):
+        if not off_topic(text, vocabulary(texts), everyday_asked=everyday_asked):
             return None
         return await self._out_of_scope(language)
 
