@@ -98,22 +98,12 @@ class TurnAnswerer:
         if turn.family is None and await self._elsewhere(turn, text):
             return await self._out_of_scope(language)
         said = plain(text, sms=language == FRENCH)  # "enterement ki apeler": a funeral
-        person = asks_for_person(said)
-        step = None if person else next_step(said)  # a person: handed off
-        found = None
-        if not person and asks_on_call(said):  # a priest now or at night: the on-call number
-            found = await self._facts.find_on_call(turn.service, said)
-        if found is None and step is not None and step.first:
-            found = await self._next_step(turn, step)
-        if found is None:
-            found = await self._asked(turn, text, language)
-        if found is None and step is not None and not step.first:  # whatever the words
-            found = await self._next_step(turn, step)
+        found = await self._looked_up(turn, text, said, language)
         grieving = is_bereavement(said)
         ill = is_grave_illness(said)
-        beside = found is not None and not (grieving or ill)
-        if beside and found is not None:
-            beside = await self._beside(turn, said, found)
+        beside = (
+            found is not None and not (grieving or ill) and await self._beside(turn, said, found)
+        )
         if beside:
             found = None  # "le code wifi du presbytère ?" is not the family code's question
         if (grieving or ill) and is_urgent(said):  # a person now, and what helps at once
@@ -135,6 +125,24 @@ class TurnAnswerer:
         elif is_joyful(said):
             reply = with_congratulations(reply, language)
         return Answer(reply, found.kind, found.sources)
+
+    async def _looked_up(
+        self, turn: GenerateReply, text: str, said: str, language: Language
+    ) -> Answer | None:
+        """The facts that answer the message: the on-call number for a priest needed now,
+        the next step of a life event, the message's own words, in that order."""
+        person = asks_for_person(said)
+        step = None if person else next_step(said)  # a person: handed off
+        found = None
+        if not person and asks_on_call(said):  # a priest now or at night: the on-call number
+            found = await self._facts.find_on_call(turn.service, said)
+        if found is None and step is not None and step.first:
+            found = await self._next_step(turn, step)
+        if found is None:
+            found = await self._asked(turn, text, language)
+        if found is None and step is not None and not step.first:  # whatever the words
+            found = await self._next_step(turn, step)
+        return found
 
     async def _next_step(self, turn: GenerateReply, step: NextStep) -> Answer | None:
         """The facts of the next step after a life event (ai.life_events), or None."""
