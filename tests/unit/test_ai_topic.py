@@ -251,3 +251,29 @@ def test_a_tie_goes_to_the_everyday_subject_once_it_is_known_to_be_what_is_asked
     known = vocabulary(SERVICES + TITLES)
     assert not off_topic("le code wifi du presbytère", known)  # a tie stays with the parish
     assert off_topic("le code wifi du presbytère", known, everyday_asked=True)
+
+
+HALL = Fact(
+    "salle",
+    "RENSEIGNEMENT",
+    "Location de la salle",
+    "La grande salle se loue pour les fêtes de famille ; wifi et cuisine équipée.",
+)
+
+
+class HallFacts:
+    async def facts(self, service: str) -> list[Fact]:
+        return [CODE, HALL] if service == "RENSEIGNEMENT" else []
+
+
+async def test_an_everyday_subject_another_fact_speaks_of_is_the_organisations_own() -> None:
+    topics = {"code": ("code",)}
+    answerer = TurnAnswerer(
+        FactAnswerer(HallFacts(), ranker=HybridRanker(TopicEmbedder(topics), Calibration())),
+        zone=ZoneInfo("Europe/Paris"),
+        clock=lambda: datetime(2026, 12, 4, tzinfo=UTC),
+        subjects=Subjects(),
+    )
+    answer = await answerer.answer(_turn("c koi le code wifi ?"))
+    assert isinstance(answer, Answer)
+    assert answer.kind == "fact"  # the hall has wifi: not "not here"

@@ -166,12 +166,15 @@ class TurnAnswerer:
 
     async def _beside(self, turn: GenerateReply, text: str, found: Answer) -> bool:
         """Whether the question (its last one, in a message with context) names an everyday
-        subject that ``found`` does not speak of (ai.topic.beside_the_answer)."""
+        subject that ``found`` does not speak of, nor any other fact of the organisation
+        (ai.topic.beside_the_answer): a subject one of its facts speaks of is its own."""
         if self._subjects is None or turn.family is not None:
             return False
         texts, _ = await self._subjects.subjects()
+        facts = await self._facts.every_fact(turn.service)
+        known = vocabulary([*texts, *(f"{f.title} {f.content}" for f in facts)])
         question = last_question(text) or question_sentence(text) or text
-        return beside_the_answer(question, found.text, vocabulary(texts))
+        return beside_the_answer(question, found.text, known)
 
     async def _elsewhere(self, turn: GenerateReply, text: str) -> bool:
         """Whether ``text`` asks about a place that is not the organisation's (ai.elsewhere)."""
