@@ -81,7 +81,8 @@ PARISH_GROUPS = frozenset(
 
 
 # Everyday subjects that are not a parish's, in the same four languages: words with
-# no parish sense besides ("train" is left out: "en train de préparer le baptême").
+# no parish sense besides ("train" is left out: "en train de préparer le baptême";
+# "internet" too: "la messe est-elle diffusée sur internet ?").
 EVERYDAY_WORDS = (
     "meteo pluie pleuvoir neige neiger orage canicule temperature gare tram metro avion "
     "aeroport taxi autoroute votation votations vote voter votez election elections elire "
@@ -94,7 +95,7 @@ EVERYDAY_WORDS = (
     "garagiste supermarche weather rain snow airport voting politics tax taxes pharmacy "
     "doctor dentist apartment soccer homework math poem recipe movie restaurante "
     "restaurantes farmacia medico imposto impostos impuesto impuestos eleicao eleccion "
-    "elecciones futebol futbol receita receta wifi internet"
+    "elecciones futebol futbol receita receta wifi"
 )
 EVERYDAY = frozenset(document_terms(EVERYDAY_WORDS))
 
