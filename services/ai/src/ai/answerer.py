@@ -160,9 +160,14 @@ class FactAnswerer:
         priced = asks_price(text)
         if priced:
             found = [f for f in found if prices_subject(text, f.title, f.service, f.content)]
-        # "Est-il trop tard pour l'inscrire ?": the facts saying when one may join, if any.
-        joining = [f for f in found if allows_late_join(f.title, f.content)]
-        late = bool(joining) and asks_late_join(text)
+        # "Est-il trop tard pour l'inscrire ?": the facts saying when one may join, if any
+        # (the facts are read only for a question that asks it).
+        joining = (
+            [f for f in found if allows_late_join(f.title, f.content)]
+            if asks_late_join(text)
+            else []
+        )
+        late = bool(joining)
         if late:
             found = joining
         facts = {fact.id: fact for fact in found}
