@@ -140,7 +140,7 @@ def vocabulary(texts: Iterable[str]) -> frozenset[str]:
     return _vocabulary(tuple(texts))
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=16)  # per service: its subjects, and its subjects with every fact
 def _vocabulary(texts: tuple[str, ...]) -> frozenset[str]:
     return frozenset(term for text in texts for term in document_terms(text))
 
