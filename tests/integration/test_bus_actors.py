@@ -64,7 +64,11 @@ class Handled:
 
 @pytest.fixture
 def bus_settings(env: dict[str, str]) -> BusSettings:
-    overrides = {"BUS_MAX_DELIVER": "2", "BUS_LEASE_SECONDS": "1.5"}
+    """Two attempts before a dead letter. Leases long enough that an event loop stalled by a
+    loaded machine (two suites on two cores) does not let one run out under its owner: these
+    tests are about sharing and order, and a partition that moved would redeliver its
+    in-flight messages. A replica that joins or leaves is heard within a tick (a third of it)."""
+    overrides = {"BUS_MAX_DELIVER": "2", "BUS_LEASE_SECONDS": "6"}
     return settings_module.load(BusSettings, {**env, **overrides})
 
 
