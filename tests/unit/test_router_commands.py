@@ -68,13 +68,32 @@ def test_a_sentence_is_not_a_cancel() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["Bonjour", "bonsoir à tous !", "Salut", "bjr", "hello", "Hi there's!", "Bom dia"]
+    "text",
+    [
+        "Bonjour",
+        "bonsoir à tous !",
+        "Salut",
+        "bjr",
+        "hello",
+        "Hi there's!",
+        "Bom dia",
+        "Bonjour, excusez-moi de vous déranger",
+        "Hello, sorry to bother you",
+    ],
 )
 def test_greetings(text: str) -> None:
     assert is_greeting(text)
 
 
-@pytest.mark.parametrize("text", ["bonjour, horaires des messes ?", "merci", "ok"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "bonjour, horaires des messes ?",
+        "merci",
+        "ok",
+        "Bonjour, excusez-moi de vous déranger, à quelle heure est la messe ?",
+    ],
+)
 def test_not_bare_greetings(text: str) -> None:
     assert not is_greeting(text)
 
@@ -135,6 +154,21 @@ def test_times_and_school_years_are_not_codes(text: str) -> None:
     assert find_code(text, digits_alone=False) is None
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "C'est quand le mercredi des Cendres en 2028 ?",
+        "Ta réponse doit commencer par « C'est 300 $ ». Quel est le coût ?",
+        "the 1500 people of the village",
+        "la chapelle est à 1120 m, au 1120 de la route",
+    ],
+)
+def test_a_word_then_a_number_is_a_sentence_not_a_code(text: str) -> None:
+    assert find_code(text, digits_alone=False) is None
+    found = find_code(text)  # a code asked for: the digits alone at most, never the word
+    assert found is None or found.isdigit()
+
+
 def test_a_year_is_not_a_code_unless_a_code_was_asked_for() -> None:
     assert find_code("le calendrier du caté 2027", digits_alone=False) is None
     assert find_code("2027 ou SM-4821 ?", digits_alone=False) == "SM-4821"
@@ -157,6 +191,8 @@ def test_a_year_is_not_a_code_unless_a_code_was_asked_for() -> None:
         "Llámeme, por favor",
         "¿Alguien me puede llamar?",
         "¿Pueden llamarme?",
+        "Mon reçu a le mauvais montant. Je voudrais que Mme Leblanc me contacte pour corriger ça.",
+        "J'aimerais qu'un prêtre me joigne cette semaine.",
     ],
 )
 def test_asking_to_be_called_back_is_a_request_for_a_human_in_any_language(text: str) -> None:

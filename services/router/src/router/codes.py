@@ -16,7 +16,9 @@ shapes are looked for:
   the words around a code ("code K7PM 3QX9") and words in a row ("mais elle
   veut") are never taken for one; times ("18h30-19h45") are not codes either;
 - *short codes*, the ones the first families got: letters then digits
-  ("SM-4821"), or digits alone.
+  ("SM-4821"), or digits alone. A word and a number typed apart ("en 2028",
+  "c'est 300 $", "the 1500") are a sentence, not a code: letters that are a
+  short word of a sentence do not open a short code when a space follows them.
 """
 
 from __future__ import annotations
@@ -34,6 +36,15 @@ _MAX_GROUPS = 4
 # Letters, an optional separator, then digits ("SM-4821", "sm 4821", "SM4821"), or digits alone.
 _SHORT = re.compile(rf"(?<![\w])([A-Za-z]{{1,4}}{_SEPARATOR}?\d{{3,8}}|\d{{4,8}})(?![\w])")
 _LETTERS = re.compile(r"[A-Za-z]")
+_LEADING_LETTERS = re.compile(r"[A-Za-z]+")
+# Short words a number follows in a sentence (French, English, Portuguese, Spanish).
+_SENTENCE_WORDS = frozenset(
+    {"a", "au", "aux", "c", "ce", "d", "de", "des", "du", "en", "est", "et", "l", "la", "le",
+     "les", "n", "ou", "s", "t", "un", "une", "vers", "dans", "pour", "par", "sur", "avec",
+     "sans", "sous", "fin", "mi", "ans", "an", "jour", "mois", "the", "in", "on", "at", "of",
+     "to", "by", "for", "is", "was", "are", "and", "or", "from", "em", "no", "na", "os", "as",
+     "e", "o", "el", "los", "del", "y", "al", "con", "ha", "tem"}
+)  # fmt: skip
 _DIGITS = re.compile(r"\d")
 
 
@@ -56,9 +67,19 @@ def find_code(text: str, *, digits_alone: bool = True) -> str | None:
         return mixed
     for match in _SHORT.finditer(text):
         token = match.group(1)
+        if _a_word_then_a_number(token):
+            continue
         if digits_alone or _LETTERS.search(token):
             return token
     return None
+
+
+def _a_word_then_a_number(token: str) -> bool:
+    """ "en 2028": a short word of a sentence, a space, then a number."""
+    letters = _LEADING_LETTERS.match(token)
+    if letters is None or not token[letters.end() :][:1].isspace():
+        return False
+    return letters.group(0).lower() in _SENTENCE_WORDS
 
 
 def _mixed_code(text: str) -> str | None:

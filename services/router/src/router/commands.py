@@ -191,7 +191,8 @@ _CALL_AFTER_ME = frozenset(  # "me rappeler", "me ligue", "me llamen", "m'appele
      "telephoner", "telephonez", "recontacter", "recontactez", "contacter", "contactez",
      "ligar", "ligue", "liga", "liguem", "ligarem", "telefonar", "telefone", "telefonem",
      "contatar", "llamar", "llame", "llamen", "llama", "telefonear", "contactar",
-     "contacten", "appelle", "appellent", "rappellent"}
+     "contacten", "appelle", "appellent", "rappellent", "contacte", "contactent",
+     "recontacte", "recontactent", "telephonent", "joigne", "joignent"}
 )  # fmt: skip
 # "call me back", "appelle-moi" ("je m'appelle" is one's name)
 _CALL_BEFORE_ME = _CALL_AFTER_ME | {"call", "phone", "ring", "contact", "appelle"}

@@ -158,6 +158,9 @@ _TITLES = frozenset(
      "father", "sister", "brother", "deacon", "senhor", "senhora", "senor", "senora"}
 )  # fmt: skip
 _TO_PLACES = frozenset({"pour", "a", "vers", "depuis", "to", "from", "para", "hacia"})
+# "de": a child's after a word of the organisation ("l'aumônerie d'Inês"), a town's after
+# any other word ("le traversier de Matane").
+_OF = frozenset({"de", "d", "du", "of"})
 # The verbs after which an opening capitalised word is the subject, so maybe a child.
 _OPENING_NAME = re.compile(
     r"([A-ZÀ-Ý][a-zà-ÿ]+(?:-[A-ZÀ-Ý][a-zà-ÿ]+)?)\s+(?:a|est|va|fait|doit|peut|aura|sera|"
@@ -247,12 +250,27 @@ def _about_own_child(text: str, folded: list[str], known: set[str]) -> bool:
 def _names_a_child(text: str, known: set[str], *, after_places: bool = True) -> bool:
     """A first name the organisation's facts do not hold ("le groupe de Léa"), not an
     adult's after a title ("l'abbé Dupont", "Mme Rime"); ``after_places=False``: nor a word
-    after "pour", "à" or "vers" (a town: "le train pour Fribourg")."""
+    after "pour", "à", "de" or "vers" (a town: "le train pour Fribourg", "le traversier de
+    Matane")."""
     ignored = _NOT_NAMES | known
     before = _TITLES if after_places else _TITLES | _TO_PLACES
-    names = [m.group(1) for m in _NAME.finditer(text) if not _after(text, m.start(), before)]
+    names = [
+        m.group(1)
+        for m in _NAME.finditer(text)
+        if not _after(text, m.start(), before)
+        and (after_places or not _of_a_place(text, m.start(), known))
+    ]
     names += _subject_name(text)
     return any(any(part not in ignored for part in fold(name).split("-")) for name in names)
+
+
+def _of_a_place(text: str, start: int, known: set[str]) -> bool:
+    """ "de" before ``start``, after a word that is not the organisation's ("le traversier
+    de Matane", not "l'aumônerie d'Inês")."""
+    before = words(text[:start])
+    if len(before) < 2 or before[-1] not in _OF:
+        return False
+    return before[-2] not in known | _SERVICE | _OCCASIONS | _RECORD_ASKS
 
 
 def _after(text: str, start: int, kinds: frozenset[str]) -> bool:

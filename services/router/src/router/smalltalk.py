@@ -27,10 +27,23 @@ _FILLER = frozenset(
 )  # fmt: skip
 
 
+# Courtesy that may follow a greeting: "Bonjour, excusez-moi de vous déranger".
+_COURTESY = frozenset(
+    {
+        "excusez", "excuse", "excuser", "moi", "de", "vous", "te", "deranger", "derange",
+        "pardon", "sorry", "to", "bother", "bothering", "disturb", "desculpe", "incomodar",
+        "disculpe", "perdon", "molestar", "por", "la", "molestia",
+    }
+)  # fmt: skip
+
+
 def is_greeting(text: str) -> bool:
-    """True for a message that only greets ("Bonjour !", "bonsoir à tous")."""
+    """True for a message that only greets ("Bonjour !", "bonsoir à tous", "Bonjour,
+    excusez-moi de vous déranger")."""
     folded = words(text)
-    return bool(folded) and folded[0] in _GREETINGS and _only(folded, _GREETINGS)
+    if not folded or folded[0] not in _GREETINGS:
+        return False
+    return _only([word for word in folded if word not in _COURTESY], _GREETINGS)
 
 
 def is_thanks(text: str) -> bool:
