@@ -250,6 +250,19 @@ def test_a_funeral_mass_or_a_recent_death_is_the_funeral(text: str) -> None:
     assert step.searches[-1] == FUNERAL_QUESTION
 
 
+def test_a_funeral_named_beside_the_question_is_not_what_is_asked() -> None:
+    text = (
+        "On vient aux funérailles d'un oncle avec ma tante qui se déplace en fauteuil. "
+        "Par où entrer dans l'église sans escalier ?"
+    )
+    beside = next_step(text, "Par où entrer dans l'église sans escalier ?")
+    assert beside is not None
+    assert not beside.first  # the message's own words first: the way in
+    asked = next_step(text, None)
+    assert asked is not None
+    assert asked.first  # read whole, the funeral is named
+
+
 @pytest.mark.parametrize(
     "text",
     [

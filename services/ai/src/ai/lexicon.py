@@ -114,6 +114,7 @@ SYNONYM_GROUPS: tuple[str, ...] = (
     "semaine week weekday semana",
     "rendez rdv appointment",
     "midi dejeuner lunch almoco almuerzo",
+    "alimentaire nourriture faim food comida alimentos fome hambre",  # not "manger": a meal
 )
 
 # A question's word for a kind of thing, and the words a fact writes it with ("quel

@@ -242,18 +242,25 @@ class NextStep:
     first: bool
 
 
-def next_step(text: str) -> NextStep | None:
-    """The search for the parish's next step after the life event ``text`` tells of."""
+def next_step(text: str, question: str | None = None) -> NextStep | None:
+    """The search for the parish's next step after the life event ``text`` tells of.
+
+    A funeral or a baptism is what is asked about when the question names it: the
+    question's own sentence (``question``) when the message has other sentences, so
+    that "on vient aux funérailles d'un oncle ; par où entrer sans escalier ?" asks
+    how to get in, not how a funeral goes.
+    """
     said = words(text)
+    asked = words(question) if question else said
     if _mass_intention(said):
         return NextStep((INTENTION_QUESTION,), first=True)
     if _dying(said) or _priest_visit(said):
         return NextStep((SICK_QUESTION,), first=True)
     if _bereaved(said):
-        named = any(word in _FUNERAL for word in said)  # the funeral is what is asked about
+        named = any(word in _FUNERAL for word in asked)  # the funeral is what is asked about
         return NextStep(_asked(said, FUNERAL_QUESTION), first=named)
     if _born(said):
-        named = any(word in _BAPTISM for word in said)  # the baptism is what is asked about
+        named = any(word in _BAPTISM for word in asked)  # the baptism is what is asked about
         return NextStep(_asked(said, BAPTISM_QUESTION), first=named)
     if _coming_wedding(said):
         return NextStep(_asked(said, WEDDING_QUESTION), first=False)

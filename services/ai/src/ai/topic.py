@@ -67,7 +67,10 @@ PARISH_WORDS = (
     "lent advent pilgrimage paroquia igreja padre missa oracao bencao batismo batizado "
     "casamento catequese peregrinacao parroquia iglesia sacerdote misa oracion bendicion "
     "bautismo bautizo boda catequesis peregrinacion confesar confesarme confesion "
-    "confessar confissao comulgar comunion catecismo"
+    "confessar confissao comulgar comunion catecismo "
+    # the parish's charity: a person in need asks the parish for food or help
+    "charite entraide solidarite caritatif caritative depannage alimentaire nourriture faim "
+    "pauvrete precarite friperie vestiaire charity hunger caridade fome caridad hambre"
 )
 
 

@@ -132,7 +132,7 @@ class TurnAnswerer:
         """The facts that answer the message: the on-call number for a priest needed now,
         the next step of a life event, the message's own words, in that order."""
         person = asks_for_person(said)
-        step = None if person else next_step(said)  # a person: handed off
+        step = None if person else next_step(said, question_sentence(said))  # a person: handed off
         found = None
         if not person and asks_on_call(said):  # a priest now or at night: the on-call number
             found = await self._facts.find_on_call(turn.service, said)
