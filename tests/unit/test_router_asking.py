@@ -47,6 +47,8 @@ WISHES = [
     "I'd like an appointment with the priest",
     "I need a priest, it's urgent",
     "Can you send a priest to the hospital?",
+    "Pouvez-vous venir bénir la maison de ma mère ?",
+    "Je voudrais passer voir le curé cette semaine",
     "Quero marcar um encontro com o padre",
     "Preciso de um padre urgente",
     "Quisiera una cita con el párroco",
@@ -91,6 +93,10 @@ def test_a_wish_to_meet_or_have_someone_is_wanting_a_person(text: str) -> None:
         "Nous aimerions fêter les 80 ans de notre maman dans la salle sous la cure, c'est"
         " combien ?",
         "Je voudrais inscrire mon fils, le secrétariat est ouvert quand ?",
+        # one's own errand: going to the office, sending a card
+        "Je voudrais passer au presbytère lundi pour réserver le sous-sol. C'est ouvert ?",
+        "Je pourrais passer au bureau vendredi après le dîner, c'est ouvert ?",
+        "Comment s'appelle le curé ? Je veux lui envoyer une carte de Noël.",
     ],
 )
 def test_wishing_to_know_something_is_not_wanting_a_person(text: str) -> None:

@@ -165,6 +165,15 @@ _MEETING = frozenset(
      "relation", "contact", "sacerdote", "parroco", "cura", "paroco"}
 )  # fmt: skip
 _MEETING_REACH = 3  # words of what is wished
+# Wishes said to the parish ("pouvez-vous venir ?", "can you send someone?"): after them a
+# coming or a sending is a person's. After one's own wish ("je voudrais passer au bureau",
+# "je veux lui envoyer une carte") it is the person's own errand, unless a meeting word
+# follows ("je voudrais passer voir le curé").
+_ADDRESSED = frozenset({"pouvez", "pourriez"})
+_ADDRESSED_PAIRS = frozenset(
+    {("can", "you"), ("could", "you"), ("pode", "me"), ("puede", "me")}
+)
+_ERRANDS = frozenset({"passer", "passe", "venir", "visiter", "envoyer", "send"})
 
 
 def asks_for_information(text: str) -> bool:
@@ -210,7 +219,12 @@ def wants_a_person(text: str) -> bool:
     ends = _wish_ends(folded)
     if not _need(text, folded):
         ends = [end for end in ends if not _need_at(folded, end)]
-    return any(_wishes_meeting(folded[end:]) for end in ends)
+    return any(_wishes_meeting(folded[end:], own=not _addressed(folded, end)) for end in ends)
+
+
+def _addressed(folded: list[str], end: int) -> bool:
+    """Whether the wish ending at ``end`` is asked of the parish ("pouvez-vous")."""
+    return folded[end - 1] in _ADDRESSED or tuple(folded[end - 2 : end]) in _ADDRESSED_PAIRS
 
 
 def wishes_to_know(text: str) -> bool:
@@ -250,13 +264,15 @@ def _need_at(folded: list[str], end: int) -> bool:
     return folded[end - 1] in _NEED or folded[end - 1] == "faut"
 
 
-def _wishes_meeting(rest: list[str]) -> bool:
+def _wishes_meeting(rest: list[str], *, own: bool = False) -> bool:
     """What is wished is to meet or reach someone, in its first words ("prendre un
-    rendez-vous", "me mettre en relation", "una cita")."""
+    rendez-vous", "me mettre en relation", "una cita"); ``own``: the person's own wish,
+    in which an errand is no meeting (:data:`_ERRANDS`)."""
     said = [word for word in rest if word not in _FILLERS][:_MEETING_REACH]
     if not said or said[0] in _KNOWING:
         return False  # "je voudrais savoir comment contacter le curé": a fact
-    return any(word in _MEETING for word in said)
+    meeting = _MEETING - _ERRANDS if own else _MEETING
+    return any(word in meeting for word in said)
 
 
 def _wished(rest: list[str]) -> str:
