@@ -98,7 +98,11 @@ async def _sources(question: str, facts: tuple[Fact, ...] = FACTS) -> tuple[str,
         ("À quelle heure était la veillée pascale ?", {"paques"}),
         ("Elle ne sort plus de chez elle depuis l'hiver.", set()),  # since: no condition
         ("Since Christmas she is ill", set()),
+        ("Depuis sa chute en octobre, mon père est confiné à la maison.", set()),
         ("fermé pendant l'hiver", {"hiver"}),
+        ("Le parrain doit demander congé à sa job", set()),  # a day off
+        ("Elle m'a parlé de la fête de Noël, mais elle a oublié la date", {"noel"}),  # but
+        ("Le bureau est fermé pendant les congés", {"vacances"}),
         # what the message tells of the past, beside its question, is no condition
         ("Nous avons emménagé en avril. Ma fille peut-elle encore rejoindre le caté ?", set()),
         ("Vous êtes ouverts demain ? J'avais vu que c'était fermé pendant les vacances.", set()),
@@ -119,6 +123,8 @@ def test_the_periods_a_text_names(text: str, named: set[str]) -> None:
         (set(), set(), True),
         ({"hiver"}, {"fevrier"}, True),  # "fermée en hiver" speaks of February
         ({"hiver"}, {"juillet"}, False),
+        ({"decembre", "janvier", "avril"}, {"hiver"}, True),  # "de décembre à avril": winter
+        ({"juin", "juillet"}, {"hiver"}, False),
     ],
 )
 def test_which_named_periods_cover_the_asked_ones(

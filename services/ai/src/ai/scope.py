@@ -89,6 +89,9 @@ PAIRS: dict[tuple[str, str], str] = {
     ("saint", "sacrement"): "fete-dieu",
 }
 SINGLE_WORD_PERIODS = {"triduum": "semaine-sainte"}
+# Written words whose stem is a period's but that name none: "congé" (a day off; "les
+# congés" are the holidays), "mais" (but, not May).
+NOT_PERIODS = frozenset({"conge", "mais"})
 MIDNIGHT = frozenset({"minuit", "midnight", "medianoche"})
 MASS = frozenset({"messe", "messes", "mass", "missa", "misa"})
 # Feasts that also name school holidays: after "vacances" in the same sentence, or
@@ -96,6 +99,7 @@ MASS = frozenset({"messe", "messes", "mass", "missa", "misa"})
 HOLIDAY_FEASTS = frozenset({"noel", "toussaint", "paques"})
 DURING = frozenset({"pendant", "durant", "during", "durante"})  # go with a period
 SINCE = frozenset({"depuis", "since", "desde"})  # a period in the past, not a condition
+SINCE_REACH = 4  # words between "depuis" and its period ("depuis sa chute en octobre")
 _ARTICLES = frozenset({"l", "le", "la", "les", "the", "o", "a", "el", "cet", "cette", "ce"})
 SENTENCE_END = re.compile(r"[.;!?\n]+")
 _SENTENCE = re.compile(r"[^.;!?\n]+[.;!?\n]*")  # a sentence with its end
@@ -201,11 +205,15 @@ def beyond_periods(text: str) -> str:
 
 def covers(named: frozenset[str], asked: frozenset[str]) -> bool:
     """Whether a text naming the periods ``named`` speaks of every period in ``asked``:
-    the same period, a season for one of its months ("fermée en hiver" for February),
+    the same period, a season for one of its months ("fermée en hiver" for February) or
+    a month for its season ("de décembre à avril" for the winter),
     or for a feast's holidays, the holidays and the feast apart ("pas de séance pendant
     les vacances scolaires ; reprise après Noël")."""
     return all(
-        period in named or _holidays_apart(named, period) or SEASON_OF.get(period) in named
+        period in named
+        or _holidays_apart(named, period)
+        or SEASON_OF.get(period) in named
+        or any(SEASON_OF.get(month) == period for month in named)
         for period in asked
     )
 
@@ -230,9 +238,12 @@ def _sentence_periods(said: list[str]) -> set[str]:
 
 
 def _since(said: list[str], i: int) -> bool:
-    """A period the question only counts from ("elle ne sort plus depuis l'hiver")."""
+    """A period the question only counts from ("elle ne sort plus depuis l'hiver",
+    "depuis sa chute en octobre")."""
     before = [word for word in said[max(i - 3, 0) : i] if word not in _ARTICLES]
-    return bool(before) and before[-1] in SINCE
+    if before and before[-1] in SINCE:
+        return True
+    return any(word in SINCE for word in said[max(i - SINCE_REACH, 0) : i])
 
 
 def _named(said: list[str], i: int) -> str | None:
@@ -246,6 +257,8 @@ def _named(said: list[str], i: int) -> str | None:
     period = SINGLE_WORD_PERIODS.get(word) or _period(stem(word))
     if period == "ete" and (i == 0 or said[i - 1] not in SEASON_ARTICLES):
         return None
+    if word in NOT_PERIODS:
+        return None  # "demander congé à sa job", "mais elle a oublié"
     return period
 
 
