@@ -20,8 +20,16 @@ from ai import offline
 from ai.answerer import FactAnswerer
 from ai.classifier import IntentClassifier
 from ai.facts import Fact, StoreFacts
-from ai.hybrid import BACKGROUND, UNSURE_EVIDENCE, Calibration, HybridRanker
-from ai.ranking import Document
+from ai.hybrid import (
+    BACKGROUND,
+    UNSURE_EVIDENCE,
+    Calibration,
+    Candidate,
+    HybridRanker,
+    Ranking,
+    choose,
+)
+from ai.ranking import Document, Match
 from ai.settings import AiSettings
 from concierge_common.contracts import ai_api
 from concierge_common.contracts import store_api as api
@@ -366,3 +374,38 @@ async def test_two_facts_holding_the_question_leave_it_to_the_embeddings() -> No
         Fact("chorale-enfants", R, "Chorale des enfants", "Répétitions le mardi après l'école."),
     )
     assert await _blind_answerer(facts).find(R, "chorale mardi") is None
+
+
+def _candidate(key: str, probability: float, words: float, evidence: float) -> Candidate:
+    document = Document(key, R, key, "")
+    return Candidate(document, 0.4, Match(document, words, 0.5), evidence, probability)
+
+
+def test_a_best_fact_the_words_also_put_clearly_first_is_answered_below_the_minimum() -> None:
+    party = _candidate("fete-noel", 0.53, words=14.0, evidence=0.35)
+    ranking = Ranking([party, _candidate("confirmation", 0.2, words=7.7, evidence=0.1)], 0.1)
+    assert choose(ranking, min_probability=0.6) == [party]
+
+
+@pytest.mark.parametrize(
+    ("best", "second"),
+    [
+        (
+            _candidate("a", 0.53, words=8.0, evidence=0.3),
+            _candidate("b", 0.2, words=12.0, evidence=0.0),
+        ),
+        (
+            _candidate("a", 0.53, words=14.0, evidence=0.0),
+            _candidate("b", 0.2, words=7.0, evidence=0.0),
+        ),
+        (
+            _candidate("a", 0.35, words=14.0, evidence=0.3),
+            _candidate("b", 0.2, words=7.0, evidence=0.1),
+        ),
+    ],
+    ids=["the words put another first", "the words cover too little", "too improbable"],
+)
+def test_without_the_words_agreeing_clearly_an_unsure_best_fact_is_not_answered(
+    best: Candidate, second: Candidate
+) -> None:
+    assert choose(Ranking([best, second], 0.1), min_probability=0.6) == []

@@ -63,6 +63,8 @@ UNSURE_EVIDENCE = 0.35  # most lexical evidence of a document that is not lexica
 UNSURE_COVERAGE = 0.3  # and the least share of the question it must cover to get any
 COMPLETE = 0.95  # lexical evidence and coverage of a document holding the whole question
 RIVAL_COVERAGE = 0.75  # and the most another document may cover for it to answer alone
+AGREED_PROBABILITY = 0.4  # least probability of a best document the words also put first
+AGREED_LEAD = 1.2  # by this much at least over any other document's word score
 
 # Everyday French texts about nothing an organisation's facts would cover: the
 # question's similarity to them is its level of similarity to unrelated text.
@@ -236,7 +238,7 @@ def choose(ranking: Ranking, min_probability: float) -> list[Candidate]:
     paired = second is not None and _pair(best, second, ranking.unrelated)
     chosen = [best, second] if paired and second is not None else [best]
     if sum(candidate.probability for candidate in chosen) < min_probability:
-        whole = _whole_question(candidates)
+        whole = _whole_question(candidates) or _agreed(candidates)
         if whole is None:
             unrelated = ranking.unrelated >= best.probability
             metrics.count_choice("unrelated" if unrelated else "ambiguous")
@@ -263,6 +265,17 @@ def _whole_question(candidates: list[Candidate]) -> Candidate | None:
         return None
     rivals = [c for c in candidates if c is not whole[0] and _coverage(c) >= RIVAL_COVERAGE]
     return None if rivals or _coverage(whole[0]) < COMPLETE else whole[0]
+
+
+def _agreed(candidates: list[Candidate]) -> Candidate | None:
+    """The most probable document when the words also put it clearly first: two signals
+    that agree make an answer as sure as one strong signal ("un party de Noël avec le
+    caté ?" and the catechism's Christmas party, which the embeddings alone gave 0.53)."""
+    best = candidates[0]
+    if best.probability < AGREED_PROBABILITY or not best.evidence or best.lexical is None:
+        return None  # no evidence: the words cover too little of the question, or are off
+    others = (c.lexical.score for c in candidates[1:] if c.lexical is not None)
+    return best if best.lexical.score >= AGREED_LEAD * max(others, default=0.0) else None
 
 
 def _coverage(candidate: Candidate) -> float:
