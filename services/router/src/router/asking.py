@@ -170,9 +170,7 @@ _MEETING_REACH = 3  # words of what is wished
 # "je veux lui envoyer une carte") it is the person's own errand, unless a meeting word
 # follows ("je voudrais passer voir le curé").
 _ADDRESSED = frozenset({"pouvez", "pourriez"})
-_ADDRESSED_PAIRS = frozenset(
-    {("can", "you"), ("could", "you"), ("pode", "me"), ("puede", "me")}
-)
+_ADDRESSED_PAIRS = frozenset({("can", "you"), ("could", "you"), ("pode", "me"), ("puede", "me")})
 _ERRANDS = frozenset({"passer", "passe", "venir", "visiter", "envoyer", "send"})
 
 
