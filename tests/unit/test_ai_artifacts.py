@@ -156,3 +156,15 @@ async def test_the_responder_sends_the_calendar_as_a_file_reply(tmp_path: Path) 
     assert reply.attachment.mimetype == "text/calendar"
     assert reply.text.startswith("Voici les 3 prochaines séances")
     assert reply.in_reply_to_provider_id == asked.inbound.provider_message_id
+
+
+async def test_the_calendars_message_lists_the_next_sessions_for_who_cannot_open_the_file(
+    tmp_path: Path,
+) -> None:
+    asked = turn("le calendrier du caté de mes enfants ?", service="CATECHESE", family=FAMILY)
+    produced = await _artifacts(tmp_path).for_turn(asked)
+    assert produced is not None
+    lines = produced.text.splitlines()
+    assert lines[0].startswith("Voici les 3 prochaines séances de catéchisme de Léa et Hugo.")
+    assert lines[1] == "Prochaines séances de Léa : mercredi 9 décembre et mercredi 16 décembre."
+    assert lines[2] == "Prochaine séance de Hugo : dimanche 13 décembre."

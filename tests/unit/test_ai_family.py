@@ -50,6 +50,11 @@ def _answer(text: str) -> str:
         ("les dates du calendrier", (SESSIONS,)),
         ("groupe et catéchiste", (GROUP, CATECHIST)),
         ("des nouvelles de mes enfants", ()),
+        ("c'est qui la catéchète de mon gars ?", (CATECHIST,)),  # Québec's word
+        ("il parle toujours de sa madame au caté, c'est qui ?", (CATECHIST,)),
+        ("Who is the person leading her group?", (GROUP, CATECHIST)),
+        ("When is the next session?", (SESSIONS,)),
+        ("¿Quién es su catequista?", (CATECHIST,)),
     ],
 )
 def test_what_is_asked_is_read_from_its_words(text: str, aspects: tuple[str, ...]) -> None:

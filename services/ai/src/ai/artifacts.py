@@ -108,7 +108,8 @@ class CalendarArtifacts:
         content = {"children": first_names, "events": len(found)}
         attachment = await self._store(data, stamp, filename(name), content)
         log.info("calendar produced", extra={"events": len(found)})
-        return Produced(caption(first_names, len(found)), attachment)
+        listed = family.next_sessions(concerned, today)
+        return Produced(f"{caption(first_names, len(found))}\n{listed}", attachment)
 
     async def _store(
         self, data: bytes, stamp: datetime, name: str, content: dict[str, Any]

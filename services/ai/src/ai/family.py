@@ -36,20 +36,32 @@ from concierge_common.french.typos import near
 log = logging.getLogger(__name__)
 
 SCHEDULE, GROUP, CATECHIST, SESSIONS = "schedule", "group", "catechist", "sessions"
+# Each aspect's words, in French (Québec's "catéchète" and a child's "sa madame" too),
+# English, Portuguese and Spanish.
 ASPECT_WORDS: dict[str, frozenset[str]] = {
     SCHEDULE: frozenset(
-        {"horaire", "heure", "jour", "lieu", "salle", "endroit"}
+        {"horaire", "heure", "jour", "lieu", "salle", "endroit", "schedule", "hour", "time",
+         "horario", "hora"}
     ),  # the schedule says where
-    GROUP: frozenset({"groupe", "niveau", "classe"}),
-    CATECHIST: frozenset({"catechiste", "animateur", "animatrice"}),
-    SESSIONS: frozenset(
-        {"prochain", "prochaine", "seance", "date", "calendrier", "rencontre", "rendez", "rdv"}
-        | {"planning", "programme", "agenda"}
+    GROUP: frozenset({"groupe", "niveau", "classe", "group", "grupo", "parcours"}),
+    CATECHIST: frozenset(
+        {"catechiste", "catechete", "animateur", "animatrice", "responsable", "moniteur",
+         "monitrice", "professeur", "prof", "madame", "catechist", "teacher", "leader",
+         "leading", "leads", "runs", "catequista", "professora", "profesora"}
     ),
-}
+    SESSIONS: frozenset(
+        {"prochain", "prochaine", "seance", "date", "calendrier", "rencontre", "rendez", "rdv",
+         "planning", "programme", "agenda", "next", "session", "calendar", "proxima",
+         "proximo", "encontro", "sesion"}
+    ),
+}  # fmt: skip
 ALL_ASPECT_WORDS = frozenset(word for keys in ASPECT_WORDS.values() for word in keys)
 # Used only when no other aspect word is there ("quand est la prochaine séance" is about sessions).
-WEAK_WORDS = {"quand": SCHEDULE, "ou": SCHEDULE, "qui": CATECHIST}
+WEAK_WORDS = {
+    "quand": SCHEDULE, "ou": SCHEDULE, "qui": CATECHIST, "when": SCHEDULE, "where": SCHEDULE,
+    "who": CATECHIST, "quando": SCHEDULE, "onde": SCHEDULE, "quem": CATECHIST,
+    "cuando": SCHEDULE, "donde": SCHEDULE, "quien": CATECHIST,
+}  # fmt: skip
 # Words of a question about the family as a whole, not about catechism in general.
 FAMILY_WORDS = frozenset(
     stem(word)
@@ -266,6 +278,11 @@ def answer(question: Question, children: tuple[Child, ...], today: date) -> str:
         return "\n".join(_summary(child, today) for child in concerned)
     lines = [_aspect(aspect, child, today) for child in concerned for aspect in question.aspects]
     return "\n".join(lines)
+
+
+def next_sessions(children: tuple[Child, ...], today: date) -> str:
+    """Each child's next sessions (at most :data:`MAX_SESSIONS`), a line per child."""
+    return "\n".join(_aspect(SESSIONS, child, today) for child in children)
 
 
 def _summary(child: Child, today: date) -> str:
