@@ -11,6 +11,7 @@ _FACTS = [
     "Les Pousses (CE1) : le mercredi, salle Bernadette.",
     "Les Bâtisseurs (CM1-CM2) : le mardi, salle du Cloître.",
     "Aumônerie à la Maison des jeunes, impasse des Capucins.",
+    "Pas de rencontre pendant les Fêtes.",
 ]
 KNOWN = ["noël", "caté", "kt", "code", "famille", *sorted(organisation_names(_FACTS))]
 
@@ -43,6 +44,11 @@ def test_a_general_question_that_mentions_ones_child_needs_no_record(text: str) 
     [
         "quel est le groupe de ma fille ?",
         "Quand est la prochaine séance de caté de mon fils ?",
+        # Québec's words, and a name opening the message with a sibling
+        "Rosalie pis son frère ont-tu du caté avant les Fêtes ?",
+        "Édouard parle toujours de « sa madame » à l'éveil, on connaît pas son nom. C'est qui ?",
+        "Pouvez-vous me dire le nom du catéchète de Kervens ? Je suis sa mère.",
+        "Mon gars a-tu caté cette semaine ?",
         "Envoyez-moi les dates de caté de ma fille svp",
         "Bonjour, mes enfants ont caté quels jours ?",
         "c'est quand le caté de mon fils ?",

@@ -42,7 +42,8 @@ _POSSESSIVES = frozenset(
 _CHILDREN = frozenset(
     {
         "fils", "fille", "filles", "enfant", "enfants", "petit", "petite", "petits", "garcon",
-        "garcons", "gamin", "gamins", "ado", "ados", "son", "sons", "daughter", "daughters",
+        "garcons", "gamin", "gamins", "ado", "ados", "gars", "cadet", "cadette", "aine",
+        "ainee", "jeune", "vieux", "vieille", "son", "sons", "daughter", "daughters",
         "child", "children", "kids", "kid", "filho", "filha", "filhos", "filhas", "code",
     }
 )  # fmt: skip
@@ -71,7 +72,8 @@ _GENERAL = frozenset(
 # What only the family's record tells, whatever else the message says.
 _OWN_RECORD = frozenset(
     {
-        "catechiste", "catechistes", "animateur", "animatrice", "catechist", "catequista",
+        "catechiste", "catechistes", "catechete", "catechetes", "animateur", "animatrice",
+        "madame", "catechist", "catequista",
         "fiche", "inscrit", "inscrite", "inscrits", "enrolled", "registered", "occupe",
     }
 )  # fmt: skip
@@ -110,6 +112,9 @@ _ANY_PLACE_OR_TIME = frozenset(
 _WHEN = frozenset(
     {"quand", "jour", "jours", "date", "dates", "when", "day", "days", "quando", "dia", "dias"}
 )
+# A day soon, asked about one's own child: "mon gars a-tu caté cette semaine ?", "ma fille
+# a caté mardi ?".
+_SOON = frozenset({"semaine", "demain", "aujourd", "week", "tomorrow", "today"})
 # The service's own words: "le caté de mon fils", with nothing else, is about the record.
 _SERVICE = frozenset({"cate", "kt", "catechisme", "catechese", "catechism", "catequese"})
 # A school year or a stage the public facts are keyed on ("en CE1", "entre en 6e", "sa
@@ -143,6 +148,7 @@ _NAME = re.compile(
 _NOT_NAMES = frozenset(
     {
         "saint", "sainte", "noel", "paques", "toussaint", "avent", "careme", "pentecote",
+        "fete", "fetes",  # "avant les Fêtes": the holidays
         "dieu", "jesus", "marie", "eglise", "lundi", "mardi", "mercredi", "jeudi", "vendredi",
         "samedi", "dimanche", "mass", "easter", "christmas", "monday", "tuesday", "wednesday",
         "thursday", "friday", "saturday", "sunday", "hello", "church",
@@ -163,8 +169,9 @@ _TO_PLACES = frozenset({"pour", "a", "vers", "depuis", "to", "from", "para", "ha
 _OF = frozenset({"de", "d", "du", "of"})
 # The verbs after which an opening capitalised word is the subject, so maybe a child.
 _OPENING_NAME = re.compile(
-    r"([A-ZÀ-Ý][a-zà-ÿ]+(?:-[A-ZÀ-Ý][a-zà-ÿ]+)?)\s+(?:a|est|va|fait|doit|peut|aura|sera|"
-    r"commence|reprend|finit)\b"
+    r"([A-ZÀ-Ý][a-zà-ÿ]+(?:-[A-ZÀ-Ý][a-zà-ÿ]+)?)\s+"
+    r"(?:(?:et|pis|and)\s+(?:son|sa|ses|his|her)\s+\S+\s+)?"  # "Rosalie pis son frère ont"
+    r"(?:a|est|va|fait|doit|peut|aura|sera|commence|reprend|finit|ont|vont|font)\b"
 )
 _CAPITALISED = re.compile(r"[A-ZÀ-Ý][a-zà-ÿ]+(?:-[A-ZÀ-Ý][a-zà-ÿ]+)*")
 
@@ -195,9 +202,8 @@ def is_personal(text: str, known_words: Iterable[str] = ()) -> bool:
     if _says_the_public_key(text, folded, known):
         return False  # "ma fille est en CE1, c'est quel jour ?": the groups' facts answer
     if _possessive_child(folded):
-        return any(word in _RECORD_ASKS | _WHEN for word in folded) or _only_the_service(
-            text, folded, known
-        )
+        asks = _RECORD_ASKS | _WHEN | _DAYS | _SOON
+        return any(word in asks for word in folded) or _only_the_service(text, folded, known)
     if not any(word in _RECORD_ASKS | _SERVICE for word in folded):
         return False  # a name alone ("the match of Standard", "Mass on Sunday") is not enough
     if not any(word in (_RECORD_ASKS - _ANY_PLACE_OR_TIME) | _SERVICE for word in folded):
@@ -288,7 +294,9 @@ def _says_the_public_key(text: str, folded: list[str], known: set[str]) -> bool:
         return True
     if any(a in ("du", "de") and b in _DAYS for a, b in pairwise(folded)):
         return True
-    return any(fold(name) in known for name in _GROUP_NAME.findall(text))
+    return any(
+        fold(name) in known and fold(name) not in _NOT_NAMES for name in _GROUP_NAME.findall(text)
+    )
 
 
 def _only_the_service(text: str, folded: list[str], known: set[str]) -> bool:
