@@ -465,6 +465,9 @@ def test_a_need_that_can_wait_is_not_urgent() -> None:
     assert is_urgent("please come right now")
     assert not is_urgent("Mon grand-père est en fin de vie, qu'un prêtre passe ce soir ?")
     assert not is_urgent("au plus tard samedi")
+    assert not is_urgent("y a-t-il un numéro d'urgence pour avoir un prêtre la nuit ?")
+    assert not is_urgent("Is there an emergency number for a priest?")
+    assert is_urgent("c'est une urgence, mon père est au plus mal")
 
 
 def test_the_ne_of_a_negation_is_no_birth() -> None:

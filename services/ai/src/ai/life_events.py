@@ -297,14 +297,26 @@ _URGENT_PAIRS = frozenset(
 
 def is_urgent(text: str) -> bool:
     """Whether ``text`` says its need cannot wait ("c'est urgent", "tout de suite"); "en
-    cas d'urgence" supposes one to come."""
+    cas d'urgence" supposes one to come, and "le numéro d'urgence" names a number."""
     said = words(text)
-    urgent = (word in _URGENT and not _supposed(said[:i]) for i, word in enumerate(said))
+    urgent = (
+        word in _URGENT and not _supposed(said[:i]) and not _a_number(said, i)
+        for i, word in enumerate(said)
+    )
     return any(urgent) or _pair(said, _URGENT_PAIRS, gap=2)
 
 
 # "En cas d'urgence", "in case of emergency", "em caso de emergência", "en caso de".
 _IN_CASE = frozenset({("cas", "d"), ("case", "of"), ("caso", "de")})
+# "Un numéro d'urgence", "an emergency number", "o número de emergência".
+_NUMBER = frozenset({"numero", "number", "ligne", "line", "telephone", "phone", "telefone"})
+_NUMBER_OF = frozenset({("numero", "d"), ("numero", "de"), ("ligne", "d"), ("telefone", "de")})
+
+
+def _a_number(said: list[str], i: int) -> bool:
+    """Whether the urgent word at ``i`` names an emergency number, not a need."""
+    after = said[i + 1] if i + 1 < len(said) else ""
+    return tuple(said[max(i - 2, 0) : i]) in _NUMBER_OF or after in _NUMBER
 
 
 def _supposed(before: list[str]) -> bool:
