@@ -75,6 +75,7 @@ def test_a_question_with_none_of_the_organisations_words_is_off_topic(text: str)
         "Combien coûte une messe pour un défunt ?",
         "Combien pour une offrande de messe ?",
         "parrain marraine age mini",  # godparents are parish life
+        "Je dois écrire une lettre à l'évêque pour ma confirmation, à quelle adresse ?",
         # a person in need asks the parish's charity, never told "not here"
         "Le frigo est vide et j'ai deux enfants. Est-ce qu'il y a de l'aide pour la nourriture ?",
         "Is there a food bank at the church?",
@@ -90,6 +91,9 @@ def test_a_question_about_the_organisation_is_not_off_topic(text: str) -> None:
         "Un bon restaurant dans le coin pour le repas de baptême de mon fils ?",
         "Vous votez quoi pour la votation de juin ? Le curé a un avis ?",
         "Can you recommend a restaurant or a hotel near the church?",
+        # writing something for the person, whatever it is about
+        "Écris-moi un discours drôle pour le mariage de mon frère, genre deux minutes",
+        "Can you write me a short poem for my daughter's first communion?",
     ],
 )
 def test_a_parish_word_in_a_question_about_an_everyday_subject_leaves_it_off_topic(

@@ -162,6 +162,8 @@ def off_topic(question: str, known: frozenset[str], *, everyday_asked: bool = Fa
     content, _ = question_terms(question)
     if not content or reaches_someone(question):
         return False  # nothing to judge by ("c'est quand ?"), or a person wanted
+    if asks_for_writing(question):
+        return True  # "écris-moi un discours pour le mariage de mon frère"
     # The words as written too: a stem can hide a short typo ("mess" is stemmed "mes").
     written = [word for word in words(question) if len(word) >= MIN_WRITTEN]
     parish = sum(about_parish(term) for term in content) or any(map(about_parish, written))
@@ -170,6 +172,34 @@ def off_topic(question: str, known: frozenset[str], *, everyday_asked: bool = Fa
         return everyday > parish or (everyday_asked and everyday == parish)
     own = sum(related_to(term, known) for term in content)
     return own * 2 <= len(content)
+
+
+# Writing something for the person: a speech, a poem, a letter... whatever it is about.
+# Asked of the concierge ("écris-moi", "rédigez", "tu peux m'écrire", "write me"), not
+# told of ("je dois écrire une lettre à l'évêque").
+_WRITE_TO_ME = frozenset(
+    {"ecris", "ecrivez", "redige", "redigez", "composez", "invente", "inventez", "escreve",
+     "escribe", "escribeme"}
+)  # fmt: skip
+_WRITE_FOR = frozenset({"ecrire", "rediger", "composer", "inventer", "write", "escrever"})
+_FOR_ME = frozenset({"m", "me", "nous", "us"})
+_WRITINGS = frozenset(
+    {"discours", "poeme", "poesie", "chanson", "texte", "lettre", "histoire", "blague",
+     "dissertation", "redaction", "speech", "poem", "song", "story", "joke", "essay", "letter",
+     "toast", "discurso", "poema", "cancao", "cancion", "carta", "historia", "piada", "chiste"}
+)  # fmt: skip
+
+
+def asks_for_writing(question: str) -> bool:
+    """Whether ``question`` asks the concierge to write something ("écris-moi un discours",
+    "write me a poem"): never the organisation's information, whatever its subject."""
+    said = words(question)
+    asked = any(
+        word in _WRITE_TO_ME
+        or (word in _WRITE_FOR and _FOR_ME & {*said[max(i - 1, 0) : i], *said[i + 1 : i + 2]})
+        for i, word in enumerate(said)
+    )
+    return asked and bool(_WRITINGS & set(said))
 
 
 def _everyday(content: Iterable[str], known: frozenset[str]) -> set[str]:
