@@ -100,6 +100,8 @@ async def _sources(question: str, facts: tuple[Fact, ...] = FACTS) -> tuple[str,
         ("Since Christmas she is ill", set()),
         ("Depuis sa chute en octobre, mon père est confiné à la maison.", set()),
         ("fermé pendant l'hiver", {"hiver"}),
+        ("Messes de la fin de semaine, toute l'année : samedi 16h30", {"toute-annee"}),
+        ("Sunday Mass all year round", {"toute-annee"}),
         ("Le parrain doit demander congé à sa job", set()),  # a day off
         ("Elle m'a parlé de la fête de Noël, mais elle a oublié la date", {"noel"}),  # but
         ("Le bureau est fermé pendant les congés", {"vacances"}),
@@ -125,6 +127,9 @@ def test_the_periods_a_text_names(text: str, named: set[str]) -> None:
         ({"hiver"}, {"juillet"}, False),
         ({"decembre", "janvier", "avril"}, {"hiver"}, True),  # "de décembre à avril": winter
         ({"juin", "juillet"}, {"hiver"}, False),
+        ({"toute-annee"}, {"janvier"}, True),  # "toute l'année": every month and season
+        ({"toute-annee"}, {"ete"}, True),
+        ({"toute-annee"}, {"noel"}, False),  # not a feast: it has Masses of its own
     ],
 )
 def test_which_named_periods_cover_the_asked_ones(

@@ -65,6 +65,7 @@ PERIODS: dict[str, tuple[str, ...]] = {
     "epiphanie": ("epiphanie", "epiphany", "epifania"),
     "reveillon": ("reveillon",),
 }
+ALL_YEAR = "toute-annee"
 # Periods named by two words in a row (the words as written, folded): Holy Week and
 # its days are a period of their own, before Easter.
 PAIRS: dict[tuple[str, str], str] = {
@@ -85,6 +86,10 @@ PAIRS: dict[tuple[str, str], str] = {
         "semaine-sainte",
     ),
     ("fete", "dieu"): "fete-dieu",
+    # "toute l'année" (its "l'" aside), "all year (round)", "todo el año", "o ano todo"
+    **dict.fromkeys(
+        [("toute", "annee"), ("all", "year"), ("todo", "ano"), ("ano", "todo")], ALL_YEAR
+    ),
     ("corpus", "christi"): "fete-dieu",
     ("saint", "sacrement"): "fete-dieu",
 }
@@ -138,6 +143,7 @@ SEASON_OF = {
     }.items()
     for month in months
 }
+SEASONS = frozenset(SEASON_OF.values())
 _UNTIL = frozenset({"a", "au", "jusqu", "to", "until", "till", "ate", "hasta"})
 # "Pascal" and "Pascale", capitalised after a word, are a person ("le diacre Pascal
 # Yerly"), not Easter's adjective ("la veillée pascale").
@@ -205,8 +211,9 @@ def beyond_periods(text: str) -> str:
 
 def covers(named: frozenset[str], asked: frozenset[str]) -> bool:
     """Whether a text naming the periods ``named`` speaks of every period in ``asked``:
-    the same period, a season for one of its months ("fermée en hiver" for February) or
-    a month for its season ("de décembre à avril" for the winter),
+    the same period, a season for one of its months ("fermée en hiver" for February),
+    a month for its season ("de décembre à avril" for the winter), the whole year for
+    any month or season ("toute l'année", not a feast: Christmas has Masses of its own),
     or for a feast's holidays, the holidays and the feast apart ("pas de séance pendant
     les vacances scolaires ; reprise après Noël")."""
     return all(
@@ -214,6 +221,7 @@ def covers(named: frozenset[str], asked: frozenset[str]) -> bool:
         or _holidays_apart(named, period)
         or SEASON_OF.get(period) in named
         or any(SEASON_OF.get(month) == period for month in named)
+        or (ALL_YEAR in named and (period in SEASON_OF or period in SEASONS))
         for period in asked
     )
 
@@ -249,7 +257,8 @@ def _since(said: list[str], i: int) -> bool:
 def _named(said: list[str], i: int) -> str | None:
     """The period the ``i``-th word names, alone or with the word before it."""
     word = said[i]
-    pair = PAIRS.get((said[i - 1], word)) if i else None
+    before = said[i - 2] if i >= 2 and said[i - 1] in _ARTICLES else said[i - 1] if i else ""
+    pair = PAIRS.get((before, word)) if i else None
     if pair is not None:
         return pair
     if word in MIDNIGHT and MASS & set(said[max(i - 2, 0) : i + 3]):
