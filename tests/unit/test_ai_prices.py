@@ -37,6 +37,9 @@ INTENTION = Fact(
         "les funérailles coûtent quelque chose ?",
         "How much is the fee?",
         "¿Cuánto cuesta una boda?",
+        "Pour les rencontres des 4-7 ans, on doit débourser quelque chose ?",
+        "cmb pour se marier a st ambroise",
+        "We'd like to rent the hall. What's the rate?",
     ],
 )
 def test_a_question_of_cost_asks_a_price(question: str) -> None:

@@ -85,7 +85,7 @@ SYNONYM_GROUPS: tuple[str, ...] = (
     "inscripcion inscribir",
     "cate catechisme catechese kt catechism catequese catequesis catecismo",
     "tarif prix cout coute combien frais payer payant payante participation offrande "
-    "montant cb price cost fee custa preco quanto cuesta precio",
+    "montant cb cmb debourser price cost fee rate custa preco quanto cuesta precio",
     "bebe nourrisson petit bb",  # not "baby": "baby-sitter", "baby-foot"
     "parrain marraine godparent godfather godmother padrinho madrinha padrino madrina",
     "enfant fils fille child children kid son daughter crianca filho filha",

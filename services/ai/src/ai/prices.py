@@ -20,11 +20,12 @@ from concierge_common.french.text import stem, words
 
 _COST_WORDS = frozenset(
     {"prix", "tarif", "tarifs", "cout", "couts", "coute", "coutent", "couter", "payant",
-     "payante", "frais", "price", "prices", "cost", "costs", "fee", "fees", "custa",
+     "payante", "frais", "debourser", "debourse", "price", "prices", "cost", "costs", "fee",
+     "fees", "rate", "rates", "custa",
      "custam", "custo", "preco", "precos", "cuesta", "cuestan", "precio", "precios"}
 )  # fmt: skip
 # "How much", unless what is counted follows: "combien de temps", "cuánto tiempo".
-_HOW_MUCH = frozenset({"combien", "cb", "quanto", "quanta", "cuanto", "cuanta"})
+_HOW_MUCH = frozenset({"combien", "cb", "cmb", "quanto", "quanta", "cuanto", "cuanta"})
 _COUNTED = frozenset({"de", "d", "tempo", "tiempo", "dias", "anos"})
 _COUNTED_WITHIN = 5  # words after "combien" where "de" says what is counted
 _AMOUNT = re.compile(
