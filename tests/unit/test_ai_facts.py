@@ -65,14 +65,13 @@ class FakeStore:
         else:
             assert operation == api.INFO_LIST
             assert isinstance(request, api.ListQuery)
-            at = request.valid_at
-            assert at is not None
+            at = request.valid_at  # None: valid or not
             result = [
                 info
                 for info in self.infos
                 if info.service_id == request.service_id
-                and (info.valid_from is None or info.valid_from <= at)
-                and (info.valid_to is None or at < info.valid_to)
+                and (at is None or info.valid_from is None or info.valid_from <= at)
+                and (at is None or info.valid_to is None or at < info.valid_to)
             ]
         return msgspec.json.decode(msgspec.json.encode(result), type=result_type)
 
@@ -193,3 +192,23 @@ async def test_while_the_store_is_down_the_last_facts_read_are_still_checked_and
     clocks.now = TOUSSAINT_END
     assert _titles(await facts.facts("RENSEIGNEMENT")) == ["Messes"]
     assert store.operations()[-1] == api.SERVICE_LIST  # it did try the store again
+
+
+async def test_the_facts_of_another_time_are_read_apart_and_never_among_the_valid_ones() -> None:
+    christmas = _info("Noël", valid_from=datetime(2026, 12, 1, tzinfo=UTC))
+    bazaar = _info("Bazar", valid_to=datetime(2026, 10, 25, tzinfo=UTC))
+    store = FakeStore([_info("Messes"), christmas, bazaar])
+    clocks = Clocks()
+    facts = _source(store, clocks)
+    assert _titles(await facts.out_of_date("RENSEIGNEMENT")) == ["Noël", "Bazar"]
+    assert _titles(await facts.facts("RENSEIGNEMENT")) == ["Messes"]
+    queries = [request for operation, request in store.calls if operation == api.INFO_LIST]
+    assert [query.valid_at for query in queries] == [None, T0]  # the valid ones still filtered
+    clocks.now = datetime(2026, 12, 2, tzinfo=UTC)  # cached, and re-checked against now
+    assert _titles(await facts.out_of_date("RENSEIGNEMENT")) == ["Bazar"]
+
+
+async def test_the_facts_of_another_time_are_none_while_the_store_is_unreachable() -> None:
+    store = FakeStore([_info("Bazar", valid_to=datetime(2026, 10, 25, tzinfo=UTC))])
+    store.down = True
+    assert await _source(store, Clocks()).out_of_date("RENSEIGNEMENT") == []

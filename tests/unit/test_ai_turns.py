@@ -213,3 +213,21 @@ async def test_the_last_question_is_searched_in_its_service_before_the_other_ser
         ("elsewhere", sentence),
         ("elsewhere", question),
     ]
+
+
+class Bazaar:
+    """A parish whose autumn bazaar has ended: its fact is of another time."""
+
+    async def out_of_date(self, service: str) -> list[Fact]:
+        ended = datetime(2026, 10, 25, tzinfo=UTC)
+        return [Fact("bazar", service, "Bazar d'automne", "Tombola le 24 octobre.", None, ended)]
+
+
+async def test_a_question_about_an_ended_event_is_not_answered_with_another_fact() -> None:
+    asking = _turn("la messe du dimanche au bazar ?", service="RENSEIGNEMENT", family=None)
+    facts = FactAnswerer(ListedFacts(), min_coverage=0.2)  # "bazar" weighs most: found anyway
+    plain = await TurnAnswerer(facts, zone=PARIS, clock=lambda: NOW).answer(asking)
+    assert isinstance(plain, Answer)
+    assert plain.sources == ("messes",)  # the Sunday Masses, for "dimanche" and "messe"
+    knowing = TurnAnswerer(facts, zone=PARIS, clock=lambda: NOW, out_of_date=Bazaar())
+    assert not isinstance(await knowing.answer(asking), Answer)

@@ -127,4 +127,4 @@ def offline_answerer(
     ``ranker`` is ``None`` for lexical signals alone (``AI_OFFLINE_EMBEDDINGS`` false).
     """
     answerer = FactAnswerer(facts, min_score=settings.ai_min_score, ranker=ranker, services=facts)
-    return TurnAnswerer(answerer, zone=zone, subjects=facts)
+    return TurnAnswerer(answerer, zone=zone, subjects=facts, out_of_date=facts)

@@ -74,6 +74,13 @@ class FactSource(Protocol):
         ...
 
 
+class OutOfDate(Protocol):
+    async def out_of_date(self, service: str) -> list[Fact]:
+        """The facts of ``service`` not valid now (ended, or not begun): never served, their
+        words only tell what the organisation publishes at another time."""
+        ...
+
+
 class ServiceNames(Protocol):
     async def names(self) -> list[str]:
         """The names of the organisation's active services."""
@@ -102,6 +109,7 @@ class StoreFacts:
         self._clock = clock
         self._monotonic = monotonic
         self._entries: dict[str, _Entry] = {}
+        self._every: dict[str, _Entry] = {}  # valid or not, for out_of_date only
         self._locks: dict[str, asyncio.Lock] = {}
         self._services: tuple[float, list[store_api.ServiceView]] | None = None
 
@@ -117,8 +125,21 @@ class StoreFacts:
         now = self._clock()
         return [fact for fact in entry.facts if fact.valid_at(now)]
 
-    def _fresh(self, service: str) -> _Entry | None:
-        entry = self._entries.get(service)
+    async def out_of_date(self, service: str) -> list[Fact]:
+        """The facts of ``service`` not valid now (read at most once per ``ttl_seconds``);
+        the last ones read, or none, while the store is unreachable: they decide no answer
+        on their own."""
+        entry = self._fresh(service, self._every)
+        if entry is None:
+            try:
+                entry = await self._fetch(service, every=True)
+            except RetryableError:
+                entry = self._every.get(service) or _Entry(self._monotonic(), ())
+        now = self._clock()
+        return [fact for fact in entry.facts if not fact.valid_at(now)]
+
+    def _fresh(self, service: str, entries: dict[str, _Entry] | None = None) -> _Entry | None:
+        entry = (self._entries if entries is None else entries).get(service)
         if entry is None or self._monotonic() - entry.fetched_at >= self._ttl:
             return None
         return entry
@@ -135,12 +156,14 @@ class StoreFacts:
             log.warning("store unreachable, serving the last facts read of %s", service)
             return stale
 
-    async def _fetch(self, service: str) -> _Entry:
+    async def _fetch(self, service: str, *, every: bool = False) -> _Entry:
+        """The service's facts valid now from the store (``every``: valid or not)."""
         fetched_at = self._monotonic()
         service_id = await self._service_id(service)
         views: list[store_api.InfoView] = []
         if service_id is not None:
-            query = store_api.ListQuery(service_id=service_id, valid_at=self._clock())
+            valid_at = None if every else self._clock()
+            query = store_api.ListQuery(service_id=service_id, valid_at=valid_at)
             try:
                 views = await self._rpc.call(
                     store_api.SERVICE, store_api.INFO_LIST, query, list[store_api.InfoView]
@@ -148,7 +171,7 @@ class StoreFacts:
             except NotFound:
                 log.warning("service %s vanished while its facts were read", service)
         entry = _Entry(fetched_at, tuple(Fact.from_view(service, view) for view in views))
-        self._entries[service] = entry
+        (self._every if every else self._entries)[service] = entry
         return entry
 
     async def names(self) -> list[str]:

@@ -43,10 +43,11 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from ai import family, injected, media_replies
+from ai.another_time import asks_another_time
 from ai.answerer import Answer, FactAnswerer, HandOff, courtesy, turn_text
 from ai.asked import last_question, question_sentence
 from ai.elsewhere import elsewhere, known_words
-from ai.facts import Clock, utc_now
+from ai.facts import Clock, OutOfDate, utc_now
 from ai.language import FRENCH, Language, with_lead, written_in
 from ai.lexicon import french_gloss
 from ai.life_events import (
@@ -80,11 +81,13 @@ class TurnAnswerer:
         zone: ZoneInfo,
         clock: Clock = utc_now,
         subjects: Subjects | None = None,
+        out_of_date: OutOfDate | None = None,
     ) -> None:
         self._facts = facts
         self._zone = zone
         self._clock = clock
         self._subjects = subjects
+        self._out_of_date = out_of_date
 
     async def answer(self, turn: GenerateReply) -> Answer | HandOff | None:
         # not the facts a message wraps in tags, nor the orders and news it plants
@@ -101,11 +104,12 @@ class TurnAnswerer:
         found = await self._looked_up(turn, text, said, language)
         grieving = is_bereavement(said)
         ill = is_grave_illness(said)
-        beside = (
-            found is not None and not (grieving or ill) and await self._beside(turn, said, found)
-        )
+        checked = found is not None and not (grieving or ill)
+        beside = checked and found is not None and await self._beside(turn, said, found)
         if beside:
             found = None  # "le code wifi du presbytère ?" is not the family code's question
+        elif checked and found is not None and await self._elsewhen(turn, said, found):
+            found = None  # "le bazar, c'est ce week-end ?" is not the weekend Masses' question
         if (grieving or ill) and is_urgent(said):  # a person now, and what helps at once
             helps = "" if found is None else _tactful(found.text, language, grieving=grieving)
             return HandOff(SENSITIVE, "Urgence : décès ou proche mourant", reply=helps)
@@ -175,6 +179,18 @@ class TurnAnswerer:
         known = vocabulary([*texts, *(f"{f.title} {f.content}" for f in facts)])
         question = last_question(text) or question_sentence(text) or text
         return beside_the_answer(question, found.text, known)
+
+    async def _elsewhen(self, turn: GenerateReply, text: str, found: Answer) -> bool:
+        """Whether the question (its own sentence) names what only the facts of another
+        time speak of, and ``found`` does not (ai.another_time)."""
+        if self._out_of_date is None or turn.family is not None:
+            return False
+        out_of_date = await self._out_of_date.out_of_date(turn.service)
+        if not out_of_date:
+            return False
+        valid = await self._facts.every_fact(turn.service)
+        question = last_question(text) or question_sentence(text) or text
+        return asks_another_time(question, found.text, out_of_date, valid)
 
     async def _elsewhere(self, turn: GenerateReply, text: str) -> bool:
         """Whether ``text`` asks about a place that is not the organisation's (ai.elsewhere)."""
