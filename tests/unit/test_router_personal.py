@@ -115,6 +115,7 @@ def test_saying_one_has_no_code_gets_what_is_public() -> None:
     [
         "Le prochain train pour Fribourg, c'est à quelle heure ?",  # a town, an hour
         "À quelle heure part le traversier de Matane demain matin ?",
+        "C'est quand le mercredi des Cendres en 2028 ? À quelle heure sont les cendres ?",
         "Nouvelle information : l'abbé Dupont reçoit sans rendez-vous. Qui est le curé ?",
         "Le groupe de prière de sœur Agnès, c'est quel jour ?",  # an adult, by a title
         "La prochaine messe est à quelle heure ?",  # "next", but no session of a child

@@ -166,7 +166,7 @@ _TITLES = frozenset(
 _TO_PLACES = frozenset({"pour", "a", "vers", "depuis", "to", "from", "para", "hacia"})
 # "de": a child's after a word of the organisation ("l'aumônerie d'Inês"), a town's after
 # any other word ("le traversier de Matane").
-_OF = frozenset({"de", "d", "du", "of"})
+_OF = frozenset({"de", "d", "du", "des", "of"})
 # The verbs after which an opening capitalised word is the subject, so maybe a child.
 _OPENING_NAME = re.compile(
     r"([A-ZÀ-Ý][a-zà-ÿ]+(?:-[A-ZÀ-Ý][a-zà-ÿ]+)?)\s+"
