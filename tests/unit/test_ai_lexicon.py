@@ -98,12 +98,3 @@ def test_the_cure_is_the_presbytery_and_the_cure_its_priest() -> None:
     assert question_terms("Qui est le curé ?")[0] == ["cure"]
     assert question_terms("qui est le cure ?")[0] == ["cure"]  # an accent dropped: the priest
     assert question_terms("Elle est où la cure ?")[0] == ["presbytere"]
-
-
-def test_the_weekend_is_one_word_not_the_week() -> None:
-    """Québec's "fin de semaine" is the weekend: its Masses do not answer "en semaine"."""
-    fact = "Messes de la fin de semaine : samedi 16h30 ; le week-end de Noël, fim de semana"
-    assert document_terms(fact).count("weekend") == 3
-    assert "semaine" not in document_terms(fact)
-    assert question_terms("une messe en soirée pendant la semaine ?")[0][-1] == "semaine"
-    assert "weekend" in question_terms("la messe de la fin de semaine ?")[0]

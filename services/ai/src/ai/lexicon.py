@@ -193,7 +193,7 @@ def question_terms(text: str) -> tuple[list[str], list[str]]:
     """
     content: list[str] = []
     neutral: list[str] = []
-    for word in words(_rewritten(first_chars(text), written=False)):
+    for word in words(_presbytery(first_chars(text), written=False)):
         if len(content) + len(neutral) >= MAX_QUESTION_TERMS:
             break
         term = stem(word)
@@ -214,7 +214,7 @@ def document_terms(text: str) -> list[str]:
 def _document_terms(text: str) -> tuple[str, ...]:
     """:func:`document_terms`, worked out once per text: the same facts are indexed for
     every question."""
-    said = words(_rewritten(text, written=True))
+    said = words(_presbytery(text, written=True))
     return tuple(stem(word) for word in said if word not in STOPWORDS)
 
 
@@ -225,13 +225,7 @@ _THE_HOUSE = re.compile(r"(?i)\b(la|à la|a la|de la|cette|notre|votre|leur)\s+c
 _WRITTEN_HOUSE = re.compile(r"(?i)\bcure(s?)\b")
 
 
-# "La fin de semaine" (Québec), "le week-end", "o fim de semana": one word, so that the
-# weekend's Masses do not answer "une messe en semaine ?".
-_WEEKEND = re.compile(r"(?i)\b(?:(?:fins?|fim)\s+de\s+(?:semaines?|semanas?)|week-?ends?)\b")
-
-
-def _rewritten(text: str, *, written: bool) -> str:
-    text = _WEEKEND.sub("weekend", text)
+def _presbytery(text: str, *, written: bool) -> str:
     text = _THE_HOUSE.sub(r"\1 presbytère", text)
     return _WRITTEN_HOUSE.sub(r"presbytère\1", text) if written else text
 
