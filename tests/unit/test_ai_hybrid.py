@@ -399,11 +399,20 @@ def test_a_best_fact_the_words_also_put_clearly_first_is_answered_below_the_mini
             _candidate("b", 0.2, words=7.0, evidence=0.0),
         ),
         (
+            _candidate("a", 0.49, words=2.5, evidence=0.33),
+            _candidate("b", 0.14, words=1.4, evidence=0.0),
+        ),
+        (
             _candidate("a", 0.35, words=14.0, evidence=0.3),
             _candidate("b", 0.2, words=7.0, evidence=0.1),
         ),
     ],
-    ids=["the words put another first", "the words cover too little", "too improbable"],
+    ids=[
+        "the words put another first",
+        "the words cover too little",
+        "a name in common only",
+        "too improbable",
+    ],
 )
 def test_without_the_words_agreeing_clearly_an_unsure_best_fact_is_not_answered(
     best: Candidate, second: Candidate

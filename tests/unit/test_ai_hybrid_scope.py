@@ -125,8 +125,9 @@ def test_the_periods_a_text_names(text: str, named: set[str]) -> None:
         (set(), set(), True),
         ({"hiver"}, {"fevrier"}, True),  # "fermée en hiver" speaks of February
         ({"hiver"}, {"juillet"}, False),
-        ({"decembre", "janvier", "avril"}, {"hiver"}, True),  # "de décembre à avril": winter
+        ({"decembre", "janvier", "fevrier", "mars"}, {"hiver"}, True),  # "de décembre à mars"
         ({"juin", "juillet"}, {"hiver"}, False),
+        ({"juin", "septembre"}, {"ete"}, False),  # a calendar ending in June: not the summer
         ({"toute-annee"}, {"janvier"}, True),  # "toute l'année": every month and season
         ({"toute-annee"}, {"ete"}, True),
         ({"toute-annee"}, {"noel"}, False),  # not a feast: it has Masses of its own

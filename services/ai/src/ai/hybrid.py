@@ -65,6 +65,7 @@ COMPLETE = 0.95  # lexical evidence and coverage of a document holding the whole
 RIVAL_COVERAGE = 0.75  # and the most another document may cover for it to answer alone
 AGREED_PROBABILITY = 0.4  # least probability of a best document the words also put first
 AGREED_LEAD = 1.2  # by this much at least over any other document's word score
+AGREED_WORDS = 4.0  # and with at least this word score (a name in common is not enough)
 
 # Everyday French texts about nothing an organisation's facts would cover: the
 # question's similarity to them is its level of similarity to unrelated text.
@@ -274,6 +275,8 @@ def _agreed(candidates: list[Candidate]) -> Candidate | None:
     best = candidates[0]
     if best.probability < AGREED_PROBABILITY or not best.evidence or best.lexical is None:
         return None  # no evidence: the words cover too little of the question, or are off
+    if best.lexical.score < AGREED_WORDS:
+        return None  # "le parvis fleuri pour la Saint-Jean ?" and Father Jean-Baptiste
     others = (c.lexical.score for c in candidates[1:] if c.lexical is not None)
     return best if best.lexical.score >= AGREED_LEAD * max(others, default=0.0) else None
 

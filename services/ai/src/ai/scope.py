@@ -220,10 +220,17 @@ def covers(named: frozenset[str], asked: frozenset[str]) -> bool:
         period in named
         or _holidays_apart(named, period)
         or SEASON_OF.get(period) in named
-        or any(SEASON_OF.get(month) == period for month in named)
+        or _every_month_of(period, named)
         or (ALL_YEAR in named and (period in SEASON_OF or period in SEASONS))
         for period in asked
     )
+
+
+def _every_month_of(season: str, named: frozenset[str]) -> bool:
+    """Whether ``named`` holds each month of ``season`` ("de décembre à avril": winter),
+    not one of them only (a calendar ending in June says nothing of the summer)."""
+    months = [month for month, its in SEASON_OF.items() if its == season]
+    return bool(months) and all(month in named for month in months)
 
 
 def _holidays_apart(named: frozenset[str], period: str) -> bool:
