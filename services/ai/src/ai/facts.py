@@ -6,6 +6,11 @@ service's list for a few seconds to spare the store one request per turn, and
 filters it again against the clock whenever it serves it, so a fact valid
 until 30 June is never served on 1 July, even from the cache. While the store
 cannot be reached, the last list read keeps being served (filtered the same way).
+
+The facts of another time (ended, or not begun) are read apart, in a list of their
+own (``info.list`` without ``valid_at``, keeping only those not valid now):
+:mod:`ai.another_time` reads their titles to know what a question asks about that
+no valid fact speaks of. They are never among the facts served.
 """
 
 from __future__ import annotations
