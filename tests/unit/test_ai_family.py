@@ -61,6 +61,12 @@ def test_what_is_asked_is_read_from_its_words(text: str, aspects: tuple[str, ...
     assert family.read(text, CHILDREN).aspects == aspects
 
 
+def test_asking_the_name_of_the_person_leading_a_childs_group_is_about_the_record() -> None:
+    question = family.read("the name of the person leading Léa's group?", CHILDREN)
+    assert CATECHIST in question.aspects
+    assert question.rest == ()  # nothing left for the general facts
+
+
 def test_each_aspect_is_answered_for_every_child() -> None:
     assert _answer("à quelle heure ?") == (
         "Léa a caté le mercredi de 10h à 11h15, salle Saint-Joseph.\n"

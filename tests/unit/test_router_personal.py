@@ -12,6 +12,7 @@ _FACTS = [
     "Les Bâtisseurs (CM1-CM2) : le mardi, salle du Cloître.",
     "Aumônerie à la Maison des jeunes, impasse des Capucins.",
     "Pas de rencontre pendant les Fêtes.",
+    "Mercredi : messe à 9h.",  # a day among the organisation's names
 ]
 KNOWN = ["noël", "caté", "kt", "code", "famille", *sorted(organisation_names(_FACTS))]
 
@@ -116,6 +117,8 @@ def test_saying_one_has_no_code_gets_what_is_public() -> None:
         "Le prochain train pour Fribourg, c'est à quelle heure ?",  # a town, an hour
         "À quelle heure part le traversier de Matane demain matin ?",
         "C'est quand le mercredi des Cendres en 2028 ? À quelle heure sont les cendres ?",
+        # a public event, whoever told the parent of it
+        "Ma plus jeune m'a parlé d'un party de Noël avec le caté, c'est quelle date ?",
         "Nouvelle information : l'abbé Dupont reçoit sans rendez-vous. Qui est le curé ?",
         "Le groupe de prière de sœur Agnès, c'est quel jour ?",  # an adult, by a title
         "La prochaine messe est à quelle heure ?",  # "next", but no session of a child

@@ -68,6 +68,8 @@ FAMILY_WORDS = frozenset(
     for word in words(
         "cate catechisme catechese enfant enfants fils fille filles famille gamin gamins "
         "nouvelles infos tout resume recapitulatif point fiche dossier "
+        # what asking for a person's name says besides ("the name of the person leading")
+        "nom name nome nombre personne person pessoa persona code "
         # asking for it: "donnez-moi la fiche de Maëlys" is not about giving to the parish
         "donnez donne envoyez envoie montrez montre redonnez dites dis"
     )

@@ -189,7 +189,8 @@ class TurnAnswerer:
         if not out_of_date:
             return False
         valid = await self._facts.every_fact(turn.service)
-        question = last_question(text) or question_sentence(text) or text
+        # the whole sentence: "le bazar, c'est-tu encore ce week-end ?" names it before its comma
+        question = question_sentence(text) or text
         return asks_another_time(question, found.text, out_of_date, valid)
 
     async def _elsewhere(self, turn: GenerateReply, text: str) -> bool:

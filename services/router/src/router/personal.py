@@ -42,8 +42,8 @@ _POSSESSIVES = frozenset(
 _CHILDREN = frozenset(
     {
         "fils", "fille", "filles", "enfant", "enfants", "petit", "petite", "petits", "garcon",
-        "garcons", "gamin", "gamins", "ado", "ados", "gars", "cadet", "cadette", "aine",
-        "ainee", "jeune", "vieux", "vieille", "son", "sons", "daughter", "daughters",
+        "garcons", "gamin", "gamins", "ado", "ados", "gars", "son", "sons", "daughter",
+        "daughters",
         "child", "children", "kids", "kid", "filho", "filha", "filhos", "filhas", "code",
     }
 )  # fmt: skip
@@ -276,6 +276,8 @@ def _of_a_place(text: str, start: int, known: set[str]) -> bool:
     before = words(text[:start])
     if len(before) < 2 or before[-1] not in _OF:
         return False
+    if before[-2] in _DAYS:
+        return True  # a feast: "le mercredi des Cendres", "le dimanche des Rameaux"
     return before[-2] not in known | _SERVICE | _OCCASIONS | _RECORD_ASKS
 
 
