@@ -22,6 +22,7 @@ from collections.abc import Iterable
 
 from ai.facts import Fact
 from ai.lexicon import TYPO, document_terms, question_terms, relatedness
+from ai.topic import vocabulary
 
 
 def asks_another_time(
@@ -30,23 +31,16 @@ def asks_another_time(
     """Whether ``question`` names a subject that only ``out_of_date`` facts speak of, and
     that ``answer`` (the fact found) does not speak of either."""
     content, _ = question_terms(question)
-    if not content:
+    elsewhen = vocabulary(fact.title for fact in out_of_date)  # a title names the subject
+    asked = [term for term in content if term in elsewhen]
+    if not asked:
         return False
-    elsewhen = _terms(fact.title for fact in out_of_date)  # a title names the subject
-    if not elsewhen:
-        return False
-    now = _terms([*(f"{fact.title} {fact.content}" for fact in valid), answer])
-    return any(
-        _holds(elsewhen, term) and not _holds(now, term) and not _holds(now, term, near=True)
-        for term in content
-    )
+    # The valid facts' words are stemmed once per list (cached), the answer's once per text.
+    now = vocabulary(f"{fact.title} {fact.content}" for fact in valid)
+    spoken = now | frozenset(document_terms(answer))
+    return any(not _near(spoken, term) for term in asked)
 
 
-def _terms(texts: Iterable[str]) -> frozenset[str]:
-    return frozenset(term for text in texts for term in document_terms(text))
-
-
-def _holds(terms: frozenset[str], term: str, *, near: bool = False) -> bool:
-    if term in terms:
-        return True
-    return near and any(relatedness(term, other) >= TYPO for other in terms)
+def _near(terms: frozenset[str], term: str) -> bool:
+    """``term`` among ``terms``, or a small typo of one of them."""
+    return term in terms or any(relatedness(term, other) >= TYPO for other in terms)

@@ -143,7 +143,9 @@ def vocabulary(texts: Iterable[str]) -> frozenset[str]:
     return _vocabulary(tuple(texts))
 
 
-@lru_cache(maxsize=16)  # per service: its subjects, and its subjects with every fact
+# Per service: its subjects, its subjects with every fact, its valid facts and its facts
+# of another time's titles (ai.another_time).
+@lru_cache(maxsize=32)
 def _vocabulary(texts: tuple[str, ...]) -> frozenset[str]:
     return frozenset(term for text in texts for term in document_terms(text))
 

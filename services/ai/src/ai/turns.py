@@ -104,12 +104,13 @@ class TurnAnswerer:
         found = await self._looked_up(turn, text, said, language)
         grieving = is_bereavement(said)
         ill = is_grave_illness(said)
-        checked = found is not None and not (grieving or ill)
-        beside = checked and found is not None and await self._beside(turn, said, found)
-        if beside:
-            found = None  # "le code wifi du presbytère ?" is not the family code's question
-        elif checked and found is not None and await self._elsewhen(turn, said, found):
-            found = None  # "le bazar, c'est ce week-end ?" is not the weekend Masses' question
+        beside = False
+        if found is not None and not (grieving or ill):
+            # "le code wifi du presbytère ?" is not the family code's question, nor "le bazar,
+            # c'est ce week-end ?" the weekend Masses'
+            beside = await self._beside(turn, said, found)
+            if beside or await self._elsewhen(turn, said, found):
+                found = None
         if (grieving or ill) and is_urgent(said):  # a person now, and what helps at once
             helps = "" if found is None else _tactful(found.text, language, grieving=grieving)
             return HandOff(SENSITIVE, "Urgence : décès ou proche mourant", reply=helps)

@@ -172,6 +172,7 @@ _MEETING_REACH = 3  # words of what is wished
 _ADDRESSED = frozenset({"pouvez", "pourriez"})
 _ADDRESSED_PAIRS = frozenset({("can", "you"), ("could", "you"), ("pode", "me"), ("puede", "me")})
 _ERRANDS = frozenset({"passer", "passe", "venir", "visiter", "envoyer", "send"})
+_OWN_MEETING = _MEETING - _ERRANDS
 
 
 def asks_for_information(text: str) -> bool:
@@ -269,7 +270,7 @@ def _wishes_meeting(rest: list[str], *, own: bool = False) -> bool:
     said = [word for word in rest if word not in _FILLERS][:_MEETING_REACH]
     if not said or said[0] in _KNOWING:
         return False  # "je voudrais savoir comment contacter le curé": a fact
-    meeting = _MEETING - _ERRANDS if own else _MEETING
+    meeting = _OWN_MEETING if own else _MEETING
     return any(word in meeting for word in said)
 
 
