@@ -125,7 +125,10 @@ async def test_a_node_killed_mid_load_loses_nothing_and_doubles_nothing(
             # Mid-load: a third of the replies out, every person with a message in the works.
             await wait_until(lambda: _answered(stack, people) >= CHATS * TURNS // 3)
             await cluster.kill(victim)
-            await asyncio.gather(*people)
+            try:
+                await asyncio.gather(*people)
+            except AssertionError as exc:  # say where the missing replies are held up
+                raise AssertionError(await _stuck_report(cluster, stack, scripts, victim)) from exc
         finally:
             for person in people:
                 person.cancel()
@@ -231,6 +234,33 @@ async def _lead_where_services_are(
             if leader:  # (a server before 2.11 ignores the preference: ask until it lands)
                 await _retried(lambda: nc.request(subject, request))
             await asyncio.sleep(0.1)
+
+
+async def _stuck_report(
+    cluster: NatsCluster, stack: Stack, scripts: dict[str, list[tuple[str, str]]], victim: str
+) -> str:
+    """What a failure needs to be understood: who waits, and what each consumer holds."""
+    lines = [f"killed {victim}; replies {len(stack.waha.sent_texts)}/{CHATS * TURNS}"]
+    for chat, script in scripts.items():
+        got = len(texts_to(stack, chat))
+        if got < len(script):
+            lines.append(f"{chat}: {got} replies, waiting for {script[got][0]!r}")
+    async with _reader(cluster) as nc:
+        consumers = await _retried(lambda: nc.jetstream().consumers_info(stack.topology.stream))
+    for info in consumers:
+        if info.num_pending or info.num_ack_pending or info.num_redelivered:
+            leader = info.cluster.leader if info.cluster else None
+            lines.append(
+                f"consumer {info.name}: pending {info.num_pending}, ack pending"
+                f" {info.num_ack_pending}, redelivered {info.num_redelivered},"
+                f" waiting pulls {info.num_waiting}, leader {leader}"
+            )
+    for runtime in [stack.gateway.runtime, *(service.runtime for service in stack.services)]:
+        lines.append(
+            f"{runtime.service}: on {_node_of(cluster, runtime)},"
+            f" owns {sorted(runtime.owned_partitions)}"
+        )
+    return "\n".join(lines)
 
 
 async def _stream_leader(cluster: NatsCluster, stream: str) -> str | None:
