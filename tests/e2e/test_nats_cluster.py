@@ -21,11 +21,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
 import httpx
-import nats.errors
 import pytest
 from nats.aio.client import Client as NATS
-from nats.js.errors import ServiceUnavailableError
 
+from concierge_common.bus.patience import patiently
 from concierge_common.bus.runtime import Runtime
 from support import fixtures
 from support.conversation import texts_to
@@ -55,8 +54,6 @@ QUESTIONS = (
 )
 CHATS = 20
 TURNS = 5  # messages per person, each sent once the previous one was answered
-# The JetStream API answers these while a stream or the meta layer elects a new leader.
-_ELECTING = (nats.errors.TimeoutError, nats.errors.NoRespondersError, ServiceUnavailableError)
 
 
 @pytest.fixture
@@ -306,12 +303,4 @@ async def _reader(cluster: NatsCluster) -> AsyncIterator[NATS]:
 
 async def _retried(call: Callable[[], Awaitable[T]]) -> T:
     """A JetStream API call, asked again while the cluster elects a leader (hang guard)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + HANG_GUARD
-    while True:
-        try:
-            return await call()
-        except _ELECTING:
-            if loop.time() > deadline:
-                raise
-        await asyncio.sleep(0.1)
+    return await patiently(call, "a test's JetStream API call", patience=HANG_GUARD, pause=0.1)

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import pytest
+from nats.js.api import StreamConfig
+from nats.js.errors import APIError, NotFoundError, ServiceUnavailableError
 
 from concierge_common import ids
 from concierge_common.bus.settle import RetryPolicy
-from concierge_common.bus.topology import ConsumerSpec, Topology
+from concierge_common.bus.topology import ConsumerSpec, Topology, _ensure_stream
 
 
 def test_conversation_id_is_stable_hex_and_hides_the_phone_number() -> None:
@@ -64,3 +66,30 @@ def test_unknown_flow_is_refused() -> None:
 def test_retry_delays_grow_then_stay_at_the_last_value() -> None:
     policy = RetryPolicy(max_deliver=6, delays=(1.0, 3.0, 10.0))
     assert [policy.delay(attempt) for attempt in range(1, 6)] == [1.0, 3.0, 10.0, 10.0, 10.0]
+
+
+class _CreatingJetStream:
+    """A JetStream API where the stream is missing and creating it fails with ``error``."""
+
+    def __init__(self, error: Exception) -> None:
+        self._error = error
+        self.created = 0
+
+    async def stream_info(self, name: str) -> None:
+        raise NotFoundError(code=404, err_code=10059, description="stream not found")
+
+    async def add_stream(self, config: StreamConfig) -> None:
+        self.created += 1
+        raise self._error
+
+
+async def test_a_stream_created_meanwhile_by_another_replica_is_a_race_won_by_it() -> None:
+    js = _CreatingJetStream(APIError(code=400, err_code=10058, description="name in use"))
+    await _ensure_stream(js, StreamConfig(name="T_CHAT"))  # type: ignore[arg-type]
+    assert js.created == 1
+
+
+async def test_a_cluster_without_a_leader_for_the_new_stream_is_no_race() -> None:
+    js = _CreatingJetStream(ServiceUnavailableError(code=503, description="no leader"))
+    with pytest.raises(ServiceUnavailableError):  # asked again by bus.patience
+        await _ensure_stream(js, StreamConfig(name="T_CHAT"))  # type: ignore[arg-type]

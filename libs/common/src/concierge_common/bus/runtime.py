@@ -30,6 +30,7 @@ from concierge_common.bus.health import HttpServer, Readiness, side_app
 from concierge_common.bus.heartbeat import HeartbeatPublisher, new_instance_id
 from concierge_common.bus.leases import Leases
 from concierge_common.bus.ownership import Ownership
+from concierge_common.bus.patience import patiently
 from concierge_common.bus.publisher import Publisher
 from concierge_common.bus.roster import Roster
 from concierge_common.bus.settle import RetryPolicy
@@ -125,7 +126,7 @@ class Runtime:
             password=self.settings.nats_password,
         )
         self._publisher = Publisher(self._nc, self.topology)
-        await self.declare()
+        await patiently(self.declare, "declaring the streams")
         self.readiness.add("nats", self._nats_ready)
         if self._consumes:  # not ready (nor reported so by heartbeat) before its consumers run
             self.readiness.add("pull_loops", self._loops_ready)
@@ -133,7 +134,8 @@ class Runtime:
         log.info("service started", extra={"partitions": self.topology.partitions})
 
     async def _start_heartbeat(self) -> None:
-        kv = await self.nc.jetstream().key_value(self.topology.health_bucket)
+        js = self.nc.jetstream()
+        kv = await patiently(lambda: js.key_value(self.topology.health_bucket), "health bucket")
         self._heartbeat = HeartbeatPublisher(
             kv,
             self.service,
@@ -154,10 +156,12 @@ class Runtime:
     async def consume(self, *subscriptions: Subscription) -> None:
         """Declare the flows' consumers, then take this replica's share of the partitions."""
         js = self.nc.jetstream()
-        await declare_consumers(
-            js, self.topology, self.settings, tuple(sub.spec for sub in subscriptions)
+        specs = tuple(sub.spec for sub in subscriptions)
+        await patiently(
+            lambda: declare_consumers(js, self.topology, self.settings, specs),
+            "declaring the consumers",
         )
-        ownership = await self._new_ownership()
+        ownership = await patiently(self._new_ownership, "joining the replicas")
         for sub in subscriptions:
             consumer = self._consumer(sub)
             consumer.start()

@@ -32,7 +32,13 @@ from nats.js.api import (
     StorageType,
     StreamConfig,
 )
-from nats.js.errors import APIError, BucketNotFoundError, KeyWrongLastSequenceError, NotFoundError
+from nats.js.errors import (
+    APIError,
+    BucketNotFoundError,
+    KeyWrongLastSequenceError,
+    NotFoundError,
+    ServiceUnavailableError,
+)
 
 from concierge_common.errors import ConfigError
 from concierge_common.ids import partition
@@ -226,8 +232,8 @@ async def _ensure_stream(js: JetStreamContext, config: StreamConfig) -> None:
         try:
             await js.add_stream(config)
             log.info("stream created", extra={"stream": config.name})
-        except APIError as exc:  # another replica won the race
-            log.debug("stream create raced: %s", exc.description)
+        except APIError as exc:
+            _lost_race(exc, "stream")
         return
     await js.update_stream(config)
 
@@ -239,9 +245,17 @@ async def _ensure_bucket(js: JetStreamContext, config: KeyValueConfig) -> None:
         try:
             await js.create_key_value(config)
         except APIError as exc:
-            log.debug("bucket create raced: %s", exc.description)
+            _lost_race(exc, "bucket")
         return
     await _scale_bucket(js, config)
+
+
+def _lost_race(exc: APIError, what: str) -> None:
+    """A create refused because another replica created it first; a 503 (the cluster
+    has no leader for it yet) is no race and goes up (:mod:`concierge_common.bus.patience`)."""
+    if isinstance(exc, ServiceUnavailableError):
+        raise exc
+    log.debug("%s create raced: %s", what, exc.description)
 
 
 async def _scale_bucket(js: JetStreamContext, config: KeyValueConfig) -> None:
@@ -304,4 +318,4 @@ async def _ensure_consumer(
     except APIError as exc:
         if exc.err_code == _STREAM_NOT_FOUND:
             raise ConfigError(f"stream {topo.stream} missing; declare streams first") from exc
-        log.debug("consumer create raced: %s", exc.description)
+        _lost_race(exc, "consumer")
