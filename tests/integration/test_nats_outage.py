@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import contextlib
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from concierge_devkit.ports import free_port
 from support import fixtures
+from support.conversation import texts_to
 from support.infra import PrivateNats
-from support.polling import eventually
-from support.stack import running_stack
+from support.polling import eventually, wait_until
+from support.stack import Stack, running_stack
 
 
 @pytest.fixture
@@ -47,3 +50,32 @@ async def test_webhook_is_503_while_nats_is_down_and_the_retry_succeeds_after(
         assert retried.status_code == 200, retried.text
         info = await stack.stream_info()
         assert info.state.messages == 1
+
+
+async def test_a_server_restarted_without_its_store_gets_the_bus_declared_again_and_answers(
+    env: dict[str, str], private_nats: PrivateNats
+) -> None:
+    env = {**env, "NATS_URL": private_nats.url}
+    chat = "33600000021@c.us"
+    async with running_stack(env) as stack:
+        first = fixtures.text_message(chat, "Quels sont les horaires ?")
+        await _posted_until_accepted(stack, first)
+        await wait_until(lambda: len(texts_to(stack, chat)) == 1)
+
+        private_nats.stop()
+        shutil.rmtree(private_nats.store_dir)  # streams, buckets and consumers all gone
+        private_nats.start()
+
+        question = "Quand est ouvert l'accueil ?"
+        await _posted_until_accepted(stack, fixtures.text_message(chat, question))
+        await wait_until(lambda: len(texts_to(stack, chat)) == 2)
+        assert "9h30" in texts_to(stack, chat)[1]
+
+
+async def _posted_until_accepted(stack: Stack, body: dict[str, Any]) -> None:
+    """As WAHA does: the same webhook again until it gets a 2xx."""
+
+    async def accepted() -> bool:
+        return (await stack.post(body)).status_code == 200
+
+    await eventually(accepted)

@@ -79,7 +79,7 @@ class Delivery:
 
 
 Handler = Callable[[BusMessage, Delivery], Awaitable[None]]
-Recover = Callable[[], Awaitable[None]]
+Recover = Callable[[int], Awaitable[None]]  # declares a partition's consumer again
 
 
 @dataclass(frozen=True)
@@ -376,10 +376,13 @@ class FlowConsumer:
             await asyncio.wait_for(lane.stopping.wait(), timeout=min(0.1 * 2**failures, 5.0))
         if failures % 3 or lane.stopping.is_set():
             return sub
-        # Repeated errors: the server may have restarted without our consumers.
+        # Repeated errors: the server may have restarted without our consumers. Only
+        # this partition's consumer is declared again: every lane of every replica
+        # fails together while a cluster elects leaders, and declaring everything
+        # from each of them flooded the JetStream API just when it was slowest.
         try:
             if self._recover is not None:
-                await self._recover()
+                await self._recover(lane.partition)
             fresh = await self._bind(lane.partition)
         except Exception as error:
             log.warning("re-bind failed: %s", type(error).__name__)

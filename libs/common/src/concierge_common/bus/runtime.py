@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import gc
 import logging
 import signal
@@ -37,6 +38,7 @@ from concierge_common.bus.settle import RetryPolicy
 from concierge_common.bus.topology import (
     ConsumerSpec,
     Topology,
+    declare_consumer,
     declare_consumers,
     declare_streams,
 )
@@ -201,8 +203,17 @@ class Runtime:
             capacity=capacity,
             fetch_timeout=settings.bus_fetch_timeout_seconds,
             ack_wait=sub.spec.ack_wait_seconds or settings.bus_ack_wait_seconds,
-            recover=self.declare,
+            recover=functools.partial(self._declare_again, sub.spec),
         )
+
+    async def _declare_again(self, spec: ConsumerSpec, partition: int) -> None:
+        """Declare one partition's consumer again; everything when its stream is gone too
+        (a server restarted without its store)."""
+        js = self.nc.jetstream()
+        try:
+            await declare_consumer(js, self.topology, self.settings, spec, partition)
+        except ConfigError:
+            await self.declare()
 
     async def _nats_ready(self) -> bool:
         return bool(self._nc is not None and self._nc.is_connected)

@@ -221,7 +221,14 @@ async def declare_consumers(
     """Create the durable pull consumers of ``specs`` (one per partition) if missing."""
     for spec in specs:
         for part in range(topo.partitions):
-            await _ensure_consumer(js, topo, settings, spec, part)
+            await declare_consumer(js, topo, settings, spec, part)
+
+
+async def declare_consumer(
+    js: JetStreamContext, topo: Topology, settings: BusSettings, spec: ConsumerSpec, part: int
+) -> None:
+    """Create one partition's durable pull consumer if missing (ConfigError: no stream)."""
+    await _ensure_consumer(js, topo, settings, spec, part)
 
 
 async def _ensure_stream(js: JetStreamContext, config: StreamConfig) -> None:
