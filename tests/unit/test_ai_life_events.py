@@ -128,6 +128,8 @@ async def test_a_bereavement_no_fact_answers_goes_to_a_person_gently() -> None:
         "je suis enceinte, quand faut-il prévoir le baptême ?",  # a baby is coming
         "Mon fils se marie en juin, il faut quels papiers ?",  # the present: to come
         "On attend des jumeaux pour juillet ! Pour le baptême, le parrain peut avoir 15 ans ?",
+        "Je suis devenue grand-maman ce matin ! Les parents veulent la faire baptiser.",
+        "I became a dad last night, how do we get her baptised?",
     ],
 )
 def test_a_birth_or_a_coming_wedding_is_good_news(text: str) -> None:
@@ -140,6 +142,8 @@ def test_a_birth_or_a_coming_wedding_is_good_news(text: str) -> None:
         "Peut-on se marier pendant le Carême ?",
         "baptême adulte combien de temps",
         "Nous nous sommes mariés en juin dernier",
+        "Depuis qu'il est devenu diacre, il célèbre les baptêmes ?",  # no one born
+        "Mon fils est devenu grand, il peut faire sa confirmation ?",  # grown up
     ],
 )
 def test_a_plain_question_about_a_sacrament_is_not_news(text: str) -> None:

@@ -121,6 +121,14 @@ _EXPECTING = frozenset(
     {"enceinte", "grossesse", "accoucher", "accouchement", "pregnant", "gravida",
      "embarazada"}
 )  # fmt: skip
+# Becoming a parent, a grandparent, an aunt or a godparent: "je suis devenue grand-maman".
+_BECAME = frozenset({"devenu", "devenue", "devenus", "devenues", "became", "become"})
+_NEW_KIN = frozenset(
+    {"maman", "papa", "mere", "pere", "parents", "mamie", "mamy", "papi", "papy", "tante",
+     "oncle", "parrain", "marraine", "mom", "mum", "dad", "mother", "father", "grandmother",
+     "grandfather", "grandma", "grandpa", "grandparents", "aunt", "uncle", "godmother",
+     "godfather"}
+)  # fmt: skip
 # Marrying in the present tense is a wedding to come: "il se marie", "nous nous marions".
 _MARRYING = frozenset({("se", "marie"), ("se", "marient"), ("nous", "marions"), ("vous", "mariez")})
 _WEDDING = frozenset(
@@ -421,6 +429,8 @@ def _wedding_anniversary(said: Sequence[str]) -> bool:
 def _born(said: Sequence[str]) -> bool:
     if any(word in _EXPECTING for word in said):
         return True  # "je suis enceinte": a baby is coming
+    if any(word in _BECAME and _after(said, i, _NEW_KIN, 3) for i, word in enumerate(said)):
+        return True  # "je suis devenue grand-maman ce matin", "I became a dad"
     births = [i for i, word in enumerate(said) if word in _BIRTH and not _negation(said, i)]
     return bool(births) and any(word in _JUST for word in said)
 
