@@ -486,4 +486,8 @@ def test_the_ne_of_a_negation_is_no_birth() -> None:
 def test_someone_who_took_their_life_is_a_death_and_thoughts_of_suicide_are_not() -> None:
     assert is_bereavement("Mon frère s'est suicidé la semaine passée, une cérémonie est possible ?")
     assert is_bereavement("My brother committed suicide last week")
+    assert is_bereavement("Ma sœur a mis fin à ses jours dimanche. Qu'est-ce qui en est ?")
+    assert is_bereavement("Mon voisin s'est enlevé la vie, peut-il avoir des funérailles ?")
+    assert is_bereavement("Her son took his own life in May")
+    assert not is_bereavement("Les jours de fin d'année, le bureau est fermé")
     assert not is_bereavement("je pense au suicide depuis quelques jours")

@@ -52,6 +52,10 @@ _TOOK_THEIR_LIFE = frozenset(
     {("est", "suicide"), ("est", "suicidee"), ("sont", "suicides"), ("committed", "suicide"),
      ("se", "suicidou"), ("se", "suicido"), ("suicidou", "se")}
 )  # fmt: skip
+_TOOK_THEIR_LIFE_WORDS = (
+    "fin a ses jours", "fin a leurs jours", "enleve la vie", "enlevee la vie", "donne la mort",
+    "donnee la mort", "took his own life", "took her own life", "took their own life",
+)  # fmt: skip
 _FUNERAL = frozenset(
     {"obseques", "enterrement", "enterrer", "funerailles", "inhumation", "cremation",
      "funeral", "burial", "enterro", "entierro", "sepultura", "velorio"}
@@ -361,7 +365,7 @@ def _bereaved(said: Sequence[str]) -> bool:
         said, {("fausse", "couche"), ("mort", "ne"), ("morte", "nee"), ("aborto", "espontaneo")}
     ):
         return True
-    if _pair(said, _TOOK_THEIR_LIFE):
+    if _pair(said, _TOOK_THEIR_LIFE) or _says(said, _TOOK_THEIR_LIFE_WORDS):
         return True  # "mon frère s'est suicidé" (not "je pense au suicide": a crisis)
     if any(word in _DIE and _before(said, i, _JUST_DIED) for i, word in enumerate(said)):
         return True  # "mon père vient de mourir"
@@ -466,6 +470,12 @@ def _pair(said: Sequence[str], pairs: Collection[tuple[str, str]], gap: int = 1)
         for i, word in enumerate(said)
         for j in range(i + 1, min(i + 1 + gap, len(said)))
     )
+
+
+def _says(said: Sequence[str], phrases: Sequence[str]) -> bool:
+    """Whether one of ``phrases`` (folded words, one space apart) is in ``said``."""
+    joined = f" {' '.join(said)} "
+    return any(f" {phrase} " in joined for phrase in phrases)
 
 
 def _after(said: Sequence[str], i: int, wanted: Collection[str], within: int) -> bool:
