@@ -268,6 +268,20 @@ def test_a_funeral_named_beside_the_question_is_not_what_is_asked() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "first"),
+    [
+        ("Comment mon mari ira-t-il au sous-sol pour le buffet après les funérailles ?", False),
+        ("On fait le repas avant le baptême de notre bébé né hier, la salle est libre ?", False),
+        ("Mon père est décédé cette nuit, les funérailles se font comment ?", True),
+    ],
+)
+def test_an_event_that_only_dates_the_question_is_not_what_is_asked(text: str, first: bool) -> None:
+    step = next_step(text, text)
+    assert step is not None
+    assert step.first is first
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "Mon grand-père est en fin de vie, la famille voudrait qu'un prêtre passe ce soir",

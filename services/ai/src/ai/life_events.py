@@ -268,15 +268,26 @@ def next_step(text: str, question: str | None = None) -> NextStep | None:
         return NextStep((INTENTION_QUESTION,), first=True)
     if _dying(said) or _priest_visit(said):
         return NextStep((SICK_QUESTION,), first=True)
-    if _bereaved(said):
-        named = any(word in _FUNERAL for word in asked)  # the funeral is what is asked about
-        return NextStep(_asked(said, FUNERAL_QUESTION), first=named)
-    if _born(said):
-        named = any(word in _BAPTISM for word in asked)  # the baptism is what is asked about
-        return NextStep(_asked(said, BAPTISM_QUESTION), first=named)
+    if _bereaved(said):  # the funeral is what is asked about
+        return NextStep(_asked(said, FUNERAL_QUESTION), first=_names(asked, _FUNERAL))
+    if _born(said):  # the baptism is what is asked about
+        return NextStep(_asked(said, BAPTISM_QUESTION), first=_names(asked, _BAPTISM))
     if _coming_wedding(said):
         return NextStep(_asked(said, WEDDING_QUESTION), first=False)
     return None
+
+
+# "Après les funérailles", "before the christening": the event dates what is asked.
+_AROUND = frozenset(
+    {"apres", "avant", "pendant", "durant", "after", "before", "during", "depois", "antes",
+     "durante", "despues"}
+)  # fmt: skip
+
+
+def _names(asked: Sequence[str], event: Collection[str]) -> bool:
+    """Whether ``asked`` names the event as its subject, not as the time of something else
+    ("pour le buffet après les funérailles, comment descendre au sous-sol ?")."""
+    return any(word in event and not _before(asked, i, _AROUND) for i, word in enumerate(asked))
 
 
 def next_step_question(text: str) -> str | None:
