@@ -111,7 +111,7 @@ async def test_a_node_killed_mid_load_loses_nothing_and_doubles_nothing(
     }
     refused: Counter[str] = Counter()
     async with running_stack(cluster_env) as stack:
-        runtimes = [stack.gateway.runtime, *(service.runtime for service in stack.services)]
+        runtimes = _runtimes(stack)
         victim = await _lead_where_services_are(cluster, stack.topology.stream, runtimes)
         on_victim = [rt.service for rt in runtimes if _node_of(cluster, rt) == victim]
         people = [
@@ -203,6 +203,10 @@ def _answered(stack: Stack, people: list[asyncio.Task[None]]) -> int:
     return len(stack.waha.sent_texts)
 
 
+def _runtimes(stack: Stack) -> list[Runtime]:
+    return [stack.gateway.runtime, *(service.runtime for service in stack.services)]
+
+
 def _node_of(cluster: NatsCluster, runtime: Runtime) -> str | None:
     url = runtime.nc.connected_url
     node = cluster.node_at(url.netloc) if url is not None else None
@@ -252,7 +256,7 @@ async def _stuck_report(
                 f" {info.num_ack_pending}, redelivered {info.num_redelivered},"
                 f" waiting pulls {info.num_waiting}, leader {leader}"
             )
-    for runtime in [stack.gateway.runtime, *(service.runtime for service in stack.services)]:
+    for runtime in _runtimes(stack):
         lines.append(
             f"{runtime.service}: on {_node_of(cluster, runtime)},"
             f" owns {sorted(runtime.owned_partitions)}"

@@ -224,13 +224,6 @@ async def declare_consumers(
             await declare_consumer(js, topo, settings, spec, part)
 
 
-async def declare_consumer(
-    js: JetStreamContext, topo: Topology, settings: BusSettings, spec: ConsumerSpec, part: int
-) -> None:
-    """Create one partition's durable pull consumer if missing (ConfigError: no stream)."""
-    await _ensure_consumer(js, topo, settings, spec, part)
-
-
 async def _ensure_stream(js: JetStreamContext, config: StreamConfig) -> None:
     assert config.name is not None
     try:
@@ -297,9 +290,10 @@ def _same_limits(current: ConsumerConfig, wanted: ConsumerConfig) -> bool:
     return current.max_ack_pending == wanted.max_ack_pending and current.ack_wait == wanted.ack_wait
 
 
-async def _ensure_consumer(
+async def declare_consumer(
     js: JetStreamContext, topo: Topology, settings: BusSettings, spec: ConsumerSpec, part: int
 ) -> None:
+    """Create one partition's durable pull consumer if missing (ConfigError: no stream)."""
     name = topo.consumer_name(spec, part)
     config = ConsumerConfig(
         durable_name=name,
