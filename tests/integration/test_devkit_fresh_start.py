@@ -3,6 +3,7 @@ database kept, the previous run's streams removed, ``--reset`` held back by a li
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -110,3 +111,16 @@ async def test_reset_is_refused_while_the_embedded_postgres_of_the_folder_runs(
         await server.stop()
     reset_data_dir(tmp_path)
     assert not (tmp_path / "postgres").exists()
+
+
+async def test_runs_creating_the_same_database_at_once_all_go_on() -> None:
+    url = postgres_url("concierge_devkit_" + uuid.uuid4().hex[:10])
+    try:
+        await asyncio.gather(*(create_database(url) for _ in range(6)))
+        assert await tables(url) == []
+    finally:
+        admin = await asyncpg.connect(POSTGRES_ADMIN_URL)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{database_name(url)}" WITH (FORCE)')
+        finally:
+            await admin.close()

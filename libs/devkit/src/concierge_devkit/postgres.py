@@ -56,7 +56,9 @@ async def create_database(url: str) -> None:
     try:
         await admin.execute(f"CREATE DATABASE {_quote_identifier(name)}")
         log.info("PostgreSQL: created database %s", name)
-    except asyncpg.DuplicateDatabaseError:
+    except (asyncpg.DuplicateDatabaseError, asyncpg.UniqueViolationError):
+        # Another run created it first: PostgreSQL says so with the first error when that
+        # run had committed, with the second when both were creating it at the same time.
         log.debug("database %s was created meanwhile", name)
     finally:
         await admin.close()
