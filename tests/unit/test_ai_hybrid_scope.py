@@ -7,7 +7,7 @@ import pytest
 from ai.answerer import FactAnswerer
 from ai.facts import Fact
 from ai.hybrid import Calibration, HybridRanker
-from ai.scope import asks_for_person, beyond_periods, covers, periods
+from ai.scope import asks_for_person, beyond_periods, covers, fits, periods, question_periods
 from support.fake_embedder import TopicEmbedder
 
 R = "RENSEIGNEMENT"
@@ -139,6 +139,44 @@ def test_which_named_periods_cover_the_asked_ones(
     assert covers(frozenset(named), frozenset(asked)) is covered
 
 
+@pytest.mark.parametrize(
+    ("text", "asked", "told"),
+    [
+        ("horaires des messes en juillet ?", {"juillet"}, set()),
+        ("messe dimanche en juillet a kel heure", {"juillet"}, set()),  # no "?": all asked
+        (
+            "Mes parents fêtent leurs noces d'or en juin. Quel est le tarif de la salle ?",
+            set(),
+            {"juin"},
+        ),
+        ("Qui est le curé ? Je veux lui envoyer une carte de Noël.", set(), {"noel"}),
+        ("Nous venons en juillet. Y a-t-il une messe en août ?", {"aout"}, {"juillet"}),
+        ("Pendant les vacances de Noël, y a-t-il caté ?", {"vacances", "vacances-noel"}, set()),
+        ("Noël approche ! Messe de Noël à quelle heure ?", {"noel"}, set()),  # asked wins
+    ],
+)
+def test_the_periods_a_message_asks_about_and_the_ones_it_only_tells(
+    text: str, asked: set[str], told: set[str]
+) -> None:
+    assert question_periods(text) == (frozenset(asked), frozenset(told))
+
+
+@pytest.mark.parametrize(
+    ("named", "told", "fit"),
+    [
+        (set(), {"juin"}, True),  # a fact naming no period holds whenever it is valid
+        ({"hiver"}, {"juillet"}, False),  # the winter timetable for a July visit
+        ({"toute-annee"}, {"juillet"}, True),
+        ({"noel"}, {"noel"}, True),
+        (set(), set(), True),
+    ],
+)
+def test_which_facts_fit_the_periods_a_message_tells(
+    named: set[str], told: set[str], fit: bool
+) -> None:
+    assert fits(frozenset(named), frozenset(told)) is fit
+
+
 def test_what_a_question_asks_besides_its_periods() -> None:
     asked = beyond_periods("L'accueil sera-t-il ouvert pendant les vacances de la Toussaint ?")
     assert asked.split() == ["l", "accueil", "sera", "t", "il", "ouvert", "les", "de", "la"]
@@ -168,6 +206,17 @@ async def test_a_question_about_a_period_no_valid_fact_names_is_declined() -> No
     assert await _sources("horaires de la messe du dimanche") == ("dimanche",)
     assert await _sources("horaires de la messe du dimanche cet été") == ()
     assert await _sources("Sunday mass at Christmas?") == ()
+
+
+async def test_a_period_the_message_only_tells_of_does_not_stop_a_timeless_answer() -> None:
+    question = "Qui est le curé de la paroisse ? Je veux lui envoyer une carte de Noël."
+    assert await _sources(question) == ("cure",)
+
+
+async def test_a_period_the_message_tells_of_stops_a_fact_bound_to_another_period() -> None:
+    question = "Nous venons en famille pour Noël. Confession le samedi ?"
+    assert await _sources("Confession le samedi ?") == ("confession",)
+    assert await _sources(question) == ()  # the confession fact speaks of the summer only
 
 
 async def test_a_fact_naming_the_period_still_answers() -> None:

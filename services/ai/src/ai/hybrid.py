@@ -32,8 +32,9 @@ confident and close ("horaires des messes": Sunday and weekday). When none is
 probable enough, the one document holding every word of the question answers
 alone if no other holds most of them: the embeddings of a short SMS ("ya t il
 messe jeudi") may see nothing that its words do not. It declines otherwise,
-and also when the question names a period the chosen documents do not, or asks
-to talk to someone (:mod:`ai.scope`).
+and also when the question names a period the chosen documents do not, when the
+rest of the message tells of a period they are not bound to (the winter timetable
+for "nous venons en juillet"), or when it asks to talk to someone (:mod:`ai.scope`).
 """
 
 from __future__ import annotations
@@ -119,6 +120,7 @@ class Ranking:
     # When the question names a period: the documents sharing a word with the rest of
     # it (None: no period named, or nothing else asked).
     beyond_periods: frozenset[str] | None = None
+    told: frozenset[str] = frozenset()  # the periods the message tells besides its question
 
 
 def passage_text(document: Document) -> str:
@@ -162,13 +164,14 @@ class HybridRanker:
             for i, doc in enumerate(documents)
         ]
         candidates.sort(key=lambda candidate: -candidate.probability)
-        periods = scope.periods(text)
+        periods, told = scope.question_periods(text)
         return Ranking(
             candidates,
             float(probabilities[-1]),
             periods,
             scope.asks_for_person(text),
             _beyond_periods(documents, text) if periods else None,
+            told,
         )
 
     async def similarities(self, documents: Sequence[Document], text: str) -> Array:
@@ -250,7 +253,7 @@ def choose(ranking: Ranking, min_probability: float) -> list[Candidate]:
     ):
         metrics.count_choice("period")
         return []
-    if not all(scope.covers(_periods(candidate.document), ranking.periods) for candidate in chosen):
+    if not all(_in_period(candidate.document, ranking) for candidate in chosen):
         metrics.count_choice("period")
         return []
     metrics.count_choice("confident")
@@ -294,6 +297,13 @@ def _pair(best: Candidate, second: Candidate, unrelated: float) -> bool:
         return False
     close = second.lexical.score >= CLOSE_RATIO * best.lexical.score
     return close and second.probability >= PAIR_SHARE * best.probability
+
+
+def _in_period(document: Document, ranking: Ranking) -> bool:
+    """The document speaks of the periods the question asks about, and is not bound to
+    periods other than the ones the message tells of."""
+    named = _periods(document)
+    return scope.covers(named, ranking.periods) and scope.fits(named, ranking.told)
 
 
 def _periods(document: Document) -> frozenset[str]:

@@ -6,6 +6,9 @@ about the Masses of the weekday schedule valid today. A question that names a
 period (a month, a season, a feast, the holidays) is answered only from a fact
 that names the same period; otherwise the information for that period is not
 there (expired, not yet valid, or never given) and a human answers instead.
+Only the question's own sentences set that condition: the rest of the message
+tells the person's story ("Mes parents fêtent leurs noces d'or en juin."), and
+its periods only rule out a fact bound to other periods.
 
 A feast that names school holidays ("les vacances de Noël", "vacances scolaires :
 Toussaint du 17 octobre au 2 novembre") is a period of its own, ``vacances-noel``:
@@ -159,6 +162,34 @@ def periods(text: str) -> frozenset[str]:
         said = words(sentence)
         found |= _sentence_periods(said) | _months_between(said)
     return frozenset(found)
+
+
+def question_periods(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The periods a message's questions ask about, and the ones the rest of it only tells.
+
+    In a message that asks a question (a sentence ending with "?"), the other sentences
+    tell the person's story: "Mes parents fêtent leurs noces d'or en juin.", "Je veux
+    lui envoyer une carte de Noël.", "on rêve d'un mariage en août.". Their periods date
+    the person's own plans, not the information asked (the hall's price, the priest's
+    name, what to do first), so a fact that names no period still answers; a fact bound
+    to other periods (the winter timetable for "nous venons en juillet") does not
+    (:func:`fits`). A message without a question mark is all question."""
+    text = _PASCAL.sub(" ", text)
+    if "?" not in text:
+        return periods(text), frozenset()
+    asked: set[str] = set()
+    told: set[str] = set()
+    for sentence in _sentences(text):
+        said = words(sentence)
+        found = _sentence_periods(said) | _months_between(said)
+        (asked if sentence.rstrip().endswith("?") else told).update(found)
+    return frozenset(asked), frozenset(told - asked)
+
+
+def fits(named: frozenset[str], told: frozenset[str]) -> bool:
+    """Whether a fact naming the periods ``named`` may answer a message that tells of the
+    periods ``told``: it names none (it holds whenever it is valid), or it covers them."""
+    return not named or covers(named, told)
 
 
 def _sentences(text: str) -> list[str]:
