@@ -62,6 +62,7 @@ def test_a_greeting_or_thanks_is_answered_in_its_language(
         ("Sorry, where is the church please?", "eglise"),
         ("¿A qué hora abre la secretaría parroquial el lunes?", "ouvert accueil lundi"),
         ("Is the church open on Friday?", "eglise ouvert vendredi"),
+        ("Necesito pasar por la oficina, ¿qué horario tiene?", "accueil"),  # "pasar": no "casar"
     ],
 )
 def test_words_of_other_languages_are_glossed_in_french_for_the_search(

@@ -76,12 +76,20 @@ def test_typo_tolerance_grows_with_length() -> None:
     assert not near("2027", "2026")  # numbers are exact
 
 
+def test_a_typo_keeps_the_first_letter_or_swaps_the_first_two() -> None:
+    assert not near("pasar", "casar")  # Spanish "to pass by" is not "to marry"
+    assert not near("baptem", "captem")
+    assert near("abpteme", "bapteme")  # the first two letters swapped
+    assert near("bpateme", "bapteme")
+
+
 def test_each_keyword_stem_decides_like_the_shared_typo_rule() -> None:
     """The matcher computes a stem's tolerance and letters once: same answers as ``near``."""
     stems = ["catechism", "messe", "secretariat", "bapteme", "communion", "2024"]
     words = [
         "catechsime", "catechisme", "catchisme", "cat", "messes", "mess", "secretaria",
         "secretaire", "baptem", "bapteme", "comunion", "communions", "2025", "2024", "",
+        "abpteme", "vapteme", "nesse",
     ]  # fmt: skip
     for reference in stems:
         keyword = _Stem(reference)

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from concierge_common.french.text import stem, words
-from concierge_common.french.typos import distance, tolerance
+from concierge_common.french.typos import distance, same_start, tolerance
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ class _Stem:
             return False
         if len(self.letters.symmetric_difference(word)) > 2 * limit:
             return False
-        return distance(word, self.text, limit) <= limit
+        return same_start(word, self.text) and distance(word, self.text, limit) <= limit
 
 
 @dataclass(frozen=True)

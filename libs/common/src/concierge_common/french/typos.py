@@ -3,8 +3,9 @@
 A word is "near" a reference word when it is the same, or within an edit
 distance that grows with the reference's length: none under 5 letters (short
 words differ by one letter too often: "caté"/"cote") nor for numbers, one up
-to 8 letters, two beyond. The distance is the optimal string alignment
-distance: swapping two neighbouring letters ("catechsime") is one edit.
+to 8 letters, two beyond, and it keeps the reference's first letter (or swaps
+the first two). The distance is the optimal string alignment distance: swapping
+two neighbouring letters ("catechsime") is one edit.
 Both the router's trigger keywords and ai's fact matching use it, on folded,
 stemmed words (:mod:`concierge_common.french.text`).
 """
@@ -38,6 +39,13 @@ def distance(a: str, b: str, limit: int) -> int:
     return row[-1]
 
 
+def same_start(word: str, reference: str) -> bool:
+    """Whether ``word`` may be a typo of ``reference`` by its first letter: the same one,
+    or the first two swapped. People seldom miss a word's first letter, and most pairs of
+    real words one letter apart differ there ("pasar" and "casar", "cote" and "note")."""
+    return word[:1] == reference[:1] or word[:2] == reference[1::-1]
+
+
 def near(word: str, reference: str) -> bool:
     """``word`` is ``reference`` or a small typo of it (see :func:`tolerance`).
 
@@ -50,4 +58,4 @@ def near(word: str, reference: str) -> bool:
     limit = tolerance(reference)
     if limit == 0 or len(set(word) ^ set(reference)) > 2 * limit:
         return False
-    return distance(word, reference, limit) <= limit
+    return same_start(word, reference) and distance(word, reference, limit) <= limit
