@@ -10,8 +10,10 @@ import pytest
 from ai.answerer import Answer, FactAnswerer
 from ai.asked import last_question, question_sentence
 from ai.facts import Fact
+from ai.hybrid import Calibration, HybridRanker
 from ai.turns import TurnAnswerer
 from support.ai_fakes import generate_turn
+from support.fake_embedder import TopicEmbedder
 
 R = "RENSEIGNEMENT"
 WEEKDAYS = Fact("semaine", R, "Messes de semaine", "Vendredi : messe de midi à 12h15.")
@@ -98,13 +100,14 @@ async def test_a_question_sentence_beside_a_long_context_is_answered_from_its_wo
     assert answer.sources == ("accueil",)
 
 
-def _answerer() -> TurnAnswerer:
+def _answerer(office: Fact = OFFICE, *, ranker: HybridRanker | None = None) -> TurnAnswerer:
     class Facts:
         async def facts(self, service: str) -> list[Fact]:
-            return [WEEKDAYS, OFFICE] if service == R else []
+            return [WEEKDAYS, office] if service == R else []
 
     now = datetime(2026, 12, 4, 10, tzinfo=UTC)
-    return TurnAnswerer(FactAnswerer(Facts()), zone=ZoneInfo("Europe/Paris"), clock=lambda: now)
+    facts = FactAnswerer(Facts(), ranker=ranker)
+    return TurnAnswerer(facts, zone=ZoneInfo("Europe/Paris"), clock=lambda: now)
 
 
 async def test_a_question_hidden_by_its_context_is_answered_from_its_own_words() -> None:
@@ -117,3 +120,29 @@ async def test_a_question_hidden_by_its_context_is_answered_from_its_own_words()
 async def test_a_context_that_is_a_condition_still_declines() -> None:
     text = "Pendant les vacances de Noël, je travaille, y a-t-il une messe à midi ?"
     assert await _answerer().answer(generate_turn(text)) is None
+
+
+async def test_a_question_sentence_is_answered_whatever_month_the_story_beside_it_tells() -> None:
+    text = (
+        "Ma fille se marie en juin et je garde ses deux cousins toute la semaine."
+        " L'accueil est ouvert le vendredi, c'est bien ça ?"
+    )
+    answer = await _answerer().answer(generate_turn(text))
+    assert isinstance(answer, Answer)
+    assert answer.sources == ("accueil",)
+
+
+async def test_a_question_sentence_keeps_the_month_its_story_tells_against_a_seasonal_fact() -> (
+    None
+):
+    summer = Fact("accueil", R, "Accueil", "En été, l'accueil est ouvert le vendredi.")
+    text = (
+        "Je garde les deux cousins de ma fille en décembre, toute la semaine."
+        " L'accueil est ouvert le vendredi, c'est bien ça ?"
+    )
+    ranker = HybridRanker(
+        TopicEmbedder({"office": ("accueil",), "mass": ("messe",)}), Calibration()
+    )
+    assert await _answerer(summer, ranker=ranker).answer(generate_turn(text)) is None
+    in_summer = generate_turn(text.replace("décembre", "août"))
+    assert await _answerer(summer, ranker=ranker).answer(in_summer) is not None

@@ -153,6 +153,11 @@ def test_which_named_periods_cover_the_asked_ones(
         ("Nous venons en juillet. Y a-t-il une messe en août ?", {"aout"}, {"juillet"}),
         ("Pendant les vacances de Noël, y a-t-il caté ?", {"vacances", "vacances-noel"}, set()),
         ("Noël approche ! Messe de Noël à quelle heure ?", {"noel"}, set()),  # asked wins
+        (
+            "Nous serons là pendant les vacances de Noël. Y a-t-il une messe le dimanche ?",
+            {"vacances", "vacances-noel"},
+            set(),
+        ),  # "pendant": a condition
     ],
 )
 def test_the_periods_a_message_asks_about_and_the_ones_it_only_tells(

@@ -164,9 +164,11 @@ class SearchedTexts(FactAnswerer):
         super().__init__(ListedFacts())
         self.searched: list[str] = []
 
-    async def find_own(self, service: str, text: str) -> Answer | None:
+    async def find_own(
+        self, service: str, text: str, *, told: frozenset[str] = frozenset()
+    ) -> Answer | None:
         self.searched.append(text)
-        return await super().find_own(service, text)
+        return await super().find_own(service, text, told=told)
 
 
 async def test_a_planted_order_and_its_quote_are_not_searched() -> None:
@@ -189,11 +191,15 @@ class SearchOrder(FactAnswerer):
         super().__init__(ListedFacts())
         self.searches: list[tuple[str, str]] = []
 
-    async def find_own(self, service: str, text: str) -> Answer | None:
+    async def find_own(
+        self, service: str, text: str, *, told: frozenset[str] = frozenset()
+    ) -> Answer | None:
         self.searches.append(("own", text))
         return None
 
-    async def find_elsewhere(self, service: str, text: str) -> Answer | None:
+    async def find_elsewhere(
+        self, service: str, text: str, *, told: frozenset[str] = frozenset()
+    ) -> Answer | None:
         self.searches.append(("elsewhere", text))
         return None
 

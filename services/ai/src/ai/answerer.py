@@ -126,15 +126,21 @@ class FactAnswerer:
         found = await self.find_own(service, text)
         return found if found is not None else await self.find_elsewhere(service, text)
 
-    async def find_own(self, service: str, text: str) -> Answer | None:
-        """The answer to ``text`` from ``service``'s facts alone, or None."""
-        return await self._find_in(await self._facts.facts(service), text)
+    async def find_own(
+        self, service: str, text: str, *, told: frozenset[str] = frozenset()
+    ) -> Answer | None:
+        """The answer to ``text`` from ``service``'s facts alone, or None; ``told``: the
+        periods the rest of the person's message tells of, when ``text`` is only its
+        question (ai.scope.question_periods)."""
+        return await self._find_in(await self._facts.facts(service), text, told=told)
 
-    async def find_elsewhere(self, service: str, text: str) -> Answer | None:
+    async def find_elsewhere(
+        self, service: str, text: str, *, told: frozenset[str] = frozenset()
+    ) -> Answer | None:
         """The answer to ``text`` from the other services' facts, or None."""
         if self._services is None:
             return None
-        return await self._find_in(await self._other_facts(service), text)
+        return await self._find_in(await self._other_facts(service), text, told=told)
 
     async def every_fact(self, service: str) -> list[Fact]:
         """The valid facts of ``service`` and of the organisation's other services."""
@@ -153,7 +159,12 @@ class FactAnswerer:
         return [fact for name in others for fact in await self._facts.facts(name)]
 
     async def _find_in(
-        self, found: list[Fact], text: str, *, best_at_least: bool = False
+        self,
+        found: list[Fact],
+        text: str,
+        *,
+        best_at_least: bool = False,
+        told: frozenset[str] = frozenset(),
     ) -> Answer | None:
         # "Combien coûte un baptême ?" is answered only by the facts giving a baptism's
         # price; naming the subject beside an amount, they need no more confidence.
@@ -173,7 +184,7 @@ class FactAnswerer:
         facts = {fact.id: fact for fact in found}
         documents = [Document(f.id, f.service, f.title, f.content) for f in facts.values()]
         keys, worded = await self._chosen(
-            documents, text, best_at_least=best_at_least or priced or late
+            documents, text, best_at_least=best_at_least or priced or late, told=told
         )
         if not keys:
             return None
@@ -181,7 +192,12 @@ class FactAnswerer:
         return Answer(_compose(picked), "fact", tuple(fact.id for fact in picked), worded)
 
     async def _chosen(
-        self, documents: list[Document], text: str, *, best_at_least: bool = False
+        self,
+        documents: list[Document],
+        text: str,
+        *,
+        best_at_least: bool = False,
+        told: frozenset[str] = frozenset(),
     ) -> tuple[list[str], bool]:
         """The keys of the documents to answer with, and whether they hold its words; with
         ``best_at_least``, the best ranked one when none is confident enough."""
@@ -192,7 +208,7 @@ class FactAnswerer:
             matches = self.choose(ranked) or (ranked[:1] if best_at_least else [])
             return [match.document.key for match in matches], True
         ranker = self._ranker
-        ranking = await ranker.rank(documents, text)
+        ranking = await ranker.rank(documents, text, told=told)
         chosen = hybrid.choose(ranking, ranker.calibration.min_probability)
         if not chosen and best_at_least:
             chosen = ranking.candidates[:1]

@@ -11,10 +11,12 @@ offline answerer searches that service again with the sentence of its last quest
 chercher mardi après le caté, ça finit à quelle heure ?" after a sentence saying who
 writes), then with the question's clause alone (after the comma before it), before it
 turns to the other services' facts with all of them. Only a message
-whose context names no period and asks for no person is searched again (that
-context is a condition: "pendant les vacances de Noël, y a-t-il une messe le
+whose context asks for no person and names no period as a condition of its
+question is searched again ("pendant les vacances de Noël, y a-t-il une messe le
 dimanche ?" is not the usual Sunday Mass), unless the question asks about now
-("les messes de l'été, c'est fini ? quels sont les horaires maintenant ?").
+("les messes de l'été, c'est fini ? quels sont les horaires maintenant ?"). The
+periods a sentence of its own tells of ("L'usine a fermé pour l'hiver.") go with
+the question to the search (:func:`ai.scope.question_periods`).
 """
 
 from __future__ import annotations
@@ -62,10 +64,11 @@ def question_sentence(text: str) -> str | None:
 
 def _alone(text: str, part: str) -> bool:
     """Whether ``part`` of ``text`` may be searched without the rest: it says enough, and
-    the rest neither asks for a person nor sets a period the part lacks."""
+    the rest neither asks for a person nor asks about a period the part lacks."""
     content, _ = question_terms(part)
     if len(content) < MIN_CONTENT_WORDS:
         return False
     if scope.asks_for_person(text):
         return False
-    return scope.periods(text) == scope.periods(part) or bool(NOW & set(words(part)))
+    asked, _ = scope.question_periods(text)  # what it only tells is searched with the part
+    return asked == scope.periods(part) or bool(NOW & set(words(part)))

@@ -136,7 +136,11 @@ class HybridRanker:
         self.calibration = calibration
         self._centres: tuple[Vector, Vector] | None = None  # questions', documents'
 
-    async def rank(self, documents: Sequence[Document], text: str) -> Ranking:
+    async def rank(
+        self, documents: Sequence[Document], text: str, *, told: frozenset[str] = frozenset()
+    ) -> Ranking:
+        """The documents for ``text``, most probable first; ``told``: periods the rest of
+        the person's message tells of, besides the ones ``text`` tells itself."""
         if not documents:
             return Ranking([], 1.0)
         similarity = await self.similarities(documents, text)
@@ -164,14 +168,14 @@ class HybridRanker:
             for i, doc in enumerate(documents)
         ]
         candidates.sort(key=lambda candidate: -candidate.probability)
-        periods, told = scope.question_periods(text)
+        periods, own_told = scope.question_periods(text)
         return Ranking(
             candidates,
             float(probabilities[-1]),
             periods,
             scope.asks_for_person(text),
             _beyond_periods(documents, text) if periods else None,
-            told,
+            (own_told | told) - periods,
         )
 
     async def similarities(self, documents: Sequence[Document], text: str) -> Array:

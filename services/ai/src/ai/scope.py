@@ -173,7 +173,8 @@ def question_periods(text: str) -> tuple[frozenset[str], frozenset[str]]:
     the person's own plans, not the information asked (the hall's price, the priest's
     name, what to do first), so a fact that names no period still answers; a fact bound
     to other periods (the winter timetable for "nous venons en juillet") does not
-    (:func:`fits`). A message without a question mark is all question."""
+    (:func:`fits`). A sentence that says "pendant" ("Nous serons là pendant les vacances
+    de Noël.") sets a condition, and a message without a question mark is all question."""
     text = _PASCAL.sub(" ", text)
     if "?" not in text:
         return periods(text), frozenset()
@@ -182,7 +183,8 @@ def question_periods(text: str) -> tuple[frozenset[str], frozenset[str]]:
     for sentence in _sentences(text):
         said = words(sentence)
         found = _sentence_periods(said) | _months_between(said)
-        (asked if sentence.rstrip().endswith("?") else told).update(found)
+        condition = sentence.rstrip().endswith("?") or DURING & set(said)
+        (asked if condition else told).update(found)
     return frozenset(asked), frozenset(told - asked)
 
 

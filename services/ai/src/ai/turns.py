@@ -63,7 +63,7 @@ from ai.life_events import (
 )
 from ai.markup import spoken
 from ai.on_call import asks_on_call
-from ai.scope import asks_for_person
+from ai.scope import asks_for_person, question_periods
 from ai.sms import plain
 from ai.topic import Subjects, beside_the_answer, off_topic, out_of_scope_reply, vocabulary
 from concierge_common.contracts.messages import GenerateReply
@@ -217,9 +217,13 @@ class TurnAnswerer:
         if turn.family is not None:
             children = family.parse_children(turn.family)
             return await _first(searches, lambda s: self._for_family(turn.service, s, children))
-        found = await _first(searches, lambda s: self._facts.find_own(turn.service, s))
+        _, told = question_periods(text)  # the question alone still answers within them
+        service = turn.service
+        found = await _first(searches, lambda s: self._facts.find_own(service, s, told=told))
         if found is None:
-            found = await _first(searches, lambda s: self._facts.find_elsewhere(turn.service, s))
+            found = await _first(
+                searches, lambda s: self._facts.find_elsewhere(service, s, told=told)
+            )
         return found
 
     async def _for_family(
