@@ -75,6 +75,10 @@ def test_a_typo_of_a_neutral_word_is_still_neutral() -> None:
         ("chf", "combien", 0.0),
         ("mercredi", "jour", 0.0),  # one way: a weekday asked is not any day
         ("samedi", "dimanche", 0.0),
+        ("signaler", "prevenez", SYNONYM),  # "je le signale à qui ?": "prévenez la catéchète"
+        ("averti", "prevenez", SYNONYM),  # "comment on est avertis ?"
+        ("tele", "television", SYNONYM),  # "la suivre à la télé ?": "télévision communautaire"
+        ("perdu", "oublie", SYNONYM),  # "des mitaines perdues ?": "un objet oublié"
     ],
 )
 def test_relatedness(query: str, term: str, expected: float) -> None:

@@ -89,7 +89,11 @@ SYNONYM_GROUPS: tuple[str, ...] = (
     "bebe nourrisson petit bb",  # not "baby": "baby-sitter", "baby-foot"
     "parrain marraine godparent godfather godmother padrinho madrinha padrino madrina",
     "enfant fils fille child children kid son daughter crianca filho filha",
-    "absent absence absente manquer",
+    "absent absence absente absenter manquer",
+    # telling someone: "je dois le signaler à qui ?", "comment on est avertis ?"
+    "prevenir prevenez signaler avertir averti informer notify inform warn",
+    "oublie oublier perdu egare lost forgot forgotten esquecido olvidado",
+    "tele television tv televise diffuse diffusion retransmission webdiffusion streaming televisao",
     "pretre cure abbe vicaire priest padre sacerdote",
     "don donner denier donation donate doacao doar",
     "adresse situe trouver acces venir aller address located endereco fica",
