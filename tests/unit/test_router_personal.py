@@ -34,6 +34,10 @@ KNOWN = ["noël", "caté", "kt", "code", "famille", *sorted(organisation_names(_
         "Quanto custa inscrever o meu filho na catequese?",
         "My son is in CM2, what time does the catechism end?",
         "How much does the catechism cost for my daughter?",
+        # an absence, and whom to tell: the same rule for every family
+        "Mon gars s'est cassé le bras, il ira pas au caté cette semaine. Je le signale à qui ?",
+        "Ma fille a de la fièvre et ne pourra pas aller au caté mardi, je dois prévenir qui ?",
+        "My daughter can't come to her group on Wednesday, who should I tell?",
     ],
 )
 def test_a_general_question_that_mentions_ones_child_needs_no_record(text: str) -> None:

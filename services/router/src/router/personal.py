@@ -14,7 +14,8 @@ asks for the code only when what the message asks depends on that record:
   (:data:`_RECORD_ASKS`), or nothing but the service ("le caté de mon fils").
 
 Mentioning one's child does not make a general question personal: losing the
-code, registering, prices and paying, an absence, baptism or an age are
+code, registering, prices and paying, an absence and whom to tell ("il ira pas
+au caté, je dois prévenir qui ?"), baptism or an age are
 answered the same for every family (:data:`_GENERAL`), and a message that says
 which school year or stage the child is in ("ma fille est en CE1, c'est quel
 jour ?", "il fait sa première communion, c'est quelle date ?") is answered from
@@ -62,8 +63,9 @@ _GENERAL = frozenset(
         "paye", "gratuit", "gratuite", "argent", "frais", "financierement", "cost", "costs",
         "price", "fee", "fees", "pay", "quanto", "custa", "custo", "preco", "pagar", "gratis",
         "cuesta", "precio",
-        # an absence, an illness, catching up
-        "absent", "absente", "absence", "manque", "rattraper", "malade",
+        # an absence, an illness, catching up, and whom to tell
+        "absent", "absente", "absence", "manque", "rattraper", "malade", "prevenir",
+        "signaler", "avertir", "aviser",
         # baptism, an age, joining, starting: the parish's rules, the same for every child
         "baptise", "baptisee", "ans", "age", "old", "anos", "rejoindre", "commencer",
         "debuter", "integrer", "join", "start",
@@ -90,6 +92,16 @@ _OCCASIONS = frozenset(
 )  # fmt: skip
 _NEXT_REACH = 2  # words between "next" and the session
 _NEGATIONS = frozenset({"pas", "plus", "sans", "no", "not", "t", "nao", "sem", "sin", "without"})
+# Going, coming, being there, then "pas" ("il ira pas", "ne pourra pas aller"); "not"
+# before an English one ("can't come", "won't be able to attend").
+_MISSING_VERBS = frozenset(
+    {"ira", "iront", "viendra", "viendront", "pourra", "pourront", "peut", "peuvent",
+     "pourrait", "sera", "seront"}
+)  # fmt: skip
+_NOT = frozenset({"pas", "plus", "jamais"})
+_NOT_EN = frozenset({"not", "t", "cannot"})  # "can't" is read "can", "t"
+_ATTEND = frozenset({"come", "attend", "go", "make", "be"})
+_NOT_REACH = 2  # words between the verb and its negation
 _NO_CODE_REACH = 4  # words between the negation and "code"
 # A child's, before a word of the record ("et qui est sa catéchiste ?").
 _HIS_HER = frozenset({"son", "sa", "ses", "leur", "leurs", "his", "her", "their", "seu", "sua"})
@@ -192,7 +204,7 @@ def organisation_names(texts: Iterable[str]) -> frozenset[str]:
 def is_personal(text: str, known_words: Iterable[str] = ()) -> bool:
     """True when what ``text`` asks depends on the person's own family record."""
     folded = words(text)
-    if any(word in _GENERAL for word in folded) or _without_code(folded):
+    if any(word in _GENERAL for word in folded) or _without_code(folded) or _misses_it(folded):
         return False
     known = {fold(word) for word in known_words}
     if any(word in _OWN_RECORD for word in folded) or _asks_next_session(folded, known):
@@ -210,6 +222,18 @@ def is_personal(text: str, known_words: Iterable[str] = ()) -> bool:
         # an hour or a place: "Raphaël finit à quelle heure ?", not "le train pour Fribourg"
         return _names_a_child(text, known, after_places=False)
     return _names_a_child(text, known)
+
+
+def _misses_it(folded: list[str]) -> bool:
+    """An absence said with a negation: "il ira pas au caté", "elle ne pourra pas venir",
+    "he can't come": the same rule (tell the catechist) for every family."""
+    return any(
+        word in _MISSING_VERBS and any(w in _NOT for w in folded[i + 1 : i + 1 + _NOT_REACH])
+        for i, word in enumerate(folded)
+    ) or any(
+        word in _NOT_EN and any(w in _ATTEND for w in folded[i + 1 : i + 1 + _NOT_REACH])
+        for i, word in enumerate(folded)
+    )
 
 
 def _without_code(folded: list[str]) -> bool:
