@@ -60,6 +60,9 @@ def _answerer() -> TurnAnswerer:
         "En cas d'urgence la nuit, quel numéro faut-il faire pour avoir un prêtre ?",
         "My mother is dying, is there a priest we can call?",
         "Mon père est mourant, il faut un prêtre tout de suite",
+        "Mon oncle est au plus mal à l'hôpital, la famille voudrait un prêtre avant qu'il"
+        " parte. On fait comment ?",
+        "Ma mère est en soins palliatifs, comment joindre un prêtre ?",
     ],
 )
 def test_a_priest_or_number_wanted_now_at_night_or_for_the_dying_asks_the_on_call(
@@ -74,6 +77,7 @@ def test_a_priest_or_number_wanted_now_at_night_or_for_the_dying_asks_the_on_cal
         "Ma mère est hospitalisée, un prêtre peut venir la voir ?",  # can wait for office hours
         "Quel est le numéro du secrétariat ?",
         "À quelle heure est la messe de la nuit de Noël ?",  # nobody to reach
+        "Le curé part avant la fin du mois, qui appeler pour le baptême ?",  # nobody dying
     ],
 )
 def test_a_visit_that_can_wait_or_a_night_without_anyone_to_reach_is_not_on_call(

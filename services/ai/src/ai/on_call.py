@@ -30,7 +30,10 @@ _NOW_OR_OUT_OF_HOURS = frozenset(
 )  # fmt: skip
 _NOW_PAIRS = frozenset(
     {("fin", "vie"), ("end", "life"), ("derniers", "sacrements"), ("last", "rites"),
-     ("fim", "vida"), ("train", "mourir"), ("tout", "suite"), ("right", "now")}
+     ("fim", "vida"), ("train", "mourir"), ("tout", "suite"), ("right", "now"),
+     # someone close to death: "au plus mal", "avant qu'il parte", "en soins palliatifs"
+     ("plus", "mal"), ("avant", "parte"), ("avant", "meure"), ("soins", "palliatifs"),
+     ("palliative", "care"), ("cuidados", "paliativos")}
 )  # fmt: skip
 _PAIR_GAP = 2  # words between the two of a pair at most ("fin de vie")
 
