@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from ai.answerer import Answer, FactAnswerer, HandOff
+from ai.asked import question_sentence
 from ai.facts import Fact
 from ai.language import written_in
 from ai.life_events import (
@@ -22,6 +23,7 @@ from ai.life_events import (
     SICK_QUESTION,
     SYMPATHY,
     WEDDING_QUESTION,
+    NextStep,
     is_bereavement,
     is_grave_illness,
     is_joyful,
@@ -130,6 +132,9 @@ async def test_a_bereavement_no_fact_answers_goes_to_a_person_gently() -> None:
         "On attend des jumeaux pour juillet ! Pour le baptême, le parrain peut avoir 15 ans ?",
         "Je suis devenue grand-maman ce matin ! Les parents veulent la faire baptiser.",
         "I became a dad last night, how do we get her baptised?",
+        "Mon chum m'a fait la grande demande hier soir, on rêve d'un mariage à l'église.",
+        "On vient de se fiancer ! Par où on commence ?",
+        "We just got engaged, what do we need to do?",
     ],
 )
 def test_a_birth_or_a_coming_wedding_is_good_news(text: str) -> None:
@@ -144,6 +149,7 @@ def test_a_birth_or_a_coming_wedding_is_good_news(text: str) -> None:
         "Nous nous sommes mariés en juin dernier",
         "Depuis qu'il est devenu diacre, il célèbre les baptêmes ?",  # no one born
         "Mon fils est devenu grand, il peut faire sa confirmation ?",  # grown up
+        "J'ai une grande demande : la salle est-elle libre samedi ?",  # no proposal
     ],
 )
 def test_a_plain_question_about_a_sacrament_is_not_news(text: str) -> None:
@@ -339,6 +345,18 @@ def test_a_coming_wedding_asking_for_papers_searches_the_documents_first() -> No
     assert step is not None
     assert step.searches == (f"{WEDDING_QUESTION} {DOCUMENTS_ASKED}", WEDDING_QUESTION)
     assert not step.first
+
+
+def test_a_question_of_its_own_beside_a_mass_intention_is_searched_before_the_mass() -> None:
+    text = "Mes parents fêtent leurs noces d'or en juin. Quel est le tarif de la salle ?"
+    step = next_step(text, question_sentence(text))
+    assert step is not None
+    assert step.searches == (INTENTION_QUESTION,)
+    assert not step.first
+    asked = "Mes parents fêtent leurs noces d'or en juin. Une messe est-elle possible ?"
+    assert next_step(asked, question_sentence(asked)) == NextStep((INTENTION_QUESTION,), True)
+    where = "J'ai une enveloppe pour faire dire une messe. C'est quoi l'adresse du presbytère ?"
+    assert next_step(where, question_sentence(where)) == NextStep((INTENTION_QUESTION,), False)
 
 
 def test_a_wedding_anniversary_is_good_news_not_a_coming_wedding() -> None:

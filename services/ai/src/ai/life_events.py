@@ -32,6 +32,7 @@ before the message's own words, the other events' next steps after them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
@@ -140,9 +141,18 @@ _WEDDING = frozenset(
      "fiancee", "fiance", "epouser", "married", "marry", "marrying", "wedding", "engaged",
      "casar", "casamento", "casarnos", "casamos", "boda"}
 )  # fmt: skip
+# An engagement: a wedding is coming.
+_ENGAGED = frozenset(
+    {"fiancer", "fiances", "fiancee", "fiancees", "engaged", "proposed", "noivos", "noivado",
+     "noivamos", "prometidos", "comprometidos", "comprometimos"}
+)  # fmt: skip
+_PROPOSAL = re.compile(
+    r"\bfaite? (?:\w+ )?la grande demande\b|\bdemande en mariage\b|\bpedido de casamento\b"
+)
 _FUTURE = frozenset(
     {"allons", "voulons", "veut", "veu", "souhaitons", "aimerions", "prochain", "prochaine",
-     "bientot", "getting", "going", "vamos", "queremos", "marions", "marierons"}
+     "bientot", "getting", "going", "vamos", "queremos", "marions", "marierons", "reve",
+     "revons"}
 )  # fmt: skip
 CONGRATULATIONS: dict[Language, str] = {
     "fr": "Félicitations, quelle belle nouvelle !",
@@ -257,15 +267,20 @@ class NextStep:
 def next_step(text: str, question: str | None = None) -> NextStep | None:
     """The search for the parish's next step after the life event ``text`` tells of.
 
-    A funeral or a baptism is what is asked about when the question names it: the
+    A Mass for someone is what is asked about unless the question's own sentence asks
+    something else without a Mass ("Mes parents fêtent leurs noces d'or en juin. Quel est
+    le tarif de la salle ?", "J'ai une enveloppe pour faire dire une messe. C'est quoi
+    l'adresse du presbytère ?"). A funeral or a baptism is what is asked about when the
+    question names it: the
     question's own sentence (``question``) when the message has other sentences, so
     that "on vient aux funérailles d'un oncle ; par où entrer sans escalier ?" asks
     how to get in, not how a funeral goes.
     """
     said = words(text)
     asked = words(question) if question else said
-    if _mass_intention(said):
-        return NextStep((INTENTION_QUESTION,), first=True)
+    if _mass_intention(said):  # after what a question of its own asks ("the hall's price?")
+        first = question is None or any(word in _MASS for word in asked)
+        return NextStep((INTENTION_QUESTION,), first=first)
     if _dying(said) or _priest_visit(said):
         return NextStep((SICK_QUESTION,), first=True)
     if _bereaved(said):  # the funeral is what is asked about
@@ -461,6 +476,8 @@ def _coming_wedding(said: Sequence[str]) -> bool:
         return False
     if any(pair in _MARRYING for pair in pairwise(said)):
         return True  # "mon fils se marie en juin", "nous nous marions"
+    if any(word in _ENGAGED for word in said) or _PROPOSAL.search(" ".join(said)):
+        return True  # "on vient de se fiancer", "il m'a fait la grande demande"
     return any(word in _WEDDING for word in said) and any(word in _FUTURE for word in said)
 
 
