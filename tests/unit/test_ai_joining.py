@@ -59,6 +59,10 @@ def test_joining_or_lateness_alone_is_no_late_join(question: str) -> None:
 def test_only_a_fact_saying_one_joins_during_the_year_allows_it() -> None:
     assert allows_late_join(ENROLMENT.title, ENROLMENT.content)
     assert allows_late_join("Groupes", "Un enfant peut rejoindre un groupe en cours d'année.")
+    until = "Un enfant peut encore se joindre à un groupe jusqu'à la fin de janvier."
+    assert allows_late_join("Catéchèse", until)  # a deadline in the year
+    assert allows_late_join("Catechism", "Children may join until 31 January.")
+    assert not allows_late_join("Bureau", "Vous pouvez nous joindre jusqu'à 17h.")  # reach us
     assert not allows_late_join(OPEN_ALL_YEAR.title, OPEN_ALL_YEAR.content)  # no joining
     assert not allows_late_join(WHO.title, WHO.content)
 

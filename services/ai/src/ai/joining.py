@@ -26,11 +26,18 @@ _JOIN = frozenset(
 # the next year's start ("les inscriptions pour la rentrée d'août, c'est quand ?").
 _LATE_WORDS = frozenset({"tard", "encore", "late", "still", "ainda", "tarde", "todavia"})
 _LATE_PHRASES = ("en cours d annee", "milieu d annee", "deja commence", "already started")
-# What a fact writes when joining is possible whenever.
+# What a fact writes when joining is possible whenever, or until a month of the year
+# ("jusqu'à la fin de janvier", "jusqu'au 31 janvier", "until the end of January").
+_MONTH = (
+    r"(?:janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|novembre|"
+    r"decembre|january|february|march|april|may|june|july|august|september|october|"
+    r"november|december)"
+)
 _ANYTIME = re.compile(
     r"\b(?:en cours d annee|a tout moment|toute l annee|tout au long de l annee|"
     r"n importe quand|at any time|any time|during the year|a qualquer momento|"
-    r"en cualquier momento|durante todo el ano)\b"
+    r"en cualquier momento|durante todo el ano|"
+    rf"(?:jusqu a|jusqu au|jusqu en|until)(?: la fin| the end)?(?: de| d| of)?(?: \d+)? {_MONTH})\b"
 )
 
 
@@ -46,4 +53,6 @@ def asks_late_join(question: str) -> bool:
 def allows_late_join(title: str, content: str) -> bool:
     """Whether a fact says that one joins, and that it can be done during the year."""
     said = words(f"{title} {content}")
-    return bool(_JOIN.intersection(said)) and bool(_ANYTIME.search(" ".join(said)))
+    joined = " ".join(said)
+    joins = bool(_JOIN.intersection(said)) or "se joindre" in joined
+    return joins and bool(_ANYTIME.search(joined))
