@@ -418,3 +418,30 @@ def test_without_the_words_agreeing_clearly_an_unsure_best_fact_is_not_answered(
     best: Candidate, second: Candidate
 ) -> None:
     assert choose(Ranking([best, second], 0.1), min_probability=0.6) == []
+
+
+def _dated(
+    key: str, probability: float, words: float, evidence: float, body: str = ""
+) -> Candidate:
+    """A candidate whose fact is valid until a date (an exception, like a closure)."""
+    document = Document(key, R, key, body, lasting=False)
+    return Candidate(document, 0.4, Match(document, words, 0.5), evidence, probability)
+
+
+def test_a_temporary_fact_comes_with_the_lasting_fact_its_words_are_close_to() -> None:
+    closure = _dated("fermeture-fetes", 0.9, words=8.7, evidence=0.6)
+    hours = _candidate("bureau", 0.01, words=6.9, evidence=0.4)
+    ranking = Ranking([closure, _candidate("confession", 0.05, words=4.1, evidence=0.0), hours], 0)
+    assert choose(ranking, min_probability=0.6) == [closure, hours]
+
+
+def test_a_temporary_fact_stays_alone_without_a_close_lasting_fact_or_when_asked_for() -> None:
+    closure = _dated("fermeture-fetes", 0.9, words=8.7, evidence=0.6)
+    far = _candidate("bureau", 0.01, words=3.0, evidence=0.4)
+    assert choose(Ranking([closure, far], 0.0), min_probability=0.6) == [closure]
+    hours = _candidate("bureau", 0.01, words=6.9, evidence=0.4)
+    at_christmas = _dated("fermeture-fetes", 0.9, 8.7, 0.6, body="Fermé pendant Noël.")
+    asked = Ranking([at_christmas, hours], 0.0, periods=frozenset({"noel"}))
+    assert choose(asked, min_probability=0.6) == [at_christmas]  # the period asked for
+    lasting = _candidate("bureau-ete", 0.9, words=8.7, evidence=0.6)
+    assert choose(Ranking([lasting, hours], 0.0), min_probability=0.6) == [lasting]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from ai.answerer import FactAnswerer
@@ -20,6 +22,7 @@ TOPICS = {
     "catechism": ("cate",),
     "holidays": ("vacances",),
     "christmas": ("noel",),
+    "chapel": ("chapelle",),
 }
 FACTS = (
     Fact("dimanche", R, "Messes du dimanche", "Dimanche : messe à 9h30 et à 11h."),
@@ -222,6 +225,16 @@ async def test_a_period_the_message_tells_of_stops_a_fact_bound_to_another_perio
     question = "Nous venons en famille pour Noël. Confession le samedi ?"
     assert await _sources("Confession le samedi ?") == ("confession",)
     assert await _sources(question) == ()  # the confession fact speaks of the summer only
+
+
+async def test_a_lasting_fact_saying_its_season_answers_for_another_month() -> None:
+    chapel = Fact("chapelle", R, "Chapelle", "La chapelle est ouverte seulement l'été.")
+    question = "La chapelle est-elle ouverte en décembre ?"
+    assert await _sources(question, (chapel,)) == ("chapelle",)  # no: in summer only
+    until = datetime(2027, 9, 7, tzinfo=UTC)
+    summer = Fact("ete", R, "Chapelle en été", "Cet été, la chapelle est ouverte.", None, until)
+    assert await _sources(question, (summer,)) == ()  # this summer's notice says nothing of it
+    assert await _sources("La chapelle est-elle ouverte à Noël ?", (chapel,)) == ()  # a feast
 
 
 async def test_a_fact_naming_the_period_still_answers() -> None:

@@ -182,7 +182,7 @@ class FactAnswerer:
         if late:
             found = joining
         facts = {fact.id: fact for fact in found}
-        documents = [Document(f.id, f.service, f.title, f.content) for f in facts.values()]
+        documents = [_document(f) for f in facts.values()]
         keys, worded = await self._chosen(
             documents, text, best_at_least=best_at_least or priced or late, told=told
         )
@@ -239,6 +239,10 @@ def _titled(document: Document, asked: set[str]) -> bool:
 
 
 _PROPER = re.compile(r"[A-ZÀ-Ý][\w'’-]*")  # a capitalised word
+
+
+def _document(fact: Fact) -> Document:
+    return Document(fact.id, fact.service, fact.title, fact.content, fact.valid_to is None)
 
 
 def _compose(facts: list[Fact]) -> str:

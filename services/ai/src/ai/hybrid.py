@@ -35,6 +35,9 @@ messe jeudi") may see nothing that its words do not. It declines otherwise,
 and also when the question names a period the chosen documents do not, when the
 rest of the message tells of a period they are not bound to (the winter timetable
 for "nous venons en juillet"), or when it asks to talk to someone (:mod:`ai.scope`).
+A temporary fact chosen alone for a question that names no period comes with the
+lasting fact the words put close to it: the office's hours with its closure for
+the holidays.
 """
 
 from __future__ import annotations
@@ -67,6 +70,7 @@ RIVAL_COVERAGE = 0.75  # and the most another document may cover for it to answe
 AGREED_PROBABILITY = 0.4  # least probability of a best document the words also put first
 AGREED_LEAD = 1.2  # by this much at least over any other document's word score
 AGREED_WORDS = 4.0  # and with at least this word score (a name in common is not enough)
+LASTING_SHARE = 0.6  # least word score of a lasting fact given with a temporary one, as a share
 
 # Everyday French texts about nothing an organisation's facts would cover: the
 # question's similarity to them is its level of similarity to unrelated text.
@@ -252,6 +256,8 @@ def choose(ranking: Ranking, min_probability: float) -> list[Candidate]:
             metrics.count_choice("unrelated" if unrelated else "ambiguous")
             return []
         chosen = [whole]
+    if len(chosen) == 1 and not ranking.periods:
+        chosen = _with_lasting(chosen[0], candidates)
     if ranking.beyond_periods is not None and not all(
         candidate.document.key in ranking.beyond_periods for candidate in chosen
     ):
@@ -288,6 +294,22 @@ def _agreed(candidates: list[Candidate]) -> Candidate | None:
     return best if best.lexical.score >= AGREED_LEAD * max(others, default=0.0) else None
 
 
+def _with_lasting(best: Candidate, candidates: list[Candidate]) -> list[Candidate]:
+    """A temporary fact with the lasting one it is an exception to, for a question that
+    names no period: "le bureau est ouvert vendredi ?" in December gets the office's
+    hours and its closure for the holidays, not the closure alone. The lasting fact is
+    the most probable one the words also put close to the temporary fact."""
+    if best.document.lasting or best.lexical is None or not best.evidence:
+        return [best]
+    least = LASTING_SHARE * best.lexical.score
+    for candidate in candidates:
+        lexical = candidate.lexical
+        lasting = candidate.document.lasting and candidate.evidence
+        if lasting and lexical is not None and lexical.score >= least:
+            return [best, candidate]
+    return [best]
+
+
 def _coverage(candidate: Candidate) -> float:
     return candidate.lexical.coverage if candidate.lexical is not None else 0.0
 
@@ -305,9 +327,15 @@ def _pair(best: Candidate, second: Candidate, unrelated: float) -> bool:
 
 def _in_period(document: Document, ranking: Ranking) -> bool:
     """The document speaks of the periods the question asks about, and is not bound to
-    periods other than the ones the message tells of."""
+    periods other than the ones the message tells of. A lasting fact that says in which
+    months or seasons something happens ("chapelle ouverte seulement l'été") also
+    answers for the others ("ouverte en décembre ?": no, in summer only)."""
     named = _periods(document)
-    return scope.covers(named, ranking.periods) and scope.fits(named, ranking.told)
+    if not scope.fits(named, ranking.told):
+        return False
+    if document.lasting and scope.seasonal(named) and scope.seasonal(ranking.periods):
+        return True
+    return scope.covers(named, ranking.periods)
 
 
 def _periods(document: Document) -> frozenset[str]:

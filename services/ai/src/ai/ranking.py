@@ -32,6 +32,7 @@ class Document:
     group: str  # the service it belongs to
     title: str
     body: str
+    lasting: bool = True  # False: a fact valid until a date (the holidays' closure)
 
 
 @dataclass(frozen=True)

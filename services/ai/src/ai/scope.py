@@ -188,6 +188,12 @@ def question_periods(text: str) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(asked), frozenset(told - asked)
 
 
+def seasonal(named: frozenset[str]) -> bool:
+    """Whether ``named`` holds periods and only months and seasons (no feast, no
+    holidays, not the whole year)."""
+    return bool(named) and all(period in SEASON_OF or period in SEASONS for period in named)
+
+
 def fits(named: frozenset[str], told: frozenset[str]) -> bool:
     """Whether a fact naming the periods ``named`` may answer a message that tells of the
     periods ``told``: it names none (it holds whenever it is valid), or it covers them."""
