@@ -150,6 +150,8 @@ def test_a_birth_or_a_coming_wedding_is_good_news(text: str) -> None:
         "Depuis qu'il est devenu diacre, il célèbre les baptêmes ?",  # no one born
         "Mon fils est devenu grand, il peut faire sa confirmation ?",  # grown up
         "J'ai une grande demande : la salle est-elle libre samedi ?",  # no proposal
+        "Our twins are four. Is there some kind of church program for preschoolers?",
+        "Nos jumeaux ont 4 ans, y a-t-il l'éveil à la foi pour eux ?",  # an age, no birth
     ],
 )
 def test_a_plain_question_about_a_sacrament_is_not_news(text: str) -> None:

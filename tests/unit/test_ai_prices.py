@@ -175,3 +175,30 @@ async def test_the_fact_giving_the_asked_price_answers_though_it_shares_few_word
     found = await FactAnswerer(Catechism()).find("CATECHESE", "c'est combien le caté ?")
     assert found is not None
     assert found.sources == ("inscriptions",)
+
+
+EVEIL = Fact(
+    "eveil",
+    "CATECHESE",
+    "Éveil à la foi (4 à 7 ans)",
+    "Les enfants de 4 à 7 ans se retrouvent pendant la messe de 11h, dans la sacristie.",
+)
+COSTS = Fact(
+    "inscription",
+    "CATECHESE",
+    "Inscription à la catéchèse",
+    "L'inscription se fait à l'automne. Coût : 55 $ par enfant. L'éveil à la foi est gratuit.",
+)
+
+
+class Awakening:
+    async def facts(self, service: str) -> list[Fact]:
+        return [EVEIL, COSTS] if service == "CATECHESE" else []
+
+
+async def test_a_price_given_under_the_name_of_what_the_question_finds_answers_it() -> None:
+    question = "Pour les rencontres des 4-7 ans pendant la messe, on doit débourser quelque chose ?"
+    ranker = HybridRanker(TopicEmbedder({"mass": ("messe",), "ages": ("ans",)}), Calibration())
+    found = await FactAnswerer(Awakening(), ranker=ranker).find("CATECHESE", question)
+    assert found is not None
+    assert found.sources == ("inscription",)  # "l'éveil à la foi est gratuit"

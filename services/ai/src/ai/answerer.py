@@ -170,7 +170,9 @@ class FactAnswerer:
         # price; naming the subject beside an amount, they need no more confidence.
         priced = asks_price(text)
         if priced:
-            found = [f for f in found if prices_subject(text, f.title, f.service, f.content)]
+            found = [
+                f for f in found if prices_subject(text, f.title, f.service, f.content)
+            ] or await self._priced_elsewhere(found, text)
         # "Est-il trop tard pour l'inscrire ?": the facts saying when one may join, if any
         # (the facts are read only for a question that asks it).
         joining = (
@@ -190,6 +192,22 @@ class FactAnswerer:
             return None
         picked = [facts[key] for key in keys]
         return Answer(_compose(picked), "fact", tuple(fact.id for fact in picked), worded)
+
+    async def _priced_elsewhere(self, found: list[Fact], text: str) -> list[Fact]:
+        """The facts stating the price of what the question is about, when no fact states
+        it in the question's words: "les rencontres des 4-7 ans, on doit débourser ?" is
+        about the éveil à la foi (the fact the question finds), whose price the enrolment
+        fact gives ("l'éveil à la foi est gratuit")."""
+        facts = {fact.id: fact for fact in found}
+        keys, _ = await self._chosen([_document(f) for f in facts.values()], text)
+        if len(keys) != 1:
+            return []
+        subject = _PARENTHESIS.sub(" ", facts[keys[0]].title)
+        return [
+            f
+            for f in found
+            if f.id != keys[0] and prices_subject(subject, f.title, f.service, f.content)
+        ]
 
     async def _chosen(
         self,
@@ -239,6 +257,9 @@ def _titled(document: Document, asked: set[str]) -> bool:
 
 
 _PROPER = re.compile(r"[A-ZÀ-Ý][\w'’-]*")  # a capitalised word
+
+
+_PARENTHESIS = re.compile(r"\([^)]*\)")  # "Éveil à la foi (4 à 7 ans)": the ages aside
 
 
 def _document(fact: Fact) -> Document:

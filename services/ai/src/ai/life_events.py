@@ -122,6 +122,14 @@ _JUST = frozenset(
     {"venons", "vient", "venez", "attendons", "attend", "notre", "nos", "ma", "mon", "just",
      "our", "nosso", "nossa", "nuestro", "nuestra"}
 )  # fmt: skip
+# Saying how old a child is: "ils ont 4 ans", "they are four", "tem dois anos".
+_HAS_AGE = frozenset({"a", "ont", "is", "are", "tem", "tiene", "tienen", "turned", "turns"})
+_NUMBER_WORDS = frozenset(
+    {"un", "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf", "dix", "one",
+     "two", "three", "four", "five", "seven", "eight", "nine", "ten", "dois", "duas", "tres",
+     "quatro", "cinco", "seis", "dos", "cuatro", "siete", "ocho"}
+)  # fmt: skip
+_AGE_REACH = 3  # words between the child and its age
 _EXPECTING = frozenset(
     {"enceinte", "grossesse", "accoucher", "accouchement", "pregnant", "gravida",
      "embarazada"}
@@ -461,8 +469,26 @@ def _born(said: Sequence[str]) -> bool:
         return True  # "je suis enceinte": a baby is coming
     if any(word in _BECAME and _after(said, i, _NEW_KIN, 3) for i, word in enumerate(said)):
         return True  # "je suis devenue grand-maman ce matin", "I became a dad"
-    births = [i for i, word in enumerate(said) if word in _BIRTH and not _negation(said, i)]
+    births = [
+        i
+        for i, word in enumerate(said)
+        if word in _BIRTH and not _negation(said, i) and not _aged(said, i)
+    ]
     return bool(births) and any(word in _JUST for word in said)
+
+
+def _aged(said: Sequence[str], at: int) -> bool:
+    """The child's age said right after ("our twins are four", "nos jumeaux ont 4 ans"):
+    no news of a birth."""
+    after = said[at + 1 : at + 1 + _AGE_REACH]
+    return any(
+        word in _HAS_AGE and after[j + 1 : j + 2] and _number(after[j + 1])
+        for j, word in enumerate(after)
+    )
+
+
+def _number(word: str) -> bool:
+    return word.isdigit() or word in _NUMBER_WORDS
 
 
 def _negation(said: Sequence[str], at: int) -> bool:
