@@ -135,6 +135,7 @@ async def test_a_bereavement_no_fact_answers_goes_to_a_person_gently() -> None:
         "Mon chum m'a fait la grande demande hier soir, on rêve d'un mariage à l'église.",
         "On vient de se fiancer ! Par où on commence ?",
         "We just got engaged, what do we need to do?",
+        "Notre bébé a deux mois, on voudrait le faire baptiser",  # a baby's age: still news
     ],
 )
 def test_a_birth_or_a_coming_wedding_is_good_news(text: str) -> None:

@@ -130,6 +130,9 @@ _NUMBER_WORDS = frozenset(
      "quatro", "cinco", "seis", "dos", "cuatro", "siete", "ocho"}
 )  # fmt: skip
 _AGE_REACH = 3  # words between the child and its age
+_BABY_AGES = frozenset(
+    {"jours", "semaines", "mois", "days", "weeks", "months", "dias", "semanas", "meses"}
+)
 _EXPECTING = frozenset(
     {"enceinte", "grossesse", "accoucher", "accouchement", "pregnant", "gravida",
      "embarazada"}
@@ -478,13 +481,14 @@ def _born(said: Sequence[str]) -> bool:
 
 
 def _aged(said: Sequence[str], at: int) -> bool:
-    """The child's age said right after ("our twins are four", "nos jumeaux ont 4 ans"):
-    no news of a birth."""
-    after = said[at + 1 : at + 1 + _AGE_REACH]
-    return any(
-        word in _HAS_AGE and after[j + 1 : j + 2] and _number(after[j + 1])
-        for j, word in enumerate(after)
-    )
+    """The child's age said right after, in years ("our twins are four", "nos jumeaux
+    ont 4 ans"): no news of a birth."""
+    after = said[at + 1 : at + 1 + _AGE_REACH + 2]
+    for j, word in enumerate(after[:_AGE_REACH]):
+        if word in _HAS_AGE and j + 1 < len(after) and _number(after[j + 1]):
+            unit = after[j + 2] if j + 2 < len(after) else ""
+            return unit not in _BABY_AGES  # "notre bébé a deux mois": still news
+    return False
 
 
 def _number(word: str) -> bool:
