@@ -42,6 +42,15 @@ def test_padding_of_other_languages_is_dropped_too(
     assert question_terms(question) == (content, neutral)
 
 
+def test_quebec_padding_is_dropped_too() -> None:
+    content, neutral = question_terms(
+        "Le prêtre confesse-tu à heures fixes quelque part, ou ben ça se fait sur rendez-vous ?"
+    )
+    assert content == ["pretre", "confesse", "fixe", "part", "rendez"]
+    assert neutral == ["heure"]
+    assert question_terms("sa tuque pis ses mitaines")[0] == ["tuque", "mitaine"]
+
+
 def test_asking_which_day_or_date_is_what_the_question_is_about() -> None:
     assert question_terms("le caté c'est quel jour ?") == (["cate", "jour"], [])
     assert question_terms("c'est quelle date ?") == (["date"], [])

@@ -46,8 +46,8 @@ PADDING = _stems(
     "donc oui non ok daccord salut bonsoir coucou madame monsieur concernant propos "
     "sujet chose dois doit devons devez avait etait aurais auriez mais car comme tout "
     "me moi toi lui ils elles eux notre nos dans chez cherche chercher aidez aider "
-    "beaucoup vraiment juste"
-)
+    "beaucoup vraiment juste ben pis quelque"
+)  # "ben", "pis": Québec's "bien" and "puis" ("ou ben", "sa tuque pis ses mitaines")
 # SMS writing: "c koi", "ya kel messe", "jvoudrais", "pr", "ds"...
 SMS_PADDING = _stems(
     "c koi ki kel kelle kels cet dla ds pr stp slt bjr tt jsp ya jveux jvoudrais g pk pq"
