@@ -156,8 +156,13 @@ CODE = Fact(
 
 
 class Catechism:
+    """The catechism's facts (the code's and the enrolment's unless told others)."""
+
+    def __init__(self, *facts: Fact) -> None:
+        self._facts = list(facts or (CODE, ENROLMENT))
+
     async def facts(self, service: str) -> list[Fact]:
-        return [CODE, ENROLMENT] if service == "CATECHESE" else []
+        return self._facts if service == "CATECHESE" else []
 
 
 async def test_a_price_question_is_answered_by_the_fact_giving_the_price_not_the_closest_one() -> (
@@ -191,14 +196,9 @@ COSTS = Fact(
 )
 
 
-class Awakening:
-    async def facts(self, service: str) -> list[Fact]:
-        return [EVEIL, COSTS] if service == "CATECHESE" else []
-
-
 async def test_a_price_given_under_the_name_of_what_the_question_finds_answers_it() -> None:
     question = "Pour les rencontres des 4-7 ans pendant la messe, on doit débourser quelque chose ?"
     ranker = HybridRanker(TopicEmbedder({"mass": ("messe",), "ages": ("ans",)}), Calibration())
-    found = await FactAnswerer(Awakening(), ranker=ranker).find("CATECHESE", question)
+    found = await FactAnswerer(Catechism(EVEIL, COSTS), ranker=ranker).find("CATECHESE", question)
     assert found is not None
     assert found.sources == ("inscription",)  # "l'éveil à la foi est gratuit"
