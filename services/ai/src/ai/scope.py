@@ -159,9 +159,13 @@ def periods(text: str) -> frozenset[str]:
     text = _PASCAL.sub(" ", text)
     found: set[str] = set()
     for sentence in _sentences(text):
-        said = words(sentence)
-        found |= _sentence_periods(said) | _months_between(said)
+        found |= _periods_of(words(sentence))
     return frozenset(found)
+
+
+def _periods_of(said: list[str]) -> set[str]:
+    """The periods one sentence's words name, the months inside a range too."""
+    return _sentence_periods(said) | _months_between(said)
 
 
 def question_periods(text: str) -> tuple[frozenset[str], frozenset[str]]:
@@ -182,9 +186,8 @@ def question_periods(text: str) -> tuple[frozenset[str], frozenset[str]]:
     told: set[str] = set()
     for sentence in _sentences(text):
         said = words(sentence)
-        found = _sentence_periods(said) | _months_between(said)
         condition = sentence.rstrip().endswith("?") or DURING & set(said)
-        (asked if condition else told).update(found)
+        (asked if condition else told).update(_periods_of(said))
     return frozenset(asked), frozenset(told - asked)
 
 
