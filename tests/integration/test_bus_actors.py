@@ -121,14 +121,20 @@ async def test_many_conversations_run_at_once_each_in_the_order_it_was_written(
     handler = Handled()
     runtime = await _replica(bus_settings, handler, replicas)
     written = {p: [_message(p, n) for n in range(1, 9)] for p in range(1, 16)}
+    held = asyncio.Event()  # every conversation waits on its first message until all 15 run
+    for messages in written.values():
+        handler.gates[messages[0].conversation_id] = held
     for number in range(8):  # interleaved, as people write at the same time
         await _publish(runtime, [written[p][number] for p in written])
 
+    await wait_until(lambda: len(handler.running) == len(written))
+    assert handler.count == 0
+    held.set()
     await wait_until(lambda: handler.count == 15 * 8)
     for messages in written.values():
         conversation = messages[0].conversation_id
         assert handler.by_conversation[conversation] == [m.message_id for m in messages]
-    assert handler.most_at_once > 1
+    assert handler.most_at_once == len(written)
 
 
 async def test_an_outage_is_waited_out_past_the_attempt_limit_and_never_dead_lettered(
