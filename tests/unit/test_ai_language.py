@@ -60,9 +60,12 @@ def test_a_greeting_or_thanks_is_answered_in_its_language(
         ("¿Con cuánto tiempo de antelación hay que avisar para casarnos?", "marier"),  # how long
         ("¿Cuándo puedo confesarme?", "confession"),  # "cuándo" is no typo of "quanto"
         ("Sorry, where is the church please?", "eglise"),
-        ("¿A qué hora abre la secretaría parroquial el lunes?", "ouvert accueil lundi"),
+        ("¿A qué hora abre la secretaría parroquial el lunes?", "ouvert accueil paroisse lundi"),
         ("Is the church open on Friday?", "eglise ouvert vendredi"),
         ("Necesito pasar por la oficina, ¿qué horario tiene?", "accueil"),  # "pasar": no "casar"
+        ("How much does it cost to rent the parish hall?", "tarif location paroisse salle"),
+        ("Meu pai faleceu ontem, quando é a missa?", "pere obseque messe"),
+        ("Is there a youth group where we can pray?", "jeune priere"),
     ],
 )
 def test_words_of_other_languages_are_glossed_in_french_for_the_search(

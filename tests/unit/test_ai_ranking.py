@@ -58,3 +58,26 @@ def test_neutral_words_neither_cover_nor_uncover_a_question() -> None:
 def test_no_shared_word_no_match() -> None:
     assert Index([_doc("chorale", "Chorale", "jeudi")]).rank("pizza") == []
     assert Index([]).rank("chorale") == []
+
+
+def test_a_word_the_lexicon_cannot_read_uncovers_a_question_in_another_language_less() -> None:
+    index = Index(
+        [
+            _doc("food", "Dépannage alimentaire", "Le mercredi de 13h à 15h, au sous-sol."),
+            _doc("chorale", "Chorale", "Répétitions le jeudi soir."),
+        ]
+    )
+    # "bank" is unknown to the facts and to the lexicon: it is not held against them as
+    # much as the French "banque", a subject the facts would have named
+    (english,) = index.rank("Is there a food bank? alimentaire")  # as ai.turns searches it
+    (french,) = index.rank("Y a-t-il une banque alimentaire ?")
+    assert english.coverage >= 0.5 > french.coverage
+
+
+def test_a_word_the_lexicon_reads_but_no_fact_has_still_uncovers_a_question() -> None:
+    index = Index(
+        [_doc("messes", "Messes", "Dimanche 10h30 à l'église."), _doc("z", "Chorale", "")]
+    )
+    (in_spanish,) = index.rank("¿Misa en español? messe espagnol")
+    (on_sunday,) = index.rank("¿Hay alguna misa el domingo? messe dimanche")
+    assert in_spanish.coverage < 0.5 <= on_sunday.coverage  # no fact names a Spanish Mass

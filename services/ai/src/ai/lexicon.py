@@ -80,7 +80,7 @@ SYNONYM_GROUPS: tuple[str, ...] = (
     "confession confesser reconciliation pardon penitence penitentiel penitentielle confess "
     "confessar confissao confesion confesarme confesar",
     "obseque enterrement funeraille deces decede defunt mort funeral funerais enterro "
-    "entierro funerales",
+    "entierro funerales died death faleceu morreu fallecio fallecido murio",
     "inscription inscrire inscrit register registration enrol inscricao inscrever "
     "inscripcion inscribir",
     "cate catechisme catechese kt catechism catequese catequesis catecismo",
@@ -119,6 +119,19 @@ SYNONYM_GROUPS: tuple[str, ...] = (
     "rendez rdv appointment",
     "midi dejeuner lunch almoco almuerzo",
     "alimentaire nourriture faim food comida alimentos fome hambre",  # not "manger": a meal
+    # a parish's everyday words in English, Portuguese and Spanish
+    "paroisse parish parroquia paroquia",
+    "salle hall sala",
+    "location louer loue louent rent rental alquilar alquiler alugar aluguel",
+    "famille family familia",
+    "pere father dad pai",  # not "padre": a priest in Portuguese
+    "mere mother mom mum mae madre",
+    "naissance naitre born birth nasceu nacio nacimiento nascimento",
+    "priere prier pray prayer rezar orar oracion oracao",
+    "jeune youth teen teenager joven jovem",
+    "anglais english ingles",
+    "espagnol spanish espanol",
+    "portugais portuguese portugues",
 )
 
 # A question's word for a kind of thing, and the words a fact writes it with ("quel

@@ -7,7 +7,11 @@ present it is in the document (title words count double, more in a short
 title; repeats in the text add less and less). ``coverage`` is the share of
 the question's content words, weighted by rarity, that the document has:
 words no document knows weigh :data:`UNKNOWN_WEIGHT`, so "quel temps fera-t-il
-demain" never looks covered by a fact that happens to contain "temps".
+demain" never looks covered by a fact that happens to contain "temps". In a question
+written in another language, such a word is most often one the lexicon cannot read
+("bank" of "is there a food bank?"), not a subject the facts lack: it weighs
+:data:`UNREAD_WEIGHT`. A word the lexicon reads ("español", "espagnol") still weighs
+:data:`UNKNOWN_WEIGHT`: the facts would name that subject if they had it.
 """
 
 from __future__ import annotations
@@ -17,11 +21,13 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ai.lexicon import document_terms, question_terms, relatedness
+from ai.lexicon import SYNONYMS, document_terms, question_terms, relatedness
+from concierge_common.french.languages import FRENCH, written_in
 
 TITLE_WEIGHT = 2.0
 SATURATION = 1.2
 UNKNOWN_WEIGHT = 2.0
+UNREAD_WEIGHT = 0.5
 
 Expansion = dict[str, float]  # document word -> relatedness to one question word
 
@@ -77,7 +83,11 @@ class Index:
         """Documents sharing at least a word with ``text``, most relevant first."""
         content, neutral = question_terms(text)
         expansions = {term: self._expand(term) for term in (*content, *neutral)}
-        weights = {term: self._weight(expansions[term]) for term in content}
+        unknown = UNKNOWN_WEIGHT if written_in(text) == FRENCH else UNREAD_WEIGHT
+        weights = {
+            term: self._weight(expansions[term], UNKNOWN_WEIGHT if term in SYNONYMS else unknown)
+            for term in content
+        }
         total = sum(weights.values())
         matches: list[Match] = []
         for doc in self._docs:
@@ -99,9 +109,9 @@ class Index:
                 expansion[term] = related
         return expansion
 
-    def _weight(self, expansion: Expansion) -> float:
+    def _weight(self, expansion: Expansion, unknown: float) -> float:
         if not expansion:
-            return UNKNOWN_WEIGHT
+            return unknown
         return max(related * self._idf[term] for term, related in expansion.items())
 
     def _points(self, expansion: Expansion, doc: _Indexed) -> float:
