@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from ai.answerer import Answer, FactAnswerer
-from ai.asked import last_question, question_sentence
+from ai.asked import last_question, names_besides, names_in, question_sentence
 from ai.facts import Fact
 from ai.hybrid import Calibration, HybridRanker
 from ai.turns import TurnAnswerer
@@ -143,3 +143,84 @@ async def test_a_question_sentence_keeps_the_month_its_story_tells_against_a_sea
     assert await _answerer(summer, ranker=ranker).answer(generate_turn(text)) is None
     in_summer = generate_turn(text.replace("décembre", "août"))
     assert await _answerer(summer, ranker=ranker).answer(in_summer) is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Coming to Mass at St. Gertrude's by car. Is there parking nearby?", "gertrude"),
+        ("On vient à Sainte-Gertrude. Y a-t-il du stationnement pour les voitures ?", "gertrude"),
+        (
+            "On vient à la résidence des goélands. Y a-t-il du stationnement pour les voitures ?",
+            "",
+        ),  # no capital
+        (
+            "Gertrude viendra en auto. Y a-t-il du stationnement pour les voitures ?",
+            "",
+        ),  # a sentence's first word
+    ],
+)
+def test_the_names_around_a_question_are_the_facts_names_its_context_gives(
+    text: str, names: str
+) -> None:
+    question = question_sentence(text)
+    assert question is not None
+    known = frozenset({"gertrude", "goeland"})
+    assert names_besides(text, question, known) == names
+
+
+def test_a_name_most_facts_write_tells_no_place_apart() -> None:
+    facts = [f"Église Saint-Ambroise : {what} de Sainte-{who}." for what, who in FOUR_FACTS]
+    assert names_in(facts) == frozenset({"gertrude"})  # "Ambroise" is in every fact
+
+
+FOUR_FACTS = [("messe", "Gertrude"), ("chorale", "Anne"), ("accueil", "Anne"), ("kt", "Anne")]
+
+
+async def test_a_question_about_a_place_its_context_names_is_answered_for_that_place() -> None:
+    class Facts:
+        async def facts(self, service: str) -> list[Fact]:
+            return [ZENON, GERTRUDE, WEEKDAYS] if service == R else []
+
+    now = datetime(2026, 12, 4, 10, tzinfo=UTC)
+    answerer = TurnAnswerer(FactAnswerer(Facts()), zone=ZoneInfo("Europe/Paris"), clock=lambda: now)
+    text = (
+        "On viendra samedi soir avec ma tante à Sainte-Gertrude en auto."
+        " Y a-t-il un stationnement pour les voitures ?"
+    )
+    answer = await answerer.answer(generate_turn(text))
+    assert isinstance(answer, Answer)
+    assert answer.sources == ("gertrude",)
+
+
+ZENON = Fact("zenon", R, "Église Saint-Zénon", "Stationnement derrière l'église, rue du Quai.")
+GERTRUDE = Fact("gertrude", R, "Église Sainte-Gertrude", "Stationnement devant le perron.")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mon fils s'est cassé le bras, il ira pas au caté samedi. On fait quoi dans ce cas ?",
+        "Ma fille pourra pas venir samedi, c'est un problème ?",
+    ],
+)
+async def test_an_absence_said_with_a_verb_finds_the_facts_about_absences(text: str) -> None:
+    absences = Fact("absences", KT, "Absences", "En cas d'absence, écrivez au catéchiste.")
+    hours = Fact("horaires", KT, "Rencontres", "Le caté a lieu le samedi de 10h à 11h.")
+
+    class Facts:
+        async def facts(self, service: str) -> list[Fact]:
+            return [hours, absences] if service == KT else []
+
+    topics = {"absence": ("absence",), "kt": ("caté", "samedi", "rencontres")}
+    ranker = HybridRanker(TopicEmbedder(topics), Calibration())
+    now = datetime(2026, 12, 4, 10, tzinfo=UTC)
+    answerer = TurnAnswerer(
+        FactAnswerer(Facts(), ranker=ranker), zone=ZoneInfo("Europe/Paris"), clock=lambda: now
+    )
+    answer = await answerer.answer(generate_turn(text, service=KT))
+    assert isinstance(answer, Answer)
+    assert answer.sources[0] == "absences"  # the usual hours may follow, not precede
+
+
+KT = "CATECHESE"

@@ -45,7 +45,7 @@ from zoneinfo import ZoneInfo
 from ai import family, injected, media_replies
 from ai.another_time import asks_another_time
 from ai.answerer import Answer, FactAnswerer, HandOff, courtesy, turn_text
-from ai.asked import last_question, question_sentence
+from ai.asked import last_question, names_besides, names_in, question_sentence
 from ai.elsewhere import elsewhere, known_words
 from ai.facts import Clock, OutOfDate, utc_now
 from ai.language import FRENCH, Language, with_lead, written_in
@@ -67,6 +67,8 @@ from ai.scope import asks_for_person, question_periods
 from ai.sms import plain
 from ai.topic import Subjects, beside_the_answer, off_topic, out_of_scope_reply, vocabulary
 from concierge_common.contracts.messages import GenerateReply
+from concierge_common.french.absence import says_absence
+from concierge_common.french.text import words
 
 SENSITIVE = "ai_sensitive"  # the handoff reason of a message that needs a person's tact
 
@@ -209,10 +211,14 @@ class TurnAnswerer:
         """The answer to the message, else to its last question alone, its sentence then its
         clause (the context's words may hide the question's): from the turn's service
         first, then from the others."""
-        searches = [_searched(text, language)]
+        absent = _absent(text)
+        searches = [_searched(text, language) + absent]
         for question in (question_sentence(text), last_question(text)):
-            search = None if question is None else _searched(question, language)
-            if search is not None and search not in searches:
+            if question is None:
+                continue
+            names = names_besides(text, question, await self._names(turn.service))
+            search = _searched(f"{question} {names}".strip(), language) + absent
+            if search not in searches:
                 searches.append(search)
         if turn.family is not None:
             children = family.parse_children(turn.family)
@@ -225,6 +231,11 @@ class TurnAnswerer:
                 searches, lambda s: self._facts.find_elsewhere(service, s, told=told)
             )
         return found
+
+    async def _names(self, service: str) -> frozenset[str]:
+        """The names the organisation's facts write (ai.asked.names_in)."""
+        facts = await self._facts.every_fact(service)
+        return names_in(f"{fact.title} : {fact.content}" for fact in facts)
 
     async def _for_family(
         self, service: str, text: str, children: tuple[family.Child, ...]
@@ -267,6 +278,13 @@ def _searched(text: str, language: Language) -> str:
     if language == FRENCH:
         return plain(text)
     return f"{plain(text, sms=False)} {french_gloss(text)}".strip()
+
+
+def _absent(text: str) -> str:
+    """The word facts write an absence with, when ``text`` says one with a verb ("il ira
+    pas au caté cette semaine, je dois le signaler ?"): searched with the whole message
+    and with its question alone."""
+    return " absence" if says_absence(words(text)) else ""
 
 
 def _tactful(fact: str, language: Language, *, grieving: bool) -> str:

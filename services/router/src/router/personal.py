@@ -35,6 +35,7 @@ import re
 from collections.abc import Iterable
 from itertools import pairwise
 
+from concierge_common.french.absence import says_absence
 from concierge_common.french.text import STOPWORDS, fold, words
 
 _POSSESSIVES = frozenset(
@@ -92,16 +93,6 @@ _OCCASIONS = frozenset(
 )  # fmt: skip
 _NEXT_REACH = 2  # words between "next" and the session
 _NEGATIONS = frozenset({"pas", "plus", "sans", "no", "not", "t", "nao", "sem", "sin", "without"})
-# Going, coming, being there, then "pas" ("il ira pas", "ne pourra pas aller"); "not"
-# before an English one ("can't come", "won't be able to attend").
-_MISSING_VERBS = frozenset(
-    {"ira", "iront", "viendra", "viendront", "pourra", "pourront", "peut", "peuvent",
-     "pourrait", "sera", "seront"}
-)  # fmt: skip
-_NOT = frozenset({"pas", "plus", "jamais"})
-_NOT_EN = frozenset({"not", "t", "cannot"})  # "can't" is read "can", "t"
-_ATTEND = frozenset({"come", "attend", "go", "make", "be"})
-_NOT_REACH = 2  # words between the verb and its negation
 _NO_CODE_REACH = 4  # words between the negation and "code"
 # A child's, before a word of the record ("et qui est sa catéchiste ?").
 _HIS_HER = frozenset({"son", "sa", "ses", "leur", "leurs", "his", "her", "their", "seu", "sua"})
@@ -204,7 +195,7 @@ def organisation_names(texts: Iterable[str]) -> frozenset[str]:
 def is_personal(text: str, known_words: Iterable[str] = ()) -> bool:
     """True when what ``text`` asks depends on the person's own family record."""
     folded = words(text)
-    if any(word in _GENERAL for word in folded) or _without_code(folded) or _misses_it(folded):
+    if any(word in _GENERAL for word in folded) or _without_code(folded) or says_absence(folded):
         return False
     known = {fold(word) for word in known_words}
     if any(word in _OWN_RECORD for word in folded) or _asks_next_session(folded, known):
@@ -222,18 +213,6 @@ def is_personal(text: str, known_words: Iterable[str] = ()) -> bool:
         # an hour or a place: "Raphaël finit à quelle heure ?", not "le train pour Fribourg"
         return _names_a_child(text, known, after_places=False)
     return _names_a_child(text, known)
-
-
-def _misses_it(folded: list[str]) -> bool:
-    """An absence said with a negation: "il ira pas au caté", "elle ne pourra pas venir",
-    "he can't come": the same rule (tell the catechist) for every family."""
-    return any(
-        word in _MISSING_VERBS and any(w in _NOT for w in folded[i + 1 : i + 1 + _NOT_REACH])
-        for i, word in enumerate(folded)
-    ) or any(
-        word in _NOT_EN and any(w in _ATTEND for w in folded[i + 1 : i + 1 + _NOT_REACH])
-        for i, word in enumerate(folded)
-    )
 
 
 def _without_code(folded: list[str]) -> bool:
