@@ -108,13 +108,21 @@ async def test_a_question_sentence_beside_a_long_context_is_answered_from_its_wo
 
 
 def _answerer(office: Fact = OFFICE, *, ranker: HybridRanker | None = None) -> TurnAnswerer:
+    return _answering([WEEKDAYS, office], ranker=ranker)
+
+
+def _answering(
+    facts: list[Fact], service: str = R, *, ranker: HybridRanker | None = None
+) -> TurnAnswerer:
+    """The offline turn answerer over ``facts``, all of ``service``."""
+
     class Facts:
-        async def facts(self, service: str) -> list[Fact]:
-            return [WEEKDAYS, office] if service == R else []
+        async def facts(self, asked: str) -> list[Fact]:
+            return facts if asked == service else []
 
     now = datetime(2026, 12, 4, 10, tzinfo=UTC)
-    facts = FactAnswerer(Facts(), ranker=ranker)
-    return TurnAnswerer(facts, zone=ZoneInfo("Europe/Paris"), clock=lambda: now)
+    answerer = FactAnswerer(Facts(), ranker=ranker)
+    return TurnAnswerer(answerer, zone=ZoneInfo("Europe/Paris"), clock=lambda: now)
 
 
 async def test_a_question_hidden_by_its_context_is_answered_from_its_own_words() -> None:
@@ -178,12 +186,7 @@ FOUR_FACTS = [("messe", "Gertrude"), ("chorale", "Anne"), ("accueil", "Anne"), (
 
 
 async def test_a_question_about_a_place_its_context_names_is_answered_for_that_place() -> None:
-    class Facts:
-        async def facts(self, service: str) -> list[Fact]:
-            return [ZENON, GERTRUDE, WEEKDAYS] if service == R else []
-
-    now = datetime(2026, 12, 4, 10, tzinfo=UTC)
-    answerer = TurnAnswerer(FactAnswerer(Facts()), zone=ZoneInfo("Europe/Paris"), clock=lambda: now)
+    answerer = _answering([ZENON, GERTRUDE, WEEKDAYS])
     text = (
         "On viendra samedi soir avec ma tante à Sainte-Gertrude en auto."
         " Y a-t-il un stationnement pour les voitures ?"
@@ -207,17 +210,9 @@ GERTRUDE = Fact("gertrude", R, "Église Sainte-Gertrude", "Stationnement devant 
 async def test_an_absence_said_with_a_verb_finds_the_facts_about_absences(text: str) -> None:
     absences = Fact("absences", KT, "Absences", "En cas d'absence, écrivez au catéchiste.")
     hours = Fact("horaires", KT, "Rencontres", "Le caté a lieu le samedi de 10h à 11h.")
-
-    class Facts:
-        async def facts(self, service: str) -> list[Fact]:
-            return [hours, absences] if service == KT else []
-
     topics = {"absence": ("absence",), "kt": ("caté", "samedi", "rencontres")}
     ranker = HybridRanker(TopicEmbedder(topics), Calibration())
-    now = datetime(2026, 12, 4, 10, tzinfo=UTC)
-    answerer = TurnAnswerer(
-        FactAnswerer(Facts(), ranker=ranker), zone=ZoneInfo("Europe/Paris"), clock=lambda: now
-    )
+    answerer = _answering([hours, absences], KT, ranker=ranker)
     answer = await answerer.answer(generate_turn(text, service=KT))
     assert isinstance(answer, Answer)
     assert answer.sources[0] == "absences"  # the usual hours may follow, not precede
