@@ -291,6 +291,27 @@ def test_an_event_that_only_dates_the_question_is_not_what_is_asked(text: str, f
 
 
 @pytest.mark.parametrize(
+    ("text", "first"),
+    [
+        (
+            "Je viens de recevoir un appel de l'hôpital : mon père est décédé. Pour l'église,"
+            " qu'est-ce que je dois faire en premier ?",
+            True,
+        ),
+        ("Notre fils est né hier. Quelles sont les démarches à la paroisse ?", True),
+        ("My mother died this morning. What do we do first with the church?", True),
+        ("Mon père est décédé. Le sous-sol de l'église se loue pour la réception ?", False),
+    ],
+)
+def test_a_question_asking_only_what_to_do_next_after_the_event_is_about_it(
+    text: str, first: bool
+) -> None:
+    step = next_step(text, question_sentence(text))
+    assert step is not None
+    assert step.first is first
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "Mon grand-père est en fin de vie, la famille voudrait qu'un prêtre passe ce soir",

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from ai.language import Language
+from ai.lexicon import question_terms
 from concierge_common.french.text import words
 
 _DEATH = frozenset(
@@ -295,9 +296,11 @@ def next_step(text: str, question: str | None = None) -> NextStep | None:
     if _dying(said) or _priest_visit(said):
         return NextStep((SICK_QUESTION,), first=True)
     if _bereaved(said):  # the funeral is what is asked about
-        return NextStep(_asked(said, FUNERAL_QUESTION), first=_names(asked, _FUNERAL))
+        first = _names(asked, _FUNERAL) or _what_now(question)
+        return NextStep(_asked(said, FUNERAL_QUESTION), first=first)
     if _born(said):  # the baptism is what is asked about
-        return NextStep(_asked(said, BAPTISM_QUESTION), first=_names(asked, _BAPTISM))
+        first = _names(asked, _BAPTISM) or _what_now(question)
+        return NextStep(_asked(said, BAPTISM_QUESTION), first=first)
     if _coming_wedding(said):
         return NextStep(_asked(said, WEDDING_QUESTION), first=False)
     return None
@@ -314,6 +317,24 @@ def _names(asked: Sequence[str], event: Collection[str]) -> bool:
     """Whether ``asked`` names the event as its subject, not as the time of something else
     ("pour le buffet après les funérailles, comment descendre au sous-sol ?")."""
     return any(word in event and not _before(asked, i, _AROUND) for i, word in enumerate(asked))
+
+
+# What a question asking for the next step says besides it: "pour l'église, qu'est-ce
+# que je dois faire en premier ?", "what do we do first?", "quelles sont les démarches ?".
+_NEXT = frozenset(
+    {"eglise", "paroisse", "premier", "premiere", "abord", "demarche", "etape", "suite",
+     "procedure", "church", "parish", "first", "next", "step", "iglesia", "igreja",
+     "parroquia", "paroquia", "primero", "primeiro", "paso", "passo"}
+)  # fmt: skip
+
+
+def _what_now(question: str | None) -> bool:
+    """Whether the question's own sentence asks only what to do next: nothing it names
+    is a subject of its own ("par où entrer sans escalier ?" is one)."""
+    if question is None:
+        return False
+    content, _ = question_terms(question)
+    return all(term in _NEXT for term in content)
 
 
 def next_step_question(text: str) -> str | None:
