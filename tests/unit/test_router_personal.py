@@ -38,6 +38,8 @@ KNOWN = ["noël", "caté", "kt", "code", "famille", *sorted(organisation_names(_
         "Mon gars s'est cassé le bras, il ira pas au caté cette semaine. Je le signale à qui ?",
         "Ma fille a de la fièvre et ne pourra pas aller au caté mardi, je dois prévenir qui ?",
         "My daughter can't come to her group on Wednesday, who should I tell?",
+        # the day a story tells of is not what the question asks
+        "Ma fille a laissé sa tuque sur un banc samedi. Quelqu'un l'a-tu ramassée ?",
     ],
 )
 def test_a_general_question_that_mentions_ones_child_needs_no_record(text: str) -> None:
@@ -72,6 +74,7 @@ def test_a_general_question_that_mentions_ones_child_needs_no_record(text: str) 
         "et qui est sa catéchiste ?",  # the child the conversation is about
         "Qual é o grupo do meu filho?",
         "Quando é a próxima sessão da minha filha?",
+        "Ma fille a changé d'école. Elle a quoi samedi ?",  # the day in the question's sentence
     ],
 )
 def test_a_question_on_what_the_family_record_holds_needs_it(text: str) -> None:

@@ -206,13 +206,27 @@ def is_personal(text: str, known_words: Iterable[str] = ()) -> bool:
         return False  # "ma fille est en CE1, c'est quel jour ?": the groups' facts answer
     if _possessive_child(folded):
         asks = _RECORD_ASKS | _WHEN | _DAYS | _SOON
-        return any(word in asks for word in folded) or _only_the_service(text, folded, known)
+        asked = words(_question_sentence(text))  # not the day a story tells of
+        return any(word in asks for word in asked) or _only_the_service(text, folded, known)
     if not any(word in _RECORD_ASKS | _SERVICE for word in folded):
         return False  # a name alone ("the match of Standard", "Mass on Sunday") is not enough
     if not any(word in (_RECORD_ASKS - _ANY_PLACE_OR_TIME) | _SERVICE for word in folded):
         # an hour or a place: "Raphaël finit à quelle heure ?", not "le train pour Fribourg"
         return _names_a_child(text, known, after_places=False)
     return _names_a_child(text, known)
+
+
+_SENTENCE_END = re.compile(r"[.!?\n]")
+
+
+def _question_sentence(text: str) -> str:
+    """The sentence of ``text``'s last question ("Ma fille a oublié sa tuque samedi.
+    Quelqu'un l'a trouvée ?": the second), or all of it when it asks no question."""
+    end = text.rfind("?")
+    if end < 0:
+        return text
+    starts = [match.end() for match in _SENTENCE_END.finditer(text, 0, end)]
+    return text[starts[-1] if starts else 0 : end]
 
 
 def _without_code(folded: list[str]) -> bool:
