@@ -40,9 +40,8 @@ NAME_SHARE = 0.25  # a name the facts write in more of them than that tells no p
 _CLAUSE_START = re.compile(r".*[.,;:!?\n]", re.DOTALL)
 _SENTENCE_START = re.compile(r".*[.!?\n]", re.DOTALL)
 _CAPITALISED = re.compile(r"\b[A-ZÀ-Ý][\w'’-]*")
-# What comes before a sentence's first word; "St. Paul", "Ste. Anne" are names.
-_SENTENCE_END = re.compile(r"(^|[.!?:]\s*|\n\s*)$")
-_ABBREVIATION = re.compile(r"\b(st|ste|mt|dr|mgr|abbe)\.\s*$", re.IGNORECASE)
+# A period that ends no sentence: "St. Paul", "Ste. Anne" are names.
+_ABBREVIATION = re.compile(r"\b(st|ste|mt|dr|mgr|abbe)\.$", re.IGNORECASE)
 
 
 def last_question(text: str) -> str | None:
@@ -126,5 +125,9 @@ def _names_in(texts: tuple[str, ...]) -> frozenset[str]:
 
 
 def _opens_sentence(before: str) -> bool:
-    """Whether a word after ``before`` is a sentence's first (capitalised as such)."""
-    return bool(_SENTENCE_END.search(before)) and not _ABBREVIATION.search(before)
+    """Whether a word after ``before`` is a sentence's first (capitalised as such); only
+    the end of ``before`` is read."""
+    said = before.rstrip()
+    if not said or "\n" in before[len(said) :]:
+        return True
+    return said[-1] in ".!?:" and not _ABBREVIATION.search(said[-6:])
