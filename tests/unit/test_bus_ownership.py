@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
+import pytest
 from nats.js.errors import TooManyStalledMsgsError
 
 from concierge_common.bus.leases import Taken
 from concierge_common.bus.ownership import HandBack, Ownership
-from support.polling import guarded
+from support.polling import guarded, wait_until
 
 
 class Roster:
@@ -213,3 +215,24 @@ async def test_every_held_lease_is_renewed_at_once_not_one_after_the_other() -> 
         assert leases.most_at_once == 8
     finally:
         await ownership.stop(grace=1)
+
+
+class BrokenLeases(Leases):
+    """Renewals fail with an error the ownership loop does not expect."""
+
+    async def renew(self, partition: int, revision: int) -> int | None:
+        raise RuntimeError("unexpected")
+
+
+async def test_an_unexpected_error_that_ends_the_loop_is_logged_as_an_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    ownership = _ownership(frozenset({"me"}), BrokenLeases())
+    with caplog.at_level(logging.ERROR, logger="concierge_common.bus.ownership"):
+        await ownership.start()  # takes every partition; the next tick's renewals fail
+        try:
+            await wait_until(lambda: any(r.levelno == logging.ERROR for r in caplog.records))
+        finally:
+            await ownership.stop(grace=1)
+    (record,) = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert record.getMessage() == "partition ownership stopped: RuntimeError"

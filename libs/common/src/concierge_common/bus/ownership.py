@@ -117,6 +117,16 @@ class Ownership:
         await self._roster.start()
         await self.tick()
         self._task = asyncio.create_task(self._run(), name=f"ownership-{self._service}")
+        self._task.add_done_callback(self._ended)
+
+    def _ended(self, task: asyncio.Task[None]) -> None:
+        """Say it loudly when the loop ends on an error it does not expect: the replica then
+        stops announcing itself and renewing, and the others take its partitions as its
+        leases run out (its readiness fails too: no tick)."""
+        if task.cancelled() or task.exception() is None:
+            return
+        error = task.exception()
+        log.error("partition ownership stopped: %s", type(error).__name__, exc_info=error)
 
     async def stop(self, grace: float) -> None:
         """Hand every partition back, settling what is held within ``grace`` seconds.
