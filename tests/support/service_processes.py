@@ -138,9 +138,18 @@ class ServiceProcess:
                 raise AssertionError(f"{self.label} never became ready") from None
 
     async def metrics(self, client: httpx.AsyncClient | None = None) -> Metrics:
-        """The process's Prometheus metrics, now."""
+        """The process's Prometheus metrics, now.
+
+        A kept-alive connection that the server closes (its keep-alive timeout) just as
+        the client sends on it fails with a read error: the request is sent once more,
+        on a new connection (a process that is gone fails again, to connect).
+        """
+        url = f"http://127.0.0.1:{self.health_port}/metrics"
         async with _client(client) as http:
-            response = await http.get(f"http://127.0.0.1:{self.health_port}/metrics")
+            try:
+                response = await http.get(url)
+            except (httpx.ReadError, httpx.RemoteProtocolError):
+                response = await http.get(url)
         response.raise_for_status()
         return Metrics.parse(response.text)
 
