@@ -213,10 +213,10 @@ class TurnAnswerer:
         first, then from the others."""
         absent = _absent(text)
         searches = [_searched(text, language) + absent]
-        for question in (question_sentence(text), last_question(text)):
-            if question is None:
-                continue
-            names = names_besides(text, question, await self._names(turn.service))
+        questions = [q for q in (question_sentence(text), last_question(text)) if q is not None]
+        known = await self._names(turn.service) if questions else frozenset[str]()
+        for question in questions:
+            names = names_besides(text, question, known)
             search = _searched(f"{question} {names}".strip(), language) + absent
             if search not in searches:
                 searches.append(search)
