@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from concierge_devkit.evaluation.cases import load_cases
@@ -19,6 +20,86 @@ from store.codes import is_weak
 
 # The format of `concierge codes generate`: three groups of four, no look-alike characters.
 STRONG_CODE = re.compile(r"[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}")
+
+EVAL = Path(__file__).resolve().parents[1] / "eval"
+DEMO = EVAL / "parish.yaml"
+
+
+@dataclass(frozen=True)
+class Parish:
+    """A parish of the evaluation written after the demo's: its folder under tests/eval,
+    the format of its codes and some words (places, people, codes) only it may hold."""
+
+    folder: str
+    code: re.Pattern[str]
+    markers: frozenset[str]
+    facts: tuple[int, int] = (35, 50)  # how many facts its seed holds, at least and at most
+    min_dated: int = 4  # facts expired, not yet valid, and dated but valid, each at least
+
+    @property
+    def cases(self) -> Path:
+        return EVAL / self.folder / "cases.yaml"
+
+    @property
+    def seed(self) -> Path:
+        return EVAL / self.folder / "seed.json"
+
+
+DEMO_WORDS = frozenset({"Saint-Martin", "Vaise", "Lefèvre", "Nguyen", "SM"})
+HELD_BACK = Parish(
+    "held_back",
+    STRONG_CODE,
+    frozenset({"Ornival", "Mirlemont", "Dethier", "Kabongo", "E4AT-EM5H-J5QQ"}),
+)
+TUNING = Parish(
+    "tuning",
+    STRONG_CODE,
+    frozenset({"Montbarrac", "Sainte-Quitterie", "Lascombes", "3BVT-Q2DF-7YYQ"}),
+)
+TUNING2_WORDS = frozenset(
+    {"Villardesse", "Pontrichard", "Chésalles", "Crêt-Berlioz", "Haut-Brévon",
+     "026 915 42 38", "Overney", "Bugnon", "7HQM4K-P2WR9C"}
+)  # fmt: skip
+TUNING2 = Parish("tuning2", re.compile(r"[A-Z0-9]{6}-[A-Z0-9]{6}"), TUNING2_WORDS)  # 7HQM4K-P2WR9C
+TUNING3 = Parish(
+    "tuning3",
+    re.compile(r"[A-Z0-9]{3}-[A-Z0-9]{3}-[A-Z0-9]{3}-[A-Z0-9]{3}"),  # R7K-4PW-M2X-9TD
+    frozenset({"Anse-aux-Brumes", "Cap-Sauvignac", "Sainte-Brigitte-des-Caps"}),
+)
+# The first sealed parish, written after the held-back one; some of its failing cases were
+# seen on 2026-12-05 and it became a tuning set.
+TUNING4 = Parish(
+    "tuning4",
+    STRONG_CODE,
+    frozenset({"Montsalaz", "Port-Verney", "Corsalaz", "V24T-ZWM9-P6H8"}),
+    facts=(25, 35),
+    min_dated=2,
+)
+# The parishes each one was written after (the demo's comes before all of them); the
+# sealed one came after every other.
+EARLIER: dict[str, tuple[Parish, ...]] = {
+    "tuning2": (HELD_BACK, TUNING),
+    "tuning3": (HELD_BACK, TUNING, TUNING2),
+    "tuning4": (HELD_BACK,),
+    "sealed": (HELD_BACK, TUNING, TUNING2, TUNING3, TUNING4),
+}
+
+
+def sets_before(folder: str) -> list[tuple[Path | None, Path]]:
+    """The (seed, cases) of the demo and of the parishes written before the one in
+    ``folder``; a seed of None is the demo's."""
+    return [(None, DEMO), *((p.seed, p.cases) for p in EARLIER[folder])]
+
+
+def words_before(folder: str) -> frozenset[str]:
+    """The words that mark the demo and the parishes written before the one in ``folder``."""
+    return DEMO_WORDS.union(*(p.markers for p in EARLIER[folder]))
+
+
+def formats_before(folder: str) -> list[re.Pattern[str]]:
+    """The code formats of their own (not the generated one) of the earlier parishes."""
+    return [p.code for p in EARLIER[folder] if p.code is not STRONG_CODE]
+
 
 ISSUE_CLASSES = frozenset(
     {"factual", "trigger-word", "catechism-general", "family-record", "family-no-code",

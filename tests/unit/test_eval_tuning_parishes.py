@@ -1,6 +1,7 @@
-"""The second and third tuning parishes: seed and case sets written without reading the
-concierge's code (a Swiss parish of the canton of Fribourg, codes of two groups of six;
-a Québec parish of the Gaspésie, codes of four groups of three).
+"""The second, third and fourth tuning parishes: seed and case sets written without reading
+the concierge's code (a Swiss parish of the canton of Fribourg, codes of two groups of six;
+a Québec parish of the Gaspésie, codes of four groups of three; a parish of the canton of
+Vaud, codes in the generated format, which was the sealed parish until 2026-12-05).
 
 Only each set's shape is checked here (it loads, it matches its own parish, nothing of
 the parishes written before it is in it, its targets are the issue's); no test plays
@@ -10,8 +11,6 @@ its cases through the pipeline.
 from __future__ import annotations
 
 import json
-import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -23,76 +22,29 @@ from concierge_devkit.evaluation.text import fold, has
 from store import seed as store_seed
 from store.codes import is_weak
 from support.eval_sets import (
+    DEMO,
     ISSUE_THRESHOLDS,
     STRONG_CODE,
+    TUNING2,
+    TUNING3,
+    TUNING4,
+    Parish,
     assert_cases_match_their_seed_only,
     assert_dated_facts_on_each_side,
     assert_every_class_and_enough_cases,
     assert_shares_nothing_with,
+    formats_before,
+    sets_before,
+    words_before,
 )
 
-EVAL = Path(__file__).resolve().parents[1] / "eval"
-DEMO = EVAL / "parish.yaml"
-
-
-@dataclass(frozen=True)
-class Parish:
-    """A tuning parish: its files, its code format and words no other parish may hold."""
-
-    name: str
-    code: re.Pattern[str]
-    markers: frozenset[str]  # some of its places, people and codes
-
-    @property
-    def cases(self) -> Path:
-        return EVAL / self.name / "cases.yaml"
-
-    @property
-    def seed(self) -> Path:
-        return EVAL / self.name / "seed.json"
-
-
-DEMO_WORDS = frozenset({"Saint-Martin", "Vaise", "Lefèvre", "Nguyen", "SM"})
-HELD_BACK_WORDS = frozenset({"Ornival", "Mirlemont", "Dethier", "Kabongo", "E4AT-EM5H-J5QQ"})
-TUNING_WORDS = frozenset({"Montbarrac", "Sainte-Quitterie", "Lascombes", "3BVT-Q2DF-7YYQ"})
-TUNING2_WORDS = frozenset(
-    {"Villardesse", "Pontrichard", "Chésalles", "Crêt-Berlioz", "Haut-Brévon",
-     "026 915 42 38", "Overney", "Bugnon", "7HQM4K-P2WR9C"}
-)  # fmt: skip
-TUNING2 = Parish("tuning2", re.compile(r"[A-Z0-9]{6}-[A-Z0-9]{6}"), TUNING2_WORDS)
-TUNING3 = Parish(
-    "tuning3",
-    re.compile(r"[A-Z0-9]{3}-[A-Z0-9]{3}-[A-Z0-9]{3}-[A-Z0-9]{3}"),  # R7K-4PW-M2X-9TD
-    frozenset({"Anse-aux-Brumes", "Cap-Sauvignac", "Sainte-Brigitte-des-Caps"}),
-)
-# Each parish, with the sets and marker words of the parishes written before it.
-EARLIER: dict[str, tuple[list[tuple[Path | None, Path]], frozenset[str], list[Parish]]] = {
-    "tuning2": (
-        [
-            (None, DEMO),
-            (EVAL / "held_back" / "seed.json", EVAL / "held_back" / "cases.yaml"),
-            (EVAL / "tuning" / "seed.json", EVAL / "tuning" / "cases.yaml"),
-        ],
-        DEMO_WORDS | HELD_BACK_WORDS | TUNING_WORDS,
-        [],
-    ),
-    "tuning3": (
-        [
-            (None, DEMO),
-            (EVAL / "held_back" / "seed.json", EVAL / "held_back" / "cases.yaml"),
-            (EVAL / "tuning" / "seed.json", EVAL / "tuning" / "cases.yaml"),
-            (TUNING2.seed, TUNING2.cases),
-        ],
-        DEMO_WORDS | HELD_BACK_WORDS | TUNING_WORDS | TUNING2.markers,
-        [TUNING2],
-    ),
-}
-PARISHES = pytest.mark.parametrize("parish", [TUNING2, TUNING3], ids=lambda p: p.name)
+DEMO_QUESTIONS_IN_TUNING4 = {"when can i go to confession", "comment faire un don a la paroisse"}
+PARISHES = pytest.mark.parametrize("parish", [TUNING2, TUNING3, TUNING4], ids=lambda p: p.folder)
 
 
 @PARISHES
 def test_the_cases_match_their_own_seed_only(parish: Parish) -> None:
-    assert load_cases(parish.cases).name == parish.name
+    assert load_cases(parish.cases).name == parish.folder
     assert_cases_match_their_seed_only(parish.cases, parish.seed)
 
 
@@ -100,14 +52,13 @@ def test_the_cases_match_their_own_seed_only(parish: Parish) -> None:
 def test_the_parish_shares_no_fact_title_family_or_code_with_the_earlier_ones(
     parish: Parish,
 ) -> None:
-    others, _, _ = EARLIER[parish.name]
-    assert_shares_nothing_with(parish.seed, others)
+    assert_shares_nothing_with(parish.seed, sets_before(parish.folder))
 
 
 @PARISHES
 def test_the_seed_holds_no_marker_of_the_earlier_parishes(parish: Parish) -> None:
     cases = load_cases(parish.cases)
-    _, words, _ = EARLIER[parish.name]
+    words = words_before(parish.folder)
     assert words <= set(cases.foreign_markers)
     raw = fold(parish.seed.read_text(encoding="utf-8"))
     assert [m for m in cases.foreign_markers if has(raw, fold(m))] == []
@@ -122,13 +73,14 @@ def test_the_words_that_mark_the_parish_are_its_own(parish: Parish) -> None:
 
 @PARISHES
 def test_the_families_have_strong_codes_in_a_format_of_their_own(parish: Parish) -> None:
+    """A code format of the parish's own, or the generated one (the first sealed parish)."""
     families = store_seed.load_file(parish.seed).families
-    _, _, earlier = EARLIER[parish.name]
     assert len(families) >= 3
     for family in families:
         assert parish.code.fullmatch(family.code), family.code
-        assert not STRONG_CODE.fullmatch(family.code)  # not the generated format
-        assert not any(other.code.fullmatch(family.code) for other in earlier)
+        if parish.code is not STRONG_CODE:
+            assert not STRONG_CODE.fullmatch(family.code)  # not the generated format
+        assert not any(other.fullmatch(family.code) for other in formats_before(parish.folder))
         assert all(
             any(c.isdigit() for c in group) and any(c.isalpha() for c in group)
             for group in family.code.split("-")
@@ -145,13 +97,14 @@ def test_the_seed_is_in_the_stores_format_with_dated_facts_both_sides(parish: Pa
     assert services["CONTACT_HUMAIN"]["processing_type"] == "human"
     reference = load_cases(parish.cases).reference_date
     facts = parish_of(prepare(parish.cases, today=reference).seed).facts
-    assert 35 <= len(facts) <= 50
+    least, most = parish.facts
+    assert least <= len(facts) <= most
     assert_dated_facts_on_each_side(parish.cases)
     at = reference_moment(reference)
     expired = [f for f in facts if f.valid_to and f.valid_to <= at]
     future = [f for f in facts if f.valid_from and f.valid_from > at]
     dated_valid = [f for f in facts if f.dated and f.valid_at(at)]
-    assert min(len(expired), len(future), len(dated_valid)) >= 4
+    assert min(len(expired), len(future), len(dated_valid)) >= parish.min_dated
 
 
 @PARISHES
@@ -165,9 +118,10 @@ def test_the_sets_first_markers_are_the_parishs_own_texts(parish: Parish) -> Non
     assert has(prompts, fold(cases.code_request_markers[0]))
 
 
-def test_past_their_own_first_lines_both_sets_have_the_same_built_in_markers() -> None:
+@pytest.mark.parametrize("later", [TUNING3, TUNING4], ids=lambda p: p.folder)
+def test_past_their_own_first_lines_the_sets_have_the_same_built_in_markers(later: Parish) -> None:
     """The markers after a parish's own lines are the concierge's fixed texts."""
-    ours, theirs = load_cases(TUNING3.cases), load_cases(TUNING2.cases)
+    ours, theirs = load_cases(later.cases), load_cases(TUNING2.cases)
     assert ours.handoff_markers[2:] == theirs.handoff_markers[2:]
     assert ours.decline_markers[1:] == theirs.decline_markers[1:]
     assert ours.code_request_markers[1:] == theirs.code_request_markers[1:]
@@ -189,6 +143,9 @@ def test_no_question_of_the_earlier_sets_is_reused(parish: Parish) -> None:
         return {fold(text) for case in load_cases(path).cases for text in case.texts}
 
     ours = sent(parish.cases)
-    others, _, _ = EARLIER[parish.name]
-    for _, other_cases in others:
-        assert ours & sent(other_cases) == set()
+    for _, other_cases in sets_before(parish.folder):
+        if parish is TUNING4 and other_cases == DEMO:
+            # written as the sealed set, checked then against the held-back one only
+            assert ours & sent(other_cases) == DEMO_QUESTIONS_IN_TUNING4
+        else:
+            assert ours & sent(other_cases) == set()

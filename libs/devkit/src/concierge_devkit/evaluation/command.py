@@ -3,8 +3,8 @@
 Two sets are known by name: ``demo`` (``tests/eval/parish.yaml``, the store's
 demo parish, which the offline answerer was calibrated on) and ``held-back``
 (``tests/eval/held_back/cases.yaml``, another parish written from scratch that
-it never was); ``sealed`` (``tests/eval/sealed/cases.yaml``, a third parish
-that the engineers tuning the answerer do not read) runs only when named.
+it never was); ``sealed`` (``tests/eval/sealed/cases.yaml``, the last parish
+written, which the engineers tuning the answerer do not read) runs only when named.
 Without options demo and held-back run, one after the other, each on a
 pipeline of its own (its own database, bus namespace and services, the servers
 shared); ``--set`` picks one, ``--cases`` runs any case file instead.
