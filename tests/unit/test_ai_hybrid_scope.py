@@ -112,6 +112,7 @@ async def _sources(question: str, facts: tuple[Fact, ...] = FACTS) -> tuple[str,
         ("Nous avons emménagé en avril. Ma fille peut-elle encore rejoindre le caté ?", set()),
         ("Vous êtes ouverts demain ? J'avais vu que c'était fermé pendant les vacances.", set()),
         ("Nous avons emménagé en avril.", {"avril"}),  # no question: nothing to set aside
+        ("reprise après Noël", {"noel"}),  # a fact's text names what it counts from
     ],
 )
 def test_the_periods_a_text_names(text: str, named: set[str]) -> None:
@@ -161,6 +162,11 @@ def test_which_named_periods_cover_the_asked_ones(
             {"vacances", "vacances-noel"},
             set(),
         ),  # "pendant": a condition
+        # what a question counts from or up to is not asked about
+        ("Est-ce que la messe du jeudi midi reprend après l'été ?", set(), set()),
+        ("Y a-t-il une fête pour les enfants du caté avant Noël ?", set(), set()),
+        ("reprise du caté après les vacances de Noël", set(), set()),
+        ("Messe après Pâques et à Noël ?", {"noel"}, set()),
     ],
 )
 def test_the_periods_a_message_asks_about_and_the_ones_it_only_tells(

@@ -108,6 +108,10 @@ HOLIDAY_FEASTS = frozenset({"noel", "toussaint", "paques"})
 DURING = frozenset({"pendant", "durant", "during", "durante"})  # go with a period
 SINCE = frozenset({"depuis", "since", "desde"})  # a period in the past, not a condition
 SINCE_REACH = 4  # words between "depuis" and its period ("depuis sa chute en octobre")
+# A period a question counts from or up to: "la messe reprend après l'été ?", "une fête
+# avant Noël ?" ask about what happens outside the period, not during it.
+BOUNDS = frozenset({"avant", "apres", "before", "after", "antes", "depois", "despues"})
+_OF = frozenset({"de", "d", "du", "des", "of", "do", "da", "del"})
 _ARTICLES = frozenset({"l", "le", "la", "les", "the", "o", "a", "el", "cet", "cette", "ce"})
 SENTENCE_END = re.compile(r"[.;!?\n]+")
 _SENTENCE = re.compile(r"[^.;!?\n]+[.;!?\n]*")  # a sentence with its end
@@ -153,19 +157,20 @@ _UNTIL = frozenset({"a", "au", "jusqu", "to", "until", "till", "ate", "hasta"})
 _PASCAL = re.compile(r"(?<=[\w,;:] )Pascale?\b")
 
 
-def periods(text: str) -> frozenset[str]:
+def periods(text: str, *, bounds: bool = False) -> frozenset[str]:
     """The periods ``text`` names; a range of months names the months between ("de mai à
-    octobre": June to September too)."""
+    octobre": June to September too); with ``bounds`` (a question), not the periods it
+    counts from or up to ("après l'été")."""
     text = _PASCAL.sub(" ", text)
     found: set[str] = set()
     for sentence in _sentences(text):
-        found |= _periods_of(words(sentence))
+        found |= _periods_of(words(sentence), bounds=bounds)
     return frozenset(found)
 
 
-def _periods_of(said: list[str]) -> set[str]:
+def _periods_of(said: list[str], *, bounds: bool = False) -> set[str]:
     """The periods one sentence's words name, the months inside a range too."""
-    return _sentence_periods(said) | _months_between(said)
+    return _sentence_periods(said, bounds=bounds) | _months_between(said)
 
 
 def question_periods(text: str) -> tuple[frozenset[str], frozenset[str]]:
@@ -181,13 +186,13 @@ def question_periods(text: str) -> tuple[frozenset[str], frozenset[str]]:
     de Noël.") sets a condition, and a message without a question mark is all question."""
     text = _PASCAL.sub(" ", text)
     if "?" not in text:
-        return periods(text), frozenset()
+        return periods(text, bounds=True), frozenset()
     asked: set[str] = set()
     told: set[str] = set()
     for sentence in _sentences(text):
         said = words(sentence)
         condition = sentence.rstrip().endswith("?") or DURING & set(said)
-        (asked if condition else told).update(_periods_of(said))
+        (asked if condition else told).update(_periods_of(said, bounds=bool(condition)))
     return frozenset(asked), frozenset(told - asked)
 
 
@@ -280,8 +285,13 @@ def _holidays_apart(named: frozenset[str], period: str) -> bool:
     return feast != period and {"vacances", feast} <= named
 
 
-def _sentence_periods(said: list[str]) -> set[str]:
-    named = [None if _since(said, i) else _named(said, i) for i in range(len(said))]
+def _sentence_periods(said: list[str], *, bounds: bool = False) -> set[str]:
+    """The periods one sentence names; with ``bounds``, not the ones it only counts from or
+    up to (a question's "après l'été")."""
+    named = [
+        None if _since(said, i) or (bounds and _bounded(said, i)) else _named(said, i)
+        for i in range(len(said))
+    ]
     found: set[str] = set()
     holidays = False
     for i, period in enumerate(named):
@@ -301,6 +311,15 @@ def _since(said: list[str], i: int) -> bool:
     if before and before[-1] in SINCE:
         return True
     return any(word in SINCE for word in said[max(i - SINCE_REACH, 0) : i])
+
+
+def _bounded(said: list[str], i: int) -> bool:
+    """Whether the ``i``-th word's period comes after "avant" or "après" ("après les
+    vacances de Noël"), with only articles and period words between."""
+    j = i - 1
+    while j >= 0 and (said[j] in _ARTICLES or said[j] in _OF or _named(said, j) is not None):
+        j -= 1
+    return j >= 0 and said[j] in BOUNDS
 
 
 def _named(said: list[str], i: int) -> str | None:
