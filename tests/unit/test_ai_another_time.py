@@ -64,3 +64,11 @@ def test_a_subject_the_valid_facts_or_the_answer_hold_is_answered(
 
 def test_without_facts_of_another_time_nothing_is_held_back() -> None:
     assert not asks_another_time("Le bazar, c'est quand ?", MASSES.content, [], VALID)
+
+
+def test_a_synonym_in_a_valid_fact_is_no_other_times_subject() -> None:
+    camp = Fact("camp", R, "Camp de neige des ados 2028", "Une semaine au chalet.")
+    youth = Fact("aumonerie", R, "Aumônerie", "Les jeunes de 12 à 18 ans, le vendredi à 19h.")
+    question = "Pour l'aumônerie des ados, les rencontres c'est quand ?"
+    assert not asks_another_time(question, MASSES.content, [camp], [*VALID, youth])
+    assert asks_another_time(question, MASSES.content, [camp], VALID)

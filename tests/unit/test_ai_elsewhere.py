@@ -47,6 +47,7 @@ LABELS = ["Informations pratiques"]
         "What time is Mass at St Mary's church?",
         "la messe à l'église Saint-Paul de Vence",
         "Quels sont les horaires des messes à la cathédrale Saint-Jean ?",  # not "Jean-Marc"
+        "Le dernier bus pour la gare part à quelle heure ?",  # "dernier" is not "denier"
     ],
 )
 def test_a_question_about_another_place_is_elsewhere(question: str) -> None:

@@ -79,6 +79,8 @@ def test_a_typo_of_a_neutral_word_is_still_neutral() -> None:
         ("longtemps", "avance", SYNONYM),  # "longtemps à l'avance ?": "trois semaines à l'avance"
         ("age", "ans", SYNONYM),  # "âge mini ?": "au moins 16 ans"
         ("mini", "moin", SYNONYM),
+        ("condition", "doit", SYNONYM),  # "des conditions ?": "le parrain doit être confirmé"
+        ("doit", "condition", 0.0),
         ("combien", "chf", SYNONYM),  # "c'est combien ?": "CHF 60.–", in any currency
         ("cout", "franc", SYNONYM),
         ("chf", "combien", 0.0),
@@ -111,3 +113,13 @@ def test_the_cure_is_the_presbytery_and_the_cure_its_priest() -> None:
     assert question_terms("Qui est le curé ?")[0] == ["cure"]
     assert question_terms("qui est le cure ?")[0] == ["cure"]  # an accent dropped: the priest
     assert question_terms("Elle est où la cure ?")[0] == ["presbytere"]
+
+
+@pytest.mark.parametrize(
+    "text", ["Est-il trop jeune pour commencer ?", "Mon fils est-il assez grand pour servir ?"]
+)
+def test_too_young_or_old_enough_asks_an_age_not_about_the_youth(text: str) -> None:
+    content, _ = question_terms(text)
+    assert "age" in content
+    assert not {"jeune", "grand"} & set(content)
+    assert "jeune" in question_terms("Le groupe des jeunes se retrouve quand ?")[0]

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ai.facts import Fact
-from ai.lexicon import TYPO, document_terms, question_terms, relatedness
+from ai.lexicon import SYNONYM, document_terms, question_terms, relatedness
 from ai.topic import vocabulary
 
 
@@ -42,5 +42,6 @@ def asks_another_time(
 
 
 def _near(terms: frozenset[str], term: str) -> bool:
-    """``term`` among ``terms``, or a small typo of one of them."""
-    return term in terms or any(relatedness(term, other) >= TYPO for other in terms)
+    """``term`` among ``terms``, a small typo of one of them or a synonym ("les ados" of a
+    camp that has ended, and the youth group's "jeunes")."""
+    return term in terms or any(relatedness(term, other) >= SYNONYM for other in terms)

@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ai.topic import about_parish
+from ai.topic import about_parish, unlike_parish
 from concierge_common.french.text import stem, words
 
 # Places no parish answers for, in French, English, Portuguese and Spanish.
@@ -72,7 +72,7 @@ def elsewhere(question: str, known: Known) -> bool:
 
 def _other_place(question: str, known: Known) -> bool:
     said = words(question)
-    if any(about_parish(word) for word in said if len(word) >= 4):
+    if any(about_parish(word) for word in words(unlike_parish(question)) if len(word) >= 4):
         return False
     return any(stem(word) in PLACES and stem(word) not in known.stems for word in said)
 

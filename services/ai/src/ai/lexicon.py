@@ -128,7 +128,8 @@ SYNONYM_GROUPS: tuple[str, ...] = (
     "mere mother mom mum mae madre",
     "naissance naitre born birth nasceu nacio nacimiento nascimento",
     "priere prier pray prayer rezar orar oracion oracao",
-    "jeune youth teen teenager joven jovem",
+    "jeune ado ados adolescent adolescente adolescents youth teen teenager joven jovem",
+    "impot impots fiscal fiscale deduction deductible tax taxes imposto impuesto",
     "anglais english ingles",
     "espagnol spanish espanol",
     "portugais portuguese portugues",
@@ -145,6 +146,11 @@ KINDS: dict[str, frozenset[str]] = {
     # "délai ?" is answered by "quatre mois avant", "âge mini ?" by "au moins 16 ans"
     **dict.fromkeys(("delai", "longtemps"), _stems("avant avance mois semaines")),
     "age": _stems("ans"),
+    # "des conditions pour être parrain ?" is answered by "doit être confirmé"
+    **dict.fromkeys(
+        _stems("condition exigence critere requis requirement requisito"),
+        _stems("doit doivent faut obligatoire must"),
+    ),
     **dict.fromkeys(("mini", "minimum"), _stems("moins")),
     # "combien ?" is answered by "CHF 60.–", "10 euros" or "gratuit", in any currency
     **dict.fromkeys(
@@ -210,7 +216,7 @@ def question_terms(text: str) -> tuple[list[str], list[str]]:
     """
     content: list[str] = []
     neutral: list[str] = []
-    for word in words(_presbytery(first_chars(text), written=False)):
+    for word in words(_of_age(_presbytery(first_chars(text), written=False))):
         if len(content) + len(neutral) >= MAX_QUESTION_TERMS:
             break
         term = stem(word)
@@ -240,6 +246,18 @@ def _document_terms(text: str) -> tuple[str, ...]:
 # written without its accent, too (a question may drop the accent of "curé").
 _THE_HOUSE = re.compile(r"(?i)\b(la|à la|a la|de la|cette|notre|votre|leur)\s+cure\b")
 _WRITTEN_HOUSE = re.compile(r"(?i)\bcure(s?)\b")
+
+
+# "Est-il trop jeune pour commencer ?" asks about an age ("de 4 à 7 ans"), not about the
+# youth group ("les jeunes", "les ados").
+_OF_AGE = re.compile(
+    r"(?i)\b(?:trop|assez|plus|moins|si|tr[eè]s|too)\s+"
+    r"(?:jeunes?|petite?s?|vieux|vieilles?|grande?s?|[aâ]g[ée]e?s?|young|old)\b"
+)
+
+
+def _of_age(text: str) -> str:
+    return _OF_AGE.sub(" âge ", text)
 
 
 def _presbytery(text: str, *, written: bool) -> str:

@@ -160,7 +160,7 @@ def off_topic(question: str, known: frozenset[str], *, everyday_asked: bool = Fa
     for the question said nothing of it, :func:`beside_the_answer`), as many everyday
     words as parish words are enough: "le code wifi du presbytère ?".
     """
-    question = _KIN.sub(" ", question)  # "ma sœur" is a sister, not a nun
+    question = unlike_parish(question)  # "ma sœur", "17 fois 23", "le dernier train"
     content, _ = question_terms(question)
     if not content or reaches_someone(question):
         return False  # nothing to judge by ("c'est quand ?"), or a person wanted
@@ -220,8 +220,8 @@ def beside_the_answer(question: str, answer: str, known: frozenset[str]) -> bool
     asked = _everyday(content, known)
     if not asked:
         return False
-    spoken = set(document_terms(answer))
-    return any(not any(relatedness(term, word) >= TYPO for word in spoken) for term in asked)
+    spoken = set(document_terms(answer))  # "les impôts" and "une attestation fiscale"
+    return any(not any(relatedness(term, word) >= SYNONYM for word in spoken) for term in asked)
 
 
 # One's own family: the words it shares with the Church's titles ("mon père", "ma sœur").
@@ -229,6 +229,20 @@ _KIN = re.compile(
     r"(?i)\b(?:ma|mon|ta|ton|sa|son|notre|votre|leur|mes|tes|ses|nos|vos|leurs|my|our)\s+"
     r"(?:s(?:œ|oe)urs?|fr[èe]res?|p[èe]res?|sisters?|brothers?|fathers?)\b"
 )
+# Everyday words one letter from a parish word: "17 fois 23" (foi), "avant" (Avent),
+# "le dernier train" (denier), "les données" and "donne-moi" (don). "Je donne" is kept:
+# giving to the parish is its subject.
+_LOOKALIKES = re.compile(
+    r"(?i)\b(?:fois|avant|derni[eè]re?s?|donn(?:ée|ee)s?\b|donnez?(?=-(?:moi|nous)\b))"
+)
+
+
+def unlike_parish(question: str) -> str:
+    """``question`` without the words that only look like parish words: one's own family
+    ("ma sœur" is a sister, not a nun) and everyday words a letter from one."""
+    return _LOOKALIKES.sub(" ", _KIN.sub(" ", question))
+
+
 _REACHING = frozenset(
     {"relation", "contact", "contacter", "joindre", "appeler", "rappeler", "rappele",
      "rappelee", "parler", "call", "speak", "talk", "falar", "hablar", "ligar", "llamar"}
