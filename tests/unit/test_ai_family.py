@@ -55,6 +55,9 @@ def _answer(text: str) -> str:
         ("Who is the person leading her group?", (GROUP, CATECHIST)),
         ("When is the next session?", (SESSIONS,)),
         ("¿Quién es su catequista?", (CATECHIST,)),
+        ("Qui s'occupe du groupe de Gaspard ?", (GROUP, CATECHIST)),  # who: a person
+        ("Et qui anime son groupe ?", (GROUP, CATECHIST)),
+        ("La séance qui vient, c'est quand ?", (SESSIONS,)),  # a relative "qui"
     ],
 )
 def test_what_is_asked_is_read_from_its_words(text: str, aspects: tuple[str, ...]) -> None:

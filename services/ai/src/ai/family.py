@@ -205,6 +205,8 @@ def read(text: str, children: tuple[Child, ...]) -> Question:
         aspects = tuple(a for a in ASPECT_WORDS if a in weak)
     elif _WHERE.search(text) and SCHEDULE not in aspects:
         aspects = (SCHEDULE, *aspects)  # "la prochaine séance ? et c'est où ?": its place
+    if CATECHIST not in aspects and _asks_who(said):
+        aspects = (*aspects, CATECHIST)  # "qui s'occupe du groupe de Gaspard ?"
     named = tuple(child for child in children if child.named_in(said))
     names = {stem(word) for child in named for word in words(child.first_name)}
     content, _ = question_terms(text)
@@ -228,6 +230,18 @@ def read(text: str, children: tuple[Child, ...]) -> Question:
     elif named and asked and len(rest) == 1:
         rest = ()  # one word more ("Beatriz a caté quand la prochaine fois ?"): the record's
     return Question(aspects, named, rest)
+
+
+_WHO = frozenset(word for word, aspect in WEAK_WORDS.items() if aspect == CATECHIST)
+_WHO_AFTER = frozenset({"c", "est", "et", "and", "y", "e"})  # "c'est qui", "et qui l'anime"
+
+
+def _asks_who(said: list[str]) -> bool:
+    """Whether the question asks who ("qui s'occupe de…", "c'est qui sa catéchiste ?"), not a
+    relative "qui" ("la séance qui vient")."""
+    return any(
+        word in _WHO and (i == 0 or said[i - 1] in _WHO_AFTER) for i, word in enumerate(said)
+    )
 
 
 _DAY_WORDS = frozenset(
