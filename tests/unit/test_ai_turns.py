@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -247,3 +248,51 @@ async def test_a_question_about_an_ended_event_is_not_answered_with_another_fact
     assert plain.sources == ("messes",)  # the Sunday Masses, for "dimanche" and "messe"
     knowing = TurnAnswerer(facts, zone=PARIS, clock=lambda: NOW, out_of_date=Bazaar())
     assert not isinstance(await knowing.answer(asking), Answer)
+
+
+class Found(FactAnswerer):
+    """What the turn's service, all the facts ranked together and the other services
+    find, whatever the question."""
+
+    def __init__(self, own: Answer | None, beyond: Answer | None, other: Answer | None) -> None:
+        super().__init__(ListedFacts())
+        self._own, self._beyond, self._other = own, beyond, other
+
+    async def find_own(
+        self, service: str, text: str, *, told: frozenset[str] = frozenset()
+    ) -> Answer | None:
+        return self._own
+
+    async def find_beyond(
+        self, service: str, text: str, *, told: frozenset[str] = frozenset()
+    ) -> Answer | None:
+        return self._beyond
+
+    async def find_elsewhere(
+        self, service: str, text: str, *, told: frozenset[str] = frozenset()
+    ) -> Answer | None:
+        return self._other
+
+
+STAGES = Answer("9H : pause ou aumônerie.", "fact", ("stages",), worded=False)
+YOUTH = Answer("L'aumônerie : le vendredi de 19 h à 21 h.", "fact", ("youth",))
+OTHER = Answer("Le camp des jeunes.", "fact", ("camp",))
+
+
+@pytest.mark.parametrize(
+    ("own", "beyond", "other", "expected"),
+    [
+        (STAGES, YOUTH, OTHER, ("youth",)),  # by meaning alone here, its subject there
+        (STAGES, None, OTHER, ("stages",)),  # nothing better among all the facts: ours
+        (replace(STAGES, worded=True), YOUTH, OTHER, ("stages",)),  # ours by its words
+        (None, YOUTH, OTHER, ("camp",)),  # nothing of ours: the other services'
+    ],
+)
+async def test_a_fact_found_by_meaning_alone_yields_to_all_the_facts_ranked_together(
+    own: Answer | None, beyond: Answer | None, other: Answer | None, expected: tuple[str, ...]
+) -> None:
+    answerer = TurnAnswerer(Found(own, beyond, other), zone=PARIS, clock=lambda: NOW)
+    text = "Pour l'aumônerie des ados, les rencontres c'est quand ?"
+    answer = await answerer.answer(_turn(text, service="CATECHESE", family=None))
+    assert isinstance(answer, Answer)
+    assert answer.sources == expected

@@ -142,6 +142,22 @@ class FactAnswerer:
             return None
         return await self._find_in(await self._other_facts(service), text, told=told)
 
+    async def find_beyond(
+        self, service: str, text: str, *, told: frozenset[str] = frozenset()
+    ) -> Answer | None:
+        """The answer to ``text`` from every service's facts ranked together, when it
+        holds none of ``service``'s own and the question names the subject (a title word)
+        of each fact it holds: "les rencontres de l'aumônerie des ados ?" asked of the
+        catechism, whose stages only name the chaplaincy, is the chaplaincy's fact."""
+        own = {fact.id for fact in await self._facts.facts(service)}
+        facts = {fact.id: fact for fact in await self.every_fact(service)}
+        found = await self._find_in(list(facts.values()), text, told=told)
+        if found is None or own.intersection(found.sources):
+            return None
+        asked = set(question_terms(text)[0])
+        titled = all(_titled(_document(facts[key]), asked) for key in found.sources)
+        return found if titled else None
+
     async def every_fact(self, service: str) -> list[Fact]:
         """The valid facts of ``service`` and of the organisation's other services."""
         return await self._facts.facts(service) + await self._other_facts(service)

@@ -210,7 +210,9 @@ class TurnAnswerer:
     async def _asked(self, turn: GenerateReply, text: str, language: Language) -> Answer | None:
         """The answer to the message, else to its last question alone, its sentence then its
         clause (the context's words may hide the question's): from the turn's service
-        first, then from the others."""
+        first, then from the others. A fact of the turn's service found by meaning alone
+        yields to the facts of the others when all the facts ranked together choose theirs
+        and the question names their subject."""
         absent = _absent(text)
         searches = [_searched(text, language) + absent]
         questions = [q for q in (question_sentence(text), last_question(text)) if q is not None]
@@ -225,12 +227,17 @@ class TurnAnswerer:
             return await _first(searches, lambda s: self._for_family(turn.service, s, children))
         _, told = question_periods(text)  # the question alone still answers within them
         service = turn.service
-        found = await _first(searches, lambda s: self._facts.find_own(service, s, told=told))
-        if found is None:
-            found = await _first(
-                searches, lambda s: self._facts.find_elsewhere(service, s, told=told)
-            )
-        return found
+        for search in searches:
+            found = await self._facts.find_own(service, search, told=told)
+            if found is None:
+                continue
+            if found.worded:
+                return found
+            # found by meaning alone ("les rencontres de l'aumônerie ?" and the catechism's
+            # stages, one of which names it): all the facts ranked together may say better
+            beyond = await self._facts.find_beyond(service, search, told=told)
+            return beyond if beyond is not None else found
+        return await _first(searches, lambda s: self._facts.find_elsewhere(service, s, told=told))
 
     async def _names(self, service: str) -> frozenset[str]:
         """The names the organisation's facts write (ai.asked.names_in)."""
