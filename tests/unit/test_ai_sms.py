@@ -23,6 +23,13 @@ from ai.sms import plain
         ("faut prevenir combien de tps avan", "faut prevenir combien de temps avant"),
         ("jpeu me confessé quand", "je peux me confessé quand"),  # "je" fused with its verb
         ("chui malade jveu la communion", "je suis malade je veux la communion"),
+        ("esk ya messe samdi a kel heure", "est-ce que il y a messe samedi a quel heure"),
+        ("kombien pr le batem dun bb", "combien pour le baptême dun bébé"),
+        ("jvoudré inscrir ma fille au katé", "je voudrais inscrire ma fille au caté"),
+        (
+            "qqn sait si la messe de 2main est tjrs a 6h",
+            "quelqu'un sait si la messe de demain est toujours a 6h",
+        ),
     ],
 )
 def test_sms_words_are_written_out_and_french_words_kept(typed: str, meant: str) -> None:
