@@ -505,7 +505,15 @@ async def test_a_tie_on_a_family_question_goes_to_the_family_service() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["quel temps fera-t-il demain ?", "c koi lé horR d mess", "j'ai perdu mon code"]
+    "text",
+    [
+        "quel temps fera-t-il demain ?",
+        "c koi lé horR d mess",
+        "j'ai perdu mon code",
+        # a question beside what is said of the code
+        "Je n'ai pas le code, la fête de la paroisse est quel jour ?",
+        "Mon mari a le code, il rentre ce soir. Sinon la kermesse c'est quand ?",
+    ],
 )
 async def test_another_request_while_a_code_is_awaited_leaves_the_code_step(text: str) -> None:
     h = Harness()
@@ -530,7 +538,17 @@ async def test_a_question_unrelated_to_the_code_does_not_stay_with_the_catechism
     assert generate.service == "RENSEIGNEMENT"
 
 
-@pytest.mark.parametrize("text", ["un instant", "ok je cherche", "je cherche mon code"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "un instant",
+        "ok je cherche",
+        "je cherche mon code",
+        "Un instant, je cherche le code, il est dans mes mails",
+        "Le code est dans quel mail ?",
+        "Je n'ai pas reçu de code ?",
+    ],
+)
 async def test_a_short_answer_about_the_code_keeps_the_code_step(text: str) -> None:
     h = Harness()
     await h.say("le caté de mon fils")

@@ -185,14 +185,20 @@ def asks_something_else(text: str) -> bool:
 
     A question, or a request of several words, is ("quel temps fera-t-il demain ?",
     "c koi lé horR d mess"); so is a lost code. A few words about the code itself
-    ("je cherche mon code", "un instant") are an answer to the request.
+    ("je cherche mon code", "un instant") are an answer to the request, and so is what
+    the clauses naming the code say; a question beside them is not.
     """
-    folded = words(text)
     if about_a_lost_code(text):
         return True
-    if "code" in folded:
-        return False
+    if "code" in words(text):
+        # what is said of the code is an answer; a question beside it is not ("je n'ai pas
+        # le code, je peux avoir les horaires du caté ?")
+        text = "".join(c for c in _CLAUSE.findall(text) if "code" not in words(c))
+        return "?" in text and len(terms(text)) >= 2
     return "?" in text or len(terms(text)) >= OTHER_REQUEST_TERMS
+
+
+_CLAUSE = re.compile(r"[^.,;:!?\n]+[.,;:!?\n]*")
 
 
 def about_a_lost_code(text: str) -> bool:
