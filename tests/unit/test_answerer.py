@@ -264,6 +264,12 @@ async def test_the_other_services_are_searched_only_when_the_turns_own_has_no_an
     assert names.asked == 0
 
 
+def _with_stages() -> FactAnswerer:
+    """The parish, its youth chaplaincy and the catechism's stages, in two services."""
+    facts = ListedFacts((*PARISH, YOUTH, STAGES))
+    return FactAnswerer(facts, services=Names("RENSEIGNEMENT", "CATECHESE"))
+
+
 STAGES = Fact(
     "etapes",
     "CATECHESE",
@@ -273,18 +279,14 @@ STAGES = Fact(
 
 
 async def test_all_the_facts_together_give_another_services_fact_naming_the_subject() -> None:
-    answerer = FactAnswerer(
-        ListedFacts((*PARISH, YOUTH, STAGES)), services=Names("RENSEIGNEMENT", "CATECHESE")
-    )
+    answerer = _with_stages()
     answer = await answerer.find_beyond("CATECHESE", "l'aumônerie des lycéens c'est quel soir ?")
     assert answer is not None
     assert answer.sources == ("aumonerie",)
 
 
 async def test_all_the_facts_ranked_together_give_nothing_holding_the_turns_own_fact() -> None:
-    answerer = FactAnswerer(
-        ListedFacts((*PARISH, YOUTH, STAGES)), services=Names("RENSEIGNEMENT", "CATECHESE")
-    )
+    answerer = _with_stages()
     assert await answerer.find_beyond("CATECHESE", "Les étapes de la catéchèse ?") is None
     answer = await answerer.find_own("CATECHESE", "Les étapes de la catéchèse ?")
     assert answer is not None
@@ -292,9 +294,7 @@ async def test_all_the_facts_ranked_together_give_nothing_holding_the_turns_own_
 
 
 async def test_all_the_facts_ranked_together_give_nothing_whose_subject_is_not_named() -> None:
-    answerer = FactAnswerer(
-        ListedFacts((*PARISH, YOUTH, STAGES)), services=Names("RENSEIGNEMENT", "CATECHESE")
-    )
+    answerer = _with_stages()
     question = "le vendredi de 19h à 21h au presbytère, c'est pour qui ?"  # no title word
     assert await answerer.find_beyond("CATECHESE", question) is None
     assert await answerer.find_elsewhere("CATECHESE", question) is not None
