@@ -50,6 +50,58 @@ def test_questions_that_contain_command_words_are_not_commands(text: str) -> Non
     assert detect(text) is None
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Je voudrais échanger avec un prêtre",
+        "Passez-moi le père curé",
+        "Bonsoir, je veux causer avec le père",
+        "Je demande un entretien avec le curé",
+        "Je veux me confier à un prêtre",
+        "Donnez-moi quelqu'un de la paroisse",
+        "Je veux un rendez-vous avec le curé",
+        "je veux echanger avec qlq1",
+        "Svp je veux parler avec vous",
+        "Mettez-moi en relation svp",
+        # a person named alone, a bare call for help, a call back wished
+        "Le curé svp",
+        "le père svp c'est urgent",
+        "Aidez-moi svp",
+        "J'ai besoin d'aide",
+        "Je souhaite être contacté",
+        "Je voudrais être reçue par le curé",
+        "Je voudrais qu'on me rappelle svp",
+        "Je voudrais un rendez-vous pour une confession",
+    ],
+)
+def test_a_wish_to_reach_a_person_in_any_words_is_a_request_for_a_human(text: str) -> None:
+    assert detect(text) is Command.HUMAN
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Donnez-moi les horaires des messes",
+        "Passez une bonne journée",
+        "Je demande si la messe de 7h est maintenue",
+        "Je préfère la messe du soir",
+        "Je voudrais inscrire ma fille au caté",
+        "Je veux faire baptiser mon bébé",
+        "Je veux voir la fiche de mes enfants",
+        "En ce moment c'est difficile... le caté est payant ? Je voudrais que mon fils y aille",
+        "Pouvez-vous me conseiller un plombier pas cher ?",
+        "Pouvez-vous m'aider à remplir ma déclaration d'impôts ?",
+        "Je veux vous envoyer une photo",
+        "Je voudrais être baptisé",
+        "je m'appelle Awa",
+        "On m'appelle Tata",
+        "Le père Yapo célèbre dimanche ?",
+    ],
+)
+def test_a_wish_for_something_else_than_a_person_is_no_command(text: str) -> None:
+    assert detect(text) is None
+
+
 def test_a_long_message_mentioning_someone_is_a_question_not_a_command() -> None:
     text = (
         "bonjour ma grand-mère voudrait parler à quelqu'un de la paroisse au sujet des "

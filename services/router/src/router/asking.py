@@ -106,8 +106,11 @@ _WISH = frozenset(
     {
         "voudrais", "voudrions", "veux", "voulons", "aimerais", "aimerions", "souhaite",
         "souhaiterais", "souhaitons", "pourrais", "pouvez", "pourriez", "jveux", "jveu",
-        "jvoudrais", "jvoudrai", "voudrai", "want", "wanna", "quero", "queria",
-        "gostaria", "quiero", "quisiera", "querria",
+        "jvoudrais", "jvoudrai", "voudrai", "prefere", "prefererais", "demande", "want",
+        "wanna", "quero", "queria", "gostaria", "quiero", "quisiera", "querria",
+        # asked of the parish: "passez-moi le curé", "mettez-moi en relation", "donnez-moi
+        # quelqu'un" (not "donnez-moi les horaires": a fact)
+        "passez", "mettez", "donnez",
     }
 )  # fmt: skip
 _WISH_PAIRS = frozenset(
@@ -162,14 +165,15 @@ _MEETING = frozenset(
      "call", "appointment", "help", "falar", "ver", "encontrar", "ligar", "ajuda", "alguem",
      "pessoa", "padre", "hablar", "llamar", "ayuda", "alguien", "persona", "cita",
      "marcar", "visite", "visiter", "venir", "passe", "passer", "send", "envoyer",
-     "relation", "contact", "sacerdote", "parroco", "cura", "paroco"}
+     "relation", "contact", "sacerdote", "parroco", "cura", "paroco", "causer", "confier",
+     "agent"}
 )  # fmt: skip
 _MEETING_REACH = 3  # words of what is wished
 # Wishes said to the parish ("pouvez-vous venir ?", "can you send someone?"): after them a
 # coming or a sending is a person's. After one's own wish ("je voudrais passer au bureau",
 # "je veux lui envoyer une carte") it is the person's own errand, unless a meeting word
 # follows ("je voudrais passer voir le curé").
-_ADDRESSED = frozenset({"pouvez", "pourriez"})
+_ADDRESSED = frozenset({"pouvez", "pourriez", "passez", "mettez", "donnez"})
 _ADDRESSED_PAIRS = frozenset({("can", "you"), ("could", "you"), ("pode", "me"), ("puede", "me")})
 _ERRANDS = frozenset({"passer", "passe", "venir", "visiter", "envoyer", "send"})
 _OWN_MEETING = _MEETING - _ERRANDS
@@ -219,6 +223,91 @@ def wants_a_person(text: str) -> bool:
     if not _need(text, folded):
         ends = [end for end in ends if not _need_at(folded, end)]
     return any(_wishes_meeting(folded[end:], own=not _addressed(folded, end)) for end in ends)
+
+
+# Whom a wish may name ("je voudrais échanger avec un prêtre", "passez-moi le curé").
+_PERSONS = frozenset(
+    {"quelqu", "quelquun", "qqn", "qqun", "qlq1", "qlqun", "kelkun", "humain", "humaine",
+     "pretre", "cure", "pere", "abbe", "vicaire", "diacre", "soeur", "secretaire",
+     "secretariat", "responsable", "agent", "catechiste", "someone", "somebody", "person",
+     "human", "priest", "father", "alguem", "pessoa", "padre", "alguien", "persona",
+     "sacerdote", "parroco", "cura", "paroco",
+     # "je veux parler avec vous", "mettez-moi en relation"
+     "vous", "relation", "contact"}
+)  # fmt: skip
+_PERSON_REACH = 6  # words between the wish and the person
+_KIN_BEFORE = frozenset({"mon", "ma", "notre", "son", "sa", "leur", "my", "our", "meu", "mi"})
+
+
+def wants_someone(text: str) -> bool:
+    """Whether ``text`` wishes to meet, speak with or be put through to a person it names,
+    or an appointment: "je voudrais échanger avec un prêtre", "passez-moi le curé",
+    "donnez-moi quelqu'un", "je voudrais un rendez-vous pour une confession"
+    (not "je veux voir la fiche de mes enfants", "je voudrais que mon fils y aille", nor
+    "je veux voir mon père")."""
+    folded = words(text)
+    if not wants_a_person(text):
+        return False
+    for end in _wish_ends(folded):
+        for i in range(end, min(end + _PERSON_REACH, len(folded))):
+            if _person_at(folded, i) or folded[i] in _APPOINTMENT:
+                return True
+    return False
+
+
+# An appointment is with someone: "je voudrais un rendez-vous pour une confession".
+_APPOINTMENT = frozenset({"rendez", "rdv", "entretien", "appointment", "cita", "encontro"})
+
+
+# What may stand beside a person named alone ("le curé svp", "un prêtre, c'est urgent") or
+# a bare call for help ("aidez-moi svp", "j'ai besoin d'aide").
+_BESIDE = frozenset(
+    {"le", "la", "l", "un", "une", "du", "de", "d", "des", "au", "svp", "stp", "s", "il",
+     "plait", "please", "merci", "bonjour", "bonsoir", "c", "est", "urgent", "urgente",
+     "vite", "rapidement", "maintenant", "encore", "hello", "por", "favor", "vraie", "real"}
+)  # fmt: skip
+_HELP = frozenset(
+    {"aide", "aidez", "aider", "aidez-moi", "moi", "m", "me", "j", "ai", "je", "besoin",
+     "veux", "voudrais", "pouvez", "pourriez", "vous", "help", "need", "i", "ajuda", "ayuda",
+     "ajudem", "ayudenme", "ayudame", "socorro"}
+)  # fmt: skip
+_HELPED = frozenset({"aide", "aidez", "aider", "help", "ajuda", "ayuda", "ajudem", "ayudame"})
+_CALLED_BACK = re.compile(r"\betre\s+(?:re)?(?:rappelee?s?|appelee?s?|contactee?s?|recue?s?)\b")
+
+
+def names_only_a_person(text: str) -> bool:
+    """Whether ``text`` only names a person to reach ("le curé svp", "un humain")."""
+    said = [word for word in words(text) if word not in _BESIDE]
+    return bool(said) and all(
+        word in _PERSONS and word not in {"vous", "relation", "contact"} for word in said
+    )
+
+
+def asks_only_for_help(text: str) -> bool:
+    """Whether ``text`` is a bare call for help, of nothing said ("aidez-moi svp",
+    "j'ai besoin d'aide"): not "pouvez-vous m'aider à remplir ma déclaration ?"."""
+    said = [word for word in words(text) if word not in _BESIDE]
+    return bool(_HELPED & set(said)) and all(word in _HELP for word in said)
+
+
+def wishes_a_call_back(text: str) -> bool:
+    """Whether the person wishes to be called, contacted or received ("je souhaite être
+    rappelé", "je voudrais être reçue par le curé")."""
+    folded = words(text)
+    return _wish(folded) and _CALLED_BACK.search(" ".join(folded)) is not None
+
+
+def _person_at(folded: list[str], at: int) -> bool:
+    word = folded[at]
+    if word == "personne":
+        return _a_person(folded, at)
+    if word == "vous":  # "parler avec vous", "vous rencontrer"; not "pouvez-vous m'aider"
+        return folded[at - 1] in _WITH or folded[at + 1 : at + 2] in _MEET_YOU
+    return word in _PERSONS and folded[at - 1] not in _KIN_BEFORE
+
+
+_WITH = frozenset({"avec", "a"})
+_MEET_YOU = [["parler"], ["voir"], ["rencontrer"], ["appeler"], ["joindre"]]
 
 
 def _addressed(folded: list[str], end: int) -> bool:

@@ -27,7 +27,16 @@ import re
 from itertools import pairwise
 
 from concierge_common.french.text import words
-from router.asking import asks_a_fact, asks_not_for_a_person, wants_a_person, wishes_to_know
+from router.asking import (
+    asks_a_fact,
+    asks_not_for_a_person,
+    asks_only_for_help,
+    names_only_a_person,
+    wants_a_person,
+    wants_someone,
+    wishes_a_call_back,
+    wishes_to_know,
+)
 
 
 class Command(enum.Enum):
@@ -238,6 +247,10 @@ def detect(text: str) -> Command | None:
         return Command.HUMAN
     if phrase and wants_a_person(text):  # "une vraie personne peut me répondre ?"
         return Command.HUMAN
+    if wants_someone(text) and not asks_a_fact(text) and not wishes_to_know(text):
+        return Command.HUMAN  # "je voudrais échanger avec un prêtre", "passez-moi le curé"
+    if names_only_a_person(text) or asks_only_for_help(text) or wishes_a_call_back(text):
+        return Command.HUMAN  # "le curé svp", "aidez-moi svp", "je souhaite être rappelé"
     if len(bare) > _SHORT:
         return None
     if phrase:
@@ -276,7 +289,9 @@ def _me_before(folded: list[str], verb: int) -> bool:
         me = verb - 2
     else:
         return False
-    return me == 0 or folded[me - 1] not in _REFLEXIVE
+    if me == 0 or folded[me - 1] not in _REFLEXIVE:
+        return True
+    return folded[me - 1] == "on" and folded[me - 2 : me - 1] == ["qu"]  # "qu'on m'appelle"
 
 
 def _reminder(rest: list[str]) -> bool:
