@@ -10,7 +10,14 @@ import pytest
 from ai.answerer import Answer, FactAnswerer
 from ai.facts import Fact
 from ai.hybrid import Calibration, HybridRanker
-from ai.topic import CANNOT, beside_the_answer, off_topic, out_of_scope_reply, vocabulary
+from ai.topic import (
+    CANNOT,
+    beside_the_answer,
+    off_topic,
+    out_of_scope_reply,
+    unlike_parish,
+    vocabulary,
+)
 from ai.turns import TurnAnswerer
 from concierge_common.contracts.messages import GenerateReply
 from support.ai_fakes import generate_turn
@@ -300,3 +307,9 @@ async def test_an_everyday_subject_another_fact_speaks_of_is_the_organisations_o
     answer = await answerer.answer(_turn("c koi le code wifi ?"))
     assert isinstance(answer, Answer)
     assert answer.kind == "fact"  # the hall has wifi: not "not here"
+
+
+def test_only_whole_lookalike_words_are_set_aside() -> None:
+    assert unlike_parish("17 fois 23, le dernier train, donne-moi") == "17   23, le   train,  -moi"
+    kept = "les avantages foisonnent, je donne, donner"
+    assert unlike_parish(kept) == kept

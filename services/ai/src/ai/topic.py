@@ -233,7 +233,7 @@ _KIN = re.compile(
 # "le dernier train" (denier), "les données" and "donne-moi" (don). "Je donne" is kept:
 # giving to the parish is its subject.
 _LOOKALIKES = re.compile(
-    r"(?i)\b(?:fois|avant|derni[eè]re?s?|donn(?:ée|ee)s?\b|donnez?(?=-(?:moi|nous)\b))"
+    r"(?i)\b(?:fois|avant|derni[eè]re?s?|donn(?:ée|ee)s?)\b|\bdonnez?(?=-(?:moi|nous)\b)"
 )
 
 
