@@ -235,6 +235,7 @@ _PERSONS = frozenset(
      # "je veux parler avec vous", "mettez-moi en relation"
      "vous", "relation", "contact"}
 )  # fmt: skip
+_NOT_ALONE = frozenset({"vous", "relation", "contact"})  # no person when said alone
 _PERSON_REACH = 6  # words between the wish and the person
 _KIN_BEFORE = frozenset({"mon", "ma", "notre", "son", "sa", "leur", "my", "our", "meu", "mi"})
 
@@ -267,7 +268,7 @@ _BESIDE = frozenset(
      "vite", "rapidement", "maintenant", "encore", "hello", "por", "favor", "vraie", "real"}
 )  # fmt: skip
 _HELP = frozenset(
-    {"aide", "aidez", "aider", "aidez-moi", "moi", "m", "me", "j", "ai", "je", "besoin",
+    {"aide", "aidez", "aider", "moi", "m", "me", "j", "ai", "je", "besoin",
      "veux", "voudrais", "pouvez", "pourriez", "vous", "help", "need", "i", "ajuda", "ayuda",
      "ajudem", "ayudenme", "ayudame", "socorro"}
 )  # fmt: skip
@@ -278,9 +279,7 @@ _CALLED_BACK = re.compile(r"\betre\s+(?:re)?(?:rappelee?s?|appelee?s?|contactee?
 def names_only_a_person(text: str) -> bool:
     """Whether ``text`` only names a person to reach ("le curé svp", "un humain")."""
     said = [word for word in words(text) if word not in _BESIDE]
-    return bool(said) and all(
-        word in _PERSONS and word not in {"vous", "relation", "contact"} for word in said
-    )
+    return bool(said) and all(word in _PERSONS and word not in _NOT_ALONE for word in said)
 
 
 def asks_only_for_help(text: str) -> bool:
